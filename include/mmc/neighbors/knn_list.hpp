@@ -1,0 +1,56 @@
+// mmc/neighbors/knn_list.hpp — the k best candidates of a nearest-neighbour query.
+//
+// Neighbours are ordered by (distance, original index): ties in distance are
+// broken by the smaller index, so every search path returns the same neighbour
+// *set*, not only the same k-th distance. KSG algorithm 2 and LNC depend on the
+// set, so this rule is part of the contract tested against brute force.
+#pragma once
+
+#include <limits>
+
+#include "mmc/core/types.hpp"
+
+namespace mmc::neighbors {
+
+template <class T>
+class KnnList {
+ public:
+  /// Uses caller-provided storage of length k for distances and indices.
+  KnnList(Index k, T* distances, Index* indices) noexcept
+      : k_(k), distances_(distances), indices_(indices) {}
+
+  Index size() const noexcept { return size_; }
+  bool full() const noexcept { return size_ == k_; }
+
+  /// Distance a candidate must not exceed to enter the list (+inf until full).
+  T worst() const noexcept {
+    return full() ? distances_[k_ - 1] : std::numeric_limits<T>::infinity();
+  }
+
+  /// Inserts (d, index) if it precedes the current k-th entry in (distance, index) order.
+  void offer(T d, Index index) noexcept {
+    if (full()) {
+      const T w = distances_[k_ - 1];
+      if (d > w || (d == w && index > indices_[k_ - 1])) return;
+    } else {
+      ++size_;
+    }
+    Index pos = size_ - 1;
+    while (pos > 0 && (distances_[pos - 1] > d ||
+                       (distances_[pos - 1] == d && indices_[pos - 1] > index))) {
+      distances_[pos] = distances_[pos - 1];
+      indices_[pos] = indices_[pos - 1];
+      --pos;
+    }
+    distances_[pos] = d;
+    indices_[pos] = index;
+  }
+
+ private:
+  Index k_;
+  T* distances_;
+  Index* indices_;
+  Index size_ = 0;
+};
+
+}  // namespace mmc::neighbors
