@@ -1,0 +1,256 @@
+// mmc/nn/cpu_backend.hpp — the CPU implementation of the nn Backend concept
+// (nn/backend.hpp), on Eigen and mmc::ThreadPool.
+//
+// Threading without losing bit-reproducibility (DESIGN.md §2): a GEMM
+// c = alpha op(a) op(b) + beta c is cut into blocks of kGemmGrain columns of c
+// (or rows, when c has more rows than columns). The cut depends only on the
+// shapes; every block is an independent, serial Eigen GEMM that writes only its
+// own part of c, so no partial sums are ever reduced across blocks and the bits
+// of c are the same for any number of threads (1 thread runs the same blocks in
+// a loop). For the MLP this means: forward and input-gradient GEMMs are cut
+// along the batch; the weight gradient dW = dZ A^T (a sum over the batch) is cut
+// along the columns of dW, each block summing over the whole batch in one
+// serial kernel. Eigen's own (OpenMP) threading is never used: we call its
+// serial kernel directly (detail/eigen_gemm.hpp), with per-worker packing
+// buffers that are sized before the blocks run, so steady-state steps do not
+// allocate. Element-wise operations are computed column by column, so their
+// bits do not depend on the cut either.
+#pragma once
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <atomic>
+#include <cassert>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "mmc/core/parallel.hpp"
+#include "mmc/core/types.hpp"
+#include "mmc/nn/activations.hpp"
+#include "mmc/nn/backend.hpp"
+#include "mmc/nn/detail/eigen_gemm.hpp"
+#include "mmc/nn/view.hpp"
+
+namespace mmc::nn {
+
+template <class T = float>
+class CpuBackend {
+ public:
+  using Scalar = T;
+  using Buffer = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+
+  /// Columns (or rows) of c per GEMM block. Fixed: results depend on it, never on threads.
+  static constexpr Index kGemmGrain = 128;
+  /// Products below this many flops (2 m n k) run as one block, without dispatch.
+  static constexpr double kMinParallelFlops = 4.0e6;
+  /// Element-wise operations are cut into blocks of about this many elements.
+  static constexpr Index kElementGrain = 1 << 15;
+
+  /// threads: workers for GEMMs and element-wise work (0 = all cores, 1 = serial).
+  explicit CpuBackend(int threads = 1) : context_(std::make_shared<Context>(threads)) {}
+
+  int threads() const noexcept { return context_->pool ? context_->pool->size() : 1; }
+
+  // ---- storage and transfers -------------------------------------------------
+  void resize(Buffer& buffer, Index n) const {
+    if (buffer.size() < n) buffer.resize(n);
+  }
+  T* data(Buffer& buffer) const noexcept { return buffer.data(); }
+  const T* data(const Buffer& buffer) const noexcept { return buffer.data(); }
+
+  void upload(const T* host, Index ld, MatrixRef<T> dst) const {
+    copy(ConstMatrixRef<T>(host, dst.rows, dst.cols, ld), dst);
+  }
+  void download(ConstMatrixRef<T> src, T* host, Index ld) const {
+    copy(src, MatrixRef<T>(host, src.rows, src.cols, ld));
+  }
+  void copy(ConstMatrixRef<T> src, MatrixRef<T> dst) const {
+    assert(src.rows == dst.rows && src.cols == dst.cols);
+    if (!dst.empty()) as_eigen(dst) = as_eigen(src);
+  }
+  void fill(MatrixRef<T> dst, T value) const {
+    if (!dst.empty()) as_eigen(dst).setConstant(value);
+  }
+
+  // ---- dense algebra ---------------------------------------------------------
+  void gemm(Trans ta, Trans tb, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b, T beta,
+            MatrixRef<T> c) const {
+    const bool trans_a = ta == Trans::yes, trans_b = tb == Trans::yes;
+    const Index m = c.rows, n = c.cols, k = trans_a ? a.rows : a.cols;
+    assert((trans_a ? a.cols : a.rows) == m && (trans_b ? b.rows : b.cols) == n &&
+           (trans_b ? b.cols : b.rows) == k);
+    if (m == 0 || n == 0) return;
+    // Cut along the longer side of c; never for small products.
+    const bool by_cols = n >= m;
+    const Index extent = by_cols ? n : m;
+    const bool split = 2.0 * double(m) * double(n) * double(k) >= kMinParallelFlops;
+    const Index grain = split ? kGemmGrain : extent;
+    const Index blocks = block_count(extent, grain);
+    // Size every worker's packing buffers for the largest block before running.
+    const Index full = std::min(grain, extent), tail = extent - (blocks - 1) * grain;
+    const Index need = by_cols ? std::max(detail::gemm_scratch_size<T>(m, full, k),
+                                          detail::gemm_scratch_size<T>(m, tail, k))
+                               : std::max(detail::gemm_scratch_size<T>(full, n, k),
+                                          detail::gemm_scratch_size<T>(tail, n, k));
+    for (auto& s : context_->scratch) s.reserve(need);
+
+    auto block = [&](Index bi, int slot) {
+      const Index begin = bi * grain, len = std::min(grain, extent - begin);
+      MatrixRef<T> cb = by_cols ? c.middle_cols(begin, len) : c.middle_rows(begin, len);
+      if (beta == T(0)) {
+        as_eigen(cb).setZero();
+      } else if (beta != T(1)) {
+        as_eigen(cb) *= beta;
+      }
+      if (k == 0 || alpha == T(0)) return;
+      // Offsets of the block in op(a) (rows) or op(b) (columns).
+      const T* ab = a.data;
+      const T* bb = b.data;
+      if (by_cols) {
+        bb += trans_b ? begin : begin * b.ld;
+      } else {
+        ab += trans_a ? begin * a.ld : begin;
+      }
+      detail::gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb, b.ld,
+                                 cb.data, cb.ld, context_->scratch[slot].data());
+    };
+    run_blocks(blocks, block);
+  }
+
+  void bias_activation(Activation f, ConstMatrixRef<T> bias, MatrixRef<T> z) const {
+    assert(bias.rows == z.rows && bias.cols == 1);
+    const auto b = as_eigen(bias).col(0);
+    for_columns(z.rows, z.cols, [&](Index j) {
+      auto col = as_eigen(z).col(j);
+      col += b;
+      auto x = col.array();
+      switch (f) {
+        case Activation::identity: break;
+        case Activation::relu: x = x.max(T(0)); break;
+        case Activation::elu: x = (x > T(0)).select(x, x.expm1()); break;
+        case Activation::tanh: x = x.tanh(); break;
+        case Activation::softplus: x = x.max(T(0)) + (-x.abs()).exp().log1p(); break;
+      }
+    });
+  }
+
+  void activation_backward(Activation f, ConstMatrixRef<T> out, MatrixRef<T> grad) const {
+    assert(out.rows == grad.rows && out.cols == grad.cols);
+    if (f == Activation::identity) return;
+    for_columns(grad.rows, grad.cols, [&](Index j) {
+      const auto a = as_eigen(out).col(j).array();
+      auto g = as_eigen(grad).col(j).array();
+      switch (f) {
+        case Activation::identity: break;
+        case Activation::relu: g = (a > T(0)).select(g, T(0)); break;
+        case Activation::elu: g *= (a > T(0)).select(T(1), a + T(1)); break;
+        case Activation::tanh: g *= T(1) - a.square(); break;
+        case Activation::softplus: g *= -(-a).expm1(); break;
+      }
+    });
+  }
+
+  void sum_columns(ConstMatrixRef<T> g, T beta, MatrixRef<T> out) const {
+    assert(out.rows == g.rows && out.cols == 1);
+    auto o = as_eigen(out).col(0);
+    if (beta == T(0)) {
+      o.setZero();
+    } else if (beta != T(1)) {
+      o *= beta;
+    }
+    const auto G = as_eigen(g);
+    for (Index j = 0; j < g.cols; ++j) o += G.col(j);  // serial, in column order
+  }
+
+  double squared_norm(ConstMatrixRef<T> x) const {
+    double sum = 0.0;
+    for (Index j = 0; j < x.cols; ++j) sum += as_eigen(x).col(j).template cast<double>().squaredNorm();
+    return sum;
+  }
+
+  void scale(MatrixRef<T> x, T s) const {
+    if (!x.empty()) as_eigen(x) *= s;
+  }
+
+  // ---- optimizer updates (formulas in backend.hpp) ---------------------------
+  void adam_update(MatrixRef<T> p, ConstMatrixRef<T> g, MatrixRef<T> m, MatrixRef<T> v,
+                   const AdamCoefficients<T>& c) const {
+    for (Index j = 0; j < p.cols; ++j) {
+      auto P = as_eigen(p).col(j).array();
+      const auto G = as_eigen(g).col(j).array();
+      auto M = as_eigen(m).col(j).array();
+      auto V = as_eigen(v).col(j).array();
+      M = c.beta1 * M + (T(1) - c.beta1) * G;
+      V = c.beta2 * V + (T(1) - c.beta2) * G.square();
+      P = P - c.decay * P - c.step_size * M / (V.sqrt() * c.inv_sqrt_bias2 + c.eps);
+    }
+  }
+
+  void sgd_update(MatrixRef<T> p, ConstMatrixRef<T> g, MatrixRef<T> velocity,
+                  const SgdCoefficients<T>& c) const {
+    for (Index j = 0; j < p.cols; ++j) {
+      auto P = as_eigen(p).col(j).array();
+      const auto G = as_eigen(g).col(j).array();
+      auto U = as_eigen(velocity).col(j).array();
+      U = c.momentum * U + (G + c.weight_decay * P);
+      if (c.nesterov) {
+        P -= c.lr * ((G + c.weight_decay * P) + c.momentum * U);
+      } else {
+        P -= c.lr * U;
+      }
+    }
+  }
+
+ private:
+  struct Context {
+    explicit Context(int threads) {
+      const int t = resolve_threads(threads);
+      if (t > 1) pool = std::make_unique<ThreadPool>(t);
+      scratch.resize(static_cast<std::size_t>(t));
+    }
+    std::unique_ptr<ThreadPool> pool;
+    std::vector<detail::AlignedScratch<T>> scratch;  // one per worker slot
+  };
+
+  /// Runs f(block, slot) for every block; slot in [0, workers) is owned by one
+  /// thread for the whole call (it indexes the packing buffers). Constructing the
+  /// std::function from a one-pointer lambda does not allocate (small-buffer).
+  template <class F>
+  void run_blocks(Index blocks, F& f) const {
+    ThreadPool* pool = context_->pool.get();
+    const Index workers = pool ? std::min<Index>(pool->size(), blocks) : 1;
+    if (workers <= 1) {
+      for (Index b = 0; b < blocks; ++b) f(b, 0);
+      return;
+    }
+    struct Shared {
+      F* f;
+      std::atomic<Index> next;
+      Index blocks;
+    } shared{&f, {0}, blocks};
+    const std::function<void(Index)> task = [s = &shared](Index slot) {
+      for (Index b = s->next.fetch_add(1); b < s->blocks; b = s->next.fetch_add(1)) {
+        (*s->f)(b, static_cast<int>(slot));
+      }
+    };
+    pool->run(workers, task);
+  }
+
+  /// f(column) for every column, in blocks of about kElementGrain elements.
+  template <class F>
+  void for_columns(Index rows, Index cols, F&& f) const {
+    const Index grain = std::max<Index>(1, kElementGrain / std::max<Index>(rows, 1));
+    auto block = [&](Index bi, int) {
+      const Index end = std::min(cols, (bi + 1) * grain);
+      for (Index j = bi * grain; j < end; ++j) f(j);
+    };
+    run_blocks(block_count(cols, grain), block);
+  }
+
+  std::shared_ptr<Context> context_;
+};
+
+static_assert(Backend<CpuBackend<float>> && Backend<CpuBackend<double>>);
+
+}  // namespace mmc::nn

@@ -1,0 +1,47 @@
+// Helpers shared by the tests of include/mmc/nn/: seeded random matrices and a
+// smooth test loss on a network output.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <vector>
+
+#include "mmc/core/rng.hpp"
+#include "mmc/core/types.hpp"
+#include "mmc/nn/view.hpp"
+
+namespace mmc::nn::testing {
+
+/// rows x cols matrix of N(0, scale^2) draws from Rng(seed, stream).
+template <class Matrix>
+Matrix random_matrix(Index rows, Index cols, std::uint64_t seed, double scale = 1.0,
+                     std::uint64_t stream = 0) {
+  Matrix m(rows, cols);
+  Rng rng(seed, stream);
+  for (Index i = 0; i < m.size(); ++i) {
+    m.data()[i] = static_cast<typename Matrix::Scalar>(scale * rng.normal());
+  }
+  return m;
+}
+
+/// L(o) = sum_ij c_ij o_ij + 0.5 sum_ij o_ij^2, a smooth loss with a non-trivial
+/// gradient dL/do = c + o (written into grad when it is not null).
+inline double quadratic_loss(ConstMatrixRef<double> out, const Eigen::MatrixXd& c,
+                             Eigen::MatrixXd* grad = nullptr) {
+  const auto o = as_eigen(out);
+  if (grad != nullptr) *grad = c + o;
+  return (c.array() * o.array()).sum() + 0.5 * o.squaredNorm();
+}
+
+/// Sign pattern (> 0) of a view: the piecewise regime of ReLU/ELU outputs.
+template <class T>
+std::vector<bool> positive_pattern(ConstMatrixRef<T> m) {
+  std::vector<bool> pattern;
+  const auto e = as_eigen(m);
+  for (Index j = 0; j < m.cols; ++j) {
+    for (Index i = 0; i < m.rows; ++i) pattern.push_back(e(i, j) > T(0));
+  }
+  return pattern;
+}
+
+}  // namespace mmc::nn::testing

@@ -1,0 +1,210 @@
+// The CPU backend (nn/cpu_backend.hpp) against naive oracles: GEMM in all
+// transpose combinations on strided views (against a long-double triple loop),
+// the element-wise operations (against the scalar definitions of
+// activations.hpp), reductions and transfers; and its determinism: the same
+// bits for 1, 2 and 3 threads, on shapes that are cut into several blocks
+// along columns and along rows.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "mmc/nn/backend.hpp"
+#include "mmc/nn/cpu_backend.hpp"
+#include "nn_testing.hpp"
+
+namespace {
+
+using mmc::Index;
+using mmc::nn::Activation;
+using mmc::nn::ConstMatrixRef;
+using mmc::nn::CpuBackend;
+using mmc::nn::MatrixRef;
+using mmc::nn::Trans;
+using mmc::nn::testing::random_matrix;
+
+template <class T>
+using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+
+struct Shape {
+  Index m, n, k;
+};
+// Small (one block); cut along columns (n >= m) with a tail block; cut along
+// rows (m > n); matrix-vector shapes.
+const Shape kShapes[] = {{3, 5, 4}, {300, 520, 70}, {520, 70, 300}, {1, 600, 300}, {300, 1, 600}};
+// Smaller shapes for the O(mnk) long-double oracle, still cut into blocks
+// (2mnk >= CpuBackend::kMinParallelFlops): 2 column blocks, 3 row blocks.
+const Shape kOracleShapes[] = {{3, 5, 4}, {150, 260, 60}, {260, 150, 60}, {1, 90, 70}, {90, 1, 70}};
+
+/// A rows x cols view with leading dimension rows + 3 inside `storage`.
+template <class T>
+MatrixRef<T> strided(Mat<T>& storage, Index rows, Index cols, std::uint64_t seed) {
+  storage = random_matrix<Mat<T>>(rows + 3, cols, seed);
+  return {storage.data(), rows, cols, rows + 3};
+}
+
+template <class T>
+void check_gemm_against_naive() {
+  static_assert(2.0 * 150 * 260 * 60 >= CpuBackend<T>::kMinParallelFlops);
+  for (const Shape s : kOracleShapes) {
+    for (Trans ta : {Trans::no, Trans::yes}) {
+      for (Trans tb : {Trans::no, Trans::yes}) {
+        // All beta cases for a plain product, one for the transposed ones.
+        for (T beta : {T(0), T(1), T(-0.5)}) {
+          if ((ta == Trans::yes || tb == Trans::yes) && beta != T(-0.5)) continue;
+          Mat<T> as, bs, cs;
+          const bool ya = ta == Trans::yes, yb = tb == Trans::yes;
+          const auto a = strided<T>(as, ya ? s.k : s.m, ya ? s.m : s.k, 1);
+          const auto b = strided<T>(bs, yb ? s.n : s.k, yb ? s.k : s.n, 2);
+          auto c = strided<T>(cs, s.m, s.n, 3);
+          if (beta == T(0)) as_eigen(c).setConstant(std::numeric_limits<T>::quiet_NaN());
+          const Mat<T> c0 = as_eigen(c);
+          const Mat<T> storage0 = cs;
+          const T alpha = T(0.7);
+          CpuBackend<T>(2).gemm(ta, tb, alpha, a, b, beta, c);
+          const auto A = as_eigen(ConstMatrixRef<T>(a));
+          const auto B = as_eigen(ConstMatrixRef<T>(b));
+          // |error| <= gamma * (|alpha| sum_l |a_il b_lj| + |beta c_ij|) with
+          // gamma = 2 k eps: the classical bound for a dot product of length k
+          // (Higham, Accuracy and Stability, §3.1); blocked kernels satisfy it.
+          const long double gamma = 2.0L * static_cast<long double>(s.k + 2) *
+                                    std::numeric_limits<T>::epsilon();
+          long double worst = 0;
+          for (Index i = 0; i < s.m; ++i) {
+            for (Index j = 0; j < s.n; ++j) {
+              long double sum = 0, mag = 0;
+              for (Index l = 0; l < s.k; ++l) {
+                const long double x = ya ? A(l, i) : A(i, l);
+                const long double y = yb ? B(j, l) : B(l, j);
+                sum += x * y;
+                mag += std::fabs(x * y);
+              }
+              const long double old = beta == T(0) ? 0.0L : static_cast<long double>(c0(i, j));
+              const long double ref = alpha * sum + beta * old;
+              const long double bound = gamma * (alpha * mag + std::fabs(beta * old)) + 1e-30L;
+              worst = std::max(worst, std::fabs(as_eigen(c)(i, j) - ref) / bound);
+            }
+          }
+          EXPECT_LE(worst, 1.0L) << s.m << "x" << s.n << "x" << s.k << " ta " << ya << " tb "
+                                 << yb << " beta " << beta;
+          // Padding rows between the columns of c are never written.
+          for (Index j = 0; j < s.n; ++j) {
+            for (Index i = s.m; i < s.m + 3; ++i) EXPECT_EQ(cs(i, j), storage0(i, j));
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(NnCpuBackend, GemmMatchesNaiveFloat) { check_gemm_against_naive<float>(); }
+TEST(NnCpuBackend, GemmMatchesNaiveDouble) { check_gemm_against_naive<double>(); }
+
+TEST(NnCpuBackend, GemmSameBitsForAnyThreadCount) {
+  for (const Shape s : kShapes) {
+    for (Trans ta : {Trans::no, Trans::yes}) {
+      for (Trans tb : {Trans::no, Trans::yes}) {
+        const bool ya = ta == Trans::yes, yb = tb == Trans::yes;
+        const Mat<float> a = random_matrix<Mat<float>>(ya ? s.k : s.m, ya ? s.m : s.k, 4);
+        const Mat<float> b = random_matrix<Mat<float>>(yb ? s.n : s.k, yb ? s.k : s.n, 5);
+        Mat<float> reference;
+        for (int threads : {1, 2, 3}) {
+          Mat<float> c = random_matrix<Mat<float>>(s.m, s.n, 6);
+          CpuBackend<float>(threads).gemm(ta, tb, 1.5f, mmc::nn::view(a), mmc::nn::view(b), 0.25f,
+                                          mmc::nn::view(c));
+          if (threads == 1) {
+            reference = c;
+          } else {
+            EXPECT_EQ(c, reference) << threads << " threads, " << s.m << "x" << s.n << "x" << s.k;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(NnCpuBackend, BiasActivationMatchesScalarDefinition) {
+  for (Activation f : {Activation::identity, Activation::relu, Activation::elu, Activation::tanh,
+                       Activation::softplus}) {
+    Mat<double> zs;
+    auto z = strided<double>(zs, 7, 300, 8);
+    as_eigen(z) *= 3.0;
+    const Mat<double> z0 = as_eigen(z);
+    const Mat<double> bias = random_matrix<Mat<double>>(7, 1, 9);
+    CpuBackend<double>(2).bias_activation(f, mmc::nn::view(bias), z);
+    for (Index j = 0; j < 300; ++j) {
+      for (Index i = 0; i < 7; ++i) {
+        const double expected = mmc::nn::activate(f, z0(i, j) + bias(i));
+        // Vectorised exp/tanh vs the scalar libm: a few ulps.
+        EXPECT_NEAR(as_eigen(z)(i, j), expected, 1e-14 * (1 + std::fabs(expected)))
+            << mmc::nn::activation_name(f);
+      }
+    }
+  }
+}
+
+TEST(NnCpuBackend, ActivationBackwardMatchesScalarDerivative) {
+  for (Activation f : {Activation::identity, Activation::relu, Activation::elu, Activation::tanh,
+                       Activation::softplus}) {
+    Mat<double> out = random_matrix<Mat<double>>(5, 40, 10);
+    for (Index i = 0; i < out.size(); ++i) out.data()[i] = mmc::nn::activate(f, out.data()[i]);
+    const Mat<double> g0 = random_matrix<Mat<double>>(5, 40, 11);
+    Mat<double> g = g0;
+    CpuBackend<double>().activation_backward(f, mmc::nn::view(out), mmc::nn::view(g));
+    for (Index i = 0; i < g.size(); ++i) {
+      const double expected = g0.data()[i] * mmc::nn::derivative_from_output(f, out.data()[i]);
+      EXPECT_NEAR(g.data()[i], expected, 1e-14 * (1 + std::fabs(expected)));
+    }
+  }
+}
+
+TEST(NnCpuBackend, ActivationDerivativesFromOutputMatchCalculus) {
+  // f'(z) through a = f(z) against a central difference of f at z (away from 0).
+  for (Activation f : {Activation::relu, Activation::elu, Activation::tanh, Activation::softplus}) {
+    for (double z : {-3.0, -0.7, 0.4, 2.5}) {
+      const double h = 1e-6;
+      const double numeric = (mmc::nn::activate(f, z + h) - mmc::nn::activate(f, z - h)) / (2 * h);
+      EXPECT_NEAR(mmc::nn::derivative_from_output(f, mmc::nn::activate(f, z)), numeric, 1e-8);
+    }
+  }
+}
+
+TEST(NnCpuBackend, ReductionsAndTransfers) {
+  CpuBackend<double> backend(2);
+  Mat<double> gs;
+  const auto g = strided<double>(gs, 4, 9, 12);
+  Mat<double> out = Mat<double>::Constant(4, 1, 2.0);
+  backend.sum_columns(g, 0.5, mmc::nn::view(out));
+  const Mat<double> expected = as_eigen(ConstMatrixRef<double>(g)).rowwise().sum().array() + 1.0;
+  EXPECT_LT((out - expected).norm(), 1e-14);
+  EXPECT_NEAR(backend.squared_norm(g), as_eigen(ConstMatrixRef<double>(g)).squaredNorm(), 1e-12);
+
+  Mat<double> host(6, 9);
+  host.setZero();
+  backend.download(g, host.data(), 6);  // ld 6 > 4 rows: rows 4, 5 stay 0
+  EXPECT_EQ(Mat<double>(host.topRows(4)), Mat<double>(as_eigen(ConstMatrixRef<double>(g))));
+  EXPECT_EQ(host.bottomRows(2).norm(), 0.0);
+  Mat<double> back(4, 9);
+  backend.upload(host.data(), 6, mmc::nn::view(back));
+  EXPECT_EQ(back, Mat<double>(host.topRows(4)));
+  backend.scale(mmc::nn::view(back), -2.0);
+  EXPECT_EQ(back, Mat<double>(-2.0 * host.topRows(4)));
+  backend.fill(mmc::nn::view(back), 3.0);
+  EXPECT_EQ(back, Mat<double>::Constant(4, 9, 3.0));
+}
+
+struct NotABackend {
+  using Scalar = float;
+  using Buffer = std::vector<float>;
+};
+
+TEST(NnCpuBackend, ConceptAcceptsCpuBackendOnly) {
+  static_assert(mmc::nn::Backend<CpuBackend<float>>);
+  static_assert(mmc::nn::Backend<CpuBackend<double>>);
+  static_assert(!mmc::nn::Backend<NotABackend>);
+  static_assert(!mmc::nn::Backend<int>);
+  SUCCEED();
+}
+
+}  // namespace
