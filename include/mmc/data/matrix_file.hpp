@@ -1,0 +1,171 @@
+// mmc/data/matrix_file.hpp — data matrices and label vectors in files on disk:
+// read_csv / read_npy and their writers, and read_matrix / read_labels /
+// write_matrix, which pick the format from the extension (.csv or .npy, any
+// case), as the mmc program does for --x, --modality, --labels (DESIGN.md §5).
+//
+// The formats themselves live in csv.hpp and npy.hpp as pure functions on
+// memory buffers; this header only moves bytes between files and those
+// functions. Malformed content is mmc::invalid_argument (with the line or
+// byte offset, see docs/file-formats.md); a file that cannot be opened, read
+// or written is mmc::io_error carrying the operating system's reason.
+#pragma once
+
+#include <Eigen/Core>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mmc/core/errors.hpp"
+#include "mmc/core/types.hpp"
+#include "mmc/data/csv.hpp"
+#include "mmc/data/npy.hpp"
+
+namespace mmc::data {
+
+/// File formats the readers know.
+enum class FileFormat { csv, npy };
+
+/// Options of read_matrix / read_labels (each applies where its format has it).
+struct ReadOptions {
+  CsvHeader csv_header = CsvHeader::automatic;
+  bool allow_non_finite = false;
+};
+
+namespace detail {
+
+[[noreturn]] inline void throw_io(std::string_view function, const std::filesystem::path& path,
+                                  std::string_view action, int error) {
+  throw io_error(mmc::detail::format_error(
+      function, "path",
+      "(" + quote_for_message(path.string(), 200) + "): cannot " + std::string(action) + ": " +
+          std::strerror(error),
+      "check the path and its permissions"));
+}
+
+using FilePtr = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
+
+/// The whole content of a file (regular file, pipe or device).
+inline std::string read_file(const std::filesystem::path& path, std::string_view function) {
+  errno = 0;
+  FilePtr file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!file) throw_io(function, path, "open it for reading", errno);
+  std::string content;
+  std::vector<char> chunk(1 << 16);
+  for (;;) {
+    const std::size_t got = std::fread(chunk.data(), 1, chunk.size(), file.get());
+    content.append(chunk.data(), got);
+    if (got < chunk.size()) break;
+  }
+  if (std::ferror(file.get())) throw_io(function, path, "read it", errno != 0 ? errno : EIO);
+  return content;
+}
+
+/// Replaces the file's content with `bytes`.
+inline void write_file(const std::filesystem::path& path, std::string_view bytes, std::string_view function) {
+  errno = 0;
+  std::FILE* raw = std::fopen(path.c_str(), "wb");
+  if (raw == nullptr) throw_io(function, path, "open it for writing", errno);
+  const bool written = std::fwrite(bytes.data(), 1, bytes.size(), raw) == bytes.size();
+  const int write_errno = errno;
+  if (std::fclose(raw) != 0 || !written) {
+    throw_io(function, path, "write it", write_errno != 0 ? write_errno : (errno != 0 ? errno : EIO));
+  }
+}
+
+inline CsvSource csv_source(std::string_view function, const std::string& name) {
+  return {function, "path", name};
+}
+
+}  // namespace detail
+
+/// The format of a path from its extension (.csv or .npy, case-insensitive);
+/// throws mmc::invalid_argument for anything else.
+inline FileFormat file_format(const std::filesystem::path& path) {
+  std::string ext = path.extension().string();
+  for (char& c : ext) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  if (ext == ".csv") return FileFormat::csv;
+  if (ext == ".npy") return FileFormat::npy;
+  mmc::detail::throw_invalid(
+      "mmc::data::file_format", "path",
+      "(" + detail::quote_for_message(path.string(), 200) + ") has extension " +
+          detail::quote_for_message(ext) + ", but mmc reads and writes .csv and .npy files",
+      "save the data as .csv (comma-separated numbers) or .npy (numpy.save)");
+}
+
+/// Reads a CSV file (dialect and errors: csv.hpp, docs/file-formats.md).
+inline CsvTable read_csv_table(const std::filesystem::path& path, const CsvOptions& options = {}) {
+  const std::string name = path.string();
+  return detail::parse_csv_impl(detail::read_file(path, "mmc::data::read_csv"), options,
+                                detail::csv_source("mmc::data::read_csv", name));
+}
+
+/// Reads a CSV file into an n x d matrix (header, if any, dropped).
+inline RowMatrix<double> read_csv(const std::filesystem::path& path, const CsvOptions& options = {}) {
+  return read_csv_table(path, options).values;
+}
+
+/// Reads a one-column CSV file of integer labels.
+inline Labels read_csv_labels(const std::filesystem::path& path, const CsvOptions& options = {}) {
+  const std::string name = path.string();
+  const auto source = detail::csv_source("mmc::data::read_csv_labels", name);
+  return detail::table_to_labels(
+      detail::parse_csv_impl(detail::read_file(path, source.function), options, source), source);
+}
+
+/// Reads a .npy file into an n x d matrix ((n,) -> n x 1).
+inline RowMatrix<double> read_npy(const std::filesystem::path& path, const NpyOptions& options = {}) {
+  const std::string name = path.string();
+  return detail::parse_npy_impl(detail::read_file(path, "mmc::data::read_npy"), options,
+                                {"mmc::data::read_npy", "path", name});
+}
+
+/// Reads a .npy file of labels, shape (n,) or (n, 1).
+inline Labels read_npy_labels(const std::filesystem::path& path) {
+  const std::string name = path.string();
+  return detail::parse_npy_labels_impl(detail::read_file(path, "mmc::data::read_npy_labels"),
+                                       {"mmc::data::read_npy_labels", "path", name});
+}
+
+/// Reads a .csv or .npy file (by extension) into an n x d matrix.
+inline RowMatrix<double> read_matrix(const std::filesystem::path& path, const ReadOptions& options = {}) {
+  if (file_format(path) == FileFormat::npy) return read_npy(path, {options.allow_non_finite});
+  return read_csv(path, {options.csv_header, options.allow_non_finite});
+}
+
+/// Reads integer labels from a .csv or .npy file (by extension).
+inline Labels read_labels(const std::filesystem::path& path, const ReadOptions& options = {}) {
+  if (file_format(path) == FileFormat::npy) return read_npy_labels(path);
+  return read_csv_labels(path, {options.csv_header, options.allow_non_finite});
+}
+
+/// Writes a matrix as CSV (see format_csv), replacing the file.
+template <class Derived>
+void write_csv(const std::filesystem::path& path, const Eigen::DenseBase<Derived>& m,
+               const std::vector<std::string>& header = {}) {
+  detail::write_file(path, format_csv(m, header), "mmc::data::write_csv");
+}
+
+/// Writes a matrix or vector as .npy (see format_npy), replacing the file.
+template <class Derived>
+void write_npy(const std::filesystem::path& path, const Eigen::DenseBase<Derived>& m,
+               NpyType type = NpyType::automatic) {
+  detail::write_file(path, format_npy(m, type), "mmc::data::write_npy");
+}
+
+/// Writes a matrix (or labels: an integer vector) as .csv or .npy by extension;
+/// .npy stores doubles as '<f8', floats as '<f4' and integers as '<i8'.
+template <class Derived>
+void write_matrix(const std::filesystem::path& path, const Eigen::DenseBase<Derived>& m) {
+  if (file_format(path) == FileFormat::npy) {
+    write_npy(path, m);
+  } else {
+    write_csv(path, m);
+  }
+}
+
+}  // namespace mmc::data
