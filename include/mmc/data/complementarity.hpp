@@ -10,7 +10,7 @@
 //    drawn afresh; y = 1[x·z > 0]; modalities P_X x and P_Z z.
 //    Defaults d = 4, d1 = d2 = 8, δ = 0.1: d1, d2 ≥ d make the projections
 //    injective (almost surely), so y is a function of the two modalities; a
-//    4-D latent keeps kNN estimators usable at N ~ 5000; δ = 0.1 rejects ~16 %
+//    4-D latent keeps kNN estimators usable at N ~ 5000; δ = 0.1 rejects ~13 %
 //    of the draws at α = 0 and removes the near-ties of the label.
 //    Truth, exact at the two ends (when d1, d2 ≥ d):
 //      α = 0: given x alone, z ↦ −z flips y (and keeps |x·z|), so Y ⊥ X, Y ⊥ Z,
