@@ -130,6 +130,13 @@ TEST(Npy, FortranOrderIsAnErrorUnlessLayoutsAgree) {
   EXPECT_EQ(mmc::data::parse_npy(column), Eigen::Vector2d(1, 2));
 }
 
+TEST(Npy, NumpyWritten3dArrayIsRejected) {
+  const std::string message = error_of_bytes(fixture("f8_3d.npy"));
+  EXPECT_NE(message.find("byte offset 10: array has shape (2, 2, 2) but mmc reads 1-D (n,) and 2-D (n, d) arrays"),
+            std::string::npos)
+      << message;
+}
+
 TEST(Npy, NonFiniteElementsNameElementAndOffset) {
   const std::string message = error_of_bytes(fixture("f8_nan_2d.npy"));
   EXPECT_NE(message.find("byte offset 136: element (0, 1) is NaN"), std::string::npos) << message;
