@@ -1,11 +1,14 @@
 // Helpers shared by the tests of include/mmc/nn/: seeded random matrices and a
-// smooth test loss on a network output.
+// smooth test loss on a network output, and the bad-input expectation.
 #pragma once
 
 #include <Eigen/Core>
+#include <gtest/gtest.h>
 #include <cstdint>
+#include <string>
 #include <vector>
 
+#include "mmc/core/errors.hpp"
 #include "mmc/core/rng.hpp"
 #include "mmc/core/types.hpp"
 #include "mmc/nn/view.hpp"
@@ -42,6 +45,20 @@ std::vector<bool> positive_pattern(ConstMatrixRef<T> m) {
     for (Index i = 0; i < m.rows; ++i) pattern.push_back(e(i, j) > T(0));
   }
   return pattern;
+}
+
+/// Expects f() to throw mmc::invalid_argument whose message names `argument`
+/// (quoted, as core/errors.hpp formats it) and contains `function`.
+template <class F>
+void expect_invalid(F&& f, const std::string& argument, const std::string& function = "") {
+  try {
+    f();
+    ADD_FAILURE() << "no exception for " << argument;
+  } catch (const mmc::invalid_argument& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("'" + argument + "'"), std::string::npos) << what;
+    EXPECT_NE(what.find(function), std::string::npos) << what;
+  }
 }
 
 }  // namespace mmc::nn::testing

@@ -12,8 +12,11 @@
 #include "mmc/nn/clip.hpp"
 #include "mmc/nn/mlp.hpp"
 #include "mmc/nn/optimizers.hpp"
+#include "nn_testing.hpp"
 
 namespace {
+
+using mmc::nn::testing::expect_invalid;
 
 using mmc::nn::Adam;
 using mmc::nn::AdamOptions;
@@ -137,16 +140,6 @@ TEST(NnClip, NonFiniteNormIsReportedNotApplied) {
   a << std::numeric_limits<double>::quiet_NaN(), 1.0;
   EXPECT_TRUE(std::isnan(mmc::nn::clip_gradient_norm(backend, {mmc::nn::view(a)}, 1.0)));
   EXPECT_EQ(a(1), 1.0);
-}
-
-template <class F>
-void expect_invalid(F&& f, const std::string& argument) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception for " << argument;
-  } catch (const mmc::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("'" + argument + "'"), std::string::npos) << e.what();
-  }
 }
 
 TEST(NnOptimizers, BadOptionsAndShapesThrow) {
