@@ -1,0 +1,128 @@
+// mmc/neural/split.hpp — seeded train / held-out splits and minibatch sampling
+// for the neural estimators (DESIGN.md §3.2: "report the bound evaluated on a
+// held-out split (default 20 %)"; §3.3: CENE's held-out cross-entropy).
+//
+// Why held-out: a critic (or classifier) evaluated on the samples it was trained
+// on overfits them, and the training-set value of a bound is then biased upward
+// (of a cross-entropy, downward). Every draw comes from mmc::Rng with a fixed
+// stream per purpose, so the split, the batches and the permutations depend only
+// on the seed (DESIGN.md §2), never on the thread count.
+//
+// Batches are drawn WITHOUT replacement within an epoch: the training indices
+// are reshuffled at the start of each epoch and consumed in order (a batch
+// that straddles two epochs takes the rest of one and the start of the next).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <numeric>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "mmc/core/errors.hpp"
+#include "mmc/core/rng.hpp"
+#include "mmc/core/types.hpp"
+
+namespace mmc::neural {
+
+/// Rng streams of the neural estimators (one purpose each).
+namespace streams {
+inline constexpr std::uint64_t split = 101;
+inline constexpr std::uint64_t validation = 102;
+inline constexpr std::uint64_t batches = 103;
+inline constexpr std::uint64_t permutations = 104;
+inline constexpr std::uint64_t evaluation = 105;
+inline constexpr std::uint64_t init = 106;
+}  // namespace streams
+
+/// A seed for one purpose derived from the user's seed (e.g. network init).
+inline std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream) noexcept {
+  Rng rng(seed, stream);
+  return rng();
+}
+
+/// Sample indices of the training and held-out parts; each part is in the
+/// random order of the shuffle (so consecutive held-out samples are unrelated).
+struct Split {
+  std::vector<Index> train;
+  std::vector<Index> heldout;
+};
+
+/// Held-out size for n samples: round(fraction * n).
+inline Index heldout_size(Index n, double fraction) noexcept {
+  return static_cast<Index>(std::llround(fraction * static_cast<double>(n)));
+}
+
+/// Shuffles 0..n-1 with Rng(seed, stream) and puts the first
+/// heldout_size(n, fraction) indices in `heldout`, the rest in `train`.
+inline Split make_split(Index n, double fraction, std::uint64_t seed,
+                        std::uint64_t stream = streams::split) {
+  std::vector<Index> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), Index{0});
+  Rng rng(seed, stream);
+  rng.shuffle(order.begin(), order.end());
+  const auto h = static_cast<std::size_t>(std::clamp<Index>(heldout_size(n, fraction), 0, n));
+  Split split;
+  split.heldout.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(h));
+  split.train.assign(order.begin() + static_cast<std::ptrdiff_t>(h), order.end());
+  return split;
+}
+
+/// Throws unless 0 < fraction < 1 (a held-out or validation fraction).
+inline void check_fraction(std::string_view function, std::string_view argument, double fraction) {
+  if (!(fraction > 0.0 && fraction < 1.0)) {
+    mmc::detail::throw_invalid(function, argument,
+                               "is " + std::to_string(fraction) + ", but must lie in (0, 1)",
+                               "pass a fraction such as 0.2 (20 % of the samples)");
+  }
+}
+
+/// Throws unless both parts of a split of n samples have at least the given sizes.
+inline void check_split_sizes(std::string_view function, std::string_view argument, Index n,
+                              double fraction, Index min_train, Index min_heldout) {
+  const Index h = heldout_size(n, fraction), t = n - h;
+  if (t < min_train || h < min_heldout) {
+    mmc::detail::throw_invalid(
+        function, argument,
+        "leaves " + std::to_string(t) + " training and " + std::to_string(h) +
+            " held-out samples of " + std::to_string(n) + ", but at least " +
+            std::to_string(min_train) + " and " + std::to_string(min_heldout) + " are needed",
+        "pass more samples, a smaller batch, or another held-out fraction");
+  }
+}
+
+/// Epoch-wise minibatches of indices from a fixed pool (see the header comment).
+class BatchSampler {
+ public:
+  BatchSampler(std::vector<Index> pool, std::uint64_t seed, std::uint64_t stream = streams::batches)
+      : pool_(std::move(pool)), rng_(seed, stream), next_(pool_.size()) {}
+
+  /// Writes the next `count` indices into out[0..count).
+  void next(Index count, Index* out) {
+    for (Index i = 0; i < count; ++i) {
+      if (next_ >= pool_.size()) {
+        rng_.shuffle(pool_.begin(), pool_.end());
+        next_ = 0;
+      }
+      out[i] = pool_[next_++];
+    }
+  }
+  std::size_t size() const noexcept { return pool_.size(); }
+
+ private:
+  std::vector<Index> pool_;
+  Rng rng_;
+  std::size_t next_;
+};
+
+/// out = a uniformly random permutation of 0..count-1 (Fisher–Yates).
+inline void random_permutation(Rng& rng, Index count, Index* out) {
+  std::iota(out, out + count, Index{0});
+  rng.shuffle(out, out + count);
+}
+
+}  // namespace mmc::neural
