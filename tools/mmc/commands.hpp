@@ -1,0 +1,31 @@
+// tools/mmc/commands.hpp — the subcommands of the mmc program. Each lives in
+// its own translation unit (cmd_<name>.cpp) so the heavy template code of one
+// subcommand is compiled once, in parallel with the others.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "args.hpp"
+
+namespace mmc::cli {
+
+struct Command {
+  CommandSpec (*spec)();
+  int (*run)(const ParsedArgs& args);
+};
+
+// Declared here, defined in cmd_<name>.cpp.
+CommandSpec mi_spec();
+int run_mi(const ParsedArgs& args);
+CommandSpec cmi_spec();
+int run_cmi(const ParsedArgs& args);
+CommandSpec entropy_spec();
+int run_entropy(const ParsedArgs& args);
+
+// Neural parts of `mi` and `entropy` (cmd_mi_neural.cpp, cmd_entropy_neural.cpp).
+const std::vector<std::string>& neural_mi_estimators();
+int run_mi_neural(const ParsedArgs& args, const std::string& estimator);
+int run_entropy_cene(const ParsedArgs& args);
+
+}  // namespace mmc::cli
