@@ -7,4 +7,6 @@
 #pragma once
 
 #include "mmc/core.hpp"
+#include "mmc/io.hpp"
 #include "mmc/neighbors.hpp"
+#include "mmc/nn.hpp"
