@@ -23,6 +23,9 @@ int run_cmi(const ParsedArgs& args);
 CommandSpec entropy_spec();
 int run_entropy(const ParsedArgs& args);
 
+CommandSpec generate_spec();
+int run_generate(const ParsedArgs& args);
+
 // Neural parts of `mi` and `entropy` (cmd_mi_neural.cpp, cmd_entropy_neural.cpp).
 const std::vector<std::string>& neural_mi_estimators();
 int run_mi_neural(const ParsedArgs& args, const std::string& estimator);
