@@ -30,8 +30,8 @@
 // alpha (the threshold below which a neighbourhood counts as non-uniform):
 // by default the value the authors tabulated for the joint dimension d and k
 // (NPEET_LNC's alpha.xlsx, d in {2, 3, 5, 10}, d < k <= 20, reproduced below;
-// our Monte Carlo check matches the 0.5 % quantile of Vbar/V on uniform
-// samples to a few per cent for k >= 10). Other (d, k) need an explicit alpha.
+// our Monte Carlo check puts them near the 0.5 % quantile of Vbar/V on uniform
+// samples, within about 10 % for k >= 10). Other (d, k) need an explicit alpha.
 //
 // Degenerate neighbourhoods (a zero side of V_i, e.g. tied coordinates, or a
 // PCA side <= 1e-12 of the largest) have no finite ratio: their correction is
