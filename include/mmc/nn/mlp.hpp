@@ -162,9 +162,11 @@ class Mlp {
   /// Output of the last forward pass.
   ConstMatrixRef<T> output() const { return activation(layers_.size()); }
 
-  /// Output of layer l after its activation (l = 0: the copied input batch).
+  /// Output of layer l after its activation (l = 0: the copied input batch);
+  /// an empty view before the first forward pass.
   ConstMatrixRef<T> activation(std::size_t l) const {
-    return {backend_.data(acts_.at(l)), spec_.widths[l], batch_};
+    if (batch_ == 0) return {};
+    return {backend_.data(acts_.at(l)), spec_.widths.at(l), batch_};
   }
 
   /// Backward pass from dLoss/dOutput (output_size x batch of the last forward).

@@ -61,6 +61,7 @@ class AlignedScratch {
 /// Scratch scalars the kernel needs for an (m x k) * (k x n) product.
 template <class T>
 Index gemm_scratch_size(Index m, Index n, Index k) {
+  if (m <= 0 || n <= 0 || k <= 0) return 0;  // nothing to pack (and Eigen divides by k)
 #if MMC_NN_EIGEN_GEMM_NO_ALLOC
   Index kc = k, mc = m, nc = n;
   Eigen::internal::computeProductBlockingSizes<T, T, 1>(kc, mc, nc, Index(1));
