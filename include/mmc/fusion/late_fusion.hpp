@@ -1,0 +1,96 @@
+// mmc/fusion/late_fusion.hpp — "naive" late fusion (DESIGN.md §3.6-3.7): the
+// encoders and the head of fusion/model.hpp trained jointly through the fused
+// cross-entropy only.
+//
+// This is the baseline the paper's robustness evaluation trains, and the one
+// that suffers "modality laziness" (Du et al. 2023): once the easy features of
+// one modality fit the labels, the gradients reaching the other encoders fade,
+// and those encoders learn fewer uni-modal features than when trained alone
+// (measured by fusion/laziness.hpp; remedied by UME and UMT, ume.hpp / umt.hpp).
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "mmc/core/types.hpp"
+#include "mmc/fusion/data.hpp"
+#include "mmc/fusion/detail/trainer.hpp"
+#include "mmc/fusion/model.hpp"
+#include "mmc/fusion/options.hpp"
+#include "mmc/fusion/standardizer.hpp"
+
+namespace mmc::fusion {
+
+namespace detail {
+
+/// Validated inputs of a trainer: the modalities (scalar T), the labels and the
+/// number of classes (classes <= 0: max label + 1).
+template <class T>
+struct TrainingData {
+  ModalityList<T> x;
+  Labels y;
+  Index classes = 0;
+
+  std::vector<Index> widths() const {
+    std::vector<Index> w;
+    for (const auto& m : x) w.push_back(m.cols());
+    return w;
+  }
+};
+
+template <class T, ModalityRange R, class L>
+TrainingData<T> training_data(std::string_view fn, const R& modalities,
+                              const Eigen::DenseBase<L>& labels, const TrainOptions& options,
+                              Index min_modalities, Index classes) {
+  check_train_options(fn, options);
+  TrainingData<T> d;
+  d.x = to_modalities<T>(fn, modalities, min_modalities);
+  d.y = to_labels(fn, labels, d.x.front().rows(), classes, d.classes);
+  return d;
+}
+
+/// Validated data cut by split_samples: the training part as TrainingData and
+/// the validation and test parts (possibly empty).
+template <class T>
+struct SplitData {
+  TrainingData<T> train;
+  ModalityList<T> validation_x, test_x;
+  Labels validation_y, test_y;
+};
+
+template <class T>
+SplitData<T> split_data(const TrainingData<T>& d, double validation_fraction, double test_fraction,
+                        std::uint64_t seed) {
+  const DataSplit s = split_samples(d.y.size(), validation_fraction, test_fraction, seed);
+  return {{take_rows(d.x, s.train), take_labels(d.y, s.train), d.classes},
+          take_rows(d.x, s.validation), take_rows(d.x, s.test),
+          take_labels(d.y, s.validation), take_labels(d.y, s.test)};
+}
+
+/// Builds a model for d, fits its standardizer on d.x and trains it.
+template <class T>
+LateFusion<T> fit_network(std::string_view fn, const TrainingData<T>& d, const TrainOptions& options,
+                          Teachers<T>* teachers = nullptr) {
+  LateFusion<T> net(d.widths(), d.classes, options);
+  net.set_standardizer(Standardizer<T>::fit(d.x, options.standardize));
+  train(net, net.standardizer().apply(d.x), d.y, options, fn, teachers);
+  return net;
+}
+
+}  // namespace detail
+
+/// Trains a late-fusion classifier jointly (naive training). modalities: two or
+/// more n x d_m matrices (any Eigen expressions), rows aligned; labels: n
+/// integers in [0, classes) (classes <= 0: max label + 1). The model keeps the
+/// training statistics and standardises whatever it is given later.
+template <class T = float, ModalityRange R, class L>
+LateFusion<T> fit_late_fusion(const R& modalities, const Eigen::DenseBase<L>& labels,
+                              const TrainOptions& options = {}, Index classes = 0) {
+  constexpr std::string_view fn = "mmc::fusion::fit_late_fusion";
+  const auto d = detail::training_data<T>(fn, modalities, labels, options, 2, classes);
+  return detail::fit_network(fn, d, options);
+}
+
+}  // namespace mmc::fusion

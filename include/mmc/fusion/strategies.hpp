@@ -1,0 +1,76 @@
+// mmc/fusion/strategies.hpp — naive late fusion vs UME vs UMT on one data set,
+// with the advisor's verdict (DESIGN.md §3.7, §5 `mmc fusion`).
+//
+// One seeded split into train / validation / test. The uni-modal models are
+// trained once on the training part and serve three roles: UME's members,
+// UMT's frozen teachers and the advisor's feature extractors; the advisor
+// decides on the validation part; the three strategies are scored on the test
+// part, which nothing was fitted or selected on. So the report can show
+// whether the advisor's pick is the better strategy on unseen data.
+#pragma once
+
+#include <Eigen/Core>
+#include <string_view>
+#include <vector>
+
+#include "mmc/core/types.hpp"
+#include "mmc/fusion/advisor.hpp"
+#include "mmc/fusion/data.hpp"
+#include "mmc/fusion/late_fusion.hpp"
+#include "mmc/fusion/options.hpp"
+#include "mmc/fusion/ume.hpp"
+#include "mmc/fusion/umt.hpp"
+#include "mmc/fusion/unimodal.hpp"
+
+namespace mmc::fusion {
+
+struct StrategyOptions {
+  TrainOptions train;                ///< every network
+  ProbeOptions probe;                ///< the advisor's linear classifier
+  double lambda = 1.0;               ///< UMT's distillation weight
+  double validation_fraction = 0.2;  ///< for the advisor
+  double test_fraction = 0.2;        ///< for the reported accuracies
+  double z = 2.0;                    ///< the advisor's margin (advisor.hpp)
+};
+
+struct StrategyReport {
+  double naive = 0.0, ume = 0.0, umt = 0.0;  ///< test accuracies
+  std::vector<double> unimodal;              ///< test accuracy of each uni-modal model
+  AdvisorResult advisor;                     ///< on the validation part
+  Index train_samples = 0, validation_samples = 0, test_samples = 0;
+};
+
+template <class T = float, ModalityRange R, class L>
+StrategyReport compare_strategies(const R& modalities, const Eigen::DenseBase<L>& labels,
+                                  const StrategyOptions& options = {}) {
+  constexpr std::string_view fn = "mmc::fusion::compare_strategies";
+  detail::check_z(fn, options.z);
+  detail::check_lambda(fn, options.lambda);
+  detail::check_open_fraction(fn, "options.validation_fraction", options.validation_fraction);
+  detail::check_open_fraction(fn, "options.test_fraction", options.test_fraction);
+  const auto s = detail::split_data(
+      detail::training_data<T>(fn, modalities, labels, options.train, 2, 0),
+      options.validation_fraction, options.test_fraction, options.train.seed);
+  const auto& train = s.train;
+  const auto& test_x = s.test_x;
+  const auto& test_y = s.test_y;
+  StrategyReport r;
+  r.train_samples = train.y.size();
+  r.validation_samples = s.validation_y.size();
+  r.test_samples = test_y.size();
+  auto members = detail::fit_members(fn, train, options.train);
+  r.advisor = detail::advise_members(members, train, s.validation_x, s.validation_y, options.probe,
+                                     options.z);
+  for (std::size_t m = 0; m < members.size(); ++m) {
+    r.unimodal.push_back(members[m].accuracy(test_x[m], test_y));
+  }
+  LateFusion<T> naive = detail::fit_network(fn, train, options.train);
+  r.naive = naive.accuracy(test_x, test_y);
+  Ume<T> ume(members);
+  r.ume = ume.accuracy(test_x, test_y);
+  LateFusion<T> umt = detail::fit_student(fn, train, members, options.train, options.lambda);
+  r.umt = umt.accuracy(test_x, test_y);
+  return r;
+}
+
+}  // namespace mmc::fusion
