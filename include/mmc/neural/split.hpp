@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <numeric>
 #include <span>
 #include <string>
@@ -72,26 +73,46 @@ inline Split make_split(Index n, double fraction, std::uint64_t seed,
   return split;
 }
 
+namespace detail {
+/// A number as printf's %g writes it ("0.0005", "1e+10"), for messages.
+inline std::string number(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", v);
+  return buffer;
+}
+
+}  // namespace detail
+
 /// Throws unless 0 < fraction < 1 (a held-out or validation fraction).
 inline void check_fraction(std::string_view function, std::string_view argument, double fraction) {
   if (!(fraction > 0.0 && fraction < 1.0)) {
     mmc::detail::throw_invalid(function, argument,
-                               "is " + std::to_string(fraction) + ", but must lie in (0, 1)",
+                               "is " + detail::number(fraction) + ", but must lie in (0, 1)",
                                "pass a fraction such as 0.2 (20 % of the samples)");
   }
 }
 
-/// Throws unless both parts of a split of n samples have at least the given sizes.
-inline void check_split_sizes(std::string_view function, std::string_view argument, Index n,
-                              double fraction, Index min_train, Index min_heldout) {
-  const Index h = heldout_size(n, fraction), t = n - h;
-  if (t < min_train || h < min_heldout) {
+/// Throws unless a split of n samples by `fraction` leaves at least `batch`
+/// training samples (after `reserved` more are set aside, e.g. for validation)
+/// and `min_heldout` held-out samples; names 'batch' or 'holdout'.
+inline void check_split_sizes(std::string_view function, Index n, double fraction, Index batch,
+                              Index min_heldout, Index reserved = 0) {
+  const Index h = heldout_size(n, fraction), t = n - h - reserved;
+  if (t < batch) {
     mmc::detail::throw_invalid(
-        function, argument,
-        "leaves " + std::to_string(t) + " training and " + std::to_string(h) +
+        function, "batch",
+        "is " + std::to_string(batch) + " but only " + std::to_string(std::max<Index>(t, 0)) +
+            " of the " + std::to_string(n) + " samples are left for training (holdout = " +
+            detail::number(fraction) + (reserved > 0 ? ", " + std::to_string(reserved) + " for validation" : "") + ")",
+        "pass more samples or a batch of at most " + std::to_string(std::max<Index>(t, 2)));
+  }
+  if (h < min_heldout) {
+    mmc::detail::throw_invalid(
+        function, "holdout",
+        "is " + detail::number(fraction) + ", which leaves " + std::to_string(h) +
             " held-out samples of " + std::to_string(n) + ", but at least " +
-            std::to_string(min_train) + " and " + std::to_string(min_heldout) + " are needed",
-        "pass more samples, a smaller batch, or another held-out fraction");
+            std::to_string(min_heldout) + " are needed",
+        "pass more samples or a larger held-out fraction");
   }
 }
 
