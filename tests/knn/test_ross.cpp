@@ -38,13 +38,11 @@ Oracle ross_oracle(const Matrix& x, const std::vector<int>& labels, Index k, Nor
   o.local.resize(n);
   for (Index j = 0; j < n; ++j) {
     // The sample's class as its own matrix, the sample first.
-    Matrix same(1, x.cols());
-    same.row(0) = used.row(j);
-    for (Index t = 0; t < n; ++t) {
-      if (t == j || label(t) != label(j)) continue;
-      same.conservativeResize(same.rows() + 1, Eigen::NoChange);
-      same.row(same.rows() - 1) = used.row(t);
-    }
+    std::vector<Index> members = {j};
+    for (Index t = 0; t < n; ++t)
+      if (t != j && label(t) == label(j)) members.push_back(t);
+    Matrix same(static_cast<Index>(members.size()), x.cols());
+    for (std::size_t p = 0; p < members.size(); ++p) same.row(static_cast<Index>(p)) = used.row(members[p]);
     const Index class_size = same.rows();
     const Index k_i = std::min(k, class_size - 1);
     const double r = ksg_test::naive_knn(class_size, 0, k_i, knn2_test::metric(same, norm)).back().first;
