@@ -1,0 +1,268 @@
+// mmc/metric/complementarity.hpp — the modality complementarity metric
+// C = sum_i I(X_i; Y | X_{-i}) / I(X_1..X_M; Y) of "Modality Complementariness:
+// Towards Understanding Multi-modal Robustness" (DESIGN.md §3.4), with three
+// backends for the same quantities, the paper's Theorem 3.1 bounds and
+// bootstrap intervals.
+//
+// Pipeline: validate -> standardise each modality (default) -> optional PCA per
+// modality -> backend quantities -> summary. Labels may be any non-negative
+// integers; they are re-coded to 0..C-1 (C = number of distinct labels).
+//
+// Intervals (`bootstrap` = R > 0 replicates, percentile method):
+// - neural backends: the ordinary bootstrap (rows resampled with replacement),
+//   each replicate with fresh seeds, so the interval covers resampling and
+//   training randomness ("repeated-seed");
+// - knn backend: duplicated rows would create zero neighbour distances, which
+//   bias kNN estimators, so it uses m-out-of-n subsampling without replacement
+//   (m = N/2) with the sqrt(m/N)-rescaled interval of Politis & Romano (1994).
+#pragma once
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mmc/core/preprocess.hpp"
+#include "mmc/core/rng.hpp"
+#include "mmc/core/validate.hpp"
+#include "mmc/knn/plugin.hpp"
+#include "mmc/metric/knn_backend.hpp"
+#include "mmc/metric/neural_backends.hpp"
+#include "mmc/metric/pca.hpp"
+#include "mmc/metric/quantities.hpp"
+
+namespace mmc::metric {
+
+enum class Backend { knn, cene, mine };
+
+inline std::string_view backend_name(Backend b) noexcept {
+  return b == Backend::knn ? "knn" : b == Backend::cene ? "cene" : "mine";
+}
+
+/// Options of Complementarity (defaults: the knn backend, standardised inputs).
+struct ComplementarityOptions {
+  Backend backend = Backend::knn;
+  /// Standardise every modality's columns first (DESIGN.md §2: on by default here).
+  bool standardize = true;
+  /// Keep this many whitened principal components per modality (0 = no PCA).
+  Index pca = 0;
+  /// Bootstrap replicates for the intervals (0 = none).
+  Index bootstrap = 0;
+  /// Two-sided confidence level of the intervals.
+  double confidence = 0.95;
+  /// Neighbours of the knn backend (Ross).
+  Index k = 3;
+  /// MINE settings of the mine backend (its seed and threads are overridden).
+  neural::NeuralMiOptions<neural::Bound::dv> mine{};
+  /// CENE settings of the cene and mine backends (seed and threads overridden).
+  neural::CeneOptions cene{};
+  std::uint64_t seed = 0;
+  int threads = 0;
+  /// Progress of the neural backends' sub-estimates (may be empty).
+  StageCallback stage;
+};
+
+/// A two-sided interval.
+struct Interval {
+  double lower = 0.0, upper = 0.0;
+};
+
+struct ComplementarityResult {
+  double metric = 0.0;       ///< C = sum Gamma / I(X_all; Y)
+  double metric_h = 0.0;     ///< C_H = sum Gamma / H(Y)
+  std::vector<double> gamma; ///< Gamma_i = I(X_i; Y | X_{-i})
+  double interaction = 0.0;  ///< I(X_all; Y) - sum Gamma (M = 2: I(X;Y;Z))
+  double joint_mi = 0.0;     ///< I(X_all; Y)
+  double h_y = 0.0;          ///< H(Y)
+  std::vector<MissingModalityBounds> bounds;  ///< per missing modality (Theorem 3.1)
+  Index classes = 0, n = 0;
+  Backend backend = Backend::knn;
+  double seconds = 0.0;
+  /// Bootstrap intervals (empty / unset when bootstrap = 0).
+  Index replicates = 0;
+  Interval metric_interval, metric_h_interval;
+  std::vector<Interval> gamma_interval;
+};
+
+namespace detail {
+
+inline Labels recode_labels(const Labels& labels, Index& classes) {
+  std::map<int, int> code;
+  for (Index i = 0; i < labels.size(); ++i) code.emplace(labels(i), 0);
+  int next = 0;
+  for (auto& [label, value] : code) value = next++;
+  classes = next;
+  Labels out(labels.size());
+  for (Index i = 0; i < labels.size(); ++i) out(i) = code[labels(i)];
+  return out;
+}
+
+inline double percentile(std::vector<double> values, double q) {
+  std::sort(values.begin(), values.end());
+  const double position = q * static_cast<double>(values.size() - 1);
+  const auto low = static_cast<std::size_t>(std::floor(position));
+  const std::size_t high = std::min(low + 1, values.size() - 1);
+  return values[low] + (position - static_cast<double>(low)) * (values[high] - values[low]);
+}
+
+}  // namespace detail
+
+class Complementarity {
+ public:
+  using Options = ComplementarityOptions;
+  using Result = ComplementarityResult;
+
+  Complementarity() = default;
+  explicit Complementarity(Options options) : options_(std::move(options)) {}
+  const Options& options() const noexcept { return options_; }
+
+  /// Two modalities x and z (any Eigen expressions, one sample per row) and labels.
+  template <class DerivedX, class DerivedZ, class DerivedL>
+  Result estimate(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedZ>& z,
+                  const Eigen::DenseBase<DerivedL>& labels) const {
+    return estimate(std::vector<RowMatrix<double>>{x.template cast<double>(), z.template cast<double>()},
+                    Labels(labels.template cast<int>()));
+  }
+
+  /// M >= 2 modalities (each n x d_i) and n labels.
+  Result estimate(const std::vector<RowMatrix<double>>& modalities, const Labels& labels) const {
+    constexpr std::string_view fn = "mmc::metric::Complementarity::estimate";
+    const auto start = std::chrono::steady_clock::now();
+    check(fn, modalities, labels);
+    Result result;
+    const Labels coded = detail::recode_labels(labels, result.classes);
+    if (result.classes < 2) {
+      mmc::detail::throw_invalid(fn, "labels", "has a single class",
+                                 "the metric needs at least two classes (I(X;Y) = H(Y) = 0 otherwise)");
+    }
+    std::vector<RowMatrix<double>> prepared;
+    for (std::size_t m = 0; m < modalities.size(); ++m) {
+      RowMatrix<double> data = modalities[m];
+      const std::string name = "modalities[" + std::to_string(m) + "]";
+      if (options_.standardize) standardize_columns(data, fn, name);
+      if (options_.pca > 0) data = pca_reduce(data, options_.pca, fn, "pca");
+      prepared.push_back(std::move(data));
+    }
+    result.n = coded.size();
+    result.backend = options_.backend;
+    fill(result, quantities(prepared, coded, result.classes, options_.seed, options_.stage),
+         result.classes);
+    if (options_.bootstrap > 0) bootstrap(result, prepared, coded);
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return result;
+  }
+
+ private:
+  void check(std::string_view fn, const std::vector<RowMatrix<double>>& modalities,
+             const Labels& labels) const {
+    if (modalities.size() < 2) {
+      mmc::detail::throw_invalid(fn, "modalities",
+                                 "has " + std::to_string(modalities.size()) + " modality",
+                                 "pass at least two modalities (the metric compares them)");
+    }
+    for (std::size_t m = 0; m < modalities.size(); ++m) {
+      const std::string name = "modalities[" + std::to_string(m) + "]";
+      mmc::detail::check_data(fn, name, modalities[m]);
+      mmc::detail::check_same_rows(fn, name, modalities[m].rows(), "modalities[0]",
+                                   modalities[0].rows());
+    }
+    mmc::detail::check_labels(fn, "labels", labels, modalities[0].rows());
+    mmc::detail::check_at_least(fn, "k", options_.k, 1);
+    mmc::detail::check_at_least(fn, "pca", options_.pca, 0);
+    mmc::detail::check_at_least(fn, "bootstrap", options_.bootstrap, 0);
+    if (!(options_.confidence > 0.0 && options_.confidence < 1.0)) {
+      mmc::detail::throw_invalid(fn, "confidence", "must lie in (0, 1)", "use e.g. 0.95");
+    }
+  }
+
+  static void fill(Result& r, const Quantities& q, Index classes) {
+    const Summary s = summarize(q, classes);
+    r.metric = s.metric;
+    r.metric_h = s.metric_h;
+    r.gamma = q.gamma;
+    r.interaction = s.interaction;
+    r.joint_mi = q.joint_mi;
+    r.h_y = q.h_y;
+    r.bounds = s.bounds;
+  }
+
+  Quantities quantities(const std::vector<RowMatrix<double>>& modalities, const Labels& labels,
+                        Index classes, std::uint64_t seed, const StageCallback& stage) const {
+    const double h_y = knn::PluginEntropy().estimate(labels).value;
+    if (options_.backend == Backend::knn) {
+      Quantities q = detail::knn_quantities(modalities, labels, options_.k, options_.threads);
+      q.h_y = h_y;
+      return q;
+    }
+    neural::CeneOptions cene = options_.cene;
+    cene.seed = seed;
+    cene.threads = options_.threads;
+    if (options_.backend == Backend::cene)
+      return detail::cene_quantities(modalities, labels, classes, h_y, cene, stage);
+    neural::NeuralMiOptions<neural::Bound::dv> mine = options_.mine;
+    mine.seed = seed;
+    mine.threads = options_.threads;
+    return detail::mine_quantities(modalities, labels, classes, h_y, mine, cene, stage);
+  }
+
+  void bootstrap(Result& result, const std::vector<RowMatrix<double>>& modalities,
+                 const Labels& labels) const {
+    const Index n = labels.size();
+    const bool subsample = options_.backend == Backend::knn;
+    const Index m = subsample ? n / 2 : n;
+    const double scale = subsample ? std::sqrt(static_cast<double>(m) / static_cast<double>(n)) : 1.0;
+    std::vector<double> metric, metric_h;
+    std::vector<std::vector<double>> gamma(modalities.size());
+    std::vector<Index> rows(static_cast<std::size_t>(n));
+    for (Index r = 0; r < options_.bootstrap; ++r) {
+      Rng rng(options_.seed, 100000 + static_cast<std::uint64_t>(r));
+      if (subsample) {
+        for (Index i = 0; i < n; ++i) rows[static_cast<std::size_t>(i)] = i;
+        rng.shuffle(rows.begin(), rows.end());
+      } else {
+        for (auto& row : rows) row = static_cast<Index>(rng.uniform_int(static_cast<std::uint64_t>(n)));
+      }
+      std::vector<RowMatrix<double>> sample;
+      for (const auto& modality : modalities) {
+        RowMatrix<double> s(m, modality.cols());
+        for (Index i = 0; i < m; ++i) s.row(i) = modality.row(rows[static_cast<std::size_t>(i)]);
+        sample.push_back(std::move(s));
+      }
+      Labels sample_labels(m);
+      for (Index i = 0; i < m; ++i) sample_labels(i) = labels(rows[static_cast<std::size_t>(i)]);
+      Index classes = 0;
+      const Labels coded = detail::recode_labels(sample_labels, classes);
+      if (classes < 2) continue;  // a replicate without both classes says nothing
+      Result replicate;
+      fill(replicate, quantities(sample, coded, classes, Rng(options_.seed, 200000 + r)(), {}), classes);
+      metric.push_back(replicate.metric);
+      metric_h.push_back(replicate.metric_h);
+      for (std::size_t i = 0; i < gamma.size(); ++i) gamma[i].push_back(replicate.gamma[i]);
+    }
+    result.replicates = static_cast<Index>(metric.size());
+    if (metric.empty()) return;
+    const double a = 0.5 * (1.0 - options_.confidence);
+    // Percentile interval; for subsampling, the deviations theta*_m - theta^
+    // are shrunk by sqrt(m/N) and reflected (Politis & Romano 1994).
+    auto interval = [&](const std::vector<double>& values, double estimate) {
+      if (!subsample) return Interval{detail::percentile(values, a), detail::percentile(values, 1 - a)};
+      std::vector<double> deviations;
+      for (double v : values) deviations.push_back(scale * (v - estimate));
+      return Interval{estimate - detail::percentile(deviations, 1 - a),
+                      estimate - detail::percentile(deviations, a)};
+    };
+    result.metric_interval = interval(metric, result.metric);
+    result.metric_h_interval = interval(metric_h, result.metric_h);
+    result.gamma_interval.clear();
+    for (std::size_t i = 0; i < gamma.size(); ++i)
+      result.gamma_interval.push_back(interval(gamma[i], result.gamma[i]));
+  }
+
+  Options options_;
+};
+
+}  // namespace mmc::metric

@@ -1,0 +1,167 @@
+// The complementarity metric with the knn backend (DESIGN.md §3.4): the three
+// exact-answer bit cases, the alpha dial, the combination formulas, the
+// Theorem 3.1 bounds, bootstrap intervals, PCA, determinism and bad input.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <mmc/data/complementarity.hpp>
+#include <mmc/metric.hpp>
+#include <numbers>
+
+namespace {
+
+using mmc::metric::Backend;
+using mmc::metric::Complementarity;
+using mmc::metric::ComplementarityOptions;
+
+// Bits with noise 0.1 (clusters 10 sigma apart): every Ross estimate of an
+// exactly known MI of log 2 has a standard deviation well under 0.01 nats at
+// N = 5000, so C (a ratio of such estimates) lies within 0.15 of its exact value
+// with overwhelming probability; the tolerance is 0.15.
+TEST(ComplementarityKnn, ExactBitCases) {
+  const struct {
+    mmc::data::BitCase which;
+    double metric;
+  } cases[] = {{mmc::data::BitCase::redundant, 0.0},
+               {mmc::data::BitCase::unique, 1.0},
+               {mmc::data::BitCase::synergy, 2.0}};
+  for (const auto& c : cases) {
+    for (std::uint64_t seed : {1, 2, 3}) {
+      const auto task = mmc::data::bits_task(c.which, 5000, seed);
+      const auto r = Complementarity().estimate(task.modalities, task.labels);
+      EXPECT_NEAR(r.metric, c.metric, 0.15) << task.name << " seed " << seed;
+      EXPECT_NEAR(r.h_y, std::numbers::ln2, 0.01);
+      EXPECT_EQ(r.classes, 2);
+      EXPECT_EQ(r.gamma.size(), 2u);
+    }
+  }
+}
+
+TEST(ComplementarityKnn, SummaryFollowsTheDefinitions) {
+  const auto task = mmc::data::bits_task(mmc::data::BitCase::unique, 3000, 4);
+  const auto r = Complementarity().estimate(task.modalities, task.labels);
+  EXPECT_DOUBLE_EQ(r.metric, (r.gamma[0] + r.gamma[1]) / r.joint_mi);
+  EXPECT_DOUBLE_EQ(r.metric_h, (r.gamma[0] + r.gamma[1]) / r.h_y);
+  EXPECT_DOUBLE_EQ(r.interaction, r.joint_mi - r.gamma[0] - r.gamma[1]);
+  ASSERT_EQ(r.bounds.size(), 2u);
+  for (std::size_t m = 0; m < 2; ++m) {
+    const double h = std::max(r.h_y - r.joint_mi, 0.0), g = std::max(r.gamma[m], 0.0);
+    EXPECT_DOUBLE_EQ(r.bounds[m].error_upper, std::clamp(1 - std::exp(-h - g), 0.0, 1.0));
+    EXPECT_DOUBLE_EQ(r.bounds[m].error_lower,
+                     std::clamp((h + g - std::numbers::ln2) / std::numbers::ln2, 0.0, 1.0));
+    EXPECT_LE(r.bounds[m].error_lower, r.bounds[m].error_upper);
+  }
+  // Y = X: losing X leaves a coin flip (error up to 1/2 = 1 - exp(-log 2)),
+  // losing the independent Z costs nothing.
+  EXPECT_NEAR(r.bounds[0].error_upper, 0.5, 0.02);
+  EXPECT_NEAR(r.bounds[1].error_upper, 0.0, 0.02);
+}
+
+TEST(ComplementarityKnn, MetricFallsAsAlphaRises) {
+  double previous = INFINITY;
+  for (double alpha : {0.0, 0.2, 0.4, 0.6, 0.8, 1.0}) {
+    mmc::data::SyntheticOptions options;
+    options.alpha = alpha;
+    const auto task = mmc::data::synthetic_task(options, 5000, 11);
+    const auto r = Complementarity().estimate(task.modalities, task.labels);
+    // Adjacent alphas differ by >= 0.05 in C at this N (see docs/complementarity.md);
+    // the knn backend's seed-to-seed SD of C is ~0.03.
+    EXPECT_LT(r.metric, previous) << "alpha " << alpha;
+    previous = r.metric;
+  }
+}
+
+TEST(ComplementarityKnn, ThreeModalitiesAndNonContiguousLabels) {
+  // X0 carries the label, X1 a copy of it, X2 is noise: Gamma_0 = Gamma_1 = 0
+  // (each is redundant given the other), Gamma_2 = 0.
+  const auto task = mmc::data::bits_task(mmc::data::BitCase::redundant, 3000, 5);
+  mmc::Rng rng(9);
+  mmc::RowMatrix<double> noise(3000, 1);
+  for (mmc::Index i = 0; i < 3000; ++i) noise(i, 0) = rng.normal();
+  mmc::Labels labels = task.labels * 7 + mmc::Labels::Constant(3000, 3);  // {3, 10}
+  const auto r = Complementarity().estimate({task.modalities[0], task.modalities[1], noise}, labels);
+  ASSERT_EQ(r.gamma.size(), 3u);
+  for (double g : r.gamma) EXPECT_NEAR(g, 0.0, 0.05);
+  EXPECT_NEAR(r.joint_mi, std::numbers::ln2, 0.05);
+  EXPECT_EQ(r.classes, 2);
+}
+
+TEST(ComplementarityKnn, BootstrapIntervalsAndDeterminism) {
+  const auto task = mmc::data::bits_task(mmc::data::BitCase::unique, 2000, 6);
+  ComplementarityOptions options;
+  options.bootstrap = 20;
+  options.seed = 3;
+  const auto a = Complementarity(options).estimate(task.modalities, task.labels);
+  EXPECT_EQ(a.replicates, 20);
+  EXPECT_LE(a.metric_interval.lower, a.metric);
+  EXPECT_GE(a.metric_interval.upper, a.metric);
+  EXPECT_LT(a.metric_interval.upper - a.metric_interval.lower, 0.3);
+  ASSERT_EQ(a.gamma_interval.size(), 2u);
+  options.threads = 1;
+  const auto b = Complementarity(options).estimate(task.modalities, task.labels);
+  options.threads = 2;
+  const auto c = Complementarity(options).estimate(task.modalities, task.labels);
+  EXPECT_EQ(b.metric, c.metric);
+  EXPECT_EQ(b.metric_interval.lower, c.metric_interval.lower);
+  EXPECT_EQ(b.metric_interval.upper, c.metric_interval.upper);
+}
+
+TEST(ComplementarityKnn, PcaKeepsTheAnswerOnTheAlphaGenerator) {
+  // d = 4 latent dimensions projected to 8: 4 whitened components keep everything.
+  mmc::data::SyntheticOptions so;
+  so.alpha = 0.0;
+  const auto task = mmc::data::synthetic_task(so, 4000, 12);
+  ComplementarityOptions options;
+  options.pca = 4;
+  const auto r = Complementarity(options).estimate(task.modalities, task.labels);
+  EXPECT_GT(r.metric, 1.5);
+  const auto reduced = mmc::metric::pca_reduce(task.modalities[0], 3);
+  EXPECT_EQ(reduced.cols(), 3);
+  // Whitened: unit variance per component.
+  for (mmc::Index c = 0; c < 3; ++c) {
+    const double var = (reduced.col(c).array() - reduced.col(c).mean()).square().sum() / 3999.0;
+    EXPECT_NEAR(var, 1.0, 1e-9);
+  }
+}
+
+template <class F>
+void expect_invalid(F&& f, const std::string& fragment) {
+  try {
+    f();
+    FAIL() << "expected mmc::invalid_argument mentioning " << fragment;
+  } catch (const mmc::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
+
+TEST(ComplementarityKnn, BadInput) {
+  const auto task = mmc::data::bits_task(mmc::data::BitCase::unique, 200, 1);
+  const auto& x = task.modalities[0];
+  const auto& z = task.modalities[1];
+  expect_invalid([&] { Complementarity().estimate({x}, task.labels); }, "'modalities'");
+  expect_invalid([&] { Complementarity().estimate({x, z.topRows(100)}, task.labels); }, "rows");
+  expect_invalid([&] { Complementarity().estimate({x, z}, task.labels.head(100)); }, "'labels'");
+  expect_invalid([&] { Complementarity().estimate({x, z}, mmc::Labels::Zero(200)); }, "single class");
+  mmc::Labels negative = task.labels;
+  negative(5) = -1;
+  expect_invalid([&] { Complementarity().estimate({x, z}, negative); }, "'labels'");
+  mmc::RowMatrix<double> with_nan = x;
+  with_nan(7, 0) = NAN;
+  expect_invalid([&] { Complementarity().estimate({with_nan, z}, task.labels); }, "row 7");
+  expect_invalid([&] { Complementarity().estimate({mmc::RowMatrix<double>(0, 1), z}, task.labels); },
+                 "empty");
+  expect_invalid(
+      [&] { Complementarity().estimate({mmc::RowMatrix<double>::Ones(200, 1), z}, task.labels); },
+      "constant column");
+  ComplementarityOptions options;
+  options.k = 0;
+  expect_invalid([&] { Complementarity(options).estimate({x, z}, task.labels); }, "'k'");
+  options = {};
+  options.confidence = 1.5;
+  expect_invalid([&] { Complementarity(options).estimate({x, z}, task.labels); }, "'confidence'");
+  options = {};
+  options.pca = -1;
+  expect_invalid([&] { Complementarity(options).estimate({x, z}, task.labels); }, "'pca'");
+}
+
+}  // namespace
