@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Core>
+#include <tuple>
 #include <mmc/core/preprocess.hpp>
 #include <mmc/core/special.hpp>
 #include <mmc/knn/ksg.hpp>
@@ -18,33 +19,34 @@ namespace {
 using namespace ksg_test;
 using mmc::neighbors::max_norm_distance;
 
-// Naive KSG local values, formulas evaluated left to right as in DESIGN.md.
-Eigen::VectorXd naive_ksg(const Matrix& x, const Matrix& y, Index k, int algorithm) {
+// Naive KSG local value of sample i, formulas evaluated left to right as in DESIGN.md.
+double naive_ksg_at(const Matrix& x, const Matrix& y, Index k, int algorithm, Index i) {
   const Index n = x.rows(), dx = x.cols(), dy = y.cols();
-  auto dist_x = [&](Index i, Index j) { return max_norm_distance(&x(i, 0), &x(j, 0), dx); };
-  auto dist_y = [&](Index i, Index j) { return max_norm_distance(&y(i, 0), &y(j, 0), dy); };
-  auto dist_joint = [&](Index i, Index j) { return std::max(dist_x(i, j), dist_y(i, j)); };
-  Eigen::VectorXd local(n);
+  auto dist_x = [&](Index a, Index b) { return max_norm_distance(&x(a, 0), &x(b, 0), dx); };
+  auto dist_y = [&](Index a, Index b) { return max_norm_distance(&y(a, 0), &y(b, 0), dy); };
+  auto dist_joint = [&](Index a, Index b) { return std::max(dist_x(a, b), dist_y(a, b)); };
   const double N = static_cast<double>(n), K = static_cast<double>(k);
   using mmc::digamma;
-  for (Index i = 0; i < n; ++i) {
-    const auto nb = naive_knn(n, i, k, dist_joint);
-    if (algorithm == 1) {
-      const double eps = nb.back().first;
-      const Index nx = naive_count(n, i, eps, true, dist_x);
-      const Index ny = naive_count(n, i, eps, true, dist_y);
-      local(i) = digamma(K) + digamma(N) - digamma(nx + 1.0) - digamma(ny + 1.0);
-    } else {
-      double ex = 0, ey = 0;
-      for (const auto& [d, j] : nb) {
-        ex = std::max(ex, dist_x(i, j));
-        ey = std::max(ey, dist_y(i, j));
-      }
-      const Index nx = naive_count(n, i, ex, false, dist_x);
-      const Index ny = naive_count(n, i, ey, false, dist_y);
-      local(i) = digamma(K) - 1.0 / K + digamma(N) - digamma(double(nx)) - digamma(double(ny));
-    }
+  const auto nb = naive_knn(n, i, k, dist_joint);
+  if (algorithm == 1) {
+    const double eps = nb.back().first;
+    const Index nx = naive_count(n, i, eps, true, dist_x);
+    const Index ny = naive_count(n, i, eps, true, dist_y);
+    return digamma(K) + digamma(N) - digamma(nx + 1.0) - digamma(ny + 1.0);
   }
+  double ex = 0, ey = 0;
+  for (const auto& [d, j] : nb) {
+    ex = std::max(ex, dist_x(i, j));
+    ey = std::max(ey, dist_y(i, j));
+  }
+  const Index nx = naive_count(n, i, ex, false, dist_x);
+  const Index ny = naive_count(n, i, ey, false, dist_y);
+  return digamma(K) - 1.0 / K + digamma(N) - digamma(double(nx)) - digamma(double(ny));
+}
+
+Eigen::VectorXd naive_ksg(const Matrix& x, const Matrix& y, Index k, int algorithm) {
+  Eigen::VectorXd local(x.rows());
+  for (Index i = 0; i < x.rows(); ++i) local(i) = naive_ksg_at(x, y, k, algorithm, i);
   return local;
 }
 
@@ -86,6 +88,27 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{1500, 2, 3, Kind::duplicated}, Case{1200, 3, 1, Kind::grid},
                       Case{1200, 5, 5, Kind::continuous}, Case{1100, 4, 5, Kind::grid},
                       Case{1100, 1, 5, Kind::duplicated}));
+
+// Large N exercises what N <= 2000 does not: the kd-tree built level by level
+// and then in parallel subtrees (N > 4096), the sorted line sorted in parallel
+// blocks and merged (N >= 131072). Local values of sampled points must equal
+// the naive ones, and 1 and 2 threads must agree on every bit.
+TEST(Ksg, LargeNMatchesNaiveOnSampledPoints) {
+  using Shape = std::tuple<Index, Index, Index, int>;  // n, dx, dy, algorithm
+  for (const auto& [n, dx, dy, algorithm] : {Shape{140000, 1, 1, 1}, Shape{20000, 3, 2, 2}}) {
+    auto [x, y] = correlated_gaussians(n, dx, 0.6, 21);
+    y.conservativeResize(n, dy);
+    mmc::knn::KsgOptions options;
+    options.algorithm = algorithm;
+    options.threads = 1;
+    const auto one = mmc::knn::Ksg(options).estimate(x, y);
+    options.threads = 2;
+    const auto two = mmc::knn::Ksg(options).estimate(x, y);
+    ASSERT_EQ(one.local, two.local) << "n " << n;
+    for (Index i = 0; i < n; i += n / 61)
+      EXPECT_EQ(one.local(i), naive_ksg_at(x, y, 3, algorithm, i)) << "n " << n << " sample " << i;
+  }
+}
 
 // Preprocessing goes through knn::detail::prepare: jitter with stream 0 for x
 // and 1 for y, standardisation before jitter; the caller's data are untouched.

@@ -48,7 +48,8 @@ inline Eigen::VectorXd kl_local_values(std::string_view function, std::string_vi
                                        const RowMatrix<double>& data, Index k, Norm norm,
                                        int threads) {
   const Index n = data.rows(), d = data.cols();
-  const neighbors::KdTree<double> tree(data.data(), n, d, norm);
+  const Index leaf_size = norm == Norm::max ? knn_leaf_size(d) : 8;
+  const neighbors::KdTree<double> tree(data.data(), n, d, norm, leaf_size, threads);
   Eigen::VectorXd radius(n);
   for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index*) {
     radius(i) = distances[k - 1];

@@ -14,10 +14,11 @@
 // compare bits). The estimate is the mean of the local values.
 //
 // Speed (O(N log N) time, O(N) memory): one max-norm kd-tree over the joint
-// space, queried in tree order in fixed parallel blocks (detail/ksg_joint_knn.hpp);
-// marginal counts by neighbors::Searcher (a sorted line with galloping counts
-// from the point's own rank in 1-D, a kd-tree otherwise); psi of the counts
-// from a lookup table of the exact mmc::digamma values.
+// space (built in parallel), queried in tree order in fixed parallel blocks
+// (detail/ksg_joint_knn.hpp); then the marginal counts in a second pass over
+// each marginal neighbors::Searcher in its own storage order (a sorted line
+// with galloping counts in 1-D, a kd-tree with 32-point leaves otherwise); psi
+// of the counts from a table of the exact mmc::digamma values.
 //
 // Ties and duplicates: counts follow the definitions above literally, so
 // duplicated points are allowed (eps = 0 gives n_x = 0 in algorithm 1), but
@@ -27,6 +28,7 @@
 #include <Eigen/Core>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mmc/core/errors.hpp"
 #include "mmc/core/types.hpp"
@@ -62,28 +64,38 @@ inline void check_algorithm(std::string_view function, int algorithm) {
 inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
                                         Index k, int algorithm, int threads) {
   const Index n = x.rows(), dx = x.cols(), dy = y.cols();
-  const neighbors::KdTree<double> tree = [&] {
-    const RowMatrix<double> joint = concat_columns(x, y);  // freed once the tree has its copy
-    return neighbors::KdTree<double>(joint.data(), n, dx + dy, Norm::max);
-  }();
-  const neighbors::Searcher<double> sx(x.data(), n, dx), sy(y.data(), n, dy);
+  const bool strict = algorithm == 1;
+  // Pass 1: the k joint neighbours give each sample its marginal radii: the
+  // k-th joint distance (algorithm 1) or the largest x- and y-distances among
+  // the neighbours (algorithm 2). The tree is freed before pass 2.
+  std::vector<double> radius_x(static_cast<std::size_t>(n)), radius_y(static_cast<std::size_t>(n));
+  {
+    const neighbors::KdTree<double> tree = [&] {
+      const RowMatrix<double> joint = concat_columns(x, y);
+      return neighbors::KdTree<double>(joint.data(), n, dx + dy, Norm::max, knn_leaf_size(dx + dy), threads);
+    }();
+    for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {
+      const auto s = static_cast<std::size_t>(i);
+      radius_x[s] = strict ? distances[k - 1] : max_subspace_distance(tree, 0, dx, i, neighbours, k);
+      radius_y[s] = strict ? distances[k - 1] : max_subspace_distance(tree, dx, dy, i, neighbours, k);
+    });
+  }
+  // Pass 2: marginal counts, one space at a time (O(N) memory at any moment).
+  const auto marginal_counts = [&](const RowMatrix<double>& m, const std::vector<double>& radius) {
+    const neighbors::Searcher<double> searcher(m.data(), n, m.cols(), Norm::max, kCountLeafSize,
+                                               threads);
+    return count_others(searcher, radius, strict, threads);
+  };
+  const std::vector<Index> n_x = marginal_counts(x, radius_x);
+  const std::vector<Index> n_y = marginal_counts(y, radius_y);
+  // Pass 3: the local values, in the order DESIGN.md writes them.
   const DigammaTable psi(n);
+  const double base = strict ? psi(k) + psi(n) : psi(k) - 1.0 / static_cast<double>(k) + psi(n);
+  const Index shift = strict ? 1 : 0;  // psi(n_x + 1) for algorithm 1, psi(n_x) for 2
   Eigen::VectorXd local(n);
-  if (algorithm == 1) {
-    const double base = psi(k) + psi(n);
-    for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index*) {
-      const double eps = distances[k - 1];
-      local(i) = base - psi(count_others(sx, i, eps, true) + 1) -
-                 psi(count_others(sy, i, eps, true) + 1);
-    });
-  } else {
-    const double base = psi(k) - 1.0 / static_cast<double>(k) + psi(n);
-    for_each_knn(tree, k, threads, [&](Index i, const double*, const Index* neighbours) {
-      const double eps_x = max_subspace_distance(tree, 0, dx, i, neighbours, k);
-      const double eps_y = max_subspace_distance(tree, dx, dy, i, neighbours, k);
-      local(i) = base - psi(count_others(sx, i, eps_x, false)) -
-                 psi(count_others(sy, i, eps_y, false));
-    });
+  for (Index i = 0; i < n; ++i) {
+    const auto s = static_cast<std::size_t>(i);
+    local(i) = base - psi(n_x[s] + shift) - psi(n_y[s] + shift);
   }
   return local;
 }

@@ -18,15 +18,18 @@
 // Formulas are evaluated left to right exactly as written (the oracle tests
 // compare bits); the estimate is the mean of the local values.
 //
-// Speed: one joint kd-tree queried in tree order in fixed parallel blocks; for
-// algorithm 1 the counts come from neighbors::Searcher over [x|z], [y|z] and z;
-// for algorithm 2 the points of the z-ball are visited once (kd-tree over z) and
-// tested against eps_x and eps_y, O(n_z) per sample.
+// Speed: one joint kd-tree queried in tree order in fixed parallel blocks; then,
+// for algorithm 1, counts from neighbors::Searcher over [x|z], [y|z] and z, each
+// in its own storage order (see ksg.hpp); for algorithm 2 the points of each
+// z-ball are visited once (kd-tree over z) and tested against eps_x and eps_y,
+// O(n_z) per sample.
 #pragma once
 
 #include <Eigen/Core>
 #include <string_view>
+#include <vector>
 
+#include "mmc/core/parallel.hpp"
 #include "mmc/core/types.hpp"
 #include "mmc/core/validate.hpp"
 #include "mmc/knn/common.hpp"
@@ -41,28 +44,40 @@ namespace mmc::knn {
 
 namespace detail {
 
+/// The joint [x | y | z] max-norm kd-tree of prepared inputs.
+inline neighbors::KdTree<double> joint_xyz_tree(const RowMatrix<double>& x, const RowMatrix<double>& y,
+                                               const RowMatrix<double>& z, int threads) {
+  const RowMatrix<double> joint = concat_columns(concat_columns(x, y), z);
+  return neighbors::KdTree<double>(joint.data(), joint.rows(), joint.cols(), Norm::max,
+                                   knn_leaf_size(joint.cols()), threads);
+}
+
 /// KSG-CMI algorithm 1 local values of prepared inputs (same rows, k < rows).
 inline Eigen::VectorXd ksg_cmi1_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
                                              const RowMatrix<double>& z, Index k, int threads) {
   const Index n = x.rows();
-  const neighbors::KdTree<double> tree = [&] {
-    const RowMatrix<double> joint = concat_columns(concat_columns(x, y), z);
-    return neighbors::KdTree<double>(joint.data(), n, joint.cols(), Norm::max);
-  }();
-  const auto searcher = [n](const RowMatrix<double>& m) {
-    return neighbors::Searcher<double>(m.data(), n, m.cols());
+  std::vector<double> eps(static_cast<std::size_t>(n));
+  {
+    const neighbors::KdTree<double> tree = joint_xyz_tree(x, y, z, threads);
+    for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index*) {
+      eps[static_cast<std::size_t>(i)] = distances[k - 1];
+    });
+  }
+  const auto counts = [&](const RowMatrix<double>& m) {
+    const neighbors::Searcher<double> searcher(m.data(), n, m.cols(), Norm::max, kCountLeafSize,
+                                               threads);
+    return count_others(searcher, eps, true, threads);
   };
-  const neighbors::Searcher<double> sxz = searcher(concat_columns(x, z));
-  const neighbors::Searcher<double> syz = searcher(concat_columns(y, z));
-  const neighbors::Searcher<double> sz = searcher(z);
+  const std::vector<Index> n_xz = counts(concat_columns(x, z));
+  const std::vector<Index> n_yz = counts(concat_columns(y, z));
+  const std::vector<Index> n_z = counts(z);
   const DigammaTable psi(n);
   const double base = psi(k);
   Eigen::VectorXd local(n);
-  for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index*) {
-    const double eps = distances[k - 1];
-    local(i) = base - psi(count_others(sxz, i, eps, true) + 1) -
-               psi(count_others(syz, i, eps, true) + 1) + psi(count_others(sz, i, eps, true) + 1);
-  });
+  for (Index i = 0; i < n; ++i) {
+    const auto s = static_cast<std::size_t>(i);
+    local(i) = base - psi(n_xz[s] + 1) - psi(n_yz[s] + 1) + psi(n_z[s] + 1);
+  }
   return local;
 }
 
@@ -70,31 +85,37 @@ inline Eigen::VectorXd ksg_cmi1_local_values(const RowMatrix<double>& x, const R
 inline Eigen::VectorXd ksg_cmi2_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
                                              const RowMatrix<double>& z, Index k, int threads) {
   const Index n = x.rows(), dx = x.cols(), dy = y.cols(), dz = z.cols();
-  const neighbors::KdTree<double> tree = [&] {
-    const RowMatrix<double> joint = concat_columns(concat_columns(x, y), z);
-    return neighbors::KdTree<double>(joint.data(), n, joint.cols(), Norm::max);
-  }();
-  const neighbors::KdTree<double> ztree(z.data(), n, dz, Norm::max);
+  RowMatrix<double> radii(n, 3);  // eps_x, eps_y, eps_z of every sample
+  {
+    const neighbors::KdTree<double> tree = joint_xyz_tree(x, y, z, threads);
+    for_each_knn(tree, k, threads, [&](Index i, const double*, const Index* neighbours) {
+      radii(i, 0) = max_subspace_distance(tree, 0, dx, i, neighbours, k);
+      radii(i, 1) = max_subspace_distance(tree, dx, dy, i, neighbours, k);
+      radii(i, 2) = max_subspace_distance(tree, dx + dy, dz, i, neighbours, k);
+    });
+  }
+  // Visit the z-ball of every sample (in z-tree order) and test each point
+  // found against eps_x and eps_y.
+  const neighbors::KdTree<double> ztree(z.data(), n, dz, Norm::max, kCountLeafSize, threads);
   const DigammaTable psi(n);
   const double base = psi(k) - 2.0 / static_cast<double>(k);
   Eigen::VectorXd local(n);
-  for_each_knn(tree, k, threads, [&](Index i, const double*, const Index* neighbours) {
-    const double eps_x = max_subspace_distance(tree, 0, dx, i, neighbours, k);
-    const double eps_y = max_subspace_distance(tree, dx, dy, i, neighbours, k);
-    const double eps_z = max_subspace_distance(tree, dx + dy, dz, i, neighbours, k);
-    const double* xi = tree.point(i);
-    Index n_z = 0, n_xz = 0, n_yz = 0;
-    ztree.for_each_within(ztree.point(i), eps_z, false, [&](Index j) {
-      const double* xj = tree.point(j);
-      ++n_z;
-      n_xz += neighbors::max_norm_distance(xi, xj, dx) <= eps_x;
-      n_yz += neighbors::max_norm_distance(xi + dx, xj + dx, dy) <= eps_y;
-    });
-    --n_z;  // i itself lies inside every rectangle
-    --n_xz;
-    --n_yz;
-    local(i) = base + psi(n_z) - psi(n_xz) + 1.0 / static_cast<double>(n_xz) - psi(n_yz) +
-               1.0 / static_cast<double>(n_yz);
+  parallel_for(n, threads, kPointGrain, [&](Index begin, Index end) {
+    for (Index p = begin; p < end; ++p) {
+      const Index i = ztree.original_index(p);
+      const double eps_x = radii(i, 0), eps_y = radii(i, 1), eps_z = radii(i, 2);
+      Index n_z = 0, n_xz = 0, n_yz = 0;
+      ztree.for_each_within(ztree.point_at_position(p), eps_z, false, [&](Index j) {
+        ++n_z;
+        n_xz += neighbors::max_norm_distance(&x(i, 0), &x(j, 0), dx) <= eps_x;
+        n_yz += neighbors::max_norm_distance(&y(i, 0), &y(j, 0), dy) <= eps_y;
+      });
+      --n_z;  // i itself lies inside every rectangle
+      --n_xz;
+      --n_yz;
+      local(i) = base + psi(n_z) - psi(n_xz) + 1.0 / static_cast<double>(n_xz) - psi(n_yz) +
+                 1.0 / static_cast<double>(n_yz);
+    }
   });
   return local;
 }

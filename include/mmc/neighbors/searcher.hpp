@@ -16,11 +16,16 @@ template <class T = double>
 class Searcher {
  public:
   /// Indexes n points of dimension d stored row-major at `data` (copied).
-  Searcher(const T* data, Index n, Index d, Norm norm = Norm::max) : d_(d) {
+  /// `leaf_size` is passed to the kd-tree (radius counts in a few dimensions
+  /// prefer larger leaves, 32, than k-NN queries, 8); `threads` (0 = all cores)
+  /// builds either structure in parallel, with the same result for any value.
+  Searcher(const T* data, Index n, Index d, Norm norm = Norm::max, Index leaf_size = 8,
+           int threads = 1)
+      : d_(d) {
     if (d == 1 && norm == Norm::max) {
-      line_ = std::make_unique<SortedLine<T>>(data, n, 1);
+      line_ = std::make_unique<SortedLine<T>>(data, n, 1, threads);
     } else {
-      tree_ = std::make_unique<KdTree<T>>(data, n, d, norm);
+      tree_ = std::make_unique<KdTree<T>>(data, n, d, norm, leaf_size, threads);
     }
   }
 
@@ -43,6 +48,19 @@ class Searcher {
   Index count_within_point(Index i, T r, bool strict) const noexcept {
     return line_ ? line_->count_within_point(i, r, strict)
                  : tree_->count_within(tree_->point(i), r, strict);
+  }
+
+  /// Storage order: the original index of the point stored at position p
+  /// (sorted order of the line, tree order of the kd-tree). Looping over
+  /// positions 0..n-1 gives spatially coherent, cache-friendly queries.
+  Index original_index(Index position) const noexcept {
+    return line_ ? line_->original_index(position) : tree_->original_index(position);
+  }
+
+  /// Same as count_within_point(original_index(position), r, strict).
+  Index count_within_position(Index position, T r, bool strict) const noexcept {
+    return line_ ? line_->count_within_position(position, r, strict)
+                 : tree_->count_within(tree_->point_at_position(position), r, strict);
   }
 
  private:

@@ -12,8 +12,10 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <utility>
 #include <vector>
 
+#include "mmc/core/parallel.hpp"
 #include "mmc/core/types.hpp"
 #include "mmc/neighbors/distance.hpp"
 #include "mmc/neighbors/knn_list.hpp"
@@ -25,21 +27,35 @@ class SortedLine {
  public:
   /// Copies n values read with stride `stride` from `data` (the first column of
   /// a row-major matrix with `stride` columns, or a plain array with stride 1).
-  SortedLine(const T* data, Index n, Index stride = 1) : n_(n) {
-    std::vector<Index> order(static_cast<std::size_t>(n_));
-    std::iota(order.begin(), order.end(), Index{0});
-    std::sort(order.begin(), order.end(), [&](Index a, Index b) {
-      const T va = data[a * stride], vb = data[b * stride];
-      return va < vb || (va == vb && a < b);
+  /// `threads` (0 = all cores) sorts in parallel; the result never depends on it.
+  SortedLine(const T* data, Index n, Index stride = 1, int threads = 1) : n_(n) {
+    // Sorting (value, index) pairs in place is much faster than sorting an
+    // index array through an indirect comparator (no scattered reads). The
+    // pairs are distinct, so the sorted order is unique: blocks fixed by n are
+    // sorted in parallel and merged pairwise.
+    std::vector<std::pair<T, Index>> sorted(static_cast<std::size_t>(n_));
+    for (Index i = 0; i < n_; ++i) sorted[static_cast<std::size_t>(i)] = {data[i * stride], i};
+    const Index blocks = std::clamp<Index>(n_ / 65536, 1, 16);
+    const auto bound = [&](Index b) { return sorted.begin() + std::min(b, blocks) * n_ / blocks; };
+    parallel_for(blocks, threads, 1, [&](Index first, Index last) {
+      for (Index b = first; b < last; ++b) std::sort(bound(b), bound(b + 1));
     });
+    for (Index width = 1; width < blocks; width *= 2) {
+      parallel_for((blocks + 2 * width - 1) / (2 * width), threads, 1, [&](Index first, Index last) {
+        for (Index t = first; t < last; ++t)
+          std::inplace_merge(bound(2 * width * t), bound(2 * width * t + width),
+                             bound(2 * width * t + 2 * width));
+      });
+    }
     values_.resize(static_cast<std::size_t>(n_));
     original_.resize(static_cast<std::size_t>(n_));
     rank_.resize(static_cast<std::size_t>(n_));
     original_values_.resize(static_cast<std::size_t>(n_));
     for (Index p = 0; p < n_; ++p) {
-      values_[p] = data[order[p] * stride];
-      original_[p] = order[p];
-      rank_[order[p]] = p;
+      const auto& [value, original] = sorted[static_cast<std::size_t>(p)];
+      values_[p] = value;
+      original_[p] = original;
+      rank_[original] = p;
     }
     for (Index i = 0; i < n_; ++i) original_values_[i] = data[i * stride];
   }
@@ -50,6 +66,8 @@ class SortedLine {
   const T* point(Index i) const noexcept { return &original_values_[i]; }
   /// Sorted position of the point with original index i.
   Index rank(Index i) const noexcept { return rank_[i]; }
+  /// Original index of the point at sorted position p.
+  Index original_index(Index position) const noexcept { return original_[position]; }
 
   /// k nearest values to *query, skipping original index `exclude` (-1: none),
   /// in (distance, index) order; returns the number written.
@@ -90,7 +108,13 @@ class SortedLine {
 
   /// Same as count_within(point(i), r, strict), galloping from i's rank.
   Index count_within_point(Index i, T r, bool strict) const noexcept {
-    const Index start = rank_[i];
+    return count_within_position(rank_[i], r, strict);
+  }
+
+  /// Same as count_within_point(original_index(position), r, strict). Callers
+  /// that loop over positions in order read the sorted values sequentially.
+  Index count_within_position(Index position, T r, bool strict) const noexcept {
+    const Index start = position;
     const T q = values_[start];
     auto inside = [&](Index p) { return within(std::fabs(q - values_[p]), r, strict); };
     // Equal values sit on both sides of `start`, all at distance 0.
@@ -108,7 +132,9 @@ class SortedLine {
     hi = std::min(hi, n_);
     while (hi - lo > 1) {  // invariant: inside(lo), hi outside or == n
       const Index m = lo + (hi - lo) / 2;
-      (inside(m) ? lo : hi) = m;
+      const bool in = inside(m);  // selects, not branches: the outcome is unpredictable
+      lo = in ? m : lo;
+      hi = in ? hi : m;
     }
     const Index right_end = hi;
     // Left: find the last position < start that is outside.
@@ -123,7 +149,9 @@ class SortedLine {
     out = std::max<Index>(out, -1);
     while (in - out > 1) {  // invariant: inside(in), out outside or == -1
       const Index m = out + (in - out) / 2;
-      (inside(m) ? in : out) = m;
+      const bool is_in = inside(m);
+      in = is_in ? m : in;
+      out = is_in ? out : m;
     }
     return right_end - (out + 1);
   }

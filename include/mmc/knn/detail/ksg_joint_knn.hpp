@@ -8,6 +8,9 @@
 // mmc::parallel_for, and every query is independent, so the per-sample results
 // never depend on the thread count (DESIGN.md §2). The visitor receives the
 // sample's *original* index and writes only that sample's outputs.
+// Marginal counts (KSG's n_x, n_y) run as a second pass over each marginal
+// structure in *its* storage order, for the same reason: counting in the joint
+// tree's order instead made the 5-D counts three times slower.
 #pragma once
 
 #include <vector>
@@ -20,6 +23,12 @@
 #include "mmc/neighbors/searcher.hpp"
 
 namespace mmc::knn::detail {
+
+/// Leaf size of a max-norm kd-tree used for k-NN queries in d dimensions.
+/// Leaves are scanned axis by axis in vectorised chunks, so in more than two
+/// dimensions larger leaves pay (10-D, N = 1e5: 2.7 s with 8, 1.9 s with 32;
+/// 2-D, N = 1e6: 0.60 s with 8, 0.74 s with 32).
+inline Index knn_leaf_size(Index d) noexcept { return d <= 2 ? 8 : 32; }
 
 /// Calls visit(i, distances, indices) for every point i of `tree`, with its k
 /// nearest other points in (distance, index) order (self excluded, ties broken
@@ -54,12 +63,47 @@ inline double max_subspace_distance(const neighbors::KdTree<double>& tree, Index
   return eps;
 }
 
-/// #{j != i : dist(i, j) < r} (strict) or <= r: a marginal count of point i
-/// that excludes i itself (DESIGN.md §3.1). The searcher's count includes i
-/// exactly when 0 is within r.
-inline Index count_others(const neighbors::Searcher<double>& searcher, Index i, double r,
-                          bool strict) noexcept {
-  return searcher.count_within_point(i, r, strict) - (neighbors::within(0.0, r, strict) ? 1 : 0);
+/// Leaf size of the marginal-space kd-trees. Radius counts visit far fewer
+/// nodes with larger leaves than k-NN queries want (5-D, N = 1e5, KSG radii:
+/// 2.4 s with leaves of 4, 1.4 s with 8, 0.64 s with 32, 0.54 s with 64).
+inline constexpr Index kCountLeafSize = 32;
+
+/// Software prefetch (a no-op where the builtin is missing): the per-sample
+/// arrays are indexed by original index while the loops run in storage order,
+/// so without it every sample costs one or two cache misses.
+inline void prefetch(const void* address) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(address);
+#else
+  (void)address;
+#endif
+}
+inline constexpr Index kPrefetchDistance = 16;
+
+/// Marginal counts of every sample: counts[i] = #{j != i : dist(i, j) < radius[i]}
+/// (strict) or <= radius[i] (DESIGN.md §3.1; i itself is never counted). The
+/// samples are visited in the searcher's storage order, so consecutive queries
+/// touch neighbouring memory; fixed blocks keep the result thread-count free.
+inline std::vector<Index> count_others(const neighbors::Searcher<double>& searcher,
+                                       const std::vector<double>& radius, bool strict,
+                                       int threads) {
+  const Index n = searcher.size();
+  std::vector<Index> counts(static_cast<std::size_t>(n));
+  parallel_for(n, threads, kPointGrain, [&](Index begin, Index end) {
+    for (Index p = begin; p < end; ++p) {
+      if (p + kPrefetchDistance < end) {  // radius[] and counts[] are read in scattered order
+        const auto ahead = static_cast<std::size_t>(searcher.original_index(p + kPrefetchDistance));
+        prefetch(&radius[ahead]);
+        prefetch(&counts[ahead]);
+      }
+      const auto i = static_cast<std::size_t>(searcher.original_index(p));
+      const double r = radius[i];
+      // The searcher's count includes i exactly when distance 0 is within r.
+      counts[i] = searcher.count_within_position(p, r, strict) -
+                  (neighbors::within(0.0, r, strict) ? 1 : 0);
+    }
+  });
+  return counts;
 }
 
 }  // namespace mmc::knn::detail

@@ -1,0 +1,94 @@
+// bench_ksg — speed and memory of KSG algorithm 1 (issue 2 targets on a 2-core
+// machine: N = 1e6 with 1+1 dimensions under 1 s and N = 1e5 with 5+5 under 3 s,
+// with 2 threads; memory O(N)).
+//
+// Data: x, y with d columns each, (x_j, y_j) bivariate normal with rho = 0.5,
+// generated once per size outside the timed loop. Counters: points/s
+// (items_per_second), peak_MiB = the process's peak resident memory during the
+// benchmark (VmHWM, reset before each benchmark through /proc/self/clear_refs),
+// extra_MiB = peak_MiB minus the resident memory before it (the input data and
+// the program), i.e. what the estimator allocated.
+//
+// Run: meson setup build-release --buildtype=release
+//      ninja -C build-release benchmarks/bench_ksg && ./build-release/benchmarks/bench_ksg
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <string>
+#include <utility>
+
+#include <mmc/core/rng.hpp>
+#include <mmc/core/types.hpp>
+#include <mmc/knn/ksg.hpp>
+
+namespace {
+
+using Matrix = mmc::RowMatrix<double>;
+
+const std::pair<Matrix, Matrix>& correlated_data(mmc::Index n, mmc::Index d) {
+  static std::map<std::pair<mmc::Index, mmc::Index>, std::pair<Matrix, Matrix>> cache;
+  auto& entry = cache[{n, d}];
+  if (entry.first.rows() != n) {
+    constexpr double rho = 0.5;
+    mmc::Rng rng(2024, static_cast<std::uint64_t>(d));
+    entry.first.resize(n, d);
+    entry.second.resize(n, d);
+    for (mmc::Index i = 0; i < n; ++i) {
+      for (mmc::Index j = 0; j < d; ++j) {
+        entry.first(i, j) = rng.normal();
+        entry.second(i, j) = rho * entry.first(i, j) + std::sqrt(1 - rho * rho) * rng.normal();
+      }
+    }
+  }
+  return entry;
+}
+
+// Reads a "VmXXX:  <kB> kB" line of /proc/self/status, in MiB (0 if absent).
+double status_mib(const std::string& key) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(key + ":", 0) == 0) return std::stod(line.substr(key.size() + 1)) / 1024.0;
+  }
+  return 0.0;
+}
+
+void reset_peak_memory() {
+  std::ofstream clear("/proc/self/clear_refs");
+  clear << "5";  // resets VmHWM to the current resident size (Linux >= 4.0)
+}
+
+// Arguments: N, dimension of each side, threads.
+void BM_Ksg1(benchmark::State& state) {
+  const mmc::Index n = state.range(0), d = state.range(1);
+  const auto& [x, y] = correlated_data(n, d);
+  mmc::knn::KsgOptions options;
+  options.threads = static_cast<int>(state.range(2));
+  reset_peak_memory();
+  const double before = status_mib("VmRSS");
+  double value = 0;
+  for (auto _ : state) {
+    value = mmc::knn::Ksg(options).estimate(x, y).value;
+    benchmark::DoNotOptimize(value);
+  }
+  const double peak = status_mib("VmHWM");
+  state.SetItemsProcessed(state.iterations() * n);
+  state.counters["peak_MiB"] = peak;
+  state.counters["extra_MiB"] = peak - before;
+  state.counters["mi"] = value;
+}
+
+void sizes(benchmark::internal::Benchmark* b) {
+  for (int threads : {1, 2}) {
+    for (long n : {1000L, 10000L, 100000L, 1000000L}) b->Args({n, 1, threads});
+    for (long n : {1000L, 10000L, 100000L}) b->Args({n, 5, threads});
+  }
+}
+
+BENCHMARK(BM_Ksg1)->Apply(sizes)->ArgNames({"N", "d", "threads"})->UseRealTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
