@@ -6,10 +6,12 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "fusion_testing.hpp"
 #include "mmc/fusion/advisor.hpp"
 #include "mmc/fusion/paired_features.hpp"
+#include "mmc/fusion/strategies.hpp"
 
 namespace {
 
@@ -81,6 +83,39 @@ TEST(FusionAdvisor, StrongPairedFeaturesRecommendUmt) {
   o.paired_linear = 2;
   o.paired_shift = 1.5;
   expect_verdicts(o, Strategy::umt);
+}
+
+// Naive vs UME vs UMT on four settings, the table in docs/fusion.md (not run
+// by default: ~40 s). Run: test_fusion_advisor --gtest_also_run_disabled_tests
+//                          --gtest_filter=*Report*
+TEST(FusionAdvisor, DISABLED_StrategyReport) {
+  PairedFeatureOptions none, paired, xor_only, lazy;
+  paired.strong = {0, 0};
+  paired.paired_linear = 2;
+  paired.paired_shift = 1.5;
+  xor_only.strong = {0, 0};
+  xor_only.paired_xor = 2;
+  lazy.strong = {2, 0};
+  lazy.strong_shift = 3.0;
+  lazy.weak = {0, 0};
+  lazy.interaction = {0, 2};
+  lazy.interaction_shift = 1.5;
+  const std::pair<const char*, PairedFeatureOptions> settings[] = {
+      {"uni-modal only", none}, {"paired linear", paired}, {"paired xor", xor_only}, {"lazy", lazy}};
+  for (const auto& [name, task_options] : settings) {
+    for (std::uint64_t seed = 0; seed < 3; ++seed) {
+      const auto task = mmc::fusion::paired_features_task(task_options, 5000, seed);
+      mmc::fusion::StrategyOptions o;
+      o.train.seed = seed;
+      const auto r = mmc::fusion::compare_strategies(task.modalities, task.labels, o);
+      std::printf("%-15s seed %d: test naive %.3f UME %.3f UMT %.3f (uni %.3f / %.3f) | "
+                  "validation linear %.3f UME %.3f diff %+.3f SE %.4f -> %s\n",
+                  name, static_cast<int>(seed), r.naive, r.ume, r.umt, r.unimodal[0], r.unimodal[1],
+                  r.advisor.linear_accuracy, r.advisor.ume_accuracy, r.advisor.difference,
+                  r.advisor.standard_error,
+                  std::string(mmc::fusion::strategy_name(r.advisor.recommendation)).c_str());
+    }
+  }
 }
 
 }  // namespace
