@@ -21,7 +21,7 @@ CommandSpec entropy_spec() {
       "cene: held-out NLL of a mixture density network (a neural upper bound).\n"
       "Differential entropies depend on the scale: standardisation is OFF by default here.";
   spec.options = join({{{"x", "FILE", "the variable (rows = samples)", "", false},
-                        {"estimator", "NAME", "kl | gknn | plugin", "kl", false},
+                        {"estimator", "NAME", "kl | gknn | plugin | cene", "kl", false},
                         {"norm", "NORM", "max | euclidean (kl)", "max", false},
                         {"bins", "B", "bins per dimension (plugin on continuous data)", "", false},
                         {"binning", "KIND", "equal-width | equal-frequency", "equal-width", false},
@@ -34,7 +34,8 @@ CommandSpec entropy_spec() {
 
 int run_entropy(const ParsedArgs& args) {
   const std::string estimator =
-      args.get_choice("estimator", {"kl", "gknn", "plugin"}, "kl");
+      args.get_choice("estimator", {"kl", "gknn", "plugin", "cene"}, "kl");
+  if (estimator == "cene") return run_entropy_cene(args);
   const RowMatrix<double> x = read_matrix_option(args, "x");
   // Entropy is not scale-invariant, so the CLI does not standardise unless asked.
   const knn::KnnOptions base = knn_options_from(args, /*standardize_default=*/false);

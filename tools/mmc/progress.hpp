@@ -15,6 +15,8 @@ class ProgressBar {
       : label_(std::move(label)), enabled_(enabled && isatty(STDERR_FILENO) == 1) {}
   ~ProgressBar() { finish(); }
 
+  bool enabled() const noexcept { return enabled_; }
+
   /// Redraws the bar at `done` of `total` steps with an optional value.
   void update(long long done, long long total, double value) {
     if (!enabled_ || total <= 0) return;

@@ -1,0 +1,25 @@
+// tools/mmc/neural_options.hpp — the neural options of DESIGN.md §5 (--steps
+// --batch --hidden --activation --lr --ema --holdout --device --seed --threads)
+// applied to the library's option structs, and the terminal progress bar.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <mmc/neural/trainer.hpp>
+
+#include "args.hpp"
+#include "progress.hpp"
+
+namespace mmc::cli {
+
+/// Overrides the fields of `options` given on the command line; keeps the
+/// estimator's defaults for the others. Also installs a progress bar on
+/// stderr (when it is a terminal and --quiet is absent), owned by `bar`.
+void apply_training_options(const ParsedArgs& args, neural::TrainingOptions& options,
+                            std::shared_ptr<ProgressBar>& bar, const std::string& label);
+
+/// --device: "cpu" or "cuda" (UsageError if cuda is asked of a build without it).
+std::string device_from(const ParsedArgs& args);
+
+}  // namespace mmc::cli
