@@ -9,8 +9,9 @@
 // never depend on the thread count (DESIGN.md §2). The visitor receives the
 // sample's *original* index and writes only that sample's outputs.
 // Marginal counts (KSG's n_x, n_y) run as a second pass over each marginal
-// structure in *its* storage order, for the same reason: counting in the joint
-// tree's order instead made the 5-D counts three times slower.
+// structure in *its* storage order, for the same reason: a 1-D count then
+// gallops through sorted values the previous count has just read. The
+// per-sample arrays, indexed by original index, are prefetched.
 #pragma once
 
 #include <vector>
