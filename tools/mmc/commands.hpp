@@ -23,6 +23,8 @@ int run_cmi(const ParsedArgs& args);
 CommandSpec entropy_spec();
 int run_entropy(const ParsedArgs& args);
 
+CommandSpec complementarity_spec();
+int run_complementarity(const ParsedArgs& args);
 CommandSpec generate_spec();
 int run_generate(const ParsedArgs& args);
 

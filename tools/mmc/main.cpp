@@ -20,6 +20,7 @@ std::vector<std::pair<std::string, Command>> commands() {
       {"mi", {mi_spec, run_mi}},
       {"cmi", {cmi_spec, run_cmi}},
       {"entropy", {entropy_spec, run_entropy}},
+      {"complementarity", {complementarity_spec, run_complementarity}},
       {"generate", {generate_spec, run_generate}},
   };
 }
