@@ -158,6 +158,14 @@ TEST(FusionBadInput, Robustness) {
                  "mmc::fusion::perturb_noisy");
   expect_invalid([&] { fu::perturb_fgsm(model, x, in.y, 5, 0.03); }, "modality",
                  "mmc::fusion::perturb_fgsm");
+  expect_invalid([&] { fu::perturb_noisy(model, x, 0, -0.5, 0); }, "sd", "mmc::fusion::perturb_noisy");
+  expect_invalid([&] { fu::perturb_fgsm(model, x, in.y, 0, -1.0); }, "epsilon",
+                 "mmc::fusion::perturb_fgsm");
+  expect_invalid([&] { fu::perturb_fgsm(model, x, mmc::Labels(in.y.head(5)), 0, 0.03); }, "labels",
+                 "mmc::fusion::LateFusion::loss_input_gradient");
+  const std::vector<RowMatrix<float>> one_modality{x[0]};
+  expect_invalid([&] { fu::perturb_missing(model, one_modality, 0); }, "modalities",
+                 "mmc::fusion::LateFusion");
   const char* fn = "mmc::fusion::evaluate_robustness";
   expect_invalid([&] { fu::evaluate_robustness(model, in.x, in.y, {.noise_sd = -0.5}); },
                  "options.noise_sd", fn);

@@ -111,8 +111,30 @@ class LateFusion {
   template <ModalityRange R>
   ModalityList<T> to_model_space(const R& raw) const {
     auto list = detail::to_modalities<T>("mmc::fusion::LateFusion", raw, modalities());
-    check_widths(list);
+    check_model_space(list);
     return standardizer_.apply(list);
+  }
+
+  /// Throws unless x has this model's modalities, columns and aligned rows.
+  void check_model_space(const ModalityList<T>& x) const {
+    if (static_cast<Index>(x.size()) != modalities()) {
+      mmc::detail::throw_invalid("mmc::fusion::LateFusion", "modalities",
+                                 "has " + std::to_string(x.size()) + " modalities but the model has " +
+                                     std::to_string(modalities()),
+                                 "pass the modalities the model was trained on, in the same order");
+    }
+    for (Index m = 0; m < modalities(); ++m) {
+      if (x[static_cast<std::size_t>(m)].cols() != input_size(m)) {
+        mmc::detail::throw_invalid("mmc::fusion::LateFusion", "modalities[" + std::to_string(m) + "]",
+                                   "has " + std::to_string(x[static_cast<std::size_t>(m)].cols()) +
+                                       " columns but the model was trained on " +
+                                       std::to_string(input_size(m)),
+                                   "pass features with the training data's columns");
+      }
+      mmc::detail::check_same_rows("mmc::fusion::LateFusion", "modalities[" + std::to_string(m) + "]",
+                                   x[static_cast<std::size_t>(m)].rows(), "modalities[0]",
+                                   x.front().rows());
+    }
   }
 
   // ---- arithmetic on batches in model space ((features x batch) views) ----
@@ -160,7 +182,7 @@ class LateFusion {
 
   /// Logits, n x classes.
   RowMatrix<T> logits(const ModalityList<T>& x) {
-    check_widths(x);
+    check_model_space(x);
     RowMatrix<T> out(x.front().rows(), classes_);
     for_chunks(x, [&](Index begin, std::span<const nn::ConstMatrixRef<T>> batch) {
       out.middleRows(begin, batch.front().cols) = nn::as_eigen(forward(batch)).transpose();
@@ -195,7 +217,9 @@ class LateFusion {
   /// Parameter gradients are left untouched.
   double loss_input_gradient(const ModalityList<T>& x, const Labels& labels, Index m,
                              RowMatrix<T>& gradient) {
-    check_widths(x);
+    check_model_space(x);
+    mmc::detail::check_labels("mmc::fusion::LateFusion::loss_input_gradient", "labels", labels,
+                              x.front().rows(), classes_);
     gradient.resize(x.front().rows(), input_size(m));
     double total = 0.0;
     const nn::BackwardOptions propagate{.parameter_gradients = false, .input_gradient = true};
@@ -235,6 +259,10 @@ class LateFusion {
 
   /// Fraction of samples whose largest logit is at the label (model space).
   double accuracy_in_model_space(const ModalityList<T>& x, const Labels& labels) {
+    check_model_space(x);
+    mmc::detail::check_not_empty("mmc::fusion::LateFusion::accuracy", "modalities[0]", x.front());
+    mmc::detail::check_labels("mmc::fusion::LateFusion::accuracy", "labels", labels,
+                              x.front().rows(), classes_);
     const Labels predicted = argmax_rows(logits(x));
     return static_cast<double>((predicted.array() == labels.array()).count()) /
            static_cast<double>(labels.size());
@@ -259,27 +287,6 @@ class LateFusion {
     widths.insert(widths.end(), options.head_hidden.begin(), options.head_hidden.end());
     widths.push_back(classes);
     return {widths, nn::Activation::relu, nn::Activation::identity, nn::Init::automatic};
-  }
-
-  void check_widths(const ModalityList<T>& x) const {
-    if (static_cast<Index>(x.size()) != modalities()) {
-      mmc::detail::throw_invalid("mmc::fusion::LateFusion", "modalities",
-                                 "has " + std::to_string(x.size()) + " modalities but the model has " +
-                                     std::to_string(modalities()),
-                                 "pass the modalities the model was trained on, in the same order");
-    }
-    for (Index m = 0; m < modalities(); ++m) {
-      if (x[static_cast<std::size_t>(m)].cols() != input_size(m)) {
-        mmc::detail::throw_invalid("mmc::fusion::LateFusion", "modalities[" + std::to_string(m) + "]",
-                                   "has " + std::to_string(x[static_cast<std::size_t>(m)].cols()) +
-                                       " columns but the model was trained on " +
-                                       std::to_string(input_size(m)),
-                                   "pass features with the training data's columns");
-      }
-      mmc::detail::check_same_rows("mmc::fusion::LateFusion", "modalities[" + std::to_string(m) + "]",
-                                   x[static_cast<std::size_t>(m)].rows(), "modalities[0]",
-                                   x.front().rows());
-    }
   }
 
   /// body(begin, batch views) over chunks of kChunk samples.

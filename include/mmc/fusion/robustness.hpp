@@ -58,7 +58,9 @@ struct RobustnessResult {
 namespace detail {
 
 template <class T>
-void check_modality_index(std::string_view fn, const LateFusion<T>& model, Index m) {
+void check_perturbation(std::string_view fn, const LateFusion<T>& model, const ModalityList<T>& x,
+                        Index m) {
+  model.check_model_space(x);
   if (m < 0 || m >= model.modalities()) {
     mmc::detail::throw_invalid(fn, "modality",
                                "is " + std::to_string(m) + " but the model has " +
@@ -67,15 +69,16 @@ void check_modality_index(std::string_view fn, const LateFusion<T>& model, Index
   }
 }
 
+inline void check_size(std::string_view fn, std::string_view argument, double value,
+                       std::string_view fix) {
+  if (!(std::isfinite(value) && value >= 0.0)) {
+    mmc::detail::throw_invalid(fn, argument, "is " + std::to_string(value) + ", not >= 0", fix);
+  }
+}
+
 inline void check_robustness_options(std::string_view fn, const RobustnessOptions& o) {
-  if (!(std::isfinite(o.noise_sd) && o.noise_sd >= 0.0)) {
-    mmc::detail::throw_invalid(fn, "options.noise_sd", "is " + std::to_string(o.noise_sd),
-                               "use a standard deviation >= 0 (the paper's is 0.5)");
-  }
-  if (!(std::isfinite(o.epsilon) && o.epsilon >= 0.0)) {
-    mmc::detail::throw_invalid(fn, "options.epsilon", "is " + std::to_string(o.epsilon),
-                               "use an FGSM step >= 0 (the paper's is 0.03)");
-  }
+  check_size(fn, "options.noise_sd", o.noise_sd, "use a standard deviation >= 0 (the paper's is 0.5)");
+  check_size(fn, "options.epsilon", o.epsilon, "use an FGSM step >= 0 (the paper's is 0.03)");
 }
 
 }  // namespace detail
@@ -83,7 +86,7 @@ inline void check_robustness_options(std::string_view fn, const RobustnessOption
 /// x (model space) with modality m replaced by the training mean.
 template <class T>
 ModalityList<T> perturb_missing(const LateFusion<T>& model, const ModalityList<T>& x, Index m) {
-  detail::check_modality_index("mmc::fusion::perturb_missing", model, m);
+  detail::check_perturbation("mmc::fusion::perturb_missing", model, x, m);
   ModalityList<T> out = x;
   const Vector<T> mean = model.standardizer().mean_in_model_space(m);
   auto& xm = out[static_cast<std::size_t>(m)];
@@ -95,7 +98,8 @@ ModalityList<T> perturb_missing(const LateFusion<T>& model, const ModalityList<T
 template <class T>
 ModalityList<T> perturb_noisy(const LateFusion<T>& model, const ModalityList<T>& x, Index m,
                               double sd, std::uint64_t seed) {
-  detail::check_modality_index("mmc::fusion::perturb_noisy", model, m);
+  detail::check_perturbation("mmc::fusion::perturb_noisy", model, x, m);
+  detail::check_size("mmc::fusion::perturb_noisy", "sd", sd, "use a standard deviation >= 0");
   ModalityList<T> out = x;
   const Vector<T> unit = model.standardizer().unit(m);
   Rng rng(seed, streams::noise + static_cast<std::uint64_t>(m));
@@ -111,7 +115,8 @@ ModalityList<T> perturb_noisy(const LateFusion<T>& model, const ModalityList<T>&
 template <class T>
 ModalityList<T> perturb_fgsm(LateFusion<T>& model, const ModalityList<T>& x, const Labels& labels,
                              Index m, double epsilon) {
-  detail::check_modality_index("mmc::fusion::perturb_fgsm", model, m);
+  detail::check_perturbation("mmc::fusion::perturb_fgsm", model, x, m);
+  detail::check_size("mmc::fusion::perturb_fgsm", "epsilon", epsilon, "use an FGSM step >= 0");
   RowMatrix<T> gradient;
   model.loss_input_gradient(x, labels, m, gradient);
   ModalityList<T> out = x;
