@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "mmc/core/errors.hpp"
+#include "mmc/core/parallel.hpp"
 #include "mmc/core/types.hpp"
 #include "mmc/core/validate.hpp"
 #include "mmc/knn/common.hpp"
@@ -93,10 +94,12 @@ inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMat
   const double base = strict ? psi(k) + psi(n) : psi(k) - 1.0 / static_cast<double>(k) + psi(n);
   const Index shift = strict ? 1 : 0;  // psi(n_x + 1) for algorithm 1, psi(n_x) for 2
   Eigen::VectorXd local(n);
-  for (Index i = 0; i < n; ++i) {
-    const auto s = static_cast<std::size_t>(i);
-    local(i) = base - psi(n_x[s] + shift) - psi(n_y[s] + shift);
-  }
+  parallel_for(n, threads, kPointGrain, [&](Index first, Index last) {
+    for (Index i = first; i < last; ++i) {
+      const auto s = static_cast<std::size_t>(i);
+      local(i) = base - psi(n_x[s] + shift) - psi(n_y[s] + shift);
+    }
+  });
   return local;
 }
 

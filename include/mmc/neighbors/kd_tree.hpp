@@ -14,51 +14,35 @@
 // already too far; that is exact too (the max of the coordinate gaps can only
 // grow). Ties are broken by the smaller original index (knn_list.hpp).
 //
-// Layout and speed: every node splits its points at the median (by value along
-// its widest axis, then by index) until at most `leaf_size` remain, so the
-// tree's shape depends only on n and every node id is known in advance
-// (preorder; the left child is id + 1). That lets the subtrees below a fixed
-// depth be built in parallel with mmc::parallel_for and still give the same
-// tree for any thread count. Points are stored in tree order, so a query
-// touches contiguous memory and callers looping over positions 0..n-1 issue
-// cache-friendly neighbouring queries. Node boxes (lo then hi) are contiguous
-// per node. Memory is O(n d).
+// Speed: max-norm searches walk the tree depth first with an explicit stack,
+// carrying an O(1) incremental lower bound per node (Arya & Mount 1993) and
+// testing a node's tight box only where that bound does not prune; leaves are
+// scanned axis by axis from a column-major copy (vectorised). Construction and
+// layout: detail/kd_tree_layout.hpp. Points are stored in tree order, so
+// callers looping over positions 0..n-1 issue cache-friendly queries.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
-#include <numeric>
 #include <utility>
 #include <vector>
 
-#include "mmc/core/parallel.hpp"
 #include "mmc/core/types.hpp"
-#include "mmc/neighbors/detail/select_rows.hpp"
+#include "mmc/neighbors/detail/kd_tree_layout.hpp"
 #include "mmc/neighbors/distance.hpp"
 #include "mmc/neighbors/knn_list.hpp"
 
 namespace mmc::neighbors {
 
 template <class T = double>
-class KdTree {
+class KdTree : private detail::KdTreeLayout<T> {
  public:
   /// Builds the tree over n points of dimension d stored row-major at `data`
   /// (copied). `leaf_size` trades tree depth for leaf scans; `threads` (0 = all
   /// cores) builds subtrees in parallel — the tree is the same for any value.
   KdTree(const T* data, Index n, Index d, Norm norm = Norm::max, Index leaf_size = 8,
          int threads = 1)
-      : n_(n), d_(d), norm_(norm), leaf_size_(std::max<Index>(leaf_size, 1)) {
-    order_.resize(static_cast<std::size_t>(n_));
-    std::iota(order_.begin(), order_.end(), Index{0});
-    points_.assign(data, data + n_ * d_);
-    if (n_ > 0) build(threads);
-    columns_.resize(static_cast<std::size_t>(n_ * d_));
-    for (Index p = 0; p < n_; ++p)
-      for (Index j = 0; j < d_; ++j) columns_[static_cast<std::size_t>(j * n_ + p)] = points_[p * d_ + j];
-    position_.resize(static_cast<std::size_t>(n_));
-    for (Index p = 0; p < n_; ++p) position_[static_cast<std::size_t>(order_[p])] = p;
-  }
+      : Layout(data, n, d, leaf_size, threads), norm_(norm) {}
 
   Index size() const noexcept { return n_; }
   Index dim() const noexcept { return d_; }
@@ -80,7 +64,7 @@ class KdTree {
   Index knn(const T* query, Index k, Index exclude, T* distances, Index* indices) const noexcept {
     KnnList<T> list(k, distances, indices);
     if (n_ > 0 && k > 0) {
-      if (norm_ == Norm::max) knn_max_recursive(0, query, T(0), exclude, list);
+      if (norm_ == Norm::max) knn_max(query, exclude, list);
       else knn_recursive(0, query, exclude, list);
     }
     return list.size();
@@ -91,8 +75,7 @@ class KdTree {
   Index count_within(const T* query, T r, bool strict) const noexcept {
     if (n_ == 0) return 0;
     if (norm_ != Norm::max) return count_recursive(0, query, r, strict);
-    return strict ? count_max_recursive<true>(0, query, T(0), r)
-                  : count_max_recursive<false>(0, query, T(0), r);
+    return strict ? count_max<true>(query, r) : count_max<false>(query, r);
   }
 
   /// Calls visit(original_index) for every point within r (in tree order).
@@ -110,130 +93,18 @@ class KdTree {
   }
 
  private:
-  struct Node {
-    Index begin, end;  // tree positions [begin, end)
-    Index right;       // right child id, -1 for a leaf; the left child is id + 1
-    Index split_dim;   // internal nodes: the axis the children were split on,
-    T left_lo, left_hi, right_lo, right_hi;  // and the children's ranges along it
-  };
+  using Layout = detail::KdTreeLayout<T>;
+  using typename Layout::Node;
+  using Layout::boxes_;
+  using Layout::columns_;
+  using Layout::d_;
+  using Layout::n_;
+  using Layout::nodes_;
+  using Layout::order_;
+  using Layout::points_;
+  using Layout::position_;
 
-  // --- construction -------------------------------------------------------
-
-  // Nodes in the subtree over m points (the shape depends only on m). Looked up
-  // in subtree_nodes_, filled by count_subtree_nodes for every size that occurs
-  // (repeated halving of n gives at most two sizes per depth).
-  Index subtree_nodes(Index m) const noexcept {
-    for (const auto& [size, nodes] : subtree_nodes_)
-      if (size == m) return nodes;
-    return 0;  // unreachable: every size was tabulated
-  }
-
-  Index count_subtree_nodes(Index m) {
-    for (const auto& [size, nodes] : subtree_nodes_)
-      if (size == m) return nodes;
-    const Index nodes =
-        m <= leaf_size_ ? 1 : 1 + count_subtree_nodes(m / 2) + count_subtree_nodes(m - m / 2);
-    subtree_nodes_.emplace_back(m, nodes);
-    return nodes;
-  }
-
-  struct Job {
-    Index id, begin, end;
-  };
-
-  // Splits level by level while nodes hold more than `parallel_size` points
-  // (the nodes of a level in parallel), then builds the remaining subtrees in
-  // parallel. Which thread does what never changes the tree: node ids and
-  // point ranges are fixed by n alone.
-  void build(int threads) {
-    const Index total = count_subtree_nodes(n_);
-    nodes_.resize(static_cast<std::size_t>(total));
-    boxes_.resize(static_cast<std::size_t>(total * 2 * d_));
-    const Index parallel_size = std::max<Index>(n_ / 64, 4096);
-    compute_box(0, 0, n_);
-    std::vector<Job> level{{0, 0, n_}}, subtrees, large;
-    while (!level.empty()) {
-      large.clear();
-      for (const Job& job : level) (job.end - job.begin > parallel_size ? large : subtrees).push_back(job);
-      parallel_for(static_cast<Index>(large.size()), threads, 1, [&](Index first, Index last) {
-        for (Index t = first; t < last; ++t) split_node(large[static_cast<std::size_t>(t)]);
-      });
-      level.clear();
-      for (const Job& job : large) {
-        const Index mid = job.begin + (job.end - job.begin) / 2;
-        level.push_back({job.id + 1, job.begin, mid});
-        level.push_back({nodes_[static_cast<std::size_t>(job.id)].right, mid, job.end});
-      }
-    }
-    parallel_for(static_cast<Index>(subtrees.size()), threads, 1, [&](Index first, Index last) {
-      for (Index t = first; t < last; ++t) build_subtree(subtrees[static_cast<std::size_t>(t)]);
-    });
-  }
-
-  void build_subtree(const Job& job) {
-    split_node(job);
-    const Node& node = nodes_[static_cast<std::size_t>(job.id)];
-    if (node.right < 0) return;
-    const Index mid = job.begin + (job.end - job.begin) / 2;
-    build_subtree({job.id + 1, job.begin, mid});
-    build_subtree({node.right, mid, job.end});
-  }
-
-  // Tight box of the points at positions [begin, end), written to box slot id.
-  // The axis count is a compile-time constant for d <= 4 (the common KSG
-  // marginals and joints), which lets the compiler unroll the inner loop.
-  void compute_box(Index id, Index begin, Index end) {
-    switch (d_) {
-      case 1: return compute_box_fixed<1>(id, begin, end);
-      case 2: return compute_box_fixed<2>(id, begin, end);
-      case 3: return compute_box_fixed<3>(id, begin, end);
-      case 4: return compute_box_fixed<4>(id, begin, end);
-      default: return compute_box_fixed<0>(id, begin, end);
-    }
-  }
-
-  template <int FixedD>
-  void compute_box_fixed(Index id, Index begin, Index end) {
-    const Index d = FixedD > 0 ? FixedD : d_;
-    T* lo = boxes_.data() + id * 2 * d;
-    T* hi = lo + d;
-    std::fill_n(lo, d, std::numeric_limits<T>::infinity());
-    std::fill_n(hi, d, -std::numeric_limits<T>::infinity());
-    for (Index p = begin; p < end; ++p) {
-      const T* x = points_.data() + p * d;
-      for (Index j = 0; j < d; ++j) {
-        lo[j] = x[j] < lo[j] ? x[j] : lo[j];
-        hi[j] = x[j] > hi[j] ? x[j] : hi[j];
-      }
-    }
-  }
-
-  // The node's box is already computed. Unless it is a leaf, splits its points
-  // at the median along the widest axis (rows ordered by value, then index)
-  // and computes both children's boxes.
-  void split_node(const Job& job) {
-    const auto [id, begin, end] = job;
-    Node& node = nodes_[static_cast<std::size_t>(id)];
-    node = Node{begin, end, -1, 0, 0, 0, 0, 0};
-    if (end - begin <= leaf_size_) return;
-    const T* lo = boxes_.data() + id * 2 * d_;
-    const T* hi = lo + d_;
-    Index split_dim = 0;
-    for (Index j = 1; j < d_; ++j)
-      if (hi[j] - lo[j] > hi[split_dim] - lo[split_dim]) split_dim = j;
-    const Index mid = begin + (end - begin) / 2;
-    detail::select_rows(points_.data(), order_.data(), d_, begin, mid, end, split_dim);
-    node.right = id + 1 + subtree_nodes(mid - begin);
-    node.split_dim = split_dim;
-    compute_box(id + 1, begin, mid);
-    compute_box(node.right, mid, end);
-    node.left_lo = boxes_[(id + 1) * 2 * d_ + split_dim];
-    node.left_hi = boxes_[(id + 1) * 2 * d_ + d_ + split_dim];
-    node.right_lo = boxes_[node.right * 2 * d_ + split_dim];
-    node.right_hi = boxes_[node.right * 2 * d_ + d_ + split_dim];
-  }
-
-  // --- queries ------------------------------------------------------------
+  Norm norm_;
 
   // Lower bound on the distance from q to any point of the node's box.
   T box_min_distance(Index id, const T* q) const noexcept {
@@ -279,10 +150,14 @@ class KdTree {
   // over points vectorises. Same operations as max_norm_distance, same bits.
   static constexpr Index kChunk = 64;
   static constexpr Index kScalarDims = 3;  // below this, early exit beats vectorising
+  // Bound on the tree depth: sizes halve at every level, so depth <= 64.
+  static constexpr int kMaxDepth = 128;
   void chunk_max_distances(const T* q, Index begin, Index end, T* out) const noexcept {
     const Index m = end - begin;
-    std::fill_n(out, m, T(0));
-    for (Index j = 0; j < d_; ++j) {
+    const T q0 = q[0];
+    const T* first = columns_.data() + begin;
+    for (Index p = 0; p < m; ++p) out[p] = std::fabs(q0 - first[p]);  // max(0, |.|) = |.|
+    for (Index j = 1; j < d_; ++j) {
       const T qj = q[j];
       const T* column = columns_.data() + j * n_ + begin;
       for (Index p = 0; p < m; ++p) {
@@ -292,53 +167,74 @@ class KdTree {
     }
   }
 
-  // Max-norm search. `bound` is a cheap lower bound on the distance from q to
-  // the node's points (after Arya & Mount 1993): the max of per-axis gaps to
-  // ranges that contain them, one axis added per level, O(1) per node. Only a
-  // node that survives it pays for the tight-box test (O(d), early exit).
-  void knn_max_recursive(Index id, const T* q, T bound, Index exclude,
-                         KnnList<T>& list) const noexcept {
-    const Node& node = nodes_[static_cast<std::size_t>(id)];
-    if (node.right < 0) {
-      if (box_farther_than(id, q, list.worst())) return;
-      if (d_ <= kScalarDims) {  // few axes: row by row, stopping once too far
-        for (Index p = node.begin; p < node.end; ++p) {
-          const Index original = order_[p];
-          if (original == exclude) continue;
-          const T worst = list.worst();
-          const T* x = points_.data() + p * d_;
-          T dist = 0;
-          for (Index j = 0; j < d_ && !(dist > worst); ++j) {
-            const T diff = std::fabs(q[j] - x[j]);
-            dist = diff > dist ? diff : dist;
-          }
-          if (!(dist > worst)) list.offer(dist, original);
+  // Max-norm search, depth first with an explicit stack (no call per node).
+  // Each node carries a cheap lower bound on the distance from q to its points
+  // (after Arya & Mount 1993): the max of per-axis gaps to ranges that contain
+  // them, one axis added per level, O(1) per node. A leaf that survives it pays
+  // for the tight-box test (O(d), early exit) before its points are scanned.
+  // A node at exactly the current worst distance may still hold a tie with a
+  // smaller index, so only strictly farther nodes are pruned.
+  void knn_max(const T* q, Index exclude, KnnList<T>& list) const noexcept {
+    struct Frame {
+      Index id;
+      T bound;
+    };
+    Frame stack[kMaxDepth];
+    int top = 0;
+    Index id = 0;
+    T bound = 0;
+    for (;;) {
+      const Node& node = nodes_[static_cast<std::size_t>(id)];
+      if (node.right >= 0) {  // internal: go to the nearer child, stack the other
+        const T v = q[node.split_dim];
+        const T bound_left = std::max({bound, node.left_lo - v, v - node.left_hi});
+        const T bound_right = std::max({bound, node.right_lo - v, v - node.right_hi});
+        const bool left_first = bound_left <= bound_right;
+        const Index far = left_first ? node.right : id + 1;
+        const T far_bound = left_first ? bound_right : bound_left;
+        const T near_bound = left_first ? bound_left : bound_right;
+        if (!(far_bound > list.worst())) stack[top++] = {far, far_bound};
+        if (!(near_bound > list.worst())) {
+          id = left_first ? id + 1 : node.right;
+          bound = near_bound;
+          continue;
         }
-        return;
+      } else if (!box_farther_than(id, q, list.worst())) {
+        scan_leaf_max(node, q, exclude, list);
       }
-      T dist[kChunk];
-      for (Index begin = node.begin; begin < node.end; begin += kChunk) {
-        const Index end = std::min(node.end, begin + kChunk);
-        chunk_max_distances(q, begin, end, dist);
-        for (Index p = begin; p < end; ++p) {
-          const Index original = order_[p];
-          if (original != exclude && !(dist[p - begin] > list.worst()))
-            list.offer(dist[p - begin], original);
+      do {  // next stacked node that may still hold a neighbour
+        if (top == 0) return;
+        --top;
+      } while (stack[top].bound > list.worst());
+      id = stack[top].id;
+      bound = stack[top].bound;
+    }
+  }
+
+  void scan_leaf_max(const Node& node, const T* q, Index exclude, KnnList<T>& list) const noexcept {
+    if (d_ <= kScalarDims) {  // few axes: row by row, stopping once too far
+      for (Index p = node.begin; p < node.end; ++p) {
+        const Index original = order_[p];
+        if (original == exclude) continue;
+        const T worst = list.worst();
+        const T* x = points_.data() + p * d_;
+        T dist = 0;
+        for (Index j = 0; j < d_ && !(dist > worst); ++j) {
+          const T diff = std::fabs(q[j] - x[j]);
+          dist = diff > dist ? diff : dist;
         }
+        if (!(dist > worst)) list.offer(dist, original);
       }
       return;
     }
-    const T v = q[node.split_dim];
-    const T bound_left = std::max({bound, node.left_lo - v, v - node.left_hi});
-    const T bound_right = std::max({bound, node.right_lo - v, v - node.right_hi});
-    // A node at exactly the current worst distance may still hold a tie with a
-    // smaller index, so only strictly farther nodes are pruned. Nearer first.
-    if (bound_left <= bound_right) {
-      if (!(bound_left > list.worst())) knn_max_recursive(id + 1, q, bound_left, exclude, list);
-      if (!(bound_right > list.worst())) knn_max_recursive(node.right, q, bound_right, exclude, list);
-    } else {
-      if (!(bound_right > list.worst())) knn_max_recursive(node.right, q, bound_right, exclude, list);
-      if (!(bound_left > list.worst())) knn_max_recursive(id + 1, q, bound_left, exclude, list);
+    T dist[kChunk];
+    for (Index begin = node.begin; begin < node.end; begin += kChunk) {
+      const Index end = std::min(node.end, begin + kChunk);
+      chunk_max_distances(q, begin, end, dist);
+      for (Index p = begin; p < end; ++p) {
+        const Index original = order_[p];
+        if (original != exclude && !(dist[p - begin] > list.worst())) list.offer(dist[p - begin], original);
+      }
     }
   }
 
@@ -366,38 +262,57 @@ class KdTree {
     return Strict ? d < r : d <= r;
   }
 
-  // Max-norm radius count, same bounds as knn_max_recursive; a surviving node
-  // is classified by its tight box (outside: some axis gap is not within r;
-  // inside: every axis extent is), a partial leaf scanned chunk by chunk.
+  // Max-norm radius count, depth first with an explicit stack and the same
+  // cheap bounds as knn_max. A node that survives its bound is classified by
+  // its tight box (outside: some axis gap is not within r; inside: every axis
+  // extent is); a partial leaf is scanned chunk by chunk.
   template <bool Strict>
-  Index count_max_recursive(Index id, const T* q, T bound, T r) const noexcept {
-    const T* lo = boxes_.data() + id * 2 * d_;
-    const T* hi = lo + d_;
-    bool inside = true;
-    for (Index j = 0; j < d_; ++j) {
-      if (!within_r<Strict>(std::max(lo[j] - q[j], q[j] - hi[j]), r)) return 0;
-      inside &= within_r<Strict>(std::max(hi[j] - q[j], q[j] - lo[j]), r);
-    }
-    const Node& node = nodes_[static_cast<std::size_t>(id)];
-    if (inside) return node.end - node.begin;
-    if (node.right < 0) {
-      Index count = 0;
-      T dist[kChunk];
-      for (Index begin = node.begin; begin < node.end; begin += kChunk) {
-        const Index end = std::min(node.end, begin + kChunk);
-        chunk_max_distances(q, begin, end, dist);
-        for (Index p = 0; p < end - begin; ++p) count += within_r<Strict>(dist[p], r);
+  Index count_max(const T* q, T r) const noexcept {
+    struct Frame {
+      Index id;
+      T bound;
+    };
+    Frame stack[kMaxDepth];
+    int top = 0;
+    Index id = 0, count = 0;
+    T bound = 0;
+    for (;;) {
+      const T* lo = boxes_.data() + id * 2 * d_;
+      const T* hi = lo + d_;
+      bool outside = false, inside = true;
+      for (Index j = 0; j < d_ && !outside; ++j) {
+        outside = !within_r<Strict>(std::max(lo[j] - q[j], q[j] - hi[j]), r);
+        inside &= within_r<Strict>(std::max(hi[j] - q[j], q[j] - lo[j]), r);
       }
-      return count;
+      if (!outside) {
+        const Node& node = nodes_[static_cast<std::size_t>(id)];
+        if (inside) {
+          count += node.end - node.begin;
+        } else if (node.right < 0) {
+          T dist[kChunk];
+          for (Index begin = node.begin; begin < node.end; begin += kChunk) {
+            const Index end = std::min(node.end, begin + kChunk);
+            chunk_max_distances(q, begin, end, dist);
+            for (Index p = 0; p < end - begin; ++p) count += within_r<Strict>(dist[p], r);
+          }
+        } else {
+          const T v = q[node.split_dim];
+          const T bound_left = std::max({bound, node.left_lo - v, v - node.left_hi});
+          const T bound_right = std::max({bound, node.right_lo - v, v - node.right_hi});
+          const bool left = within_r<Strict>(bound_left, r), right = within_r<Strict>(bound_right, r);
+          if (left && right) stack[top++] = {node.right, bound_right};
+          if (left || right) {
+            id = left ? id + 1 : node.right;
+            bound = left ? bound_left : bound_right;
+            continue;
+          }
+        }
+      }
+      if (top == 0) return count;
+      --top;
+      id = stack[top].id;
+      bound = stack[top].bound;
     }
-    const T v = q[node.split_dim];
-    const T bound_left = std::max({bound, node.left_lo - v, v - node.left_hi});
-    const T bound_right = std::max({bound, node.right_lo - v, v - node.right_hi});
-    Index count = 0;
-    if (within_r<Strict>(bound_left, r)) count += count_max_recursive<Strict>(id + 1, q, bound_left, r);
-    if (within_r<Strict>(bound_right, r))
-      count += count_max_recursive<Strict>(node.right, q, bound_right, r);
-    return count;
   }
 
   Index count_recursive(Index id, const T* q, T r, bool strict) const noexcept {
@@ -427,17 +342,6 @@ class KdTree {
     visit_recursive(id + 1, q, r, strict, visit);
     visit_recursive(node.right, q, r, strict, visit);
   }
-
-  Index n_, d_;
-  Norm norm_;
-  Index leaf_size_;
-  std::vector<Index> order_;     // tree position -> original index
-  std::vector<Index> position_;  // original index -> tree position
-  std::vector<T> points_;        // points in tree order, row-major
-  std::vector<T> columns_;       // the same, column-major (axis j at j * n), for leaf scans
-  std::vector<Node> nodes_;      // preorder
-  std::vector<T> boxes_;         // per node: lo[0..d), hi[0..d) of its points
-  std::vector<std::pair<Index, Index>> subtree_nodes_;  // (points, nodes) of every subtree size
 };
 
 }  // namespace mmc::neighbors

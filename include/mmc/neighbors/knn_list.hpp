@@ -23,9 +23,8 @@ class KnnList {
   bool full() const noexcept { return size_ == k_; }
 
   /// Distance a candidate must not exceed to enter the list (+inf until full).
-  T worst() const noexcept {
-    return full() ? distances_[k_ - 1] : std::numeric_limits<T>::infinity();
-  }
+  /// Kept in a member: searches ask for it at every node.
+  T worst() const noexcept { return worst_; }
 
   /// Inserts (d, index) if it precedes the current k-th entry in (distance, index) order.
   void offer(T d, Index index) noexcept {
@@ -44,6 +43,7 @@ class KnnList {
     }
     distances_[pos] = d;
     indices_[pos] = index;
+    if (full()) worst_ = distances_[k_ - 1];
   }
 
  private:
@@ -51,6 +51,7 @@ class KnnList {
   T* distances_;
   Index* indices_;
   Index size_ = 0;
+  T worst_ = std::numeric_limits<T>::infinity();
 };
 
 }  // namespace mmc::neighbors

@@ -51,13 +51,15 @@ class SortedLine {
     original_.resize(static_cast<std::size_t>(n_));
     rank_.resize(static_cast<std::size_t>(n_));
     original_values_.resize(static_cast<std::size_t>(n_));
-    for (Index p = 0; p < n_; ++p) {
-      const auto& [value, original] = sorted[static_cast<std::size_t>(p)];
-      values_[p] = value;
-      original_[p] = original;
-      rank_[original] = p;
-    }
-    for (Index i = 0; i < n_; ++i) original_values_[i] = data[i * stride];
+    parallel_for(n_, threads, kFillGrain, [&](Index first, Index last) {
+      for (Index p = first; p < last; ++p) {
+        const auto& [value, original] = sorted[static_cast<std::size_t>(p)];
+        values_[p] = value;
+        original_[p] = original;
+        rank_[original] = p;
+        original_values_[p] = data[p * stride];
+      }
+    });
   }
 
   Index size() const noexcept { return n_; }
@@ -157,6 +159,8 @@ class SortedLine {
   }
 
  private:
+  static constexpr Index kFillGrain = Index{1} << 16;  // fixed: results never depend on threads
+
   Index n_;
   std::vector<T> values_;           // sorted by (value, original index)
   std::vector<Index> original_;     // sorted position -> original index
