@@ -107,6 +107,8 @@ TEST(FusionBadInput, TrainedModels) {
   expect_invalid([&] { fu::Ume<float>(members, {0.0, 0.0}); }, "weights", "mmc::fusion::Ume");
   expect_invalid([&] { fu::fit_ume(in.x, in.y, tiny_options(), {1.0, 2.0, 3.0}); }, "weights",
                  "mmc::fusion::fit_ume");
+  expect_invalid([&] { fu::fit_ume(in.x, in.y, tiny_options(), {1.0, std::nan("")}); }, "weights",
+                 "mmc::fusion::fit_ume");
   fu::Ume<float> ume(members);
   expect_invalid([&] { ume.predict(std::vector<RowMatrix<double>>{in.x[0]}); }, "modalities",
                  "mmc::fusion::Ume::predict_proba");

@@ -12,6 +12,7 @@
 #include "fusion_testing.hpp"
 #include "mmc/fusion/late_fusion.hpp"
 #include "mmc/fusion/model.hpp"
+#include "mmc/fusion/strategies.hpp"
 #include "mmc/fusion/ume.hpp"
 #include "mmc/fusion/umt.hpp"
 #include "mmc/fusion/unimodal.hpp"
@@ -214,6 +215,31 @@ TEST(FusionModel, UmeAveragesItsMembersProbabilities) {
   EXPECT_LT((only1.predict_proba(task.modalities) - p1).cwiseAbs().maxCoeff(), 1e-6f);
   const mmc::Labels predicted = ume.predict(task.modalities);
   for (Index i = 0; i < p.rows(); ++i) EXPECT_EQ(predicted(i), p(i, 1) > p(i, 0) ? 1 : 0);
+}
+
+TEST(FusionModel, CompareStrategiesScoresEveryStrategyOnOneSplit) {
+  const auto task = small_task(200, 8);
+  mmc::fusion::StrategyOptions o;
+  o.train = tiny_options(4);
+  o.lambda = 0.0;  // UMT then IS naive training: same test accuracy
+  const auto r = mmc::fusion::compare_strategies(task.modalities, task.labels, o);
+  EXPECT_EQ(r.train_samples, 120);
+  EXPECT_EQ(r.validation_samples, 40);
+  EXPECT_EQ(r.test_samples, 40);
+  EXPECT_EQ(r.advisor.validation_samples, 40);
+  EXPECT_EQ(r.umt, r.naive);
+  // The same split and seeds by hand give the same UME and naive accuracies.
+  const auto split = mmc::fusion::split_samples(200, 0.2, 0.2, 4);
+  const auto train_x = mmc::fusion::take_rows(task.modalities, split.train);
+  const auto train_y = mmc::fusion::take_labels(task.labels, split.train);
+  const auto test_x = mmc::fusion::take_rows(task.modalities, split.test);
+  const auto test_y = mmc::fusion::take_labels(task.labels, split.test);
+  auto ume = mmc::fusion::fit_ume(train_x, train_y, o.train);
+  EXPECT_EQ(r.ume, ume.accuracy(test_x, test_y));
+  auto naive = mmc::fusion::fit_late_fusion(train_x, train_y, o.train);
+  EXPECT_EQ(r.naive, naive.accuracy(test_x, test_y));
+  ASSERT_EQ(r.unimodal.size(), 2u);
+  EXPECT_EQ(r.unimodal[1], ume.members()[1].accuracy(test_x[1], test_y));
 }
 
 TEST(FusionModel, DivergingTrainingThrowsTrainingError) {

@@ -26,6 +26,33 @@
 
 namespace mmc::fusion {
 
+namespace detail {
+
+/// Throws unless weights is empty or holds `count` finite values >= 0 with a
+/// positive sum.
+inline void check_weights(std::string_view fn, const std::vector<double>& weights, std::size_t count) {
+  if (weights.empty()) return;
+  if (weights.size() != count) {
+    mmc::detail::throw_invalid(fn, "weights",
+                               "has " + std::to_string(weights.size()) + " entries for " +
+                                   std::to_string(count) + " modalities",
+                               "pass one weight per modality, or none (equal weights)");
+  }
+  double sum = 0.0;
+  for (const double w : weights) {
+    if (!(std::isfinite(w) && w >= 0.0)) {
+      mmc::detail::throw_invalid(fn, "weights", "contains " + std::to_string(w),
+                                 "use finite weights >= 0");
+    }
+    sum += w;
+  }
+  if (!(sum > 0.0)) {
+    mmc::detail::throw_invalid(fn, "weights", "sum to 0", "give at least one member a weight > 0");
+  }
+}
+
+}  // namespace detail
+
 template <class T = float>
 class Ume {
  public:
@@ -46,24 +73,8 @@ class Ume {
                                    "train every member with the same classes");
       }
     }
+    detail::check_weights(fn, weights_, members_.size());
     if (weights_.empty()) weights_.assign(members_.size(), 1.0);
-    if (weights_.size() != members_.size()) {
-      mmc::detail::throw_invalid(fn, "weights",
-                                 "has " + std::to_string(weights_.size()) + " entries for " +
-                                     std::to_string(members_.size()) + " members",
-                                 "pass one weight per modality, or none (equal weights)");
-    }
-    double sum = 0.0;
-    for (const double w : weights_) {
-      if (!(std::isfinite(w) && w >= 0.0)) {
-        mmc::detail::throw_invalid(fn, "weights", "contains " + std::to_string(w),
-                                   "use finite weights >= 0");
-      }
-      sum += w;
-    }
-    if (!(sum > 0.0)) {
-      mmc::detail::throw_invalid(fn, "weights", "sum to 0", "give at least one member a weight > 0");
-    }
   }
 
   std::vector<UniModal<T>>& members() noexcept { return members_; }
@@ -119,12 +130,7 @@ Ume<T> fit_ume(const R& modalities, const Eigen::DenseBase<L>& labels,
                Index classes = 0) {
   constexpr std::string_view fn = "mmc::fusion::fit_ume";
   const auto d = detail::training_data<T>(fn, modalities, labels, options, 2, classes);
-  if (!weights.empty() && weights.size() != d.x.size()) {
-    mmc::detail::throw_invalid(fn, "weights",
-                               "has " + std::to_string(weights.size()) + " entries for " +
-                                   std::to_string(d.x.size()) + " modalities",
-                               "pass one weight per modality, or none (equal weights)");
-  }
+  detail::check_weights(fn, weights, d.x.size());
   return Ume<T>(detail::fit_members(fn, d, options), std::move(weights));
 }
 
