@@ -69,16 +69,22 @@ inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMat
   // Pass 1: the k joint neighbours give each sample its marginal radii: the
   // k-th joint distance (algorithm 1) or the largest x- and y-distances among
   // the neighbours (algorithm 2). The tree is freed before pass 2.
-  std::vector<double> radius_x(static_cast<std::size_t>(n)), radius_y(static_cast<std::size_t>(n));
+  std::vector<double> radius_x(static_cast<std::size_t>(n));
+  std::vector<double> radius_y(strict ? 0 : static_cast<std::size_t>(n));  // algorithm 1: = radius_x
   {
     const neighbors::KdTree<double> tree = [&] {
       const RowMatrix<double> joint = concat_columns(x, y);
-      return neighbors::KdTree<double>(joint.data(), n, dx + dy, Norm::max, knn_leaf_size(dx + dy), threads);
+      return neighbors::KdTree<double>(joint.data(), n, dx + dy, Norm::max,
+                                       knn_leaf_size(dx + dy), threads);
     }();
     for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {
       const auto s = static_cast<std::size_t>(i);
-      radius_x[s] = strict ? distances[k - 1] : max_subspace_distance(tree, 0, dx, i, neighbours, k);
-      radius_y[s] = strict ? distances[k - 1] : max_subspace_distance(tree, dx, dy, i, neighbours, k);
+      if (strict) {
+        radius_x[s] = distances[k - 1];
+      } else {
+        radius_x[s] = max_subspace_distance(tree, 0, dx, i, neighbours, k);
+        radius_y[s] = max_subspace_distance(tree, dx, dy, i, neighbours, k);
+      }
     });
   }
   // Pass 2: marginal counts, one space at a time (O(N) memory at any moment).
@@ -88,7 +94,7 @@ inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMat
     return count_others(searcher, radius, strict, threads);
   };
   const std::vector<Index> n_x = marginal_counts(x, radius_x);
-  const std::vector<Index> n_y = marginal_counts(y, radius_y);
+  const std::vector<Index> n_y = marginal_counts(y, strict ? radius_x : radius_y);
   // Pass 3: the local values, in the order DESIGN.md writes them.
   const DigammaTable psi(n);
   const double base = strict ? psi(k) + psi(n) : psi(k) - 1.0 / static_cast<double>(k) + psi(n);
