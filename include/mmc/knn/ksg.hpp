@@ -17,7 +17,7 @@
 // space (built in parallel), queried in tree order in fixed parallel blocks
 // (detail/ksg_joint_knn.hpp); then the marginal counts in a second pass over
 // each marginal neighbors::Searcher in its own storage order (a sorted line
-// with galloping counts in 1-D, a kd-tree with 32-point leaves otherwise); psi
+// with galloping counts in 1-D, a kd-tree with 64-point leaves otherwise); psi
 // of the counts from a table of the exact mmc::digamma values.
 //
 // Ties and duplicates: counts follow the definitions above literally, so

@@ -17,7 +17,7 @@ class Searcher {
  public:
   /// Indexes n points of dimension d stored row-major at `data` (copied).
   /// `leaf_size` is passed to the kd-tree (radius counts in a few dimensions
-  /// prefer larger leaves, 32, than k-NN queries, 8); `threads` (0 = all cores)
+  /// prefer larger leaves, 64, than k-NN queries, 8); `threads` (0 = all cores)
   /// builds either structure in parallel, with the same result for any value.
   Searcher(const T* data, Index n, Index d, Norm norm = Norm::max, Index leaf_size = 8,
            int threads = 1)
