@@ -25,6 +25,12 @@ int run_entropy(const ParsedArgs& args);
 
 CommandSpec complementarity_spec();
 int run_complementarity(const ParsedArgs& args);
+CommandSpec robustness_spec();
+int run_robustness(const ParsedArgs& args);
+CommandSpec fusion_spec();
+int run_fusion(const ParsedArgs& args);
+CommandSpec demo_spec();
+int run_demo(const ParsedArgs& args);
 CommandSpec generate_spec();
 int run_generate(const ParsedArgs& args);
 

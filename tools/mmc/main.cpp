@@ -22,6 +22,9 @@ std::vector<std::pair<std::string, Command>> commands() {
       {"entropy", {entropy_spec, run_entropy}},
       {"complementarity", {complementarity_spec, run_complementarity}},
       {"generate", {generate_spec, run_generate}},
+      {"robustness", {robustness_spec, run_robustness}},
+      {"fusion", {fusion_spec, run_fusion}},
+      {"demo", {demo_spec, run_demo}},
   };
 }
 
