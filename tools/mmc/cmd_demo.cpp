@@ -44,6 +44,19 @@ std::vector<std::string> split_list(const std::string& text) {
   return items;
 }
 
+/// sum += r / count, field by field (the mean over `count` models).
+void accumulate(fusion::RobustnessResult& sum, const fusion::RobustnessResult& r, Index count) {
+  const double w = 1.0 / static_cast<double>(count);
+  sum.clean += w * r.clean;
+  sum.missing += w * r.missing;
+  sum.noisy += w * r.noisy;
+  sum.adversarial += w * r.adversarial;
+  sum.robustness_missing += w * r.robustness_missing;
+  sum.robustness_noisy += w * r.robustness_noisy;
+  sum.robustness_adversarial += w * r.robustness_adversarial;
+  sum.samples = r.samples;
+}
+
 }  // namespace
 
 CommandSpec demo_spec() {
@@ -64,6 +77,8 @@ CommandSpec demo_spec() {
                         {"alphas", "LIST", "comma-separated alpha values", "0,0.2,0.4,0.6,0.8,1",
                          false},
                         {"steps", "N", "maximum training steps of the neural backends", "4000",
+                         false},
+                        {"repeats", "R", "late-fusion models (seeds) averaged per alpha", "3",
                          false}},
                        common_options()});
   return spec;
@@ -75,6 +90,8 @@ int run_demo(const ParsedArgs& args) {
   const std::uint64_t seed = seed_from(args);
   const int threads = threads_from(args);
   const bool quiet = args.get_switch("quiet", false);
+  const Index repeats = args.get_int("repeats", 3);
+  if (repeats < 1) throw UsageError("option '--repeats' must be at least 1");
   std::vector<std::string> backend_names = split_list(args.get("backends", "knn,cene"));
   if (backend_names.empty()) throw UsageError("option '--backends' is empty; use e.g. knn,cene");
   std::vector<metric::Backend> backends;
@@ -114,11 +131,16 @@ int run_demo(const ParsedArgs& args) {
       row.metric.push_back(metric::Complementarity(options).estimate(task.modalities, task.labels).metric);
       bar.update(++done, total, row.metric.back());
     }
-    fusion::RobustnessExperimentOptions robustness;
-    robustness.train.seed = seed;
-    robustness.train.threads = threads;
-    robustness.robustness.seed = seed;
-    row.robustness = fusion::robustness_experiment(task.modalities, task.labels, robustness);
+    // The robustness of one trained model varies with its seed (how much it
+    // leans on each modality), so the demo averages `repeats` models.
+    for (Index r = 0; r < repeats; ++r) {
+      fusion::RobustnessExperimentOptions robustness;
+      robustness.train.seed = seed + static_cast<std::uint64_t>(r);
+      robustness.train.threads = threads;
+      robustness.robustness.seed = seed + static_cast<std::uint64_t>(r);
+      accumulate(row.robustness,
+                 fusion::robustness_experiment(task.modalities, task.labels, robustness), repeats);
+    }
     bar.update(++done, total, row.robustness.robustness_missing);
     rows.push_back(std::move(row));
   }
