@@ -7,6 +7,11 @@
 #pragma once
 
 #include "mmc/core.hpp"
+#include "mmc/data/generators.hpp"  // data/'s umbrella, except digits.hpp (needs zlib)
+#include "mmc/fusion.hpp"
 #include "mmc/io.hpp"
+#include "mmc/knn.hpp"
+#include "mmc/metric.hpp"
 #include "mmc/neighbors.hpp"
+#include "mmc/neural.hpp"
 #include "mmc/nn.hpp"
