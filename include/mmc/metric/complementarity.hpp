@@ -14,7 +14,8 @@
 //   training randomness ("repeated-seed");
 // - knn backend: duplicated rows would create zero neighbour distances, which
 //   bias kNN estimators, so it uses m-out-of-n subsampling without replacement
-//   (m = N/2) with the sqrt(m/N)-rescaled interval of Politis & Romano (1994).
+//   (m = N/2) with the sqrt(m/N)-rescaled spread of Politis & Romano (1994),
+//   centred on the full-sample estimate (see bootstrap() for why).
 #pragma once
 
 #include <Eigen/Core>
@@ -246,14 +247,19 @@ class Complementarity {
     result.replicates = static_cast<Index>(metric.size());
     if (metric.empty()) return;
     const double a = 0.5 * (1.0 - options_.confidence);
-    // Percentile interval; for subsampling, the deviations theta*_m - theta^
-    // are shrunk by sqrt(m/N) and reflected (Politis & Romano 1994).
+    // Percentile interval; for subsampling, the deviations of theta*_m from
+    // their median are shrunk by sqrt(m/N) (Politis & Romano 1994) and placed
+    // around the full-sample estimate. Centring on the replicates' median, not
+    // on the estimate, keeps the interval about sampling variability only:
+    // fixed-k kNN estimators have a bias that changes with N, and the shift
+    // between N/2 and N would otherwise move the whole interval off the estimate.
     auto interval = [&](const std::vector<double>& values, double estimate) {
       if (!subsample) return Interval{detail::percentile(values, a), detail::percentile(values, 1 - a)};
+      const double centre = detail::percentile(values, 0.5);
       std::vector<double> deviations;
-      for (double v : values) deviations.push_back(scale * (v - estimate));
-      return Interval{estimate - detail::percentile(deviations, 1 - a),
-                      estimate - detail::percentile(deviations, a)};
+      for (double v : values) deviations.push_back(scale * (v - centre));
+      return Interval{estimate + detail::percentile(deviations, a),
+                      estimate + detail::percentile(deviations, 1 - a)};
     };
     result.metric_interval = interval(metric, result.metric);
     result.metric_h_interval = interval(metric_h, result.metric_h);
