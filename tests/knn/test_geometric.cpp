@@ -74,7 +74,9 @@ TEST(GeometricKnn, EntropyLocalValuesEqualTheBruteForceOracle) {
 
 TEST(GeometricKnn, MiLocalValuesEqualTheBruteForceOracle) {
   for (const Index d : {1, 2}) {
-    const auto [x, y] = ksg_test::correlated_gaussians(300, d, 0.9, 50 + static_cast<std::uint64_t>(d));
+    const auto xy_sample = ksg_test::correlated_gaussians(300, d, 0.9, 50 + static_cast<std::uint64_t>(d));
+    const auto& x = xy_sample.first;  // not a structured binding: clang 14 cannot capture those
+    const auto& y = xy_sample.second;
     const Index k = 2 * d + 1;
     const Eigen::VectorXd lx = geometric_oracle(x, k), ly = geometric_oracle(y, k),
                           lxy = geometric_oracle(knn2_test::joint(x, y), k);
@@ -118,7 +120,9 @@ TEST(GeometricKnn, RotationAndScalingShiftTheEntropyByLogDeterminant) {
 }
 
 TEST(GeometricKnn, ThreadCountDoesNotChangeABit) {
-  const auto [x, y] = ksg_test::correlated_gaussians(2500, 1, 0.8, 80);
+  const auto xy_sample = ksg_test::correlated_gaussians(2500, 1, 0.8, 80);
+    const auto& x = xy_sample.first;  // not a structured binding: clang 14 cannot capture those
+  const auto& y = xy_sample.second;
   knn2_test::expect_thread_independent([&](int threads) {
     mmc::knn::KnnOptions options = with_k(3);
     options.threads = threads;

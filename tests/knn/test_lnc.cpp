@@ -117,7 +117,9 @@ TEST(Lnc, LocalValuesEqualTheBruteForceOracle) {
 }
 
 TEST(Lnc, DefaultAlphaIsTheAuthorsTable) {
-  const auto [x, y] = ksg_test::correlated_gaussians(100, 1, 0.5, 3);
+  const auto xy_sample = ksg_test::correlated_gaussians(100, 1, 0.5, 3);
+  const auto& x = xy_sample.first;  // not a structured binding: clang 14 cannot capture those
+  const auto& y = xy_sample.second;
   EXPECT_EQ(mmc::knn::Lnc(options_for(3)).estimate(x, y).alpha, 0.182224);
   EXPECT_EQ(mmc::knn::Lnc(options_for(10)).estimate(x, y).alpha, 0.630903);
   EXPECT_EQ(mmc::knn::Lnc(options_for(20)).estimate(x, y).alpha, 0.817252);
@@ -128,7 +130,9 @@ TEST(Lnc, DefaultAlphaIsTheAuthorsTable) {
 }
 
 TEST(Lnc, TinyAlphaLeavesKsgUntouched) {
-  const auto [x, y] = ksg_test::correlated_gaussians(500, 1, 0.99, 5);
+  const auto xy_sample = ksg_test::correlated_gaussians(500, 1, 0.99, 5);
+  const auto& x = xy_sample.first;  // not a structured binding: clang 14 cannot capture those
+  const auto& y = xy_sample.second;
   const auto result = mmc::knn::Lnc(options_for(4, 1e-300)).estimate(x, y);
   EXPECT_EQ(result.corrected, 0);
   EXPECT_EQ(result.correction, 0.0);
@@ -156,7 +160,9 @@ TEST(Lnc, TiedNeighbourhoodsAreSkippedNotInfinite) {
 }
 
 TEST(Lnc, ThreadCountDoesNotChangeABit) {
-  const auto [x, y] = ksg_test::correlated_gaussians(2500, 1, 0.95, 6);
+  const auto xy_sample = ksg_test::correlated_gaussians(2500, 1, 0.95, 6);
+  const auto& x = xy_sample.first;  // not a structured binding: clang 14 cannot capture those
+  const auto& y = xy_sample.second;
   knn2_test::expect_thread_independent([&](int threads) {
     mmc::knn::LncOptions options = options_for(5);
     options.threads = threads;

@@ -107,7 +107,9 @@ TEST(MixedKsg, OnDiscreteDataIsThePluginMiWithDigammaForTheJointLog) {
 }
 
 TEST(MixedKsg, ThreadCountDoesNotChangeABit) {
-  const auto [x, y] = ksg_test::correlated_gaussians(3000, 2, 0.6, 12);
+  const auto xy_sample = ksg_test::correlated_gaussians(3000, 2, 0.6, 12);
+  const auto& x = xy_sample.first;  // not a structured binding: clang 14 cannot capture those
+  const auto& y = xy_sample.second;
   knn2_test::expect_thread_independent([&](int threads) {
     mmc::knn::KnnOptions options;
     options.threads = threads;
