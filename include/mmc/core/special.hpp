@@ -76,7 +76,8 @@ inline double digamma(long long n) noexcept { return digamma(static_cast<double>
 inline double digamma(int n) noexcept { return digamma(static_cast<double>(n)); }
 inline double digamma(long n) noexcept { return digamma(static_cast<double>(n)); }
 
-/// Natural log of |Gamma(x)| for x > 0 (NaN otherwise), absolute error ~1e-15.
+/// Natural log of |Gamma(x)| for x > 0 (NaN otherwise): about 2e-16 relative error
+/// away from the roots x = 1, 2, where the error is ~2e-15 absolute (lgamma(1) = 1.8e-15).
 /// Stirling's series for x >= 10, downward recurrence below.
 inline double lgamma(double x) noexcept {
   if (!(x > 0.0)) return std::numeric_limits<double>::quiet_NaN();
