@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Core>
+#include <cmath>
 #include <numeric>
 #include <span>
 #include <string>
@@ -132,8 +133,8 @@ TEST(NeuralCritic, SeparableScoresAreInnerProducts) {
   const Eigen::MatrixXd s = mmc::nn::as_eigen(critic.matrix_scores(b.x, b.y, b.rows));
   const Eigen::MatrixXd f = mmc::nn::as_eigen(critic.mlp(0).output());
   const Eigen::MatrixXd g = mmc::nn::as_eigen(critic.mlp(1).output());
-  EXPECT_EQ(f.rows(), 3);
-  EXPECT_LT((s - f.transpose() * g).cwiseAbs().maxCoeff(), 1e-12);
+  EXPECT_EQ(f.rows(), 3);  // embedding 3: scores are inner products over sqrt(3)
+  EXPECT_LT((s - f.transpose() * g / std::sqrt(3.0)).cwiseAbs().maxCoeff(), 1e-12);
 }
 
 TEST(NeuralCritic, SnapshotRestoresParameters) {

@@ -6,10 +6,14 @@
 //   full forward pass, so the all-pairs score matrix of a batch of K costs K^2
 //   passes: use it with shuffled pairing (K joint + K marginal passes per step)
 //   or with a small batch.
-// SeparableCritic: T(x, y) = f(x)^T g(y) with two MLPs f: x -> R^e and
-//   g: y -> R^e (e = `embedding`). The K x K score matrix of a batch is one GEMM
-//   S = F^T G on K + K forward passes, which makes all-pairs bounds (InfoNCE)
-//   cheap; it supports all-pairs pairing only (the trainer checks this).
+// SeparableCritic: T(x, y) = f(x)^T g(y) / sqrt(e) with two MLPs f: x -> R^e
+//   and g: y -> R^e (e = `embedding`). The K x K score matrix of a batch is one
+//   GEMM S = F^T G / sqrt(e) on K + K forward passes, which makes all-pairs
+//   bounds (InfoNCE) cheap; it supports all-pairs pairing only (the trainer
+//   checks this). The 1/sqrt(e) of scaled dot-product attention keeps the
+//   initial scores O(1): the embeddings' coordinates start with unit variance,
+//   so an unscaled inner product would start with standard deviation sqrt(e)
+//   and saturate the softmax of InfoNCE (training then stalls or diverges).
 //
 // Both work on host data stored one sample per row (the estimators' standardised
 // copies) and index lists into it: a batch is gathered into a host input matrix,
@@ -17,10 +21,12 @@
 // gradients and the parameters stay in the backend's memory (DESIGN.md §4).
 // Each MLP has its own Adam optimizer (nn/optimizers.hpp: one per parameter
 // buffer); gradient clipping treats all of a critic's gradients as one vector.
-// Backward of the separable score matrix: dF = G dS^T and dG = F dS (GEMMs).
+// Backward of the separable score matrix: dF = G dS^T / sqrt(e), dG = F dS / sqrt(e).
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -188,7 +194,7 @@ class ConcatCritic : public detail::Models<T, B, 1> {
   std::vector<Index> pair_x_, pair_y_;
 };
 
-/// T(x, y) = f(x)^T g(y); all-pairs scores only.
+/// T(x, y) = f(x)^T g(y) / sqrt(e); all-pairs scores only.
 template <class T = float, class B = nn::CpuBackend<T>>
 class SeparableCritic : public detail::Models<T, B, 2> {
  public:
@@ -198,9 +204,10 @@ class SeparableCritic : public detail::Models<T, B, 2> {
             {nn::MlpSpec{detail::mlp_widths(dx, spec.hidden, spec.embedding), spec.activation},
              nn::MlpSpec{detail::mlp_widths(dy, spec.hidden, spec.embedding), spec.activation}},
             seed, backend, lr, weight_decay),
-        backend_(backend) {}
+        backend_(backend),
+        scale_(static_cast<T>(1.0 / std::sqrt(static_cast<double>(spec.embedding)))) {}
 
-  /// The K x K matrix S = F^T G, F = f(x[rows]), G = g(y[rows]) (e x K each).
+  /// The K x K matrix S = F^T G / sqrt(e), F = f(x[rows]), G = g(y[rows]) (e x K each).
   nn::ConstMatrixRef<T> matrix_scores(const RowMatrix<T>& x, const RowMatrix<T>& y,
                                       std::span<const Index> rows) {
     const auto k = static_cast<Index>(rows.size());
@@ -212,11 +219,11 @@ class SeparableCritic : public detail::Models<T, B, 2> {
     const auto g = this->mlp(1).forward_host(nn::as_batch(y_rows_.topRows(k)));
     backend_.resize(scores_, k * k);
     nn::MatrixRef<T> s(backend_.data(scores_), k, k);
-    backend_.gemm(nn::Trans::yes, nn::Trans::no, T(1), f, g, T(0), s);
+    backend_.gemm(nn::Trans::yes, nn::Trans::no, scale_, f, g, T(0), s);
     return s;
   }
 
-  /// dF = G dS^T, dG = F dS, then each MLP's backward pass.
+  /// dF = G dS^T / sqrt(e), dG = F dS / sqrt(e), then each MLP's backward pass.
   void backward(nn::ConstMatrixRef<T> d_scores) {
     const auto f = this->mlp(0).output();
     const auto g = this->mlp(1).output();
@@ -224,14 +231,15 @@ class SeparableCritic : public detail::Models<T, B, 2> {
     backend_.resize(d_g_, g.size());
     nn::MatrixRef<T> df(backend_.data(d_f_), f.rows, f.cols);
     nn::MatrixRef<T> dg(backend_.data(d_g_), g.rows, g.cols);
-    backend_.gemm(nn::Trans::no, nn::Trans::yes, T(1), g, d_scores, T(0), df);
-    backend_.gemm(nn::Trans::no, nn::Trans::no, T(1), f, d_scores, T(0), dg);
+    backend_.gemm(nn::Trans::no, nn::Trans::yes, scale_, g, d_scores, T(0), df);
+    backend_.gemm(nn::Trans::no, nn::Trans::no, scale_, f, d_scores, T(0), dg);
     this->mlp(0).backward(df);
     this->mlp(1).backward(dg);
   }
 
  private:
   B backend_;
+  T scale_;  // 1 / sqrt(embedding)
   RowMatrix<T> x_rows_, y_rows_;
   typename B::Buffer scores_, d_f_, d_g_;
 };
