@@ -70,7 +70,10 @@ int run_complementarity(const ParsedArgs& args) {
   options.mine.ema = args.get_double("ema", options.mine.ema);
   options.cene.progress = nullptr;
   options.mine.progress = nullptr;
-  device_from(args);
+  if (device_from(args) == "cuda") {
+    throw UsageError("option '--device cuda': mmc complementarity trains on the CPU; the CUDA "
+                     "backend serves mmc mi and mmc entropy (use --device cpu here)");
+  }
   bar = std::make_shared<ProgressBar>("mmc complementarity " + backend_name,
                                       !args.get_switch("quiet", false));
   if (bar->enabled()) {

@@ -38,5 +38,9 @@ int run_generate(const ParsedArgs& args);
 const std::vector<std::string>& neural_mi_estimators();
 int run_mi_neural(const ParsedArgs& args, const std::string& estimator);
 int run_entropy_cene(const ParsedArgs& args);
+// --device cuda (cmd_neural_cuda.cu with CUDA, cmd_neural_no_cuda.cpp without).
+int run_mi_neural_cuda(const ParsedArgs& args, const std::string& estimator);
+int run_entropy_cene_cuda(const ParsedArgs& args);
+bool cuda_device_built();
 
 }  // namespace mmc::cli

@@ -3,6 +3,7 @@
 // (a training run that diverged, an internal error). DESIGN.md §5.
 #include <exception>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,10 @@ int main(int argc, char** argv) {
       return 2;
     } catch (const mmc::training_error& e) {
       std::cerr << "mmc " << name << ": training failed: " << one_line(e.what()) << "\n";
+      return 1;
+    } catch (const std::runtime_error& e) {
+      // e.g. no usable CUDA device for --device cuda, a file that cannot be written
+      std::cerr << "mmc " << name << ": error: " << one_line(e.what()) << "\n";
       return 1;
     } catch (const std::exception& e) {
       std::cerr << "mmc " << name << ": internal error: " << one_line(e.what()) << "\n";

@@ -19,7 +19,7 @@ namespace mmc::cli {
 void apply_training_options(const ParsedArgs& args, neural::TrainingOptions& options,
                             std::shared_ptr<ProgressBar>& bar, const std::string& label);
 
-/// --device: "cpu" or "cuda" (UsageError if cuda is asked of a build without it).
+/// --device: "cpu" or "cuda" (a build without CUDA rejects cuda when it is used).
 std::string device_from(const ParsedArgs& args);
 
 }  // namespace mmc::cli

@@ -1,0 +1,19 @@
+// tools/mmc/cmd_neural_no_cuda.cpp — `--device cuda` in a build without nvcc:
+// a one-line usage error saying how to get the CUDA backend.
+#include "commands.hpp"
+
+namespace mmc::cli {
+
+namespace {
+[[noreturn]] void no_cuda() {
+  throw UsageError(
+      "option '--device cuda': this mmc was built without the CUDA backend (nvcc/cuBLAS not "
+      "found at configure time); rebuild with CUDA (meson setup -Dcuda=enabled) or use --device cpu");
+}
+}  // namespace
+
+int run_mi_neural_cuda(const ParsedArgs&, const std::string&) { no_cuda(); }
+int run_entropy_cene_cuda(const ParsedArgs&) { no_cuda(); }
+bool cuda_device_built() { return false; }
+
+}  // namespace mmc::cli
