@@ -110,6 +110,17 @@ class MiCommand(CliTestCase):
                                "--estimator", "magic"], "--estimator", "magic")
         self.assert_bad_input(["mi", "--x", self.path("x.csv")], "--y")
 
+    def test_device_cuda_without_a_gpu_is_a_clear_error(self):
+        # Built without CUDA: usage error (2). Built with CUDA but no device here:
+        # a one-line runtime error (1). With a GPU it would run; CI has none.
+        code, out, err = run("mi", "--x", self.path("x.npy"), "--y", self.path("y.npy"),
+                             "--estimator", "mine", "--steps", "5", "--device", "cuda")
+        if code == 0:
+            self.skipTest("a CUDA device is present")
+        self.assertIn(code, (1, 2))
+        self.assertEqual(len(err.strip().splitlines()), 1, msg=err)
+        self.assertIn("CUDA", err)
+
     def test_plugin_rejects_continuous_data_without_bins(self):
         self.assert_bad_input(["mi", "--x", self.path("x.csv"), "--y", self.path("y.csv"),
                                "--estimator", "plugin"], "--bins")
