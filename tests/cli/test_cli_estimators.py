@@ -110,6 +110,32 @@ class MiCommand(CliTestCase):
                                "--estimator", "magic"], "--estimator", "magic")
         self.assert_bad_input(["mi", "--x", self.path("x.csv")], "--y")
 
+    def test_neural_estimators_json(self):
+        # Small networks and few steps: this checks the plumbing and the JSON
+        # contract (steps, train_estimate); accuracy is tested in tests/neural.
+        small = ["--steps", "300", "--batch", "128", "--hidden", "32,32", "--quiet"]
+        for estimator in ["mine", "nwj", "infonce", "js", "smile", "doe"]:
+            result = self.run_json("mi", "--x", self.path("x.npy"), "--y", self.path("y.npy"),
+                                   "--estimator", estimator, *small)
+            for key in ["estimator", "value", "n", "seconds", "steps", "train_estimate"]:
+                self.assertIn(key, result, msg=estimator)
+            self.assertGreater(result["steps"], 0)
+            self.assertTrue(math.isfinite(result["value"]))
+            self.assertGreater(result["value"], 0.15, msg=estimator)  # truth 0.51
+            self.assertLess(result["value"], 0.9, msg=estimator)
+            if estimator == "infonce":
+                self.assertLessEqual(result["value"], result["cap"] + 1e-9)
+        cene = self.run_json("entropy", "--x", self.path("x.npy"), "--estimator", "cene", *small)
+        self.assertAlmostEqual(cene["value"], 0.5 * math.log(2 * math.pi * math.e), delta=0.15)
+
+    def test_neural_bad_options(self):
+        self.assert_bad_input(["mi", "--x", self.path("x.npy"), "--y", self.path("y.npy"),
+                               "--estimator", "mine", "--hidden", "0,4"], "--hidden")
+        self.assert_bad_input(["mi", "--x", self.path("x.npy"), "--y", self.path("y.npy"),
+                               "--estimator", "mine", "--holdout", "1.5"], "holdout")
+        self.assert_bad_input(["mi", "--x", self.path("x.npy"), "--y", self.path("y.npy"),
+                               "--estimator", "mine", "--activation", "sigmoid"], "--activation")
+
     def test_device_cuda_without_a_gpu_is_a_clear_error(self):
         # Built without CUDA: usage error (2). Built with CUDA but no device here:
         # a one-line runtime error (1). With a GPU it would run; CI has none.
