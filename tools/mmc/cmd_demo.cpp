@@ -176,7 +176,7 @@ int run_demo(const ParsedArgs& args) {
       series.y.push_back(row.robustness.robustness_missing);
       char label[32];
       std::snprintf(label, sizeof label, "a=%.1f", row.alpha);
-      series.labels.push_back(label);
+      if (b == 0) series.labels.push_back(label);  // one label per alpha is enough
     }
     plot.series.push_back(series);
   }

@@ -43,6 +43,14 @@ inline std::string svg_escape(const std::string& text) {
   return out;
 }
 
+/// A "nice" tick step (1, 2 or 5 times a power of ten) giving about `count` ticks.
+inline double nice_step(double span, int count) {
+  const double raw = span / count;
+  const double power = std::pow(10.0, std::floor(std::log10(raw)));
+  const double fraction = raw / power;
+  return (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10) * power;
+}
+
 inline std::string tick_text(double v) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.3g", v);
@@ -66,8 +74,12 @@ inline std::string render_svg(const PlotSpec& spec) {
   }
   if (!std::isfinite(x0)) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
   if (spec.diagonal) x0 = y0 = std::min(x0, y0), x1 = y1 = std::max(x1, y1);
-  const double pad_x = (x1 - x0 > 0 ? x1 - x0 : 1) * 0.05, pad_y = (y1 - y0 > 0 ? y1 - y0 : 1) * 0.08;
-  x0 -= pad_x, x1 += pad_x, y0 -= pad_y, y1 += pad_y;
+  // Round the ranges outwards to multiples of a nice tick step.
+  if (!(x1 > x0)) x0 -= 0.5, x1 += 0.5;
+  if (!(y1 > y0)) y0 -= 0.5, y1 += 0.5;
+  const double step_x = detail::nice_step(x1 - x0, 5), step_y = detail::nice_step(y1 - y0, 5);
+  x0 = std::floor(x0 / step_x) * step_x, x1 = std::ceil(x1 / step_x) * step_x;
+  y0 = std::floor(y0 / step_y) * step_y, y1 = std::ceil(y1 / step_y) * step_y;
   const double plot_w = width - left - right, plot_h = height - top - bottom;
   auto px = [&](double v) { return left + (tx(v) - x0) / (x1 - x0) * plot_w; };
   auto py = [&](double v) { return top + plot_h - (ty(v) - y0) / (y1 - y0) * plot_h; };
@@ -81,13 +93,15 @@ inline std::string render_svg(const PlotSpec& spec) {
       << detail::svg_escape(spec.title) << "</text>\n"
       << "<rect x='" << left << "' y='" << top << "' width='" << plot_w << "' height='" << plot_h
       << "' fill='none' stroke='black'/>\n";
-  for (int t = 0; t <= 4; ++t) {
-    const double gx = x0 + (x1 - x0) * t / 4, gy = y0 + (y1 - y0) * t / 4;
-    const double sx = left + plot_w * t / 4, sy = top + plot_h - plot_h * t / 4;
+  for (double gx = x0; gx <= x1 + 1e-9 * step_x; gx += step_x) {
+    const double sx = left + (gx - x0) / (x1 - x0) * plot_w;
     svg << "<line x1='" << sx << "' y1='" << top << "' x2='" << sx << "' y2='" << top + plot_h
         << "' stroke='#ddd'/><text x='" << sx << "' y='" << top + plot_h + 16
         << "' text-anchor='middle'>" << detail::tick_text(spec.log_x ? std::pow(10, gx) : gx)
         << "</text>\n";
+  }
+  for (double gy = y0; gy <= y1 + 1e-9 * step_y; gy += step_y) {
+    const double sy = top + plot_h - (gy - y0) / (y1 - y0) * plot_h;
     svg << "<line x1='" << left << "' y1='" << sy << "' x2='" << left + plot_w << "' y2='" << sy
         << "' stroke='#ddd'/><text x='" << left - 6 << "' y='" << sy + 4
         << "' text-anchor='end'>" << detail::tick_text(spec.log_y ? std::pow(10, gy) : gy)
