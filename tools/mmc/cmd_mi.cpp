@@ -53,7 +53,9 @@ CommandSpec mi_spec() {
                         {"binning", "KIND", "equal-width | equal-frequency (with --bins)",
                          "equal-width", false},
                         {"miller-madow", "", "Miller-Madow bias correction for plugin", "on",
-                         false}},
+                         false},
+                        {"variant", "V", "mixed: paper (DESIGN.md's formula) | reference (the "
+                         "authors' code: psi of strict counts, less fixed-k bias)", "paper", false}},
                        knn_options(),
                        neural_options(),
                        common_options()});
@@ -142,7 +144,12 @@ int run_mi(const ParsedArgs& args) {
     const auto [result, s] = timed([&] { return knn::Lnc(options).estimate(x, y); });
     value = result.value, n = result.n, seconds = s;
   } else {  // mixed
-    const auto [result, s] = timed([&] { return knn::MixedKsg(base).estimate(x, y); });
+    knn::MixedOptions options;
+    static_cast<knn::KnnOptions&>(options) = base;
+    options.variant = args.get_choice("variant", {"paper", "reference"}, "paper") == "paper"
+                          ? knn::MixedVariant::paper
+                          : knn::MixedVariant::reference;
+    const auto [result, s] = timed([&] { return knn::MixedKsg(options).estimate(x, y); });
     value = result.value, n = result.n, seconds = s;
   }
   report.emplace_back("value", value);

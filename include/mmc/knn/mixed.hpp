@@ -27,6 +27,14 @@
 // k = 10, 0.03 at k = 30; the authors' reference code, which uses psi of
 // strict counts, is within 0.01 there.
 //
+// Variant (MixedOptions::variant): `paper` is DESIGN.md's formula above (the
+// default); `reference` is the authors' published code (github.com/wgao9/
+// mixed_KSG): for rho_i > 0 the marginal counts are strict (< rho_i, self
+// included) and enter through psi instead of log:
+//   local(i) = psi(k~_i) + log N - psi(n_x(i)) - psi(n_y(i)),
+// which removes most of the fixed-k bias above (and, on continuous data, is
+// KSG algorithm 1 with log N for psi(N)).
+//
 // Speed: a max-norm kd-tree over the joint space, neighbors::Searcher for the
 // marginal counts; O(N log N) time, O(N) memory.
 #pragma once
@@ -45,11 +53,21 @@
 
 namespace mmc::knn {
 
+/// Which form of Gao et al.'s estimator (see the header comment).
+enum class MixedVariant { paper, reference };
+
+/// Options of MixedKsg: the common kNN options (the norm is always the
+/// max-norm) and the variant.
+struct MixedOptions : KnnOptions {
+  MixedVariant variant = MixedVariant::paper;
+};
+
 namespace detail {
 
 /// Gao et al.'s local values of prepared inputs (validated, same rows, k < rows).
 inline Eigen::VectorXd mixed_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
-                                          Index k, int threads) {
+                                          Index k, int threads,
+                                          MixedVariant variant = MixedVariant::paper) {
   const Index n = x.rows();
   const RowMatrix<double> joint = concat_columns(x, y);
   const neighbors::KdTree<double> tree(joint.data(), n, joint.cols(), Norm::max);
@@ -59,6 +77,14 @@ inline Eigen::VectorXd mixed_local_values(const RowMatrix<double>& x, const RowM
   for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index*) {
     const double rho = distances[k - 1];
     const Index k_tilde = rho > 0 ? k : tree.count_within(tree.point(i), 0.0, false);
+    if (variant == MixedVariant::reference) {
+      // Strict counts for rho > 0; ties (<= 0) otherwise. Self is always counted.
+      const bool strict = rho > 0;
+      const auto n_x = static_cast<double>(sx.count_within_point(i, rho, strict));
+      const auto n_y = static_cast<double>(sy.count_within_point(i, rho, strict));
+      local(i) = digamma(static_cast<double>(k_tilde)) + log_n - digamma(n_x) - digamma(n_y);
+      return;
+    }
     const Index n_x = sx.count_within_point(i, rho, false);
     const Index n_y = sy.count_within_point(i, rho, false);
     local(i) = digamma(static_cast<double>(k_tilde)) + log_n -
@@ -74,10 +100,12 @@ inline Eigen::VectorXd mixed_local_values(const RowMatrix<double>& x, const RowM
 /// jitter discrete columns: their ties are what the estimator uses.
 class MixedKsg {
  public:
-  using Options = KnnOptions;
+  using Options = MixedOptions;
 
   MixedKsg() = default;
   explicit MixedKsg(const Options& options) : options_(options) {}
+  /// The common kNN options with the default (paper) variant.
+  explicit MixedKsg(const KnnOptions& options) { static_cast<KnnOptions&>(options_) = options; }
   const Options& options() const noexcept { return options_; }
 
   /// MI between the rows of x and y (any Eigen expressions, one sample per
@@ -90,8 +118,9 @@ class MixedKsg {
     const RowMatrix<double> ys = detail::prepare(function, "y", y, options_, 1);
     mmc::detail::check_same_rows(function, "y", ys.rows(), "x", xs.rows());
     detail::check_options(function, options_, xs.rows());
-    return detail::finish(detail::mixed_local_values(xs, ys, options_.k, options_.threads),
-                          options_.k);
+    return detail::finish(
+        detail::mixed_local_values(xs, ys, options_.k, options_.threads, options_.variant),
+        options_.k);
   }
 
  private:
