@@ -1,0 +1,200 @@
+// bench_estimators — speed of every mmc MI estimator over N and d (Google
+// Benchmark; DESIGN.md §6 "Benchmarks", issue 7). scripts/collect_benchmarks.py
+// turns its JSON into the tables of docs/benchmarks.md.
+//
+// Data: x, y with d columns each, pairs (x_j, y_j) bivariate normal with
+// rho = 0.5 (data/gaussian.hpp, seed 2024), generated once per (N, d) outside
+// the timed loop.
+// Every estimate runs on ONE thread (threads = 1), so the numbers compare with
+// single-threaded peers and are less sensitive to other load on the machine;
+// knn/ksg1_threads shows the 2-thread speed-up of KSG.
+//
+// Grids (benchmark names are "family/estimator/N:<N>/d:<d per side>"):
+//   ksg1, ksg2, kl, mixed   N = 1e3, 1e4, 1e5 x d = 1, 2, 5, 10, 20, without
+//                           N = 1e5 at d >= 10 (a kd-tree in 20-40 dimensions is
+//                           a brute-force scan: minutes), plus N = 1e6 at d = 1;
+//   binned                  N = 1e3 .. 1e6 x d = 1, 2, 5, 10, 20;
+//   gknn                    N = 1e3, 1e4, 1e5 x d = 1, 2, 5 (k = max(3, 2d) >= joint d);
+//   lnc                     N = 1e3, 1e4, 1e5 x d = 1 (k = 3), 5 (k = 11): the joint
+//                           dimensions with a tabulated alpha;
+//   neural/<est>/step       time per training step (100 steps of the default
+//                           network and batch, one held-out evaluation at the
+//                           end, divided by 100; counter "steps/s"), N = 5000,
+//                           d = 1, 5, 20 (DoE: 100 steps of each of its two
+//                           CENE networks);
+//   neural/<est>/estimate   one full estimate at the defaults (3000 steps; DoE:
+//                           4000 with early stopping), N = 5000, d = 5.
+// Counters: items_per_second = points/s (kNN) or steps/s (neural step); mi = the
+// estimate, a sanity check (0.144 nats per pair).
+//
+// Run: meson setup build-bench-rel --buildtype=release
+//      ninja -C build-bench-rel benchmarks/bench_estimators
+//      build-bench-rel/benchmarks/bench_estimators --benchmark_filter=knn/ksg1
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mmc/core/types.hpp"
+#include "mmc/data/gaussian.hpp"
+#include "mmc/knn/binned.hpp"
+#include "mmc/knn/geometric.hpp"
+#include "mmc/knn/kl_entropy.hpp"
+#include "mmc/knn/ksg.hpp"
+#include "mmc/knn/lnc.hpp"
+#include "mmc/knn/mixed.hpp"
+#include "mmc/neural/doe.hpp"
+#include "mmc/neural/neural_mi.hpp"
+
+namespace {
+
+using mmc::Index;
+using Matrix = mmc::RowMatrix<double>;
+
+const std::pair<Matrix, Matrix>& data(Index n, Index d) {
+  static std::map<std::pair<Index, Index>, std::pair<Matrix, Matrix>> cache;
+  auto& entry = cache[{n, d}];
+  if (entry.first.rows() != n) {
+    const std::vector<double> rho(static_cast<std::size_t>(d), 0.5);
+    auto task = mmc::data::correlated_gaussian_task(rho, n, 2024);
+    entry = {std::move(task.x), std::move(task.y)};
+  }
+  return entry;
+}
+
+using Estimate = std::function<double(const Matrix&, const Matrix&)>;
+
+/// A kNN estimator with k neighbours on `threads` threads.
+Estimate knn_estimator(const std::string& name, Index k, int threads) {
+  namespace knn = mmc::knn;
+  knn::KnnOptions base;
+  base.k = k;
+  base.threads = threads;
+  if (name == "ksg1" || name == "ksg2") {
+    knn::KsgOptions o;
+    static_cast<knn::KnnOptions&>(o) = base;
+    o.algorithm = name == "ksg1" ? 1 : 2;
+    return [o](const Matrix& x, const Matrix& y) { return knn::Ksg(o).estimate(x, y).value; };
+  }
+  if (name == "kl") {
+    knn::KlEntropyOptions o;
+    static_cast<knn::KnnOptions&>(o) = base;
+    return [o](const Matrix& x, const Matrix& y) { return knn::KlMutualInformation(o).estimate(x, y).value; };
+  }
+  if (name == "gknn")
+    return [base](const Matrix& x, const Matrix& y) { return knn::GeometricKnn(base).estimate(x, y).value; };
+  if (name == "lnc") {
+    knn::LncOptions o;
+    static_cast<knn::KnnOptions&>(o) = base;
+    return [o](const Matrix& x, const Matrix& y) { return knn::Lnc(o).estimate(x, y).value; };
+  }
+  if (name == "mixed")
+    return [base](const Matrix& x, const Matrix& y) { return knn::MixedKsg(base).estimate(x, y).value; };
+  return [](const Matrix& x, const Matrix& y) {
+    return knn::BinnedMutualInformation(knn::BinnedOptions{}).estimate(x, y).value;
+  };
+}
+
+void run_estimate(benchmark::State& state, const Estimate& estimate, Index n, Index d,
+                  double items_per_iteration) {
+  const auto& [x, y] = data(n, d);
+  double value = 0;
+  for (auto _ : state) {
+    value = estimate(x, y);
+    benchmark::DoNotOptimize(value);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(static_cast<double>(state.iterations()) *
+                                               items_per_iteration));
+  state.counters["mi"] = value;
+}
+
+std::string name_of(const std::string& prefix, Index n, Index d) {
+  return prefix + "/N:" + std::to_string(n) + "/d:" + std::to_string(d);
+}
+
+void register_knn(const std::string& est, Index n, Index d, int threads = 1,
+                  const std::string& family = "knn/") {
+  const Index k = est == "gknn" ? std::max<Index>(3, 2 * d) : est == "lnc" && d > 1 ? 2 * d + 1 : 3;
+  const Estimate e = knn_estimator(est, k, threads);
+  std::string name = name_of(family + est, n, d);
+  if (family != "knn/") name += "/threads:" + std::to_string(threads);
+  auto* b = benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& s) {
+    run_estimate(s, e, n, d, static_cast<double>(n));
+  });
+  b->Unit(benchmark::kMillisecond)->UseRealTime();
+  if (n * d >= 200000) b->Iterations(1);  // one run is long enough to time (>= ~0.1 s)
+}
+
+template <class Estimator>
+Estimate neural_estimator(Index steps) {
+  typename Estimator::Options o;
+  if (steps > 0) {
+    o.steps = steps;
+    o.eval_interval = steps;  // one held-out evaluation, at the end
+  }
+  o.threads = 1;
+  return [o](const Matrix& x, const Matrix& y) { return Estimator(o).estimate(x, y).value; };
+}
+
+Estimate neural(const std::string& name, Index steps) {
+  namespace neural = mmc::neural;
+  if (name == "mine") return neural_estimator<neural::Mine<>>(steps);
+  if (name == "nwj") return neural_estimator<neural::Nwj<>>(steps);
+  if (name == "infonce") return neural_estimator<neural::InfoNce<>>(steps);
+  if (name == "js") return neural_estimator<neural::Js<>>(steps);
+  if (name == "smile") return neural_estimator<neural::Smile<>>(steps);
+  return neural_estimator<neural::Doe<>>(steps);
+}
+
+void register_all() {
+  const Index k3 = 1000, k4 = 10000, k5 = 100000, k6 = 1000000;
+  for (const std::string est : {"ksg1", "ksg2", "kl", "mixed", "binned"}) {
+    for (Index d : {1, 2, 5, 10, 20}) {
+      for (Index n : {k3, k4, k5, k6}) {
+        if (n == k5 && d >= 10 && est != "binned") continue;
+        if (n == k6 && d > 1 && est != "binned") continue;
+        register_knn(est, n, d);
+      }
+    }
+  }
+  for (Index d : {1, 2, 5})
+    for (Index n : {k3, k4, k5}) register_knn("gknn", n, d);
+  for (Index d : {1, 5})
+    for (Index n : {k3, k4, k5}) register_knn("lnc", n, d);
+  for (int threads : {1, 2}) {
+    register_knn("ksg1", k6, 1, threads, "knn_threads/");
+    register_knn("ksg1", k5, 5, threads, "knn_threads/");
+  }
+  const Index step_count = 100;
+  for (const std::string est : {"mine", "nwj", "infonce", "js", "smile", "doe"}) {
+    for (Index d : {1, 5, 20}) {
+      const Estimate e = neural(est, step_count);
+      auto* b = benchmark::RegisterBenchmark(name_of("neural/" + est + "/step", 5000, d).c_str(),
+                                             [=](benchmark::State& s) {
+                                               run_estimate(s, e, 5000, d, double(step_count));
+                                             });
+      b->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+    }
+  }
+  for (const std::string est : {"mine", "nwj", "infonce", "js", "smile", "doe"}) {
+    const Estimate e = neural(est, 0);
+    auto* b = benchmark::RegisterBenchmark(name_of("neural/" + est + "/estimate", 5000, 5).c_str(),
+                                           [=](benchmark::State& s) { run_estimate(s, e, 5000, 5, 1.0); });
+    b->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  register_all();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
