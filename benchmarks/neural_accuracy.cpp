@@ -14,11 +14,11 @@
 // sample: its deviation from I is the held-out sample's own noise, sd(T*)/sqrt(h),
 // which no estimator can remove.
 //
-// Not a Google Benchmark: it measures accuracy, not speed. Build in release:
-//   g++ -std=c++20 -O3 -DNDEBUG -march=native -I include -isystem /usr/include/eigen3
-//       benchmarks/neural_accuracy.cpp -lpthread -o /tmp/neural_accuracy   (one line)
-//   /tmp/neural_accuracy                       # the full table (54 runs, long)
-//   /tmp/neural_accuracy --estimators mine,nwj --dims 1,5 --mi 0.5,2 --n 20000
+// Not a Google Benchmark: it measures accuracy, not speed. Built (always -O3,
+// NDEBUG) with the benchmarks:
+//   ninja -C build-bench-rel benchmarks/neural_accuracy
+//   build-bench-rel/benchmarks/neural_accuracy          # the full table (54 runs, long)
+//   build-bench-rel/benchmarks/neural_accuracy --estimators mine,nwj --dims 1,5 --mi 0.5,2
 // Options: --estimators (mine,nwj,smile,infonce,js,doe, or "none": only the
 // oracle column), --dims, --mi, --n, --seed, --threads (0 = all cores), --steps
 // (override the defaults), --markdown.
