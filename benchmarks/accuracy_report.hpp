@@ -288,7 +288,7 @@ inline std::vector<std::string> write_plots(const std::string& dir,
   }
   // Fixed MI, growing dimension: the sparse family (and its d = 2 base task)
   // at the largest N; the truth as a reference series.
-  PlotSpec dim{"Sparse Gaussians, I = 1.02 nats fixed: estimate vs dimension (largest N)",
+  PlotSpec dim{"Sparse Gaussians, I = 1.02 nats: estimate vs d (largest N)",
                "dimension per side", "mean estimate [nats]", {}, true, false, false};
   PlotSeries reference{"truth", {}, {}, {}, true};
   for (const auto& e : estimators) {

@@ -63,8 +63,13 @@ def load(paths):
 def context_text(c):
     load_avg = c.get("load_avg")
     load_text = ", ".join(f"{v:.2f}" for v in load_avg) if load_avg else "not recorded"
-    return (f"Google Benchmark {c.get('library_version', '?')} ({c.get('library_build_type', '?')} "
-            f"library), {c.get('date', '?')}, host {c.get('host_name', '?')}: "
+    # Debian's libbenchmark records neither its version nor a "release" build
+    # type; that describes the harness library only, not the measured code
+    # (bench_estimators itself is always compiled -O3 -DNDEBUG).
+    version = c.get("library_version")
+    harness = f"Google Benchmark {version}" if version else "Google Benchmark"
+    return (f"{harness} (code under test: -O3 -DNDEBUG), {c.get('date', '?')}, host "
+            f"{c.get('host_name', '?')}: "
             f"{c.get('num_cpus', '?')} CPUs at {c.get('mhz_per_cpu', '?')} MHz; load average at the "
             f"start (1, 5, 15 min): {load_text}.\n")
 
