@@ -17,6 +17,15 @@
 //   gknn                    N = 1e3, 1e4, 1e5 x d = 1, 2, 5 (k = max(3, 2d) >= joint d);
 //   lnc                     N = 1e3, 1e4, 1e5 x d = 1 (k = 3), 5 (k = 11): the joint
 //                           dimensions with a tabulated alpha;
+//   knn/kl_entropy          KL entropy H(X) of the d-column x (the 3KL terms alone),
+//                           N = 1e3 .. 1e6 (d = 1), 1e5 (d = 5, 20 at 1e3, 1e4);
+//   knn/ksg_cmi             KSG-1 conditional MI I(X;Y|Z), z = x + (y in reversed
+//                           row order), N = 1e3 .. 1e5 x d = 1, 2, 5 (not 1e5 at d = 5);
+//   knn/ross                labels (3 classes: the signs of x_0 and y_0) vs the
+//                           d-column x, N = 1e3 .. 1e6 (d = 1), 1e5 (d = 2, 5, 20);
+//   knn/plugin              discrete MI of x_0 and y_0 cut into 10 equal-count
+//                           bins, N = 1e3 .. 1e6 (counting: no d);
+//   neural/cene/step        CENE H(labels | x) classifier, 100 steps, d = 1, 5, 20;
 //   neural/<est>/step       time per training step (100 steps of the default
 //                           network and batch, one held-out evaluation at the
 //                           end, divided by 100; counter "steps/s"), N = 5000,
@@ -45,8 +54,12 @@
 #include "mmc/knn/geometric.hpp"
 #include "mmc/knn/kl_entropy.hpp"
 #include "mmc/knn/ksg.hpp"
+#include "mmc/knn/ksg_conditional.hpp"
 #include "mmc/knn/lnc.hpp"
 #include "mmc/knn/mixed.hpp"
+#include "mmc/knn/plugin.hpp"
+#include "mmc/knn/ross.hpp"
+#include "mmc/neural/cene.hpp"
 #include "mmc/neural/doe.hpp"
 #include "mmc/neural/neural_mi.hpp"
 
@@ -150,7 +163,88 @@ Estimate neural(const std::string& name, Index steps) {
   return neural_estimator<neural::Doe<>>(steps);
 }
 
+/// A third block for I(X;Y|Z): x plus independent noise (so Z explains part of X).
+const Matrix& conditioning(Index n, Index d) {
+  static std::map<std::pair<Index, Index>, Matrix> cache;
+  auto& z = cache[{n, d}];
+  if (z.rows() != n) z = data(n, d).first + data(n, d).second.reverse();  // reversed rows: independent of (x, y) pairs
+  return z;
+}
+
+/// Three classes from the signs of x_0 and y_0 (sum of two indicators).
+Eigen::VectorXi sign_labels(Index n, Index d) {
+  const auto& [x, y] = data(n, d);
+  Eigen::VectorXi labels(n);
+  for (Index i = 0; i < n; ++i) labels(i) = (x(i, 0) > 0 ? 1 : 0) + (y(i, 0) > 0 ? 1 : 0);
+  return labels;
+}
+
+/// Column 0 of m cut into `bins` equal-count bins (ranks), as integer codes.
+Eigen::VectorXi quantile_codes(const Matrix& m, int bins) {
+  const Index n = m.rows();
+  std::vector<Index> order(static_cast<std::size_t>(n));
+  for (Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
+  std::sort(order.begin(), order.end(), [&](Index a, Index b) { return m(a, 0) < m(b, 0); });
+  Eigen::VectorXi codes(n);
+  for (Index r = 0; r < n; ++r)
+    codes(order[static_cast<std::size_t>(r)]) = static_cast<int>(r * bins / n);
+  return codes;
+}
+
+void register_timed(const std::string& name, Index n, Index work, std::function<double()> run) {
+  auto* b = benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
+    double value = 0;
+    for (auto _ : state) {
+      value = run();
+      benchmark::DoNotOptimize(value);
+    }
+    state.SetItemsProcessed(state.iterations() * n);
+    state.counters["mi"] = value;
+  });
+  b->Unit(benchmark::kMillisecond)->UseRealTime();
+  if (work >= 200000) b->Iterations(1);
+}
+
+void register_other_knn() {
+  namespace knn = mmc::knn;
+  knn::KlEntropyOptions kl;
+  kl.threads = 1;
+  knn::KsgOptions cmi;
+  cmi.threads = 1;
+  knn::RossOptions ross;
+  ross.threads = 1;
+  const std::vector<std::pair<Index, Index>> entropy_grid = {
+      {1000, 1}, {10000, 1}, {100000, 1}, {1000000, 1}, {1000, 5}, {10000, 5}, {100000, 5},
+      {1000, 20}, {10000, 20}};
+  for (const auto& [n, d] : entropy_grid)
+    register_timed(name_of("knn/kl_entropy", n, d), n, n * d,
+                   [=] { return knn::KlEntropy(kl).estimate(data(n, d).first).value; });
+  for (Index d : {1, 2, 5})
+    for (Index n : {1000, 10000, 100000}) {
+      if (n == 100000 && d == 5) continue;  // 3 x 5 dims at 1e5: ~15 s, long for the grid
+      register_timed(name_of("knn/ksg_cmi", n, d), n, n * d, [=] {
+        return knn::KsgConditional(cmi).estimate(data(n, d).first, data(n, d).second,
+                                                 conditioning(n, d)).value;
+      });
+    }
+  const std::vector<std::pair<Index, Index>> ross_grid = {
+      {1000, 1}, {10000, 1}, {100000, 1}, {1000000, 1}, {1000, 2}, {10000, 2}, {100000, 2},
+      {1000, 5}, {10000, 5}, {100000, 5}, {1000, 20}, {10000, 20}};
+  for (const auto& [n, d] : ross_grid) {
+    const Eigen::VectorXi labels = sign_labels(n, d);
+    register_timed(name_of("knn/ross", n, d), n, n * d,
+                   [=] { return knn::Ross(ross).estimate(data(n, d).first, labels).value; });
+  }
+  for (Index n : {1000, 10000, 100000, 1000000}) {
+    const Eigen::VectorXi a = quantile_codes(data(n, 1).first, 10);
+    const Eigen::VectorXi b = quantile_codes(data(n, 1).second, 10);
+    register_timed(name_of("knn/plugin", n, 1), n, 0,
+                   [=] { return knn::PluginMutualInformation().estimate(a, b).value; });
+  }
+}
+
 void register_all() {
+  register_other_knn();
   const Index k3 = 1000, k4 = 10000, k5 = 100000, k6 = 1000000;
   for (const std::string est : {"ksg1", "ksg2", "kl", "mixed", "binned"}) {
     for (Index d : {1, 2, 5, 10, 20}) {
@@ -179,6 +273,24 @@ void register_all() {
                                              });
       b->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
     }
+  }
+  for (Index d : {1, 5, 20}) {
+    mmc::neural::CeneOptions o;
+    o.steps = step_count;
+    o.eval_interval = step_count;
+    o.threads = 1;
+    const Eigen::VectorXi labels = sign_labels(5000, d);
+    auto* b = benchmark::RegisterBenchmark(
+        name_of("neural/cene/step", 5000, d).c_str(), [=](benchmark::State& state) {
+          double value = 0;
+          for (auto _ : state) {
+            value = mmc::neural::Cene<>(o).estimate(labels, data(5000, d).first).value;
+            benchmark::DoNotOptimize(value);
+          }
+          state.SetItemsProcessed(state.iterations() * step_count);
+          state.counters["mi"] = value;  // here H(labels | x), not an MI
+        });
+    b->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
   }
   for (const std::string est : {"mine", "nwj", "infonce", "js", "smile", "doe"}) {
     const Estimate e = neural(est, 0);

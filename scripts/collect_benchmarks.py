@@ -147,11 +147,15 @@ def main():
     if not results:
         sys.exit("collect_benchmarks: no benchmark results in " + ", ".join(args.json))
     md = ["## Speed (bench_estimators)\n", context_text(context)]
+    knn_note = ("\nRows: MI estimators on (x, y); `kl_entropy` is H(X) of x alone; `ksg_cmi` is "
+                "I(X;Y|Z) with a third d-column block z; `ross` is I(X;L) for 3 labels; "
+                "`plugin` is the discrete MI of two 10-symbol codes (no d).\n")
     for title, table in (("kNN family: one estimate, one thread (x, y: d columns each, "
-                          "pairs with rho = 0.5)", knn_table(results)),
+                          "pairs with rho = 0.5)", knn_table(results) + knn_note),
                          ("KSG-1: threads", threads_table(results)),
                          ("Neural estimators: one thread (default network and batch)",
-                          neural_tables(results))):
+                          neural_tables(results) + "\n`cene` is the CENE classifier H(L | X) for "
+                          "3 labels (per step; its full-estimate time depends on early stopping).\n")):
         if table:
             md += [f"\n### {title}\n", table]
     text = "\n".join(md)
