@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <mmc/knn/plugin.hpp>
 #include <vector>
 
@@ -135,6 +136,69 @@ TEST(Plugin, LocalValuesEqualTheCountingOracle) {
   // Symmetry of MI, and I(X;Y) = H(Y) - H(Y|X).
   EXPECT_NEAR(PluginMutualInformation().estimate(y, x).value, mi.value, 1e-12);
   EXPECT_NEAR(mi.value, mi.h_y - cond.value, 1e-12);
+}
+
+// Oracle for the counting fast path of detail::code_rows / code_pairs: the
+// sort-based coding (code_by_order with the lexicographic row order), which
+// the fast path must reproduce exactly, codes and counts.
+template <class Matrix>
+mmc::knn::detail::SymbolCodes sorted_codes(const Matrix& m) {
+  const Index d = m.cols();
+  return mmc::knn::detail::code_by_order(m.rows(), [&](Index a, Index b) {
+    for (Index j = 0; j < d; ++j) {
+      if (m(a, j) < m(b, j)) return true;
+      if (m(b, j) < m(a, j)) return false;
+    }
+    return false;
+  });
+}
+
+void expect_same_codes(const mmc::knn::detail::SymbolCodes& got,
+                       const mmc::knn::detail::SymbolCodes& want) {
+  EXPECT_EQ(got.code, want.code);
+  EXPECT_EQ(got.count, want.count);
+}
+
+TEST(Plugin, CountingFastPathGivesTheSortedCodes) {
+  using mmc::knn::detail::code_pairs;
+  using mmc::knn::detail::code_rows;
+  const Index n = 500;
+  mmc::Rng rng(29);
+  // Small integer ranges (counting path), negative values, a range just inside
+  // and just outside the 4N + 1024 limit, and int64 extremes (sort path).
+  for (const long long span : std::vector<long long>{1, 7, 4 * n + 1023, 4 * n + 1024, 1LL << 40}) {
+    Eigen::Matrix<long long, Eigen::Dynamic, 1> v(n);
+    for (Index i = 0; i < n; ++i)
+      v(i) = -span / 2 + static_cast<long long>(rng.uniform_int(static_cast<std::uint64_t>(span)));
+    v(0) = -span / 2, v(1) = -span / 2 + span - 1;  // the whole span is used
+    SCOPED_TRACE("span " + std::to_string(span));
+    expect_same_codes(code_rows("f", "x", v), sorted_codes(v));
+  }
+  Eigen::Matrix<std::int64_t, Eigen::Dynamic, 1> extremes(4);
+  extremes << INT64_MIN, INT64_MAX, 0, INT64_MIN;
+  expect_same_codes(code_rows("f", "x", extremes), sorted_codes(extremes));
+  // Integral doubles (with -0.0 == 0.0 one symbol), and non-integral ones (sort path).
+  Eigen::VectorXd integral(n), fractional(n);
+  for (Index i = 0; i < n; ++i) {
+    integral(i) = static_cast<double>(rng.uniform_int(9)) - 4.0;
+    fractional(i) = integral(i) + (i % 3 == 0 ? 0.5 : 0.0);
+  }
+  integral(2) = -0.0, integral(3) = 0.0;
+  expect_same_codes(code_rows("f", "x", integral), sorted_codes(integral));
+  expect_same_codes(code_rows("f", "x", fractional), sorted_codes(fractional));
+  EXPECT_EQ(code_rows("f", "x", integral).code[2], code_rows("f", "x", integral).code[3]);
+  // Pairs: small m_x m_y (counting) and a pair coding beyond the limit (sort).
+  for (const std::uint64_t cells : std::vector<std::uint64_t>{5, static_cast<std::uint64_t>(n)}) {
+    Eigen::VectorXi a(n), b(n);
+    for (Index i = 0; i < n; ++i) {
+      a(i) = static_cast<int>(rng.uniform_int(cells));
+      b(i) = static_cast<int>(rng.uniform_int(cells));
+    }
+    Eigen::MatrixXi ab(n, 2);
+    ab << a, b;
+    SCOPED_TRACE("cells " + std::to_string(cells));
+    expect_same_codes(code_pairs(code_rows("f", "a", a), code_rows("f", "b", b)), sorted_codes(ab));
+  }
 }
 
 }  // namespace

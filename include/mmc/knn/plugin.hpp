@@ -16,15 +16,20 @@
 //
 // Symbols are coded by sorting the row indices (lexicographic order of the
 // rows), O(N d log N), no hashing: codes come out in symbol order, so results
-// are reproducible bit for bit.
+// are reproducible bit for bit. Fast path, same codes: a single column of
+// integer values (labels, or integral floating-point values) spanning at most
+// 4N + 1024 consecutive integers, and the (x, y) pairs when m_x m_y is within
+// that bound, are coded by one counting pass instead of a sort (O(N + range)).
 #pragma once
 
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <numeric>
 #include <span>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "mmc/core/parallel.hpp"
@@ -107,6 +112,58 @@ SymbolCodes code_by_order(Index n, Less less) {
   return result;
 }
 
+/// Codes n samples by integer keys in [0, range): the codes code_by_order
+/// would give (increasing key), by counting instead of sorting.
+inline SymbolCodes code_by_key(const std::vector<Index>& key, Index range) {
+  std::vector<Index> code_of_key(static_cast<std::size_t>(range), 0);
+  for (const Index k : key) ++code_of_key[static_cast<std::size_t>(k)];  // counts first
+  SymbolCodes result;
+  for (auto& slot : code_of_key) {
+    if (slot == 0) continue;
+    result.count.push_back(slot);
+    slot = result.cells() - 1;  // the count becomes the key's code
+  }
+  result.code.resize(key.size());
+  for (std::size_t i = 0; i < key.size(); ++i)
+    result.code[i] = code_of_key[static_cast<std::size_t>(key[i])];
+  return result;
+}
+
+/// Largest key range coded by counting: memory O(N), like the sort's.
+inline Index counting_range_limit(Index n) { return 4 * n + 1024; }
+
+/// Keys v - min for one column of integer values spanning at most
+/// counting_range_limit(n) integers; empty when the column does not qualify.
+/// Integer types subtract in unsigned 64-bit arithmetic (exact for any values);
+/// floating-point values must be integral, and v - min is then exact (both
+/// are within 4N + 1024 of each other, Sterbenz).
+template <class Scalar>
+std::vector<Index> small_integer_keys(const Scalar* values, Index n, Index& range) {
+  const auto [lo, hi] = std::minmax_element(values, values + n);
+  const auto limit = static_cast<std::uint64_t>(counting_range_limit(n));
+  std::vector<Index> key(static_cast<std::size_t>(n));
+  if constexpr (std::is_integral_v<Scalar>) {
+    const auto base = static_cast<std::uint64_t>(static_cast<std::int64_t>(*lo));
+    const std::uint64_t span = static_cast<std::uint64_t>(static_cast<std::int64_t>(*hi)) - base;
+    if (span >= limit) return {};
+    for (Index i = 0; i < n; ++i)
+      key[static_cast<std::size_t>(i)] = static_cast<Index>(
+          static_cast<std::uint64_t>(static_cast<std::int64_t>(values[i])) - base);
+    range = static_cast<Index>(span) + 1;
+  } else {
+    const double base = static_cast<double>(*lo);
+    const double span = static_cast<double>(*hi) - base;
+    if (!(span < static_cast<double>(limit))) return {};
+    for (Index i = 0; i < n; ++i) {
+      const double v = static_cast<double>(values[i]);
+      if (v != std::floor(v)) return {};  // not an integer: sort instead
+      key[static_cast<std::size_t>(i)] = static_cast<Index>(v - base);
+    }
+    range = static_cast<Index>(span) + 1;
+  }
+  return key;
+}
+
 /// Validates an input (non-empty, finite) and codes its rows as symbols.
 template <class Derived>
 SymbolCodes code_rows(std::string_view function, std::string_view argument,
@@ -114,6 +171,11 @@ SymbolCodes code_rows(std::string_view function, std::string_view argument,
   mmc::detail::check_data(function, argument, x);
   const RowMatrix<typename Derived::Scalar> rows = x.derived();
   const Index d = rows.cols();
+  if (d == 1) {
+    Index range = 0;
+    const std::vector<Index> key = small_integer_keys(rows.data(), rows.rows(), range);
+    if (!key.empty()) return code_by_key(key, range);
+  }
   return code_by_order(rows.rows(), [&](Index a, Index b) {
     const auto* ra = rows.data() + a * d;
     const auto* rb = rows.data() + b * d;
@@ -125,8 +187,18 @@ SymbolCodes code_rows(std::string_view function, std::string_view argument,
 inline SymbolCodes code_pairs(const SymbolCodes& x, const SymbolCodes& y) {
   std::vector<Index> key(x.code.size());
   for (std::size_t i = 0; i < key.size(); ++i) key[i] = x.code[i] * y.cells() + y.code[i];
+  const Index range = x.cells() * y.cells();  // <= N^2: no overflow for N < 3e9
+  if (range <= counting_range_limit(static_cast<Index>(key.size()))) return code_by_key(key, range);
   return code_by_order(static_cast<Index>(key.size()),
                        [&](Index a, Index b) { return key[a] < key[b]; });
+}
+
+/// log count[c] per cell: one log per cell instead of one per sample (the same
+/// values, so the local terms are bit-identical).
+inline std::vector<double> log_counts(const SymbolCodes& s) {
+  std::vector<double> out(s.count.size());
+  for (std::size_t c = 0; c < out.size(); ++c) out[c] = std::log(static_cast<double>(s.count[c]));
+  return out;
 }
 
 /// Mean of per-sample values, summed in index order.
@@ -144,8 +216,8 @@ inline PluginEntropyResult plugin_entropy(const SymbolCodes& s, bool mm) {
   const double log_n = std::log(static_cast<double>(n));
   PluginEntropyResult r;
   r.local.resize(n);
-  for (Index i = 0; i < n; ++i)
-    r.local(i) = log_n - std::log(static_cast<double>(s.count[s.code[i]]));
+  const std::vector<double> log_s = log_counts(s);
+  for (Index i = 0; i < n; ++i) r.local(i) = log_n - log_s[s.code[i]];
   r.n = n;
   r.cells = s.cells();
   r.correction = miller_madow(mm, r.cells, n);
@@ -159,11 +231,9 @@ inline PluginMutualInformationResult plugin_mi(const SymbolCodes& x, const Symbo
   const double log_n = std::log(static_cast<double>(n));
   PluginMutualInformationResult r;
   r.local.resize(n);
-  for (Index i = 0; i < n; ++i) {
-    r.local(i) = std::log(static_cast<double>(xy.count[xy.code[i]])) + log_n -
-                 std::log(static_cast<double>(x.count[x.code[i]])) -
-                 std::log(static_cast<double>(y.count[y.code[i]]));
-  }
+  const std::vector<double> log_x = log_counts(x), log_y = log_counts(y), log_xy = log_counts(xy);
+  for (Index i = 0; i < n; ++i)
+    r.local(i) = log_xy[xy.code[i]] + log_n - log_x[x.code[i]] - log_y[y.code[i]];
   r.n = n;
   r.h_x = plugin_entropy(x, mm).value;
   r.h_y = plugin_entropy(y, mm).value;
@@ -184,10 +254,8 @@ inline PluginConditionalEntropyResult plugin_conditional(const SymbolCodes& y, c
   const Index n = static_cast<Index>(x.code.size());
   PluginConditionalEntropyResult r;
   r.local.resize(n);
-  for (Index i = 0; i < n; ++i) {
-    r.local(i) = std::log(static_cast<double>(x.count[x.code[i]])) -
-                 std::log(static_cast<double>(xy.count[xy.code[i]]));
-  }
+  const std::vector<double> log_x = log_counts(x), log_xy = log_counts(xy);
+  for (Index i = 0; i < n; ++i) r.local(i) = log_x[x.code[i]] - log_xy[xy.code[i]];
   r.n = n;
   r.h_x = plugin_entropy(x, mm).value;
   r.h_xy = plugin_entropy(xy, mm).value;
