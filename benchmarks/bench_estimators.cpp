@@ -112,17 +112,25 @@ Estimate knn_estimator(const std::string& name, Index k, int threads) {
   };
 }
 
-void run_estimate(benchmark::State& state, const Estimate& estimate, Index n, Index d,
-                  double items_per_iteration) {
-  const auto& [x, y] = data(n, d);
-  double value = 0;
-  for (auto _ : state) {
-    value = estimate(x, y);
-    benchmark::DoNotOptimize(value);
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(static_cast<double>(state.iterations()) *
-                                               items_per_iteration));
-  state.counters["mi"] = value;
+/// Registers `run` (returns the estimate, reported as counter "mi") as a
+/// millisecond, real-time benchmark on data(n, d), generated before the timed
+/// loop; items_per_second counts `items_per_iteration` per call. `single_run`:
+/// one iteration is long enough to time (>= ~0.1 s), so it is not repeated.
+void register_timed(const std::string& name, Index n, Index d, double items_per_iteration,
+                    bool single_run, std::function<double()> run) {
+  auto* b = benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
+    data(n, d);  // generate (and cache) outside the timing
+    double value = 0;
+    for (auto _ : state) {
+      value = run();
+      benchmark::DoNotOptimize(value);
+    }
+    state.SetItemsProcessed(
+        static_cast<int64_t>(static_cast<double>(state.iterations()) * items_per_iteration));
+    state.counters["mi"] = value;
+  });
+  b->Unit(benchmark::kMillisecond)->UseRealTime();
+  if (single_run) b->Iterations(1);
 }
 
 std::string name_of(const std::string& prefix, Index n, Index d) {
@@ -135,11 +143,8 @@ void register_knn(const std::string& est, Index n, Index d, int threads = 1,
   const Estimate e = knn_estimator(est, k, threads);
   std::string name = name_of(family + est, n, d);
   if (family != "knn/") name += "/threads:" + std::to_string(threads);
-  auto* b = benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& s) {
-    run_estimate(s, e, n, d, static_cast<double>(n));
-  });
-  b->Unit(benchmark::kMillisecond)->UseRealTime();
-  if (n * d >= 200000) b->Iterations(1);  // one run is long enough to time (>= ~0.1 s)
+  register_timed(name, n, d, static_cast<double>(n), n * d >= 200000,
+                 [=] { return e(data(n, d).first, data(n, d).second); });
 }
 
 template <class Estimator>
@@ -191,20 +196,6 @@ Eigen::VectorXi quantile_codes(const Matrix& m, int bins) {
   return codes;
 }
 
-void register_timed(const std::string& name, Index n, Index work, std::function<double()> run) {
-  auto* b = benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
-    double value = 0;
-    for (auto _ : state) {
-      value = run();
-      benchmark::DoNotOptimize(value);
-    }
-    state.SetItemsProcessed(state.iterations() * n);
-    state.counters["mi"] = value;
-  });
-  b->Unit(benchmark::kMillisecond)->UseRealTime();
-  if (work >= 200000) b->Iterations(1);
-}
-
 void register_other_knn() {
   namespace knn = mmc::knn;
   knn::KlEntropyOptions kl;
@@ -217,12 +208,12 @@ void register_other_knn() {
       {1000, 1}, {10000, 1}, {100000, 1}, {1000000, 1}, {1000, 5}, {10000, 5}, {100000, 5},
       {1000, 20}, {10000, 20}};
   for (const auto& [n, d] : entropy_grid)
-    register_timed(name_of("knn/kl_entropy", n, d), n, n * d,
+    register_timed(name_of("knn/kl_entropy", n, d), n, d, static_cast<double>(n), n * d >= 200000,
                    [=] { return knn::KlEntropy(kl).estimate(data(n, d).first).value; });
   for (Index d : {1, 2, 5})
     for (Index n : {1000, 10000, 100000}) {
       if (n == 100000 && d == 5) continue;  // 3 x 5 dims at 1e5: ~15 s, long for the grid
-      register_timed(name_of("knn/ksg_cmi", n, d), n, n * d, [=] {
+      register_timed(name_of("knn/ksg_cmi", n, d), n, d, static_cast<double>(n), n * d >= 200000, [=] {
         return knn::KsgConditional(cmi).estimate(data(n, d).first, data(n, d).second,
                                                  conditioning(n, d)).value;
       });
@@ -232,13 +223,13 @@ void register_other_knn() {
       {1000, 5}, {10000, 5}, {100000, 5}, {1000, 20}, {10000, 20}};
   for (const auto& [n, d] : ross_grid) {
     const Eigen::VectorXi labels = sign_labels(n, d);
-    register_timed(name_of("knn/ross", n, d), n, n * d,
+    register_timed(name_of("knn/ross", n, d), n, d, static_cast<double>(n), n * d >= 200000,
                    [=] { return knn::Ross(ross).estimate(data(n, d).first, labels).value; });
   }
   for (Index n : {1000, 10000, 100000, 1000000}) {
     const Eigen::VectorXi a = quantile_codes(data(n, 1).first, 10);
     const Eigen::VectorXi b = quantile_codes(data(n, 1).second, 10);
-    register_timed(name_of("knn/plugin", n, 1), n, 0,
+    register_timed(name_of("knn/plugin", n, 1), n, 1, static_cast<double>(n), false,
                    [=] { return knn::PluginMutualInformation().estimate(a, b).value; });
   }
 }
@@ -264,14 +255,12 @@ void register_all() {
     register_knn("ksg1", k5, 5, threads, "knn_threads/");
   }
   const Index step_count = 100;
+  const auto steps = static_cast<double>(step_count);
   for (const std::string est : {"mine", "nwj", "infonce", "js", "smile", "doe"}) {
     for (Index d : {1, 5, 20}) {
       const Estimate e = neural(est, step_count);
-      auto* b = benchmark::RegisterBenchmark(name_of("neural/" + est + "/step", 5000, d).c_str(),
-                                             [=](benchmark::State& s) {
-                                               run_estimate(s, e, 5000, d, double(step_count));
-                                             });
-      b->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+      register_timed(name_of("neural/" + est + "/step", 5000, d), 5000, d, steps, true,
+                     [=] { return e(data(5000, d).first, data(5000, d).second); });
     }
   }
   for (Index d : {1, 5, 20}) {
@@ -280,23 +269,15 @@ void register_all() {
     o.eval_interval = step_count;
     o.threads = 1;
     const Eigen::VectorXi labels = sign_labels(5000, d);
-    auto* b = benchmark::RegisterBenchmark(
-        name_of("neural/cene/step", 5000, d).c_str(), [=](benchmark::State& state) {
-          double value = 0;
-          for (auto _ : state) {
-            value = mmc::neural::Cene<>(o).estimate(labels, data(5000, d).first).value;
-            benchmark::DoNotOptimize(value);
-          }
-          state.SetItemsProcessed(state.iterations() * step_count);
-          state.counters["mi"] = value;  // here H(labels | x), not an MI
-        });
-    b->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+    // Counter "mi" holds H(labels | x) here, not an MI.
+    register_timed(name_of("neural/cene/step", 5000, d), 5000, d, steps, true, [=] {
+      return mmc::neural::Cene<>(o).estimate(labels, data(5000, d).first).value;
+    });
   }
   for (const std::string est : {"mine", "nwj", "infonce", "js", "smile", "doe"}) {
     const Estimate e = neural(est, 0);
-    auto* b = benchmark::RegisterBenchmark(name_of("neural/" + est + "/estimate", 5000, 5).c_str(),
-                                           [=](benchmark::State& s) { run_estimate(s, e, 5000, 5, 1.0); });
-    b->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+    register_timed(name_of("neural/" + est + "/estimate", 5000, 5), 5000, 5, 1.0, true,
+                   [=] { return e(data(5000, 5).first, data(5000, 5).second); });
   }
 }
 
