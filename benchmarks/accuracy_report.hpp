@@ -1,5 +1,5 @@
 // benchmarks/accuracy_report.hpp — the output stage of the accuracy suite
-// (accuracy_suite.cpp; DESIGN.md §6 "Accuracy suite"): per-cell statistics
+// (accuracy_suite.cpp; docs/design.md §6 "Accuracy suite"): per-cell statistics
 // over seeds (bias, standard deviation, RMSE, time), the CSV files, the
 // Markdown tables and the SVG plots (estimate vs truth, error vs N, time vs N,
 // estimate vs dimension). Kept apart from the suite so that the program reads

@@ -1,5 +1,5 @@
 // accuracy_suite — bias, standard deviation and time of every mmc MI estimator
-// on the ground-truth task family (DESIGN.md §3.5, §6 "Accuracy suite"; issue 7).
+// on the ground-truth task family (docs/design.md §3.5, §6 "Accuracy suite"; issue 7).
 //
 // Tasks (all with closed-form I(X;Y), data/gaussian.hpp, student.hpp, transforms.hpp):
 //   gaussian  1+1 pairs, rho 0.5 and 0.9

@@ -1,5 +1,5 @@
 // bench_estimators — speed of every mmc MI estimator over N and d (Google
-// Benchmark; DESIGN.md §6 "Benchmarks", issue 7). scripts/collect_benchmarks.py
+// Benchmark; docs/design.md §6 "Benchmarks", issue 7). scripts/collect_benchmarks.py
 // turns its JSON into the tables of docs/benchmarks.md.
 //
 // Data: x, y with d columns each, pairs (x_j, y_j) bivariate normal with

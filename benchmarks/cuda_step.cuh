@@ -1,6 +1,6 @@
 // The workload of benchmarks/bench_cuda.cu (Google Benchmark) and
 // benchmarks/cuda_timing.cu (standalone, cudaEvent timing): one training step
-// of an MLP critic (DESIGN.md §3.2, §4, §6 "MLP critic training step vs its
+// of an MLP critic (docs/design.md §3.2, §4, §6 "MLP critic training step vs its
 // FLOP count; CPU vs CUDA"), and a cuBLAS GEMM rate measured in the same binary.
 //
 // The step: a {32, H, H, 1} ReLU critic (a MINE critic on 16 + 16 input
@@ -134,7 +134,7 @@ class GemmRate {
   cuda::DeviceBuffer<float> a_, b_, c_;
 };
 
-/// The benchmarked shapes (DESIGN.md §6; issue 6).
+/// The benchmarked shapes (docs/design.md §6; issue 6).
 inline const std::vector<Index>& step_batches() {
   static const std::vector<Index> b{512, 2048, 16384, 65536};
   return b;
@@ -144,7 +144,7 @@ inline const std::vector<Index>& step_hiddens() {
   return h;
 }
 
-/// CPU backend of the comparison: 2 threads (DESIGN.md §6: "2 cores").
+/// CPU backend of the comparison: 2 threads (docs/design.md §6: "2 cores").
 inline nn::CpuBackend<float> cpu_backend() { return nn::CpuBackend<float>(2); }
 
 }  // namespace mmc::bench

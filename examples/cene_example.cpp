@@ -1,4 +1,4 @@
-// examples/cene_example.cpp — CENE (DESIGN.md §3.3) on labelled data: the label
+// examples/cene_example.cpp — CENE (docs/design.md §3.3) on labelled data: the label
 // entropy H(Y), the conditional entropy H(Y|X) left after seeing the features,
 // and their difference I(X;Y) = H(Y) - H(Y|X) (DoE), all in nats.
 //

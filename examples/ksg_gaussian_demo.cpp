@@ -2,9 +2,9 @@
 // it until `mmc demo` exists): KSG mutual information on generated correlated
 // Gaussians, printed next to the closed-form truth.
 //
-// Data (DESIGN.md §3.5): d independent pairs (x_i, y_i), each standard normal
+// Data (docs/design.md §3.5): d independent pairs (x_i, y_i), each standard normal
 // with correlation rho, so I(X;Y) = -(d/2) log(1 - rho^2) nats.
-// Estimator: mmc::knn::Ksg, algorithm 1 (DESIGN.md §3.1; Kraskov et al. 2004,
+// Estimator: mmc::knn::Ksg, algorithm 1 (docs/design.md §3.1; Kraskov et al. 2004,
 // eq. 8): I = psi(k) + psi(N) - < psi(n_x + 1) + psi(n_y + 1) >.
 //
 // Usage: ksg_gaussian_demo [--n N] [--k K] [--seed S] [--out DIR]

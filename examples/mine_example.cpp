@@ -1,4 +1,4 @@
-// examples/mine_example.cpp — MINE (DESIGN.md §3.2) on your own matrices, with a
+// examples/mine_example.cpp — MINE (docs/design.md §3.2) on your own matrices, with a
 // progress callback that prints the training curve and can stop training.
 //
 // Usage: mine_example [X.npy|X.csv Y.npy|Y.csv] [--steps S] [--seed S]

@@ -1,4 +1,4 @@
-// mmc/cuda.cuh — the CUDA backend (DESIGN.md §4): device buffers, error checks,
+// mmc/cuda.cuh — the CUDA backend (docs/design.md §4): device buffers, error checks,
 // the element-wise kernels and deterministic reductions, and CudaBackend<T>,
 // which runs mmc::nn's MLP and optimizers on an NVIDIA GPU. Include it from a
 // .cu translation unit compiled by nvcc; it defines MMC_HAS_CUDA. See docs/cuda.md.

@@ -1,6 +1,6 @@
 // mmc/fusion.hpp — late-fusion models, UME, UMT, the UME-vs-UMT advisor,
 // modality laziness, the robustness evaluation and the paired-features
-// generator (DESIGN.md §3.6-3.7). See docs/fusion.md.
+// generator (docs/design.md §3.6-3.7). See docs/fusion.md.
 #pragma once
 
 #include "mmc/fusion/advisor.hpp"

@@ -1,7 +1,7 @@
 // mmc/io.hpp — file input/output: CSV and .npy readers/writers (from memory
 // and from files, with errors naming the line/column or byte offset), the
 // by-extension read_matrix / read_labels / write_matrix, and the small JSON
-// writer of the mmc program's --json output (DESIGN.md §5; formats and error
+// writer of the mmc program's --json output (docs/design.md §5; formats and error
 // messages in docs/file-formats.md).
 #pragma once
 

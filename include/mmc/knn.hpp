@@ -1,4 +1,4 @@
-// mmc/knn.hpp — the kNN family and the discrete estimators (DESIGN.md §3.1):
+// mmc/knn.hpp — the kNN family and the discrete estimators (docs/design.md §3.1):
 // Kozachenko–Leonenko entropy and 3KL MI, KSG 1/2, KSG conditional MI, Ross,
 // Gao mixed, plug-in and binned, geometric kNN, LNC.
 #pragma once

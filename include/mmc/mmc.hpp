@@ -1,6 +1,6 @@
 // mmc/mmc.hpp — the umbrella header: everything mmc offers in one include.
 //
-// Each component has its own umbrella (mmc/<component>.hpp, DESIGN.md §1); this
+// Each component has its own umbrella (mmc/<component>.hpp, docs/design.md §1); this
 // file includes all of them, so `#include <mmc/mmc.hpp>` is the one line a user
 // needs. Components that are used alone can be included directly (they compile
 // on their own; tests/headers checks that for every header).

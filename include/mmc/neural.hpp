@@ -1,4 +1,4 @@
-// mmc/neural.hpp — the neural estimators (DESIGN.md §3.2–3.3): the variational
+// mmc/neural.hpp — the neural estimators (docs/design.md §3.2–3.3): the variational
 // MI bounds (DV/MINE, NWJ, InfoNCE, JS, SMILE) with their critics and trainer,
 // CENE (conditional entropy) and DoE (difference-of-entropies MI). See
 // docs/estimators/mine.md and the pages next to it.

@@ -1,4 +1,4 @@
-// mmc/nn.hpp — the autodiff-light MLP (DESIGN.md §1 nn/): backend concept and the
+// mmc/nn.hpp — the autodiff-light MLP (docs/design.md §1 nn/): backend concept and the
 // CPU (Eigen) backend, activations, dense layers, the MLP, initialisation,
 // losses (cross-entropy, MSE, Gaussian-mixture NLL), Adam/SGD, gradient
 // clipping and the finite-difference gradient checker. See docs/nn.md.

@@ -1,5 +1,5 @@
 """End-to-end test of `accuracy_suite --quick` (benchmarks/accuracy_suite.cpp,
-DESIGN.md §6): the suite runs, prints its plan, and writes accuracy.csv (one
+docs/design.md §6): the suite runs, prints its plan, and writes accuracy.csv (one
 finite row per cell, statistics consistent with accuracy_runs.csv),
 accuracy.md and the SVG plots. Python standard library only; the executable
 comes from the ACCURACY_SUITE environment variable (set by Meson)."""

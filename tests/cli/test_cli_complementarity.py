@@ -1,4 +1,4 @@
-"""End-to-end tests of `mmc complementarity` (DESIGN.md §3.4, §5): the --json
+"""End-to-end tests of `mmc complementarity` (docs/design.md §3.4, §5): the --json
 contract, the exact-answer bit cases with the knn backend, bootstrap output,
 and the bad inputs of issue 4 (missing file, label count mismatch, modalities
 with different row counts, a single class, labels that are not integers, fewer

@@ -1,5 +1,5 @@
 """End-to-end tests of `mmc robustness`, `mmc fusion` and `mmc demo`
-(DESIGN.md §3.6-3.7, §5): the --json fields, the demo's files, and bad input."""
+(docs/design.md §3.6-3.7, §5): the --json fields, the demo's files, and bad input."""
 import csv
 import os
 import unittest

@@ -1,4 +1,4 @@
-"""End-to-end tests of `mmc generate` (DESIGN.md §3.5, §5): every task writes
+"""End-to-end tests of `mmc generate` (docs/design.md §3.5, §5): every task writes
 its files; the files round-trip bit-exactly (the .npy and CSV outputs of the
 same seed hold the same doubles); truth.json holds the closed forms."""
 import json

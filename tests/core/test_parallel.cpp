@@ -1,6 +1,6 @@
 // Tests of core/parallel.hpp: parallel_for and ThreadPool visit every index
 // exactly once, propagate exceptions, and give bit-identical results for any
-// thread count (the determinism contract of DESIGN.md §2), plus accurate_sum.
+// thread count (the determinism contract of docs/design.md §2), plus accurate_sum.
 #include <gtest/gtest.h>
 
 #include <atomic>

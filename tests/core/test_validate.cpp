@@ -1,7 +1,7 @@
 // Tests of core/errors.hpp and core/validate.hpp: each check throws
 // mmc::invalid_argument (a std::invalid_argument) whose message names the
 // function, the argument, what is wrong (with row/column/index where it
-// applies) and a fix, and stays silent on good input (DESIGN.md §2).
+// applies) and a fix, and stays silent on good input (docs/design.md §2).
 #include <gtest/gtest.h>
 
 #include <Eigen/Core>

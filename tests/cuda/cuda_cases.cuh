@@ -9,7 +9,7 @@
 // compared (each matrix's whole storage, padding included, so a kernel that
 // writes outside a strided view is caught).
 //
-// Tolerance 1e-4 (DESIGN.md §4): a float dot product of length K has rounding
+// Tolerance 1e-4 (docs/design.md §4): a float dot product of length K has rounding
 // error about sqrt(K) * 6e-8 relative to the magnitudes summed (K <= 600 here:
 // ~1.5e-6), and the element-wise kernels differ from the CPU's by a few ulps
 // (fused multiply-adds, libm vs CUDA's expm1/tanh/log1p, all <= 2 ulp) — so

@@ -2,7 +2,7 @@
 // standalone_check.cu; see cuda_cases.cuh for the error measure): the same
 // mmc::nn::Mlp, built from the same seed, run on CpuBackend<float> and
 // CudaBackend<float> — forward, backward (parameter and input gradients) and
-// one AdamW step — must agree to 1e-4 relative (DESIGN.md §4).
+// one AdamW step — must agree to 1e-4 relative (docs/design.md §4).
 //
 // Why the Adam step uses eps = 1e-2 and a mean-type loss gradient (d_out / batch):
 // with the usual eps = 1e-8 the first Adam step is lr * sign(g), so a gradient

@@ -4,7 +4,7 @@
 //     BoundOps<CpuBackend<float>> (neural/bound_ops.hpp) on the same scores, for
 //     every objective and block kind;
 //   - Mine and InfoNce trained on CudaBackend<float> against the same estimator
-//     on CpuBackend<float>: within the seed-to-seed spread (DESIGN.md §4).
+//     on CpuBackend<float>: within the seed-to-seed spread (docs/design.md §4).
 #pragma once
 
 #include <algorithm>

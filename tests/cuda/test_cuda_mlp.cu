@@ -1,6 +1,6 @@
 // A whole mmc::nn::Mlp on CudaBackend<float> against the same network on
 // CpuBackend<float> (mlp_cases.cuh): forward, backward, one AdamW step; and
-// the CUDA step's run-to-run determinism (DESIGN.md §2, §4).
+// the CUDA step's run-to-run determinism (docs/design.md §2, §4).
 #include <gtest/gtest.h>
 
 #include "cuda_test_helpers.hpp"

@@ -1,4 +1,4 @@
-// The robustness experiment (DESIGN.md §3.6) on the paper's alpha generator
+// The robustness experiment (docs/design.md §3.6) on the paper's alpha generator
 // (data/complementarity.hpp): at alpha = 0 the label needs both modalities
 // (C = 2), so losing one leaves chance accuracy; at alpha = 1 either modality
 // determines it (C = 0), so a missing modality costs little.

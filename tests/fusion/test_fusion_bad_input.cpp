@@ -1,5 +1,5 @@
 // Bad input for every public entry point of fusion/: each case throws
-// mmc::invalid_argument naming the function and the argument (DESIGN.md §2).
+// mmc::invalid_argument naming the function and the argument (docs/design.md §2).
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,8 +1,8 @@
 // The robustness evaluation (fusion/robustness.hpp): each perturbation changes
-// only the chosen modality, by exactly what DESIGN.md §3.6 says (training mean;
+// only the chosen modality, by exactly what docs/design.md §3.6 says (training mean;
 // N(0, 0.5^2) in standardised units; +-epsilon along the loss gradient's sign),
 // FGSM raises the loss, the summary arithmetic, and the exact-answer bit cases
-// of DESIGN.md §3.4 as an oracle for "missing".
+// of docs/design.md §3.4 as an oracle for "missing".
 #include <gtest/gtest.h>
 
 #include <cmath>

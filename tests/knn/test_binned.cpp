@@ -1,4 +1,4 @@
-// The binned ("direct") estimator (DESIGN.md §3.1): bin assignment by hand
+// The binned ("direct") estimator (docs/design.md §3.1): bin assignment by hand
 // and against an O(N^2) rank-counting oracle, then the estimate on a
 // discretised problem whose answer is known in closed form — continuous
 // values whose bins are exactly the cells of a given contingency table.

@@ -1,4 +1,4 @@
-// Geometric kNN (Lord, Sun & Bollt 2018; DESIGN.md §3.1) against an O(N^2)
+// Geometric kNN (Lord, Sun & Bollt 2018; docs/design.md §3.1) against an O(N^2)
 // oracle that rebuilds every neighbourhood from a full sort of the distances
 // and repeats the formula (same bits), for entropy and MI and several d; the
 // 1-D closed form (the ellipsoid is the interval, k_i = k + 1); invariances

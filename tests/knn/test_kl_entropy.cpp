@@ -1,4 +1,4 @@
-// Kozachenko–Leonenko entropy and 3KL MI (DESIGN.md §3.1) against a naive
+// Kozachenko–Leonenko entropy and 3KL MI (docs/design.md §3.1) against a naive
 // O(N^2) implementation of the definition: same local values bit for bit, for
 // both norms, d = 1..5, k = 1..7, 1 and 2 threads; duplicates are rejected.
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // Bad input for every public entry point of Ross, MixedKsg, the plug-in and
-// binned estimators, GeometricKnn and Lnc (DESIGN.md §2): each case throws
+// binned estimators, GeometricKnn and Lnc (docs/design.md §2): each case throws
 // mmc::invalid_argument whose message names the function and the argument
 // (and, where it matters, the row/column or the limit).
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Accuracy suite for KL entropy, KSG 1/2 and KSG-CMI (DESIGN.md §3.1, §6; the
+// Accuracy suite for KL entropy, KSG 1/2 and KSG-CMI (docs/design.md §3.1, §6; the
 // "done" criteria of issue 2): estimates at N = 5000 over 8 seeds against
 // closed forms.
 //

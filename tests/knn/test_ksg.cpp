@@ -1,4 +1,4 @@
-// KSG algorithms 1 and 2 (DESIGN.md §3.1) against a deliberately naive O(N^2)
+// KSG algorithms 1 and 2 (docs/design.md §3.1) against a deliberately naive O(N^2)
 // implementation written straight from the definitions: the fast path (kd-tree
 // in tree order, sorted-line counts, digamma table, parallel blocks) must give
 // the same local values bit for bit, on continuous data and on data with ties

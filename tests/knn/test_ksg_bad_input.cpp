@@ -1,5 +1,5 @@
 // Bad input to KlEntropy, KlMutualInformation, Ksg and KsgConditional
-// (DESIGN.md §2): every case throws mmc::invalid_argument whose message names
+// (docs/design.md §2): every case throws mmc::invalid_argument whose message names
 // the function, the offending argument and, where it applies, the position.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// KSG conditional MI (Frenzel–Pompe, algorithms 1 and 2; DESIGN.md §3.1 and the
+// KSG conditional MI (Frenzel–Pompe, algorithms 1 and 2; docs/design.md §3.1 and the
 // header of knn/ksg_conditional.hpp) against a naive O(N^2) implementation of
 // the definitions: same local values bit for bit, continuous data and data
 // with ties/duplicates, d = 1..5 per input, 1 and 2 threads.

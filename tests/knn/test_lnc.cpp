@@ -1,4 +1,4 @@
-// LNC (Gao, Ver Steeg & Galstyan 2015; DESIGN.md §3.1) against an O(N^2)
+// LNC (Gao, Ver Steeg & Galstyan 2015; docs/design.md §3.1) against an O(N^2)
 // oracle: KSG-1 from a full sort of the joint distances and explicit marginal
 // counts, then the two boxes and the thresholded correction, same bits; the
 // tabulated alpha; alpha at its extremes; degenerate (tied) neighbourhoods;

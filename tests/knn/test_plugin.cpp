@@ -1,4 +1,4 @@
-// Plug-in entropy, MI and conditional entropy (DESIGN.md §3.1): exact values
+// Plug-in entropy, MI and conditional entropy (docs/design.md §3.1): exact values
 // on hand-computable tables, the Miller–Madow correction to the last bit of
 // its definition, rows of integers or doubles as symbols, and per-sample local
 // values against an O(N^2) counting oracle.

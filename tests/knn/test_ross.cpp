@@ -1,4 +1,4 @@
-// Ross (2014) discrete-label vs continuous-feature MI (DESIGN.md §3.1) against
+// Ross (2014) discrete-label vs continuous-feature MI (docs/design.md §3.1) against
 // an O(N^2) oracle written straight from the formula: same local values
 // bit for bit (same operations in the same order), with non-contiguous labels,
 // a singleton label (dropped), a two-sample class (k clamped to N_c - 1),

@@ -1,4 +1,4 @@
-// The complementarity metric with the knn backend (DESIGN.md §3.4): the three
+// The complementarity metric with the knn backend (docs/design.md §3.4): the three
 // exact-answer bit cases, the alpha dial, the combination formulas, the
 // Theorem 3.1 bounds, bootstrap intervals, PCA, determinism and bad input.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The complementarity metric's neural backends (DESIGN.md §3.4) on the three
+// The complementarity metric's neural backends (docs/design.md §3.4) on the three
 // exact-answer bit cases: C = 0 (redundant), 1 (unique), 2 (synergy).
 //
 // Every quantity is a (conditional) entropy or MI of a binary label given

@@ -1,5 +1,5 @@
 // Every fast neighbour path must return exactly what an O(N^2) brute-force
-// oracle returns (DESIGN.md §3.1, §6): the same k-NN distances *and* indices
+// oracle returns (docs/design.md §3.1, §6): the same k-NN distances *and* indices
 // (ties broken by index), and the same strict and non-strict radius counts, on
 // data with duplicated points and many ties, d = 1..20, N up to 2000.
 //

@@ -1,5 +1,5 @@
 // Accuracy of the neural MI bounds on correlated Gaussians with known MI
-// (DESIGN.md §3.2, §3.5): MINE, NWJ and SMILE at their default network,
+// (docs/design.md §3.2, §3.5): MINE, NWJ and SMILE at their default network,
 // optimizer and evaluation settings, on d = 1 with I = 0.5 and 2 nats, within
 // 10 % of the truth; InfoNCE never above log K after training. N and the number
 // of steps are reduced so that the suite stays fast in a debug build; the full

@@ -1,4 +1,4 @@
-// Bad input to every public entry point of neural/ (DESIGN.md §2): each case
+// Bad input to every public entry point of neural/ (docs/design.md §2): each case
 // throws mmc::invalid_argument whose message names the function and the
 // offending argument (and, for data, the row and column).
 #include <gtest/gtest.h>

@@ -37,7 +37,7 @@ Matrix random_scores(Index rows, Index cols, std::uint64_t seed, double scale = 
 
 double softplus(double x) { return std::log1p(std::exp(x)); }  // fine for |x| < 30
 
-// Direct formulas from DESIGN.md §3.2 on joint scores tj and marginal scores tm.
+// Direct formulas from docs/design.md §3.2 on joint scores tj and marginal scores tm.
 double reference(Bound b, const std::vector<double>& tj, const std::vector<double>& tm,
                  double tau) {
   double pj = 0, js_j = 0, e = 0, ec = 0, js_m = 0;

@@ -1,4 +1,4 @@
-// CENE and DoE accuracy (DESIGN.md §3.3) against exact oracles:
+// CENE and DoE accuracy (docs/design.md §3.3) against exact oracles:
 //  - discrete A given discrete B (one-hot): the plug-in conditional entropy
 //    H(A|B) = H(A,B) - H(B) of the same data, within 0.02 nats; and H(A) with
 //    an empty condition;

@@ -207,7 +207,7 @@ TEST(NnGradcheck, GaussianMixtureNll) {
 }
 
 TEST(NnGradcheck, EndToEndThroughMixtureDensityHead) {
-  // MLP + MDN loss: the combination CENE trains (DESIGN.md §3.3).
+  // MLP + MDN loss: the combination CENE trains (docs/design.md §3.3).
   const mmc::nn::MixtureLayout layout{2, 1};
   Mlp<double> mlp(MlpSpec{{3, 6, layout.outputs()}, Activation::tanh}, 41);
   const RowMatrix<double> x = random_matrix<RowMatrix<double>>(5, 3, 42);

@@ -2,7 +2,7 @@
 //
 // Each subcommand declares its options (CommandSpec); parse() turns argv into
 // ParsedArgs or throws UsageError, which main() prints as one line and maps to
-// exit code 2 (DESIGN.md §5). Help text is generated from the same specs, so
+// exit code 2 (docs/design.md §5). Help text is generated from the same specs, so
 // `mmc SUBCOMMAND --help` documents every option that parse() accepts.
 #pragma once
 

@@ -1,5 +1,5 @@
 // tools/mmc/cmd_cmi.cpp — `mmc cmi`: conditional mutual information I(X;Y|Z)
-// with the Frenzel–Pompe / KSG estimator (DESIGN.md §3.1).
+// with the Frenzel–Pompe / KSG estimator (docs/design.md §3.1).
 #include <mmc/knn/ksg_conditional.hpp>
 
 #include "commands.hpp"

@@ -1,5 +1,5 @@
 // tools/mmc/cmd_complementarity.cpp — `mmc complementarity`: the modality
-// complementarity metric of DESIGN.md §3.4 for two or more modality files.
+// complementarity metric of docs/design.md §3.4 for two or more modality files.
 #include <mmc/data/matrix_file.hpp>
 #include <mmc/metric/complementarity.hpp>
 

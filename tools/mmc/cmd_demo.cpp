@@ -1,5 +1,5 @@
 // tools/mmc/cmd_demo.cpp — `mmc demo`: the paper's pipeline end to end
-// (DESIGN.md §3.4-3.6). For alpha in {0, 0.2, ..., 1} on the controlled-
+// (docs/design.md §3.4-3.6). For alpha in {0, 0.2, ..., 1} on the controlled-
 // complementarity generator: the metric C with several backends, then the
 // robustness of a late-fusion model to a missing / noisy / attacked modality.
 // Prints the table, and writes it as CSV plus an SVG plot (C vs robustness).

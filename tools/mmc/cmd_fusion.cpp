@@ -1,4 +1,4 @@
-// tools/mmc/cmd_fusion.cpp — `mmc robustness` (DESIGN.md §3.6: accuracy of a
+// tools/mmc/cmd_fusion.cpp — `mmc robustness` (docs/design.md §3.6: accuracy of a
 // late-fusion model with one modality missing, noisy or attacked) and
 // `mmc fusion` (§3.7: naive vs UME vs UMT, and the advisor's verdict).
 #include <mmc/data/matrix_file.hpp>
@@ -47,7 +47,7 @@ CommandSpec robustness_spec() {
       "seeded split and evaluates it on the rest: clean, and with each modality in turn missing\n"
       "(replaced by its training mean), noisy (+N(0, noise-sd^2) in standardised units) and\n"
       "adversarial (FGSM, epsilon in standardised units). 'robustness' = mean perturbed accuracy\n"
-      "over the modalities / clean accuracy, per perturbation (DESIGN.md §3.6).";
+      "over the modalities / clean accuracy, per perturbation (docs/design.md §3.6).";
   spec.options = join({input_options(), fusion_training_options(),
                        {{"noise-sd", "SD", "noise standard deviation", "0.5", false},
                         {"epsilon", "EPS", "FGSM step", "0.03", false},
@@ -96,7 +96,7 @@ CommandSpec fusion_spec() {
       "(CE + lambda * distillation to frozen uni-modal encoders), and the advisor: a linear\n"
       "classifier on the frozen uni-modal features vs UME on a validation split. UMT is\n"
       "recommended only when the linear probe wins by more than z standard errors of the\n"
-      "paired difference; a tie goes to UME (DESIGN.md §3.7, docs/fusion.md).";
+      "paired difference; a tie goes to UME (docs/design.md §3.7, docs/fusion.md).";
   spec.options = join({input_options(), fusion_training_options(),
                        {{"lambda", "L", "UMT distillation weight", "1", false},
                         {"z", "Z", "advisor margin in standard errors", "2", false},

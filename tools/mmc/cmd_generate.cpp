@@ -1,5 +1,5 @@
 // tools/mmc/cmd_generate.cpp — `mmc generate`: write a task with known ground
-// truth (DESIGN.md §3.5) to a folder: x.npy + y.npy for MI tasks, modality_<i>.npy
+// truth (docs/design.md §3.5) to a folder: x.npy + y.npy for MI tasks, modality_<i>.npy
 // + labels.npy for labelled tasks, and truth.json with the closed forms.
 #include <filesystem>
 #include <fstream>
@@ -67,7 +67,7 @@ CommandSpec generate_spec() {
   spec.usage = "mmc generate gaussian|student|synthetic|bits|digits --out DIR [options]";
   spec.positionals = {"TASK"};
   spec.details =
-      "Tasks (DESIGN.md §3.5, docs/generators.md):\n"
+      "Tasks (docs/design.md §3.5, docs/generators.md):\n"
       "  gaussian   x, y jointly Gaussian; --dim D per side, --rho R, --structure pairwise|dense|sparse\n"
       "             (--interacting K for sparse), --transform half-cube|asinh|normal-cdf|spiral\n"
       "  student    multivariate Student-t, identity dispersion; --dim D, --df NU, --transform\n"

@@ -1,5 +1,5 @@
 // tools/mmc/cmd_mi_neural.cpp — the neural estimators of `mmc mi`
-// (mine|nwj|infonce|js|smile: variational bounds, DESIGN.md §3.2; doe:
+// (mine|nwj|infonce|js|smile: variational bounds, docs/design.md §3.2; doe:
 // difference of CENE entropies, §3.3) and `mmc entropy --estimator cene`, on
 // the CPU backend; `--device cuda` goes to cmd_neural_cuda.cu when built.
 // A separate translation unit: these templates are the heaviest to compile.

@@ -1,6 +1,6 @@
 // tools/mmc/cmd_neural_cuda.cu — `--device cuda` for the neural estimators:
 // the same commands as cmd_mi_neural.cpp on mmc::cuda::CudaBackend<float>
-// (DESIGN.md §4). Compiled by nvcc only when the build found CUDA; otherwise
+// (docs/design.md §4). Compiled by nvcc only when the build found CUDA; otherwise
 // cmd_neural_no_cuda.cpp answers --device cuda with a clear error.
 #include <mmc/cuda/cuda_backend.cuh>
 #include <mmc/cuda/bound_ops.cuh>

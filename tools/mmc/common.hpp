@@ -21,7 +21,7 @@ RowMatrix<double> read_matrix_option(const ParsedArgs& args, const std::string& 
 Labels read_labels_option(const ParsedArgs& args, const std::string& name);
 
 /// The kNN options from --k --standardize/--no-standardize --jitter --seed --threads.
-/// `standardize_default` is true for the CLI (DESIGN.md §5).
+/// `standardize_default` is true for the CLI (docs/design.md §5).
 knn::KnnOptions knn_options_from(const ParsedArgs& args, bool standardize_default = true);
 
 /// --threads (0 = all cores) and --seed.

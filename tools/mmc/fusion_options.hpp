@@ -1,5 +1,5 @@
 // tools/mmc/fusion_options.hpp — options shared by `mmc robustness`,
-// `mmc fusion` and `mmc demo` for the late-fusion networks (DESIGN.md §3.6-3.7).
+// `mmc fusion` and `mmc demo` for the late-fusion networks (docs/design.md §3.6-3.7).
 #pragma once
 
 #include <vector>

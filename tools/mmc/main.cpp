@@ -1,6 +1,6 @@
 // tools/mmc/main.cpp — the `mmc` program: dispatch to a subcommand, and turn
 // every error into one line on stderr with exit code 2 (bad input) or 1
-// (a training run that diverged, an internal error). DESIGN.md §5.
+// (a training run that diverged, an internal error). docs/design.md §5.
 #include <exception>
 #include <iostream>
 #include <stdexcept>

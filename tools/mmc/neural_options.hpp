@@ -1,4 +1,4 @@
-// tools/mmc/neural_options.hpp — the neural options of DESIGN.md §5 (--steps
+// tools/mmc/neural_options.hpp — the neural options of docs/design.md §5 (--steps
 // --batch --hidden --activation --lr --ema --holdout --device --seed --threads)
 // applied to the library's option structs, and the terminal progress bar.
 #pragma once

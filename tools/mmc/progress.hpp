@@ -1,5 +1,5 @@
 // tools/mmc/progress.hpp — a progress bar on stderr for training runs, shown
-// only when stderr is a terminal and --quiet is not given (DESIGN.md §5).
+// only when stderr is a terminal and --quiet is not given (docs/design.md §5).
 #pragma once
 
 #include <unistd.h>

@@ -2,7 +2,7 @@
 //
 // Every public entry point reports bad input with mmc::invalid_argument, whose
 // message names the function, the argument, what is wrong and how to fix it
-// (DESIGN.md §2). Neural training runs that diverge throw mmc::training_error.
+// (docs/design.md §2). Neural training runs that diverge throw mmc::training_error.
 #pragma once
 
 #include <stdexcept>

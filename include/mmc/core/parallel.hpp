@@ -1,6 +1,6 @@
 // mmc/core/parallel.hpp — deterministic data parallelism on std::thread.
 //
-// The contract that keeps results independent of the thread count (DESIGN.md §2):
+// The contract that keeps results independent of the thread count (docs/design.md §2):
 // work is cut into blocks whose boundaries depend only on the problem size and
 // the grain, never on the number of threads; each block writes only its own
 // outputs; reductions happen afterwards, serially, in block order. Which thread

@@ -1,7 +1,7 @@
 // mmc/core/preprocess.hpp — the explicit, optional preprocessing of estimators:
 // conversion to the internal layout, standardisation and seeded jitter.
 //
-// Estimators never modify caller data (DESIGN.md §2): they call to_row_major
+// Estimators never modify caller data (docs/design.md §2): they call to_row_major
 // to make their own contiguous copy and apply these in place on it.
 #pragma once
 

@@ -3,7 +3,7 @@
 // A xoshiro256** generator seeded through splitmix64 (Blackman & Vigna 2018).
 // We do not use <random>'s distributions: their output is implementation
 // defined, and mmc promises the same bits for the same seed on every platform
-// (DESIGN.md §2). Parallel code draws from independent streams, Rng(seed, stream),
+// (docs/design.md §2). Parallel code draws from independent streams, Rng(seed, stream),
 // one per fixed work block, so results never depend on the thread count.
 #pragma once
 

@@ -1,6 +1,6 @@
 // mmc/core/types.hpp — matrix aliases and unit helpers shared by every component.
 //
-// Data convention (DESIGN.md §2): one sample per row. Estimators accept any
+// Data convention (docs/design.md §2): one sample per row. Estimators accept any
 // Eigen expression (Eigen::MatrixBase<Derived>, row- or column-major); internally
 // they work on a contiguous row-major copy, the layout below.
 #pragma once

@@ -1,6 +1,6 @@
 // mmc/cuda/check.cuh — turns CUDA runtime and cuBLAS status codes into C++
 // exceptions that name the failing call, the file and line, the error and a fix
-// (DESIGN.md §2 "bad input gets a clear exception", §4 the CUDA backend).
+// (docs/design.md §2 "bad input gets a clear exception", §4 the CUDA backend).
 //
 // Why exceptions and not abort(): the rest of mmc reports every failure with an
 // exception (core/errors.hpp), and a caller that asked for `--device cuda` on a

@@ -1,5 +1,5 @@
 // mmc/cuda/cuda_backend.cuh — CudaBackend<T>: the nn Backend concept
-// (nn/backend.hpp, THE CONTRACT) on an NVIDIA GPU (DESIGN.md §4).
+// (nn/backend.hpp, THE CONTRACT) on an NVIDIA GPU (docs/design.md §4).
 //
 //     using B = mmc::cuda::CudaBackend<float>;
 //     B gpu;                                            // this thread's default context
@@ -38,7 +38,7 @@
 #error "mmc/cuda/*.cuh must be compiled by nvcc (a .cu translation unit); see docs/cuda.md"
 #endif
 #ifndef EIGEN_NO_CUDA
-#define EIGEN_NO_CUDA  // nn/ headers include Eigen: keep it host-only (DESIGN.md §4)
+#define EIGEN_NO_CUDA  // nn/ headers include Eigen: keep it host-only (docs/design.md §4)
 #endif
 
 #include <cublas_v2.h>

@@ -2,7 +2,7 @@
 //
 // Why a header of its own: tests, the CLI (`--device cuda`) and scripts/gpu-check
 // must tell "no GPU here" (skip, or fall back to the CPU backend, with a clear
-// reason) apart from a real failure, without throwing. DESIGN.md §4: without a
+// reason) apart from a real failure, without throwing. docs/design.md §4: without a
 // GPU the CUDA tests skip with a message.
 #pragma once
 

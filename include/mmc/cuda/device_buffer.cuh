@@ -5,7 +5,7 @@
 // default-constructible (empty). It only ever grows: `reserve(n)` reallocates
 // when n exceeds the capacity and is a no-op otherwise, which is how the backend
 // meets the contract "an operation allocates only when its shapes grow" — the
-// training loop does no cudaMalloc after its first step (DESIGN.md §4).
+// training loop does no cudaMalloc after its first step (docs/design.md §4).
 // PinnedBuffer<T> holds the few host scalars that come back per step (a norm, a
 // bound estimate): copies from pinned memory are truly asynchronous and cheap.
 #pragma once

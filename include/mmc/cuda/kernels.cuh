@@ -1,6 +1,6 @@
 // mmc/cuda/kernels.cuh — the element-wise kernels of the CUDA backend: fill,
 // scale, fused bias + activation (forward), activation derivative (backward),
-// and the Adam / SGD updates (DESIGN.md §4; formulas in nn/backend.hpp and
+// and the Adam / SGD updates (docs/design.md §4; formulas in nn/backend.hpp and
 // nn/activations.hpp, which these kernels implement term by term).
 //
 // Why like this:

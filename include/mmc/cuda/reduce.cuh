@@ -1,8 +1,8 @@
 // mmc/cuda/reduce.cuh — deterministic reductions over a device matrix, in
 // double: squared_norm (gradient clipping) and the means, maxima and
-// log-sum-exps of the neural bounds (DESIGN.md §3.2, §4; cuda/bound_ops.cuh).
+// log-sum-exps of the neural bounds (docs/design.md §3.2, §4; cuda/bound_ops.cuh).
 //
-// Why not atomics or a plain library call: DESIGN.md §2 asks for the same bits
+// Why not atomics or a plain library call: docs/design.md §2 asks for the same bits
 // from run to run. A float atomicAdd reduction depends on the order in which
 // blocks finish. Here the reduction tree is fixed by the SHAPE alone:
 //   pass 1: a fixed number of blocks G(n) (not the device's SM count), each

@@ -1,5 +1,5 @@
 // mmc/data/complementarity.hpp — labelled two-modality tasks whose
-// complementarity is dialled or known exactly (DESIGN.md §3.4 sanity cases,
+// complementarity is dialled or known exactly (docs/design.md §3.4 sanity cases,
 // §3.5 controlled complementarity; "Modality Complementariness: Towards
 // Understanding Multi-modal Robustness", §5.1).
 //
@@ -156,7 +156,7 @@ inline LabelledTask synthetic_task(const SyntheticOptions& options, Index n, std
   return task;
 }
 
-/// The exact-answer cases of DESIGN.md §3.4.
+/// The exact-answer cases of docs/design.md §3.4.
 enum class BitCase { redundant, unique, synergy };
 
 inline std::string_view bit_case_name(BitCase c) noexcept {

@@ -1,4 +1,4 @@
-// mmc/data/csv.hpp — CSV text <-> numeric matrices (DESIGN.md §5: "reads CSV,
+// mmc/data/csv.hpp — CSV text <-> numeric matrices (docs/design.md §5: "reads CSV,
 // optional header, comma-separated"). Pure functions on in-memory text, so the
 // libFuzzer target exercises exactly the code the files go through; reading
 // and writing files on disk is in matrix_file.hpp (read_csv / write_csv).

@@ -1,4 +1,4 @@
-// mmc/data/digits.hpp — the AAV-style two-modality digits task (DESIGN.md §3.5,
+// mmc/data/digits.hpp — the AAV-style two-modality digits task (docs/design.md §3.5,
 // last bullet; "Modality Complementariness...", §5.2), built from the 8x8
 // handwritten digits that scikit-learn ships (1797 images, UCI optdigits test set).
 //

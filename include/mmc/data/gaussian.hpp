@@ -1,5 +1,5 @@
 // mmc/data/gaussian.hpp — correlated Gaussian MI tasks with closed-form truth
-// (DESIGN.md §3.5, first bullet).
+// (docs/design.md §3.5, first bullet).
 //
 // (X, Y) ~ N(0, Σ) with X the first d_x coordinates. Then
 //   I(X;Y) = ½ log(|Σ_XX| |Σ_YY| / |Σ|)                       (any Σ)

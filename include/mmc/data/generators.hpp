@@ -1,4 +1,4 @@
-// mmc/data/generators.hpp — the data-generation stage (DESIGN.md §3.5): every
+// mmc/data/generators.hpp — the data-generation stage (docs/design.md §3.5): every
 // generator with ground truth except digits.hpp, which needs zlib at link time
 // and is therefore included on its own (see docs/generators.md).
 #pragma once

@@ -1,5 +1,5 @@
 // mmc/data/json.hpp — a tiny JSON *writer* (no parser): the `--json` output of
-// the mmc program and the truth.json files of `mmc generate` (DESIGN.md §5).
+// the mmc program and the truth.json files of `mmc generate` (docs/design.md §5).
 //
 // Why our own: mmc has no dependencies beyond Eigen, and writing JSON needs
 // only three careful pieces, all here:

@@ -1,7 +1,7 @@
 // mmc/data/matrix_file.hpp — data matrices and label vectors in files on disk:
 // read_csv / read_npy and their writers, and read_matrix / read_labels /
 // write_matrix, which pick the format from the extension (.csv or .npy, any
-// case), as the mmc program does for --x, --modality, --labels (DESIGN.md §5).
+// case), as the mmc program does for --x, --modality, --labels (docs/design.md §5).
 //
 // The formats themselves live in csv.hpp and npy.hpp as pure functions on
 // memory buffers; this header only moves bytes between files and those

@@ -1,4 +1,4 @@
-// mmc/data/npy.hpp — NumPy .npy bytes <-> numeric matrices (DESIGN.md §5:
+// mmc/data/npy.hpp — NumPy .npy bytes <-> numeric matrices (docs/design.md §5:
 // float32/float64/int32/int64, C order, 1-D or 2-D). Pure functions on
 // in-memory bytes, so the libFuzzer target exercises exactly the code files go
 // through; files on disk are handled by matrix_file.hpp (read_npy / write_npy).

@@ -1,5 +1,5 @@
 // mmc/data/student.hpp — multivariate Student-t MI tasks with closed-form truth
-// (DESIGN.md §3.5, second bullet).
+// (docs/design.md §3.5, second bullet).
 //
 // V = (X, Y) ∈ R^d, d = d_x + d_y, follows the multivariate t with ν degrees of
 // freedom and dispersion Σ (identity by default): V = L z / sqrt(w / ν) with
@@ -9,7 +9,7 @@
 //
 // Truth. With h(k) the entropy of the standard k-variate t (identity dispersion),
 //   h(k) = −lnΓ((ν+k)/2) + lnΓ(ν/2) + (k/2) ln(νπ) + ((ν+k)/2)[ψ((ν+k)/2) − ψ(ν/2)],
-// identity dispersion gives I(X;Y) = h(d_x) + h(d_y) − h(d_x + d_y) (DESIGN.md §3.5).
+// identity dispersion gives I(X;Y) = h(d_x) + h(d_y) − h(d_x + d_y) (docs/design.md §3.5).
 // For a general Σ, log p(v) = c(d, ν) − ½ log|Σ| − ((ν+d)/2) log(1 + vᵀΣ⁻¹v/ν) and the
 // law of vᵀΣ⁻¹v does not depend on Σ, so I(X;Y) = ½ log(|Σ_XX||Σ_YY|/|Σ|)
 // + [h(d_x) + h(d_y) − h(d)]: the Gaussian MI of Σ plus the identity-dispersion

@@ -1,9 +1,9 @@
 // mmc/data/task.hpp — what every data generator returns: an MI task (x, y and
 // the closed-form I(X;Y)) or a labelled multimodal task (modalities, labels and
-// whatever of the complementarity quantities of DESIGN.md §3.4 is known exactly).
+// whatever of the complementarity quantities of docs/design.md §3.4 is known exactly).
 //
 // Why plain structs of Eigen matrices plus "key/value" lists: the CLI writes the
-// matrices as .npy and the truth as truth.json (DESIGN.md §5 `mmc generate`),
+// matrices as .npy and the truth as truth.json (docs/design.md §5 `mmc generate`),
 // tests compare estimators against the truth, and neither should need to know
 // which generator produced a task. Truth and parameters are therefore ordered
 // lists of (name, number) pairs that any writer can serialise; a quantity that
@@ -44,7 +44,7 @@ inline std::optional<double> lookup(const KeyValues& values, std::string_view ke
 struct MiTask {
   /// n x d_x and n x d_y, one sample per row; row i of x pairs with row i of y.
   RowMatrix<double> x, y;
-  /// I(X;Y) in nats, in closed form (DESIGN.md §3.5).
+  /// I(X;Y) in nats, in closed form (docs/design.md §3.5).
   double true_mi = 0.0;
   /// What produced it, e.g. "gaussian", "student", "half_cube(gaussian)".
   std::string name;
@@ -77,7 +77,7 @@ struct LabelledTask {
   Index n() const noexcept { return labels.size(); }
 };
 
-/// The full truth list of DESIGN.md §3.4 from the per-modality Γ, I(X..;Y) and H(Y):
+/// The full truth list of docs/design.md §3.4 from the per-modality Γ, I(X..;Y) and H(Y):
 /// gamma_m..., joint_mi, h_y, interaction, metric, metric_h. The metric is left
 /// out when joint_mi is 0 (C is undefined then), metric_h when h_y is 0.
 inline KeyValues complementarity_truth(const std::vector<double>& gamma, double joint_mi,

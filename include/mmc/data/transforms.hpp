@@ -1,5 +1,5 @@
 // mmc/data/transforms.hpp — invertible transforms that keep mutual information:
-// the "beyond normal" task family (DESIGN.md §3.5, third bullet; Czyż et al. 2023).
+// the "beyond normal" task family (docs/design.md §3.5, third bullet; Czyż et al. 2023).
 //
 // MI is invariant under injective (measurable) maps applied to X and to Y
 // separately: I(f(X); g(Y)) = I(X;Y). Applying these to a Gaussian or Student-t

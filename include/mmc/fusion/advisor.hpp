@@ -1,4 +1,4 @@
-// mmc/fusion/advisor.hpp — the UME-vs-UMT advisor (DESIGN.md §3.7; Du et al.
+// mmc/fusion/advisor.hpp — the UME-vs-UMT advisor (docs/design.md §3.7; Du et al.
 // 2023, §5): train one uni-modal model per modality, freeze their encoders,
 // and compare on a VALIDATION split
 //   (a) UME: the average of the uni-modal models' class probabilities, with

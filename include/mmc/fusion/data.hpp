@@ -3,7 +3,7 @@
 // validation, row selection, and seeded train / validation / test splits.
 //
 // Why a list of row-major copies (ModalityList<T>): every model standardises
-// its inputs with training statistics (DESIGN.md §3.6), so it needs its own
+// its inputs with training statistics (docs/design.md §3.6), so it needs its own
 // copy anyway, in the layout nn/ reads without a copy (nn/view.hpp as_batch).
 // Public entry points accept any range of Eigen matrices or expressions
 // (std::vector<Eigen::MatrixXd>, std::array<mmc::RowMatrix<float>, 2>, the

@@ -1,4 +1,4 @@
-// mmc/fusion/late_fusion.hpp — "naive" late fusion (DESIGN.md §3.6-3.7): the
+// mmc/fusion/late_fusion.hpp — "naive" late fusion (docs/design.md §3.6-3.7): the
 // encoders and the head of fusion/model.hpp trained jointly through the fused
 // cross-entropy only.
 //

@@ -1,4 +1,4 @@
-// mmc/fusion/laziness.hpp — measuring modality laziness (DESIGN.md §3.7; Du et
+// mmc/fusion/laziness.hpp — measuring modality laziness (docs/design.md §3.7; Du et
 // al. 2023, §3): how much less an encoder learns about its own modality when it
 // is trained jointly through a fused head than when it is trained alone.
 //

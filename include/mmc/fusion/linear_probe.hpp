@@ -1,6 +1,6 @@
 // mmc/fusion/linear_probe.hpp — multinomial logistic regression on frozen
 // features: the "linear probe" that measures what an encoder has learned
-// (DESIGN.md §3.7; Du et al. 2023 use it to expose modality laziness, and the
+// (docs/design.md §3.7; Du et al. 2023 use it to expose modality laziness, and the
 // advisor uses one on concatenated uni-modal features).
 //
 // Why a probe and not the model's own head: a probe trained afresh on frozen

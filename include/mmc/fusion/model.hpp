@@ -1,4 +1,4 @@
-// mmc/fusion/model.hpp — the late-fusion classifier of DESIGN.md §3.6-3.7:
+// mmc/fusion/model.hpp — the late-fusion classifier of docs/design.md §3.6-3.7:
 // one MLP encoder phi_m per modality, the encoder outputs concatenated, a head
 // (linear by default) on the concatenation, softmax cross-entropy.
 //

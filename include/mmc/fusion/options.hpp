@@ -27,7 +27,7 @@ struct TrainOptions {
   /// the last width is the feature size phi_m(x_m) that enters the fusion.
   std::vector<Index> encoder_widths = {64, 64};
   /// Hidden widths (ReLU) of the fused head before the class logits. Empty (the
-  /// default) is the linear head of DESIGN.md §3.6-3.7. A linear head makes the
+  /// default) is the linear head of docs/design.md §3.6-3.7. A linear head makes the
   /// fused logit a SUM of per-modality terms, so a late-fusion model cannot use
   /// multiplicative interactions between modalities (e.g. y = 1[x.z > 0] of the
   /// alpha generator at alpha = 0); a hidden layer here lets it. Uni-modal

@@ -1,5 +1,5 @@
 // mmc/fusion/paired_features.hpp — a two-modality binary task built from
-// feature "kinds" (DESIGN.md §3.7 synthetic check; Du et al. 2023, §3): uni-modal
+// feature "kinds" (docs/design.md §3.7 synthetic check; Du et al. 2023, §3): uni-modal
 // features of different strength and frequency, and optional PAIRED features,
 // information about the label that exists only when the modalities are combined.
 // It makes modality laziness and the UME-vs-UMT advisor's verdicts visible.
@@ -34,7 +34,7 @@
 //           PRODUCT of the two modalities. No linear probe and no late-fusion
 //           model with a linear head (whose logit is a sum of per-modality
 //           terms) can use it; it needs a nonlinear head (TrainOptions::
-//           head_hidden) or early fusion. It is the synergy of DESIGN.md §3.4.
+//           head_hidden) or early fusion. It is the synergy of docs/design.md §3.4.
 //   noise   e                              (distractors)
 // Truth (accuracies) where closed forms exist, i.e. when rare = interaction =
 // paired_xor = 0 (every class-conditional law is then Gaussian with class

@@ -1,4 +1,4 @@
-// mmc/fusion/robustness.hpp — the robustness evaluation of DESIGN.md §3.6 ("what
+// mmc/fusion/robustness.hpp — the robustness evaluation of docs/design.md §3.6 ("what
 // the complementarity metric predicts"): the accuracy of a trained late-fusion
 // model on clean test data and with ONE modality perturbed at a time,
 //   missing      the modality replaced by its training mean,
@@ -50,7 +50,7 @@ struct RobustnessResult {
   std::vector<ModalityRobustness> per_modality;
   /// Means of per_modality over the modalities.
   double missing = 0.0, noisy = 0.0, adversarial = 0.0;
-  /// The means divided by clean (DESIGN.md §3.6).
+  /// The means divided by clean (docs/design.md §3.6).
   double robustness_missing = 0.0, robustness_noisy = 0.0, robustness_adversarial = 0.0;
   Index samples = 0;  ///< evaluated (test) samples
 };

@@ -1,6 +1,6 @@
 // mmc/fusion/standardizer.hpp — per-modality standardisation with TRAINING
 // statistics, and the "model space" in which the robustness perturbations of
-// DESIGN.md §3.6 are defined.
+// docs/design.md §3.6 are defined.
 //
 // Why training statistics only: validation and test samples must be
 // transformed exactly as the model saw its training data, or every accuracy

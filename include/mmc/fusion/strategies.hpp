@@ -1,5 +1,5 @@
 // mmc/fusion/strategies.hpp — naive late fusion vs UME vs UMT on one data set,
-// with the advisor's verdict (DESIGN.md §3.7, §5 `mmc fusion`).
+// with the advisor's verdict (docs/design.md §3.7, §5 `mmc fusion`).
 //
 // One seeded split into train / validation / test. The uni-modal models are
 // trained once on the training part and serve three roles: UME's members,

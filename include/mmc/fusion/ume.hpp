@@ -1,4 +1,4 @@
-// mmc/fusion/ume.hpp — the Uni-Modal Ensemble (DESIGN.md §3.7; Du et al. 2023,
+// mmc/fusion/ume.hpp — the Uni-Modal Ensemble (docs/design.md §3.7; Du et al. 2023,
 // "On Uni-Modal Feature Learning in Supervised Multi-Modal Learning"):
 // independently trained uni-modal models whose class probabilities are averaged,
 //     p(y | x_1..x_M) = sum_m w_m p_m(y | x_m) / sum_m w_m   (w_m = 1 by default).

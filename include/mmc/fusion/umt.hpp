@@ -1,4 +1,4 @@
-// mmc/fusion/umt.hpp — the Uni-Modal Teacher (DESIGN.md §3.7; Du et al. 2023):
+// mmc/fusion/umt.hpp — the Uni-Modal Teacher (docs/design.md §3.7; Du et al. 2023):
 // a late-fusion model trained with
 //     L = CE(head([phi_1(x_1); ...; phi_M(x_M)]), y)
 //         + lambda * sum_m MSE(phi_m(x_m), phi'_m(x_m)),

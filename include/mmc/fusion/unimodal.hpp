@@ -1,4 +1,4 @@
-// mmc/fusion/unimodal.hpp — uni-modal models (DESIGN.md §3.7): one encoder and
+// mmc/fusion/unimodal.hpp — uni-modal models (docs/design.md §3.7): one encoder and
 // its own linear head, trained on one modality alone.
 //
 // They are the members of the Uni-Modal Ensemble (ume.hpp), the frozen

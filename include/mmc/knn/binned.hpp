@@ -1,5 +1,5 @@
 // mmc/knn/binned.hpp — the binned ("direct") estimator of entropy and mutual
-// information for continuous data (DESIGN.md §3.1, `--estimator plugin --bins B`).
+// information for continuous data (docs/design.md §3.1, `--estimator plugin --bins B`).
 //
 // Every column is cut into B bins on its own, then the row of bin indices is a
 // discrete symbol and the plug-in estimator of plugin.hpp does the rest, with
@@ -41,7 +41,7 @@ struct BinnedOptions {
   /// Equal-width bins between the column's min and max, or equal-frequency
   /// (quantile) bins.
   Binning binning = Binning::equal_width;
-  /// Miller–Madow correction of each entropy (on by default, DESIGN.md §3.1).
+  /// Miller–Madow correction of each entropy (on by default, docs/design.md §3.1).
   bool miller_madow = true;
 };
 

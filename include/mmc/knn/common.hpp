@@ -1,7 +1,7 @@
 // mmc/knn/common.hpp — what every kNN-family estimator shares: the options
 // every one of them takes, the result type, and input preparation.
 //
-// Conventions (DESIGN.md §2): inputs are any Eigen expressions with one sample
+// Conventions (docs/design.md §2): inputs are any Eigen expressions with one sample
 // per row; estimators copy them into a row-major double matrix (never touching
 // caller data), validate, then optionally standardise and jitter the copy.
 // Results are in nats and carry the per-sample local values; the estimate is
@@ -22,7 +22,7 @@ namespace mmc::knn {
 
 /// Options every kNN estimator has. Estimators with more options derive from it.
 struct KnnOptions {
-  /// Number of neighbours (DESIGN.md §3.1 "k"); 3 is the customary default.
+  /// Number of neighbours (docs/design.md §3.1 "k"); 3 is the customary default.
   Index k = 3;
   /// Standardise every column of every input to zero mean, unit variance first.
   bool standardize = false;

@@ -7,7 +7,7 @@
 // k neighbours lie in a thin sliver and the ball overstates the volume. Here
 // the ball becomes an ellipsoid fitted to the neighbourhood.
 //
-// DESIGN.md §3.1, for each sample i (Euclidean distances, self excluded):
+// docs/design.md §3.1, for each sample i (Euclidean distances, self excluded):
 //   eps_i   = distance to the k-th nearest neighbour;
 //   S_i     = {x_i and its k neighbours}, a (k+1) x d matrix centred on its mean,
 //             with singular values sigma_1 >= ... >= sigma_d and right singular

@@ -1,7 +1,7 @@
 // mmc/knn/kl_entropy.hpp — the Kozachenko–Leonenko kNN entropy estimator and
 // the "3KL" mutual information built from it.
 //
-// DESIGN.md §3.1 (Kozachenko & Leonenko 1987; Kraskov, Stögbauer & Grassberger
+// docs/design.md §3.1 (Kozachenko & Leonenko 1987; Kraskov, Stögbauer & Grassberger
 // 2004, eq. 20):
 //     H(X) = psi(N) - psi(k) + log V_d + (d/N) sum_i log r_i,
 // r_i = distance from x_i to its k-th nearest other sample, V_d the volume of

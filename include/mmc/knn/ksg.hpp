@@ -1,7 +1,7 @@
 // mmc/knn/ksg.hpp — the Kraskov–Stögbauer–Grassberger mutual information
 // estimators, algorithms 1 and 2.
 //
-// DESIGN.md §3.1 (Kraskov, Stögbauer & Grassberger, Phys. Rev. E 69, 066138,
+// docs/design.md §3.1 (Kraskov, Stögbauer & Grassberger, Phys. Rev. E 69, 066138,
 // 2004, eqs. 8 and 9). The joint space is [x | y] with the max-norm
 // max(|dx|_inf, |dy|_inf); for each sample i take its k nearest other samples.
 //   Algorithm 1: eps = distance to the k-th neighbour;

@@ -1,7 +1,7 @@
 // mmc/knn/ksg_conditional.hpp — conditional mutual information I(X;Y|Z) by the
 // Frenzel–Pompe extension of KSG, algorithms 1 and 2.
 //
-// Algorithm 1 (DESIGN.md §3.1; Frenzel & Pompe, Phys. Rev. Lett. 99, 204101,
+// Algorithm 1 (docs/design.md §3.1; Frenzel & Pompe, Phys. Rev. Lett. 99, 204101,
 // 2007): eps(i) = max-norm distance from sample i to its k-th nearest other
 // sample in the joint space [x | y | z]; strict counts excluding i,
 //     n_xz(i) = #{j != i : max(|dx|, |dz|) < eps}, n_yz, n_z likewise;

@@ -9,7 +9,7 @@
 // sliver with a PCA-aligned box and corrects the samples where it is much
 // smaller than the axis-aligned one.
 //
-// DESIGN.md §3.1, per sample i (joint space [x | y], d = d_x + d_y, max-norm):
+// docs/design.md §3.1, per sample i (joint space [x | y], d = d_x + d_y, max-norm):
 //   KSG-1 part:  eps_i = k-th joint neighbour distance, n_x(i) = #{j != i :
 //                |x_i - x_j|_inf < eps_i} (strict), n_y likewise,
 //                ksg(i) = psi(k) + psi(N) - psi(n_x + 1) - psi(n_y + 1);
@@ -23,7 +23,7 @@
 // The estimate is the mean of local: Î_LNC = Î_KSG - (1/N) sum_{ratio < alpha} log(Vbar_i/V_i).
 // These are the boxes of the authors' reference code (NPEET_LNC, lnc.py:
 // covariance of the neighbours about x_i, boxes centred on x_i). Unlike that
-// code, the KSG part is KSG algorithm 1 (DESIGN.md §3.1) — computed by
+// code, the KSG part is KSG algorithm 1 (docs/design.md §3.1) — computed by
 // knn/ksg.hpp, so LncResult::ksg is bit for bit mmc::knn::Ksg's estimate —
 // and no noise is added (use options.jitter for tied data).
 //

@@ -2,7 +2,7 @@
 // continuous or a mixture of both (Gao, Kannan, Oh & Viswanath 2017,
 // "Estimating mutual information for discrete-continuous mixtures", NeurIPS).
 //
-// DESIGN.md §3.1: rho_i = distance from sample i to its k-th nearest other
+// docs/design.md §3.1: rho_i = distance from sample i to its k-th nearest other
 // sample in the joint space [x | y] under the max-norm max(|dx|_inf, |dy|_inf).
 //   rho_i > 0:  k~_i = k,   n_x(i) = #{j : |x_i - x_j|_inf <= rho_i},
 //   rho_i = 0:  k~_i = #{j : joint distance 0}, n_x(i) = #{j : |x_i - x_j|_inf = 0},

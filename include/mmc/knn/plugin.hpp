@@ -1,6 +1,6 @@
 // mmc/knn/plugin.hpp — plug-in ("maximum likelihood") entropy, mutual
 // information and conditional entropy of discrete variables, with the
-// Miller–Madow bias correction as an option (DESIGN.md §3.1).
+// Miller–Madow bias correction as an option (docs/design.md §3.1).
 //
 // Each row of the input is one symbol: a row of integers (a label vector, a
 // matrix of codes) or of floating-point values compared exactly (rows equal

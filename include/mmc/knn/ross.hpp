@@ -2,7 +2,7 @@
 // continuous features (Ross 2014, "Mutual information between discrete and
 // continuous data sets", PLoS ONE 9(2): e87357).
 //
-// DESIGN.md §3.1: for each sample i with label c,
+// docs/design.md §3.1: for each sample i with label c,
 //   r_i = distance to the k_i-th nearest other sample with the same label,
 //         k_i = min(k, N_c - 1);
 //   m_i = #{j : |x_i - x_j| < r_i}, over all used samples, i itself included;

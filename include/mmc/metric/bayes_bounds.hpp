@@ -1,6 +1,6 @@
 // mmc/metric/bayes_bounds.hpp — what the complementarity numbers imply for a
 // classifier that loses one modality (Theorem 3.1 of "Modality
-// Complementariness: Towards Understanding Multi-modal Robustness", DESIGN.md §3.4).
+// Complementariness: Towards Understanding Multi-modal Robustness", docs/design.md §3.4).
 //
 // For discrete Y with |Y| classes, with H(Y|X_all) the residual label entropy
 // and Gamma_m the information only modality m carries, the Bayes error with

@@ -1,6 +1,6 @@
 // mmc/metric/complementarity.hpp — the modality complementarity metric
 // C = sum_i I(X_i; Y | X_{-i}) / I(X_1..X_M; Y) of "Modality Complementariness:
-// Towards Understanding Multi-modal Robustness" (DESIGN.md §3.4), with three
+// Towards Understanding Multi-modal Robustness" (docs/design.md §3.4), with three
 // backends for the same quantities, the paper's Theorem 3.1 bounds and
 // bootstrap intervals.
 //
@@ -47,7 +47,7 @@ inline std::string_view backend_name(Backend b) noexcept {
 /// Options of Complementarity (defaults: the knn backend, standardised inputs).
 struct ComplementarityOptions {
   Backend backend = Backend::knn;
-  /// Standardise every modality's columns first (DESIGN.md §2: on by default here).
+  /// Standardise every modality's columns first (docs/design.md §2: on by default here).
   bool standardize = true;
   /// Keep this many whitened principal components per modality (0 = no PCA).
   Index pca = 0;

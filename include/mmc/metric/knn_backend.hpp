@@ -1,6 +1,6 @@
 // mmc/metric/knn_backend.hpp — the `knn` backend of the complementarity metric:
 // every quantity from the Ross (2014) discrete-label/continuous-feature
-// estimator (DESIGN.md §3.1, §3.4).
+// estimator (docs/design.md §3.1, §3.4).
 //
 //   I(X_S; Y)  = Ross on the concatenated modalities of S
 //   Gamma_i    = I(X_all; Y) - I(X_{-i}; Y)      (chain rule: = I(X_i; Y | X_{-i}))

@@ -1,5 +1,5 @@
 // mmc/metric/neural_backends.hpp — the `cene` and `mine` backends of the
-// complementarity metric (DESIGN.md §3.4).
+// complementarity metric (docs/design.md §3.4).
 //
 // cene (conditional-entropy differences, McAllester & Stratos 2020 style):
 //   Gamma_i     = Ĥ(Y | X_{-i}) - Ĥ(Y | X_all)

@@ -1,5 +1,5 @@
 // mmc/metric/pca.hpp — the optional feature-reduction step of the paper's
-// pipeline (DESIGN.md §3.4 step 1): project a modality on its leading
+// pipeline (docs/design.md §3.4 step 1): project a modality on its leading
 // principal components.
 //
 // The components are whitened (unit variance each): kNN estimators use the

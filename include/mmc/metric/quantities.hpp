@@ -1,6 +1,6 @@
 // mmc/metric/quantities.hpp — the information quantities every backend
 // estimates, and how they combine into the complementarity metric
-// (DESIGN.md §3.4).
+// (docs/design.md §3.4).
 //
 // For modalities X_1..X_M and label Y:
 //   Gamma_i = I(X_i; Y | X_{-i})            information only modality i has

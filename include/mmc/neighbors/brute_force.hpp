@@ -1,5 +1,5 @@
 // mmc/neighbors/brute_force.hpp — the O(N) per query oracle every fast search
-// path is tested against (DESIGN.md §3.1). Obviously correct, deliberately simple.
+// path is tested against (docs/design.md §3.1). Obviously correct, deliberately simple.
 #pragma once
 
 #include <vector>

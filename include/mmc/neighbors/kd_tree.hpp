@@ -5,7 +5,7 @@
 // accumulates per-axis gaps as a *sum* (nanoflann, for instance) prunes wrongly
 // for that norm. Here the lower bound from a query to a node is the norm of the
 // per-axis gap vector to the node's tight bounding box: max_j gap_j for L-inf,
-// sqrt(sum_j gap_j^2) for L2 (DESIGN.md §3.1).
+// sqrt(sum_j gap_j^2) for L2 (docs/design.md §3.1).
 //
 // Exactness: distances to points are computed by neighbors/distance.hpp, exactly
 // as the brute-force oracle does; box bounds are monotone in every coordinate

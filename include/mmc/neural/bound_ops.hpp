@@ -1,7 +1,7 @@
 // mmc/neural/bound_ops.hpp — the per-step bound computations on a buffer of
 // critic scores: their statistics (means, log-sum-exps) and dLoss/dScores. The
 // trainer does all its bound math through the two operations below, so that a
-// device backend (DESIGN.md §4) runs them where the scores live and only a few
+// device backend (docs/design.md §4) runs them where the scores live and only a few
 // doubles come back per step.
 //
 // ============================== THE CONTRACT ===============================
@@ -40,7 +40,7 @@
 // shuffled-batch split into halves) is host arithmetic on ScoreStats, done by
 // bound_step() below for every backend.
 //
-// MINE's bias-corrected gradient (DESIGN.md §3.2, Belghazi et al. 2018 §3.2):
+// MINE's bias-corrected gradient (docs/design.md §3.2, Belghazi et al. 2018 §3.2):
 // the plain DV gradient has marginal weight e^t / sum_B e^t (a softmax), whose
 // denominator is a biased minibatch estimate of E_Q[e^T]. MINE replaces it by a
 // moving average m_t kept in log space:

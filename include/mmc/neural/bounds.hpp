@@ -1,5 +1,5 @@
 // mmc/neural/bounds.hpp — the variational lower bounds on mutual information of
-// DESIGN.md §3.2, as formulas over a few sufficient statistics of a batch of
+// docs/design.md §3.2, as formulas over a few sufficient statistics of a batch of
 // critic scores. All values are in nats.
 //
 // T is the critic, P = p(x, y) the joint, Q = p(x) p(y) the product of marginals.
@@ -42,10 +42,10 @@
 
 namespace mmc::neural {
 
-/// The variational bound of an estimator (DESIGN.md §3.2).
+/// The variational bound of an estimator (docs/design.md §3.2).
 enum class Bound { dv, nwj, infonce, js, smile };
 
-/// How marginal pairs are formed in a batch of K joint pairs (DESIGN.md §3.2):
+/// How marginal pairs are formed in a batch of K joint pairs (docs/design.md §3.2):
 /// shuffled  — K marginal pairs (x_i, y_sigma(i)), one random permutation per step;
 /// all_pairs — the K x K score matrix S_ij = T(x_i, y_j): the diagonal holds the
 ///             joint scores, the K (K - 1) off-diagonal entries the marginal ones.

@@ -1,5 +1,5 @@
 // mmc/neural/cene.hpp — CENE, the conditional entropy neural estimator
-// (DESIGN.md §3.3; McAllester & Stratos 2020 for the cross-entropy upper bound).
+// (docs/design.md §3.3; McAllester & Stratos 2020 for the cross-entropy upper bound).
 //
 //   discrete target A given B:   Ĥ(A|B) = held-out mean of -log q(a|b), q a softmax
 //                                classifier MLP on b (nn/losses.hpp);

@@ -1,5 +1,5 @@
 // mmc/neural/critic.hpp — the critics T(x, y) of the neural MI bounds
-// (DESIGN.md §3.2 "Critic: concat MLP [x, y] -> T, or separable f(x)^T g(y)").
+// (docs/design.md §3.2 "Critic: concat MLP [x, y] -> T, or separable f(x)^T g(y)").
 //
 // ConcatCritic: one MLP on the concatenation [x, y] -> T (default hidden widths
 //   256, 256, ReLU). The most expressive choice, and MINE's; every pair costs a
@@ -18,7 +18,7 @@
 // Both work on host data stored one sample per row (the estimators' standardised
 // copies) and index lists into it: a batch is gathered into a host input matrix,
 // uploaded by Mlp::forward_host and run through the backend, so scores, their
-// gradients and the parameters stay in the backend's memory (DESIGN.md §4).
+// gradients and the parameters stay in the backend's memory (docs/design.md §4).
 // Each MLP has its own Adam optimizer (nn/optimizers.hpp: one per parameter
 // buffer); gradient clipping treats all of a critic's gradients as one vector.
 // Backward of the separable score matrix: dF = G dS^T / sqrt(e), dG = F dS / sqrt(e).

@@ -1,5 +1,5 @@
 // mmc/neural/doe.hpp — difference-of-entropies mutual information
-// (DESIGN.md §3.3; McAllester & Stratos 2020, "Formal limitations on the
+// (docs/design.md §3.3; McAllester & Stratos 2020, "Formal limitations on the
 // measurement of mutual information", §6):
 //   Î(A;B) = Ĥ(A) − Ĥ(A|B),
 // both terms estimated by CENE (cene.hpp) with the same options and seed, so the

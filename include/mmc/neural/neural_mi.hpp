@@ -1,5 +1,5 @@
 // mmc/neural/neural_mi.hpp — the neural MI estimators as value types
-// (DESIGN.md §2, §3.2): Mine (DV with MINE's moving-average gradient), Nwj
+// (docs/design.md §2, §3.2): Mine (DV with MINE's moving-average gradient), Nwj
 // (MINE-f), InfoNce, Js and Smile, all one template NeuralMi<Bound, T, B>.
 //
 //   mmc::neural::Mine<> mine;                          // float, CPU backend

@@ -1,5 +1,5 @@
 // mmc/neural/onehot.hpp — integer labels as one-hot rows, the way labels enter a
-// critic or a classifier's input (DESIGN.md §3.2 "labels enter one-hot", §3.4:
+// critic or a classifier's input (docs/design.md §3.2 "labels enter one-hot", §3.4:
 // the complementarity metric estimates I(X; Y, Z) with the label Y one-hot next
 // to the features of Z).
 //

@@ -1,12 +1,12 @@
 // mmc/neural/split.hpp — seeded train / held-out splits and minibatch sampling
-// for the neural estimators (DESIGN.md §3.2: "report the bound evaluated on a
+// for the neural estimators (docs/design.md §3.2: "report the bound evaluated on a
 // held-out split (default 20 %)"; §3.3: CENE's held-out cross-entropy).
 //
 // Why held-out: a critic (or classifier) evaluated on the samples it was trained
 // on overfits them, and the training-set value of a bound is then biased upward
 // (of a cross-entropy, downward). Every draw comes from mmc::Rng with a fixed
 // stream per purpose, so the split, the batches and the permutations depend only
-// on the seed (DESIGN.md §2), never on the thread count.
+// on the seed (docs/design.md §2), never on the thread count.
 //
 // Batches are drawn WITHOUT replacement within an epoch: the training indices
 // are reshuffled at the start of each epoch and consumed in order (a batch

@@ -1,5 +1,5 @@
 // mmc/neural/trainer.hpp — the one training loop of the neural estimators: the
-// MI bounds (neural_mi.hpp, DESIGN.md §3.2) and CENE (cene.hpp, §3.3) differ
+// MI bounds (neural_mi.hpp, docs/design.md §3.2) and CENE (cene.hpp, §3.3) differ
 // only in the model they train and the value they monitor.
 //
 // Per step: the model computes its loss and gradients on a minibatch; the loop
@@ -13,7 +13,7 @@
 // evaluation are restored (so the returned model is the best one seen). With
 // patience = 0 training runs all `steps` and the final parameters are kept.
 //
-// Divergence (DESIGN.md §2): a NaN/Inf loss, batch estimate, gradient norm or
+// Divergence (docs/design.md §2): a NaN/Inf loss, batch estimate, gradient norm or
 // monitor value stops the run with mmc::training_error naming the step and what
 // to change — unless recover_from_divergence is set: then the parameters of the
 // last finite evaluation (or the initial ones) are restored, the Adam moments

@@ -1,4 +1,4 @@
-// mmc/nn/activations.hpp — the activation functions of the MLP (DESIGN.md §1 nn/,
+// mmc/nn/activations.hpp — the activation functions of the MLP (docs/design.md §1 nn/,
 // §5 `--activation`) as an enum plus their scalar definitions.
 //
 // Every derivative is written in terms of the activation's OUTPUT a = f(z), not

@@ -1,5 +1,5 @@
 // mmc/nn/backend.hpp — the Backend concept: the small set of operations the MLP,
-// its optimizers and the neural estimators need from a device (DESIGN.md §4).
+// its optimizers and the neural estimators need from a device (docs/design.md §4).
 //
 // Why a concept: nn/ is written once, on top of these operations; the CPU backend
 // (nn/cpu_backend.hpp, Eigen) and the CUDA backend (include/mmc/cuda/, cuBLAS +
@@ -49,7 +49,7 @@
 //   void sgd_update(MatrixRef p, ConstMatrixRef g, MatrixRef velocity,
 //                   const SgdCoefficients<Scalar>&)
 // Determinism: the result of every operation may depend on the shapes and the
-// machine, but never on the number of threads or on timing (DESIGN.md §2). The
+// machine, but never on the number of threads or on timing (docs/design.md §2). The
 // CPU backend gets this by cutting work into blocks of fixed size.
 // Allocation: after the first call with given shapes an operation must not
 // allocate (the training loop is allocation-free after its first step).

@@ -3,7 +3,7 @@
 // exceeds max_norm, every gradient is scaled by max_norm / (norm + 1e-6).
 //
 // Used by the neural trainers to keep MINE-style critics from diverging on
-// heavy-tailed batches (DESIGN.md §3.2). The norm is accumulated in double by
+// heavy-tailed batches (docs/design.md §3.2). The norm is accumulated in double by
 // the backend (squared_norm), so it does not depend on the thread count.
 #pragma once
 

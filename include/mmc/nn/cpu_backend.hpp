@@ -1,7 +1,7 @@
 // mmc/nn/cpu_backend.hpp — the CPU implementation of the nn Backend concept
 // (nn/backend.hpp), on Eigen and mmc::ThreadPool.
 //
-// Threading without losing bit-reproducibility (DESIGN.md §2): a GEMM
+// Threading without losing bit-reproducibility (docs/design.md §2): a GEMM
 // c = alpha op(a) op(b) + beta c is cut into blocks of kGemmGrain columns of c
 // (or rows, when c has more rows than columns). The cut depends only on the
 // shapes; every block is an independent, serial Eigen GEMM that writes only its

@@ -1,5 +1,5 @@
 // mmc/nn/dense.hpp — one fully connected layer y = f(W x + b) on a batch, with
-// its hand-written backward pass (no autodiff framework: DESIGN.md §1 nn/).
+// its hand-written backward pass (no autodiff framework: docs/design.md §1 nn/).
 //
 // Batches are (features x batch) column-major (nn/view.hpp), so each pass is
 // GEMMs on contiguous memory plus one element-wise sweep:

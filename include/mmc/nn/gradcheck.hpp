@@ -1,5 +1,5 @@
 // mmc/nn/gradcheck.hpp — finite-difference gradient checks for hand-written
-// backward passes (DESIGN.md §6: "finite-difference gradient checks for every
+// backward passes (docs/design.md §6: "finite-difference gradient checks for every
 // layer, loss and bound"). Used by the nn/ tests and by later components (the
 // bounds of neural/, the fusion models).
 //

@@ -6,7 +6,7 @@
 // symmetric activations that are linear near 0 (tanh, identity). The activation
 // that FOLLOWS a layer chooses its rule (as in PyTorch's kaiming_normal_ with
 // nonlinearity='relu'); biases start at zero. Draws come only from mmc::Rng
-// (DESIGN.md §2): layer l uses the stream Rng(seed, l), so the same seed gives
+// (docs/design.md §2): layer l uses the stream Rng(seed, l), so the same seed gives
 // the same weights bit for bit on every platform, and changing one layer's shape
 // leaves the other layers' draws unchanged.
 #pragma once

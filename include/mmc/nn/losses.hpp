@@ -7,10 +7,10 @@
 // written only when `grad` is not empty, with the output's shape. A GPU backend
 // implements its own loss kernels and keeps these as the reference. The mixture
 // density (Gaussian-mixture NLL) loss is in nn/mixture_density.hpp.
-//   softmax cross-entropy (CENE's classifier, DESIGN.md §3.3; fusion heads §3.6):
+//   softmax cross-entropy (CENE's classifier, docs/design.md §3.3; fusion heads §3.6):
 //     L = (1/B) sum_i [logsumexp(z_i) - z_i,y_i],   dL/dz_i = (softmax(z_i) - e_y_i) / B,
 //     computed as (max - z_y) + log sum exp(z - max): no overflow and no cancellation.
-//   mean squared error (UMT's feature distillation, DESIGN.md §3.7):
+//   mean squared error (UMT's feature distillation, docs/design.md §3.7):
 //     L = (1/(B D)) sum_i ||p_i - t_i||^2 (PyTorch's MSELoss 'mean'),  dL/dp = 2 (p - t) / (B D).
 #pragma once
 

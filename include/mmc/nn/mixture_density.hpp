@@ -1,7 +1,7 @@
 // mmc/nn/mixture_density.hpp — the negative log-likelihood of a diagonal Gaussian
 // mixture whose parameters are a network's outputs (a mixture density network,
 // Bishop 1994): CENE's estimator of a continuous conditional entropy h(A|B)
-// (DESIGN.md §3.3), with its gradient with respect to the outputs.
+// (docs/design.md §3.3), with its gradient with respect to the outputs.
 //
 // Parametrisation of one sample's output column (K components, d dimensions,
 // K (1 + 2d) rows; MixtureLayout gives the rows):

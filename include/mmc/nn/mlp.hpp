@@ -1,5 +1,5 @@
 // mmc/nn/mlp.hpp — the multilayer perceptron used by every neural component:
-// critics of the MI bounds (DESIGN.md §3.2), CENE's classifier and mixture
+// critics of the MI bounds (docs/design.md §3.2), CENE's classifier and mixture
 // density network (§3.3), the fusion encoders and heads (§3.6-3.7).
 //
 // Training step (allocation-free after the first step at the largest batch):

@@ -1,8 +1,8 @@
 // mmc/nn/view.hpp — non-owning views of column-major matrices in a backend's memory.
 //
-// Layout of every batch in nn/ (DESIGN.md §1 nn/, §4): a matrix of activations is
+// Layout of every batch in nn/ (docs/design.md §1 nn/, §4): a matrix of activations is
 // (features x batch), column-major, one sample per column. That is byte for byte
-// the library's row-major "one sample per row" data layout (DESIGN.md §2), so a
+// the library's row-major "one sample per row" data layout (docs/design.md §2), so a
 // block of rows of an mmc::RowMatrix is a batch without a copy (as_batch), and
 // every layer step is a GEMM on contiguous memory.
 //

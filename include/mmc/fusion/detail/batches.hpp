@@ -6,7 +6,7 @@
 // Batches are drawn WITHOUT replacement: each epoch reshuffles 0..n-1 with the
 // trainer's own Rng and cuts the order into consecutive batches (the last may
 // be smaller), so every sample is seen once per epoch and the sequence depends
-// only on the seed (DESIGN.md §2), never on the thread count.
+// only on the seed (docs/design.md §2), never on the thread count.
 #pragma once
 
 #include <algorithm>

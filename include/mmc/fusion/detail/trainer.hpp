@@ -1,6 +1,6 @@
 // mmc/fusion/detail/trainer.hpp — the minibatch training loop of every network
 // in fusion/: naive late fusion, uni-modal models (one modality) and UMT (with
-// frozen teachers, DESIGN.md §3.7).
+// frozen teachers, docs/design.md §3.7).
 //
 // One Adam optimiser per network (each encoder and the head); each step draws
 // the next batch of the epoch (detail/batches.hpp), and, for UMT, runs the

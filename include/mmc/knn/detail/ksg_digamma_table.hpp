@@ -1,7 +1,7 @@
 // mmc/knn/detail/ksg_digamma_table.hpp — psi(n) for the integer counts of the
 // kNN estimators, looked up instead of recomputed.
 //
-// KSG-type estimators (DESIGN.md §3.1) evaluate psi at two or three neighbour
+// KSG-type estimators (docs/design.md §3.1) evaluate psi at two or three neighbour
 // counts per sample; the counts are small integers in all but degenerate cases.
 // The table holds mmc::digamma(n) itself for n <= min(N, cap), so a lookup
 // returns exactly the bits of a direct call (the oracle tests compare with

@@ -6,7 +6,7 @@
 // same nodes and leaves — far fewer cache misses than original order. The
 // positions are cut into fixed blocks (knn::detail::kPointGrain) handed to
 // mmc::parallel_for, and every query is independent, so the per-sample results
-// never depend on the thread count (DESIGN.md §2). The visitor receives the
+// never depend on the thread count (docs/design.md §2). The visitor receives the
 // sample's *original* index and writes only that sample's outputs.
 // Marginal counts (KSG's n_x, n_y) run as a second pass over each marginal
 // structure in *its* storage order, for the same reason: a 1-D count then
@@ -50,7 +50,7 @@ void for_each_knn(const neighbors::KdTree<double>& tree, Index k, int threads, V
 
 /// Largest max-norm distance, restricted to the columns [first, first + count)
 /// of the tree's points, between point i and its k neighbours: KSG algorithm
-/// 2's per-space radius, e.g. eps_x(i) (DESIGN.md §3.1). Computed with
+/// 2's per-space radius, e.g. eps_x(i) (docs/design.md §3.1). Computed with
 /// neighbors::max_norm_distance, so it equals the marginal-space distance.
 inline double max_subspace_distance(const neighbors::KdTree<double>& tree, Index first,
                                     Index count, Index i, const Index* neighbours,
@@ -83,7 +83,7 @@ inline void prefetch(const void* address) noexcept {
 inline constexpr Index kPrefetchDistance = 16;
 
 /// Marginal counts of every sample: counts[i] = #{j != i : dist(i, j) < radius[i]}
-/// (strict) or <= radius[i] (DESIGN.md §3.1; i itself is never counted). The
+/// (strict) or <= radius[i] (docs/design.md §3.1; i itself is never counted). The
 /// samples are visited in the searcher's storage order, so consecutive queries
 /// touch neighbouring memory; fixed blocks keep the result thread-count free.
 inline std::vector<Index> count_others(const neighbors::Searcher<double>& searcher,

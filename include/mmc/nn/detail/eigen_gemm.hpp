@@ -4,7 +4,7 @@
 // Why not `c.noalias() += a * b`? Eigen's product evaluator allocates its packing
 // buffers (kc x mc and kc x nc scalars) on the stack below 128 KiB and on the heap
 // above; for the MLP's layers (e.g. 256 x 256 x 1024) that is a malloc per GEMM,
-// and the training step must not allocate (DESIGN.md §1 nn/). The blocked
+// and the training step must not allocate (docs/design.md §1 nn/). The blocked
 // kernel itself, Eigen::internal::general_matrix_matrix_product::run, takes the
 // buffers from its `blocking` argument, so we hand it ours: same kernel, same
 // speed, no allocation. That is Eigen 3.4's internal interface; on another
