@@ -2,7 +2,7 @@
 // batch 512 ... 65 536 and hidden 256 / 512, on CpuBackend<float> (2 threads)
 // and CudaBackend<float> (FP32, and TF32 tensor cores), plus cuBLAS SGEMM rates
 // measured in the same binary: at the step's largest GEMM shape (H x batch x H)
-// and at 8192^3 (the GPU's dense rate). docs/design.md §4, §6; issue 6 targets:
+// and at 8192^3 (the GPU's dense rate). docs/design.md §4, §6; the speed targets:
 // at batch 16 384, hidden 256 the CUDA step reaches >= 30 % of the SGEMM rate and
 // >= 20x the 2-thread CPU step.
 //

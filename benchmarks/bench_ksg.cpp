@@ -1,4 +1,4 @@
-// bench_ksg — speed and memory of KSG algorithm 1 (issue 2 targets on a 2-core
+// bench_ksg — speed and memory of KSG algorithm 1 (docs/design.md §6 targets on a 2-core
 // machine: N = 1e6 with 1+1 dimensions under 1 s and N = 1e5 with 5+5 under 3 s,
 // with 2 threads; memory O(N)).
 //

@@ -1,5 +1,5 @@
 // bench_mlp.cpp — one MINE-style critic training step on the CPU backend versus
-// the FLOP count of its GEMMs (docs/design.md §6, issue 3 "Done when").
+// the FLOP count of its GEMMs (docs/design.md §6, the MLP speed target).
 //
 // Step: forward 512 joint + 512 marginal rows (1024 columns) through
 // 10 -> 256 -> 256 -> 1 (ReLU, float), the MINE gradient dLoss/dT = -1/512 on

@@ -134,7 +134,7 @@ class GemmRate {
   cuda::DeviceBuffer<float> a_, b_, c_;
 };
 
-/// The benchmarked shapes (docs/design.md §6; issue 6).
+/// The benchmarked shapes (docs/design.md §4, §6; docs/cuda.md).
 inline const std::vector<Index>& step_batches() {
   static const std::vector<Index> b{512, 2048, 16384, 65536};
   return b;

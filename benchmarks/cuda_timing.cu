@@ -2,8 +2,9 @@
 // with one nvcc line): the same figures as bench_cuda.cu — the MLP critic
 // training step of benchmarks/cuda_step.cuh on CpuBackend<float> (2 threads)
 // and CudaBackend<float> (FP32 and TF32), and cuBLAS SGEMM rates from the same
-// binary — printed as a table, followed by the issue-6 targets at batch 16 384,
-// hidden 256: CUDA step >= 30 % of the SGEMM rate, >= 20x the CPU step.
+// binary — printed as a table, followed by the speed targets of docs/design.md
+// §4 at batch 16 384, hidden 256: CUDA step >= 30 % of the SGEMM rate, >= 20x
+// the CPU step.
 //
 // GPU times: cudaEvent around a burst of steps queued back to back (after 3
 // warm-up steps), i.e. throughput as a trainer sees it when it does not read its
@@ -137,7 +138,8 @@ int main(int argc, char** argv) {
     const double fraction = gflops(target.flops, target.fp32) / peak_fp32;
     const double fraction_tf32 = gflops(target.flops, target.tf32) / peak_tf32;
     const double speedup = target.cpu / target.fp32;
-    std::printf("\nissue-6 targets at batch 16384, hidden 256 (FP32 step vs FP32 SGEMM 8192^3):\n");
+    std::printf("\nspeed targets (docs/design.md §4) at batch 16384, hidden 256 "
+                "(FP32 step vs FP32 SGEMM 8192^3):\n");
     std::printf("  CUDA step = %.1f%% of the SGEMM rate (target >= 30%%): %s\n", 100 * fraction,
                 fraction >= 0.30 ? "MET" : "NOT MET");
     std::printf("  CUDA step = %.1fx the 2-thread CPU step (target >= 20x): %s\n", speedup,

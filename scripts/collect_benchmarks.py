@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Turns the Google Benchmark JSON of bench_estimators (docs/design.md §6; issue 7)
+"""Turns the Google Benchmark JSON of bench_estimators (docs/design.md §6)
 into the Markdown speed tables of docs/benchmarks.md. Standard library only.
 
   scripts/collect_benchmarks.py bench_estimators.json [-o speed.md]

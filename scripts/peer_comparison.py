@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Peer comparison of mmc's estimators (docs/design.md §6; issue 7): the SAME data
+"""Peer comparison of mmc's estimators (docs/design.md §6): the SAME data
 (.npy files written here from numpy) through `mmc mi --json` and through
   * scikit-learn's mutual_info_regression (KSG algorithm 1; it scales by the
     standard deviation, adds 1e-10-relative noise and clips at 0; random_state

@@ -1,6 +1,6 @@
 """End-to-end tests of `mmc complementarity` (docs/design.md §3.4, §5): the --json
 contract, the exact-answer bit cases with the knn backend, bootstrap output,
-and the bad inputs of issue 4 (missing file, label count mismatch, modalities
+and the bad inputs of docs/design.md §2 (missing file, label count mismatch, modalities
 with different row counts, a single class, labels that are not integers, fewer
 than two modalities), each exit code 2 with a one-line message."""
 import json

@@ -1,6 +1,6 @@
 """End-to-end tests of `mmc mi`, `mmc cmi` and `mmc entropy` (docs/design.md §5):
 good files in both formats, the --json contract, and every bad input of
-issue 2 (missing file, ragged CSV, NaN cell, row-count mismatch, unknown flag,
+docs/design.md §2 (missing file, ragged CSV, NaN cell, row-count mismatch, unknown flag,
 k >= N) giving exit code 2 and a one-line message that names the problem."""
 import math
 import os

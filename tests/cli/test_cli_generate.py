@@ -65,7 +65,7 @@ class Generate(CliTestCase):
     def test_student_truth(self):
         _, _, truth = self.generate("student", "--dim", "1", "--df", "3", "--n", "200")
         # I = h(1) + h(1) - h(2) for nu = 3 = 0.04241141065057 nats, computed offline with
-        # mpmath 1.2.1 from DESIGN.md's h(k) (positive: uncorrelated but dependent
+        # mpmath 1.2.1 from the h(k) of docs/design.md §3.5 (positive: uncorrelated but dependent
         # through the shared scale).
         self.assertAlmostEqual(truth["truth"]["mi"], 0.04241141065057, places=12)
 

@@ -1,6 +1,6 @@
 // Tests of core/preprocess.hpp: the estimators' private copy (to_row_major),
-// column moments, standardisation and seeded jitter. The contract (DESIGN.md
-// §2): the caller's data is never modified; standardisation gives zero mean and
+// column moments, standardisation and seeded jitter. The contract
+// (docs/design.md §2): the caller's data is never modified; standardisation gives zero mean and
 // unit population variance per column; jitter adds scale * sd_c * N(0,1) noise
 // (sd 1 for a constant column), reproducibly for a given seed and stream.
 #include <gtest/gtest.h>

@@ -9,7 +9,7 @@
 // few small offsets, computed in double by numpy (np.nextafter, x0 + 1e-12, ...)
 // and printed with repr(), so the literal below is that same double.
 //
-// Tolerances: DESIGN/issue 2 asks for digamma within 1e-12 relative. A correct
+// Tolerances: docs/design.md §6 asks for digamma within 1e-12 relative. A correct
 // double implementation is ~1e-15, so 1e-12 leaves room for libm differences
 // but still fails on any real defect (a wrong series coefficient, a lost
 // root correction, a cancelling recurrence near x0 — which gives relative errors

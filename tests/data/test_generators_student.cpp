@@ -18,7 +18,8 @@ namespace data = mmc::data;
 TEST(StudentGenerator, EntropyMatchesIndependentRadialIntegral) {
   // Provenance: mpmath 30 digits, -E[log p(V)] integrated over the radius of the
   // standard k-variate t, p(v) = C (1 + r²/ν)^(-(ν+k)/2), surface 2π^(k/2)/Γ(k/2)
-  // (mp.quad on [0,1,10,100,inf]) — independent of DESIGN's closed form, which
+  // (mp.quad on [0,1,10,100,inf]) — independent of the closed form of
+  // docs/design.md §3.5, which
   // agreed to 16 digits (1e-15 at ν = 0.5).
   struct Case {
     Index k;
@@ -33,7 +34,8 @@ TEST(StudentGenerator, EntropyMatchesIndependentRadialIntegral) {
 }
 
 TEST(StudentGenerator, MiMatchesMpmath) {
-  // Provenance: mpmath 30 digits of h(d_x) + h(d_y) − h(d_x + d_y) with DESIGN's h(k).
+  // Provenance: mpmath 30 digits of h(d_x) + h(d_y) − h(d_x + d_y) with the h(k) of
+  // docs/design.md §3.5.
   struct Case {
     Index dx, dy;
     double df, mi;

@@ -1,4 +1,4 @@
-// libFuzzer target for the CSV reader (mmc/data/csv.hpp), issue 2 item 6.
+// libFuzzer target for the CSV reader (mmc/data/csv.hpp); docs/design.md §6.
 //
 // Every input is parsed with each header mode, with and without non-finite
 // values allowed, and as labels. mmc::invalid_argument is the normal answer to

@@ -1,4 +1,4 @@
-// libFuzzer target for the .npy reader (mmc/data/npy.hpp), issue 2 item 6.
+// libFuzzer target for the .npy reader (mmc/data/npy.hpp); docs/design.md §6.
 //
 // Every input is parsed as a matrix (with and without non-finite values
 // allowed) and as labels. mmc::invalid_argument is the normal answer to a

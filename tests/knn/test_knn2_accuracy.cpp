@@ -1,4 +1,4 @@
-// Accuracy against closed-form truth (issue 2's "done when"): Ross on a
+// Accuracy against closed-form truth (docs/design.md §6 "Accuracy"): Ross on a
 // discrete-label Gaussian mixture, within 3 standard errors of the seed mean
 // (the standard error estimated from the seeds themselves); LNC beating its
 // KSG-1 part on strongly dependent pairs. (Mixed KSG's check, equality with
@@ -91,7 +91,7 @@ void expect_lnc_beats_ksg(double rho, Index n, Index k, int seeds) {
 }
 
 // Where KSG's known underestimate exists, LNC must beat it on every seed.
-// The brief's setting (rho = 0.999, N = 5000, k = 3) has no such bias to
+// The plain setting (rho = 0.999, N = 5000, k = 3) has no such bias to
 // beat: there KSG-1 is within noise of the truth (measured offline +0.02 +-
 // 0.01 nats over 10 seeds), and LNC's correction, which only adds, makes
 // it +0.06. The underestimate grows with the neighbourhood size k/N and

@@ -1,5 +1,5 @@
-// Accuracy suite for KL entropy, KSG 1/2 and KSG-CMI (docs/design.md §3.1, §6; the
-// "done" criteria of issue 2): estimates at N = 5000 over 8 seeds against
+// Accuracy suite for KL entropy, KSG 1/2 and KSG-CMI (docs/design.md §3.1, §6
+// "Accuracy"): estimates at N = 5000 over 8 seeds against
 // closed forms.
 //
 // Tolerance: |mean over seeds - truth| <= 3 * max(SE, 0.002), SE = the

@@ -1,5 +1,5 @@
-// Gao, Kannan, Oh & Viswanath (2017) mixed discrete/continuous MI (DESIGN.md
-// §3.1) against an O(N^2) oracle written from the formula (same bits), on
+// Gao, Kannan, Oh & Viswanath (2017) mixed discrete/continuous MI
+// (docs/design.md §3.1) against an O(N^2) oracle written from the formula (same bits), on
 // continuous, discrete and mixed data (many rho_i = 0 ties), several d and k;
 // its exact relation to the plug-in MI on purely discrete data; thread-count
 // independence.

@@ -41,7 +41,7 @@ double estimate(const mmc::data::MiTask& task) {
   return r.value;
 }
 
-// Tolerance 10 % (issue 3). The held-out value's sampling error at N = 10 000
+// Tolerance 10 % (docs/design.md §6). The held-out value's sampling error at N = 10 000
 // (2 000 held out, 16 000 marginal pairs) is about sqrt(Var_P T / 2000 +
 // (e^I - 1) / 16000): 0.02 nats at I = 0.5, 0.04 at I = 2, i.e. 4 % and 2 % of
 // the truth, so a critic within ~5 % of the optimum passes reliably.

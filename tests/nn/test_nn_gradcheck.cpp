@@ -1,5 +1,5 @@
 // Finite-difference gradient checks (double) of every layer/activation, the
-// input gradient, and every loss of nn/ (issue 3 "Done when": relative error
+// input gradient, and every loss of nn/ (docs/design.md §6: relative error
 // < 1e-6). The checker (nn/gradcheck.hpp) uses the fourth-order central
 // difference with h = 1e-3 max(1, |x|): its error is ~1e-13 relative to the
 // loss scale (O(1) here), so 1e-6 leaves a wide margin for rounding while any

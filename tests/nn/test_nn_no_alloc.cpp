@@ -1,4 +1,4 @@
-// After the first step, a training step allocates nothing (issue 3: "no heap
+// After the first step, a training step allocates nothing (docs/design.md §6: "no heap
 // allocation per training step after the first"). Two independent detectors:
 // a replaced global operator new/new[] (every C++ allocation: std::vector,
 // std::function, ...) counting inside a window, and Eigen's

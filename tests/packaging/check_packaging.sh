@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The 'packaging' test (issue 2, item 1): mmc must be usable
+# The 'packaging' test (docs/design.md §6): mmc must be usable
 #   (a) as a Meson subproject: a consumer project with subprojects/mmc -> the
 #       source tree calls dependency('mmc');
 #   (b) installed: `meson setup --prefix=$TMP/prefix && meson install` from the

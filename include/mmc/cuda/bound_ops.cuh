@@ -1,6 +1,6 @@
 // mmc/cuda/bound_ops.cuh — BoundOps<CudaBackend<T>>: the per-step bound math
-// of the neural MI estimators (neural/bound_ops.hpp, THE CONTRACT; DESIGN.md
-// §3.2, §4) on the device, where the critic's scores are.
+// of the neural MI estimators (neural/bound_ops.hpp, THE CONTRACT;
+// docs/design.md §3.2, §4) on the device, where the critic's scores are.
 //
 // stats(): the score statistics (bounds.hpp, ScoreStats) in two deterministic
 //   sweeps (reduce.cuh), all in double:
