@@ -1,10 +1,14 @@
 // Tests of core/parallel.hpp: parallel_for and ThreadPool visit every index
 // exactly once, propagate exceptions, and give bit-identical results for any
 // thread count (the determinism contract of docs/design.md §2), plus accurate_sum.
+// The thread-count cap and failed thread starts are tested in test_parallel_limits.cpp.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <limits>
+#include <mmc/core/errors.hpp>
 #include <mmc/core/parallel.hpp>
 #include <mmc/core/rng.hpp>
 #include <stdexcept>
@@ -99,18 +103,42 @@ TEST(ParallelFor, PropagatesExceptions) {
 }
 
 TEST(ParallelFor, ResolveThreads) {
-  EXPECT_EQ(mmc::resolve_threads(3), 3);
+  EXPECT_EQ(mmc::resolve_threads(3), std::min(3, mmc::max_threads()));
   EXPECT_GE(mmc::resolve_threads(0), 1);
-  EXPECT_EQ(mmc::resolve_threads(-2), mmc::resolve_threads(0));
+  EXPECT_EQ(mmc::resolve_threads(0), mmc::hardware_threads());
+  EXPECT_THROW(mmc::resolve_threads(-2), mmc::invalid_argument);  // no longer "all cores"
   EXPECT_EQ(mmc::block_count(0, 8), 0);
   EXPECT_EQ(mmc::block_count(8, 8), 1);
   EXPECT_EQ(mmc::block_count(9, 8), 2);
 }
 
+// Requests far above the cap (effective_threads caps them at max_threads()) and
+// odd counts give bit-identical results to threads = 1, for both runners.
+TEST(ParallelForAndThreadPool, ManyThreadsRequestedIdenticalToOne) {
+  constexpr int kMany[] = {3, 5, 64, 3000, std::numeric_limits<int>::max()};
+  for (Index n : {Index{1000}, Index{4097}, Index{20000}}) {
+    const double reference = blockwise_sum(n, 1, false);
+    for (bool use_pool : {false, true}) {
+      for (int threads : kMany) {
+        EXPECT_EQ(blockwise_sum(n, threads, use_pool), reference)
+            << "n " << n << " threads " << threads << (use_pool ? " (ThreadPool)" : "");
+      }
+    }
+  }
+}
+
+TEST(ParallelFor, NegativeThreadsThrowBeforeAnyWork) {
+  bool called = false;
+  EXPECT_THROW(mmc::parallel_for(100, -1, 10, [&](Index, Index) { called = true; }),
+               mmc::invalid_argument);
+  EXPECT_FALSE(called);
+  EXPECT_THROW(mmc::ThreadPool pool(-3), mmc::invalid_argument);
+}
+
 TEST(ThreadPool, VisitsEveryIndexOnceAcrossReuse) {
   for (int threads : kThreadCounts) {
     mmc::ThreadPool pool(threads);
-    EXPECT_EQ(pool.size(), mmc::resolve_threads(threads));
+    EXPECT_EQ(pool.size(), mmc::resolve_threads(threads));  // every worker started here
     for (Index n : kSizes) {  // the same pool serves many calls (a training loop)
       expect_each_index_once(
           [&](Index size, auto body) { pool.parallel_for(size, kGrain, body); }, n, threads);

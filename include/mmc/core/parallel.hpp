@@ -5,45 +5,135 @@
 // the grain, never on the number of threads; each block writes only its own
 // outputs; reductions happen afterwards, serially, in block order. Which thread
 // runs which block is therefore irrelevant to the result.
+//
+// Thread counts are resolved in one place, effective_threads(): 0 means all
+// hardware threads, a negative count is an error (mmc::invalid_argument), and a
+// positive count is capped at max_threads() = kMaxThreadsPerCore per hardware
+// thread, never more than kMaxThreads. The cap exists because a `threads` option
+// is user input (the CLI's --threads): a request of 3000, or of 10^10, would
+// otherwise start threads until the machine runs out of process ids or memory,
+// for no gain (the work is CPU-bound; beyond a few threads per core only the
+// scheduling overhead grows). Because results never depend on the thread count,
+// capping it never changes a result.
+//
+// Starting a thread can fail (std::thread throws std::system_error, "Resource
+// temporarily unavailable", when the process or the machine is out of threads).
+// parallel_for and ThreadPool then carry on with the threads that did start;
+// with none, the calling thread does all the work. They never deadlock or call
+// std::terminate because of it, and since blocks are fixed, the result is the
+// same.
 #pragma once
 
 #include <algorithm>
-#include <cmath>
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <cstddef>
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "mmc/core/errors.hpp"
 #include "mmc/core/types.hpp"
 
 namespace mmc {
 
-/// Resolves a `threads` option: values <= 0 mean "all hardware threads".
-inline int resolve_threads(int requested) noexcept {
-  if (requested > 0) return requested;
-  const unsigned hw = std::thread::hardware_concurrency();
-  return hw == 0 ? 1 : static_cast<int>(hw);
+/// A positive `threads` request is capped at this many threads per hardware
+/// thread: enough to cover cores stalled on memory, far below what exhausts
+/// process ids or memory (each thread reserves a stack).
+inline constexpr int kMaxThreadsPerCore = 4;
+
+/// Absolute cap on the threads one parallel_for or ThreadPool uses, whatever
+/// the core count (std::thread::hardware_concurrency() is clamped to it as well).
+inline constexpr int kMaxThreads = 1024;
+
+/// Hardware threads of this machine: std::thread::hardware_concurrency(), at
+/// least 1 (it may report 0, "unknown") and at most kMaxThreads.
+inline int hardware_threads() noexcept {
+  static const int cached = [] {
+    const unsigned hw = std::thread::hardware_concurrency();
+    return hw == 0 ? 1 : static_cast<int>(std::min<unsigned>(hw, unsigned{kMaxThreads}));
+  }();
+  return cached;
 }
+
+/// The most threads effective_threads() ever returns on this machine:
+/// min(kMaxThreadsPerCore * hardware_threads(), kMaxThreads).
+inline int max_threads() noexcept {
+  return std::min(kMaxThreadsPerCore * hardware_threads(), kMaxThreads);
+}
+
+/// Resolves a `threads` option (0 = all cores) to the number of threads to use:
+/// 0 gives hardware_threads(); a positive count gives min(requested, max_threads());
+/// a negative count throws mmc::invalid_argument naming the argument 'threads'.
+/// Takes long long so that a parsed value is checked before any narrowing to int.
+inline int effective_threads(long long requested) {
+  if (requested < 0) {
+    detail::throw_invalid("mmc::effective_threads", "threads",
+                          "is " + std::to_string(requested) + ", but must be 0 or positive",
+                          "pass 0 for all cores or a positive count (counts above " +
+                              std::to_string(max_threads()) + " = " +
+                              std::to_string(kMaxThreadsPerCore) +
+                              " per hardware thread are capped)");
+  }
+  if (requested == 0) return hardware_threads();
+  return static_cast<int>(std::min<long long>(requested, max_threads()));
+}
+
+/// The same as effective_threads(), for the library's `int threads` options.
+inline int resolve_threads(int requested) { return effective_threads(requested); }
 
 /// Number of blocks [0, n) is cut into for a given grain (block length).
 inline Index block_count(Index n, Index grain) noexcept {
   return n <= 0 ? 0 : (n + grain - 1) / grain;
 }
 
+namespace detail {
+
+/// Test hook: when set, called just before each worker thread is started by
+/// parallel_for or ThreadPool; a hook that throws (e.g. std::system_error with
+/// std::errc::resource_unavailable_try_again) simulates a failed thread start.
+/// Only tests set it; the cost otherwise is one atomic load per thread started.
+using ThreadStartHook = void (*)();
+inline std::atomic<ThreadStartHook> thread_start_hook{nullptr};
+
+/// Appends up to `count` threads running fn() to `threads` and stops at the
+/// first one that cannot be started (std::system_error from std::thread,
+/// std::bad_alloc, or the test hook): the threads already started keep running
+/// and the caller carries on with them. Never throws.
+template <class Fn>
+void start_threads(std::vector<std::thread>& threads, int count, const Fn& fn) noexcept {
+  try {
+    threads.reserve(threads.size() + static_cast<std::size_t>(std::max(count, 0)));
+    for (int t = 0; t < count; ++t) {
+      if (const ThreadStartHook hook = thread_start_hook.load(std::memory_order_acquire)) hook();
+      threads.emplace_back(fn);  // capacity reserved: only the thread start itself can throw
+    }
+  } catch (...) {
+    // Out of threads or memory: fewer workers, same blocks, same result.
+  }
+}
+
+}  // namespace detail
+
 /// Runs body(begin, end) over the blocks [b*grain, min(n,(b+1)*grain)) of [0, n)
-/// on up to `threads` threads (0 = all cores). Blocks are handed out dynamically,
-/// so the body must only write outputs indexed by its own range. The first
-/// exception thrown by a block is rethrown on the calling thread.
+/// on up to effective_threads(threads) threads (0 = all cores), the calling
+/// thread included; if fewer threads can be started, the ones that did (or the
+/// calling thread alone) run every block. Blocks are handed out dynamically, so
+/// the body must only write outputs indexed by its own range. The first
+/// exception thrown by a block is rethrown on the calling thread once every
+/// started thread has finished; blocks not yet handed out are then skipped.
+/// Throws mmc::invalid_argument if threads < 0.
 template <class Body>
 void parallel_for(Index n, int threads, Index grain, Body&& body) {
+  const int resolved = effective_threads(threads);
   if (n <= 0) return;
   grain = std::max<Index>(grain, 1);
   const Index blocks = block_count(n, grain);
-  const int workers = static_cast<int>(std::min<Index>(resolve_threads(threads), blocks));
+  const int workers = static_cast<int>(std::min<Index>(resolved, blocks));
   if (workers <= 1) {
     for (Index b = 0; b < blocks; ++b) body(b * grain, std::min(n, (b + 1) * grain));
     return;
@@ -65,8 +155,7 @@ void parallel_for(Index n, int threads, Index grain, Body&& body) {
     }
   };
   std::vector<std::thread> pool;
-  pool.reserve(static_cast<std::size_t>(workers - 1));
-  for (int t = 1; t < workers; ++t) pool.emplace_back(worker);
+  detail::start_threads(pool, workers - 1, worker);
   worker();
   for (auto& thread : pool) thread.join();
   if (error) std::rethrow_exception(error);
@@ -77,9 +166,17 @@ void parallel_for(Index n, int threads, Index grain, Body&& body) {
 /// parallel_for: fixed blocks, dynamic hand-out, exceptions rethrown.
 class ThreadPool {
  public:
-  /// threads <= 0 means all hardware threads; the calling thread counts as one.
-  explicit ThreadPool(int threads = 0) : size_(resolve_threads(threads)) {
-    for (int t = 1; t < size_; ++t) workers_.emplace_back([this] { worker_loop(); });
+  /// Up to effective_threads(threads) threads (0 = all cores), the calling
+  /// thread counted as one; size() tells how many there are, fewer when a
+  /// worker could not be started (1: run() works on the calling thread alone).
+  /// Throws mmc::invalid_argument if threads < 0.
+  explicit ThreadPool(int threads = 0) {
+    const int requested = effective_threads(threads);
+    // Every member the workers touch (mutex_, wake_, generation_, stopping_) is
+    // initialised before the first worker starts; start_threads never throws,
+    // so the destructor always runs and joins exactly the workers that started.
+    detail::start_threads(workers_, requested - 1, [this] { worker_loop(); });
+    size_ = static_cast<int>(workers_.size()) + 1;
   }
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -92,12 +189,13 @@ class ThreadPool {
     for (auto& thread : workers_) thread.join();
   }
 
+  /// Threads that run blocks, the calling thread included (at least 1).
   int size() const noexcept { return size_; }
 
   /// Runs task(b) for b in [0, blocks); returns when all are done.
   void run(Index blocks, const std::function<void(Index)>& task) {
     if (blocks <= 0) return;
-    if (size_ == 1 || blocks == 1) {
+    if (workers_.empty() || blocks == 1) {
       for (Index b = 0; b < blocks; ++b) task(b);
       return;
     }
@@ -160,8 +258,7 @@ class ThreadPool {
     }
   }
 
-  int size_;
-  std::vector<std::thread> workers_;
+  // Declared (so initialised) before the workers are started in the constructor body.
   std::mutex mutex_;
   std::condition_variable wake_, done_;
   const std::function<void(Index)>* task_ = nullptr;
@@ -171,6 +268,8 @@ class ThreadPool {
   std::size_t generation_ = 0;
   bool stopping_ = false;
   std::exception_ptr error_;
+  std::vector<std::thread> workers_;
+  int size_ = 1;
 };
 
 /// Neumaier-compensated sum in index order: the reduction mmc uses for the
