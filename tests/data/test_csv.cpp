@@ -171,6 +171,66 @@ TEST(Csv, ErrorsNameLineColumnAndFix) {
   }
 }
 
+TEST(Csv, AcceptsEveryLineEnding) {
+  // "\n", "\r\n" and a lone "\r" (classic Mac OS files), mixed freely; the last
+  // line end is optional.
+  RowMatrix<double> expected(3, 2);
+  expected << 1, 2, 3, 4, 5, 6;
+  for (const char* text : {"a,b\r1,2\r3,4\r5,6\r", "a,b\r1,2\r3,4\r5,6", "a,b\n1,2\r\n3,4\r5,6\n",
+                           "1,2\r3,4\r5,6\r", "a,b\r\n1,2\r\n3,4\r\n5,6\r\n"}) {
+    SCOPED_TRACE(::testing::PrintToString(text));
+    const auto table = mmc::data::parse_csv_table(text);
+    expect_bitwise_equal(table.values, expected);
+    EXPECT_EQ(table.header.empty(), text[0] == '1');
+  }
+  const auto labels = mmc::data::parse_csv_labels("y\r0\r1\r1\r");
+  EXPECT_EQ(labels, (mmc::Labels(3) << 0, 1, 1).finished());
+}
+
+TEST(Csv, CarriageReturnEdgeCases) {
+  RowMatrix<double> one_row(1, 2);
+  one_row << 1, 2;
+  // Trailing line ends of any kind (a lone "\r", "\r\r", "\r\r\n", blanks) are ignored.
+  for (const char* text : {"1,2\r", "1,2\r\r", "1,2\r\r\n", "1,2\r\r\n\r\r\n", "1,2\r \r\t\n", "\xEF\xBB\xBF" "1,2\r"}) {
+    SCOPED_TRACE(::testing::PrintToString(text));
+    expect_bitwise_equal(mmc::data::parse_csv(text), one_row);
+  }
+  // Line numbers count lone "\r" as line ends, as editors do.
+  std::string message = error_of_text("1,2\r3\r");
+  EXPECT_NE(message.find("line 2: has 1 fields, expected 2"), std::string::npos) << message;
+  message = error_of_text("1,2\r3,x\r");
+  EXPECT_NE(message.find("line 2, column 2: field \"x\" is not a number"), std::string::npos) << message;
+  // "\r\r\n" in the middle is two line ends: a blank line, with a hint why.
+  message = error_of_text("1,2\r\r\n3,4\r\r\n");
+  EXPECT_NE(message.find("line 2: is blank, but more data rows follow (the line before ends in "
+                         "\"\\r\\r\\n\""),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("dos2unix"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  EXPECT_EQ(message.find('\r'), std::string::npos) << message;
+  // A plain blank line between lone-"\r" lines gets the plain message.
+  message = error_of_text("1,2\r\r3,4\r");
+  EXPECT_NE(message.find("line 2: is blank, but more data rows follow; remove blank lines"), std::string::npos)
+      << message;
+  // Only line ends: empty; a header alone: no data rows.
+  for (const char* text : {"\r", "\r\r\n", "\r \r"}) {
+    message = error_of_text(text);
+    EXPECT_NE(message.find("line 1: is empty"), std::string::npos) << message;
+  }
+  message = error_of_text("a,b\r");
+  EXPECT_NE(message.find("line 1: has a header but no data rows"), std::string::npos) << message;
+  // A quoted field cannot span lines, whatever ends them.
+  message = error_of_text("\"a\rb\",c\r1,2\r");
+  EXPECT_NE(message.find("line 1, column 1: quoted field has no closing quote"), std::string::npos) << message;
+  // The writer's "\n" output reads back identically after a CR conversion (Mac tools).
+  const RowMatrix<double> m = random_bits_matrix(5, 3, 9);
+  std::string text = mmc::data::format_csv(m, {"a", "b", "c"});
+  for (char& c : text)
+    if (c == '\n') c = '\r';
+  expect_bitwise_equal(mmc::data::parse_csv(text), m);
+}
+
 TEST(Csv, LabelsMustBeOneColumnOfIntegers) {
   mmc::Labels expected(3);
   expected << 1, 0, 2;

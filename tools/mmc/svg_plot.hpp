@@ -7,11 +7,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <mmc/core/errors.hpp>
+#include <mmc/data/atomic_file.hpp>
 
 namespace mmc::cli {
 
@@ -144,11 +146,23 @@ inline std::string render_svg(const PlotSpec& spec) {
   return svg.str();
 }
 
-/// Writes the plot; returns false if the file cannot be written.
+/// Writes the plot to `path`, replacing the file atomically (mmc/data/atomic_file.hpp):
+/// every write is checked, and on failure the file keeps its old content and
+/// mmc::io_error names the path and the reason (docs/design.md §5).
+inline void save_svg(const std::string& path, const PlotSpec& spec) {
+  data::write_file_atomically(path, render_svg(spec), "mmc::cli::save_svg");
+}
+
+/// As save_svg, for callers that can do without the figure (the benchmark
+/// reports): returns false instead of throwing when it cannot be written, and
+/// the file is then unchanged. Never reports a file it did not completely write.
 inline bool write_svg(const std::string& path, const PlotSpec& spec) {
-  std::ofstream file(path);
-  file << render_svg(spec);
-  return static_cast<bool>(file);
+  try {
+    save_svg(path, spec);
+    return true;
+  } catch (const io_error&) {
+    return false;
+  }
 }
 
 }  // namespace mmc::cli

@@ -5,8 +5,10 @@
 //
 // The accepted dialect (docs/file-formats.md has the full list and every message):
 // - fields separated by ','; spaces and tabs around a field are trimmed;
-// - lines end in "\n" or "\r\n"; the last newline is optional; blank lines at
-//   the end are ignored, a blank line before the last data row is an error;
+// - lines end in "\n", "\r\n" or a lone "\r" (classic Mac OS), mixed freely;
+//   "\r\r\n" is two line ends (as in Python's universal newlines), i.e. a
+//   blank line; the last line end is optional; blank lines at the end are
+//   ignored, a blank line before the last data row is an error;
 // - a UTF-8 byte-order mark at the start is skipped;
 // - a field may be double-quoted ("a, b" with "" for a quote); a quoted field
 //   cannot span lines. Quoted fields count as text when detecting a header;
@@ -236,17 +238,29 @@ inline CsvTable parse_csv_impl(std::string_view text, const CsvOptions& options,
   std::vector<double> values;
   Index columns = -1, line_no = 0;
   std::size_t pos = 0;
+  bool previous_ended_in_lone_cr = false;
   while (pos <= text.size()) {
-    std::size_t end = text.find('\n', pos);
+    // A line ends at "\n", "\r\n" or a lone "\r" (classic Mac OS files), so
+    // "\r\r\n" is two line ends: a line, then a blank line.
+    std::size_t end = text.find_first_of("\r\n", pos);
     if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
+    const std::string_view line = text.substr(pos, end - pos);
+    const bool crlf = text.compare(end, 2, "\r\n") == 0;
+    const bool lone_cr = !crlf && end < text.size() && text[end] == '\r';
+    pos = end + (crlf ? 2 : 1);
     ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) {
+      if (line.empty() && crlf && previous_ended_in_lone_cr) {
+        // No editor shows the extra "\r" of a Windows file converted twice: say why.
+        throw_csv(source, line_no, 0,
+                  "is blank, but more data rows follow (the line before ends in \"\\r\\r\\n\", "
+                  "which is two line breaks: \"\\r\" and \"\\r\\n\")",
+                  "convert the line ends to \"\\n\" or \"\\r\\n\" (e.g. with dos2unix)");
+      }
       throw_csv(source, line_no, 0, "is blank, but more data rows follow",
                 "remove blank lines between rows (blank lines are only allowed at the end)");
     }
+    previous_ended_in_lone_cr = lone_cr;
     split_csv_line(line, line_no, source, fields);
     const auto count = static_cast<Index>(fields.size());
     if (line_no == 1) {
@@ -330,6 +344,32 @@ inline void append_csv_name(std::string& out, std::string_view name) {
   out.push_back('"');
 }
 
+/// Appends the header line (nothing for an empty header) after checking it has
+/// one name per column (format_csv and the file writer of matrix_file.hpp).
+inline void append_csv_header(std::string& out, const std::vector<std::string>& header, Index cols) {
+  if (!header.empty() && static_cast<Index>(header.size()) != cols) {
+    mmc::detail::throw_invalid("mmc::data::format_csv", "header",
+                               "has " + std::to_string(header.size()) + " names for " +
+                                   std::to_string(cols) + " columns",
+                               "pass one name per column, or no header");
+  }
+  for (std::size_t c = 0; c < header.size(); ++c) {
+    if (c > 0) out.push_back(',');
+    append_csv_name(out, header[c]);
+  }
+  if (!header.empty()) out.push_back('\n');
+}
+
+/// Appends row r of m as one CSV line.
+template <class Derived>
+void append_csv_row(std::string& out, const Eigen::DenseBase<Derived>& m, Index r) {
+  for (Index c = 0; c < m.cols(); ++c) {
+    if (c > 0) out.push_back(',');
+    append_shortest(out, m.derived().coeff(r, c));
+  }
+  out.push_back('\n');
+}
+
 }  // namespace detail
 
 /// Parses CSV text (see the header comment for the dialect). `name` identifies
@@ -361,25 +401,9 @@ inline Labels parse_csv_labels(std::string_view text, const CsvOptions& options 
 /// trim or take for numbers are quoted.
 template <class Derived>
 std::string format_csv(const Eigen::DenseBase<Derived>& m, const std::vector<std::string>& header = {}) {
-  if (!header.empty() && static_cast<Index>(header.size()) != m.cols()) {
-    mmc::detail::throw_invalid("mmc::data::format_csv", "header",
-                               "has " + std::to_string(header.size()) + " names for " +
-                                   std::to_string(m.cols()) + " columns",
-                               "pass one name per column, or no header");
-  }
   std::string out;
-  for (std::size_t c = 0; c < header.size(); ++c) {
-    if (c > 0) out.push_back(',');
-    detail::append_csv_name(out, header[c]);
-  }
-  if (!header.empty()) out.push_back('\n');
-  for (Index r = 0; r < m.rows(); ++r) {
-    for (Index c = 0; c < m.cols(); ++c) {
-      if (c > 0) out.push_back(',');
-      detail::append_shortest(out, m.derived().coeff(r, c));
-    }
-    out.push_back('\n');
-  }
+  detail::append_csv_header(out, header, m.cols());
+  for (Index r = 0; r < m.rows(); ++r) detail::append_csv_row(out, m, r);
   return out;
 }
 

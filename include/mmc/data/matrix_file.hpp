@@ -8,6 +8,12 @@
 // functions. Malformed content is mmc::invalid_argument (with the line or
 // byte offset, see docs/file-formats.md); a file that cannot be opened, read
 // or written is mmc::io_error carrying the operating system's reason.
+//
+// Every writer replaces its file atomically (atomic_file.hpp): the bytes go to
+// a temporary file in the same folder, every write and the close are checked,
+// and only a complete file is renamed into place, so a full disk or a crash
+// never leaves a truncated file under the final name. The writers taking an
+// AtomicFile& let a caller complete several files before putting any in place.
 #pragma once
 
 #include <Eigen/Core>
@@ -22,6 +28,7 @@
 
 #include "mmc/core/errors.hpp"
 #include "mmc/core/types.hpp"
+#include "mmc/data/atomic_file.hpp"
 #include "mmc/data/csv.hpp"
 #include "mmc/data/npy.hpp"
 
@@ -37,15 +44,6 @@ struct ReadOptions {
 };
 
 namespace detail {
-
-[[noreturn]] inline void throw_io(std::string_view function, const std::filesystem::path& path,
-                                  std::string_view action, int error) {
-  throw io_error(mmc::detail::format_error(
-      function, "path",
-      "(" + quote_for_message(path.string(), 200) + "): cannot " + std::string(action) + ": " +
-          std::strerror(error),
-      "check the path and its permissions"));
-}
 
 using FilePtr = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
 
@@ -65,17 +63,9 @@ inline std::string read_file(const std::filesystem::path& path, std::string_view
   return content;
 }
 
-/// Replaces the file's content with `bytes`.
-inline void write_file(const std::filesystem::path& path, std::string_view bytes, std::string_view function) {
-  errno = 0;
-  std::FILE* raw = std::fopen(path.c_str(), "wb");
-  if (raw == nullptr) throw_io(function, path, "open it for writing", errno);
-  const bool written = std::fwrite(bytes.data(), 1, bytes.size(), raw) == bytes.size();
-  const int write_errno = errno;
-  if (std::fclose(raw) != 0 || !written) {
-    throw_io(function, path, "write it", write_errno != 0 ? write_errno : (errno != 0 ? errno : EIO));
-  }
-}
+/// The writers hand their text or bytes to the file in pieces of about 1 MiB,
+/// so that no second copy of a whole (possibly multi-GiB) file is ever built.
+inline constexpr std::size_t kWriteChunk = std::size_t{1} << 20;
 
 inline CsvSource csv_source(std::string_view function, const std::string& name) {
   return {function, "path", name};
@@ -143,22 +133,74 @@ inline Labels read_labels(const std::filesystem::path& path, const ReadOptions& 
   return read_csv_labels(path, {options.csv_header, options.allow_non_finite});
 }
 
-/// Writes a matrix as CSV (see format_csv), replacing the file.
+/// Writes a matrix as CSV (see format_csv) into an open AtomicFile, a row at
+/// a time (nothing is put in place: the caller commits). For writers of several
+/// files that must appear together (docs/design.md §5, `mmc generate`).
+template <class Derived>
+void write_csv(AtomicFile& file, const Eigen::DenseBase<Derived>& m,
+               const std::vector<std::string>& header = {}) {
+  std::string chunk;
+  detail::append_csv_header(chunk, header, m.cols());
+  for (Index r = 0; r < m.rows(); ++r) {
+    detail::append_csv_row(chunk, m, r);
+    if (chunk.size() >= detail::kWriteChunk) {
+      file.write(chunk);
+      chunk.clear();
+    }
+  }
+  file.write(chunk);
+}
+
+/// Writes a matrix or vector as .npy (see format_npy) into an open AtomicFile.
+template <class Derived>
+void write_npy(AtomicFile& file, const Eigen::DenseBase<Derived>& m, NpyType type = NpyType::automatic) {
+  type = detail::resolve_npy_type<typename Derived::Scalar>(type);
+  std::string chunk = detail::npy_header_bytes<Derived>(m.rows(), m.cols(), type);
+  for (Index r = 0; r < m.rows(); ++r) {
+    detail::append_npy_row(chunk, m, r, type);
+    if (chunk.size() >= detail::kWriteChunk) {
+      file.write(chunk);
+      chunk.clear();
+    }
+  }
+  file.write(chunk);
+}
+
+/// Writes a matrix (or labels) into an open AtomicFile in the format of its
+/// target's extension (.csv or .npy; see write_matrix below).
+template <class Derived>
+void write_matrix(AtomicFile& file, const Eigen::DenseBase<Derived>& m) {
+  if (file_format(file.target()) == FileFormat::npy) {
+    write_npy(file, m);
+  } else {
+    write_csv(file, m);
+  }
+}
+
+/// Writes a matrix as CSV (see format_csv), replacing the file atomically: on
+/// any failure (mmc::io_error naming the path and the reason, e.g. a full
+/// disk) the file keeps its previous content (atomic_file.hpp).
 template <class Derived>
 void write_csv(const std::filesystem::path& path, const Eigen::DenseBase<Derived>& m,
                const std::vector<std::string>& header = {}) {
-  detail::write_file(path, format_csv(m, header), "mmc::data::write_csv");
+  AtomicFile file(path, "mmc::data::write_csv");
+  write_csv(file, m, header);
+  file.commit();
 }
 
-/// Writes a matrix or vector as .npy (see format_npy), replacing the file.
+/// Writes a matrix or vector as .npy (see format_npy), replacing the file atomically.
 template <class Derived>
 void write_npy(const std::filesystem::path& path, const Eigen::DenseBase<Derived>& m,
                NpyType type = NpyType::automatic) {
-  detail::write_file(path, format_npy(m, type), "mmc::data::write_npy");
+  AtomicFile file(path, "mmc::data::write_npy");
+  write_npy(file, m, type);
+  file.commit();
 }
 
-/// Writes a matrix (or labels: an integer vector) as .csv or .npy by extension;
-/// .npy stores doubles as '<f8', floats as '<f4' and integers as '<i8'.
+/// Writes a matrix (or labels: an integer vector) as .csv or .npy by extension,
+/// replacing the file atomically; .npy stores doubles as '<f8', floats as
+/// '<f4' and integers as '<i8'. An unknown extension is mmc::invalid_argument
+/// before anything is created.
 template <class Derived>
 void write_matrix(const std::filesystem::path& path, const Eigen::DenseBase<Derived>& m) {
   if (file_format(path) == FileFormat::npy) {

@@ -447,6 +447,56 @@ void append_npy_value(std::string& out, S value) {
   out.append(raw, sizeof(T));
 }
 
+/// The element type `automatic` stands for, for scalars of type S.
+template <class S>
+constexpr NpyType resolve_npy_type(NpyType type) noexcept {
+  if (type != NpyType::automatic) return type;
+  return std::is_same_v<S, float> ? NpyType::f4 : std::is_floating_point_v<S> ? NpyType::f8 : NpyType::i8;
+}
+
+constexpr std::size_t npy_item_size(NpyType type) noexcept {
+  return type == NpyType::f4 || type == NpyType::i4 ? 4 : 8;
+}
+
+/// Magic, version 1.0, header length and header of a rows x cols array of
+/// `type` (resolved): everything before the data. Shape (rows,) for a
+/// compile-time column vector.
+template <class Derived>
+std::string npy_header_bytes(Index rows, Index cols, NpyType type) {
+  const char* descr = type == NpyType::f4 ? "<f4" : type == NpyType::f8 ? "<f8" : type == NpyType::i4 ? "<i4" : "<i8";
+  const bool one_d = Derived::ColsAtCompileTime == 1;
+  const std::string first = std::to_string(rows);
+  std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (" + first +
+                       (one_d ? ",), }" : ", " + std::to_string(cols) + "), }");
+  // numpy.lib.format: spare room so the first dimension can grow to 21 digits,
+  // then pad (with at least one space) so the data starts at a multiple of 64.
+  header.append(first.size() < 21 ? 21 - first.size() : 0, ' ');
+  const std::size_t padding = 64 - (10 + header.size() + 1) % 64;
+  header.append(padding, ' ').push_back('\n');
+  std::string out(kNpyMagic);
+  out.push_back('\x01');
+  out.push_back('\x00');
+  out.push_back(static_cast<char>(header.size() & 0xFF));
+  out.push_back(static_cast<char>(header.size() >> 8));
+  out += header;
+  return out;
+}
+
+/// Appends the data of row r of m as `type` (resolved), little-endian.
+template <class Derived>
+void append_npy_row(std::string& out, const Eigen::DenseBase<Derived>& m, Index r, NpyType type) {
+  using S = typename Derived::Scalar;
+  for (Index c = 0; c < m.cols(); ++c) {
+    const S value = m.derived().coeff(r, c);
+    switch (type) {
+      case NpyType::f4: append_npy_value<float>(out, value); break;
+      case NpyType::f8: append_npy_value<double>(out, value); break;
+      case NpyType::i4: append_npy_value<std::int32_t>(out, value); break;
+      default: append_npy_value<std::int64_t>(out, value); break;
+    }
+  }
+}
+
 }  // namespace detail
 
 /// Parses .npy bytes (a std::string, std::string_view or std::span<const char>)
@@ -468,37 +518,10 @@ inline Labels parse_npy_labels(std::span<const char> bytes, std::string_view nam
 /// Throws mmc::invalid_argument if a value does not fit the chosen type.
 template <class Derived>
 std::string format_npy(const Eigen::DenseBase<Derived>& m, NpyType type = NpyType::automatic) {
-  using S = typename Derived::Scalar;
-  if (type == NpyType::automatic) {
-    type = std::is_same_v<S, float> ? NpyType::f4 : std::is_floating_point_v<S> ? NpyType::f8 : NpyType::i8;
-  }
-  const char* descr = type == NpyType::f4 ? "<f4" : type == NpyType::f8 ? "<f8" : type == NpyType::i4 ? "<i4" : "<i8";
-  const bool one_d = Derived::ColsAtCompileTime == 1;
-  const std::string first = std::to_string(m.rows());
-  std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (" + first +
-                       (one_d ? ",), }" : ", " + std::to_string(m.cols()) + "), }");
-  // numpy.lib.format: spare room so the first dimension can grow to 21 digits,
-  // then pad (with at least one space) so the data starts at a multiple of 64.
-  header.append(first.size() < 21 ? 21 - first.size() : 0, ' ');
-  const std::size_t padding = 64 - (10 + header.size() + 1) % 64;
-  header.append(padding, ' ').push_back('\n');
-  std::string out(detail::kNpyMagic);
-  out.push_back('\x01');
-  out.push_back('\x00');
-  out.push_back(static_cast<char>(header.size() & 0xFF));
-  out.push_back(static_cast<char>(header.size() >> 8));
-  out += header;
-  for (Index r = 0; r < m.rows(); ++r) {
-    for (Index c = 0; c < m.cols(); ++c) {
-      const S value = m.derived().coeff(r, c);
-      switch (type) {
-        case NpyType::f4: detail::append_npy_value<float>(out, value); break;
-        case NpyType::f8: detail::append_npy_value<double>(out, value); break;
-        case NpyType::i4: detail::append_npy_value<std::int32_t>(out, value); break;
-        default: detail::append_npy_value<std::int64_t>(out, value); break;
-      }
-    }
-  }
+  type = detail::resolve_npy_type<typename Derived::Scalar>(type);
+  std::string out = detail::npy_header_bytes<Derived>(m.rows(), m.cols(), type);
+  out.reserve(out.size() + static_cast<std::size_t>(m.size()) * detail::npy_item_size(type));
+  for (Index r = 0; r < m.rows(); ++r) detail::append_npy_row(out, m, r, type);
   return out;
 }
 
