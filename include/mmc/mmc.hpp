@@ -7,6 +7,7 @@
 #pragma once
 
 #include "mmc/core.hpp"
+#include "mmc/estimators.hpp"
 #include "mmc/data/generators.hpp"  // data/'s umbrella, except digits.hpp (needs zlib)
 #include "mmc/fusion.hpp"
 #include "mmc/io.hpp"
@@ -15,3 +16,4 @@
 #include "mmc/neighbors.hpp"
 #include "mmc/neural.hpp"
 #include "mmc/nn.hpp"
+#include "mmc/version.hpp"
