@@ -1,5 +1,5 @@
 // accuracy_suite — bias, standard deviation and time of every mmc MI estimator
-// on the ground-truth task family (docs/design.md §3.5, §6 "Accuracy suite"; issue 7).
+// on the ground-truth task family (docs/design.md §3.5, §6 "Accuracy suite").
 //
 // Tasks (all with closed-form I(X;Y), data/gaussian.hpp, student.hpp, transforms.hpp):
 //   gaussian  1+1 pairs, rho 0.5 and 0.9
@@ -52,6 +52,8 @@
 #include "mmc/data/gaussian.hpp"
 #include "mmc/data/student.hpp"
 #include "mmc/data/transforms.hpp"
+#include "mmc/estimators/knn_dispatch.hpp"
+#include "mmc/estimators/neural_dispatch.hpp"
 #include "mmc/knn/binned.hpp"
 #include "mmc/knn/geometric.hpp"
 #include "mmc/knn/kl_entropy.hpp"
@@ -152,52 +154,27 @@ bool applicable(const std::string& e, const TaskDef& t) {
   return true;
 }
 
-template <class Estimator>
-double neural_value(const MiTask& task, std::uint64_t seed, long steps) {
-  typename Estimator::Options o;
-  o.steps = steps;
-  o.seed = seed;
-  o.threads = 1;
-  return Estimator(o).estimate(task.x, task.y).value;
-}
-
 double estimate(const std::string& e, const TaskDef& def, const MiTask& task, std::uint64_t seed,
                 long steps) {
-  namespace knn = mmc::knn;
-  namespace neural = mmc::neural;
-  knn::KnnOptions base;
-  base.k = knn_k(e, def);
-  base.standardize = true;
-  base.seed = seed;
-  base.threads = 1;
-  const auto& x = task.x;
-  const auto& y = task.y;
-  if (e == "ksg1" || e == "ksg2") {
-    knn::KsgOptions o;
-    static_cast<knn::KnnOptions&>(o) = base;
-    o.algorithm = e == "ksg1" ? 1 : 2;
-    return knn::Ksg(o).estimate(x, y).value;
+  namespace est = mmc::estimators;
+  // gknn_bigk is gknn with a larger k (knn_k); every other name is the registry's.
+  const std::string name = e == "gknn_bigk" ? "gknn" : e;
+  const est::Estimator id = est::parse(est::kMutualInformation, name, "accuracy_suite", "estimator").id;
+  if (is_neural(e)) {
+    return est::visit_neural_mi<float, mmc::nn::CpuBackend<float>>(id, [&]<class Estimator>() {
+      typename Estimator::Options o;
+      o.steps = steps;
+      o.seed = seed;
+      o.threads = 1;
+      return Estimator(o).estimate(task.x, task.y).value;
+    });
   }
-  if (e == "kl") {
-    knn::KlEntropyOptions o;
-    static_cast<knn::KnnOptions&>(o) = base;
-    return knn::KlMutualInformation(o).estimate(x, y).value;
-  }
-  if (e == "gknn" || e == "gknn_bigk") return knn::GeometricKnn(base).estimate(x, y).value;
-  if (e == "lnc") {
-    knn::LncOptions o;
-    static_cast<knn::KnnOptions&>(o) = base;
-    return knn::Lnc(o).estimate(x, y).value;
-  }
-  if (e == "mixed") return knn::MixedKsg(base).estimate(x, y).value;
-  if (e == "binned") return knn::BinnedMutualInformation(knn::BinnedOptions{}).estimate(x, y).value;
-  if (e == "mine") return neural_value<neural::Mine<>>(task, seed, steps);
-  if (e == "nwj") return neural_value<neural::Nwj<>>(task, seed, steps);
-  if (e == "infonce") return neural_value<neural::InfoNce<>>(task, seed, steps);
-  if (e == "js") return neural_value<neural::Js<>>(task, seed, steps);
-  if (e == "smile") return neural_value<neural::Smile<>>(task, seed, steps);
-  if (e == "doe") return neural_value<neural::Doe<>>(task, seed, steps);
-  throw std::logic_error("unknown estimator " + e);
+  est::NonNeuralOptions o;
+  o.knn.k = knn_k(e, def);
+  o.knn.standardize = true;
+  o.knn.seed = seed;
+  o.knn.threads = 1;
+  return est::estimate_mi(id, task.x, task.y, o).value;
 }
 
 std::vector<std::string> split(const std::string& s) {

@@ -1,5 +1,5 @@
 // bench_estimators — speed of every mmc MI estimator over N and d (Google
-// Benchmark; docs/design.md §6 "Benchmarks", issue 7). scripts/collect_benchmarks.py
+// Benchmark; docs/design.md §6 "Benchmarks"). scripts/collect_benchmarks.py
 // turns its JSON into the tables of docs/benchmarks.md.
 //
 // Data: x, y with d columns each, pairs (x_j, y_j) bivariate normal with
@@ -50,6 +50,8 @@
 
 #include "mmc/core/types.hpp"
 #include "mmc/data/gaussian.hpp"
+#include "mmc/estimators/knn_dispatch.hpp"
+#include "mmc/estimators/neural_dispatch.hpp"
 #include "mmc/knn/binned.hpp"
 #include "mmc/knn/geometric.hpp"
 #include "mmc/knn/kl_entropy.hpp"
@@ -81,35 +83,15 @@ const std::pair<Matrix, Matrix>& data(Index n, Index d) {
 
 using Estimate = std::function<double(const Matrix&, const Matrix&)>;
 
-/// A kNN estimator with k neighbours on `threads` threads.
+/// A kNN-family or discrete estimator of the registry (mmc/estimators/) with
+/// k neighbours on `threads` threads.
 Estimate knn_estimator(const std::string& name, Index k, int threads) {
-  namespace knn = mmc::knn;
-  knn::KnnOptions base;
-  base.k = k;
-  base.threads = threads;
-  if (name == "ksg1" || name == "ksg2") {
-    knn::KsgOptions o;
-    static_cast<knn::KnnOptions&>(o) = base;
-    o.algorithm = name == "ksg1" ? 1 : 2;
-    return [o](const Matrix& x, const Matrix& y) { return knn::Ksg(o).estimate(x, y).value; };
-  }
-  if (name == "kl") {
-    knn::KlEntropyOptions o;
-    static_cast<knn::KnnOptions&>(o) = base;
-    return [o](const Matrix& x, const Matrix& y) { return knn::KlMutualInformation(o).estimate(x, y).value; };
-  }
-  if (name == "gknn")
-    return [base](const Matrix& x, const Matrix& y) { return knn::GeometricKnn(base).estimate(x, y).value; };
-  if (name == "lnc") {
-    knn::LncOptions o;
-    static_cast<knn::KnnOptions&>(o) = base;
-    return [o](const Matrix& x, const Matrix& y) { return knn::Lnc(o).estimate(x, y).value; };
-  }
-  if (name == "mixed")
-    return [base](const Matrix& x, const Matrix& y) { return knn::MixedKsg(base).estimate(x, y).value; };
-  return [](const Matrix& x, const Matrix& y) {
-    return knn::BinnedMutualInformation(knn::BinnedOptions{}).estimate(x, y).value;
-  };
+  namespace est = mmc::estimators;
+  const est::Estimator id = est::parse(est::kMutualInformation, name, "bench_estimators", "name").id;
+  est::NonNeuralOptions o;
+  o.knn.k = k;
+  o.knn.threads = threads;
+  return [id, o](const Matrix& x, const Matrix& y) { return est::estimate_mi(id, x, y, o).value; };
 }
 
 /// Registers `run` (returns the estimate, reported as counter "mi") as a
@@ -147,25 +129,20 @@ void register_knn(const std::string& est, Index n, Index d, int threads = 1,
                  [=] { return e(data(n, d).first, data(n, d).second); });
 }
 
-template <class Estimator>
-Estimate neural_estimator(Index steps) {
-  typename Estimator::Options o;
-  if (steps > 0) {
-    o.steps = steps;
-    o.eval_interval = steps;  // one held-out evaluation, at the end
-  }
-  o.threads = 1;
-  return [o](const Matrix& x, const Matrix& y) { return Estimator(o).estimate(x, y).value; };
-}
-
+/// A neural MI estimator of the registry with `steps` steps (0: its default)
+/// and one held-out evaluation at the end, on one thread.
 Estimate neural(const std::string& name, Index steps) {
-  namespace neural = mmc::neural;
-  if (name == "mine") return neural_estimator<neural::Mine<>>(steps);
-  if (name == "nwj") return neural_estimator<neural::Nwj<>>(steps);
-  if (name == "infonce") return neural_estimator<neural::InfoNce<>>(steps);
-  if (name == "js") return neural_estimator<neural::Js<>>(steps);
-  if (name == "smile") return neural_estimator<neural::Smile<>>(steps);
-  return neural_estimator<neural::Doe<>>(steps);
+  namespace est = mmc::estimators;
+  const est::Estimator id = est::parse(est::kMutualInformation, name, "bench_estimators", "name").id;
+  return est::visit_neural_mi<float, mmc::nn::CpuBackend<float>>(id, [steps]<class Estimator>() -> Estimate {
+    typename Estimator::Options o;
+    if (steps > 0) {
+      o.steps = steps;
+      o.eval_interval = steps;  // one held-out evaluation, at the end
+    }
+    o.threads = 1;
+    return [o](const Matrix& x, const Matrix& y) { return Estimator(o).estimate(x, y).value; };
+  });
 }
 
 /// A third block for I(X;Y|Z): x plus independent noise (so Z explains part of X).

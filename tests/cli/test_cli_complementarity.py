@@ -42,11 +42,15 @@ class Complementarity(CliTestCase):
 
     def test_bootstrap_interval(self):
         files = self.generate("unique")
-        result = self.complementarity(files, "--bootstrap", "10")
+        result = self.complementarity(files, "--bootstrap", "20")
         low, high = result["metric_interval"]
         self.assertLessEqual(low, result["metric"])
         self.assertGreaterEqual(high, result["metric"])
-        self.assertEqual(result["replicates"], 10)
+        self.assertEqual(result["replicates"], 20)
+        self.assertEqual(result["warnings"], [])
+        # Fewer replicates than 1 / (1 - confidence) cannot make an interval.
+        self.assert_bad_input(["complementarity", "--modality", files[0], "--modality", files[1],
+                               "--labels", files[2], "--bootstrap", "1"], "--bootstrap")
 
     def test_pca_and_threads(self):
         files = self.generate("synergy")

@@ -46,8 +46,7 @@ void run_all(const Inputs& in, const KsgOptions& o, const std::vector<std::strin
     f.emplace_back(function);
     return f;
   };
-  KlEntropyOptions kl;
-  static_cast<mmc::knn::KnnOptions&>(kl) = o;
+  const KlEntropyOptions kl{o, mmc::Norm::max};  // the shared kNN options of o
   expect_invalid([&] { mmc::knn::KlEntropy(kl).estimate(in.x); }, with("mmc::knn::KlEntropy::estimate"));
   expect_invalid([&] { mmc::knn::KlMutualInformation(kl).estimate(in.x, in.y); },
                  with("mmc::knn::KlMutualInformation::estimate"));

@@ -107,8 +107,7 @@ TEST(Lnc, LocalValuesEqualTheBruteForceOracle) {
           EXPECT_GT(result.corrected, 0) << what;
           EXPECT_EQ(result.degenerate, 0) << what;
           // The KSG part is mmc::knn::Ksg's algorithm 1, to the last bit.
-          mmc::knn::KsgOptions ksg;
-          static_cast<mmc::knn::KnnOptions&>(ksg) = options;
+          const mmc::knn::KsgOptions ksg{options, 1};
           EXPECT_EQ(result.ksg, mmc::knn::Ksg(ksg).estimate(x, y).value) << what;
           return result;
         },

@@ -86,6 +86,23 @@ TEST(ComplementarityKnn, ThreeModalitiesAndNonContiguousLabels) {
   EXPECT_EQ(r.classes, 2);
 }
 
+// The knn backend's options are the kNN options themselves: jitter must reach
+// the Ross estimates (it was once accepted and silently dropped). On tied data
+// (labels as the only feature, every value repeated) jitter changes the
+// neighbours, so the estimate must change; without jitter the seed must not.
+TEST(ComplementarityKnn, KnnOptionsReachTheBackend) {
+  const auto task = mmc::data::bits_task(mmc::data::BitCase::unique, 1000, 4);
+  ComplementarityOptions options;
+  const auto plain = Complementarity(options).estimate(task.modalities, task.labels);
+  options.seed = 11;
+  EXPECT_EQ(Complementarity(options).estimate(task.modalities, task.labels).metric, plain.metric);
+  options.knn.jitter = 0.5;
+  const auto jittered = Complementarity(options).estimate(task.modalities, task.labels);
+  EXPECT_NE(jittered.metric, plain.metric);
+  options.knn.k = 10;
+  EXPECT_NE(Complementarity(options).estimate(task.modalities, task.labels).metric, jittered.metric);
+}
+
 TEST(ComplementarityKnn, BootstrapIntervalsAndDeterminism) {
   const auto task = mmc::data::bits_task(mmc::data::BitCase::unique, 2000, 6);
   ComplementarityOptions options;
@@ -154,8 +171,8 @@ TEST(ComplementarityKnn, BadInput) {
       [&] { Complementarity().estimate({mmc::RowMatrix<double>::Ones(200, 1), z}, task.labels); },
       "constant column");
   ComplementarityOptions options;
-  options.k = 0;
-  expect_invalid([&] { Complementarity(options).estimate({x, z}, task.labels); }, "'k'");
+  options.knn.k = 0;
+  expect_invalid([&] { Complementarity(options).estimate({x, z}, task.labels); }, "'options.knn.k'");
   options = {};
   options.confidence = 1.5;
   expect_invalid([&] { Complementarity(options).estimate({x, z}, task.labels); }, "'confidence'");

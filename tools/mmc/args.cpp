@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <algorithm>
 #include <sstream>
 
 namespace mmc::cli {
@@ -19,6 +20,19 @@ bool is_switch_negation(const CommandSpec& spec, const std::string& name) {
   if (name.rfind("no-", 0) != 0) return false;
   const OptionSpec* positive = find_option(spec, name.substr(3));
   return positive != nullptr && positive->value_name.empty();
+}
+
+// "a,b,,c" -> {"a", "b", "", "c"}; "" -> {""}: empty items are kept so that
+// the callers reject them (a trailing comma is a typo, not an empty list).
+std::vector<std::string> split_list(const std::string& value) {
+  std::vector<std::string> items;
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t end = std::min(value.find(',', begin), value.size());
+    items.push_back(value.substr(begin, end - begin));
+    if (end == value.size()) return items;
+    begin = end + 1;
+  }
 }
 
 }  // namespace
@@ -134,16 +148,28 @@ std::vector<long long> ParsedArgs::get_int_list(const std::string& name,
   if (!has(name)) return fallback;
   const std::string value = get(name);
   std::vector<long long> result;
-  std::stringstream stream(value);
-  std::string item;
-  while (std::getline(stream, item, ',')) {
+  for (const std::string& item : split_list(value)) {
     long long v = 0;
     const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
     if (item.empty() || ec != std::errc() || end != item.data() + item.size() || v < 1)
       bad_value(name, value, "a comma-separated list of positive integers such as 256,256");
     result.push_back(v);
   }
-  if (result.empty()) bad_value(name, value, "a comma-separated list of positive integers");
+  return result;
+}
+
+std::vector<double> ParsedArgs::get_double_list(const std::string& name,
+                                                const std::vector<double>& fallback) const {
+  if (!has(name)) return fallback;
+  const std::string value = get(name);
+  std::vector<double> result;
+  for (const std::string& item : split_list(value)) {
+    double v = 0;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+    if (item.empty() || ec != std::errc() || end != item.data() + item.size() || !std::isfinite(v))
+      bad_value(name, value, "a comma-separated list of numbers such as 0,0.5,1");
+    result.push_back(v);
+  }
   return result;
 }
 
@@ -189,28 +215,6 @@ std::vector<OptionSpec> common_options() {
       {"seed", "S", "seed of every random choice (same seed => same result)", "0", false},
       {"threads", "T", "worker threads; results do not depend on it", "all cores", false},
       {"help", "", "show this help", "", false},
-  };
-}
-
-std::vector<OptionSpec> knn_options() {
-  return {
-      {"k", "K", "number of nearest neighbours", "3", false},
-      {"standardize", "", "standardise every column to zero mean, unit variance", "on", false},
-      {"jitter", "SCALE", "Gaussian jitter relative to each column's std, to break ties", "0",
-       false},
-  };
-}
-
-std::vector<OptionSpec> neural_options() {
-  return {
-      {"steps", "N", "training steps", "estimator default", false},
-      {"batch", "B", "batch size (joint samples per step)", "estimator default", false},
-      {"hidden", "W1,W2", "hidden layer widths of the critic", "256,256", false},
-      {"activation", "A", "relu | elu | tanh", "relu", false},
-      {"lr", "RATE", "Adam learning rate", "estimator default", false},
-      {"ema", "RATE", "MINE moving-average rate alpha", "0.01", false},
-      {"holdout", "FRACTION", "held-out fraction for the reported estimate", "0.2", false},
-      {"device", "D", "cpu | cuda", "cpu", false},
   };
 }
 

@@ -60,6 +60,10 @@ class ParsedArgs {
   /// A comma-separated list of positive integers, e.g. "--hidden 256,256".
   std::vector<long long> get_int_list(const std::string& name,
                                       const std::vector<long long>& fallback) const;
+  /// A comma-separated list of finite numbers, e.g. "--alphas 0,0.5,1": every
+  /// item must be a whole number text (no "0.5xyz", no empty items).
+  std::vector<double> get_double_list(const std::string& name,
+                                      const std::vector<double>& fallback) const;
   /// A value that must be one of `choices`.
   std::string get_choice(const std::string& name, const std::vector<std::string>& choices,
                          const std::string& fallback) const;
@@ -82,9 +86,9 @@ ParsedArgs parse(const CommandSpec& spec, const std::vector<std::string>& args);
 std::string help_text(const CommandSpec& spec);
 
 /// Option specs shared by several subcommands.
-std::vector<OptionSpec> common_options();       // --json --quiet --seed --threads --help
-std::vector<OptionSpec> knn_options();          // --k --standardize/--no-standardize --jitter
-std::vector<OptionSpec> neural_options();       // --steps --batch --hidden --activation --lr --ema --holdout --device
+/// --json --quiet --seed --threads --help. (The kNN and neural groups live
+/// next to the library options they set: command_support.hpp, neural_options.hpp.)
+std::vector<OptionSpec> common_options();
 
 /// Concatenates option lists.
 std::vector<OptionSpec> join(std::vector<std::vector<OptionSpec>> lists);

@@ -4,7 +4,7 @@
 #include <mmc/metric/complementarity.hpp>
 
 #include "commands.hpp"
-#include "common.hpp"
+#include "command_support.hpp"
 #include "neural_options.hpp"
 
 namespace mmc::cli {
@@ -24,15 +24,18 @@ CommandSpec complementarity_spec() {
       "network differences), mine (the paper's pipeline: MINE with the label one-hot).\n"
       "Labels: one integer per row (CSV column or .npy int array). Values in nats.\n"
       "See docs/complementarity.md.";
+  const metric::ComplementarityOptions defaults{};
+  knn::KnnOptions shown = defaults.knn;
+  shown.standardize = defaults.standardize;  // the metric standardises for every backend
   spec.options = join({{{"modality", "FILE", "a modality's features, one sample per row", "", true},
                         {"labels", "FILE", "integer class labels, one per row", "", false},
-                        {"backend", "B", "knn | cene | mine", "knn", false},
+                        {"backend", "B", "knn | cene | mine", std::string(metric::backend_name(defaults.backend)), false},
                         {"pca", "D", "keep D whitened principal components per modality (0: off)",
-                         "0", false},
-                        {"bootstrap", "R", "bootstrap replicates for 95% intervals (0: off)", "0",
-                         false},
-                        {"confidence", "LEVEL", "interval confidence level", "0.95", false}},
-                       knn_options(),
+                         std::to_string(defaults.pca), false},
+                        {"bootstrap", "R", "bootstrap replicates for the intervals (0: off; else >= 1/(1-confidence))",
+                         std::to_string(defaults.bootstrap), false},
+                        {"confidence", "LEVEL", "interval confidence level", number_text(defaults.confidence), false}},
+                       knn_options(shown),
                        neural_options(),
                        common_options()});
   return spec;
@@ -57,11 +60,15 @@ int run_complementarity(const ParsedArgs& args) {
   options.backend = backend_name == "knn"    ? metric::Backend::knn
                     : backend_name == "cene" ? metric::Backend::cene
                                              : metric::Backend::mine;
-  options.standardize = args.get_switch("standardize", true);
-  options.pca = args.get_int("pca", 0);
-  options.bootstrap = args.get_int("bootstrap", 0);
-  options.confidence = args.get_double("confidence", 0.95);
-  options.k = args.get_int("k", 3);
+  const std::string subject = "backend '" + backend_name + "'";
+  if (options.backend == metric::Backend::knn) reject_unused(args, neural_option_names(), subject + " (no training)");
+  if (options.backend != metric::Backend::knn) reject_unused(args, {"k", "jitter"}, subject + " (no neighbours)");
+  if (options.backend != metric::Backend::mine) reject_unused(args, {"ema"}, subject);
+  options.standardize = args.get_switch("standardize", options.standardize);
+  options.pca = args.get_int("pca", options.pca);
+  options.bootstrap = args.get_int("bootstrap", options.bootstrap);
+  options.confidence = args.get_double("confidence", options.confidence);
+  options.knn = knn_options_from(args, options.knn);
   options.seed = seed_from(args);
   options.threads = threads_from(args);
   std::shared_ptr<ProgressBar> bar, unused;
@@ -114,6 +121,7 @@ int run_complementarity(const ParsedArgs& args) {
     report.emplace_back("metric_h_interval", interval_json(result.metric_h_interval));
     report.emplace_back("gamma_interval", gamma_intervals);
   }
+  add_warnings(report, result.warnings);
   print_report(args, report);
   return 0;
 }

@@ -3,17 +3,28 @@
 // complementarity generator: the metric C with several backends, then the
 // robustness of a late-fusion model to a missing / noisy / attacked modality.
 // Prints the table, and writes it as CSV plus an SVG plot (C vs robustness).
+//
+// Every option is checked before the (minutes-long) computation; both files are
+// written completely under temporary names and only then renamed into place
+// (mmc/data/atomic_file.hpp), so a failed write (full disk...) is reported as
+// an error naming the file and never leaves a truncated or half-updated pair
+// (docs/design.md §5).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <sstream>
+#include <string>
+#include <system_error>
+#include <vector>
 
+#include <mmc/data/atomic_file.hpp>
 #include <mmc/data/complementarity.hpp>
+#include <mmc/data/matrix_file.hpp>
 #include <mmc/fusion/robustness.hpp>
 #include <mmc/metric/complementarity.hpp>
 
 #include "commands.hpp"
-#include "common.hpp"
+#include "command_support.hpp"
 #include "neural_options.hpp"
 #include "progress.hpp"
 #include "svg_plot.hpp"
@@ -32,16 +43,45 @@ metric::Backend parse_backend(const std::string& name) {
   if (name == "knn") return metric::Backend::knn;
   if (name == "cene") return metric::Backend::cene;
   if (name == "mine") return metric::Backend::mine;
-  throw UsageError("option '--backends': unknown backend '" + name + "'; use knn, cene and/or mine");
+  throw UsageError("option '--backends' has unknown backend '" + name +
+                   "'; expected a comma-separated list of knn, cene, mine such as knn,cene");
 }
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ','))
-    if (!item.empty()) items.push_back(item);
-  return items;
+/// The backend names of --backends, strictly: every item non-empty, known and
+/// given once ("knn,,cene", "knn," and "knn,knn" are usage errors).
+std::vector<std::string> backend_list(const ParsedArgs& args) {
+  const std::string value = args.get("backends", "knn,cene");
+  std::vector<std::string> names;
+  std::size_t begin = 0;
+  for (;;) {
+    const std::size_t end = std::min(value.find(',', begin), value.size());
+    const std::string name = value.substr(begin, end - begin);
+    if (name.empty()) {
+      throw UsageError("option '--backends' has value '" + value +
+                       "' with an empty item; expected a comma-separated list of knn, cene, mine "
+                       "such as knn,cene");
+    }
+    (void)parse_backend(name);
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      throw UsageError("option '--backends' names '" + name + "' twice; list each backend once, e.g. knn,cene");
+    }
+    names.push_back(name);
+    if (end == value.size()) return names;
+    begin = end + 1;
+  }
+}
+
+/// The alphas of --alphas: a strict list of finite numbers (ParsedArgs::get_double_list:
+/// no "0.5xyz", no empty items), each in [0, 1].
+std::vector<double> alpha_list(const ParsedArgs& args) {
+  const std::vector<double> alphas = args.get_double_list("alphas", {0, 0.2, 0.4, 0.6, 0.8, 1});
+  for (const double alpha : alphas) {
+    if (!(alpha >= 0.0 && alpha <= 1.0)) {
+      throw UsageError("option '--alphas' has value '" + args.get("alphas") +
+                       "'; every alpha must be in [0, 1], e.g. 0,0.5,1");
+    }
+  }
+  return alphas;
 }
 
 /// sum += r / count, field by field (the mean over `count` models).
@@ -69,7 +109,8 @@ CommandSpec demo_spec() {
       "it generates the controlled-complementarity task (docs/generators.md), estimates C with\n"
       "each backend, trains a late-fusion classifier and measures its accuracy clean and with one\n"
       "modality missing, noisy and attacked (FGSM). Expected: C falls and robustness rises with alpha.\n"
-      "Writes DIR/demo.csv and DIR/demo.svg (C vs robustness to a missing modality).";
+      "Writes DIR/demo.csv and DIR/demo.svg (C vs robustness to a missing modality); both are\n"
+      "written completely under temporary names first, so a failure leaves the old ones as they were.";
   spec.options = join({{{"out", "DIR", "output folder", "./mmc-demo", false},
                         {"n", "N", "samples per alpha", "5000", false},
                         {"backends", "LIST", "comma-separated metric backends (knn, cene, mine)",
@@ -92,22 +133,23 @@ int run_demo(const ParsedArgs& args) {
   const bool quiet = args.get_switch("quiet", false);
   const Index repeats = args.get_int("repeats", 3);
   if (repeats < 1) throw UsageError("option '--repeats' must be at least 1");
-  std::vector<std::string> backend_names = split_list(args.get("backends", "knn,cene"));
-  if (backend_names.empty()) throw UsageError("option '--backends' is empty; use e.g. knn,cene");
+  if (n < 1) throw UsageError("option '--n' has value " + std::to_string(n) + "; expected at least 1 sample");
+  const std::vector<std::string> backend_names = backend_list(args);
   std::vector<metric::Backend> backends;
   for (const auto& name : backend_names) backends.push_back(parse_backend(name));
-  std::vector<double> alphas;
-  for (const auto& a : split_list(args.get("alphas", "0,0.2,0.4,0.6,0.8,1"))) {
-    try {
-      alphas.push_back(std::stod(a));
-    } catch (const std::exception&) {
-      throw UsageError("option '--alphas': '" + a + "' is not a number");
-    }
+  const std::vector<double> alphas = alpha_list(args);
+  const bool steps_given = args.has("steps");
+  const long long steps = args.get_int("steps", 0);
+  if (steps_given && steps < 1) {
+    throw UsageError("option '--steps' has value " + std::to_string(steps) + "; expected at least 1, e.g. 4000");
   }
+  // The folder now, so that a bad --out fails before minutes of computation.
   std::error_code error;
   std::filesystem::create_directories(out, error);
   if (error || !std::filesystem::is_directory(out)) {
-    throw UsageError("option '--out': cannot create folder '" + out.string() + "'");
+    throw UsageError("option '--out': cannot create folder " +
+                     data::detail::quote_for_message(out.string(), 200) + ": " +
+                     (error ? error.message() : std::string("a file of that name exists")));
   }
 
   const auto start = std::chrono::steady_clock::now();
@@ -126,8 +168,7 @@ int run_demo(const ParsedArgs& args) {
       options.backend = backend;
       options.seed = seed;
       options.threads = threads;
-      options.cene.steps = args.get_int("steps", options.cene.steps);
-      options.mine.steps = args.get_int("steps", options.mine.steps);
+      if (steps_given) options.cene.steps = options.mine.steps = steps;
       row.metric.push_back(metric::Complementarity(options).estimate(task.modalities, task.labels).metric);
       bar.update(++done, total, row.metric.back());
     }
@@ -147,22 +188,23 @@ int run_demo(const ParsedArgs& args) {
   bar.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  // The table: stdout, and the same as CSV.
-  std::ostringstream csv;
-  csv << "alpha";
-  for (const auto& name : backend_names) csv << ",C_" << name;
-  csv << ",clean,missing,noisy,adversarial,robustness_missing,robustness_noisy,robustness_adversarial\n";
-  for (const auto& row : rows) {
-    csv << row.alpha;
-    for (double c : row.metric) csv << "," << c;
+  // The table as CSV (numbers in shortest round-trip form) and the plot, both
+  // complete under temporary names before either is put in place.
+  std::vector<std::string> header{"alpha"};
+  for (const auto& name : backend_names) header.push_back("C_" + name);
+  for (const char* name : {"clean", "missing", "noisy", "adversarial", "robustness_missing",
+                           "robustness_noisy", "robustness_adversarial"})
+    header.emplace_back(name);
+  RowMatrix<double> csv_table(static_cast<Index>(rows.size()), static_cast<Index>(header.size()));
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& row = rows[i];
     const auto& r = row.robustness;
-    csv << "," << r.clean << "," << r.missing << "," << r.noisy << "," << r.adversarial << ","
-        << r.robustness_missing << "," << r.robustness_noisy << "," << r.robustness_adversarial << "\n";
-  }
-  {
-    std::ofstream file(out / "demo.csv");
-    file << csv.str();
-    if (!file) throw io_error("mmc demo: cannot write " + (out / "demo.csv").string());
+    std::vector<double> values{row.alpha};
+    values.insert(values.end(), row.metric.begin(), row.metric.end());
+    values.insert(values.end(), {r.clean, r.missing, r.noisy, r.adversarial, r.robustness_missing,
+                                 r.robustness_noisy, r.robustness_adversarial});
+    for (std::size_t c = 0; c < values.size(); ++c)
+      csv_table(static_cast<Index>(i), static_cast<Index>(c)) = values[c];
   }
   PlotSpec plot;
   plot.title = "Complementarity vs robustness to a missing modality";
@@ -180,8 +222,15 @@ int run_demo(const ParsedArgs& args) {
     }
     plot.series.push_back(series);
   }
-  if (!write_svg((out / "demo.svg").string(), plot))
-    throw io_error("mmc demo: cannot write " + (out / "demo.svg").string());
+  const std::filesystem::path csv_path = out / "demo.csv", svg_path = out / "demo.svg";
+  data::AtomicFile csv_file(csv_path, "mmc::data::write_csv");
+  data::write_csv(csv_file, csv_table, header);
+  csv_file.close();
+  data::AtomicFile svg_file(svg_path, "mmc::cli::save_svg");
+  svg_file.write(render_svg(plot));
+  svg_file.close();
+  csv_file.commit();
+  svg_file.commit();
 
   if (args.get_switch("json", false)) {
     data::Json table = data::Json::array();

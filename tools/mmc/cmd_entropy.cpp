@@ -1,79 +1,76 @@
-// tools/mmc/cmd_entropy.cpp — `mmc entropy`: differential (kl, gknn) or
-// discrete (plugin) entropy of the rows of one file; cene in cmd_entropy_neural.cpp.
-#include <mmc/knn/binned.hpp>
-#include <mmc/knn/geometric.hpp>
-#include <mmc/knn/kl_entropy.hpp>
-#include <mmc/knn/plugin.hpp>
+// tools/mmc/cmd_entropy.cpp — `mmc entropy`: differential (kl, gknn, binned) or
+// discrete (plugin) entropy of the rows of one file through the registry
+// (mmc/estimators/); cene (neural) in cmd_mi_neural.cpp.
+#include <mmc/estimators/knn_dispatch.hpp>
 
+#include "command_support.hpp"
 #include "commands.hpp"
-#include "common.hpp"
+#include "neural_options.hpp"
 
 namespace mmc::cli {
 
 CommandSpec entropy_spec() {
+  const std::string list = estimators::names(estimators::kEntropy);
+  std::string descriptions;
+  for (const auto& info : estimators::kEntropy)
+    descriptions += "  " + std::string(info.name) + std::string(9 - info.name.size(), ' ') +
+                    std::string(info.summary) + "\n";
   CommandSpec spec;
   spec.name = "entropy";
   spec.summary = "Estimate the entropy H(X) in nats of the rows of a file.";
-  spec.usage = "mmc entropy --x FILE [--estimator kl|gknn|plugin|cene] [options]";
+  spec.usage = "mmc entropy --x FILE [--estimator " + list + "] [options]";
   spec.details =
-      "kl: Kozachenko-Leonenko (--norm max|euclidean); gknn: geometric kNN (Lord et al. 2018);\n"
-      "plugin: discrete entropy of integer rows (with --bins B: binned differential entropy);\n"
-      "cene: held-out NLL of a mixture density network (a neural upper bound).\n"
-      "Differential entropies depend on the scale: standardisation is OFF by default here.";
+      "Estimators (docs/design.md §3.1, §3.3):\n" + descriptions +
+      "plugin with --bins B is the binned estimator.\n"
+      "Differential entropies depend on the scale: standardisation is OFF by default here.\n"
+      "Options that the chosen estimator does not use are rejected, not ignored.";
+  const knn::BinnedOptions binned{};
   spec.options = join({{{"x", "FILE", "the variable (rows = samples)", "", false},
-                        {"estimator", "NAME", "kl | gknn | plugin | cene", "kl", false},
+                        {"estimator", "NAME", list, "kl", false},
                         {"norm", "NORM", "max | euclidean (kl)", "max", false},
-                        {"bins", "B", "bins per dimension (plugin on continuous data)", "", false},
+                        {"bins", "B", "bins per dimension (plugin on continuous data, binned)",
+                         std::to_string(binned.bins) + " for binned", false},
                         {"binning", "KIND", "equal-width | equal-frequency", "equal-width", false},
-                        {"miller-madow", "", "Miller-Madow bias correction (plugin)", "on", false}},
-                       knn_options(),
+                        {"miller-madow", "", "Miller-Madow bias correction (plugin, binned)", "on", false}},
+                       knn_options(cli_knn_defaults(false)),
                        neural_options(),
                        common_options()});
   return spec;
 }
 
 int run_entropy(const ParsedArgs& args) {
-  const std::string estimator =
-      args.get_choice("estimator", {"kl", "gknn", "plugin", "cene"}, "kl");
-  if (estimator == "cene") return run_entropy_cene(args);
-  const RowMatrix<double> x = read_matrix_option(args, "x");
-  // Entropy is not scale-invariant, so the CLI does not standardise unless asked.
-  const knn::KnnOptions base = knn_options_from(args, /*standardize_default=*/false);
-  Report report{{"estimator", estimator}};
-  if (estimator == "plugin") {
-    if (args.has("bins")) {
-      knn::BinnedOptions options;
-      options.bins = args.get_int("bins", 10);
-      options.binning = args.get_choice("binning", {"equal-width", "equal-frequency"},
-                                        "equal-width") == "equal-width"
-                            ? knn::Binning::equal_width
-                            : knn::Binning::equal_frequency;
-      options.miller_madow = args.get_switch("miller-madow", true);
-      const auto [result, seconds] = timed([&] { return knn::BinnedEntropy(options).estimate(x); });
-      report.insert(report.end(), {{"value", result.value}, {"n", result.n}, {"seconds", seconds},
-                                   {"bins", options.bins}});
-    } else {
-      require_integer_valued(x, "x",
-                             "plugin needs discrete (integer) data; for continuous data add --bins B");
-      knn::PluginOptions options;
-      options.miller_madow = args.get_switch("miller-madow", true);
-      const auto [result, seconds] = timed([&] { return knn::PluginEntropy(options).estimate(x); });
-      report.insert(report.end(), {{"value", result.value}, {"n", result.n}, {"seconds", seconds},
-                                   {"cells", result.cells}});
-    }
-  } else if (estimator == "kl") {
-    knn::KlEntropyOptions options;
-    static_cast<knn::KnnOptions&>(options) = base;
-    options.norm = args.get_choice("norm", {"max", "euclidean"}, "max") == "max" ? Norm::max
-                                                                                 : Norm::euclidean;
-    const auto [result, seconds] = timed([&] { return knn::KlEntropy(options).estimate(x); });
-    report.insert(report.end(), {{"value", result.value}, {"n", result.n}, {"seconds", seconds},
-                                 {"k", result.k}});
-  } else {
-    const auto [result, seconds] = timed([&] { return knn::GeometricKnn(base).entropy(x); });
-    report.insert(report.end(), {{"value", result.value}, {"n", result.n}, {"seconds", seconds},
-                                 {"k", result.k}});
+  const auto& info = estimator_from(args, estimators::kEntropy, "kl");
+  estimators::Estimator id = info.id;
+  const std::string subject = "estimator '" + std::string(info.name) + "'";
+  const std::vector<std::string> discrete_only = {"bins", "binning", "miller-madow"};
+  if (id != estimators::Estimator::kl) reject_unused(args, {"norm"}, subject);
+  if (info.family == estimators::Family::neural) {
+    reject_unused(args, {"k", "jitter", "ema"}, subject + " (a neural estimator)");
+    reject_unused(args, discrete_only, subject + " (a neural estimator)");
+    return run_entropy_cene(args);
   }
+  if (id == estimators::Estimator::plugin && args.has("bins")) id = estimators::Estimator::binned;
+  reject_unused(args, neural_option_names(), subject + " (it runs on the CPU, without training)");
+  if (info.family == estimators::Family::knn) reject_unused(args, discrete_only, subject + " (a kNN estimator)");
+  if (info.family == estimators::Family::discrete) reject_unused(args, {"k", "jitter"}, subject + " (it counts, no neighbours)");
+  if (id != estimators::Estimator::binned) reject_unused(args, {"binning"}, subject);
+
+  // Entropy is not scale-invariant, so the CLI does not standardise unless asked.
+  estimators::NonNeuralOptions options = non_neural_options_from(args, /*standardize_default=*/false);
+  options.norm = args.get_choice("norm", {"max", "euclidean"}, "max") == "max" ? Norm::max : Norm::euclidean;
+  const RowMatrix<double> x = read_matrix_option(args, "x");
+  if (id == estimators::Estimator::plugin) {
+    require_integer_valued(x, "x", "plugin needs discrete (integer) data; for continuous data add --bins B");
+  }
+  const auto [estimate, seconds] = timed([&] { return estimators::estimate_entropy(id, x, options); });
+  Report report{{"estimator", std::string(info.name)}, {"value", estimate.value}, {"n", estimate.n},
+                {"seconds", seconds}};
+  if (info.family == estimators::Family::knn) report.emplace_back("k", estimate.k);
+  for (const auto& [key, value] : estimate.details) {
+    if (key == "correction") report.emplace_back(key, value);
+    else report.emplace_back(key, static_cast<long long>(value));
+  }
+  add_warnings(report, estimate.warnings);
   print_report(args, report);
   return 0;
 }

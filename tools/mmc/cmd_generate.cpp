@@ -1,10 +1,23 @@
 // tools/mmc/cmd_generate.cpp — `mmc generate`: write a task with known ground
 // truth (docs/design.md §3.5) to a folder: x.npy + y.npy for MI tasks, modality_<i>.npy
 // + labels.npy for labelled tasks, and truth.json with the closed forms.
+//
+// Output that never lies (docs/design.md §5): every option, including the
+// size limits below, is checked before any work; the data set is generated in
+// memory, then every file is written completely to a temporary file in the
+// output folder (mmc/data/atomic_file.hpp: each write, flush and close checked),
+// and only when all of them are complete are they renamed into place, truth.json
+// last. A failure before that point (full disk, no permission, a bad value)
+// leaves the folder exactly as it was. Finally the files of the *other* format
+// that the same task writes (x.csv when writing x.npy, ...) are removed, so a
+// folder never mixes two data sets; no other file is touched.
+#include <algorithm>
 #include <filesystem>
-#include <fstream>
+#include <string>
+#include <system_error>
 #include <vector>
 
+#include <mmc/data/atomic_file.hpp>
 #include <mmc/data/complementarity.hpp>
 #include <mmc/data/digits.hpp>
 #include <mmc/data/gaussian.hpp>
@@ -14,7 +27,7 @@
 #include <mmc/data/transforms.hpp>
 
 #include "commands.hpp"
-#include "common.hpp"
+#include "command_support.hpp"
 
 namespace mmc::cli {
 
@@ -28,26 +41,105 @@ data::Json key_values_json(const data::KeyValues& values) {
   return object;
 }
 
-std::filesystem::path prepare_output(const ParsedArgs& args) {
-  const std::filesystem::path out = args.require("out");
+// Size limits, checked before anything is allocated (docs/design.md §5): a
+// typo such as --n 1000000000000 is a one-line usage error naming the option,
+// not an out-of-memory crash minutes later.
+constexpr long long kMaxColumns = 4096;             // --dim, --d, --d1, --d2
+constexpr long long kMaxValues = 1LL << 28;         // n x (columns of all files): 2 GiB as doubles
+constexpr const char* kMaxValuesText = "268435456 (2^28: 2 GiB as doubles)";
+
+/// A dimension option in [1, kMaxColumns].
+long long dimension_option(const ParsedArgs& args, const std::string& name, long long fallback) {
+  const long long value = args.get_int(name, fallback);
+  if (value < 1 || value > kMaxColumns) {
+    throw UsageError("option '--" + name + "' has value " + std::to_string(value) +
+                     "; expected a dimension from 1 to " + std::to_string(kMaxColumns) +
+                     " (mmc generate's limit)");
+  }
+  return value;
+}
+
+/// Checks --n against the limit on the values of the whole data set.
+void check_size(long long n, long long columns) {
+  if (n < 1) {
+    throw UsageError("option '--n' has value " + std::to_string(n) + "; expected at least 1 sample");
+  }
+  if (n > kMaxValues / columns) {
+    throw UsageError("option '--n' has value " + std::to_string(n) + ": with " + std::to_string(columns) +
+                     " columns (all files together) that is more than mmc generate's limit of " +
+                     kMaxValuesText + " values; use --n " + std::to_string(kMaxValues / columns) +
+                     " or less");
+  }
+}
+
+std::filesystem::path prepare_output(const std::filesystem::path& out) {
   std::error_code error;
   std::filesystem::create_directories(out, error);
   if (error || !std::filesystem::is_directory(out)) {
-    throw UsageError("option '--out': cannot create folder '" + out.string() + "': " +
-                     error.message());
+    throw UsageError("option '--out': cannot create folder " +
+                     data::detail::quote_for_message(out.string(), 200) + ": " +
+                     (error ? error.message() : std::string("a file of that name exists")));
   }
   return out;
 }
 
-std::string extension(const ParsedArgs& args) {
-  return "." + args.get_choice("format", {"npy", "csv"}, "npy");
-}
+/// The files of one data set, each written completely to a temporary file
+/// before any of them is put in place (see the header comment).
+class StagedDataSet {
+ public:
+  StagedDataSet(std::filesystem::path folder, std::string ext)
+      : folder_(std::move(folder)), ext_(std::move(ext)) {}
 
-void write_truth(const std::filesystem::path& path, const data::Json& truth) {
-  std::ofstream file(path);
-  file << truth.dump({.indent = 2}) << "\n";
-  if (!file) throw mmc::io_error("mmc generate: cannot write '" + path.string() + "'");
-}
+  /// Writes a matrix (or labels) as <stem><ext>, complete and closed, not yet in place.
+  template <class Derived>
+  void add_matrix(const std::string& stem, const Eigen::DenseBase<Derived>& m) {
+    data::AtomicFile& file =
+        files_.emplace_back(folder_ / (stem + ext_), ext_ == ".npy" ? "mmc::data::write_npy" : "mmc::data::write_csv");
+    data::write_matrix(file, m);
+    file.close();
+    stems_.push_back(stem);
+    names_.push_back(stem + ext_);
+  }
+
+  /// Writes truth.json (indented, one trailing newline), complete and closed.
+  void add_json(const std::string& name, const data::Json& json) {
+    const std::string text = json.dump({.indent = 2}) + "\n";  // may throw: nothing written yet
+    data::AtomicFile& file = files_.emplace_back(folder_ / name, "mmc::data::write_json");
+    file.write(text);
+    file.close();
+    names_.push_back(name);
+  }
+
+  const std::vector<std::string>& names() const noexcept { return names_; }
+
+  /// Puts every file in place (in the order added), then removes the files of
+  /// the other format with the same stems, e.g. x.csv after writing x.npy.
+  void commit() {
+    for (auto& file : files_) file.commit();
+    const std::string other = ext_ == ".npy" ? ".csv" : ".npy";
+    for (const auto& stem : stems_) {
+      const std::filesystem::path stale = folder_ / (stem + other);
+      std::error_code ec;
+      const auto status = std::filesystem::symlink_status(stale, ec);
+      // Only a regular file or a symbolic link (the link, not its target) with
+      // the name of this task's file: never a folder that happens to have it.
+      if (!std::filesystem::is_regular_file(status) && !std::filesystem::is_symlink(status)) continue;
+      if (!std::filesystem::remove(stale, ec) && ec) {
+        throw io_error("wrote the data set in " +
+                       data::detail::quote_for_message(folder_.string(), 200) +
+                       " but cannot remove the stale file " +
+                       data::detail::quote_for_message(stale.string(), 200) + " of the other --format: " +
+                       ec.message() + "; delete it by hand");
+      }
+    }
+  }
+
+ private:
+  std::filesystem::path folder_;
+  std::string ext_;
+  std::vector<data::AtomicFile> files_;  // destroyed uncommitted => temporary files removed
+  std::vector<std::string> stems_, names_;
+};
 
 data::Transform transform_from(const ParsedArgs& args) {
   const std::string name = args.get_choice(
@@ -76,7 +168,15 @@ CommandSpec generate_spec() {
       "  bits       exact-answer cases: --case redundant|unique|synergy, --noise SIGMA\n"
       "  digits     AAV-style digits (needs sklearn's digits.csv.gz): --sigma, --digits-path\n"
       "MI tasks write x + y; labelled tasks write modality_0, modality_1 and labels;\n"
-      "truth.json holds the task, its parameters and the closed-form values (nats).";
+      "truth.json holds the task, its parameters, the closed-form values (nats) and the list\n"
+      "of the data set's files.\n"
+      "Files: every file is first written completely under a temporary name in DIR; only\n"
+      "when all are complete are they renamed into place (truth.json last), so a failure\n"
+      "(full disk, no permission, bad option) leaves DIR as it was. Files of the other\n"
+      "--format that the same task writes (e.g. x.csv and y.csv when writing .npy) are then\n"
+      "deleted, so DIR never mixes two data sets; no other file in DIR is touched.\n"
+      "Limits: --dim, --d, --d1, --d2 at most 4096; n times the columns of all files at most\n"
+      "2^28 = 268435456 values (2 GiB as doubles).";
   spec.options = join({{{"out", "DIR", "output folder (created if missing)", "", false},
                         {"n", "N", "number of samples", "5000", false},
                         {"format", "FMT", "npy | csv", "npy", false},
@@ -112,81 +212,109 @@ int run_generate(const ParsedArgs& args) {
     throw UsageError("unknown task '" + task_name +
                      "'; use one of gaussian, student, synthetic, bits, digits");
   }
-  const Index n = args.get_int("n", 5000);
+  // 1. Every option, before any work or any change on disk.
+  const std::filesystem::path out = args.require("out");
+  const long long n = args.get_int("n", 5000);
   const std::uint64_t seed = seed_from(args);
-  const std::filesystem::path out = prepare_output(args);
-  const std::string ext = extension(args);
-  std::vector<std::string> files;
+  const std::string ext = "." + args.get_choice("format", {"npy", "csv"}, "npy");
+  const bool mi_task = task_name == "gaussian" || task_name == "student";
+  long long dim = 1;
+  std::string structure = "pairwise", bit_case;
+  double rho = 0.5, df = 3.0, noise = 0.1;
+  long long interacting = 1;
+  data::Transform transform;
+  data::SyntheticOptions synthetic;
+  data::DigitsOptions digits;
+  long long columns = 0;  // of all files together, labels included
+  if (mi_task) {
+    dim = dimension_option(args, "dim", 1);
+    if (task_name == "gaussian") {
+      rho = args.get_double("rho", rho);
+      structure = args.get_choice("structure", {"pairwise", "dense", "sparse"}, structure);
+      interacting = args.get_int("interacting", interacting);
+    } else {
+      df = args.get_double("df", df);
+    }
+    transform = transform_from(args);
+    columns = 2 * dim;
+  } else if (task_name == "synthetic") {
+    synthetic.alpha = args.get_double("alpha", synthetic.alpha);
+    synthetic.d = dimension_option(args, "d", synthetic.d);
+    synthetic.d1 = dimension_option(args, "d1", synthetic.d1);
+    synthetic.d2 = dimension_option(args, "d2", synthetic.d2);
+    synthetic.delta = args.get_double("delta", synthetic.delta);
+    columns = synthetic.d1 + synthetic.d2 + 1;
+  } else if (task_name == "bits") {
+    bit_case = args.get_choice("case", {"redundant", "unique", "synergy"}, "");
+    if (bit_case.empty()) throw UsageError("missing option '--case' (redundant, unique or synergy)");
+    noise = args.get_double("noise", noise);
+    columns = 3;
+  } else {
+    digits.sigma = args.get_double("sigma", digits.sigma);
+    digits.path = args.get("digits-path", "");
+    columns = 2 * 64 + 1;
+  }
+  check_size(n, columns);
+
+  // 2. The data set, in memory (the generators check their own parameters).
   data::Json truth_file = data::Json::object();
   truth_file.set("task", task_name);
   truth_file.set("n", n);
   truth_file.set("seed", seed);
-
-  if (task_name == "gaussian" || task_name == "student") {
-    const Index dim = args.get_int("dim", 1);
-    data::MiTask task;
-    if (task_name == "gaussian") {
-      const double rho = args.get_double("rho", 0.5);
-      const std::string structure =
-          args.get_choice("structure", {"pairwise", "dense", "sparse"}, "pairwise");
-      if (structure == "pairwise") {
-        const std::vector<double> rhos(static_cast<std::size_t>(std::max<Index>(dim, 0)), rho);
-        if (dim < 1) throw UsageError("option '--dim' must be at least 1");
-        task = data::correlated_gaussian_task(rhos, n, seed);
-      } else if (structure == "dense") {
-        task = data::dense_gaussian_task(dim, dim, rho, n, seed);
-      } else {
-        task = data::sparse_gaussian_task(dim, dim, args.get_int("interacting", 1), rho, n, seed);
-      }
+  data::MiTask mi;
+  data::LabelledTask labelled;
+  if (mi_task) {
+    if (task_name == "student") {
+      mi = data::student_t_task(dim, dim, df, n, seed);
+    } else if (structure == "pairwise") {
+      mi = data::correlated_gaussian_task(std::vector<double>(static_cast<std::size_t>(dim), rho), n, seed);
+    } else if (structure == "dense") {
+      mi = data::dense_gaussian_task(dim, dim, rho, n, seed);
     } else {
-      task = data::student_t_task(dim, dim, args.get_double("df", 3.0), n, seed);
+      mi = data::sparse_gaussian_task(dim, dim, interacting, rho, n, seed);
     }
-    const data::Transform transform = transform_from(args);
     if (transform.kind != data::TransformKind::identity)
-      task = data::transform_task(std::move(task), transform, transform);
-    data::write_matrix(out / ("x" + ext), task.x);
-    data::write_matrix(out / ("y" + ext), task.y);
-    files = {"x" + ext, "y" + ext};
-    truth_file.set("name", task.name);
-    truth_file.set("parameters", key_values_json(task.parameters));
-    truth_file.set("truth", key_values_json(task.truth()));
+      mi = data::transform_task(std::move(mi), transform, transform);
+    truth_file.set("name", mi.name);
+    truth_file.set("parameters", key_values_json(mi.parameters));
+    truth_file.set("truth", key_values_json(mi.truth()));
   } else {
-    data::LabelledTask task;
     if (task_name == "synthetic") {
-      data::SyntheticOptions options;
-      options.alpha = args.get_double("alpha", options.alpha);
-      options.d = args.get_int("d", options.d);
-      options.d1 = args.get_int("d1", options.d1);
-      options.d2 = args.get_int("d2", options.d2);
-      options.delta = args.get_double("delta", options.delta);
-      task = data::synthetic_task(options, n, seed);
+      labelled = data::synthetic_task(synthetic, n, seed);
     } else if (task_name == "bits") {
-      const std::string which =
-          args.get_choice("case", {"redundant", "unique", "synergy"}, "");
-      if (which.empty()) throw UsageError("missing option '--case' (redundant, unique or synergy)");
-      task = data::bits_task(data::parse_bit_case(which), n, seed, args.get_double("noise", 0.1));
+      labelled = data::bits_task(data::parse_bit_case(bit_case), n, seed, noise);
     } else {
-      data::DigitsOptions options;
-      options.sigma = args.get_double("sigma", options.sigma);
-      options.path = args.get("digits-path", "");
-      task = data::digits_task(options, n, seed);
+      labelled = data::digits_task(digits, n, seed);
     }
-    for (std::size_t m = 0; m < task.modalities.size(); ++m) {
-      const std::string file = "modality_" + std::to_string(m) + ext;
-      data::write_matrix(out / file, task.modalities[m]);
-      files.push_back(file);
-    }
-    data::write_matrix(out / ("labels" + ext), task.labels);
-    files.push_back("labels" + ext);
-    truth_file.set("name", task.name);
-    truth_file.set("classes", task.classes);
-    truth_file.set("parameters", key_values_json(task.parameters));
-    truth_file.set("truth", key_values_json(task.truth));
+    truth_file.set("name", labelled.name);
+    truth_file.set("classes", labelled.classes);
+    truth_file.set("parameters", key_values_json(labelled.parameters));
+    truth_file.set("truth", key_values_json(labelled.truth));
   }
-  data::Json file_list = data::Json::array_of(files);
-  truth_file.set("files", file_list);
-  write_truth(out / "truth.json", truth_file);
-  files.push_back("truth.json");
+
+  // 3. Every file complete under a temporary name, then all put in place. A
+  // folder this run created is removed again (if still empty) on failure.
+  std::error_code ec;
+  const bool folder_existed = std::filesystem::exists(out, ec);
+  std::vector<std::string> files;
+  try {
+    StagedDataSet staged(prepare_output(out), ext);
+    if (mi_task) {
+      staged.add_matrix("x", mi.x);
+      staged.add_matrix("y", mi.y);
+    } else {
+      for (std::size_t m = 0; m < labelled.modalities.size(); ++m)
+        staged.add_matrix("modality_" + std::to_string(m), labelled.modalities[m]);
+      staged.add_matrix("labels", labelled.labels);
+    }
+    truth_file.set("files", data::Json::array_of(staged.names()));
+    staged.add_json("truth.json", truth_file);
+    staged.commit();
+    files = staged.names();
+  } catch (...) {
+    if (!folder_existed) std::filesystem::remove(out, ec);  // only removes an empty folder
+    throw;
+  }
 
   Report report{{"task", task_name}, {"n", n}, {"seed", seed}, {"out", out.string()},
                 {"files", data::Json::array_of(files)}};

@@ -7,12 +7,7 @@
 
 namespace mmc::cli {
 
-const std::vector<std::string>& neural_mi_estimators() {
-  static const std::vector<std::string> names = {"mine", "nwj", "infonce", "js", "smile", "doe"};
-  return names;
-}
-
-int run_mi_neural(const ParsedArgs& args, const std::string& estimator) {
+int run_mi_neural(const ParsedArgs& args, estimators::Estimator estimator) {
   if (device_from(args) == "cuda") return run_mi_neural_cuda(args, estimator);
   return run_mi_neural_on<nn::CpuBackend<float>>(args, estimator);
 }

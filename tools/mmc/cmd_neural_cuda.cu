@@ -9,7 +9,7 @@
 
 namespace mmc::cli {
 
-int run_mi_neural_cuda(const ParsedArgs& args, const std::string& estimator) {
+int run_mi_neural_cuda(const ParsedArgs& args, estimators::Estimator estimator) {
   return run_mi_neural_on<cuda::CudaBackend<float>>(args, estimator);
 }
 

@@ -12,7 +12,7 @@ namespace {
 }
 }  // namespace
 
-int run_mi_neural_cuda(const ParsedArgs&, const std::string&) { no_cuda(); }
+int run_mi_neural_cuda(const ParsedArgs&, estimators::Estimator) { no_cuda(); }
 int run_entropy_cene_cuda(const ParsedArgs&) { no_cuda(); }
 bool cuda_device_built() { return false; }
 

@@ -6,7 +6,13 @@
 #include <string>
 #include <vector>
 
+#include <mmc/estimators/registry.hpp>
+
 #include "args.hpp"
+
+namespace mmc::estimators {
+struct NonNeuralOptions;
+}
 
 namespace mmc::cli {
 
@@ -15,7 +21,7 @@ struct Command {
   int (*run)(const ParsedArgs& args);
 };
 
-// Declared here, defined in cmd_<name>.cpp.
+// Declared here, defined in cmd_<name>.cpp (robustness: cmd_robustness.cpp).
 CommandSpec mi_spec();
 int run_mi(const ParsedArgs& args);
 CommandSpec cmi_spec();
@@ -34,12 +40,15 @@ int run_demo(const ParsedArgs& args);
 CommandSpec generate_spec();
 int run_generate(const ParsedArgs& args);
 
-// Neural parts of `mi` and `entropy` (cmd_mi_neural.cpp, cmd_entropy_neural.cpp).
-const std::vector<std::string>& neural_mi_estimators();
-int run_mi_neural(const ParsedArgs& args, const std::string& estimator);
+// The non-neural estimator options from the command line (cmd_mi.cpp; also
+// used by `entropy`, whose quantity is not scale-invariant: standardize off).
+estimators::NonNeuralOptions non_neural_options_from(const ParsedArgs& args, bool standardize_default);
+
+// Neural parts of `mi` and `entropy` (cmd_mi_neural.cpp: the CPU backend).
+int run_mi_neural(const ParsedArgs& args, estimators::Estimator estimator);
 int run_entropy_cene(const ParsedArgs& args);
 // --device cuda (cmd_neural_cuda.cu with CUDA, cmd_neural_no_cuda.cpp without).
-int run_mi_neural_cuda(const ParsedArgs& args, const std::string& estimator);
+int run_mi_neural_cuda(const ParsedArgs& args, estimators::Estimator estimator);
 int run_entropy_cene_cuda(const ParsedArgs& args);
 bool cuda_device_built();
 

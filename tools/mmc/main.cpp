@@ -1,13 +1,17 @@
 // tools/mmc/main.cpp — the `mmc` program: dispatch to a subcommand, and turn
 // every error into one line on stderr with exit code 2 (bad input) or 1
 // (a training run that diverged, an internal error). docs/design.md §5.
+#include <cctype>
 #include <exception>
+#include <new>
+#include <system_error>
 #include <iostream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <mmc/core/errors.hpp>
+#include <mmc/version.hpp>
 
 #include "commands.hpp"
 
@@ -49,6 +53,56 @@ std::string one_line(std::string text) {
   return text;
 }
 
+// Library messages name option fields ("options.jitter", "options.clip_norm");
+// on the command line the user needs the flag. Each "options.NAME" whose
+// NAME (underscores as dashes) is an option of this subcommand becomes
+// "--NAME"; fields without a flag keep their library name.
+std::string in_cli_terms(std::string text, const mmc::cli::CommandSpec& spec) {
+  const std::string prefix = "options.";
+  for (std::size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at + 1)) {
+    std::size_t end = at + prefix.size();
+    while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) ++end;
+    std::string flag = text.substr(at + prefix.size(), end - at - prefix.size());
+    for (char& c : flag)
+      if (c == '_') c = '-';
+    for (const auto& option : spec.options) {
+      if (option.name == flag) {
+        text.replace(at, end - at, "--" + flag);
+        break;
+      }
+    }
+  }
+  return text;
+}
+
+// The one-line error of docs/design.md §5 for the exception in flight; returns
+// the exit code: 2 for bad input or usage, 1 for everything else.
+int report_error(const std::string& name, const mmc::cli::CommandSpec& spec) {
+  std::string kind = "error", text;
+  int code = 1;
+  try {
+    throw;
+  } catch (const mmc::cli::UsageError& e) {
+    text = e.what(), code = 2;
+  } catch (const mmc::io_error& e) {  // a file that cannot be read or written
+    text = e.what(), code = 2;
+  } catch (const std::invalid_argument& e) {  // mmc::invalid_argument: bad input
+    text = in_cli_terms(e.what(), spec), code = 2;
+  } catch (const mmc::training_error& e) {
+    kind = "training failed", text = in_cli_terms(e.what(), spec);
+  } catch (const std::bad_alloc&) {
+    text = "out of memory; use fewer samples or smaller networks (see 'mmc " + name + " --help')";
+  } catch (const std::system_error& e) {
+    text = std::string(e.what()) + " (could not start threads? try a smaller --threads)";
+  } catch (const std::runtime_error& e) {  // e.g. no usable CUDA device for --device cuda
+    text = e.what();
+  } catch (const std::exception& e) {
+    kind = "internal error", text = e.what();
+  }
+  std::cerr << "mmc " << name << ": " << kind << ": " << one_line(text) << "\n";
+  return code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -58,7 +112,7 @@ int main(int argc, char** argv) {
     return words.empty() ? 2 : 0;
   }
   if (words[0] == "--version") {
-    std::cout << "mmc 0.1.0\n";
+    std::cout << "mmc " << mmc::version().string << "\n";
     return 0;
   }
   const std::string name = words[0];
@@ -74,25 +128,8 @@ int main(int argc, char** argv) {
         }
       }
       return command.run(mmc::cli::parse(spec, rest));
-    } catch (const mmc::cli::UsageError& e) {
-      std::cerr << "mmc " << name << ": error: " << one_line(e.what()) << "\n";
-      return 2;
-    } catch (const mmc::invalid_argument& e) {
-      std::cerr << "mmc " << name << ": error: " << one_line(e.what()) << "\n";
-      return 2;
-    } catch (const mmc::io_error& e) {
-      std::cerr << "mmc " << name << ": error: " << one_line(e.what()) << "\n";
-      return 2;
-    } catch (const mmc::training_error& e) {
-      std::cerr << "mmc " << name << ": training failed: " << one_line(e.what()) << "\n";
-      return 1;
-    } catch (const std::runtime_error& e) {
-      // e.g. no usable CUDA device for --device cuda, a file that cannot be written
-      std::cerr << "mmc " << name << ": error: " << one_line(e.what()) << "\n";
-      return 1;
-    } catch (const std::exception& e) {
-      std::cerr << "mmc " << name << ": internal error: " << one_line(e.what()) << "\n";
-      return 1;
+    } catch (...) {
+      return report_error(name, spec);
     }
   }
   std::cerr << "mmc: unknown subcommand '" << name << "'; run 'mmc --help' for the list\n";

@@ -1,10 +1,12 @@
-// tools/mmc/neural_options.hpp — the neural options of docs/design.md §5 (--steps
-// --batch --hidden --activation --lr --ema --holdout --device --seed --threads)
-// applied to the library's option structs, and the terminal progress bar.
+// tools/mmc/neural_options.hpp — the neural options of docs/design.md §5
+// (--steps --batch --hidden --activation --lr --ema --holdout --device --seed
+// --threads): their help entries, with defaults printed from the library's
+// option structs, and their application to those structs; the progress bar.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <mmc/neural/trainer.hpp>
 
@@ -12,6 +14,11 @@
 #include "progress.hpp"
 
 namespace mmc::cli {
+
+/// Help entries of the neural options; defaults shown are the library's.
+std::vector<OptionSpec> neural_options();
+/// The names of those options (for reject_unused when a non-neural estimator is chosen).
+std::vector<std::string> neural_option_names();
 
 /// Overrides the fields of `options` given on the command line; keeps the
 /// estimator's defaults for the others. Also installs a progress bar on

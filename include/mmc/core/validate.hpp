@@ -7,6 +7,7 @@
 
 #include <Eigen/Core>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -86,6 +87,37 @@ inline void check_at_least(std::string_view function, std::string_view argument,
     throw_invalid(function, argument,
                   "is " + std::to_string(value) + ", but must be at least " + std::to_string(minimum),
                   "pass a value >= " + std::to_string(minimum));
+  }
+}
+
+/// A number as printf's %g writes it ("0.0005", "1e+10"), for messages.
+inline std::string number_text(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", v);
+  return buffer;
+}
+
+/// Throws unless 0 < value < 1 (held-out, validation and test fractions).
+inline void check_open_fraction(std::string_view function, std::string_view argument, double value) {
+  if (!(value > 0.0 && value < 1.0)) {
+    throw_invalid(function, argument, "is " + number_text(value) + ", but must lie in (0, 1)",
+                  "pass a fraction such as 0.2 (20 % of the samples)");
+  }
+}
+
+/// Throws unless a learning rate is finite and > 0.
+inline void check_learning_rate(std::string_view function, std::string_view argument, double lr) {
+  if (!(lr > 0.0) || !std::isfinite(lr)) {
+    throw_invalid(function, argument, "is " + number_text(lr) + ", but must be > 0",
+                  "use a learning rate such as 1e-3");
+  }
+}
+
+/// Throws unless a (decoupled) weight decay is finite and >= 0.
+inline void check_weight_decay(std::string_view function, std::string_view argument, double decay) {
+  if (!(decay >= 0.0) || !std::isfinite(decay)) {
+    throw_invalid(function, argument, "is " + number_text(decay) + ", but must be >= 0",
+                  "pass 0 (no decay) or a small decay such as 1e-4");
   }
 }
 

@@ -62,7 +62,8 @@ namespace detail {
 
 /// Features of every member on its modality (raw data), concatenated: n x sum e_m.
 template <class T>
-RowMatrix<T> concatenated_features(std::vector<UniModal<T>>& members, const ModalityList<T>& x) {
+RowMatrix<T> concatenated_features(std::vector<UniModal<T>>& members,
+                                   const ModalityList<double>& x) {
   Index width = 0;
   for (auto& member : members) width += member.feature_size();
   RowMatrix<T> out(x.front().rows(), width);
@@ -94,7 +95,7 @@ inline AdvisorResult decide(const Eigen::ArrayXd& linear_correct, const Eigen::A
 /// The advisor on trained members, their training data and a validation part.
 template <class T>
 AdvisorResult advise_members(std::vector<UniModal<T>>& members, const TrainingData<T>& train,
-                             const ModalityList<T>& validation_x, const Labels& validation_y,
+                             const ModalityList<double>& validation_x, const Labels& validation_y,
                              const ProbeOptions& probe_options, double z) {
   auto probe = fit_linear_probe<T>(concatenated_features(members, train.x), train.y, probe_options,
                                    train.classes);
@@ -126,6 +127,8 @@ AdvisorResult advise(const R& modalities, const Eigen::DenseBase<L>& labels,
   const auto s = detail::split_data(
       detail::training_data<T>(fn, modalities, labels, options.train, 2, 0),
       options.validation_fraction, 0.0, options.train.seed);
+  detail::check_evaluation_size(fn, "options.validation_fraction", s.validation_y.size(),
+                                s.train.y.size() + s.validation_y.size());
   auto members = detail::fit_members(fn, s.train, options.train);
   return detail::advise_members(members, s.train, s.validation_x, s.validation_y, options.probe,
                                 options.z);

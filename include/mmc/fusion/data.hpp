@@ -102,6 +102,17 @@ Labels to_labels(std::string_view fn, const Eigen::DenseBase<Derived>& labels, I
                                "a classifier needs samples of at least two classes");
   }
   classes_out = classes > 0 ? classes : static_cast<Index>(top) + 1;
+  // Sparse labels ({0, 7, 10^6}) would make a classifier with max + 1 outputs,
+  // most of them for classes that never occur (and a 10^6-wide layer runs out
+  // of memory): refuse more classes than samples and say how to renumber.
+  if (classes <= 0 && classes_out > std::max<Index>(n, 2)) {
+    mmc::detail::throw_invalid(fn, "labels",
+                               "has largest label " + std::to_string(top) + ", which needs " +
+                                   std::to_string(classes_out) + " outputs for " + std::to_string(n) +
+                                   " samples",
+                               "renumber the labels to 0..C-1 first (mmc::recode_labels in "
+                               "mmc/core/labels.hpp; the mmc program does this itself)");
+  }
   return out;
 }
 

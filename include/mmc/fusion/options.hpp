@@ -1,6 +1,6 @@
 // mmc/fusion/options.hpp — the training options shared by every model of
-// fusion/ (late fusion, uni-modal models, UME, UMT, the advisor; DESIGN.md
-// §3.6-3.7) and their validation.
+// fusion/ (late fusion, uni-modal models, UME, UMT, the advisor;
+// docs/design.md §3.6-3.7) and their validation.
 //
 // Why one struct: UME, UMT and the advisor train several networks (uni-modal
 // teachers, a fused student) that must be comparable, so they share the
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "mmc/core/errors.hpp"
+#include "mmc/core/streams.hpp"
 #include "mmc/core/types.hpp"
 #include "mmc/core/validate.hpp"
 
@@ -51,30 +52,15 @@ struct TrainOptions {
   bool standardize = true;
 };
 
-/// Rng streams of fusion/ (one purpose each; derive_seed(seed, stream)).
-namespace streams {
-inline constexpr std::uint64_t head_init = 200;
-inline constexpr std::uint64_t encoder_init = 210;  ///< + modality
-inline constexpr std::uint64_t batches = 300;
-inline constexpr std::uint64_t split = 400;
-inline constexpr std::uint64_t noise = 500;
-inline constexpr std::uint64_t probe = 600;
-inline constexpr std::uint64_t unimodal = 700;  ///< + modality
-}  // namespace streams
+/// Rng streams of fusion/: the table in core/streams.hpp.
+namespace streams = mmc::streams::fusion;
 
 namespace detail {
 
 /// Throws unless lr > 0 and weight_decay >= 0 (both finite).
 inline void check_optimizer(std::string_view fn, double lr, double weight_decay) {
-  if (!(std::isfinite(lr) && lr > 0.0)) {
-    mmc::detail::throw_invalid(fn, "options.lr", "is " + std::to_string(lr) + ", not > 0",
-                               "use a learning rate such as 1e-3");
-  }
-  if (!(std::isfinite(weight_decay) && weight_decay >= 0.0)) {
-    mmc::detail::throw_invalid(fn, "options.weight_decay",
-                               "is " + std::to_string(weight_decay) + ", not >= 0",
-                               "use 0 (no decay) or a small value such as 1e-4");
-  }
+  mmc::detail::check_learning_rate(fn, "options.lr", lr);
+  mmc::detail::check_weight_decay(fn, "options.weight_decay", weight_decay);
 }
 
 /// Throws unless every option is usable.
@@ -92,14 +78,27 @@ inline void check_train_options(std::string_view fn, const TrainOptions& o) {
   check_optimizer(fn, o.lr, o.weight_decay);
 }
 
-/// Throws unless 0 < value < 1.
-inline void check_open_fraction(std::string_view fn, std::string_view argument, double value) {
-  if (!(value > 0.0 && value < 1.0)) {
-    mmc::detail::throw_invalid(fn, argument,
-                               "is " + std::to_string(value) + ", but must lie in (0, 1)",
-                               "pass a fraction such as 0.2");
+/// Fewest samples an evaluation or validation part may hold: the standard
+/// error of an accuracy measured on m samples is up to 0.5 / sqrt(m), above
+/// 0.15 for m < 10, too coarse to report (or to recommend a strategy from).
+inline constexpr Index kMinEvaluationSamples = 10;
+
+/// Throws unless a held-out part has at least kMinEvaluationSamples samples;
+/// `fraction_option` names the option that sizes it.
+inline void check_evaluation_size(std::string_view fn, std::string_view fraction_option, Index samples,
+                                  Index total) {
+  if (samples < kMinEvaluationSamples) {
+    mmc::detail::throw_invalid(fn, fraction_option,
+                               "leaves " + std::to_string(samples) + " of " + std::to_string(total) +
+                                   " samples for evaluation",
+                               "at least " + std::to_string(kMinEvaluationSamples) +
+                                   " are needed for a meaningful accuracy: pass more samples or a "
+                                   "larger fraction");
   }
 }
+
+/// Throws unless 0 < value < 1 (core/validate.hpp).
+using mmc::detail::check_open_fraction;
 
 }  // namespace detail
 }  // namespace mmc::fusion

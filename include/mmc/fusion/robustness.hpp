@@ -190,6 +190,8 @@ RobustnessResult robustness_experiment(const R& modalities, const Eigen::DenseBa
   const auto s = detail::split_data(
       detail::training_data<T>(fn, modalities, labels, options.train, 2, 0), 0.0,
       options.test_fraction, options.train.seed);
+  detail::check_evaluation_size(fn, "options.test_fraction", s.test_y.size(),
+                                s.train.y.size() + s.test_y.size());
   LateFusion<T> model = detail::fit_network(fn, s.train, options.train);
   return evaluate_robustness(model, s.test_x, s.test_y, options.robustness);
 }

@@ -51,6 +51,9 @@ StrategyReport compare_strategies(const R& modalities, const Eigen::DenseBase<L>
   const auto s = detail::split_data(
       detail::training_data<T>(fn, modalities, labels, options.train, 2, 0),
       options.validation_fraction, options.test_fraction, options.train.seed);
+  const Index total = s.train.y.size() + s.validation_y.size() + s.test_y.size();
+  detail::check_evaluation_size(fn, "options.test_fraction", s.test_y.size(), total);
+  detail::check_evaluation_size(fn, "options.validation_fraction", s.validation_y.size(), total);
   const auto& train = s.train;
   const auto& test_x = s.test_x;
   const auto& test_y = s.test_y;

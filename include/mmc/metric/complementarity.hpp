@@ -21,14 +21,17 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "mmc/core/labels.hpp"
 #include "mmc/core/preprocess.hpp"
 #include "mmc/core/rng.hpp"
+#include "mmc/core/streams.hpp"
 #include "mmc/core/validate.hpp"
 #include "mmc/knn/plugin.hpp"
 #include "mmc/metric/knn_backend.hpp"
@@ -55,8 +58,10 @@ struct ComplementarityOptions {
   Index bootstrap = 0;
   /// Two-sided confidence level of the intervals.
   double confidence = 0.95;
-  /// Neighbours of the knn backend (Ross).
-  Index k = 3;
+  /// The knn backend's neighbour options (Ross): k and jitter are used; its
+  /// seed, threads and standardize are set from the fields of this struct
+  /// (standardisation happens once, above, for every backend).
+  knn::KnnOptions knn{};
   /// MINE settings of the mine backend (its seed and threads are overridden).
   neural::NeuralMiOptions<neural::Bound::dv> mine{};
   /// CENE settings of the cene and mine backends (seed and threads overridden).
@@ -87,18 +92,80 @@ struct ComplementarityResult {
   Index replicates = 0;
   Interval metric_interval, metric_h_interval;
   std::vector<Interval> gamma_interval;
+  /// Hard bounds the estimates break (e.g. I(X_all; Y) > H(Y), crossing error
+  /// bounds), each a sentence saying what it means and what to try; empty when none.
+  std::vector<std::string> warnings;
 };
+
+/// Fewest samples per class the metric accepts: the knn backend estimates
+/// within-class neighbour distances (k = 3 by default) and the neural ones a
+/// per-class conditional; below this the estimates are dominated by the
+/// digamma/small-sample terms (a 2-per-class run gave C = -0.13 for a truth of 1).
+inline constexpr Index kMinSamplesPerClass = 10;
 
 namespace detail {
 
+/// Labels renumbered to 0..C-1 (mmc::recode_labels); `classes` receives C.
 inline Labels recode_labels(const Labels& labels, Index& classes) {
-  std::map<int, int> code;
-  for (Index i = 0; i < labels.size(); ++i) code.emplace(labels(i), 0);
-  int next = 0;
-  for (auto& [label, value] : code) value = next++;
-  classes = next;
-  Labels out(labels.size());
-  for (Index i = 0; i < labels.size(); ++i) out(i) = code[labels(i)];
+  RecodedLabels recoded = mmc::recode_labels(labels);
+  classes = recoded.classes();
+  return std::move(recoded.codes);
+}
+
+/// Throws unless every class has at least `minimum` samples.
+inline void check_class_sizes(std::string_view fn, const Labels& coded, Index classes, Index minimum) {
+  std::vector<Index> counts(static_cast<std::size_t>(classes), 0);
+  for (Index i = 0; i < coded.size(); ++i) ++counts[static_cast<std::size_t>(coded(i))];
+  for (Index c = 0; c < classes; ++c) {
+    if (counts[static_cast<std::size_t>(c)] < minimum) {
+      mmc::detail::throw_invalid(
+          fn, "labels",
+          "has a class with only " + std::to_string(counts[static_cast<std::size_t>(c)]) +
+              " samples (class " + std::to_string(c) + " in increasing label order)",
+          "the metric needs at least " + std::to_string(minimum) +
+              " samples per class; collect more data or merge rare classes");
+    }
+  }
+}
+
+/// Sentences for every hard bound the estimates break (see ComplementarityResult::warnings).
+template <class Result>
+std::vector<std::string> hard_bound_warnings(const Result& r) {
+  std::vector<std::string> out;
+  auto text = [](double v) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.4g", v);
+    return std::string(buffer);
+  };
+  // Tolerance: estimates of I and H carry noise of order 1/sqrt(N) nats.
+  const double slack = 3.0 / std::sqrt(static_cast<double>(std::max<Index>(r.n, 1)));
+  if (r.joint_mi > r.h_y + slack) {
+    out.push_back("I(X_all; Y) = " + text(r.joint_mi) + " exceeds H(Y) = " + text(r.h_y) +
+                  ", impossible for a discrete label: the MI estimate is biased upward (high-"
+                  "dimensional or tied features?); reduce the dimension (pca) or add samples");
+  }
+  for (std::size_t i = 0; i < r.gamma.size(); ++i) {
+    const bool has_interval = i < r.gamma_interval.size();
+    const bool below = has_interval ? r.gamma_interval[i].upper < 0.0 : r.gamma[i] < -slack;
+    if (below) {
+      out.push_back("Gamma_" + std::to_string(i) + " = " + text(r.gamma[i]) +
+                    " is negative beyond its " + (has_interval ? "interval" : "sampling noise") +
+                    ", but a conditional MI is >= 0: the estimator's biases do not cancel here; "
+                    "compare with another backend or add samples");
+    }
+  }
+  if (r.metric < -slack) {
+    out.push_back("C = " + text(r.metric) + " is negative, which no distribution allows; treat "
+                  "the estimate as unreliable (see the Gamma warnings)");
+  }
+  for (std::size_t m = 0; m < r.bounds.size(); ++m) {
+    if (r.bounds[m].error_lower > r.bounds[m].error_upper) {
+      out.push_back("the missing-modality error bounds for modality " + std::to_string(m) +
+                    " cross (lower " + text(r.bounds[m].error_lower) + " > upper " +
+                    text(r.bounds[m].error_upper) + "): H(Y|X_all) + Gamma_" + std::to_string(m) +
+                    " was estimated above what |Y| classes allow; the bounds are not informative");
+    }
+  }
   return out;
 }
 
@@ -140,6 +207,7 @@ class Complementarity {
       mmc::detail::throw_invalid(fn, "labels", "has a single class",
                                  "the metric needs at least two classes (I(X;Y) = H(Y) = 0 otherwise)");
     }
+    detail::check_class_sizes(fn, coded, result.classes, std::max<Index>(kMinSamplesPerClass, options_.knn.k + 1));
     std::vector<RowMatrix<double>> prepared;
     for (std::size_t m = 0; m < modalities.size(); ++m) {
       RowMatrix<double> data = modalities[m];
@@ -153,6 +221,7 @@ class Complementarity {
     fill(result, quantities(prepared, coded, result.classes, options_.seed, options_.stage),
          result.classes);
     if (options_.bootstrap > 0) bootstrap(result, prepared, coded);
+    result.warnings = detail::hard_bound_warnings(result);
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
   }
@@ -172,11 +241,23 @@ class Complementarity {
                                    modalities[0].rows());
     }
     mmc::detail::check_labels(fn, "labels", labels, modalities[0].rows());
-    mmc::detail::check_at_least(fn, "k", options_.k, 1);
+    mmc::detail::check_at_least(fn, "options.knn.k", options_.knn.k, 1);
     mmc::detail::check_at_least(fn, "pca", options_.pca, 0);
     mmc::detail::check_at_least(fn, "bootstrap", options_.bootstrap, 0);
     if (!(options_.confidence > 0.0 && options_.confidence < 1.0)) {
       mmc::detail::throw_invalid(fn, "confidence", "must lie in (0, 1)", "use e.g. 0.95");
+    }
+    // With fewer than 1 / (1 - confidence) replicates, less than one replicate
+    // falls outside the interval on average: the "interval" is then the range
+    // of a handful of values (R = 1 gave a 95 % interval of width 0).
+    const auto min_replicates =
+        static_cast<Index>(std::ceil(1.0 / (1.0 - options_.confidence) - 1e-9));
+    if (options_.bootstrap > 0 && options_.bootstrap < min_replicates) {
+      mmc::detail::throw_invalid(fn, "options.bootstrap",
+                                 "is " + std::to_string(options_.bootstrap) + ", too few for a " +
+                                     mmc::detail::number_text(options_.confidence) + " interval",
+                                 "use 0 (no interval) or at least " + std::to_string(min_replicates) +
+                                     " replicates (200 or more for stable interval ends)");
     }
   }
 
@@ -195,7 +276,11 @@ class Complementarity {
                         Index classes, std::uint64_t seed, const StageCallback& stage) const {
     const double h_y = knn::PluginEntropy().estimate(labels).value;
     if (options_.backend == Backend::knn) {
-      Quantities q = detail::knn_quantities(modalities, labels, options_.k, options_.threads);
+      knn::KnnOptions knn = options_.knn;
+      knn.seed = seed;
+      knn.threads = options_.threads;
+      knn.standardize = false;  // done once in estimate()
+      Quantities q = detail::knn_quantities(modalities, labels, knn);
       q.h_y = h_y;
       return q;
     }
@@ -220,7 +305,7 @@ class Complementarity {
     std::vector<std::vector<double>> gamma(modalities.size());
     std::vector<Index> rows(static_cast<std::size_t>(n));
     for (Index r = 0; r < options_.bootstrap; ++r) {
-      Rng rng(options_.seed, 100000 + static_cast<std::uint64_t>(r));
+      Rng rng(options_.seed, streams::metric::bootstrap_rows + static_cast<std::uint64_t>(r));
       if (subsample) {
         for (Index i = 0; i < n; ++i) rows[static_cast<std::size_t>(i)] = i;
         rng.shuffle(rows.begin(), rows.end());
@@ -239,7 +324,7 @@ class Complementarity {
       const Labels coded = detail::recode_labels(sample_labels, classes);
       if (classes < 2) continue;  // a replicate without both classes says nothing
       Result replicate;
-      fill(replicate, quantities(sample, coded, classes, Rng(options_.seed, 200000 + r)(), {}), classes);
+      fill(replicate, quantities(sample, coded, classes, derive_seed(options_.seed, streams::metric::bootstrap_seed + static_cast<std::uint64_t>(r)), {}), classes);
       metric.push_back(replicate.metric);
       metric_h.push_back(replicate.metric_h);
       for (std::size_t i = 0; i < gamma.size(); ++i) gamma[i].push_back(replicate.gamma[i]);

@@ -41,11 +41,8 @@ inline std::vector<std::size_t> all_but(std::size_t m, std::size_t skip) {
 /// Gamma_i and I(X_all; Y) by Ross; modalities already prepared (standardised,
 /// reduced); labels in [0, classes).
 inline Quantities knn_quantities(const std::vector<RowMatrix<double>>& modalities,
-                                 const Labels& labels, Index k, int threads) {
-  knn::RossOptions options;
-  options.k = k;
-  options.threads = threads;
-  const knn::Ross ross(options);
+                                 const Labels& labels, const knn::KnnOptions& options) {
+  const knn::Ross ross(knn::RossOptions{options, Norm::max});
   const std::size_t m = modalities.size();
   Quantities q;
   q.joint_mi = ross.estimate(concat_modalities(modalities, all_but(m, m)), labels).value;

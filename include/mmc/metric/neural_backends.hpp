@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "mmc/core/rng.hpp"
+#include "mmc/core/streams.hpp"
 #include "mmc/core/types.hpp"
 #include "mmc/metric/knn_backend.hpp"
 #include "mmc/metric/quantities.hpp"
@@ -33,7 +34,7 @@ using StageCallback = std::function<void(Index done, Index total, const std::str
 namespace detail {
 
 inline std::uint64_t sub_seed(std::uint64_t seed, std::uint64_t index) {
-  return Rng(seed, 7000 + index)();
+  return derive_seed(seed, streams::metric::sub_estimate + index);
 }
 
 /// Ĥ(Y | X_S) by CENE (S = all modalities but `skip`; skip = m for all).

@@ -26,25 +26,13 @@
 
 #include "mmc/core/errors.hpp"
 #include "mmc/core/rng.hpp"
+#include "mmc/core/streams.hpp"
 #include "mmc/core/types.hpp"
 
 namespace mmc::neural {
 
-/// Rng streams of the neural estimators (one purpose each).
-namespace streams {
-inline constexpr std::uint64_t split = 101;
-inline constexpr std::uint64_t validation = 102;
-inline constexpr std::uint64_t batches = 103;
-inline constexpr std::uint64_t permutations = 104;
-inline constexpr std::uint64_t evaluation = 105;
-inline constexpr std::uint64_t init = 106;
-}  // namespace streams
-
-/// A seed for one purpose derived from the user's seed (e.g. network init).
-inline std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream) noexcept {
-  Rng rng(seed, stream);
-  return rng();
-}
+/// Rng streams of the neural estimators: the table in core/streams.hpp.
+namespace streams = mmc::streams::neural;
 
 /// Sample indices of the training and held-out parts; each part is in the
 /// random order of the shuffle (so consecutive held-out samples are unrelated).
@@ -84,12 +72,9 @@ inline std::string number(double v) {
 }  // namespace detail
 
 /// Throws unless 0 < fraction < 1 (a held-out or validation fraction).
+using mmc::detail::check_open_fraction;
 inline void check_fraction(std::string_view function, std::string_view argument, double fraction) {
-  if (!(fraction > 0.0 && fraction < 1.0)) {
-    mmc::detail::throw_invalid(function, argument,
-                               "is " + detail::number(fraction) + ", but must lie in (0, 1)",
-                               "pass a fraction such as 0.2 (20 % of the samples)");
-  }
+  check_open_fraction(function, argument, fraction);
 }
 
 /// Throws unless a split of n samples by `fraction` leaves at least `batch`

@@ -117,14 +117,8 @@ inline void check_training_options(std::string_view fn, const TrainingOptions& o
   mmc::detail::check_at_least(fn, "eval_interval", o.eval_interval, 1);
   mmc::detail::check_at_least(fn, "patience", o.patience, 0);
   mmc::detail::check_at_least(fn, "max_recoveries", o.max_recoveries, 0);
-  if (!(o.lr > 0.0) || !std::isfinite(o.lr)) {
-    mmc::detail::throw_invalid(fn, "lr", "is " + number(o.lr) + ", but must be > 0",
-                               "use a learning rate such as 5e-4");
-  }
-  if (!(o.weight_decay >= 0.0) || !std::isfinite(o.weight_decay)) {
-    mmc::detail::throw_invalid(fn, "weight_decay", "is " + number(o.weight_decay),
-                               "pass 0 (none) or a small decay such as 1e-4");
-  }
+  mmc::detail::check_learning_rate(fn, "lr", o.lr);
+  mmc::detail::check_weight_decay(fn, "weight_decay", o.weight_decay);
   if (!(o.lr_decay > 0.0 && o.lr_decay <= 1.0)) {
     mmc::detail::throw_invalid(fn, "lr_decay", "is " + number(o.lr_decay) + ", outside (0, 1]",
                                "pass 1 for a constant learning rate or e.g. 0.1");

@@ -20,15 +20,12 @@
 
 #include "mmc/core/errors.hpp"
 #include "mmc/core/rng.hpp"
+#include "mmc/core/streams.hpp"
 #include "mmc/core/types.hpp"
 
 namespace mmc::fusion::detail {
 
-/// A seed for one purpose derived from the user's seed.
-inline std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream) noexcept {
-  Rng rng(seed, stream);
-  return rng();
-}
+using mmc::derive_seed;  // core/streams.hpp
 
 /// Epoch-aligned minibatches of 0..n-1 (see top).
 class EpochBatches {

@@ -1,0 +1,7 @@
+// mmc/estimators.hpp — the estimator registry and the run-time dispatchers
+// (estimators/): every estimator by the name users type.
+#pragma once
+
+#include "mmc/estimators/knn_dispatch.hpp"
+#include "mmc/estimators/neural_dispatch.hpp"
+#include "mmc/estimators/registry.hpp"
