@@ -58,7 +58,7 @@
 #endif
 
 #include "mmc/core/errors.hpp"
-#include "mmc/data/json.hpp"
+#include "mmc/data/text.hpp"
 
 namespace mmc::data {
 

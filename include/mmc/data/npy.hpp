@@ -41,7 +41,7 @@
 
 #include "mmc/core/errors.hpp"
 #include "mmc/core/types.hpp"
-#include "mmc/data/json.hpp"
+#include "mmc/data/text.hpp"
 
 namespace mmc::data {
 

@@ -24,10 +24,12 @@
 #include <utility>
 #include <vector>
 
+#include "mmc/core/batches.hpp"
 #include "mmc/core/errors.hpp"
 #include "mmc/core/rng.hpp"
 #include "mmc/core/streams.hpp"
 #include "mmc/core/types.hpp"
+#include "mmc/core/validate.hpp"
 
 namespace mmc::neural {
 
@@ -101,28 +103,11 @@ inline void check_split_sizes(std::string_view function, Index n, double fractio
   }
 }
 
-/// Epoch-wise minibatches of indices from a fixed pool (see the header comment).
-class BatchSampler {
+/// Epoch-wise minibatches of indices from a fixed pool: core/batches.hpp.
+class BatchSampler : public EpochSampler {
  public:
   BatchSampler(std::vector<Index> pool, std::uint64_t seed, std::uint64_t stream = streams::batches)
-      : pool_(std::move(pool)), rng_(seed, stream), next_(pool_.size()) {}
-
-  /// Writes the next `count` indices into out[0..count).
-  void next(Index count, Index* out) {
-    for (Index i = 0; i < count; ++i) {
-      if (next_ >= pool_.size()) {
-        rng_.shuffle(pool_.begin(), pool_.end());
-        next_ = 0;
-      }
-      out[i] = pool_[next_++];
-    }
-  }
-  std::size_t size() const noexcept { return pool_.size(); }
-
- private:
-  std::vector<Index> pool_;
-  Rng rng_;
-  std::size_t next_;
+      : EpochSampler(std::move(pool), seed, stream) {}
 };
 
 /// out = a uniformly random permutation of 0..count-1 (Fisher–Yates).

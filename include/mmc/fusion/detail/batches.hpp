@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mmc/core/batches.hpp"
 #include "mmc/core/errors.hpp"
 #include "mmc/core/rng.hpp"
 #include "mmc/core/streams.hpp"
@@ -27,31 +28,27 @@ namespace mmc::fusion::detail {
 
 using mmc::derive_seed;  // core/streams.hpp
 
-/// Epoch-aligned minibatches of 0..n-1 (see top).
+/// Epoch-aligned minibatches of 0..n-1 (see top): the epochs of the library's
+/// one sampler (core/batches.hpp), each cut into consecutive batches.
 class EpochBatches {
  public:
   EpochBatches(Index n, Index batch, std::uint64_t seed, std::uint64_t stream)
-      : order_(static_cast<std::size_t>(n)), batch_(batch < n ? batch : n), rng_(seed, stream) {
-    std::iota(order_.begin(), order_.end(), Index{0});
-  }
+      : sampler_(EpochSampler::of_range(n, seed, stream)), n_(n), batch_(batch < n ? batch : n) {}
   /// Starts an epoch: a fresh permutation.
-  void shuffle() noexcept { rng_.shuffle(order_.begin(), order_.end()); }
+  void shuffle() { order_ = sampler_.next_epoch(); }
   /// Batches per epoch.
-  Index count() const noexcept {
-    const auto n = static_cast<Index>(order_.size());
-    return batch_ > 0 ? (n + batch_ - 1) / batch_ : 0;
-  }
+  Index count() const noexcept { return batch_ > 0 ? (n_ + batch_ - 1) / batch_ : 0; }
   /// Indices of batch b of the current epoch.
   std::span<const Index> batch(Index b) const noexcept {
-    const auto n = static_cast<Index>(order_.size());
-    const Index begin = b * batch_, end = std::min(n, begin + batch_);
-    return {order_.data() + begin, static_cast<std::size_t>(end - begin)};
+    const Index begin = b * batch_, end = std::min(n_, begin + batch_);
+    return order_.subspan(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin));
   }
 
  private:
-  std::vector<Index> order_;
+  EpochSampler sampler_;
+  Index n_;
   Index batch_;
-  Rng rng_;
+  std::span<const Index> order_;
 };
 
 /// dst = the rows `indices` of src (dst is resized only when the shape changes).
