@@ -80,7 +80,14 @@ TEST_P(KsgConditionalVsNaive, LocalValuesEqualBitForBitWithOneAndTwoThreads) {
       expect_same_local_values(
           [&](int threads) {
             options.threads = threads;
-            return mmc::knn::KsgConditional(options).estimate(x, y, z);
+            return estimate_or_fast_path(
+                [&] { return mmc::knn::KsgConditional(options).estimate(x, y, z); },
+                [&] {
+                  return algorithm == 1
+                             ? mmc::knn::detail::ksg_cmi1_local_values(x, y, z, k, threads)
+                             : mmc::knn::detail::ksg_cmi2_local_values(x, y, z, k, threads);
+                },
+                k);
           },
           naive_cmi(x, y, z, k, algorithm),
           "algorithm " + std::to_string(algorithm) + ", k " + std::to_string(k));

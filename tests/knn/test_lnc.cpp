@@ -7,6 +7,7 @@
 
 #include <Eigen/Eigenvalues>
 #include <cmath>
+#include <mmc/core/errors.hpp>
 #include <mmc/core/special.hpp>
 #include <mmc/knn/ksg.hpp>
 #include <mmc/knn/lnc.hpp>
@@ -146,16 +147,33 @@ TEST(Lnc, TinyAlphaLeavesKsgUntouched) {
 }
 
 TEST(Lnc, TiedNeighbourhoodsAreSkippedNotInfinite) {
-  // Integer grid data: many neighbourhoods with a zero side. Their correction
-  // is skipped and counted; nothing becomes infinite or NaN.
-  const Matrix x = ksg_test::make_data(300, 1, Kind::grid, 7);
-  const Matrix y = ksg_test::make_data(300, 1, Kind::grid, 8);
+  // A few tied samples (one group of 4 identical rows in 5000, under the
+  // 0.1 % that the tie check of knn/common.hpp refuses, docs/design.md §3.1):
+  // their neighbourhoods have a zero side, their correction is skipped and
+  // counted, a warning is recorded, and nothing becomes infinite or NaN.
+  Matrix x = ksg_test::make_data(5000, 1, Kind::continuous, 7);
+  Matrix y = ksg_test::make_data(5000, 1, Kind::continuous, 8);
+  y.col(0) = x.col(0) + 0.3 * y.col(0);
+  for (Index j = 1; j < 4; ++j) {
+    x.row(10 + j) = x.row(10);
+    y.row(10 + j) = y.row(10);
+  }
   const auto result = mmc::knn::Lnc(options_for(3)).estimate(x, y);
   const Oracle oracle = lnc_oracle(x, y, 3, result.alpha);
   EXPECT_GT(result.degenerate, 0);
   EXPECT_EQ(result.degenerate, oracle.degenerate);
+  EXPECT_EQ(result.warnings.size(), 1u);
   EXPECT_TRUE(result.local.allFinite());
   EXPECT_EQ(result.local, oracle.ksg + oracle.correction);
+  // Integer grid data (every neighbourhood tied) are refused, naming the fix.
+  const Matrix gx = ksg_test::make_data(300, 1, Kind::grid, 7);
+  const Matrix gy = ksg_test::make_data(300, 1, Kind::grid, 8);
+  try {
+    mmc::knn::Lnc(options_for(3)).estimate(gx, gy);
+    ADD_FAILURE() << "grid data accepted";
+  } catch (const mmc::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("options.jitter"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Lnc, ThreadCountDoesNotChangeABit) {

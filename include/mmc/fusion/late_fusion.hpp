@@ -25,11 +25,13 @@ namespace mmc::fusion {
 
 namespace detail {
 
-/// Validated inputs of a trainer: the modalities (scalar T), the labels and the
-/// number of classes (classes <= 0: max label + 1).
+/// Validated inputs of a trainer: the raw modalities, the labels and the
+/// number of classes (classes <= 0: max label + 1). The modalities stay double
+/// until the model's standardizer has removed their training mean and scale;
+/// only model-space data are T (standardizer.hpp, docs/design.md §2).
 template <class T>
 struct TrainingData {
-  ModalityList<T> x;
+  ModalityList<double> x;
   Labels y;
   Index classes = 0;
 
@@ -46,7 +48,7 @@ TrainingData<T> training_data(std::string_view fn, const R& modalities,
                               Index min_modalities, Index classes) {
   check_train_options(fn, options);
   TrainingData<T> d;
-  d.x = to_modalities<T>(fn, modalities, min_modalities);
+  d.x = to_modalities<double>(fn, modalities, min_modalities);
   d.y = to_labels(fn, labels, d.x.front().rows(), classes, d.classes);
   return d;
 }
@@ -56,7 +58,7 @@ TrainingData<T> training_data(std::string_view fn, const R& modalities,
 template <class T>
 struct SplitData {
   TrainingData<T> train;
-  ModalityList<T> validation_x, test_x;
+  ModalityList<double> validation_x, test_x;  // raw, like train.x
   Labels validation_y, test_y;
 };
 
@@ -74,7 +76,7 @@ template <class T>
 LateFusion<T> fit_network(std::string_view fn, const TrainingData<T>& d, const TrainOptions& options,
                           Teachers<T>* teachers = nullptr) {
   LateFusion<T> net(d.widths(), d.classes, options);
-  net.set_standardizer(Standardizer<T>::fit(d.x, options.standardize));
+  net.set_standardizer(Standardizer<T>::fit(d.x, options.standardize, fn));
   train(net, net.standardizer().apply(d.x), d.y, options, fn, teachers);
   return net;
 }

@@ -107,16 +107,19 @@ class LateFusion {
   std::vector<double>& history() noexcept { return history_; }
   const std::vector<double>& history() const noexcept { return history_; }
 
-  /// Raw data (any range of Eigen matrices) -> model space, validated.
+  /// Raw data (any range of Eigen matrices) -> model space, validated; the
+  /// raw data stay double until standardised (standardizer.hpp).
   template <ModalityRange R>
   ModalityList<T> to_model_space(const R& raw) const {
-    auto list = detail::to_modalities<T>("mmc::fusion::LateFusion", raw, modalities());
+    auto list = detail::to_modalities<double>("mmc::fusion::LateFusion", raw, modalities());
     check_model_space(list);
     return standardizer_.apply(list);
   }
 
-  /// Throws unless x has this model's modalities, columns and aligned rows.
-  void check_model_space(const ModalityList<T>& x) const {
+  /// Throws unless x (raw or model space) has this model's modalities,
+  /// columns and aligned rows.
+  template <class S>
+  void check_model_space(const ModalityList<S>& x) const {
     if (static_cast<Index>(x.size()) != modalities()) {
       mmc::detail::throw_invalid("mmc::fusion::LateFusion", "modalities",
                                  "has " + std::to_string(x.size()) + " modalities but the model has " +

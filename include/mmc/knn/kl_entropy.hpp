@@ -14,13 +14,19 @@
 //
 // Duplicated samples: a point with k or more exact copies has r_i = 0 and
 // log r_i = -inf. That is an input problem, not a result, so we throw
-// mmc::invalid_argument naming the rows and suggesting `jitter`.
+// mmc::invalid_argument naming the rows and suggesting `jitter`. Ties in
+// single columns (r_i > 0, but the sample and its k neighbours share a value
+// in some column, e.g. one discrete column) leave a finite but meaningless
+// value (the density does not exist there): they go through the shared tie
+// check of knn/common.hpp (docs/design.md §3.1: more than 0.1 % of the
+// samples refused, fewer a warning).
 #pragma once
 
 #include <Eigen/Core>
 #include <cmath>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "mmc/core/errors.hpp"
@@ -42,17 +48,26 @@ struct KlEntropyOptions : KnnOptions {
 
 namespace detail {
 
+/// What to do instead of KL on tied data (the fix of check_ties).
+inline constexpr std::string_view kKlTieAlternatives =
+    "for discrete data use mmc::knn::PluginEntropy (mmc::knn::MixedKsg for the mutual "
+    "information of mixed discrete-continuous data)";
+
 /// KL local values of prepared data (validated, k < rows). Throws, naming
-/// `function` and `argument`, when a sample has k or more exact duplicates.
+/// `function` and `argument`, when a sample has k or more exact duplicates,
+/// and applies check_ties (its warnings go to `warnings` when given).
 inline Eigen::VectorXd kl_local_values(std::string_view function, std::string_view argument,
                                        const RowMatrix<double>& data, Index k, Norm norm,
-                                       int threads) {
+                                       int threads, std::vector<std::string>* warnings = nullptr) {
   const Index n = data.rows(), d = data.cols();
   const Index leaf_size = norm == Norm::max ? knn_leaf_size(d) : 8;
   const neighbors::KdTree<double> tree(data.data(), n, d, norm, leaf_size, threads);
   Eigen::VectorXd radius(n);
-  for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index*) {
+  std::vector<Index> tied(static_cast<std::size_t>(n), -1);
+  for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {
     radius(i) = distances[k - 1];
+    tied[static_cast<std::size_t>(i)] =
+        tied_column([&](Index j) { return tree.point(j); }, i, neighbours, k, d);
   });
   // Scan in index order so the reported rows never depend on the thread count.
   for (Index i = 0; i < n; ++i) {
@@ -69,6 +84,9 @@ inline Eigen::VectorXd kl_local_values(std::string_view function, std::string_vi
             ") is 0 and log r = -inf",
         "set options.jitter (e.g. 1e-10) to break ties, or remove the duplicated rows");
   }
+  std::vector<std::string> ignored;
+  check_ties(function, {{argument, d}}, tied, k, kKlTieAlternatives,
+             warnings != nullptr ? *warnings : ignored);
   const double constant = mmc::digamma(n) - mmc::digamma(k) +
                           log_unit_ball_volume(static_cast<int>(d), norm == Norm::euclidean);
   Eigen::VectorXd local(n);
@@ -95,9 +113,13 @@ class KlEntropy {
     constexpr std::string_view function = "mmc::knn::KlEntropy::estimate";
     const RowMatrix<double> data = detail::prepare(function, "x", x, options_, 0);
     detail::check_options(function, options_, data.rows());
-    return detail::finish(
-        detail::kl_local_values(function, "x", data, options_.k, options_.norm, options_.threads),
-        options_.k);
+    std::vector<std::string> warnings;
+    KnnResult result = detail::finish(detail::kl_local_values(function, "x", data, options_.k,
+                                                              options_.norm, options_.threads,
+                                                              &warnings),
+                                      options_.k);
+    result.warnings = std::move(warnings);
+    return result;
   }
 
  private:
@@ -123,11 +145,15 @@ class KlMutualInformation {
     mmc::detail::check_same_rows(function, "y", ys.rows(), "x", xs.rows());
     detail::check_options(function, options_, xs.rows());
     const auto& o = options_;
-    Eigen::VectorXd local = detail::kl_local_values(function, "x", xs, o.k, o.norm, o.threads);
-    local += detail::kl_local_values(function, "y", ys, o.k, o.norm, o.threads);
+    std::vector<std::string> warnings;
+    Eigen::VectorXd local =
+        detail::kl_local_values(function, "x", xs, o.k, o.norm, o.threads, &warnings);
+    local += detail::kl_local_values(function, "y", ys, o.k, o.norm, o.threads, &warnings);
     local -= detail::kl_local_values(function, "x and y (joint rows)", detail::concat_columns(xs, ys),
-                                     o.k, o.norm, o.threads);
-    return detail::finish(std::move(local), o.k);
+                                     o.k, o.norm, o.threads, &warnings);
+    KnnResult result = detail::finish(std::move(local), o.k);
+    result.warnings = std::move(warnings);
+    return result;
   }
 
  private:

@@ -20,14 +20,20 @@
 // with galloping counts in 1-D, a kd-tree with 64-point leaves otherwise); psi
 // of the counts from a table of the exact mmc::digamma values.
 //
-// Ties and duplicates: counts follow the definitions above literally, so
-// duplicated points are allowed (eps = 0 gives n_x = 0 in algorithm 1), but
-// KSG assumes continuous data; add `jitter` when the data have ties.
+// Ties and duplicates: counts follow the definitions above literally (eps = 0
+// gives n_x = 0 in algorithm 1), but KSG assumes continuous data, and on tied
+// data those counts are meaningless (10 symbols repeated: 9.7 nats for
+// H(X) = 2.3). Ksg::estimate therefore runs the shared tie check of
+// knn/common.hpp (docs/design.md §3.1) on the joint neighbours it finds anyway:
+// more than 0.1 % of the samples tied is refused (use options.jitter for rounded
+// continuous data, MixedKsg or the plug-in estimator for discrete data), fewer
+// is reported in KnnResult::warnings.
 #pragma once
 
 #include <Eigen/Core>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "mmc/core/errors.hpp"
@@ -61,9 +67,17 @@ inline void check_algorithm(std::string_view function, int algorithm) {
   }
 }
 
+/// What to do instead of KSG on tied data (the fix of check_ties).
+inline constexpr std::string_view kKsgTieAlternatives =
+    "for discrete or mixed discrete-continuous data use mmc::knn::MixedKsg, for purely discrete "
+    "data mmc::knn::PluginMutualInformation";
+
 /// KSG local values of prepared inputs (validated, same rows, k < rows).
+/// `tied`, when given, receives every sample's tied column of the joint space
+/// [x | y] (or -1; knn/common.hpp tied_column) for check_ties.
 inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
-                                        Index k, int algorithm, int threads) {
+                                        Index k, int algorithm, int threads,
+                                        std::vector<Index>* tied = nullptr) {
   const Index n = x.rows(), dx = x.cols(), dy = y.cols();
   const bool strict = algorithm == 1;
   // Pass 1: the k joint neighbours give each sample its marginal radii: the
@@ -71,6 +85,7 @@ inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMat
   // the neighbours (algorithm 2). The tree is freed before pass 2.
   std::vector<double> radius_x(static_cast<std::size_t>(n));
   std::vector<double> radius_y(strict ? 0 : static_cast<std::size_t>(n));  // algorithm 1: = radius_x
+  if (tied != nullptr) tied->assign(static_cast<std::size_t>(n), -1);
   {
     const neighbors::KdTree<double> tree = [&] {
       const RowMatrix<double> joint = concat_columns(x, y);
@@ -79,6 +94,9 @@ inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMat
     }();
     for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {
       const auto s = static_cast<std::size_t>(i);
+      if (tied != nullptr) {
+        (*tied)[s] = tied_column([&](Index j) { return tree.point(j); }, i, neighbours, k, dx + dy);
+      }
       if (strict) {
         radius_x[s] = distances[k - 1];
       } else {
@@ -95,7 +113,7 @@ inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMat
   };
   const std::vector<Index> n_x = marginal_counts(x, radius_x);
   const std::vector<Index> n_y = marginal_counts(y, strict ? radius_x : radius_y);
-  // Pass 3: the local values, in the order DESIGN.md writes them.
+  // Pass 3: the local values, in the order docs/design.md §3.1 writes them.
   const DigammaTable psi(n);
   const double base = strict ? psi(k) + psi(n) : psi(k) - 1.0 / static_cast<double>(k) + psi(n);
   const Index shift = strict ? 1 : 0;  // psi(n_x + 1) for algorithm 1, psi(n_x) for 2
@@ -130,9 +148,15 @@ class Ksg {
     const RowMatrix<double> ys = detail::prepare(function, "y", y, options_, 1);
     mmc::detail::check_same_rows(function, "y", ys.rows(), "x", xs.rows());
     detail::check_options(function, options_, xs.rows());
-    return detail::finish(
-        detail::ksg_local_values(xs, ys, options_.k, options_.algorithm, options_.threads),
-        options_.k);
+    std::vector<Index> tied;
+    Eigen::VectorXd local =
+        detail::ksg_local_values(xs, ys, options_.k, options_.algorithm, options_.threads, &tied);
+    std::vector<std::string> warnings;
+    detail::check_ties(function, {{"x", xs.cols()}, {"y", ys.cols()}}, tied, options_.k,
+                       detail::kKsgTieAlternatives, warnings);
+    KnnResult result = detail::finish(std::move(local), options_.k);
+    result.warnings = std::move(warnings);
+    return result;
   }
 
  private:

@@ -18,6 +18,10 @@
 // Formulas are evaluated left to right exactly as written (the oracle tests
 // compare bits); the estimate is the mean of the local values.
 //
+// Ties (docs/design.md §3.1): like KSG, the estimator assumes continuous data;
+// estimate() runs the shared tie check of knn/common.hpp on the joint [x | y | z]
+// neighbours (more than 0.1 % of the samples tied: refused; fewer: a warning).
+//
 // Speed: one joint kd-tree queried in tree order in fixed parallel blocks; then,
 // for algorithm 1, counts from neighbors::Searcher over [x|z], [y|z] and z, each
 // in its own storage order (see ksg.hpp); for algorithm 2 the points of each
@@ -26,7 +30,9 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "mmc/core/parallel.hpp"
@@ -52,15 +58,32 @@ inline neighbors::KdTree<double> joint_xyz_tree(const RowMatrix<double>& x, cons
                                    knn_leaf_size(joint.cols()), threads);
 }
 
+/// What to do instead of KSG-CMI on tied data (the fix of check_ties).
+inline constexpr std::string_view kCmiTieAlternatives =
+    "for discrete data use the plug-in entropies, I(X;Y|Z) = H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z) "
+    "with mmc::knn::PluginEntropy";
+
+/// Every sample's tied column of the joint space (knn/common.hpp tied_column).
+inline void record_tie(std::vector<Index>* tied, const neighbors::KdTree<double>& tree, Index i,
+                       const Index* neighbours, Index k) {
+  if (tied == nullptr) return;
+  (*tied)[static_cast<std::size_t>(i)] =
+      tied_column([&](Index j) { return tree.point(j); }, i, neighbours, k, tree.dim());
+}
+
 /// KSG-CMI algorithm 1 local values of prepared inputs (same rows, k < rows).
+/// `tied`, when given, receives the tied column of every sample in [x | y | z].
 inline Eigen::VectorXd ksg_cmi1_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
-                                             const RowMatrix<double>& z, Index k, int threads) {
+                                             const RowMatrix<double>& z, Index k, int threads,
+                                             std::vector<Index>* tied = nullptr) {
   const Index n = x.rows();
   std::vector<double> eps(static_cast<std::size_t>(n));
+  if (tied != nullptr) tied->assign(static_cast<std::size_t>(n), -1);
   {
     const neighbors::KdTree<double> tree = joint_xyz_tree(x, y, z, threads);
-    for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index*) {
+    for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {
       eps[static_cast<std::size_t>(i)] = distances[k - 1];
+      record_tie(tied, tree, i, neighbours, k);
     });
   }
   const auto counts = [&](const RowMatrix<double>& m) {
@@ -82,13 +105,17 @@ inline Eigen::VectorXd ksg_cmi1_local_values(const RowMatrix<double>& x, const R
 }
 
 /// KSG-CMI algorithm 2 local values of prepared inputs (same rows, k < rows).
+/// `tied`, when given, receives the tied column of every sample in [x | y | z].
 inline Eigen::VectorXd ksg_cmi2_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
-                                             const RowMatrix<double>& z, Index k, int threads) {
+                                             const RowMatrix<double>& z, Index k, int threads,
+                                             std::vector<Index>* tied = nullptr) {
   const Index n = x.rows(), dx = x.cols(), dy = y.cols(), dz = z.cols();
   RowMatrix<double> radii(n, 3);  // eps_x, eps_y, eps_z of every sample
+  if (tied != nullptr) tied->assign(static_cast<std::size_t>(n), -1);
   {
     const neighbors::KdTree<double> tree = joint_xyz_tree(x, y, z, threads);
     for_each_knn(tree, k, threads, [&](Index i, const double*, const Index* neighbours) {
+      record_tie(tied, tree, i, neighbours, k);
       radii(i, 0) = max_subspace_distance(tree, 0, dx, i, neighbours, k);
       radii(i, 1) = max_subspace_distance(tree, dx, dy, i, neighbours, k);
       radii(i, 2) = max_subspace_distance(tree, dx + dy, dz, i, neighbours, k);
@@ -145,10 +172,16 @@ class KsgConditional {
     mmc::detail::check_same_rows(function, "z", zs.rows(), "x", xs.rows());
     detail::check_options(function, options_, xs.rows());
     const auto& o = options_;
-    return detail::finish(o.algorithm == 1
-                              ? detail::ksg_cmi1_local_values(xs, ys, zs, o.k, o.threads)
-                              : detail::ksg_cmi2_local_values(xs, ys, zs, o.k, o.threads),
-                          o.k);
+    std::vector<Index> tied;
+    Eigen::VectorXd local = o.algorithm == 1
+                                ? detail::ksg_cmi1_local_values(xs, ys, zs, o.k, o.threads, &tied)
+                                : detail::ksg_cmi2_local_values(xs, ys, zs, o.k, o.threads, &tied);
+    std::vector<std::string> warnings;
+    detail::check_ties(function, {{"x", xs.cols()}, {"y", ys.cols()}, {"z", zs.cols()}}, tied, o.k,
+                       detail::kCmiTieAlternatives, warnings);
+    KnnResult result = detail::finish(std::move(local), o.k);
+    result.warnings = std::move(warnings);
+    return result;
   }
 
  private:

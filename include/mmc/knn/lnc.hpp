@@ -36,6 +36,10 @@
 // Degenerate neighbourhoods (a zero side of V_i, e.g. tied coordinates, or a
 // PCA side <= 1e-12 of the largest) have no finite ratio: their correction is
 // skipped (local = ksg) and counted in LncResult::degenerate.
+// Ties (docs/design.md §3.1): the KSG part has the shared tie check of
+// knn/common.hpp (a zero side of V_i is exactly a tied sample there): more
+// than 0.1 % of the samples tied is refused, fewer is a warning in
+// LncResult::warnings (and those samples are among the degenerate ones).
 // k > d is required: k neighbours span at most k directions about z_i.
 //
 // Speed: Ksg's pass (joint kd-tree, marginal counts), a second joint k-NN pass
@@ -50,6 +54,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "mmc/core/errors.hpp"
@@ -234,7 +239,12 @@ class Lnc {
     mmc::detail::check_same_rows(function, "y", ys.rows(), "x", xs.rows());
     detail::check_options(function, options_, xs.rows());
     const double alpha = detail::lnc_alpha(function, options_, xs.cols() + ys.cols());
-    const Eigen::VectorXd ksg = detail::ksg_local_values(xs, ys, options_.k, 1, options_.threads);
+    std::vector<Index> tied;
+    const Eigen::VectorXd ksg =
+        detail::ksg_local_values(xs, ys, options_.k, 1, options_.threads, &tied);
+    std::vector<std::string> warnings;
+    detail::check_ties(function, {{"x", xs.cols()}, {"y", ys.cols()}}, tied, options_.k,
+                       detail::kKsgTieAlternatives, warnings);
     const detail::LncCorrections corrections =
         detail::lnc_corrections(xs, ys, options_.k, alpha, options_.threads);
     LncResult result;
@@ -245,6 +255,7 @@ class Lnc {
     result.degenerate =
         std::count(corrections.degenerate.begin(), corrections.degenerate.end(), char{1});
     result.alpha = alpha;
+    result.warnings = std::move(warnings);
     return result;
   }
 

@@ -27,7 +27,7 @@
 // k = 10, 0.03 at k = 30; the authors' reference code, which uses psi of
 // strict counts, is within 0.01 there.
 //
-// Variant (MixedOptions::variant): `paper` is DESIGN.md's formula above (the
+// Variant (MixedOptions::variant): `paper` is the formula above (the
 // default); `reference` is the authors' published code (github.com/wgao9/
 // mixed_KSG): for rho_i > 0 the marginal counts are strict (< rho_i, self
 // included) and enter through psi instead of log:

@@ -30,6 +30,11 @@
 // h(A|B) = h(A_std|B) + sum_j log s_j (s_j the column standard deviations), and
 // that is what is reported. Conditions B are standardised without correction
 // (conditioning on an invertible transform of B does not change h(A|B)).
+// Both are standardised in double and only then rounded to T (docs/design.md
+// §2; core/preprocess.hpp to_working_copy): in float32 an offset such as
+// 1.7e9 would round the target to multiples of 128 and the NLL of that
+// lattice diverges (3e17 nats). Without standardisation, data T cannot hold
+// are refused.
 #pragma once
 
 #include <Eigen/Core>
@@ -100,6 +105,12 @@ struct CeneResult {
 };
 
 namespace detail {
+
+/// The fix of to_working_copy's refusal of data the network's scalar cannot hold.
+inline constexpr std::string_view kCeneUnrepresentableFix =
+    "set options.standardize = true (the default; it standardises in double precision first and "
+    "adds sum log sd back to the entropy) or center the data (an offset leaves entropies "
+    "unchanged)";
 
 /// The model run_training trains for CENE: a classifier or an MDN on (b -> a).
 template <class T, class B>
@@ -255,16 +266,16 @@ class Cene {
       labels.assign(static_cast<std::size_t>(n), 0);
       for (Index i = 0; i < n; ++i) labels[static_cast<std::size_t>(i)] = static_cast<int>(a(i, 0));
     } else {
-      as = to_row_major<T>(a);
+      ColumnMoments<double> moments;
+      as = to_working_copy<T>(a, o.standardize, fn, "a", detail::kCeneUnrepresentableFix, &moments);
       if (o.standardize) {
-        const auto moments = column_moments(to_row_major<double>(a));
-        standardize_columns(as, fn, "a");
         for (Index j = 0; j < as.cols(); ++j) log_scale += std::log(moments.stddev(j));
       }
     }
     const bool conditional = b.cols() > 0;
-    RowMatrix<T> bs = conditional ? to_row_major<T>(b) : RowMatrix<T>::Ones(n, 1);
-    if (conditional && o.standardize) standardize_columns(bs, fn, "b");
+    const RowMatrix<T> bs =
+        conditional ? to_working_copy<T>(b, o.standardize, fn, "b", detail::kCeneUnrepresentableFix)
+                    : RowMatrix<T>(RowMatrix<T>::Ones(n, 1));
 
     const nn::MixtureLayout layout{o.components, discrete ? 1 : as.cols()};
     const Index outputs = discrete ? r.classes : layout.outputs();

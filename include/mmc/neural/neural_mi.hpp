@@ -8,9 +8,12 @@
 //   r.train_estimate;  // the bound on the last training batches
 //   r.curve;           // (step, batch value, held-out value when evaluated)
 //
-// What estimate() does: copies x and y (caller data is never modified) into the
-// scalar T, standardises each column (option, default on: MI is invariant to it
-// and networks train far better on unit-scale inputs), splits the samples into a
+// What estimate() does: copies x and y (caller data is never modified),
+// standardises each column in double (option, default on: MI is invariant to it
+// and networks train far better on unit-scale inputs) and only then rounds to
+// the scalar T (docs/design.md §2: float32 cannot hold an offset such as a Unix
+// timestamp, x * 100 + 1.7e9 keeps multiples of 128; without standardisation
+// such data are refused, core/preprocess.hpp to_working_copy), splits the samples into a
 // training and a held-out part (split.hpp), trains the critic (critic.hpp) on
 // minibatches of the training part with the bound's objective (bound_ops.hpp)
 // and Adam (trainer.hpp), and evaluates the bound with the trained critic on the
@@ -108,6 +111,11 @@ struct NeuralMiResult {
 };
 
 namespace detail {
+
+/// The fix of to_working_copy's refusal of data the network's scalar cannot hold.
+inline constexpr std::string_view kMiUnrepresentableFix =
+    "set options.standardize = true (the default; it standardises in double precision first) or "
+    "center and scale the data before estimating";
 
 /// The model run_training trains: a critic on the data with one bound.
 template <class T, class B, class Critic>
@@ -245,11 +253,9 @@ class NeuralMi {
     mmc::detail::check_same_rows(fn, "y", y.rows(), "x", x.rows());
     const Index n = x.rows();
     check_split_sizes(fn, n, o.holdout, o.batch, 2);
-    RowMatrix<T> xs = to_row_major<T>(x), ys = to_row_major<T>(y);
-    if (o.standardize) {
-      standardize_columns(xs, fn, "x");
-      standardize_columns(ys, fn, "y");
-    }
+    const auto fix = detail::kMiUnrepresentableFix;
+    const RowMatrix<T> xs = to_working_copy<T>(x, o.standardize, fn, "x", fix);
+    const RowMatrix<T> ys = to_working_copy<T>(y, o.standardize, fn, "y", fix);
     const B backend = detail::make_backend<B>(o.threads);
     const BoundConfig config{kBound, o.pairing, o.ema, o.tau};
     const CriticSpec spec{o.critic, o.hidden, o.activation, o.embedding};
