@@ -50,7 +50,7 @@
 #include "mmc/core/types.hpp"
 #include "mmc/core/validate.hpp"
 #include "mmc/knn/common.hpp"
-#include "mmc/knn/detail/ksg_joint_knn.hpp"
+#include "mmc/knn/detail/joint_knn.hpp"
 #include "mmc/neighbors/kd_tree.hpp"
 
 namespace mmc::knn {

@@ -15,7 +15,7 @@
 //
 // Speed (O(N log N) time, O(N) memory): one max-norm kd-tree over the joint
 // space (built in parallel), queried in tree order in fixed parallel blocks
-// (detail/ksg_joint_knn.hpp); then the marginal counts in a second pass over
+// (detail/joint_knn.hpp); then the marginal counts in a second pass over
 // each marginal neighbors::Searcher in its own storage order (a sorted line
 // with galloping counts in 1-D, a kd-tree with 64-point leaves otherwise); psi
 // of the counts from a table of the exact mmc::digamma values.
@@ -41,8 +41,8 @@
 #include "mmc/core/types.hpp"
 #include "mmc/core/validate.hpp"
 #include "mmc/knn/common.hpp"
-#include "mmc/knn/detail/ksg_digamma_table.hpp"
-#include "mmc/knn/detail/ksg_joint_knn.hpp"
+#include "mmc/knn/detail/digamma_table.hpp"
+#include "mmc/knn/detail/joint_knn.hpp"
 #include "mmc/neighbors/kd_tree.hpp"
 #include "mmc/neighbors/searcher.hpp"
 

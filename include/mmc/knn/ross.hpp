@@ -40,7 +40,7 @@
 #include "mmc/core/types.hpp"
 #include "mmc/core/validate.hpp"
 #include "mmc/knn/common.hpp"
-#include "mmc/knn/detail/ksg_digamma_table.hpp"
+#include "mmc/knn/detail/digamma_table.hpp"
 #include "mmc/neighbors/searcher.hpp"
 
 namespace mmc::knn {

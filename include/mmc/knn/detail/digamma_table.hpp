@@ -1,4 +1,4 @@
-// mmc/knn/detail/ksg_digamma_table.hpp — psi(n) for the integer counts of the
+// mmc/knn/detail/digamma_table.hpp — psi(n) for the integer counts of the
 // kNN estimators, looked up instead of recomputed.
 //
 // KSG-type estimators (docs/design.md §3.1) evaluate psi at two or three neighbour

@@ -1,4 +1,4 @@
-// mmc/knn/detail/ksg_joint_knn.hpp — the loop every kNN estimator starts with:
+// mmc/knn/detail/joint_knn.hpp — the loop every kNN estimator starts with:
 // the k nearest other points of every sample, found in a kd-tree.
 //
 // Why this shape: a kd-tree stores its points in tree order, so visiting the
