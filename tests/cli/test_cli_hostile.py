@@ -101,6 +101,24 @@ class HostileInputs(CliTestCase):
         b = self.run_json(*self.mi("--json"))["value"]
         self.assertEqual(a, b)
 
+    def test_heavily_tied_data_is_refused_with_the_fix(self):
+        # 10 distinct values, each repeated: KSG once returned 9.68 nats here
+        # (above H(X) = log 10 = 2.30). It must refuse and name the remedies.
+        tied_x, tied_y = self.path("tied_x.csv"), self.path("tied_y.csv")
+        write_csv(tied_x, [[float(i % 10)] for i in range(400)])
+        write_csv(tied_y, [[float((i * 7) % 10)] for i in range(400)])
+        for estimator in ["ksg1", "ksg2"]:
+            with self.subTest(estimator):
+                self.assert_bad_input(["mi", "--x", tied_x, "--y", tied_y, "--estimator", estimator],
+                                      "--jitter", "tied")
+        # The remedies work: jitter breaks the ties, and the discrete estimators accept the data.
+        jittered = self.run_json("mi", "--x", tied_x, "--y", tied_y, "--jitter", "0.01", "--json")
+        self.assertLess(jittered["value"], math.log(10) + 0.1)
+        plugin = self.run_json("mi", "--x", tied_x, "--y", tied_y, "--estimator", "plugin",
+                               "--no-miller-madow", "--json")
+        self.assertLessEqual(plugin["value"], math.log(10) + 1e-9)
+        self.run_json("mi", "--x", tied_x, "--y", tied_y, "--estimator", "mixed", "--json")
+
     def test_every_result_has_a_warnings_array(self):
         for estimator in ["ksg1", "kl", "mixed"]:
             with self.subTest(estimator):
