@@ -1,0 +1,102 @@
+// mmc/fusion/combined_advisor.hpp — the UME/UMT advisor (advisor.hpp; Du et al.
+// 2023, docs/design.md §3.7) combined with the complementarity estimate C of
+// "Modality Complementariness: Towards Understanding Multi-modal Robustness"
+// (metric/complementarity.hpp, docs/design.md §3.4).
+//
+// Why: the advisor's linear probe on frozen uni-modal features only sees
+// paired information that is LINEAR in those features; synergy such as
+// Y = X xor Z is invisible to it (advisor.hpp caveat), so it would recommend
+// UME, whose averaged uni-modal predictions are at chance there. C sees it:
+// C > 1 means information that exists only in the combination.
+//
+// Rule (first match wins):
+//  1. C >= synergy_threshold (default 1.25, "well above 1"): recommend `joint`
+//     — naive late fusion with a hidden head (fusion/late_fusion.hpp), the
+//     only strategy whose head can form a product of modalities;
+//  2. C <= redundancy_threshold (default 0.25, modalities redundant) and the
+//     probe does not favour UMT: recommend `ume` (each modality alone suffices,
+//     and UME is immune to a missing modality's training interactions);
+//  3. otherwise follow the probe (ume or umt).
+// The result carries the evidence (C, Γ, the probe's accuracies and paired
+// test) and a plain-language reason.
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mmc/core/types.hpp"
+#include "mmc/fusion/advisor.hpp"
+#include "mmc/metric/complementarity.hpp"
+
+namespace mmc::fusion {
+
+enum class CombinedVerdict { ume, umt, joint };
+
+inline std::string_view verdict_name(CombinedVerdict v) noexcept {
+  return v == CombinedVerdict::joint ? "joint" : v == CombinedVerdict::umt ? "umt" : "ume";
+}
+
+struct CombinedAdvisorOptions {
+  AdvisorOptions advisor;                      ///< the linear-probe advisor
+  metric::ComplementarityOptions complementarity;  ///< the metric (knn backend by default)
+  double synergy_threshold = 1.25;             ///< C at or above: synergy -> joint
+  double redundancy_threshold = 0.25;          ///< C at or below: redundant
+};
+
+struct CombinedAdvice {
+  CombinedVerdict verdict = CombinedVerdict::ume;
+  double metric = 0.0;           ///< C
+  std::vector<double> gamma;     ///< Γ_i
+  AdvisorResult probe;           ///< the linear-probe advisor's evidence
+  std::string reason;            ///< plain-language reason
+};
+
+namespace detail {
+
+/// The rule at the top, on an estimated C and the probe's result.
+inline CombinedAdvice combine_advice(double metric, const AdvisorResult& probe,
+                                     double synergy_threshold, double redundancy_threshold) {
+  CombinedAdvice a;
+  a.metric = metric;
+  a.probe = probe;
+  char c[32];
+  std::snprintf(c, sizeof c, "%.2f", metric);
+  if (metric >= synergy_threshold) {
+    a.verdict = CombinedVerdict::joint;
+    a.reason = std::string("C = ") + c +
+               " is well above 1: part of the label information exists only in the combination "
+               "of modalities (synergy), which no uni-modal model or linear probe on uni-modal "
+               "features can use; train the modalities jointly (naive late fusion with a hidden head)";
+  } else if (metric <= redundancy_threshold && probe.recommendation == Strategy::ume) {
+    a.verdict = CombinedVerdict::ume;
+    a.reason = std::string("C = ") + c +
+               ": the modalities are largely redundant and the linear probe finds no paired "
+               "features; an ensemble of uni-modal models (UME) suffices and tolerates a missing modality";
+  } else {
+    a.verdict = probe.recommendation == Strategy::umt ? CombinedVerdict::umt : CombinedVerdict::ume;
+    char d[64];
+    std::snprintf(d, sizeof d, "%.3f (SE %.3f)", probe.difference, probe.standard_error);
+    a.reason = std::string("C = ") + c + " is neither clearly synergistic nor redundant; following the "
+               "linear probe (accuracy difference over UME " + d + "): " +
+               std::string(strategy_name(probe.recommendation));
+  }
+  return a;
+}
+
+}  // namespace detail
+
+/// Estimates C and runs the linear-probe advisor on the same data; combines them (see top).
+template <class T = float>
+CombinedAdvice advise_combined(const std::vector<RowMatrix<double>>& modalities, const Labels& labels,
+                               const CombinedAdvisorOptions& options = {}) {
+  const auto c = metric::Complementarity(options.complementarity).estimate(modalities, labels);
+  const AdvisorResult probe = advise<T>(modalities, labels, options.advisor);
+  CombinedAdvice a = detail::combine_advice(c.metric, probe, options.synergy_threshold,
+                                            options.redundancy_threshold);
+  a.gamma = c.gamma;
+  return a;
+}
+
+}  // namespace mmc::fusion
