@@ -66,7 +66,7 @@ inline constexpr std::array<EstimatorInfo, 5> kEntropy = {{
     {Estimator::kl, "kl", Family::knn, true, "Kozachenko-Leonenko (max or Euclidean norm)"},
     {Estimator::gknn, "gknn", Family::knn, true, "geometric kNN (Lord, Sun & Bollt 2018)"},
     {Estimator::plugin, "plugin", Family::discrete, true, "plug-in entropy of integer-valued rows"},
-    {Estimator::binned, "binned", Family::discrete, false, "binned differential entropy"},
+    {Estimator::binned, "binned", Family::discrete, false, "plug-in entropy of the bin counts (not a differential entropy)"},
     {Estimator::cene, "cene", Family::neural, false, "held-out NLL of a mixture density network"},
 }};
 
