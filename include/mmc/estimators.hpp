@@ -3,5 +3,7 @@
 #pragma once
 
 #include "mmc/estimators/knn_dispatch.hpp"
+#include "mmc/estimators/mi_matrix.hpp"
 #include "mmc/estimators/neural_dispatch.hpp"
+#include "mmc/estimators/permutation.hpp"
 #include "mmc/estimators/registry.hpp"

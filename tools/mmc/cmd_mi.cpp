@@ -3,10 +3,13 @@
 // and discrete estimators run here through estimators::estimate_mi; the neural
 // ones in cmd_mi_neural.cpp (a separate translation unit: heavy templates).
 #include <mmc/estimators/knn_dispatch.hpp>
+#include <mmc/estimators/mi_matrix.hpp>
+#include <mmc/estimators/permutation.hpp>
 
 #include "command_support.hpp"
 #include "commands.hpp"
 #include "neural_options.hpp"
+#include "significance_options.hpp"
 
 namespace mmc::cli {
 
@@ -38,7 +41,11 @@ CommandSpec mi_spec() {
       "ross takes integer labels in --y; plugin takes integer-valued X and Y (with --bins B it\n"
       "bins continuous data: the same as --estimator binned).\n"
       "Options that the chosen estimator does not use are rejected, not ignored.\n"
-      "The value is in nats; --json prints {estimator, value, n, seconds, ..., warnings}.";
+      "The value is in nats; --json prints {estimator, value, n, seconds, ..., warnings}.\n"
+      "ross and plugin add normalized = I/H(Y), H(Y) the plug-in entropy of y (Theil's uncertainty\n"
+      "coefficient), and h_y. --permutations R adds a permutation test: p_value = (1 + #{null >= value})\n"
+      "/ (R + 1), null_mean, null_sd, corrected = value - null_mean (docs/significance.md).\n"
+      "--k 3,5,10 (kNN estimators) reports values per k, value = their mean, k_spread = max - min.";
   const knn::BinnedOptions binned{};
   spec.options = join({{{"x", "FILE", "first variable (rows = samples)", "", false},
                         {"y", "FILE", "second variable (labels for ross)", "", false},
@@ -52,8 +59,10 @@ CommandSpec mi_spec() {
                         {"variant", "V", "mixed: paper (the formula in docs/design.md §3.1) | reference (the "
                          "authors' code: psi of strict counts, less fixed-k bias)", "paper", false}},
                        knn_options(),
+                       significance::options(true),
                        neural_options(),
                        common_options()});
+  significance::describe_k_list(spec.options);
   return spec;
 }
 
@@ -94,6 +103,10 @@ int run_mi(const ParsedArgs& args) {
   const auto& info = estimator_from(args, estimators::kMutualInformation, "ksg1");
   Estimator id = info.id;
   if (info.family == Family::neural) {
+    // A permutation test would retrain the network R times; local values and
+    // --value-only are not produced by the neural path (docs/significance.md).
+    reject_unused(args, {"permutations", "local", "value-only"},
+                  "estimator '" + std::string(info.name) + "' (a neural estimator)");
     reject_unused(args, kKnnOnly, "estimator '" + std::string(info.name) + "' (a neural estimator)");
     reject_unused(args, kDiscreteOnly, "estimator '" + std::string(info.name) + "' (a neural estimator)");
     reject_unused(args, {"variant"}, "estimator '" + std::string(info.name) + "'");
@@ -108,8 +121,17 @@ int run_mi(const ParsedArgs& args) {
   if (info.family == Family::knn) reject_unused(args, kDiscreteOnly, subject + " (a kNN estimator)");
   if (id != Estimator::binned) reject_unused(args, {"binning"}, subject);
   if (id != Estimator::mixed) reject_unused(args, {"variant"}, subject);
+  const bool value_only = significance::value_only(args);
+  const Index permutations = significance::permutations_from(args);
+  significance::require_local_values(args, info.has_local && id != Estimator::binned,
+                                     id == Estimator::binned ? "estimator 'plugin' with --bins (binned)" : subject);
+  // --k may be a list (docs/significance.md); knn_options_from reads one integer.
+  const std::vector<Index> ks = significance::k_list_from(args, cli_knn_defaults(true).k);
+  significance::reject_with_k_list(args, ks.size());
 
-  estimators::NonNeuralOptions options = non_neural_options_from(args, true);
+  estimators::NonNeuralOptions options =
+      non_neural_options_from(significance::without_option(args, mi_spec(), "k"), true);
+  options.knn.k = ks.front();
   options.mixed_variant = args.get_choice("variant", {"paper", "reference"}, "paper") == "paper"
                               ? knn::MixedVariant::paper
                               : knn::MixedVariant::reference;
@@ -120,9 +142,56 @@ int run_mi(const ParsedArgs& args) {
     require_integer_valued(x, "x", fix);
     require_integer_valued(y, "y", fix);
   }
-  const auto [estimate, seconds] = timed([&] { return estimators::estimate_mi(id, x, y, options); });
   Report report{{"estimator", std::string(info.name)}};
-  report_estimate(report, estimate, seconds, info, options.knn);
+  double value = 0.0;
+  if (ks.size() > 1) {
+    std::vector<double> values;
+    std::vector<std::string> warnings;
+    const auto [n, seconds] = timed([&] {
+      Index rows = 0;
+      for (const Index k : ks) {
+        estimators::NonNeuralOptions at_k = options;
+        at_k.knn.k = k;
+        estimators::Estimate e = estimators::estimate_mi(id, x, y, at_k);
+        values.push_back(e.value);
+        rows = e.n;
+        for (auto& w : e.warnings) warnings.push_back("k = " + std::to_string(k) + ": " + w);
+      }
+      return rows;
+    });
+    value = significance::add_k_list_fields(report, ks, values);
+    report.emplace_back("n", n);
+    report.emplace_back("seconds", seconds);
+    report.emplace_back("standardize", options.knn.standardize);
+    add_warnings(report, warnings);
+  } else if (permutations > 0) {
+    const auto [test, seconds] = timed([&] {
+      return estimators::permutation_test_mi(id, x, y, options, permutations, options.knn.seed);
+    });
+    report_estimate(report, test.estimate, seconds, info, options.knn);
+    report.pop_back();  // warnings last
+    significance::add_permutation_fields(report, test);
+    add_warnings(report, test.estimate.warnings);
+    significance::write_local(args, test.estimate);
+    value = test.estimate.value;
+  } else {
+    const auto [estimate, seconds] = timed([&] { return estimators::estimate_mi(id, x, y, options); });
+    report_estimate(report, estimate, seconds, info, options.knn);
+    significance::write_local(args, estimate);
+    value = estimate.value;
+  }
+  // Normalised MI for discrete targets: I / H(Y), H(Y) the plug-in entropy of
+  // y's rows (Theil's uncertainty coefficient; docs/significance.md).
+  if (id == Estimator::ross || id == Estimator::plugin) {
+    const double h_y = estimators::plugin_entropy_of(y);
+    auto at = report.end() - 1;  // before warnings
+    at = report.insert(at, {"h_y", h_y});
+    if (h_y > 0.0) report.insert(at + 1, {"normalized", value / h_y});
+  }
+  if (value_only) {
+    significance::print_value(value);
+    return 0;
+  }
   print_report(args, report);
   return 0;
 }

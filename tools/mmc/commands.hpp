@@ -39,6 +39,7 @@ CommandSpec demo_spec();
 int run_demo(const ParsedArgs& args);
 CommandSpec generate_spec();
 int run_generate(const ParsedArgs& args);
+CommandSpec mi_matrix_spec(); int run_mi_matrix(const ParsedArgs& args);  // cmd_mi_matrix.cpp
 
 // The non-neural estimator options from the command line (cmd_mi.cpp; also
 // used by `entropy`, whose quantity is not scale-invariant: standardize off).

@@ -24,6 +24,7 @@ std::vector<std::pair<std::string, Command>> commands() {
   return {
       {"mi", {mi_spec, run_mi}},
       {"cmi", {cmi_spec, run_cmi}},
+      {"mi-matrix", {mi_matrix_spec, run_mi_matrix}},
       {"entropy", {entropy_spec, run_entropy}},
       {"complementarity", {complementarity_spec, run_complementarity}},
       {"generate", {generate_spec, run_generate}},

@@ -55,5 +55,12 @@ inline constexpr std::uint64_t bootstrap_rows = 100000;   ///< + replicate: rows
 inline constexpr std::uint64_t bootstrap_seed = 200000;   ///< + replicate: the replicate's seed
 }  // namespace metric
 
+/// Permutation tests (estimators/permutation.hpp): permutation r of a test
+/// draws from stream `first + r`, so each permutation is reproducible alone.
+namespace permutation {
+inline constexpr std::uint64_t mi_first = 0x100000000ULL;   ///< + r: shuffled rows of y (MI)
+inline constexpr std::uint64_t cmi_first = 0x200000000ULL;  ///< + r: local shuffle of x within Z-neighbourhoods (CMI)
+}  // namespace permutation
+
 }  // namespace streams
 }  // namespace mmc

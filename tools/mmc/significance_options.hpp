@@ -1,0 +1,165 @@
+// tools/mmc/significance_options.hpp — the options `mmc mi`, `mmc cmi` and
+// `mmc mi-matrix` share for significance and sensitivity (docs/significance.md,
+// docs/design.md §5): --permutations R, --value-only, --local FILE and a list
+// of k ("--k 3,5,10"). Inline helpers, so each subcommand's translation unit
+// stays self-contained.
+#pragma once
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <mmc/data/json.hpp>
+#include <mmc/data/matrix_file.hpp>
+#include <mmc/estimators/knn_dispatch.hpp>
+#include <mmc/estimators/permutation.hpp>
+
+#include "args.hpp"
+#include "command_support.hpp"
+
+namespace mmc::cli::significance {
+
+/// --permutations, --value-only, --local (with `local` only where the command
+/// has per-sample values).
+inline std::vector<OptionSpec> options(bool local) {
+  std::vector<OptionSpec> list = {
+      {"permutations", "R",
+       "permutation test with R shuffles (kNN and discrete estimators): adds p_value, null_mean, "
+       "null_sd, corrected, permutations (docs/significance.md)", "", false},
+      {"value-only", "", "print only the value, as %.17g (for benchmark harnesses)", "", false},
+  };
+  if (local)
+    list.push_back({"local", "FILE", "write the per-sample local values as an N x 1 .npy (or .csv)", "", false});
+  return list;
+}
+
+/// Replaces the help of --k in `list` to say that a list is accepted.
+inline void describe_k_list(std::vector<OptionSpec>& list) {
+  for (auto& option : list) {
+    if (option.name == "k") {
+      option.value_name = "K[,K...]";
+      option.help = "number of nearest neighbours; a list such as 3,5,10 reports values (one per k), their "
+                    "mean as value and k_spread = max - min";
+    }
+  }
+}
+
+/// The k values of --k ("5" or "3,5,10"), or {fallback} when absent. In a
+/// list, a 0, a negative, an empty item or a non-number is a UsageError naming
+/// --k; a single value is passed on as an integer for the library to check.
+inline std::vector<Index> k_list_from(const ParsedArgs& args, Index fallback) {
+  if (!args.has("k")) return {fallback};
+  const std::string text = args.get("k");
+  // One value: as before the list form (get_int; the library checks k >= 1 and
+  // names 'k', docs/design.md §2 "Bad input").
+  if (text.find(',') == std::string::npos) return {static_cast<Index>(args.get_int("k", fallback))};
+  std::vector<Index> ks;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = text.find(',', start);
+    const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    long long v = 0;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+    if (item.empty() || ec != std::errc() || end != item.data() + item.size() || v < 1) {
+      throw UsageError("option '--k' has value '" + text +
+                       "'; expected a positive integer or a comma-separated list of them such as 3,5,10");
+    }
+    ks.push_back(static_cast<Index>(v));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return ks;
+}
+
+/// `args` without option `name` (so that parsers reading it as one value,
+/// such as knn_options_from's --k, do not see the list form).
+inline ParsedArgs without_option(const ParsedArgs& args, const CommandSpec& spec, const std::string& name) {
+  std::map<std::string, std::vector<std::string>> values;
+  for (const auto& option : spec.options)
+    if (option.name != name && args.has(option.name)) values[option.name] = args.get_all(option.name);
+  return ParsedArgs(spec.name, std::move(values), args.positionals());
+}
+
+/// R from --permutations (0 when absent); R < 1 or above the library's maximum
+/// is a UsageError naming the option.
+inline Index permutations_from(const ParsedArgs& args) {
+  if (!args.has("permutations")) return 0;
+  const long long r = args.get_int("permutations", 0);
+  if (r < 1 || r > estimators::kMaxPermutations) {
+    throw UsageError("option '--permutations' has value " + args.get("permutations") +
+                     "; expected a number of permutations from 1 to " +
+                     std::to_string(estimators::kMaxPermutations) + " (99 or 999 are customary)");
+  }
+  return static_cast<Index>(r);
+}
+
+/// --value-only with --json is a contradiction: refuse it.
+inline bool value_only(const ParsedArgs& args) {
+  const bool only = args.get_switch("value-only", false);
+  if (only && args.get_switch("json", false)) {
+    throw UsageError("options '--value-only' and '--json' exclude each other; use one of them");
+  }
+  return only;
+}
+
+/// Prints the value alone, with all 17 significant digits.
+inline void print_value(double value) { std::printf("%.17g\n", value); }
+
+/// Refuses --local before any work when the estimate will have no local values.
+inline void require_local_values(const ParsedArgs& args, bool has_local, const std::string& subject) {
+  if (args.has("local") && !has_local) {
+    throw UsageError("option '--local' needs per-sample local values, which " + subject +
+                     " does not produce; remove --local or use a kNN estimator such as ksg1");
+  }
+}
+
+/// Writes e.local as an N x 1 matrix to the --local file (atomic; .npy or .csv by extension).
+inline void write_local(const ParsedArgs& args, const estimators::Estimate& e) {
+  if (!args.has("local")) return;
+  if (e.local.size() == 0) {
+    throw UsageError("option '--local': this estimate has no per-sample local values; remove --local");
+  }
+  const RowMatrix<double> column = e.local;
+  data::write_matrix(args.get("local"), column);
+}
+
+/// The permutation-test fields of the report.
+inline void add_permutation_fields(Report& report, const estimators::PermutationResult& r) {
+  report.emplace_back("p_value", r.p_value);
+  report.emplace_back("null_mean", r.null_mean);
+  report.emplace_back("null_sd", r.null_sd);
+  report.emplace_back("corrected", r.corrected);
+  report.emplace_back("permutations", static_cast<long long>(r.permutations));
+}
+
+/// Several k: the values per k, their mean (returned) and max - min.
+inline double add_k_list_fields(Report& report, const std::vector<Index>& ks, const std::vector<double>& values) {
+  double sum = 0.0;
+  for (const double v : values) sum += v;
+  const double mean = sum / static_cast<double>(values.size());
+  data::Json k_json = data::Json::array(), values_json = data::Json::array();
+  for (const Index k : ks) k_json.push(static_cast<long long>(k));
+  for (const double v : values) values_json.push(v);
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  report.emplace_back("value", mean);
+  report.emplace_back("values", values_json);
+  report.emplace_back("k", k_json);
+  report.emplace_back("k_spread", *hi - *lo);
+  return mean;
+}
+
+/// Several k exclude --permutations and --local (which k would they be for?).
+inline void reject_with_k_list(const ParsedArgs& args, std::size_t k_count) {
+  if (k_count < 2) return;
+  for (const std::string name : {"permutations", "local"}) {
+    if (args.has(name)) {
+      throw UsageError("option '--" + name + "' needs a single --k, but --k lists " + std::to_string(k_count) +
+                       " values; run once per k");
+    }
+  }
+}
+
+}  // namespace mmc::cli::significance
