@@ -113,6 +113,7 @@ int run_complementarity(const ParsedArgs& args) {
                 {"classes", result.classes},
                 {"n", result.n},
                 {"seconds", result.seconds}};
+  report.emplace_back("dropped_columns", data::Json::array_of(result.dropped_columns));  // design.md §3.4
   if (result.replicates > 0) {
     data::Json gamma_intervals = data::Json::array();
     for (const auto& interval : result.gamma_interval) gamma_intervals.push(interval_json(interval));

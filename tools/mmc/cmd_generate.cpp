@@ -17,6 +17,7 @@
 #include <system_error>
 #include <vector>
 
+#include <mmc/data/aav_mnist.hpp>
 #include <mmc/data/atomic_file.hpp>
 #include <mmc/data/complementarity.hpp>
 #include <mmc/data/digits.hpp>
@@ -33,7 +34,7 @@ namespace mmc::cli {
 
 namespace {
 
-const std::vector<std::string> kTasks = {"gaussian", "student", "synthetic", "bits", "digits"};
+const std::vector<std::string> kTasks = {"gaussian", "student", "synthetic", "bits", "digits", "aav-mnist"};
 
 data::Json key_values_json(const data::KeyValues& values) {
   data::Json object = data::Json::object();
@@ -156,7 +157,7 @@ CommandSpec generate_spec() {
   CommandSpec spec;
   spec.name = "generate";
   spec.summary = "Write a dataset with known ground truth (closed-form MI or complementarity).";
-  spec.usage = "mmc generate gaussian|student|synthetic|bits|digits --out DIR [options]";
+  spec.usage = "mmc generate gaussian|student|synthetic|bits|digits|aav-mnist --out DIR [options]";
   spec.positionals = {"TASK"};
   spec.details =
       "Tasks (docs/design.md §3.5, docs/generators.md):\n"
@@ -167,6 +168,11 @@ CommandSpec generate_spec() {
       "             1 redundant), --d, --d1, --d2, --delta\n"
       "  bits       exact-answer cases: --case redundant|unique|synergy, --noise SIGMA\n"
       "  digits     AAV-style digits (needs sklearn's digits.csv.gz): --sigma, --digits-path\n"
+      "  aav-mnist  real MNIST images (784) + spoken digits (1024 log-mel values), docs/aav-mnist.md;\n"
+      "             needs the cache of scripts/fetch-data (--data DIR, default\n"
+      "             $MMC_DATA_DIR/aav-mnist or ~/.cache/mmc/aav-mnist); --sigma, --test-fraction,\n"
+      "             --split train|test, --split-seed. Also writes image_digit, audio_digit (x, y)\n"
+      "             and image_id, audio_id (row ids in the cache; train and test never share one)\n"
       "MI tasks write x + y; labelled tasks write modality_0, modality_1 and labels;\n"
       "truth.json holds the task, its parameters, the closed-form values (nats) and the list\n"
       "of the data set's files.\n"
@@ -196,7 +202,12 @@ CommandSpec generate_spec() {
                         {"case", "C", "redundant | unique | synergy (bits)", "", false},
                         {"noise", "SIGMA", "Gaussian noise on the bits (bits)", "0.1", false},
                         {"sigma", "SIGMA", "spread of the digit offset (digits)", "1", false},
-                        {"digits-path", "FILE", "sklearn's digits.csv.gz (digits)", "auto", false}},
+                        {"digits-path", "FILE", "sklearn's digits.csv.gz (digits)", "auto", false},
+                        {"data", "DIR", "AAV-MNIST cache of scripts/fetch-data (aav-mnist)", "auto", false},
+                        {"test-fraction", "F", "share of each digit's images/utterances held out (aav-mnist)",
+                         "0.2", false},
+                        {"split", "S", "train | test: the pool to draw from (aav-mnist)", "train", false},
+                        {"split-seed", "S", "seed of the train/test split (aav-mnist)", "1", false}},
                        {{"seed", "S", "seed of every random choice", "0", false},
                         {"json", "", "print a JSON summary on stdout", "", false},
                         {"help", "", "show this help", "", false}}});
@@ -205,12 +216,12 @@ CommandSpec generate_spec() {
 
 int run_generate(const ParsedArgs& args) {
   if (args.positionals().empty()) {
-    throw UsageError("missing TASK: one of gaussian, student, synthetic, bits, digits");
+    throw UsageError("missing TASK: one of gaussian, student, synthetic, bits, digits, aav-mnist");
   }
   const std::string task_name = args.positionals()[0];
   if (std::find(kTasks.begin(), kTasks.end(), task_name) == kTasks.end()) {
     throw UsageError("unknown task '" + task_name +
-                     "'; use one of gaussian, student, synthetic, bits, digits");
+                     "'; use one of gaussian, student, synthetic, bits, digits, aav-mnist");
   }
   // 1. Every option, before any work or any change on disk.
   const std::filesystem::path out = args.require("out");
@@ -226,6 +237,12 @@ int run_generate(const ParsedArgs& args) {
   data::SyntheticOptions synthetic;
   data::DigitsOptions digits;
   long long columns = 0;  // of all files together, labels included
+  const bool aav_task = task_name == "aav-mnist";
+  data::AavOptions aav;
+  std::filesystem::path aav_dir;
+  double test_fraction = 0.2;
+  std::string aav_split = "train";
+  std::uint64_t split_seed = 1;
   if (mi_task) {
     dim = dimension_option(args, "dim", 1);
     if (task_name == "gaussian") {
@@ -249,6 +266,24 @@ int run_generate(const ParsedArgs& args) {
     if (bit_case.empty()) throw UsageError("missing option '--case' (redundant, unique or synergy)");
     noise = args.get_double("noise", noise);
     columns = 3;
+  } else if (aav_task) {
+    aav.sigma = args.get_double("sigma", aav.sigma);
+    aav_dir = args.get("data", "");
+    if (aav_dir == "auto") aav_dir.clear();
+    test_fraction = args.get_double("test-fraction", test_fraction);
+    if (!(test_fraction > 0.0 && test_fraction < 1.0)) {
+      throw UsageError("option '--test-fraction' has value " + args.get("test-fraction", "") +
+                       "; expected a share strictly between 0 and 1");
+    }
+    aav_split = args.get_choice("split", {"train", "test"}, aav_split);
+    const long long split_seed_value = args.get_int("split-seed", 1);
+    if (split_seed_value < 0) {
+      throw UsageError("option '--split-seed' has value " + std::to_string(split_seed_value) +
+                       "; expected a non-negative integer");
+    }
+    split_seed = static_cast<std::uint64_t>(split_seed_value);
+    // modality_0 (784) + modality_1 (1024) + labels + 2 digits + 2 ids.
+    columns = 784 + 1024 + 5;
   } else {
     digits.sigma = args.get_double("sigma", digits.sigma);
     digits.path = args.get("digits-path", "");
@@ -263,6 +298,7 @@ int run_generate(const ParsedArgs& args) {
   truth_file.set("seed", seed);
   data::MiTask mi;
   data::LabelledTask labelled;
+  data::AavMnistTask aav_task_data;
   if (mi_task) {
     if (task_name == "student") {
       mi = data::student_t_task(dim, dim, df, n, seed);
@@ -283,6 +319,14 @@ int run_generate(const ParsedArgs& args) {
       labelled = data::synthetic_task(synthetic, n, seed);
     } else if (task_name == "bits") {
       labelled = data::bits_task(data::parse_bit_case(bit_case), n, seed, noise);
+    } else if (aav_task) {
+      // docs/design.md §3.5: the cache, split per digit, then n draws from one side.
+      // A missing cache is an io_error whose text says to run scripts/fetch-data (exit 2).
+      const std::filesystem::path dir = aav_dir.empty() ? data::default_aav_mnist_dir() : aav_dir;
+      const data::AavPool pool = data::load_aav_mnist(dir);
+      const data::AavSplit split = data::split_aav_mnist(pool, test_fraction, split_seed);
+      aav_task_data = data::make_aav_mnist(aav_split == "train" ? split.train : split.test, aav, n, seed);
+      labelled = std::move(aav_task_data.task);
     } else {
       labelled = data::digits_task(digits, n, seed);
     }
@@ -290,6 +334,12 @@ int run_generate(const ParsedArgs& args) {
     truth_file.set("classes", labelled.classes);
     truth_file.set("parameters", key_values_json(labelled.parameters));
     truth_file.set("truth", key_values_json(labelled.truth));
+    if (aav_task) {
+      truth_file.set("split", aav_split);
+      truth_file.set("test_fraction", test_fraction);
+      truth_file.set("split_seed", split_seed);
+      truth_file.set("label_rule", "t = floor((x + y + 1) / 2), x = image_digit, y = audio_digit");
+    }
   }
 
   // 3. Every file complete under a temporary name, then all put in place. A
@@ -306,6 +356,17 @@ int run_generate(const ParsedArgs& args) {
       for (std::size_t m = 0; m < labelled.modalities.size(); ++m)
         staged.add_matrix("modality_" + std::to_string(m), labelled.modalities[m]);
       staged.add_matrix("labels", labelled.labels);
+      if (aav_task) {
+        staged.add_matrix("image_digit", aav_task_data.image_digit);
+        staged.add_matrix("audio_digit", aav_task_data.audio_digit);
+        const auto ids = [](const std::vector<Index>& v) {
+          Labels out(static_cast<Index>(v.size()));
+          for (std::size_t i = 0; i < v.size(); ++i) out(static_cast<Index>(i)) = static_cast<Labels::Scalar>(v[i]);
+          return out;
+        };
+        staged.add_matrix("image_id", ids(aav_task_data.image_id));
+        staged.add_matrix("audio_id", ids(aav_task_data.audio_id));
+      }
     }
     truth_file.set("files", data::Json::array_of(staged.names()));
     staged.add_json("truth.json", truth_file);

@@ -16,12 +16,18 @@ CommandSpec robustness_spec() {
   spec.details =
       "Trains a late-fusion classifier (an MLP encoder per modality, concatenated, a head) on a\n"
       "seeded split and evaluates it on the rest: clean, and with each modality in turn missing\n"
-      "(replaced by its training mean), noisy (+N(0, noise-sd^2) in standardised units) and\n"
-      "adversarial (FGSM, epsilon in standardised units). 'robustness' = mean perturbed accuracy\n"
-      "over the modalities / clean accuracy, per perturbation (docs/design.md §3.6).";
+      "(replaced by its training mean), noisy (+N(0, noise-sd^2)) and adversarial (FGSM, step\n"
+      "epsilon). 'robustness' = mean perturbed accuracy over the modalities / clean accuracy,\n"
+      "per perturbation (docs/design.md §3.6).\n"
+      "Units of --noise-sd and --epsilon (--units): 'standardized' = training standard deviations;\n"
+      "'input' = the raw values' own units (e.g. pixels in [0, 1]), the result clipped to the\n"
+      "training data's range per column; 'auto' (default) = input when every training column\n"
+      "lies in [0, 1], else standardized. The JSON's 'units' says which was used.";
   spec.options = join({fusion_input_options(), fusion_training_options(),
                        {{"noise-sd", "SD", "noise standard deviation", "0.5", false},
                         {"epsilon", "EPS", "FGSM step", "0.03", false},
+                        {"units", "U", "auto | input | standardized: units of --noise-sd and --epsilon",
+                         "auto", false},
                         {"test-fraction", "F", "held-out fraction for the evaluation", "0.3", false},
                         {"standardize", "", "standardise each modality with training statistics",
                          "on", false}},
@@ -35,6 +41,10 @@ int run_robustness(const ParsedArgs& args) {
   options.robustness.noise_sd = args.get_double("noise-sd", options.robustness.noise_sd);
   options.robustness.epsilon = args.get_double("epsilon", options.robustness.epsilon);
   options.robustness.seed = seed_from(args);
+  const std::string units = args.get_choice("units", {"auto", "input", "standardized"}, "auto");
+  options.robustness.units = units == "input"          ? fusion::PerturbationUnits::input
+                             : units == "standardized" ? fusion::PerturbationUnits::standardized
+                                                       : fusion::PerturbationUnits::automatic;
   options.test_fraction = args.get_double("test-fraction", options.test_fraction);
   const FusionInputs in = read_fusion_inputs(args);
   const auto [r, seconds] =
@@ -53,6 +63,7 @@ int run_robustness(const ParsedArgs& args) {
                                                          {"adversarial", r.robustness_adversarial}})},
                       {"per_modality", per_modality},
                       {"test_samples", r.samples},
+                      {"units", std::string(fusion::units_name(r.units))},
                       {"seconds", seconds}});
   return 0;
 }

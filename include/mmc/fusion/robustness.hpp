@@ -11,13 +11,30 @@
 // falls as the complementarity C rises: the more each modality carries
 // information the others lack, the more its loss costs.
 //
-// All perturbations act in model space (standardised units, standardizer.hpp);
-// every other modality, and the chosen one where it must not change, stays
-// bit-identical (tested). Noise for modality m comes from Rng(seed, 500 + m).
+// Units of noise_sd and epsilon (RobustnessOptions::units, docs/design.md §3.6):
+//   standardized  training standard deviations: the perturbation is added in
+//                 model space (standardizer.hpp);
+//   input         the raw input's own units: x_m + N(0, noise_sd^2), or
+//                 x_m + epsilon * sign(gradient), on the raw values, then
+//                 clipped column by column to the range [min, max] observed in
+//                 the training data, then standardised like clean data. For
+//                 pixels in [0, 1] this is the usual "noise 0.5, epsilon 0.03
+//                 of the pixel range" of the robustness literature; in SD units
+//                 a pixel column with SD 0.1 would only get noise 0.05;
+//   automatic     (default) input when every column of every training modality
+//                 lies in [0, 1] (bounded data such as pixels or probabilities),
+//                 else standardized. RobustnessResult::units says which was used.
+// The sign of the gradient is the same in raw and in model space (the
+// standardizer divides by a positive scale), so FGSM in input units moves each
+// raw value by exactly epsilon before clipping.
+// Every other modality, and the chosen one where it must not change, stays
+// bit-identical (tested). Noise for modality m comes from Rng(seed, 500 + m),
+// in either unit.
 // A clean accuracy of 0 leaves the ratios at 0 (they are undefined).
 #pragma once
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -34,11 +51,59 @@
 
 namespace mmc::fusion {
 
+/// The unit of RobustnessOptions::noise_sd and ::epsilon (see top).
+enum class PerturbationUnits { automatic, standardized, input };
+
+inline std::string_view units_name(PerturbationUnits u) noexcept {
+  return u == PerturbationUnits::standardized ? "standardized"
+         : u == PerturbationUnits::input      ? "input"
+                                              : "auto";
+}
+
 struct RobustnessOptions {
-  double noise_sd = 0.5;   ///< Gaussian noise SD, in training standard deviations
-  double epsilon = 0.03;   ///< FGSM step, in training standard deviations
+  double noise_sd = 0.5;   ///< Gaussian noise SD, in `units`
+  double epsilon = 0.03;   ///< FGSM step, in `units`
   std::uint64_t seed = 0;  ///< noise draws
+  /// automatic: input units for data in [0, 1], else standardized (see top).
+  PerturbationUnits units = PerturbationUnits::automatic;
 };
+
+/// Per modality and column, the [min, max] of the training data: where
+/// input-unit perturbations are clipped to (docs/design.md §3.6).
+struct InputRange {
+  std::vector<Eigen::VectorXd> low, high;
+
+  bool empty() const noexcept { return low.empty(); }
+  /// true when every column lies in [0, 1] (what `automatic` units test).
+  bool unit_interval() const {
+    if (empty()) return false;
+    for (std::size_t m = 0; m < low.size(); ++m) {
+      if (low[m].size() > 0 && (low[m].minCoeff() < 0.0 || high[m].maxCoeff() > 1.0)) return false;
+    }
+    return true;
+  }
+};
+
+/// The column ranges of raw data (one matrix per modality).
+inline InputRange input_range(const ModalityList<double>& raw) {
+  InputRange r;
+  for (const auto& x : raw) {
+    if (x.rows() == 0) {
+      r.low.push_back(Eigen::VectorXd::Zero(x.cols()));
+      r.high.push_back(Eigen::VectorXd::Zero(x.cols()));
+      continue;
+    }
+    r.low.push_back(x.colwise().minCoeff().transpose());
+    r.high.push_back(x.colwise().maxCoeff().transpose());
+  }
+  return r;
+}
+
+/// `automatic` resolved for data with these training ranges.
+inline PerturbationUnits resolve_units(PerturbationUnits requested, const InputRange& training) {
+  if (requested != PerturbationUnits::automatic) return requested;
+  return training.unit_interval() ? PerturbationUnits::input : PerturbationUnits::standardized;
+}
 
 /// Accuracies with modality m perturbed.
 struct ModalityRobustness {
@@ -53,6 +118,8 @@ struct RobustnessResult {
   /// The means divided by clean (docs/design.md §3.6).
   double robustness_missing = 0.0, robustness_noisy = 0.0, robustness_adversarial = 0.0;
   Index samples = 0;  ///< evaluated (test) samples
+  /// The units noise_sd and epsilon were applied in (never `automatic`).
+  PerturbationUnits units = PerturbationUnits::standardized;
 };
 
 namespace detail {
@@ -132,24 +199,107 @@ ModalityList<T> perturb_fgsm(LateFusion<T>& model, const ModalityList<T>& x, con
   return out;
 }
 
+namespace detail {
+
+inline void check_input_perturbation(std::string_view fn, const ModalityList<double>& raw, Index m,
+                                     const InputRange& range) {
+  if (m < 0 || m >= static_cast<Index>(raw.size())) {
+    mmc::detail::throw_invalid(fn, "modality",
+                               "is " + std::to_string(m) + " but there are " + std::to_string(raw.size()) +
+                                   " modalities",
+                               "pass a modality index in [0, " + std::to_string(raw.size()) + ")");
+  }
+  const auto i = static_cast<std::size_t>(m);
+  if (range.low.size() != raw.size() || range.high.size() != raw.size() ||
+      range.low[i].size() != raw[i].cols() || range.high[i].size() != raw[i].cols()) {
+    mmc::detail::throw_invalid(fn, "range", "does not match the modalities' widths",
+                               "build it with input_range() on the training data");
+  }
+}
+
+inline void clip_row(Eigen::Ref<Eigen::RowVectorXd> row, const Eigen::VectorXd& low, const Eigen::VectorXd& high) {
+  for (Index c = 0; c < row.size(); ++c) row(c) = std::clamp(row(c), low(c), high(c));
+}
+
+}  // namespace detail
+
+/// Raw data with N(0, sd^2) in the input's own units added to modality m, then
+/// clipped to `range` (docs/design.md §3.6). Same noise stream as perturb_noisy.
+inline ModalityList<double> perturb_noisy_input(const ModalityList<double>& raw, Index m, double sd,
+                                                std::uint64_t seed, const InputRange& range) {
+  constexpr std::string_view fn = "mmc::fusion::perturb_noisy_input";
+  detail::check_input_perturbation(fn, raw, m, range);
+  detail::check_size(fn, "sd", sd, "use a standard deviation >= 0");
+  ModalityList<double> out = raw;
+  const auto i = static_cast<std::size_t>(m);
+  Rng rng(seed, streams::noise + static_cast<std::uint64_t>(m));
+  auto& xm = out[i];
+  for (Index r = 0; r < xm.rows(); ++r) {
+    for (Index c = 0; c < xm.cols(); ++c) xm(r, c) += sd * rng.normal();
+    detail::clip_row(xm.row(r), range.low[i], range.high[i]);
+  }
+  return out;
+}
+
+/// Raw data with FGSM applied to modality m in the input's own units: each raw
+/// value moves by epsilon * sign(gradient of the sample's cross-entropy), then
+/// is clipped to `range` (docs/design.md §3.6). `x` is `raw` in model space.
+template <class T>
+ModalityList<double> perturb_fgsm_input(LateFusion<T>& model, const ModalityList<double>& raw,
+                                        const ModalityList<T>& x, const Labels& labels, Index m,
+                                        double epsilon, const InputRange& range) {
+  constexpr std::string_view fn = "mmc::fusion::perturb_fgsm_input";
+  detail::check_perturbation(fn, model, x, m);
+  detail::check_input_perturbation(fn, raw, m, range);
+  detail::check_size(fn, "epsilon", epsilon, "use an FGSM step >= 0");
+  RowMatrix<T> gradient;
+  model.loss_input_gradient(x, labels, m, gradient);
+  ModalityList<double> out = raw;
+  const auto i = static_cast<std::size_t>(m);
+  auto& xm = out[i];
+  for (Index r = 0; r < xm.rows(); ++r) {
+    for (Index c = 0; c < xm.cols(); ++c) {
+      const T g = gradient(r, c);
+      xm(r, c) += epsilon * (g > T(0) ? 1.0 : (g < T(0) ? -1.0 : 0.0));
+    }
+    detail::clip_row(xm.row(r), range.low[i], range.high[i]);
+  }
+  return out;
+}
+
 /// Clean and perturbed accuracies of a trained model on (raw) test data.
+/// `training_range`: the training data's column ranges (input_range), used to
+/// resolve `automatic` units and to clip input-unit perturbations; when empty,
+/// the range of the evaluated data itself stands in for it.
 template <class T, ModalityRange R, class L>
 RobustnessResult evaluate_robustness(LateFusion<T>& model, const R& modalities,
                                      const Eigen::DenseBase<L>& labels,
-                                     const RobustnessOptions& options = {}) {
+                                     const RobustnessOptions& options = {},
+                                     const InputRange& training_range = {}) {
   constexpr std::string_view fn = "mmc::fusion::evaluate_robustness";
   detail::check_robustness_options(fn, options);
-  const ModalityList<T> x = model.to_model_space(modalities);
+  const ModalityList<T> x = model.to_model_space(modalities);  // validates (named as LateFusion)
+  const ModalityList<double> raw = detail::to_modalities<double>(fn, modalities, model.modalities());
   Index classes = 0;
   const Labels y = detail::to_labels(fn, labels, x.front().rows(), model.classes(), classes, false);
+  const InputRange range = training_range.empty() ? input_range(raw) : training_range;
   RobustnessResult r;
+  r.units = resolve_units(options.units, range);
+  const bool input = r.units == PerturbationUnits::input;
   r.samples = y.size();
   r.clean = model.accuracy_in_model_space(x, y);
   for (Index m = 0; m < model.modalities(); ++m) {
     ModalityRobustness p;
     p.missing = model.accuracy_in_model_space(perturb_missing(model, x, m), y);
-    p.noisy = model.accuracy_in_model_space(perturb_noisy(model, x, m, options.noise_sd, options.seed), y);
-    p.adversarial = model.accuracy_in_model_space(perturb_fgsm(model, x, y, m, options.epsilon), y);
+    if (input) {
+      p.noisy = model.accuracy_in_model_space(
+          model.to_model_space(perturb_noisy_input(raw, m, options.noise_sd, options.seed, range)), y);
+      p.adversarial = model.accuracy_in_model_space(
+          model.to_model_space(perturb_fgsm_input(model, raw, x, y, m, options.epsilon, range)), y);
+    } else {
+      p.noisy = model.accuracy_in_model_space(perturb_noisy(model, x, m, options.noise_sd, options.seed), y);
+      p.adversarial = model.accuracy_in_model_space(perturb_fgsm(model, x, y, m, options.epsilon), y);
+    }
     r.missing += p.missing;
     r.noisy += p.noisy;
     r.adversarial += p.adversarial;
@@ -193,7 +343,7 @@ RobustnessResult robustness_experiment(const R& modalities, const Eigen::DenseBa
   detail::check_evaluation_size(fn, "options.test_fraction", s.test_y.size(),
                                 s.train.y.size() + s.test_y.size());
   LateFusion<T> model = detail::fit_network(fn, s.train, options.train);
-  return evaluate_robustness(model, s.test_x, s.test_y, options.robustness);
+  return evaluate_robustness(model, s.test_x, s.test_y, options.robustness, input_range(s.train.x));
 }
 
 }  // namespace mmc::fusion

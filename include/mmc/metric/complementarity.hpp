@@ -4,8 +4,13 @@
 // backends for the same quantities, the paper's Theorem 3.1 bounds and
 // bootstrap intervals.
 //
-// Pipeline: validate -> standardise each modality (default) -> optional PCA per
-// modality -> backend quantities -> summary. Labels may be any non-negative
+// Pipeline: validate -> drop constant columns -> standardise each modality
+// (default) -> optional PCA per modality -> backend quantities -> summary.
+// Constant columns (e.g. MNIST's always-black border pixels) carry no
+// information about anything, so they are dropped rather than rejected; the
+// count per modality is in ComplementarityResult::dropped_columns and a
+// sentence in `warnings` (docs/design.md §3.4). A modality whose every column
+// is constant is an error. Labels may be any non-negative
 // integers; they are re-coded to 0..C-1 (C = number of distinct labels).
 //
 // Intervals (`bootstrap` = R > 0 replicates, percentile method):
@@ -95,6 +100,9 @@ struct ComplementarityResult {
   /// Hard bounds the estimates break (e.g. I(X_all; Y) > H(Y), crossing error
   /// bounds), each a sentence saying what it means and what to try; empty when none.
   std::vector<std::string> warnings;
+  /// dropped_columns[m]: how many constant columns of modality m were dropped
+  /// before standardising (docs/design.md §3.4); one entry per modality.
+  std::vector<Index> dropped_columns;
 };
 
 /// Fewest samples per class the metric accepts: the knn backend estimates
@@ -169,6 +177,18 @@ std::vector<std::string> hard_bound_warnings(const Result& r) {
   return out;
 }
 
+/// The columns of m that are not constant (some value differs from row 0's).
+/// Exact comparison: a column with any variation, however small, is kept.
+inline std::vector<Index> varying_columns(const RowMatrix<double>& m) {
+  std::vector<Index> keep;
+  for (Index c = 0; c < m.cols(); ++c) {
+    bool constant = true;
+    for (Index r = 1; r < m.rows() && constant; ++r) constant = m(r, c) == m(0, c);
+    if (!constant) keep.push_back(c);
+  }
+  return keep;
+}
+
 inline double percentile(std::vector<double> values, double q) {
   std::sort(values.begin(), values.end());
   const double position = q * static_cast<double>(values.size() - 1);
@@ -209,9 +229,31 @@ class Complementarity {
     }
     detail::check_class_sizes(fn, coded, result.classes, std::max<Index>(kMinSamplesPerClass, options_.knn.k + 1));
     std::vector<RowMatrix<double>> prepared;
+    std::vector<std::string> column_warnings;
     for (std::size_t m = 0; m < modalities.size(); ++m) {
-      RowMatrix<double> data = modalities[m];
       const std::string name = "modalities[" + std::to_string(m) + "]";
+      // Constant columns are dropped, not fatal (docs/design.md §3.4).
+      const std::vector<Index> keep = detail::varying_columns(modalities[m]);
+      const auto dropped = modalities[m].cols() - static_cast<Index>(keep.size());
+      result.dropped_columns.push_back(dropped);
+      if (keep.empty()) {
+        mmc::detail::throw_invalid(fn, name,
+                                   "has only constant columns (all " + std::to_string(modalities[m].cols()) +
+                                       " of them), so it carries no information",
+                                   "pass a modality whose values vary across samples");
+      }
+      RowMatrix<double> data;
+      if (dropped == 0) {
+        data = modalities[m];
+      } else {
+        data.resize(modalities[m].rows(), static_cast<Index>(keep.size()));
+        for (std::size_t j = 0; j < keep.size(); ++j) data.col(static_cast<Index>(j)) = modalities[m].col(keep[j]);
+        column_warnings.push_back(name + ": dropped " + std::to_string(dropped) + " of " +
+                                  std::to_string(modalities[m].cols()) +
+                                  " columns that are constant over the samples (they carry no "
+                                  "information); the metric uses the other " +
+                                  std::to_string(keep.size()));
+      }
       if (options_.standardize) standardize_columns(data, fn, name);
       if (options_.pca > 0) data = pca_reduce(data, options_.pca, fn, "pca");
       prepared.push_back(std::move(data));
@@ -222,6 +264,7 @@ class Complementarity {
          result.classes);
     if (options_.bootstrap > 0) bootstrap(result, prepared, coded);
     result.warnings = detail::hard_bound_warnings(result);
+    result.warnings.insert(result.warnings.begin(), column_warnings.begin(), column_warnings.end());
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
   }
