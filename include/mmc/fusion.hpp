@@ -4,6 +4,7 @@
 #pragma once
 
 #include "mmc/fusion/advisor.hpp"
+#include "mmc/fusion/combined_advisor.hpp"
 #include "mmc/fusion/data.hpp"
 #include "mmc/fusion/late_fusion.hpp"
 #include "mmc/fusion/laziness.hpp"

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "mmc/metric/bayes_bounds.hpp"
+#include "mmc/metric/bayes_error.hpp"
 #include "mmc/metric/complementarity.hpp"
 #include "mmc/metric/knn_backend.hpp"
 #include "mmc/metric/neural_backends.hpp"

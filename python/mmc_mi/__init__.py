@@ -32,6 +32,9 @@ __all__ = [
     "complementarity",
     "entropy",
     "estimators",
+    "generate_bits",
+    "generate_gaussian",
+    "generate_synthetic",
     "mi",
     "mutual_info_classif",
     "mutual_info_regression",
@@ -164,6 +167,24 @@ def complementarity(modalities, labels, backend="knn", k=3, standardize=True, ji
         raise TypeError("complementarity does not take 'activation' (the CLI's backends use relu)")
     return Result(_mmc._complementarity(modalities, labels, backend, _common(k, standardize, jitter, seed, threads),
                                         int(pca), int(bootstrap), float(confidence), extra))
+
+
+def generate_gaussian(rho, n=1000, seed=0) -> dict:
+    """Correlated Gaussian pairs (x_j, y_j) with correlations ``rho`` (a list);
+    ``{"x", "y", "truth": {"mi", "mi_bits"}, "name"}`` (docs/generators.md)."""
+    return _mmc._generate_gaussian([float(r) for r in np.atleast_1d(rho)], int(n), int(seed))
+
+
+def generate_bits(case="unique", n=1000, seed=0, noise=0.1) -> dict:
+    """The three exact bit cases (redundant, unique, synergy) with Gaussian
+    noise; ``{"modalities", "labels", "classes", "truth", "name"}``."""
+    return _mmc._generate_bits(str(case), int(n), int(seed), float(noise))
+
+
+def generate_synthetic(alpha=0.5, n=1000, seed=0) -> dict:
+    """The controlled-complementarity task (alpha = 0: complementary, 1:
+    redundant); ``{"modalities", "labels", "classes", "truth", "name"}``."""
+    return _mmc._generate_synthetic(float(alpha), int(n), int(seed))
 
 
 class Estimator:

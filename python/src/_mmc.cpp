@@ -10,6 +10,8 @@
 #include <chrono>
 #include <optional>
 
+#include <mmc/data/complementarity.hpp>
+#include <mmc/data/gaussian.hpp>
 #include <mmc/estimators/knn_dispatch.hpp>
 #include <mmc/metric/complementarity.hpp>
 #include <mmc/version.hpp>
@@ -285,6 +287,81 @@ py::list registry(std::span<const estimators::EstimatorInfo> list) {
 
 }  // namespace mmc::python
 
+
+namespace mmc::python {
+namespace {
+
+// The data generators with known ground truth (docs/design.md §3.5), as dicts
+// of NumPy arrays and the closed-form truth.
+py::array_t<double> matrix_to_numpy(const mmc::RowMatrix<double>& m) {
+  py::array_t<double> out({static_cast<py::ssize_t>(m.rows()), static_cast<py::ssize_t>(m.cols())});
+  std::copy(m.data(), m.data() + m.size(), out.mutable_data());
+  return out;
+}
+
+py::dict truth_dict(const mmc::data::KeyValues& values) {
+  py::dict d;
+  for (const auto& [key, value] : values) d[py::str(key)] = value;
+  return d;
+}
+
+py::dict labelled_task_dict(const mmc::data::LabelledTask& task) {
+  py::list modalities;
+  for (const auto& m : task.modalities) modalities.append(matrix_to_numpy(m));
+  py::array_t<long long> labels(static_cast<py::ssize_t>(task.labels.size()));
+  for (mmc::Index i = 0; i < task.labels.size(); ++i) labels.mutable_at(i) = task.labels(i);
+  py::dict d;
+  d["modalities"] = modalities;
+  d["labels"] = labels;
+  d["classes"] = task.classes;
+  d["truth"] = truth_dict(task.truth);
+  d["name"] = task.name;
+  return d;
+}
+
+py::dict gaussian(const std::vector<double>& rho, mmc::Index n, std::uint64_t seed) {
+  mmc::data::MiTask task;
+  {
+    py::gil_scoped_release release;
+    task = mmc::data::correlated_gaussian_task(rho, n, seed);
+  }
+  py::dict d;
+  d["x"] = matrix_to_numpy(task.x);
+  d["y"] = matrix_to_numpy(task.y);
+  d["truth"] = truth_dict(task.truth());
+  d["name"] = task.name;
+  return d;
+}
+
+py::dict bits(const std::string& which, mmc::Index n, std::uint64_t seed, double noise) {
+  mmc::data::BitCase c = mmc::data::BitCase::redundant;
+  if (which == "unique") c = mmc::data::BitCase::unique;
+  else if (which == "synergy") c = mmc::data::BitCase::synergy;
+  else if (which != "redundant")
+    throw mmc::invalid_argument("mmc_mi.generate_bits: argument 'case' is '" + which +
+                                "'; use one of redundant, unique, synergy");
+  mmc::data::LabelledTask task;
+  {
+    py::gil_scoped_release release;
+    task = mmc::data::bits_task(c, n, seed, noise);
+  }
+  return labelled_task_dict(task);
+}
+
+py::dict synthetic(double alpha, mmc::Index n, std::uint64_t seed) {
+  mmc::data::SyntheticOptions options;
+  options.alpha = alpha;
+  mmc::data::LabelledTask task;
+  {
+    py::gil_scoped_release release;
+    task = mmc::data::synthetic_task(options, n, seed);
+  }
+  return labelled_task_dict(task);
+}
+
+}  // namespace
+}  // namespace mmc::python
+
 PYBIND11_MODULE(_mmc, m) {
   namespace py = pybind11;
   using namespace mmc::python;
@@ -332,5 +409,8 @@ PYBIND11_MODULE(_mmc, m) {
     d["cmi"] = registry(mmc::estimators::kConditionalMutualInformation);
     return d;
   });
+  m.def("_generate_gaussian", &mmc::python::gaussian, py::arg("rho"), py::arg("n"), py::arg("seed"));
+  m.def("_generate_bits", &mmc::python::bits, py::arg("case"), py::arg("n"), py::arg("seed"), py::arg("noise"));
+  m.def("_generate_synthetic", &mmc::python::synthetic, py::arg("alpha"), py::arg("n"), py::arg("seed"));
   register_neural(m);
 }

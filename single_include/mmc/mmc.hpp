@@ -9,15 +9,12 @@
 //     c++ -std=c++20 -I single_include -I /usr/include/eigen3 app.cpp -pthread
 // Not included: the CUDA backend (include/mmc/cuda*, needs nvcc) and the
 // headers mmc.hpp does not include:
+//     mmc/data/aav_features.hpp
 //     mmc/data/aav_mnist.hpp
 //     mmc/data/digits.hpp
 //     mmc/data/mnist_json.hpp
 //     mmc/data/spectrogram.hpp
 //     mmc/data/wav.hpp
-//     mmc/estimators.hpp
-//     mmc/estimators/knn_dispatch.hpp
-//     mmc/estimators/neural_dispatch.hpp
-//     mmc/estimators/registry.hpp
 #pragma once
 
 // ---- begin mmc/mmc.hpp ----
@@ -581,6 +578,7 @@ class Rng {
 // errors.hpp: the function, the argument, what is wrong and how to fix it.
 // Row and column positions in messages are 0-based, as in Eigen.
 
+#include <cstdio>
 
 
 namespace mmc::detail {
@@ -656,6 +654,37 @@ inline void check_at_least(std::string_view function, std::string_view argument,
     throw_invalid(function, argument,
                   "is " + std::to_string(value) + ", but must be at least " + std::to_string(minimum),
                   "pass a value >= " + std::to_string(minimum));
+  }
+}
+
+/// A number as printf's %g writes it ("0.0005", "1e+10"), for messages.
+inline std::string number_text(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", v);
+  return buffer;
+}
+
+/// Throws unless 0 < value < 1 (held-out, validation and test fractions).
+inline void check_open_fraction(std::string_view function, std::string_view argument, double value) {
+  if (!(value > 0.0 && value < 1.0)) {
+    throw_invalid(function, argument, "is " + number_text(value) + ", but must lie in (0, 1)",
+                  "pass a fraction such as 0.2 (20 % of the samples)");
+  }
+}
+
+/// Throws unless a learning rate is finite and > 0.
+inline void check_learning_rate(std::string_view function, std::string_view argument, double lr) {
+  if (!(lr > 0.0) || !std::isfinite(lr)) {
+    throw_invalid(function, argument, "is " + number_text(lr) + ", but must be > 0",
+                  "use a learning rate such as 1e-3");
+  }
+}
+
+/// Throws unless a (decoupled) weight decay is finite and >= 0.
+inline void check_weight_decay(std::string_view function, std::string_view argument, double decay) {
+  if (!(decay >= 0.0) || !std::isfinite(decay)) {
+    throw_invalid(function, argument, "is " + number_text(decay) + ", but must be >= 0",
+                  "pass 0 (no decay) or a small decay such as 1e-4");
   }
 }
 
@@ -1020,6 +1049,7294 @@ inline T logaddexp(T a, T b) noexcept {
 }  // namespace mmc
 // ---- end mmc/core/special.hpp ----
 // ---- end mmc/core.hpp ----
+// ---- begin mmc/estimators.hpp ----
+// mmc/estimators.hpp — the estimator registry and the run-time dispatchers
+// (estimators/): every estimator by the name users type.
+
+// ---- begin mmc/estimators/knn_dispatch.hpp ----
+// mmc/estimators/knn_dispatch.hpp — run any kNN-family or discrete estimator
+// of the registry (registry.hpp) by name, with one options struct and one
+// result type.
+//
+// Why: every caller that lets a user pick an estimator at run time (the CLI,
+// the benchmarks, the accuracy suite, the Python module) needs the same
+// name -> options -> estimator -> result plumbing; written once here, each
+// estimator's own options are built from the shared ones by aggregate
+// initialisation (`KsgOptions{knn, algorithm}`), so a shared option such as
+// `jitter` can never be dropped on the way.
+
+#include <optional>
+
+// ---- begin mmc/estimators/registry.hpp ----
+// mmc/estimators/registry.hpp — the one list of mmc's estimators by name.
+//
+// Why a registry: the CLI, the benchmarks, the accuracy suite and the tests all
+// select estimators by the names users type ("ksg1", "mine", ...). Writing the
+// name -> estimator mapping once keeps them in step: a new estimator is added
+// here and in the dispatchers next to this file (knn_dispatch.hpp,
+// neural_dispatch.hpp), and everything that lists or parses names follows.
+//
+// This header is light on purpose (no estimator templates): help texts and
+// option parsers include it without compiling any estimator.
+
+#include <array>
+#include <span>
+
+
+namespace mmc::estimators {
+
+/// What kind of code estimates a quantity, which decides the options that apply.
+enum class Family {
+  knn,       ///< neighbour-based (k, standardize, jitter); knn/
+  discrete,  ///< counting or binning (plug-in, binned); knn/plugin.hpp, knn/binned.hpp
+  neural,    ///< a trained network (steps, batch, hidden, lr, device); neural/
+};
+
+/// Every estimator of I(X;Y), H(X) or I(X;Y|Z) mmc has.
+enum class Estimator {
+  ksg1, ksg2, kl, gknn, lnc, mixed, ross, plugin, binned,  // kNN family and discrete
+  mine, nwj, infonce, js, smile, doe,                      // neural MI
+  cene,                                                     // neural entropy
+};
+
+/// One registry entry.
+struct EstimatorInfo {
+  Estimator id;
+  std::string_view name;  ///< the name users type (CLI --estimator, Python estimator=)
+  Family family;
+  bool has_local;  ///< produces per-sample local values (pointwise MI / entropy)
+  std::string_view summary;
+};
+
+/// Estimators of I(X;Y), in the order help texts list them.
+inline constexpr std::array<EstimatorInfo, 15> kMutualInformation = {{
+    {Estimator::ksg1, "ksg1", Family::knn, true, "Kraskov-Stoegbauer-Grassberger algorithm 1 (max-norm)"},
+    {Estimator::ksg2, "ksg2", Family::knn, true, "Kraskov-Stoegbauer-Grassberger algorithm 2"},
+    {Estimator::kl, "kl", Family::knn, true, "3KL: H(X) + H(Y) - H(X,Y) with Kozachenko-Leonenko entropies"},
+    {Estimator::gknn, "gknn", Family::knn, true, "geometric kNN (Lord, Sun & Bollt 2018)"},
+    {Estimator::lnc, "lnc", Family::knn, true, "KSG with local non-uniformity correction (Gao et al. 2015)"},
+    {Estimator::mixed, "mixed", Family::knn, true, "discrete/continuous mixtures (Gao et al. 2017)"},
+    {Estimator::ross, "ross", Family::knn, true, "continuous X, integer labels Y (Ross 2014)"},
+    {Estimator::plugin, "plugin", Family::discrete, true, "plug-in MI of integer-valued X and Y"},
+    {Estimator::binned, "binned", Family::discrete, false, "plug-in MI after binning each dimension"},
+    {Estimator::mine, "mine", Family::neural, false, "Donsker-Varadhan bound with a moving average (MINE)"},
+    {Estimator::nwj, "nwj", Family::neural, false, "Nguyen-Wainwright-Jordan bound"},
+    {Estimator::infonce, "infonce", Family::neural, false, "InfoNCE (at most log of the batch size)"},
+    {Estimator::js, "js", Family::neural, false, "Jensen-Shannon-trained critic, DV estimate"},
+    {Estimator::smile, "smile", Family::neural, false, "SMILE: clipped DV on a JS-trained critic"},
+    {Estimator::doe, "doe", Family::neural, false, "difference of CENE entropies H(X) - H(X|Y)"},
+}};
+
+/// Estimators of H(X).
+inline constexpr std::array<EstimatorInfo, 5> kEntropy = {{
+    {Estimator::kl, "kl", Family::knn, true, "Kozachenko-Leonenko (max or Euclidean norm)"},
+    {Estimator::gknn, "gknn", Family::knn, true, "geometric kNN (Lord, Sun & Bollt 2018)"},
+    {Estimator::plugin, "plugin", Family::discrete, true, "plug-in entropy of integer-valued rows"},
+    {Estimator::binned, "binned", Family::discrete, false, "plug-in entropy of the bin counts (not a differential entropy)"},
+    {Estimator::cene, "cene", Family::neural, false, "held-out NLL of a mixture density network"},
+}};
+
+/// Estimators of I(X;Y|Z).
+inline constexpr std::array<EstimatorInfo, 2> kConditionalMutualInformation = {{
+    {Estimator::ksg1, "ksg1", Family::knn, true, "Frenzel-Pompe (KSG algorithm 1 counts)"},
+    {Estimator::ksg2, "ksg2", Family::knn, true, "KSG algorithm 2 counts (Vejmelka & Palus 2008)"},
+}};
+
+/// The names of `list` joined by `separator` ("ksg1|ksg2|...").
+inline std::string names(std::span<const EstimatorInfo> list, std::string_view separator = "|") {
+  std::string text;
+  for (const auto& info : list) {
+    if (!text.empty()) text += separator;
+    text += info.name;
+  }
+  return text;
+}
+
+/// The entry called `name` in `list`, or nullptr.
+inline const EstimatorInfo* find(std::span<const EstimatorInfo> list, std::string_view name) noexcept {
+  for (const auto& info : list)
+    if (info.name == name) return &info;
+  return nullptr;
+}
+
+/// The entry called `name` in `list`; throws mmc::invalid_argument naming
+/// `argument` and listing the valid names otherwise.
+inline const EstimatorInfo& parse(std::span<const EstimatorInfo> list, std::string_view name,
+                                  std::string_view function, std::string_view argument) {
+  if (const EstimatorInfo* info = find(list, name)) return *info;
+  mmc::detail::throw_invalid(function, argument, "is '" + std::string(name) + "', which is not an estimator here",
+                             "use one of " + names(list, ", "));
+}
+
+/// The registry name of an estimator.
+inline std::string_view name_of(Estimator id) noexcept {
+  for (const auto& info : kMutualInformation)
+    if (info.id == id) return info.name;
+  for (const auto& info : kEntropy)
+    if (info.id == id) return info.name;
+  return "unknown";
+}
+
+}  // namespace mmc::estimators
+// ---- end mmc/estimators/registry.hpp ----
+// ---- begin mmc/knn/binned.hpp ----
+// mmc/knn/binned.hpp — the binned ("direct") estimator of entropy and mutual
+// information for continuous data (docs/design.md §3.1, `--estimator plugin --bins B`).
+//
+// Every column is cut into B bins on its own, then the row of bin indices is a
+// discrete symbol and the plug-in estimator of plugin.hpp does the rest, with
+// the Miller–Madow correction on by default (it removes the leading O(m/N)
+// bias of the plug-in entropy, m = occupied cells).
+//   equal_width:     bin = floor((v - min) / (max - min) * B), the maximum in
+//                    bin B-1; a constant column is one bin.
+//   equal_frequency: bin = floor(rank(v) * B / N), rank(v) = #{values < v} in
+//                    that column, so equal values share a bin and each bin
+//                    holds about N/B samples (fewer bins are occupied when
+//                    values repeat).
+// The estimate of a continuous MI is biased by the binning itself (it is the
+// MI of the discretised variables, <= the true MI) and needs N >> B^d samples
+// in the joint space: prefer KSG for d > 2 (docs/estimators/binned.md).
+
+
+// ---- begin mmc/knn/plugin.hpp ----
+// mmc/knn/plugin.hpp — plug-in ("maximum likelihood") entropy, mutual
+// information and conditional entropy of discrete variables, with the
+// Miller–Madow bias correction as an option (docs/design.md §3.1).
+//
+// Each row of the input is one symbol: a row of integers (a label vector, a
+// matrix of codes) or of floating-point values compared exactly (rows equal
+// under == are the same symbol; -0.0 == 0.0). With n(s) the count of symbol s
+// among N samples and m the number of occupied cells (distinct symbols):
+//   H = (1/N) sum_i [log N - log n(x_i)]                  = -sum_s p_s log p_s
+//   I(X;Y) = (1/N) sum_i [log n(x_i,y_i) + log N - log n(x_i) - log n(y_i)]
+//   H(Y|X) = (1/N) sum_i [log n(x_i) - log n(x_i,y_i)]     = H(X,Y) - H(X)
+// The bracketed terms are the per-sample `local` values (evaluated left to
+// right as written). Miller–Madow adds (m - 1)/(2N) to every entropy, so the
+// MI gains (m_x + m_y - m_xy - 1)/(2N) and H(Y|X) gains (m_xy - m_x)/(2N);
+// `local` stays uncorrected and `value` = mean(local) + `correction`.
+//
+// Symbols are coded by sorting the row indices (lexicographic order of the
+// rows), O(N d log N), no hashing: codes come out in symbol order, so results
+// are reproducible bit for bit. Fast path, same codes: a single column of
+// integer values (labels, or integral floating-point values) spanning at most
+// 4N + 1024 consecutive integers, and the (x, y) pairs when m_x m_y is within
+// that bound, are coded by one counting pass instead of a sort (O(N + range)).
+
+#include <numeric>
+
+
+namespace mmc::knn {
+
+/// Options of the plug-in estimators.
+struct PluginOptions {
+  /// Add the Miller–Madow correction (m - 1)/(2N) to every entropy
+  /// (m = occupied cells). Off by default: the plain plug-in value.
+  bool miller_madow = false;
+};
+
+/// Result of PluginEntropy (and BinnedEntropy).
+struct PluginEntropyResult {
+  /// The entropy in nats: mean(local) + correction.
+  double value = 0.0;
+  /// -log p^(x_i) = log N - log n(x_i), uncorrected.
+  Eigen::VectorXd local;
+  /// Number of samples.
+  Index n = 0;
+  /// Occupied cells (distinct symbols).
+  Index cells = 0;
+  /// Miller–Madow correction added to mean(local) (0 when off).
+  double correction = 0.0;
+};
+
+/// Result of PluginMutualInformation (and BinnedMutualInformation).
+struct PluginMutualInformationResult {
+  /// I(X;Y) in nats: mean(local) + correction (= h_x + h_y - h_xy up to rounding).
+  double value = 0.0;
+  /// log n(x_i,y_i) + log N - log n(x_i) - log n(y_i), uncorrected.
+  Eigen::VectorXd local;
+  Index n = 0;
+  /// The three entropies, each with its own correction when Miller–Madow is on.
+  double h_x = 0.0, h_y = 0.0, h_xy = 0.0;
+  Index cells_x = 0, cells_y = 0, cells_xy = 0;
+  /// Miller–Madow correction added to mean(local): (m_x + m_y - m_xy - 1)/(2N).
+  double correction = 0.0;
+};
+
+/// Result of PluginConditionalEntropy.
+struct PluginConditionalEntropyResult {
+  /// H(Y|X) in nats: mean(local) + correction (= h_xy - h_x up to rounding).
+  double value = 0.0;
+  /// log n(x_i) - log n(x_i,y_i), uncorrected.
+  Eigen::VectorXd local;
+  Index n = 0;
+  double h_x = 0.0, h_xy = 0.0;
+  Index cells_x = 0, cells_xy = 0;
+  /// Miller–Madow correction added to mean(local): (m_xy - m_x)/(2N).
+  double correction = 0.0;
+};
+
+namespace detail {
+
+/// Dense symbol codes: code[i] in [0, cells) in increasing symbol order, and
+/// count[c] = number of samples with code c.
+struct SymbolCodes {
+  std::vector<Index> code;
+  std::vector<Index> count;
+  Index cells() const noexcept { return static_cast<Index>(count.size()); }
+};
+
+/// Codes n samples by sorting their indices with a strict weak order `less`.
+template <class Less>
+SymbolCodes code_by_order(Index n, Less less) {
+  std::vector<Index> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), Index{0});
+  std::sort(order.begin(), order.end(), less);
+  SymbolCodes result;
+  result.code.resize(static_cast<std::size_t>(n));
+  for (std::size_t p = 0; p < order.size(); ++p) {
+    if (p == 0 || less(order[p - 1], order[p])) result.count.push_back(0);
+    ++result.count.back();
+    result.code[static_cast<std::size_t>(order[p])] = result.cells() - 1;
+  }
+  return result;
+}
+
+/// Codes n samples by integer keys in [0, range): the codes code_by_order
+/// would give (increasing key), by counting instead of sorting.
+inline SymbolCodes code_by_key(const std::vector<Index>& key, Index range) {
+  std::vector<Index> code_of_key(static_cast<std::size_t>(range), 0);
+  for (const Index k : key) ++code_of_key[static_cast<std::size_t>(k)];  // counts first
+  SymbolCodes result;
+  for (auto& slot : code_of_key) {
+    if (slot == 0) continue;
+    result.count.push_back(slot);
+    slot = result.cells() - 1;  // the count becomes the key's code
+  }
+  result.code.resize(key.size());
+  for (std::size_t i = 0; i < key.size(); ++i)
+    result.code[i] = code_of_key[static_cast<std::size_t>(key[i])];
+  return result;
+}
+
+/// Largest key range coded by counting: memory O(N), like the sort's.
+inline Index counting_range_limit(Index n) { return 4 * n + 1024; }
+
+/// Keys v - min for one column of integer values spanning at most
+/// counting_range_limit(n) integers; empty when the column does not qualify.
+/// Integer types subtract in unsigned 64-bit arithmetic (exact for any values);
+/// floating-point values must be integral, and v - min is then exact (both
+/// are within 4N + 1024 of each other, Sterbenz).
+template <class Scalar>
+std::vector<Index> small_integer_keys(const Scalar* values, Index n, Index& range) {
+  const auto [lo, hi] = std::minmax_element(values, values + n);
+  const auto limit = static_cast<std::uint64_t>(counting_range_limit(n));
+  std::vector<Index> key(static_cast<std::size_t>(n));
+  if constexpr (std::is_integral_v<Scalar>) {
+    const auto base = static_cast<std::uint64_t>(static_cast<std::int64_t>(*lo));
+    const std::uint64_t span = static_cast<std::uint64_t>(static_cast<std::int64_t>(*hi)) - base;
+    if (span >= limit) return {};
+    for (Index i = 0; i < n; ++i)
+      key[static_cast<std::size_t>(i)] = static_cast<Index>(
+          static_cast<std::uint64_t>(static_cast<std::int64_t>(values[i])) - base);
+    range = static_cast<Index>(span) + 1;
+  } else {
+    const double base = static_cast<double>(*lo);
+    const double span = static_cast<double>(*hi) - base;
+    if (!(span < static_cast<double>(limit))) return {};
+    for (Index i = 0; i < n; ++i) {
+      const double v = static_cast<double>(values[i]);
+      if (v != std::floor(v)) return {};  // not an integer: sort instead
+      key[static_cast<std::size_t>(i)] = static_cast<Index>(v - base);
+    }
+    range = static_cast<Index>(span) + 1;
+  }
+  return key;
+}
+
+/// Validates an input (non-empty, finite) and codes its rows as symbols.
+template <class Derived>
+SymbolCodes code_rows(std::string_view function, std::string_view argument,
+                      const Eigen::DenseBase<Derived>& x) {
+  mmc::detail::check_data(function, argument, x);
+  const RowMatrix<typename Derived::Scalar> rows = x.derived();
+  const Index d = rows.cols();
+  if (d == 1) {
+    Index range = 0;
+    const std::vector<Index> key = small_integer_keys(rows.data(), rows.rows(), range);
+    if (!key.empty()) return code_by_key(key, range);
+  }
+  return code_by_order(rows.rows(), [&](Index a, Index b) {
+    const auto* ra = rows.data() + a * d;
+    const auto* rb = rows.data() + b * d;
+    return std::lexicographical_compare(ra, ra + d, rb, rb + d);
+  });
+}
+
+/// Codes the pairs (x_i, y_i) of two codings of the same samples.
+inline SymbolCodes code_pairs(const SymbolCodes& x, const SymbolCodes& y) {
+  std::vector<Index> key(x.code.size());
+  for (std::size_t i = 0; i < key.size(); ++i) key[i] = x.code[i] * y.cells() + y.code[i];
+  const Index range = x.cells() * y.cells();  // <= N^2: no overflow for N < 3e9
+  if (range <= counting_range_limit(static_cast<Index>(key.size()))) return code_by_key(key, range);
+  return code_by_order(static_cast<Index>(key.size()),
+                       [&](Index a, Index b) { return key[a] < key[b]; });
+}
+
+/// log count[c] per cell: one log per cell instead of one per sample (the same
+/// values, so the local terms are bit-identical).
+inline std::vector<double> log_counts(const SymbolCodes& s) {
+  std::vector<double> out(s.count.size());
+  for (std::size_t c = 0; c < out.size(); ++c) out[c] = std::log(static_cast<double>(s.count[c]));
+  return out;
+}
+
+/// Mean of per-sample values, summed in index order.
+inline double mean_of(const Eigen::VectorXd& local) {
+  return accurate_sum(local.data(), local.data() + local.size()) / static_cast<double>(local.size());
+}
+
+/// Miller–Madow term (cells - 1)/(2N), or 0 when off.
+inline double miller_madow(bool on, Index cells, Index n) {
+  return on ? static_cast<double>(cells - 1) / (2.0 * static_cast<double>(n)) : 0.0;
+}
+
+inline PluginEntropyResult plugin_entropy(const SymbolCodes& s, bool mm) {
+  const Index n = static_cast<Index>(s.code.size());
+  const double log_n = std::log(static_cast<double>(n));
+  PluginEntropyResult r;
+  r.local.resize(n);
+  const std::vector<double> log_s = log_counts(s);
+  for (Index i = 0; i < n; ++i) r.local(i) = log_n - log_s[s.code[i]];
+  r.n = n;
+  r.cells = s.cells();
+  r.correction = miller_madow(mm, r.cells, n);
+  r.value = mean_of(r.local) + r.correction;
+  return r;
+}
+
+inline PluginMutualInformationResult plugin_mi(const SymbolCodes& x, const SymbolCodes& y, bool mm) {
+  const SymbolCodes xy = code_pairs(x, y);
+  const Index n = static_cast<Index>(x.code.size());
+  const double log_n = std::log(static_cast<double>(n));
+  PluginMutualInformationResult r;
+  r.local.resize(n);
+  const std::vector<double> log_x = log_counts(x), log_y = log_counts(y), log_xy = log_counts(xy);
+  for (Index i = 0; i < n; ++i)
+    r.local(i) = log_xy[xy.code[i]] + log_n - log_x[x.code[i]] - log_y[y.code[i]];
+  r.n = n;
+  r.h_x = plugin_entropy(x, mm).value;
+  r.h_y = plugin_entropy(y, mm).value;
+  r.h_xy = plugin_entropy(xy, mm).value;
+  r.cells_x = x.cells();
+  r.cells_y = y.cells();
+  r.cells_xy = xy.cells();
+  r.correction = mm ? static_cast<double>(r.cells_x + r.cells_y - r.cells_xy - 1) /
+                          (2.0 * static_cast<double>(n))
+                    : 0.0;
+  r.value = mean_of(r.local) + r.correction;
+  return r;
+}
+
+inline PluginConditionalEntropyResult plugin_conditional(const SymbolCodes& y, const SymbolCodes& x,
+                                                         bool mm) {
+  const SymbolCodes xy = code_pairs(x, y);
+  const Index n = static_cast<Index>(x.code.size());
+  PluginConditionalEntropyResult r;
+  r.local.resize(n);
+  const std::vector<double> log_x = log_counts(x), log_xy = log_counts(xy);
+  for (Index i = 0; i < n; ++i) r.local(i) = log_x[x.code[i]] - log_xy[xy.code[i]];
+  r.n = n;
+  r.h_x = plugin_entropy(x, mm).value;
+  r.h_xy = plugin_entropy(xy, mm).value;
+  r.cells_x = x.cells();
+  r.cells_xy = xy.cells();
+  r.correction =
+      mm ? static_cast<double>(r.cells_xy - r.cells_x) / (2.0 * static_cast<double>(n)) : 0.0;
+  r.value = mean_of(r.local) + r.correction;
+  return r;
+}
+
+/// An int span as an Eigen column vector (no copy).
+inline Eigen::Map<const Eigen::VectorXi> as_vector(std::span<const int> values) {
+  return {values.data(), static_cast<Index>(values.size())};
+}
+
+}  // namespace detail
+
+/// Plug-in entropy H(X) of discrete symbols (one per row), in nats.
+class PluginEntropy {
+ public:
+  using Options = PluginOptions;
+
+  PluginEntropy() = default;
+  explicit PluginEntropy(const Options& options) : options_(options) {}
+  const Options& options() const noexcept { return options_; }
+
+  /// Entropy of the rows of x (integer or floating, compared exactly).
+  template <class Derived>
+  PluginEntropyResult estimate(const Eigen::DenseBase<Derived>& x) const {
+    return detail::plugin_entropy(detail::code_rows("mmc::knn::PluginEntropy::estimate", "x", x),
+                                  options_.miller_madow);
+  }
+  /// Entropy of integer symbols given as a span (e.g. a std::vector<int>).
+  PluginEntropyResult estimate(std::span<const int> x) const { return estimate(detail::as_vector(x)); }
+
+ private:
+  Options options_;
+};
+
+/// Plug-in mutual information I(X;Y) = H(X) + H(Y) - H(X,Y), in nats.
+class PluginMutualInformation {
+ public:
+  using Options = PluginOptions;
+
+  PluginMutualInformation() = default;
+  explicit PluginMutualInformation(const Options& options) : options_(options) {}
+  const Options& options() const noexcept { return options_; }
+
+  /// MI between the rows of x and y (same number of rows).
+  template <class DerivedX, class DerivedY>
+  PluginMutualInformationResult estimate(const Eigen::DenseBase<DerivedX>& x,
+                                         const Eigen::DenseBase<DerivedY>& y) const {
+    constexpr std::string_view function = "mmc::knn::PluginMutualInformation::estimate";
+    const detail::SymbolCodes cx = detail::code_rows(function, "x", x);
+    const detail::SymbolCodes cy = detail::code_rows(function, "y", y);
+    mmc::detail::check_same_rows(function, "y", y.rows(), "x", x.rows());
+    return detail::plugin_mi(cx, cy, options_.miller_madow);
+  }
+  /// Same, for integer symbols given as spans.
+  PluginMutualInformationResult estimate(std::span<const int> x, std::span<const int> y) const {
+    return estimate(detail::as_vector(x), detail::as_vector(y));
+  }
+
+ private:
+  Options options_;
+};
+
+/// Plug-in conditional entropy H(Y|X) = H(X,Y) - H(X), in nats.
+class PluginConditionalEntropy {
+ public:
+  using Options = PluginOptions;
+
+  PluginConditionalEntropy() = default;
+  explicit PluginConditionalEntropy(const Options& options) : options_(options) {}
+  const Options& options() const noexcept { return options_; }
+
+  /// Entropy of the rows of y given the rows of x (same number of rows).
+  template <class DerivedY, class DerivedX>
+  PluginConditionalEntropyResult estimate(const Eigen::DenseBase<DerivedY>& y,
+                                          const Eigen::DenseBase<DerivedX>& x) const {
+    constexpr std::string_view function = "mmc::knn::PluginConditionalEntropy::estimate";
+    const detail::SymbolCodes cy = detail::code_rows(function, "y", y);
+    const detail::SymbolCodes cx = detail::code_rows(function, "x", x);
+    mmc::detail::check_same_rows(function, "x", x.rows(), "y", y.rows());
+    return detail::plugin_conditional(cy, cx, options_.miller_madow);
+  }
+  /// Same, for integer symbols given as spans.
+  PluginConditionalEntropyResult estimate(std::span<const int> y, std::span<const int> x) const {
+    return estimate(detail::as_vector(y), detail::as_vector(x));
+  }
+
+ private:
+  Options options_;
+};
+
+}  // namespace mmc::knn
+// ---- end mmc/knn/plugin.hpp ----
+
+namespace mmc::knn {
+
+/// How BinnedEntropy / BinnedMutualInformation cut each column.
+enum class Binning { equal_width, equal_frequency };
+
+/// Options of the binned estimators.
+struct BinnedOptions {
+  /// Bins per column (B >= 1).
+  Index bins = 10;
+  /// Equal-width bins between the column's min and max, or equal-frequency
+  /// (quantile) bins.
+  Binning binning = Binning::equal_width;
+  /// Miller–Madow correction of each entropy (on by default, docs/design.md §3.1).
+  bool miller_madow = true;
+};
+
+namespace detail {
+
+/// Bin index of every entry of a validated matrix, column by column.
+inline RowMatrix<Index> bin_columns(std::string_view function, std::string_view argument,
+                                    const RowMatrix<double>& x, Index bins, Binning binning) {
+  const Index n = x.rows();
+  RowMatrix<Index> result(n, x.cols());
+  std::vector<double> sorted(static_cast<std::size_t>(n));
+  for (Index c = 0; c < x.cols(); ++c) {
+    for (Index i = 0; i < n; ++i) sorted[static_cast<std::size_t>(i)] = x(i, c);
+    std::sort(sorted.begin(), sorted.end());
+    if (binning == Binning::equal_frequency) {
+      // B >= N gives every distinct rank its own bin, the same partition as B = N
+      // (which also keeps rank * B from overflowing).
+      const Index b = std::min(bins, n);
+      for (Index i = 0; i < n; ++i) {
+        const Index rank = std::lower_bound(sorted.begin(), sorted.end(), x(i, c)) - sorted.begin();
+        result(i, c) = rank * b / n;
+      }
+      continue;
+    }
+    const double lo = sorted.front(), range = sorted.back() - sorted.front();
+    if (!std::isfinite(range)) {
+      mmc::detail::throw_invalid(function, argument,
+                                 "has column " + std::to_string(c) +
+                                     " whose range max - min overflows a double",
+                                 "rescale the column (e.g. options.standardize upstream)");
+    }
+    for (Index i = 0; i < n; ++i) {
+      const double t = range > 0 ? (x(i, c) - lo) / range : 0.0;
+      const double bin = std::floor(t * static_cast<double>(bins));  // in [0, B]
+      result(i, c) = bin >= static_cast<double>(bins - 1) ? bins - 1 : static_cast<Index>(bin);
+    }
+  }
+  return result;
+}
+
+/// Validates and bins one input.
+template <class Derived>
+RowMatrix<Index> binned_symbols(std::string_view function, std::string_view argument,
+                                const Eigen::DenseBase<Derived>& x, const BinnedOptions& options) {
+  mmc::detail::check_data(function, argument, x);
+  return bin_columns(function, argument, to_row_major<double>(x), options.bins, options.binning);
+}
+
+inline void check_bins(std::string_view function, const BinnedOptions& options) {
+  mmc::detail::check_at_least(function, "bins", options.bins, 1);
+}
+
+}  // namespace detail
+
+/// Binned plug-in entropy of continuous data (one sample per row), in nats.
+/// The differential entropy is not what it estimates: it is H of the bins,
+/// which grows like d log B; use it for comparisons at fixed binning.
+class BinnedEntropy {
+ public:
+  using Options = BinnedOptions;
+
+  BinnedEntropy() = default;
+  explicit BinnedEntropy(const Options& options) : options_(options) {}
+  const Options& options() const noexcept { return options_; }
+
+  template <class Derived>
+  PluginEntropyResult estimate(const Eigen::DenseBase<Derived>& x) const {
+    constexpr std::string_view function = "mmc::knn::BinnedEntropy::estimate";
+    detail::check_bins(function, options_);
+    return detail::plugin_entropy(
+        detail::code_rows(function, "x", detail::binned_symbols(function, "x", x, options_)),
+        options_.miller_madow);
+  }
+
+ private:
+  Options options_;
+};
+
+/// Binned plug-in mutual information I(X;Y) of continuous data, in nats.
+class BinnedMutualInformation {
+ public:
+  using Options = BinnedOptions;
+
+  BinnedMutualInformation() = default;
+  explicit BinnedMutualInformation(const Options& options) : options_(options) {}
+  const Options& options() const noexcept { return options_; }
+
+  /// MI between the rows of x and y (same number of rows), each column binned
+  /// on its own.
+  template <class DerivedX, class DerivedY>
+  PluginMutualInformationResult estimate(const Eigen::DenseBase<DerivedX>& x,
+                                         const Eigen::DenseBase<DerivedY>& y) const {
+    constexpr std::string_view function = "mmc::knn::BinnedMutualInformation::estimate";
+    detail::check_bins(function, options_);
+    const RowMatrix<Index> bx = detail::binned_symbols(function, "x", x, options_);
+    const RowMatrix<Index> by = detail::binned_symbols(function, "y", y, options_);
+    mmc::detail::check_same_rows(function, "y", by.rows(), "x", bx.rows());
+    return detail::plugin_mi(detail::code_rows(function, "x", bx),
+                             detail::code_rows(function, "y", by), options_.miller_madow);
+  }
+
+ private:
+  Options options_;
+};
+
+}  // namespace mmc::knn
+// ---- end mmc/knn/binned.hpp ----
+// ---- begin mmc/knn/geometric.hpp ----
+// mmc/knn/geometric.hpp — geometric k-nearest-neighbour entropy and mutual
+// information (Lord, Sun & Bollt 2018, "Geometric k-nearest neighbor estimation
+// of entropy and mutual information", Chaos 28, 033114).
+//
+// Why: the Kozachenko–Leonenko ball assumes the density is uniform in a round
+// neighbourhood; near a low-dimensional structure (strong dependence) the
+// k neighbours lie in a thin sliver and the ball overstates the volume. Here
+// the ball becomes an ellipsoid fitted to the neighbourhood.
+//
+// docs/design.md §3.1, for each sample i (Euclidean distances, self excluded):
+//   eps_i   = distance to the k-th nearest neighbour;
+//   S_i     = {x_i and its k neighbours}, a (k+1) x d matrix centred on its mean,
+//             with singular values sigma_1 >= ... >= sigma_d and right singular
+//             vectors v_1..v_d (Eigen::JacobiSVD);
+//   E_i     = the ellipsoid centred on x_i with axes v_j and semi-axes
+//             r_j = eps_i sigma_j / sigma_1 (so r_1 = eps_i);
+//   k_i     = #{p in S_i : sum_j ((p - x_i).v_j / r_j)^2 <= 1}: the *closed*
+//             ellipsoid, counted over S_i only (E_i lies inside the eps_i-ball,
+//             so no other sample can be inside except exact ties of the k-th
+//             distance, which are not counted). x_i itself is always counted,
+//             as in the paper, so k_i >= 1;
+//   local(i) = log N + log V_d + d log eps_i + sum_j log(sigma_j/sigma_1) - log k_i,
+//             V_d = pi^(d/2)/Gamma(1 + d/2), evaluated left to right;
+//   H = mean(local);  I(X;Y) = H(X) + H(Y) - H(X,Y), local_I = local_x + local_y - local_xy.
+//
+// Degenerate neighbourhoods: S_i must span all d axes, so k >= d is required
+// (an error otherwise), and a neighbourhood of duplicated or collinear points
+// (eps_i = 0 or sigma_d <= 1e-12 sigma_1) has no finite ellipsoid volume: the
+// estimate throws naming the first such sample and recommends jitter, never
+// returning -inf or NaN.
+//
+// Bias: the normalisation log N - log k_i (no digamma) is the paper's; at fixed
+// k it leaves an O(1) bias that does not vanish with N (docs/estimators/
+// geometric-knn.md gives measured values). Use it to compare, or where its
+// shape adaptivity matters; use KL/KSG for unbiased values on round densities.
+//
+// Speed: a Euclidean kd-tree per space and an SVD of a (k+1) x d matrix per
+// sample: O(N (log N + k d^2)) time, O(N d) memory.
+
+#include <Eigen/SVD>
+
+// ---- begin mmc/knn/common.hpp ----
+// mmc/knn/common.hpp — what every kNN-family estimator shares: the options
+// every one of them takes, the result type, and input preparation.
+//
+// Conventions (docs/design.md §2): inputs are any Eigen expressions with one sample
+// per row; estimators copy them into a row-major double matrix (never touching
+// caller data), validate, then optionally standardise and jitter the copy.
+// Results are in nats and carry the per-sample local values; the estimate is
+// their mean, summed in index order so it never depends on the thread count.
+
+#include <initializer_list>
+
+
+namespace mmc::knn {
+
+/// Options every kNN estimator has. Estimators with more options derive from it.
+struct KnnOptions {
+  /// Number of neighbours (docs/design.md §3.1 "k"); 3 is the customary default.
+  Index k = 3;
+  /// Standardise every column of every input to zero mean, unit variance first.
+  bool standardize = false;
+  /// Gaussian jitter, relative to each column's standard deviation, added to
+  /// break ties between duplicated points (0 = none). Uses `seed`.
+  double jitter = 0.0;
+  /// Seed for jitter (and any other randomness of the estimator).
+  std::uint64_t seed = 0;
+  /// Worker threads (0 = all cores). Results never depend on it.
+  int threads = 0;
+};
+
+/// The result of a kNN estimate.
+struct KnnResult {
+  /// The estimate in nats.
+  double value = 0.0;
+  /// Per-sample local values; `value` is their mean unless the estimator's
+  /// documentation says otherwise (e.g. Ross drops singleton classes).
+  Eigen::VectorXd local;
+  /// Number of samples used.
+  Index n = 0;
+  /// Neighbour count used.
+  Index k = 0;
+  /// Problems that did not stop the estimate but may bias it (e.g. a few tied
+  /// samples, docs/design.md §3.1); empty for clean data.
+  std::vector<std::string> warnings;
+};
+
+namespace detail {
+
+/// Row-major double copy of an input after validation, standardisation and
+/// jitter according to the options. `stream` keeps jitter of different inputs
+/// independent (use 0 for x, 1 for y, 2 for z, ...).
+template <class Derived>
+RowMatrix<double> prepare(std::string_view function, std::string_view argument,
+                          const Eigen::DenseBase<Derived>& input, const KnnOptions& options,
+                          std::uint64_t stream) {
+  mmc::detail::check_data(function, argument, input);
+  RowMatrix<double> data = to_row_major<double>(input);
+  if (options.standardize) standardize_columns(data, function, argument);
+  add_jitter(data, options.jitter, options.seed, stream);
+  return data;
+}
+
+/// Validates the options shared by all kNN estimators against a sample count.
+inline void check_options(std::string_view function, const KnnOptions& options, Index samples) {
+  mmc::detail::check_k(function, options.k, samples);
+  if (!(options.jitter >= 0.0) || !std::isfinite(options.jitter)) {
+    mmc::detail::throw_invalid(function, "jitter", "must be a finite number >= 0",
+                               "pass 0 for no jitter or a small scale such as 1e-10");
+  }
+}
+
+/// [a | b]: the joint space of two inputs with the same rows.
+inline RowMatrix<double> concat_columns(const RowMatrix<double>& a, const RowMatrix<double>& b) {
+  RowMatrix<double> joint(a.rows(), a.cols() + b.cols());
+  joint.leftCols(a.cols()) = a;
+  joint.rightCols(b.cols()) = b;
+  return joint;
+}
+
+/// Fills value = mean of local (Neumaier sum in index order), n and k.
+inline KnnResult finish(Eigen::VectorXd local, Index k) {
+  KnnResult result;
+  result.n = local.size();
+  result.k = k;
+  result.value = local.size() > 0
+                     ? accurate_sum(local.data(), local.data() + local.size()) /
+                           static_cast<double>(local.size())
+                     : 0.0;
+  result.local = std::move(local);
+  return result;
+}
+
+/// Grain (points per block) for parallel loops over samples: fixed, so block
+/// boundaries never depend on the thread count.
+inline constexpr Index kPointGrain = 1024;
+
+// ---------------------------------------------------------------------------
+// Ties (docs/design.md §3.1). KSG-type estimators (KSG 1 and 2, KSG-CMI, LNC)
+// assume continuous data: their counts compare distances to a neighbour radius
+// that is positive and that no other sample shares. Sample i is *tied* when it
+// and all k of its nearest neighbours in the joint space share one value in
+// some column, i.e. its k-th neighbour distance in that column is 0 (always
+// the case when its k-th joint distance is 0). Its counts then measure the
+// size of an atom, not a density: 10 symbols repeated give KSG 1 = 9.7 nats
+// for H(X) = 2.3, and x + 1e15 (rounded to steps of 0.125) gives 4.8 nats for
+// 0.15. Continuous data never tie (any such coincidence has probability 0);
+// data written with few digits tie when the rounding step is comparable to
+// the neighbour distances. The flag costs O(d) per sample on continuous data
+// (the first neighbour already differs in every column), on neighbours the
+// estimator has found anyway.
+// Rule: more than kMaxTiedFraction of the samples tied -> mmc::invalid_argument
+// naming options.jitter and the estimators built for discrete data; fewer
+// (but some) -> a warning in KnnResult::warnings.
+
+/// Fraction of tied samples above which an estimate is refused. A tied
+/// sample's local value is off by up to about log N nats (its counts collapse
+/// to the atom), so the bias grows like (tied fraction) x log N. Measured
+/// (N = 1e4, Gaussians with I = 0.154 nats, groups of 4 identical rows, KSG 1):
+/// 0.1 % of the samples tied give +0.009 nats (about one standard error of
+/// the estimate there), 0.3 % +0.03, 1 % +0.11, 3 % +0.33; continuous x
+/// rounded to steps of 0.01 sd ties 0.85 % and gives +0.08. Hence refuse above
+/// 0.1 %, and below it only warn: the effect is then within the estimator's
+/// own error. Continuous data tie only by coincidence of rounding (k = 1 with
+/// coarse data; with k = 3 essentially never).
+inline constexpr double kMaxTiedFraction = 0.001;
+
+/// Shared advice for tied data (the argument names are the library's).
+inline constexpr std::string_view kTieFix =
+    "if the data are continuous but rounded, set options.jitter to about the rounding step in "
+    "standard deviations (e.g. 1e-3; it breaks ties, it cannot restore lost digits)";
+
+/// The first column in which point `self` and all k of its neighbours share
+/// one value, or -1. `row(j)` returns a pointer to the `columns` coordinates of
+/// sample j. O(columns) when the first neighbour differs everywhere.
+template <class Row>
+Index tied_column(Row&& row, Index self, const Index* neighbours, Index k, Index columns) {
+  const double* a = row(self);
+  for (Index c = 0; c < columns; ++c) {
+    Index j = 0;
+    while (j < k && row(neighbours[j])[c] == a[c]) ++j;
+    if (j == k) return c;
+  }
+  return -1;
+}
+
+/// A block of columns of a joint space, named by the argument it came from
+/// (the joint space [x | y] is {{"x", d_x}, {"y", d_y}}).
+struct ColumnBlock {
+  std::string_view argument;
+  Index columns = 0;
+};
+
+/// The one tie check of the kNN estimators (see above). tied[i] is the joint
+/// column in which sample i is tied, or -1 (tied_column). Throws
+/// mmc::invalid_argument when more than kMaxTiedFraction of the samples are
+/// tied, naming the argument and column of the first tied sample; otherwise
+/// appends a warning to `warnings` when any sample is tied. `alternatives`
+/// names the estimators meant for such data (appended to kTieFix).
+inline void check_ties(std::string_view function, std::initializer_list<ColumnBlock> blocks,
+                       const std::vector<Index>& tied, Index k, std::string_view alternatives,
+                       std::vector<std::string>& warnings) {
+  const auto n = static_cast<Index>(tied.size());
+  Index count = 0, first = -1;
+  for (Index i = 0; i < n; ++i) {  // index order: the report never depends on threads
+    if (tied[static_cast<std::size_t>(i)] < 0) continue;
+    if (count++ == 0) first = i;
+  }
+  if (count == 0) return;
+  Index column = tied[static_cast<std::size_t>(first)];
+  std::string_view argument = "x";
+  for (const ColumnBlock& block : blocks) {
+    argument = block.argument;
+    if (column < block.columns) break;
+    column -= block.columns;
+  }
+  char percent[32];
+  std::snprintf(percent, sizeof percent, "%.3g %%",
+                100.0 * static_cast<double>(count) / static_cast<double>(n));
+  const std::string what =
+      "has tied values: for " + std::to_string(count) + " of " + std::to_string(n) +
+      " samples (" + percent + ") all k = " + std::to_string(k) +
+      " nearest neighbours share the sample's value in one column (first: row " +
+      std::to_string(first) + ", column " + std::to_string(column) + " of '" +
+      std::string(argument) + "')";
+  const std::string fix = std::string(kTieFix) + "; " + std::string(alternatives);
+  if (static_cast<double>(count) > kMaxTiedFraction * static_cast<double>(n)) {
+    mmc::detail::throw_invalid(function, argument,
+                               what + ", so the kNN counts, which assume continuous data, "
+                                      "measure the ties instead of a density",
+                               fix);
+  }
+  warnings.push_back(std::string(function) + ": argument '" + std::string(argument) + "' " + what +
+                     "; their local values are unreliable; " + fix);
+}
+
+}  // namespace detail
+}  // namespace mmc::knn
+// ---- end mmc/knn/common.hpp ----
+// ---- begin mmc/knn/detail/joint_knn.hpp ----
+// mmc/knn/detail/joint_knn.hpp — the loop every kNN estimator starts with:
+// the k nearest other points of every sample, found in a kd-tree.
+//
+// Why this shape: a kd-tree stores its points in tree order, so visiting the
+// queries in that order (position 0..N-1) makes consecutive queries touch the
+// same nodes and leaves — far fewer cache misses than original order. The
+// positions are cut into fixed blocks (knn::detail::kPointGrain) handed to
+// mmc::parallel_for, and every query is independent, so the per-sample results
+// never depend on the thread count (docs/design.md §2). The visitor receives the
+// sample's *original* index and writes only that sample's outputs.
+// Marginal counts (KSG's n_x, n_y) run as a second pass over each marginal
+// structure in *its* storage order, for the same reason: a 1-D count then
+// gallops through sorted values the previous count has just read. The
+// per-sample arrays, indexed by original index, are prefetched.
+
+
+// ---- begin mmc/neighbors/distance.hpp ----
+// mmc/neighbors/distance.hpp — the two norms, computed the one way every search
+// path (kd-tree, sorted line, brute force) computes them.
+//
+// Fast paths must return *exactly* the brute-force distances and counts, so the
+// floating-point operations are fixed here: max-norm = max_j |a_j - b_j|;
+// Euclidean = sqrt(sum_j (a_j - b_j)^2) summed in index order j = 0..d-1.
+
+
+
+namespace mmc::neighbors {
+
+/// Max-norm (L-infinity) distance between two d-dimensional points.
+template <class T>
+inline T max_norm_distance(const T* a, const T* b, Index d) noexcept {
+  T result = 0;
+  for (Index j = 0; j < d; ++j) {
+    const T diff = std::fabs(a[j] - b[j]);
+    result = diff > result ? diff : result;
+  }
+  return result;
+}
+
+/// Euclidean distance between two d-dimensional points.
+template <class T>
+inline T euclidean_distance(const T* a, const T* b, Index d) noexcept {
+  T sum = 0;
+  for (Index j = 0; j < d; ++j) {
+    const T diff = a[j] - b[j];
+    sum += diff * diff;
+  }
+  return std::sqrt(sum);
+}
+
+/// Distance under the given norm.
+template <class T>
+inline T distance(Norm norm, const T* a, const T* b, Index d) noexcept {
+  return norm == Norm::max ? max_norm_distance(a, b, d) : euclidean_distance(a, b, d);
+}
+
+/// True when a distance counts as "within r": d < r (strict) or d <= r.
+template <class T>
+inline bool within(T d, T r, bool strict) noexcept {
+  return strict ? d < r : d <= r;
+}
+
+}  // namespace mmc::neighbors
+// ---- end mmc/neighbors/distance.hpp ----
+// ---- begin mmc/neighbors/kd_tree.hpp ----
+// mmc/neighbors/kd_tree.hpp — a kd-tree for k-nearest-neighbour queries and
+// radius counts under the max-norm (and the Euclidean norm).
+//
+// Why our own tree: KSG needs L-infinity, and a general-purpose kd-tree that
+// accumulates per-axis gaps as a *sum* (nanoflann, for instance) prunes wrongly
+// for that norm. Here the lower bound from a query to a node is the norm of the
+// per-axis gap vector to the node's tight bounding box: max_j gap_j for L-inf,
+// sqrt(sum_j gap_j^2) for L2 (docs/design.md §3.1).
+//
+// Exactness: distances to points are computed by neighbors/distance.hpp, exactly
+// as the brute-force oracle does; box bounds are monotone in every coordinate
+// under IEEE rounding, so pruning and whole-node counting never change a result.
+// Leaf scans under the max-norm stop a point early once one coordinate is
+// already too far; that is exact too (the max of the coordinate gaps can only
+// grow). Ties are broken by the smaller original index (knn_list.hpp).
+//
+// Speed: max-norm searches walk the tree depth first with an explicit stack,
+// carrying an O(1) incremental lower bound per node (Arya & Mount 1993) and
+// testing a node's tight box only where that bound does not prune; leaves are
+// scanned axis by axis from a column-major copy (vectorised). Construction and
+// layout: detail/kd_tree_layout.hpp. Points are stored in tree order, so
+// callers looping over positions 0..n-1 issue cache-friendly queries.
+
+
+// ---- begin mmc/neighbors/detail/kd_tree_layout.hpp ----
+// mmc/neighbors/detail/kd_tree_layout.hpp — the data and the construction of
+// neighbors::KdTree (the queries live in kd_tree.hpp).
+//
+// Every node splits its points at the median (by value along its widest axis,
+// then by original index) until at most `leaf_size` remain, so the tree's shape
+// depends only on n and every node id is known in advance (preorder; the left
+// child is id + 1). Nodes are split level by level while they are large (the
+// nodes of one level in parallel), then the remaining subtrees are built in
+// parallel: the same tree for any thread count. Partitioning swaps the rows
+// themselves (select_rows.hpp), so construction streams through memory.
+// Points are kept in tree order twice: row-major (point_at_position) and
+// column-major (vectorised leaf scans). Memory is O(n d).
+
+
+// ---- begin mmc/neighbors/detail/select_rows.hpp ----
+// mmc/neighbors/detail/select_rows.hpp — median selection on the rows of a
+// row-major point array, the partition step of the kd-tree build.
+//
+// Why not std::nth_element on an index array: that reads the coordinates
+// through the indices (scattered reads) and then has to permute the rows. Here
+// the rows themselves are swapped by a quickselect (median-of-three pivot,
+// Sedgewick's two-ended partition), which streams through memory. Rows are
+// ordered by (coordinate on `axis`, original index): a strict total order, so
+// the result is fully determined by the input, as the exactness and
+// thread-count independence of the tree require. If the quickselect degrades
+// (adversarial input), it falls back to std::nth_element on keys (introselect).
+
+#include <bit>
+#include <tuple>
+
+
+namespace mmc::neighbors::detail {
+
+/// Reorders rows [begin, end) of `rows` (d values each; FixedD = d when known
+/// at compile time, 0 otherwise) and the parallel `index` array so that
+/// position `mid` holds the row that would be there if the range were sorted by
+/// (rows[.][axis], index[.]), smaller rows before it and larger ones after it.
+template <int FixedD, class T>
+void select_rows_fixed(T* rows, Index* index, Index dynamic_d, Index begin, Index mid, Index end,
+                       Index axis) {
+  const Index d = FixedD > 0 ? FixedD : dynamic_d;
+  const auto key_less = [&](Index a, T vb, Index ib) {
+    const T va = rows[a * d + axis];
+    return va < vb || (va == vb && index[a] < ib);
+  };
+  const auto less = [&](Index a, Index b) { return key_less(a, rows[b * d + axis], index[b]); };
+  const auto swap_rows = [&](Index a, Index b) {
+    for (Index j = 0; j < d; ++j) std::swap(rows[a * d + j], rows[b * d + j]);
+    std::swap(index[a], index[b]);
+  };
+  Index lo = begin, hi = end;  // mid lies in [lo, hi)
+  int budget = 2 * std::bit_width(static_cast<std::uint64_t>(end - begin)) + 8;
+  while (hi - lo > 16) {
+    if (budget-- == 0) {  // fallback: introselect on (value, index, row) keys
+      std::vector<std::tuple<T, Index, Index>> keys;
+      keys.reserve(static_cast<std::size_t>(hi - lo));
+      for (Index p = lo; p < hi; ++p) keys.emplace_back(rows[p * d + axis], index[p], p);
+      std::nth_element(keys.begin(), keys.begin() + (mid - lo), keys.end());
+      std::vector<T> moved(static_cast<std::size_t>((hi - lo) * d));
+      std::vector<Index> moved_index(static_cast<std::size_t>(hi - lo));
+      for (Index p = 0; p < hi - lo; ++p) {
+        const Index from = std::get<2>(keys[static_cast<std::size_t>(p)]);
+        std::copy_n(rows + from * d, d, moved.data() + p * d);
+        moved_index[static_cast<std::size_t>(p)] = index[from];
+      }
+      std::copy(moved.begin(), moved.end(), rows + lo * d);
+      std::copy(moved_index.begin(), moved_index.end(), index + lo);
+      return;
+    }
+    // Median of rows lo, m, hi - 1 moved to lo as the pivot.
+    const Index m = lo + (hi - lo) / 2, last = hi - 1;
+    if (less(m, lo)) swap_rows(m, lo);
+    if (less(last, lo)) swap_rows(last, lo);
+    if (less(last, m)) swap_rows(last, m);  // now lo <= m <= last
+    swap_rows(lo, m);
+    const T pivot = rows[lo * d + axis];
+    const Index pivot_index = index[lo];
+    Index i = lo, j = hi;
+    for (;;) {
+      while (key_less(++i, pivot, pivot_index))
+        if (i == last) break;
+      while (--j > lo) {  // rows[j] > pivot: keep going
+        const T v = rows[j * d + axis];
+        if (!(pivot < v || (pivot == v && pivot_index < index[j]))) break;
+      }
+      if (i >= j) break;
+      swap_rows(i, j);
+    }
+    swap_rows(lo, j);  // rows [lo, j) < row j < rows (j, hi)
+    if (j == mid) return;
+    if (mid < j) hi = j;
+    else lo = j + 1;
+  }
+  for (Index p = lo + 1; p < hi; ++p)  // insertion sort of the short remainder
+    for (Index q = p; q > lo && less(q, q - 1); --q) swap_rows(q, q - 1);
+}
+
+/// select_rows_fixed with the row length known at compile time for d <= 4.
+template <class T>
+void select_rows(T* rows, Index* index, Index d, Index begin, Index mid, Index end, Index axis) {
+  switch (d) {
+    case 1: return select_rows_fixed<1>(rows, index, d, begin, mid, end, axis);
+    case 2: return select_rows_fixed<2>(rows, index, d, begin, mid, end, axis);
+    case 3: return select_rows_fixed<3>(rows, index, d, begin, mid, end, axis);
+    case 4: return select_rows_fixed<4>(rows, index, d, begin, mid, end, axis);
+    default: return select_rows_fixed<0>(rows, index, d, begin, mid, end, axis);
+  }
+}
+
+}  // namespace mmc::neighbors::detail
+// ---- end mmc/neighbors/detail/select_rows.hpp ----
+
+namespace mmc::neighbors::detail {
+
+template <class T>
+class KdTreeLayout {
+ protected:
+  KdTreeLayout(const T* data, Index n, Index d, Index leaf_size, int threads)
+      : n_(n), d_(d), leaf_size_(std::max<Index>(leaf_size, 1)) {
+    order_.resize(static_cast<std::size_t>(n_));
+    std::iota(order_.begin(), order_.end(), Index{0});
+    points_.assign(data, data + n_ * d_);
+    if (n_ > 0) build(threads);
+    columns_.resize(static_cast<std::size_t>(n_ * d_));
+    position_.resize(static_cast<std::size_t>(n_));
+    parallel_for(n_, threads, Index{1} << 16, [&](Index first, Index last) {
+      for (Index p = first; p < last; ++p) {
+        for (Index j = 0; j < d_; ++j) columns_[static_cast<std::size_t>(j * n_ + p)] = points_[p * d_ + j];
+        position_[static_cast<std::size_t>(order_[p])] = p;
+      }
+    });
+  }
+
+  struct Node {
+    Index begin, end;  // tree positions [begin, end)
+    Index right;       // right child id, -1 for a leaf; the left child is id + 1
+    Index split_dim;   // internal nodes: the axis the children were split on,
+    T left_lo, left_hi, right_lo, right_hi;  // and the children's ranges along it
+  };
+
+  Index n_, d_;
+  Index leaf_size_;
+  std::vector<Index> order_;     // tree position -> original index
+  std::vector<Index> position_;  // original index -> tree position
+  std::vector<T> points_;        // points in tree order, row-major
+  std::vector<T> columns_;       // the same, column-major (axis j at j * n), for leaf scans
+  std::vector<Node> nodes_;      // preorder
+  std::vector<T> boxes_;         // per node: lo[0..d), hi[0..d) of its points
+
+ private:
+  std::vector<std::pair<Index, Index>> subtree_nodes_;  // (points, nodes) of every subtree size
+
+  // Nodes in the subtree over m points (the shape depends only on m). Looked up
+  // in subtree_nodes_, filled by count_subtree_nodes for every size that occurs
+  // (repeated halving of n gives at most two sizes per depth).
+  Index subtree_nodes(Index m) const noexcept {
+    for (const auto& [size, nodes] : subtree_nodes_)
+      if (size == m) return nodes;
+    return 0;  // unreachable: every size was tabulated
+  }
+
+  Index count_subtree_nodes(Index m) {
+    for (const auto& [size, nodes] : subtree_nodes_)
+      if (size == m) return nodes;
+    const Index nodes =
+        m <= leaf_size_ ? 1 : 1 + count_subtree_nodes(m / 2) + count_subtree_nodes(m - m / 2);
+    subtree_nodes_.emplace_back(m, nodes);
+    return nodes;
+  }
+
+  struct Job {
+    Index id, begin, end;
+  };
+
+  // Splits level by level while nodes hold more than `parallel_size` points
+  // (the nodes of a level in parallel), then builds the remaining subtrees in
+  // parallel. Which thread does what never changes the tree: node ids and
+  // point ranges are fixed by n alone.
+  void build(int threads) {
+    const Index total = count_subtree_nodes(n_);
+    nodes_.resize(static_cast<std::size_t>(total));
+    boxes_.resize(static_cast<std::size_t>(total * 2 * d_));
+    const Index parallel_size = std::max<Index>(n_ / 64, 4096);
+    compute_box(0, 0, n_);
+    std::vector<Job> level{{0, 0, n_}}, subtrees, large;
+    while (!level.empty()) {
+      large.clear();
+      for (const Job& job : level) (job.end - job.begin > parallel_size ? large : subtrees).push_back(job);
+      parallel_for(static_cast<Index>(large.size()), threads, 1, [&](Index first, Index last) {
+        for (Index t = first; t < last; ++t) split_node(large[static_cast<std::size_t>(t)]);
+      });
+      level.clear();
+      for (const Job& job : large) {
+        const Index mid = job.begin + (job.end - job.begin) / 2;
+        level.push_back({job.id + 1, job.begin, mid});
+        level.push_back({nodes_[static_cast<std::size_t>(job.id)].right, mid, job.end});
+      }
+    }
+    parallel_for(static_cast<Index>(subtrees.size()), threads, 1, [&](Index first, Index last) {
+      for (Index t = first; t < last; ++t) build_subtree(subtrees[static_cast<std::size_t>(t)]);
+    });
+  }
+
+  void build_subtree(const Job& job) {
+    split_node(job);
+    const Node& node = nodes_[static_cast<std::size_t>(job.id)];
+    if (node.right < 0) return;
+    const Index mid = job.begin + (job.end - job.begin) / 2;
+    build_subtree({job.id + 1, job.begin, mid});
+    build_subtree({node.right, mid, job.end});
+  }
+
+  // Tight box of the points at positions [begin, end), written to box slot id.
+  // The axis count is a compile-time constant for d <= 4 (the common KSG
+  // marginals and joints), which lets the compiler unroll the inner loop.
+  void compute_box(Index id, Index begin, Index end) {
+    switch (d_) {
+      case 1: return compute_box_fixed<1>(id, begin, end);
+      case 2: return compute_box_fixed<2>(id, begin, end);
+      case 3: return compute_box_fixed<3>(id, begin, end);
+      case 4: return compute_box_fixed<4>(id, begin, end);
+      default: return compute_box_fixed<0>(id, begin, end);
+    }
+  }
+
+  template <int FixedD>
+  void compute_box_fixed(Index id, Index begin, Index end) {
+    const Index d = FixedD > 0 ? FixedD : d_;
+    T* lo = boxes_.data() + id * 2 * d;
+    T* hi = lo + d;
+    std::fill_n(lo, d, std::numeric_limits<T>::infinity());
+    std::fill_n(hi, d, -std::numeric_limits<T>::infinity());
+    for (Index p = begin; p < end; ++p) {
+      const T* x = points_.data() + p * d;
+      for (Index j = 0; j < d; ++j) {
+        lo[j] = x[j] < lo[j] ? x[j] : lo[j];
+        hi[j] = x[j] > hi[j] ? x[j] : hi[j];
+      }
+    }
+  }
+
+  // The node's box is already computed. Unless it is a leaf, splits its points
+  // at the median along the widest axis (rows ordered by value, then index)
+  // and computes both children's boxes.
+  void split_node(const Job& job) {
+    const auto [id, begin, end] = job;
+    Node& node = nodes_[static_cast<std::size_t>(id)];
+    node = Node{begin, end, -1, 0, 0, 0, 0, 0};
+    if (end - begin <= leaf_size_) return;
+    const T* lo = boxes_.data() + id * 2 * d_;
+    const T* hi = lo + d_;
+    Index split_dim = 0;
+    for (Index j = 1; j < d_; ++j)
+      if (hi[j] - lo[j] > hi[split_dim] - lo[split_dim]) split_dim = j;
+    const Index mid = begin + (end - begin) / 2;
+    select_rows(points_.data(), order_.data(), d_, begin, mid, end, split_dim);
+    node.right = id + 1 + subtree_nodes(mid - begin);
+    node.split_dim = split_dim;
+    compute_box(id + 1, begin, mid);
+    compute_box(node.right, mid, end);
+    node.left_lo = boxes_[(id + 1) * 2 * d_ + split_dim];
+    node.left_hi = boxes_[(id + 1) * 2 * d_ + d_ + split_dim];
+    node.right_lo = boxes_[node.right * 2 * d_ + split_dim];
+    node.right_hi = boxes_[node.right * 2 * d_ + d_ + split_dim];
+  }
+};
+
+}  // namespace mmc::neighbors::detail
+// ---- end mmc/neighbors/detail/kd_tree_layout.hpp ----
+// ---- begin mmc/neighbors/knn_list.hpp ----
+// mmc/neighbors/knn_list.hpp — the k best candidates of a nearest-neighbour query.
+//
+// Neighbours are ordered by (distance, original index): ties in distance are
+// broken by the smaller index, so every search path returns the same neighbour
+// *set*, not only the same k-th distance. KSG algorithm 2 and LNC depend on the
+// set, so this rule is part of the contract tested against brute force.
+
+
+
+namespace mmc::neighbors {
+
+template <class T>
+class KnnList {
+ public:
+  /// Uses caller-provided storage of length k for distances and indices.
+  KnnList(Index k, T* distances, Index* indices) noexcept
+      : k_(k), distances_(distances), indices_(indices) {}
+
+  Index size() const noexcept { return size_; }
+  bool full() const noexcept { return size_ == k_; }
+
+  /// Distance a candidate must not exceed to enter the list (+inf until full).
+  /// Kept in a member: searches ask for it at every node.
+  T worst() const noexcept { return worst_; }
+
+  /// Inserts (d, index) if it precedes the current k-th entry in (distance, index) order.
+  void offer(T d, Index index) noexcept {
+    if (full()) {
+      const T w = distances_[k_ - 1];
+      if (d > w || (d == w && index > indices_[k_ - 1])) return;
+    } else {
+      ++size_;
+    }
+    Index pos = size_ - 1;
+    while (pos > 0 && (distances_[pos - 1] > d ||
+                       (distances_[pos - 1] == d && indices_[pos - 1] > index))) {
+      distances_[pos] = distances_[pos - 1];
+      indices_[pos] = indices_[pos - 1];
+      --pos;
+    }
+    distances_[pos] = d;
+    indices_[pos] = index;
+    if (full()) worst_ = distances_[k_ - 1];
+  }
+
+ private:
+  Index k_;
+  T* distances_;
+  Index* indices_;
+  Index size_ = 0;
+  T worst_ = std::numeric_limits<T>::infinity();
+};
+
+}  // namespace mmc::neighbors
+// ---- end mmc/neighbors/knn_list.hpp ----
+
+namespace mmc::neighbors {
+
+template <class T = double>
+class KdTree : private detail::KdTreeLayout<T> {
+ public:
+  /// Builds the tree over n points of dimension d stored row-major at `data`
+  /// (copied). `leaf_size` trades tree depth for leaf scans; `threads` (0 = all
+  /// cores) builds subtrees in parallel — the tree is the same for any value.
+  KdTree(const T* data, Index n, Index d, Norm norm = Norm::max, Index leaf_size = 8,
+         int threads = 1)
+      : Layout(data, n, d, leaf_size, threads), norm_(norm) {}
+
+  Index size() const noexcept { return n_; }
+  Index dim() const noexcept { return d_; }
+  Norm norm() const noexcept { return norm_; }
+
+  /// Original index of the point stored at tree position p (0 <= p < n).
+  Index original_index(Index position) const noexcept { return order_[position]; }
+  /// Tree position of the point with original index i.
+  Index position_of(Index original) const noexcept { return position_[original]; }
+  /// Coordinates of the point stored at tree position p.
+  const T* point_at_position(Index position) const noexcept {
+    return points_.data() + position * d_;
+  }
+  /// Coordinates of the point with original index i.
+  const T* point(Index original) const noexcept { return point_at_position(position_[original]); }
+
+  /// The k nearest points to `query`, skipping original index `exclude` (-1: none),
+  /// in (distance, index) order; returns the number written (min(k, available)).
+  Index knn(const T* query, Index k, Index exclude, T* distances, Index* indices) const noexcept {
+    KnnList<T> list(k, distances, indices);
+    if (n_ > 0 && k > 0) {
+      if (norm_ == Norm::max) knn_max(query, exclude, list);
+      else knn_recursive(0, query, exclude, list);
+    }
+    return list.size();
+  }
+
+  /// Number of points at distance < r (strict) or <= r, the query point itself
+  /// included when it belongs to the set.
+  Index count_within(const T* query, T r, bool strict) const noexcept {
+    if (n_ == 0) return 0;
+    if (norm_ != Norm::max) return count_recursive(0, query, r, strict);
+    return strict ? count_max<true>(query, r) : count_max<false>(query, r);
+  }
+
+  /// Calls visit(original_index) for every point within r (in tree order).
+  template <class Visit>
+  void for_each_within(const T* query, T r, bool strict, Visit&& visit) const {
+    if (n_ > 0) visit_recursive(0, query, r, strict, visit);
+  }
+
+  /// Original indices of the points within r, sorted increasingly.
+  std::vector<Index> indices_within(const T* query, T r, bool strict) const {
+    std::vector<Index> result;
+    for_each_within(query, r, strict, [&](Index i) { result.push_back(i); });
+    std::sort(result.begin(), result.end());
+    return result;
+  }
+
+ private:
+  using Layout = detail::KdTreeLayout<T>;
+  using typename Layout::Node;
+  using Layout::boxes_;
+  using Layout::columns_;
+  using Layout::d_;
+  using Layout::n_;
+  using Layout::nodes_;
+  using Layout::order_;
+  using Layout::points_;
+  using Layout::position_;
+
+  Norm norm_;
+
+  // Lower bound on the distance from q to any point of the node's box.
+  T box_min_distance(Index id, const T* q) const noexcept {
+    return box_bounds(id, q).first;
+  }
+
+  // Lower and upper bounds on the distance from q to the node's points.
+  std::pair<T, T> box_bounds(Index id, const T* q) const noexcept {
+    const T* lo = boxes_.data() + id * 2 * d_;
+    const T* hi = lo + d_;
+    T near = 0, far = 0;
+    for (Index j = 0; j < d_; ++j) {
+      const T gap = std::max({lo[j] - q[j], q[j] - hi[j], T(0)});
+      const T extent = std::max(hi[j] - q[j], q[j] - lo[j]);
+      if (norm_ == Norm::max) {
+        near = gap > near ? gap : near;
+        far = extent > far ? extent : far;
+      } else {
+        near += gap * gap;
+        far += extent * extent;
+      }
+    }
+    if (norm_ == Norm::max) return {near, far};
+    return {std::sqrt(near), std::sqrt(far)};
+  }
+
+  bool point_within(const T* q, Index p, T r, bool strict) const noexcept {
+    return within(distance(norm_, q, points_.data() + p * d_, d_), r, strict);
+  }
+
+  // True when every point of the node's tight box is farther than `bound` from
+  // q under the max-norm (stops at the first axis that shows it).
+  bool box_farther_than(Index id, const T* q, T bound) const noexcept {
+    const T* lo = boxes_.data() + id * 2 * d_;
+    const T* hi = lo + d_;
+    for (Index j = 0; j < d_; ++j)
+      if (lo[j] - q[j] > bound || q[j] - hi[j] > bound) return true;
+    return false;
+  }
+
+  // Max-norm distances from q to the points at positions [begin, end), at most
+  // kChunk of them, read axis by axis from the column copy so that the loop
+  // over points vectorises. Same operations as max_norm_distance, same bits.
+  static constexpr Index kChunk = 64;
+  static constexpr Index kScalarDims = 3;  // below this, early exit beats vectorising
+  // Bound on the tree depth: sizes halve at every level, so depth <= 64.
+  static constexpr int kMaxDepth = 128;
+  void chunk_max_distances(const T* q, Index begin, Index end, T* out) const noexcept {
+    const Index m = end - begin;
+    const T q0 = q[0];
+    const T* first = columns_.data() + begin;
+    for (Index p = 0; p < m; ++p) out[p] = std::fabs(q0 - first[p]);  // max(0, |.|) = |.|
+    for (Index j = 1; j < d_; ++j) {
+      const T qj = q[j];
+      const T* column = columns_.data() + j * n_ + begin;
+      for (Index p = 0; p < m; ++p) {
+        const T diff = std::fabs(qj - column[p]);
+        out[p] = diff > out[p] ? diff : out[p];
+      }
+    }
+  }
+
+  // Max-norm search, depth first with an explicit stack (no call per node).
+  // Each node carries a cheap lower bound on the distance from q to its points
+  // (after Arya & Mount 1993): the max of per-axis gaps to ranges that contain
+  // them, one axis added per level, O(1) per node. A leaf that survives it pays
+  // for the tight-box test (O(d), early exit) before its points are scanned.
+  // A node at exactly the current worst distance may still hold a tie with a
+  // smaller index, so only strictly farther nodes are pruned.
+  void knn_max(const T* q, Index exclude, KnnList<T>& list) const noexcept {
+    struct Frame {
+      Index id;
+      T bound;
+    };
+    Frame stack[kMaxDepth];
+    int top = 0;
+    Index id = 0;
+    T bound = 0;
+    for (;;) {
+      const Node& node = nodes_[static_cast<std::size_t>(id)];
+      if (node.right >= 0) {  // internal: go to the nearer child, stack the other
+        const T v = q[node.split_dim];
+        const T bound_left = std::max({bound, node.left_lo - v, v - node.left_hi});
+        const T bound_right = std::max({bound, node.right_lo - v, v - node.right_hi});
+        const bool left_first = bound_left <= bound_right;
+        const Index far = left_first ? node.right : id + 1;
+        const T far_bound = left_first ? bound_right : bound_left;
+        const T near_bound = left_first ? bound_left : bound_right;
+        if (!(far_bound > list.worst())) stack[top++] = {far, far_bound};
+        if (!(near_bound > list.worst())) {
+          id = left_first ? id + 1 : node.right;
+          bound = near_bound;
+          continue;
+        }
+      } else if (!box_farther_than(id, q, list.worst())) {
+        scan_leaf_max(node, q, exclude, list);
+      }
+      do {  // next stacked node that may still hold a neighbour
+        if (top == 0) return;
+        --top;
+      } while (stack[top].bound > list.worst());
+      id = stack[top].id;
+      bound = stack[top].bound;
+    }
+  }
+
+  void scan_leaf_max(const Node& node, const T* q, Index exclude, KnnList<T>& list) const noexcept {
+    if (d_ <= kScalarDims) {  // few axes: row by row, stopping once too far
+      for (Index p = node.begin; p < node.end; ++p) {
+        const Index original = order_[p];
+        if (original == exclude) continue;
+        const T worst = list.worst();
+        const T* x = points_.data() + p * d_;
+        T dist = 0;
+        for (Index j = 0; j < d_ && !(dist > worst); ++j) {
+          const T diff = std::fabs(q[j] - x[j]);
+          dist = diff > dist ? diff : dist;
+        }
+        if (!(dist > worst)) list.offer(dist, original);
+      }
+      return;
+    }
+    T dist[kChunk];
+    for (Index begin = node.begin; begin < node.end; begin += kChunk) {
+      const Index end = std::min(node.end, begin + kChunk);
+      chunk_max_distances(q, begin, end, dist);
+      for (Index p = begin; p < end; ++p) {
+        const Index original = order_[p];
+        if (original != exclude && !(dist[p - begin] > list.worst())) list.offer(dist[p - begin], original);
+      }
+    }
+  }
+
+  // Euclidean search: tight box bounds of both children at every node.
+  void knn_recursive(Index id, const T* q, Index exclude, KnnList<T>& list) const noexcept {
+    const Node& node = nodes_[static_cast<std::size_t>(id)];
+    if (node.right < 0) {
+      for (Index p = node.begin; p < node.end; ++p) {
+        const Index original = order_[p];
+        if (original != exclude) list.offer(distance(norm_, q, points_.data() + p * d_, d_), original);
+      }
+      return;
+    }
+    const Index left = id + 1, right = node.right;
+    const T dl = box_min_distance(left, q), dr = box_min_distance(right, q);
+    const bool left_first = dl <= dr;
+    const Index first = left_first ? left : right, second = left_first ? right : left;
+    const T d_first = left_first ? dl : dr, d_second = left_first ? dr : dl;
+    if (!(d_first > list.worst())) knn_recursive(first, q, exclude, list);
+    if (!(d_second > list.worst())) knn_recursive(second, q, exclude, list);
+  }
+
+  template <bool Strict>
+  static bool within_r(T d, T r) noexcept {
+    return Strict ? d < r : d <= r;
+  }
+
+  // Max-norm radius count, depth first with an explicit stack and the same
+  // cheap bounds as knn_max. A node that survives its bound is classified by
+  // its tight box (outside: some axis gap is not within r; inside: every axis
+  // extent is); a partial leaf is scanned chunk by chunk.
+  template <bool Strict>
+  Index count_max(const T* q, T r) const noexcept {
+    struct Frame {
+      Index id;
+      T bound;
+    };
+    Frame stack[kMaxDepth];
+    int top = 0;
+    Index id = 0, count = 0;
+    T bound = 0;
+    for (;;) {
+      const T* lo = boxes_.data() + id * 2 * d_;
+      const T* hi = lo + d_;
+      bool outside = false, inside = true;
+      for (Index j = 0; j < d_ && !outside; ++j) {
+        outside = !within_r<Strict>(std::max(lo[j] - q[j], q[j] - hi[j]), r);
+        inside &= within_r<Strict>(std::max(hi[j] - q[j], q[j] - lo[j]), r);
+      }
+      if (!outside) {
+        const Node& node = nodes_[static_cast<std::size_t>(id)];
+        if (inside) {
+          count += node.end - node.begin;
+        } else if (node.right < 0) {
+          T dist[kChunk];
+          for (Index begin = node.begin; begin < node.end; begin += kChunk) {
+            const Index end = std::min(node.end, begin + kChunk);
+            chunk_max_distances(q, begin, end, dist);
+            for (Index p = 0; p < end - begin; ++p) count += within_r<Strict>(dist[p], r);
+          }
+        } else {
+          const T v = q[node.split_dim];
+          const T bound_left = std::max({bound, node.left_lo - v, v - node.left_hi});
+          const T bound_right = std::max({bound, node.right_lo - v, v - node.right_hi});
+          const bool left = within_r<Strict>(bound_left, r), right = within_r<Strict>(bound_right, r);
+          if (left && right) stack[top++] = {node.right, bound_right};
+          if (left || right) {
+            id = left ? id + 1 : node.right;
+            bound = left ? bound_left : bound_right;
+            continue;
+          }
+        }
+      }
+      if (top == 0) return count;
+      --top;
+      id = stack[top].id;
+      bound = stack[top].bound;
+    }
+  }
+
+  Index count_recursive(Index id, const T* q, T r, bool strict) const noexcept {
+    const Node& node = nodes_[static_cast<std::size_t>(id)];
+    const auto [lower, upper] = box_bounds(id, q);
+    if (!within(lower, r, strict)) return 0;
+    if (within(upper, r, strict)) return node.end - node.begin;
+    if (node.right < 0) {
+      Index count = 0;
+      for (Index p = node.begin; p < node.end; ++p) count += point_within(q, p, r, strict);
+      return count;
+    }
+    return count_recursive(id + 1, q, r, strict) + count_recursive(node.right, q, r, strict);
+  }
+
+  template <class Visit>
+  void visit_recursive(Index id, const T* q, T r, bool strict, Visit& visit) const {
+    const Node& node = nodes_[static_cast<std::size_t>(id)];
+    const auto [lower, upper] = box_bounds(id, q);
+    if (!within(lower, r, strict)) return;
+    const bool all_inside = within(upper, r, strict);
+    if (node.right < 0 || all_inside) {
+      for (Index p = node.begin; p < node.end; ++p)
+        if (all_inside || point_within(q, p, r, strict)) visit(order_[p]);
+      return;
+    }
+    visit_recursive(id + 1, q, r, strict, visit);
+    visit_recursive(node.right, q, r, strict, visit);
+  }
+};
+
+}  // namespace mmc::neighbors
+// ---- end mmc/neighbors/kd_tree.hpp ----
+// ---- begin mmc/neighbors/searcher.hpp ----
+// mmc/neighbors/searcher.hpp — picks the fastest exact search structure for a
+// point set: the sorted line in one dimension (max-norm), the kd-tree otherwise.
+// Estimators use this for marginal-space counts (KSG's n_x, n_y).
+
+#include <memory>
+
+// ---- begin mmc/neighbors/sorted_line.hpp ----
+// mmc/neighbors/sorted_line.hpp — the 1-D fast path: a sorted array with
+// binary (and galloping) search for k-NN queries and radius counts.
+//
+// In one dimension every norm is |a - b|. Counting the points within r of a data
+// point gallops outwards from that point's rank, so the cost is O(log count)
+// rather than O(log n): KSG's marginal counts are usually small. Comparisons are
+// made on the computed distance |q - v| itself (not on q - r < v, which rounds
+// differently), so counts equal the brute-force oracle's exactly.
+
+
+
+namespace mmc::neighbors {
+
+template <class T = double>
+class SortedLine {
+ public:
+  /// Copies n values read with stride `stride` from `data` (the first column of
+  /// a row-major matrix with `stride` columns, or a plain array with stride 1).
+  /// `threads` (0 = all cores) sorts in parallel; the result never depends on it.
+  SortedLine(const T* data, Index n, Index stride = 1, int threads = 1) : n_(n) {
+    // Sorting (value, index) pairs in place is much faster than sorting an
+    // index array through an indirect comparator (no scattered reads). The
+    // pairs are distinct, so the sorted order is unique: blocks fixed by n are
+    // sorted in parallel and merged pairwise.
+    std::vector<std::pair<T, Index>> sorted(static_cast<std::size_t>(n_));
+    for (Index i = 0; i < n_; ++i) sorted[static_cast<std::size_t>(i)] = {data[i * stride], i};
+    const Index blocks = std::clamp<Index>(n_ / 65536, 1, 16);
+    const auto bound = [&](Index b) { return sorted.begin() + std::min(b, blocks) * n_ / blocks; };
+    parallel_for(blocks, threads, 1, [&](Index first, Index last) {
+      for (Index b = first; b < last; ++b) std::sort(bound(b), bound(b + 1));
+    });
+    for (Index width = 1; width < blocks; width *= 2) {
+      parallel_for((blocks + 2 * width - 1) / (2 * width), threads, 1, [&](Index first, Index last) {
+        for (Index t = first; t < last; ++t)
+          std::inplace_merge(bound(2 * width * t), bound(2 * width * t + width),
+                             bound(2 * width * t + 2 * width));
+      });
+    }
+    values_.resize(static_cast<std::size_t>(n_));
+    original_.resize(static_cast<std::size_t>(n_));
+    rank_.resize(static_cast<std::size_t>(n_));
+    original_values_.resize(static_cast<std::size_t>(n_));
+    parallel_for(n_, threads, kFillGrain, [&](Index first, Index last) {
+      for (Index p = first; p < last; ++p) {
+        const auto& [value, original] = sorted[static_cast<std::size_t>(p)];
+        values_[p] = value;
+        original_[p] = original;
+        rank_[original] = p;
+        original_values_[p] = data[p * stride];
+      }
+    });
+  }
+
+  Index size() const noexcept { return n_; }
+  Index dim() const noexcept { return 1; }
+  /// The value of the point with original index i.
+  const T* point(Index i) const noexcept { return &original_values_[i]; }
+  /// Sorted position of the point with original index i.
+  Index rank(Index i) const noexcept { return rank_[i]; }
+  /// Original index of the point at sorted position p.
+  Index original_index(Index position) const noexcept { return original_[position]; }
+
+  /// k nearest values to *query, skipping original index `exclude` (-1: none),
+  /// in (distance, index) order; returns the number written.
+  Index knn(const T* query, Index k, Index exclude, T* distances, Index* indices) const noexcept {
+    KnnList<T> list(k, distances, indices);
+    if (k <= 0) return 0;
+    const T q = *query;
+    Index right = std::lower_bound(values_.begin(), values_.end(), q) - values_.begin();
+    Index left = right - 1;
+    for (;;) {
+      const T dl = left >= 0 ? std::fabs(q - values_[left]) : std::numeric_limits<T>::infinity();
+      const T dr = right < n_ ? std::fabs(q - values_[right]) : std::numeric_limits<T>::infinity();
+      if (left < 0 && right >= n_) break;
+      if (list.full() && dl > list.worst() && dr > list.worst()) break;
+      if (dl <= dr) {
+        if (original_[left] != exclude) list.offer(dl, original_[left]);
+        --left;
+      } else {
+        if (original_[right] != exclude) list.offer(dr, original_[right]);
+        ++right;
+      }
+    }
+    return list.size();
+  }
+
+  /// Number of values at distance < r (strict) or <= r from *query.
+  Index count_within(const T* query, T r, bool strict) const noexcept {
+    const T q = *query;
+    const auto mid = std::lower_bound(values_.begin(), values_.end(), q);
+    // Right of mid, v >= q and the distance v - q grows with the position.
+    const auto right_end = std::partition_point(
+        mid, values_.end(), [&](T v) { return within(std::fabs(q - v), r, strict); });
+    // Left of mid, v < q and the distance shrinks with the position.
+    const auto left_begin = std::partition_point(
+        values_.begin(), mid, [&](T v) { return !within(std::fabs(q - v), r, strict); });
+    return static_cast<Index>(right_end - left_begin);
+  }
+
+  /// Same as count_within(point(i), r, strict), galloping from i's rank.
+  Index count_within_point(Index i, T r, bool strict) const noexcept {
+    return count_within_position(rank_[i], r, strict);
+  }
+
+  /// Same as count_within_point(original_index(position), r, strict). Callers
+  /// that loop over positions in order read the sorted values sequentially.
+  Index count_within_position(Index position, T r, bool strict) const noexcept {
+    const Index start = position;
+    const T q = values_[start];
+    auto inside = [&](Index p) { return within(std::fabs(q - values_[p]), r, strict); };
+    // Equal values sit on both sides of `start`, all at distance 0.
+    if (!within(T(0), r, strict)) {
+      // r <= 0 (strict) or r < 0: nothing is within, not even the point itself.
+      return 0;
+    }
+    // Right: find the first position > start that is outside.
+    Index lo = start, step = 1, hi = start + 1;
+    while (hi < n_ && inside(hi)) {
+      lo = hi;
+      step *= 2;
+      hi = start + step;
+    }
+    hi = std::min(hi, n_);
+    while (hi - lo > 1) {  // invariant: inside(lo), hi outside or == n
+      const Index m = lo + (hi - lo) / 2;
+      const bool in = inside(m);  // selects, not branches: the outcome is unpredictable
+      lo = in ? m : lo;
+      hi = in ? hi : m;
+    }
+    const Index right_end = hi;
+    // Left: find the last position < start that is outside.
+    Index in = start;
+    step = 1;
+    Index out = start - 1;
+    while (out >= 0 && inside(out)) {
+      in = out;
+      step *= 2;
+      out = start - step;
+    }
+    out = std::max<Index>(out, -1);
+    while (in - out > 1) {  // invariant: inside(in), out outside or == -1
+      const Index m = out + (in - out) / 2;
+      const bool is_in = inside(m);
+      in = is_in ? m : in;
+      out = is_in ? out : m;
+    }
+    return right_end - (out + 1);
+  }
+
+ private:
+  static constexpr Index kFillGrain = Index{1} << 16;  // fixed: results never depend on threads
+
+  Index n_;
+  std::vector<T> values_;           // sorted by (value, original index)
+  std::vector<Index> original_;     // sorted position -> original index
+  std::vector<Index> rank_;         // original index -> sorted position
+  std::vector<T> original_values_;  // values in original order
+};
+
+}  // namespace mmc::neighbors
+// ---- end mmc/neighbors/sorted_line.hpp ----
+
+namespace mmc::neighbors {
+
+template <class T = double>
+class Searcher {
+ public:
+  /// Indexes n points of dimension d stored row-major at `data` (copied).
+  /// `leaf_size` is passed to the kd-tree (radius counts in a few dimensions
+  /// prefer larger leaves, 64, than k-NN queries, 8); `threads` (0 = all cores)
+  /// builds either structure in parallel, with the same result for any value.
+  Searcher(const T* data, Index n, Index d, Norm norm = Norm::max, Index leaf_size = 8,
+           int threads = 1)
+      : d_(d) {
+    if (d == 1 && norm == Norm::max) {
+      line_ = std::make_unique<SortedLine<T>>(data, n, 1, threads);
+    } else {
+      tree_ = std::make_unique<KdTree<T>>(data, n, d, norm, leaf_size, threads);
+    }
+  }
+
+  Index size() const noexcept { return line_ ? line_->size() : tree_->size(); }
+  Index dim() const noexcept { return d_; }
+  const T* point(Index i) const noexcept { return line_ ? line_->point(i) : tree_->point(i); }
+
+  /// k nearest neighbours of `query` (see KdTree::knn).
+  Index knn(const T* query, Index k, Index exclude, T* distances, Index* indices) const noexcept {
+    return line_ ? line_->knn(query, k, exclude, distances, indices)
+                 : tree_->knn(query, k, exclude, distances, indices);
+  }
+
+  /// Number of points within r of `query`, the query itself included if present.
+  Index count_within(const T* query, T r, bool strict) const noexcept {
+    return line_ ? line_->count_within(query, r, strict) : tree_->count_within(query, r, strict);
+  }
+
+  /// Number of points within r of the data point i, i itself included.
+  Index count_within_point(Index i, T r, bool strict) const noexcept {
+    return line_ ? line_->count_within_point(i, r, strict)
+                 : tree_->count_within(tree_->point(i), r, strict);
+  }
+
+  /// Storage order: the original index of the point stored at position p
+  /// (sorted order of the line, tree order of the kd-tree). Looping over
+  /// positions 0..n-1 gives spatially coherent, cache-friendly queries.
+  Index original_index(Index position) const noexcept {
+    return line_ ? line_->original_index(position) : tree_->original_index(position);
+  }
+
+  /// Same as count_within_point(original_index(position), r, strict).
+  Index count_within_position(Index position, T r, bool strict) const noexcept {
+    return line_ ? line_->count_within_position(position, r, strict)
+                 : tree_->count_within(tree_->point_at_position(position), r, strict);
+  }
+
+ private:
+  Index d_;
+  std::unique_ptr<SortedLine<T>> line_;
+  std::unique_ptr<KdTree<T>> tree_;
+};
+
+}  // namespace mmc::neighbors
+// ---- end mmc/neighbors/searcher.hpp ----
+
+namespace mmc::knn::detail {
+
+/// Leaf size of a max-norm kd-tree used for k-NN queries in d dimensions.
+/// Leaves are scanned axis by axis in vectorised chunks, so in more than two
+/// dimensions larger leaves pay (10-D, N = 1e5: 2.7 s with 8, 1.9 s with 32;
+/// 2-D, N = 1e6: 0.60 s with 8, 0.74 s with 32).
+inline Index knn_leaf_size(Index d) noexcept { return d <= 2 ? 8 : 32; }
+
+/// Calls visit(i, distances, indices) for every point i of `tree`, with its k
+/// nearest other points in (distance, index) order (self excluded, ties broken
+/// by the smaller index, exactly as neighbors::BruteForce). The tree must hold
+/// more than k points.
+template <class Visit>
+void for_each_knn(const neighbors::KdTree<double>& tree, Index k, int threads, Visit&& visit) {
+  parallel_for(tree.size(), threads, kPointGrain, [&](Index begin, Index end) {
+    std::vector<double> distances(static_cast<std::size_t>(k));
+    std::vector<Index> indices(static_cast<std::size_t>(k));
+    for (Index p = begin; p < end; ++p) {
+      const Index i = tree.original_index(p);
+      tree.knn(tree.point_at_position(p), k, i, distances.data(), indices.data());
+      visit(i, static_cast<const double*>(distances.data()), static_cast<const Index*>(indices.data()));
+    }
+  });
+}
+
+/// Largest max-norm distance, restricted to the columns [first, first + count)
+/// of the tree's points, between point i and its k neighbours: KSG algorithm
+/// 2's per-space radius, e.g. eps_x(i) (docs/design.md §3.1). Computed with
+/// neighbors::max_norm_distance, so it equals the marginal-space distance.
+inline double max_subspace_distance(const neighbors::KdTree<double>& tree, Index first,
+                                    Index count, Index i, const Index* neighbours,
+                                    Index k) noexcept {
+  double eps = 0;
+  const double* a = tree.point(i) + first;
+  for (Index j = 0; j < k; ++j) {
+    const double d = neighbors::max_norm_distance(a, tree.point(neighbours[j]) + first, count);
+    eps = d > eps ? d : eps;
+  }
+  return eps;
+}
+
+/// Leaf size of the marginal-space kd-trees. Radius counts visit far fewer
+/// nodes with larger leaves, whose scans are vectorised (KSG radii, CPU time of
+/// all counts: 5-D, N = 1e5: 1.28 s with leaves of 16, 0.91 s with 32, 0.79 s
+/// with 64, 0.78 s with 128; 2-D, N = 2e5: 0.25, 0.17, 0.14, 0.14 s).
+inline constexpr Index kCountLeafSize = 64;
+
+/// Software prefetch (a no-op where the builtin is missing): the per-sample
+/// arrays are indexed by original index while the loops run in storage order,
+/// so without it every sample costs one or two cache misses.
+inline void prefetch(const void* address) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(address);
+#else
+  (void)address;
+#endif
+}
+inline constexpr Index kPrefetchDistance = 16;
+
+/// Marginal counts of every sample: counts[i] = #{j != i : dist(i, j) < radius[i]}
+/// (strict) or <= radius[i] (docs/design.md §3.1; i itself is never counted). The
+/// samples are visited in the searcher's storage order, so consecutive queries
+/// touch neighbouring memory; fixed blocks keep the result thread-count free.
+inline std::vector<Index> count_others(const neighbors::Searcher<double>& searcher,
+                                       const std::vector<double>& radius, bool strict,
+                                       int threads) {
+  const Index n = searcher.size();
+  std::vector<Index> counts(static_cast<std::size_t>(n));
+  parallel_for(n, threads, kPointGrain, [&](Index begin, Index end) {
+    for (Index p = begin; p < end; ++p) {
+      if (p + kPrefetchDistance < end) {  // radius[] and counts[] are read in scattered order
+        const auto ahead = static_cast<std::size_t>(searcher.original_index(p + kPrefetchDistance));
+        prefetch(&radius[ahead]);
+        prefetch(&counts[ahead]);
+      }
+      const auto i = static_cast<std::size_t>(searcher.original_index(p));
+      const double r = radius[i];
+      // The searcher's count includes i exactly when distance 0 is within r.
+      counts[i] = searcher.count_within_position(p, r, strict) -
+                  (neighbors::within(0.0, r, strict) ? 1 : 0);
+    }
+  });
+  return counts;
+}
+
+}  // namespace mmc::knn::detail
+// ---- end mmc/knn/detail/joint_knn.hpp ----
+
+namespace mmc::knn {
+
+/// Result of GeometricKnn::estimate (MI): the three entropies besides the value.
+struct GeometricKnnMiResult : KnnResult {
+  double h_x = 0.0, h_y = 0.0, h_xy = 0.0;
+};
+
+namespace detail {
+
+/// sigma_d / sigma_1 at or below this marks a neighbourhood as degenerate.
+inline constexpr double kGeometricRankTolerance = 1e-12;
+
+inline void check_geometric_k(std::string_view function, Index k, Index d,
+                              std::string_view space) {
+  if (k < d) {
+    mmc::detail::throw_invalid(
+        function, "k",
+        "is " + std::to_string(k) + ", but geometric kNN in the " + std::to_string(d) +
+            "-dimensional space of " + std::string(space) +
+            " needs k >= " + std::to_string(d) +
+            " (a sample and its k neighbours must span every axis)",
+        "use k >= " + std::to_string(d));
+  }
+}
+
+/// Geometric-kNN local entropy values of a validated, prepared n x d matrix
+/// (k >= d, k < n). Throws on the first degenerate neighbourhood.
+inline Eigen::VectorXd geometric_local_entropy(std::string_view function, std::string_view space,
+                                               const RowMatrix<double>& x, Index k, int threads) {
+  const Index n = x.rows(), d = x.cols();
+  const neighbors::KdTree<double> tree(x.data(), n, d, Norm::euclidean);
+  const double base = std::log(static_cast<double>(n)) + log_unit_ball_volume(static_cast<int>(d), true);
+  Eigen::VectorXd local(n);
+  std::vector<char> degenerate(static_cast<std::size_t>(n), 0);
+  for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {
+    const double eps = distances[k - 1];
+    // Plain loops in a fixed order (not Eigen reductions) so that the result
+    // does not depend on vectorisation: the test oracle repeats them exactly.
+    Eigen::MatrixXd set(k + 1, d);
+    set.row(0) = x.row(i);
+    for (Index j = 0; j < k; ++j) set.row(j + 1) = x.row(neighbours[j]);
+    Eigen::MatrixXd centred(k + 1, d);
+    for (Index c = 0; c < d; ++c) {
+      double mean = 0.0;
+      for (Index p = 0; p <= k; ++p) mean += set(p, c);
+      mean /= static_cast<double>(k + 1);
+      for (Index p = 0; p <= k; ++p) centred(p, c) = set(p, c) - mean;
+    }
+    const Eigen::JacobiSVD<Eigen::MatrixXd> svd(centred, Eigen::ComputeThinV);
+    const Eigen::VectorXd& sigma = svd.singularValues();
+    const Eigen::MatrixXd& v = svd.matrixV();
+    if (!(eps > 0) || !(sigma(d - 1) > kGeometricRankTolerance * sigma(0))) {
+      degenerate[static_cast<std::size_t>(i)] = 1;
+      local(i) = 0.0;
+      return;
+    }
+    double log_shape = 0.0;
+    for (Index j = 0; j < d; ++j) log_shape += std::log(sigma(j) / sigma(0));
+    Index inside = 0;
+    for (Index p = 0; p <= k; ++p) {
+      double q = 0.0;
+      for (Index j = 0; j < d; ++j) {
+        double z = 0.0;
+        for (Index c = 0; c < d; ++c) z += (set(p, c) - set(0, c)) * v(c, j);
+        const double t = z / (eps * (sigma(j) / sigma(0)));
+        q += t * t;
+      }
+      inside += q <= 1.0;
+    }
+    local(i) = base + static_cast<double>(d) * std::log(eps) + log_shape -
+               std::log(static_cast<double>(inside));
+  });
+  for (Index i = 0; i < n; ++i) {
+    if (degenerate[static_cast<std::size_t>(i)]) {
+      mmc::detail::throw_invalid(
+          function, space,
+          "has a degenerate neighbourhood at row " + std::to_string(i) + ": it and its k = " +
+              std::to_string(k) + " nearest neighbours span fewer than " + std::to_string(d) +
+              " dimensions (duplicated or collinear samples), so the ellipsoid has no volume",
+          "remove duplicated samples or add a little jitter (options.jitter, e.g. 1e-8)");
+    }
+  }
+  return local;
+}
+
+}  // namespace detail
+
+/// Geometric kNN (Lord, Sun & Bollt 2018): entropy and MI in nats, Euclidean
+/// neighbours. Options: the common kNN options; k >= the dimension of every
+/// space involved (the joint space for MI).
+class GeometricKnn {
+ public:
+  using Options = KnnOptions;
+
+  GeometricKnn() = default;
+  explicit GeometricKnn(const Options& options) : options_(options) {}
+  const Options& options() const noexcept { return options_; }
+
+  /// Differential entropy H(X) of the rows of x (any Eigen expression).
+  template <class Derived>
+  KnnResult entropy(const Eigen::DenseBase<Derived>& x) const {
+    constexpr std::string_view function = "mmc::knn::GeometricKnn::entropy";
+    const RowMatrix<double> xs = detail::prepare(function, "x", x, options_, 0);
+    detail::check_options(function, options_, xs.rows());
+    detail::check_geometric_k(function, options_.k, xs.cols(), "x");
+    return detail::finish(
+        detail::geometric_local_entropy(function, "x", xs, options_.k, options_.threads),
+        options_.k);
+  }
+
+  /// Mutual information I(X;Y) = H(X) + H(Y) - H(X,Y) between the rows of x
+  /// and y (same number of rows). Jitter uses stream 0 for x and 1 for y.
+  template <class DerivedX, class DerivedY>
+  GeometricKnnMiResult estimate(const Eigen::DenseBase<DerivedX>& x,
+                                const Eigen::DenseBase<DerivedY>& y) const {
+    constexpr std::string_view function = "mmc::knn::GeometricKnn::estimate";
+    const RowMatrix<double> xs = detail::prepare(function, "x", x, options_, 0);
+    const RowMatrix<double> ys = detail::prepare(function, "y", y, options_, 1);
+    mmc::detail::check_same_rows(function, "y", ys.rows(), "x", xs.rows());
+    detail::check_options(function, options_, xs.rows());
+    detail::check_geometric_k(function, options_.k, xs.cols() + ys.cols(), "(x, y)");
+    const Index k = options_.k;
+    const int threads = options_.threads;
+    const Eigen::VectorXd lx = detail::geometric_local_entropy(function, "x", xs, k, threads);
+    const Eigen::VectorXd ly = detail::geometric_local_entropy(function, "y", ys, k, threads);
+    const Eigen::VectorXd lxy =
+        detail::geometric_local_entropy(function, "(x, y)", detail::concat_columns(xs, ys), k, threads);
+    GeometricKnnMiResult result;
+    static_cast<KnnResult&>(result) = detail::finish(lx + ly - lxy, k);
+    result.h_x = detail::finish(lx, k).value;
+    result.h_y = detail::finish(ly, k).value;
+    result.h_xy = detail::finish(lxy, k).value;
+    return result;
+  }
+
+ private:
+  Options options_;
+};
+
+}  // namespace mmc::knn
+// ---- end mmc/knn/geometric.hpp ----
+// ---- begin mmc/knn/kl_entropy.hpp ----
+// mmc/knn/kl_entropy.hpp — the Kozachenko–Leonenko kNN entropy estimator and
+// the "3KL" mutual information built from it.
+//
+// docs/design.md §3.1 (Kozachenko & Leonenko 1987; Kraskov, Stögbauer & Grassberger
+// 2004, eq. 20):
+//     H(X) = psi(N) - psi(k) + log V_d + (d/N) sum_i log r_i,
+// r_i = distance from x_i to its k-th nearest other sample, V_d the volume of
+// the unit ball of the norm (2^d for the max-norm, pi^(d/2)/Gamma(1+d/2) for
+// the Euclidean norm). The local value of sample i is
+//     (psi(N) - psi(k) + log V_d) + d * log(r_i),
+// evaluated in exactly that order (the oracle tests rely on it).
+// 3KL MI (`mmc mi --estimator kl`): I = H(X) + H(Y) - H(X,Y), all three with the
+// same k and norm; the local value is h_x(i) + h_y(i) - h_xy(i).
+//
+// Duplicated samples: a point with k or more exact copies has r_i = 0 and
+// log r_i = -inf. That is an input problem, not a result, so we throw
+// mmc::invalid_argument naming the rows and suggesting `jitter`. Ties in
+// single columns (r_i > 0, but the sample and its k neighbours share a value
+// in some column, e.g. one discrete column) leave a finite but meaningless
+// value (the density does not exist there): they go through the shared tie
+// check of knn/common.hpp (docs/design.md §3.1: more than 0.1 % of the
+// samples refused, fewer a warning).
+
+
+
+namespace mmc::knn {
+
+/// Options of KlEntropy and KlMutualInformation.
+struct KlEntropyOptions : KnnOptions {
+  /// Norm of the neighbour distances: Norm::max (cube, V_d = 2^d, the KSG
+  /// convention) or Norm::euclidean (ball).
+  Norm norm = Norm::max;
+};
+
+namespace detail {
+
+/// What to do instead of KL on tied data (the fix of check_ties).
+inline constexpr std::string_view kKlTieAlternatives =
+    "for discrete data use mmc::knn::PluginEntropy (mmc::knn::MixedKsg for the mutual "
+    "information of mixed discrete-continuous data)";
+
+/// KL local values of prepared data (validated, k < rows). Throws, naming
+/// `function` and `argument`, when a sample has k or more exact duplicates,
+/// and applies check_ties (its warnings go to `warnings` when given).
+inline Eigen::VectorXd kl_local_values(std::string_view function, std::string_view argument,
+                                       const RowMatrix<double>& data, Index k, Norm norm,
+                                       int threads, std::vector<std::string>* warnings = nullptr) {
+  const Index n = data.rows(), d = data.cols();
+  const Index leaf_size = norm == Norm::max ? knn_leaf_size(d) : 8;
+  const neighbors::KdTree<double> tree(data.data(), n, d, norm, leaf_size, threads);
+  Eigen::VectorXd radius(n);
+  std::vector<Index> tied(static_cast<std::size_t>(n), -1);
+  for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {
+    radius(i) = distances[k - 1];
+    tied[static_cast<std::size_t>(i)] =
+        tied_column([&](Index j) { return tree.point(j); }, i, neighbours, k, d);
+  });
+  // Scan in index order so the reported rows never depend on the thread count.
+  for (Index i = 0; i < n; ++i) {
+    if (radius(i) > 0) continue;
+    std::vector<double> distances(static_cast<std::size_t>(k));
+    std::vector<Index> copies(static_cast<std::size_t>(k));
+    tree.knn(data.row(i).data(), k, i, distances.data(), copies.data());
+    std::string rows = std::to_string(i);
+    for (Index j : copies) rows += ", " + std::to_string(j);
+    mmc::detail::throw_invalid(
+        function, argument,
+        "has duplicated rows: rows " + rows + " are identical, so the distance from row " +
+            std::to_string(i) + " to its k-th neighbour (k = " + std::to_string(k) +
+            ") is 0 and log r = -inf",
+        "set options.jitter (e.g. 1e-10) to break ties, or remove the duplicated rows");
+  }
+  std::vector<std::string> ignored;
+  check_ties(function, {{argument, d}}, tied, k, kKlTieAlternatives,
+             warnings != nullptr ? *warnings : ignored);
+  const double constant = mmc::digamma(n) - mmc::digamma(k) +
+                          log_unit_ball_volume(static_cast<int>(d), norm == Norm::euclidean);
+  Eigen::VectorXd local(n);
+  for (Index i = 0; i < n; ++i) local(i) = constant + static_cast<double>(d) * std::log(radius(i));
+  return local;
+}
+
+}  // namespace detail
+
+/// Kozachenko–Leonenko differential entropy, in nats.
+class KlEntropy {
+ public:
+  using Options = KlEntropyOptions;
+
+  KlEntropy() = default;
+  explicit KlEntropy(const Options& options) : options_(options) {}
+  const Options& options() const noexcept { return options_; }
+
+  /// Entropy of the rows of x (any Eigen expression, one sample per row).
+  /// Throws mmc::invalid_argument on empty/non-finite input, k >= rows, bad
+  /// options, and duplicated rows (see the header comment).
+  template <class Derived>
+  KnnResult estimate(const Eigen::DenseBase<Derived>& x) const {
+    constexpr std::string_view function = "mmc::knn::KlEntropy::estimate";
+    const RowMatrix<double> data = detail::prepare(function, "x", x, options_, 0);
+    detail::check_options(function, options_, data.rows());
+    std::vector<std::string> warnings;
+    KnnResult result = detail::finish(detail::kl_local_values(function, "x", data, options_.k,
+                                                              options_.norm, options_.threads,
+                                                              &warnings),
+                                      options_.k);
+    result.warnings = std::move(warnings);
+    return result;
+  }
+
+ private:
+  Options options_;
+};
+
+/// 3KL mutual information I(X;Y) = H(X) + H(Y) - H(X,Y), in nats.
+class KlMutualInformation {
+ public:
+  using Options = KlEntropyOptions;
+
+  KlMutualInformation() = default;
+  explicit KlMutualInformation(const Options& options) : options_(options) {}
+  const Options& options() const noexcept { return options_; }
+
+  /// MI between the rows of x and y (same number of rows). Jitter uses
+  /// stream 0 for x and 1 for y; the joint space is [x | y] after both.
+  template <class DerivedX, class DerivedY>
+  KnnResult estimate(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedY>& y) const {
+    constexpr std::string_view function = "mmc::knn::KlMutualInformation::estimate";
+    const RowMatrix<double> xs = detail::prepare(function, "x", x, options_, 0);
+    const RowMatrix<double> ys = detail::prepare(function, "y", y, options_, 1);
+    mmc::detail::check_same_rows(function, "y", ys.rows(), "x", xs.rows());
+    detail::check_options(function, options_, xs.rows());
+    const auto& o = options_;
+    std::vector<std::string> warnings;
+    Eigen::VectorXd local =
+        detail::kl_local_values(function, "x", xs, o.k, o.norm, o.threads, &warnings);
+    local += detail::kl_local_values(function, "y", ys, o.k, o.norm, o.threads, &warnings);
+    local -= detail::kl_local_values(function, "x and y (joint rows)", detail::concat_columns(xs, ys),
+                                     o.k, o.norm, o.threads, &warnings);
+    KnnResult result = detail::finish(std::move(local), o.k);
+    result.warnings = std::move(warnings);
+    return result;
+  }
+
+ private:
+  Options options_;
+};
+
+/// Convenience: KlEntropy(options).estimate(x).value.
+template <class Derived>
+double kl_entropy(const Eigen::DenseBase<Derived>& x, const KlEntropyOptions& options = {}) {
+  return KlEntropy(options).estimate(x).value;
+}
+
+/// Convenience: KlMutualInformation(options).estimate(x, y).value.
+template <class DerivedX, class DerivedY>
+double kl_mi(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedY>& y,
+             const KlEntropyOptions& options = {}) {
+  return KlMutualInformation(options).estimate(x, y).value;
+}
+
+}  // namespace mmc::knn
+// ---- end mmc/knn/kl_entropy.hpp ----
+// ---- begin mmc/knn/ksg.hpp ----
+// mmc/knn/ksg.hpp — the Kraskov–Stögbauer–Grassberger mutual information
+// estimators, algorithms 1 and 2.
+//
+// docs/design.md §3.1 (Kraskov, Stögbauer & Grassberger, Phys. Rev. E 69, 066138,
+// 2004, eqs. 8 and 9). The joint space is [x | y] with the max-norm
+// max(|dx|_inf, |dy|_inf); for each sample i take its k nearest other samples.
+//   Algorithm 1: eps = distance to the k-th neighbour;
+//     n_x(i) = #{j != i : |x_i - x_j|_inf < eps}   (strict), n_y likewise;
+//     local(i) = psi(k) + psi(N) - psi(n_x + 1) - psi(n_y + 1).
+//   Algorithm 2: eps_x(i) = largest x-distance among the k neighbours;
+//     n_x(i) = #{j != i : |x_i - x_j|_inf <= eps_x} (non-strict), n_y likewise;
+//     local(i) = psi(k) - 1/k + psi(N) - psi(n_x) - psi(n_y).
+// Formulas are evaluated left to right exactly as written (the oracle tests
+// compare bits). The estimate is the mean of the local values.
+//
+// Speed (O(N log N) time, O(N) memory): one max-norm kd-tree over the joint
+// space (built in parallel), queried in tree order in fixed parallel blocks
+// (detail/joint_knn.hpp); then the marginal counts in a second pass over
+// each marginal neighbors::Searcher in its own storage order (a sorted line
+// with galloping counts in 1-D, a kd-tree with 64-point leaves otherwise); psi
+// of the counts from a table of the exact mmc::digamma values.
+//
+// Ties and duplicates: counts follow the definitions above literally (eps = 0
+// gives n_x = 0 in algorithm 1), but KSG assumes continuous data, and on tied
+// data those counts are meaningless (10 symbols repeated: 9.7 nats for
+// H(X) = 2.3). Ksg::estimate therefore runs the shared tie check of
+// knn/common.hpp (docs/design.md §3.1) on the joint neighbours it finds anyway:
+// more than 0.1 % of the samples tied is refused (use options.jitter for rounded
+// continuous data, MixedKsg or the plug-in estimator for discrete data), fewer
+// is reported in KnnResult::warnings.
+
+
+// ---- begin mmc/knn/detail/digamma_table.hpp ----
+// mmc/knn/detail/digamma_table.hpp — psi(n) for the integer counts of the
+// kNN estimators, looked up instead of recomputed.
+//
+// KSG-type estimators (docs/design.md §3.1) evaluate psi at two or three neighbour
+// counts per sample; the counts are small integers in all but degenerate cases.
+// The table holds mmc::digamma(n) itself for n <= min(N, cap), so a lookup
+// returns exactly the bits of a direct call (the oracle tests compare with
+// EXPECT_EQ); larger arguments fall back to the direct call.
+
+
+
+namespace mmc::knn::detail {
+
+class DigammaTable {
+ public:
+  /// Largest tabulated argument whatever max_n is (512 KiB of doubles).
+  static constexpr Index kCap = Index{1} << 16;
+
+  /// Tabulates psi(n) for 1 <= n <= min(max_n, kCap).
+  explicit DigammaTable(Index max_n) {
+    const Index size = std::clamp<Index>(max_n, 0, kCap) + 1;
+    values_.resize(static_cast<std::size_t>(size));
+    values_[0] = std::numeric_limits<double>::quiet_NaN();  // the pole psi(0)
+    for (Index n = 1; n < size; ++n) values_[static_cast<std::size_t>(n)] = mmc::digamma(n);
+  }
+
+  /// psi(n), bit-identical to mmc::digamma(n); NaN for n <= 0.
+  double operator()(Index n) const noexcept {
+    if (n >= 0 && n < static_cast<Index>(values_.size())) return values_[static_cast<std::size_t>(n)];
+    return mmc::digamma(static_cast<double>(n));
+  }
+
+ private:
+  std::vector<double> values_;
+};
+
+}  // namespace mmc::knn::detail
+// ---- end mmc/knn/detail/digamma_table.hpp ----
+
+namespace mmc::knn {
+
+/// Options of Ksg and KsgConditional.
+struct KsgOptions : KnnOptions {
+  /// KSG algorithm: 1 (strict counts at the joint k-th distance, the usual
+  /// choice) or 2 (non-strict counts at per-space radii; less bias for large
+  /// MI, more variance).
+  int algorithm = 1;
+};
+
+namespace detail {
+
+/// Throws unless the algorithm option is 1 or 2.
+inline void check_algorithm(std::string_view function, int algorithm) {
+  if (algorithm != 1 && algorithm != 2) {
+    mmc::detail::throw_invalid(function, "algorithm",
+                               "is " + std::to_string(algorithm) + ", but must be 1 or 2",
+                               "use algorithm = 1 (KSG 1, the default) or 2 (KSG 2)");
+  }
+}
+
+/// What to do instead of KSG on tied data (the fix of check_ties).
+inline constexpr std::string_view kKsgTieAlternatives =
+    "for discrete or mixed discrete-continuous data use mmc::knn::MixedKsg, for purely discrete "
+    "data mmc::knn::PluginMutualInformation";
+
+/// KSG local values of prepared inputs (validated, same rows, k < rows).
+/// `tied`, when given, receives every sample's tied column of the joint space
+/// [x | y] (or -1; knn/common.hpp tied_column) for check_ties.
+inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
+                                        Index k, int algorithm, int threads,
+                                        std::vector<Index>* tied = nullptr) {
+  const Index n = x.rows(), dx = x.cols(), dy = y.cols();
+  const bool strict = algorithm == 1;
+  // Pass 1: the k joint neighbours give each sample its marginal radii: the
+  // k-th joint distance (algorithm 1) or the largest x- and y-distances among
+  // the neighbours (algorithm 2). The tree is freed before pass 2.
+  std::vector<double> radius_x(static_cast<std::size_t>(n));
+  std::vector<double> radius_y(strict ? 0 : static_cast<std::size_t>(n));  // algorithm 1: = radius_x
+  if (tied != nullptr) tied->assign(static_cast<std::size_t>(n), -1);
+  {
+    const neighbors::KdTree<double> tree = [&] {
+      const RowMatrix<double> joint = concat_columns(x, y);
+      return neighbors::KdTree<double>(joint.data(), n, dx + dy, Norm::max,
+                                       knn_leaf_size(dx + dy), threads);
+    }();
+    for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {
+      const auto s = static_cast<std::size_t>(i);
+      if (tied != nullptr) {
+        (*tied)[s] = tied_column([&](Index j) { return tree.point(j); }, i, neighbours, k, dx + dy);
+      }
+      if (strict) {
+        radius_x[s] = distances[k - 1];
+      } else {
+        radius_x[s] = max_subspace_distance(tree, 0, dx, i, neighbours, k);
+        radius_y[s] = max_subspace_distance(tree, dx, dy, i, neighbours, k);
+      }
+    });
+  }
+  // Pass 2: marginal counts, one space at a time (O(N) memory at any moment).
+  const auto marginal_counts = [&](const RowMatrix<double>& m, const std::vector<double>& radius) {
+    const neighbors::Searcher<double> searcher(m.data(), n, m.cols(), Norm::max, kCountLeafSize,
+                                               threads);
+    return count_others(searcher, radius, strict, threads);
+  };
+  const std::vector<Index> n_x = marginal_counts(x, radius_x);
+  const std::vector<Index> n_y = marginal_counts(y, strict ? radius_x : radius_y);
+  // Pass 3: the local values, in the order docs/design.md §3.1 writes them.
+  const DigammaTable psi(n);
+  const double base = strict ? psi(k) + psi(n) : psi(k) - 1.0 / static_cast<double>(k) + psi(n);
+  const Index shift = strict ? 1 : 0;  // psi(n_x + 1) for algorithm 1, psi(n_x) for 2
+  Eigen::VectorXd local(n);
+  parallel_for(n, threads, kPointGrain, [&](Index first, Index last) {
+    for (Index i = first; i < last; ++i) {
+      const auto s = static_cast<std::size_t>(i);
+      local(i) = base - psi(n_x[s] + shift) - psi(n_y[s] + shift);
+    }
+  });
+  return local;
+}
+
+}  // namespace detail
+
+/// KSG mutual information I(X;Y), in nats.
+class Ksg {
+ public:
+  using Options = KsgOptions;
+
+  Ksg() = default;
+  explicit Ksg(const Options& options) : options_(options) {}
+  const Options& options() const noexcept { return options_; }
+
+  /// MI between the rows of x and y (any Eigen expressions, one sample per
+  /// row, the same number of rows). Jitter uses stream 0 for x and 1 for y.
+  template <class DerivedX, class DerivedY>
+  KnnResult estimate(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedY>& y) const {
+    constexpr std::string_view function = "mmc::knn::Ksg::estimate";
+    detail::check_algorithm(function, options_.algorithm);
+    const RowMatrix<double> xs = detail::prepare(function, "x", x, options_, 0);
+    const RowMatrix<double> ys = detail::prepare(function, "y", y, options_, 1);
+    mmc::detail::check_same_rows(function, "y", ys.rows(), "x", xs.rows());
+    detail::check_options(function, options_, xs.rows());
+    std::vector<Index> tied;
+    Eigen::VectorXd local =
+        detail::ksg_local_values(xs, ys, options_.k, options_.algorithm, options_.threads, &tied);
+    std::vector<std::string> warnings;
+    detail::check_ties(function, {{"x", xs.cols()}, {"y", ys.cols()}}, tied, options_.k,
+                       detail::kKsgTieAlternatives, warnings);
+    KnnResult result = detail::finish(std::move(local), options_.k);
+    result.warnings = std::move(warnings);
+    return result;
+  }
+
+ private:
+  Options options_;
+};
+
+/// Convenience: Ksg(options).estimate(x, y).value.
+template <class DerivedX, class DerivedY>
+double ksg_mi(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedY>& y,
+              const KsgOptions& options = {}) {
+  return Ksg(options).estimate(x, y).value;
+}
+
+}  // namespace mmc::knn
+// ---- end mmc/knn/ksg.hpp ----
+// ---- begin mmc/knn/ksg_conditional.hpp ----
+// mmc/knn/ksg_conditional.hpp — conditional mutual information I(X;Y|Z) by the
+// Frenzel–Pompe extension of KSG, algorithms 1 and 2.
+//
+// Algorithm 1 (docs/design.md §3.1; Frenzel & Pompe, Phys. Rev. Lett. 99, 204101,
+// 2007): eps(i) = max-norm distance from sample i to its k-th nearest other
+// sample in the joint space [x | y | z]; strict counts excluding i,
+//     n_xz(i) = #{j != i : max(|dx|, |dz|) < eps}, n_yz, n_z likewise;
+//     local(i) = psi(k) - psi(n_xz + 1) - psi(n_yz + 1) + psi(n_z + 1).
+// Algorithm 2 (the KSG-2 analogue of Vejmelka & Paluš, Phys. Rev. E 77, 026214,
+// 2008, in the form derived by Wibral, Vicente & Lindner 2014 and implemented in
+// JIDT's ConditionalMutualInfoCalculatorMultiVariateKraskov2): eps_x, eps_y,
+// eps_z = the largest x-, y-, z-distances among the k joint neighbours;
+// non-strict counts in hyper-rectangles, excluding i,
+//     n_z(i)  = #{j != i : |dz| <= eps_z},
+//     n_xz(i) = #{j != i : |dx| <= eps_x and |dz| <= eps_z}, n_yz likewise;
+//     local(i) = psi(k) - 2/k + psi(n_z) - psi(n_xz) + 1/n_xz - psi(n_yz) + 1/n_yz.
+// (The k neighbours themselves satisfy every condition, so all counts are >= k.)
+// Formulas are evaluated left to right exactly as written (the oracle tests
+// compare bits); the estimate is the mean of the local values.
+//
+// Ties (docs/design.md §3.1): like KSG, the estimator assumes continuous data;
+// estimate() runs the shared tie check of knn/common.hpp on the joint [x | y | z]
+// neighbours (more than 0.1 % of the samples tied: refused; fewer: a warning).
+//
+// Speed: one joint kd-tree queried in tree order in fixed parallel blocks; then,
+// for algorithm 1, counts from neighbors::Searcher over [x|z], [y|z] and z, each
+// in its own storage order (see ksg.hpp); for algorithm 2 the points of each
+// z-ball are visited once (kd-tree over z) and tested against eps_x and eps_y,
+// O(n_z) per sample.
+
+
+
+namespace mmc::knn {
+
+namespace detail {
+
+/// The joint [x | y | z] max-norm kd-tree of prepared inputs.
+inline neighbors::KdTree<double> joint_xyz_tree(const RowMatrix<double>& x, const RowMatrix<double>& y,
+                                               const RowMatrix<double>& z, int threads) {
+  const RowMatrix<double> joint = concat_columns(concat_columns(x, y), z);
+  return neighbors::KdTree<double>(joint.data(), joint.rows(), joint.cols(), Norm::max,
+                                   knn_leaf_size(joint.cols()), threads);
+}
+
+/// What to do instead of KSG-CMI on tied data (the fix of check_ties).
+inline constexpr std::string_view kCmiTieAlternatives =
+    "for discrete data use the plug-in entropies, I(X;Y|Z) = H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z) "
+    "with mmc::knn::PluginEntropy";
+
+/// Every sample's tied column of the joint space (knn/common.hpp tied_column).
+inline void record_tie(std::vector<Index>* tied, const neighbors::KdTree<double>& tree, Index i,
+                       const Index* neighbours, Index k) {
+  if (tied == nullptr) return;
+  (*tied)[static_cast<std::size_t>(i)] =
+      tied_column([&](Index j) { return tree.point(j); }, i, neighbours, k, tree.dim());
+}
+
+/// KSG-CMI algorithm 1 local values of prepared inputs (same rows, k < rows).
+/// `tied`, when given, receives the tied column of every sample in [x | y | z].
+inline Eigen::VectorXd ksg_cmi1_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
+                                             const RowMatrix<double>& z, Index k, int threads,
+                                             std::vector<Index>* tied = nullptr) {
+  const Index n = x.rows();
+  std::vector<double> eps(static_cast<std::size_t>(n));
+  if (tied != nullptr) tied->assign(static_cast<std::size_t>(n), -1);
+  {
+    const neighbors::KdTree<double> tree = joint_xyz_tree(x, y, z, threads);
+    for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {
+      eps[static_cast<std::size_t>(i)] = distances[k - 1];
+      record_tie(tied, tree, i, neighbours, k);
+    });
+  }
+  const auto counts = [&](const RowMatrix<double>& m) {
+    const neighbors::Searcher<double> searcher(m.data(), n, m.cols(), Norm::max, kCountLeafSize,
+                                               threads);
+    return count_others(searcher, eps, true, threads);
+  };
+  const std::vector<Index> n_xz = counts(concat_columns(x, z));
+  const std::vector<Index> n_yz = counts(concat_columns(y, z));
+  const std::vector<Index> n_z = counts(z);
+  const DigammaTable psi(n);
+  const double base = psi(k);
+  Eigen::VectorXd local(n);
+  for (Index i = 0; i < n; ++i) {
+    const auto s = static_cast<std::size_t>(i);
+    local(i) = base - psi(n_xz[s] + 1) - psi(n_yz[s] + 1) + psi(n_z[s] + 1);
+  }
+  return local;
+}
+
+/// KSG-CMI algorithm 2 local values of prepared inputs (same rows, k < rows).
+/// `tied`, when given, receives the tied column of every sample in [x | y | z].
+inline Eigen::VectorXd ksg_cmi2_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
+                                             const RowMatrix<double>& z, Index k, int threads,
+                                             std::vector<Index>* tied = nullptr) {
+  const Index n = x.rows(), dx = x.cols(), dy = y.cols(), dz = z.cols();
+  RowMatrix<double> radii(n, 3);  // eps_x, eps_y, eps_z of every sample
+  if (tied != nullptr) tied->assign(static_cast<std::size_t>(n), -1);
+  {
+    const neighbors::KdTree<double> tree = joint_xyz_tree(x, y, z, threads);
+    for_each_knn(tree, k, threads, [&](Index i, const double*, const Index* neighbours) {
+      record_tie(tied, tree, i, neighbours, k);
+      radii(i, 0) = max_subspace_distance(tree, 0, dx, i, neighbours, k);
+      radii(i, 1) = max_subspace_distance(tree, dx, dy, i, neighbours, k);
+      radii(i, 2) = max_subspace_distance(tree, dx + dy, dz, i, neighbours, k);
+    });
+  }
+  // Visit the z-ball of every sample (in z-tree order) and test each point
+  // found against eps_x and eps_y.
+  const neighbors::KdTree<double> ztree(z.data(), n, dz, Norm::max, kCountLeafSize, threads);
+  const DigammaTable psi(n);
+  const double base = psi(k) - 2.0 / static_cast<double>(k);
+  Eigen::VectorXd local(n);
+  parallel_for(n, threads, kPointGrain, [&](Index begin, Index end) {
+    for (Index p = begin; p < end; ++p) {
+      const Index i = ztree.original_index(p);
+      const double eps_x = radii(i, 0), eps_y = radii(i, 1), eps_z = radii(i, 2);
+      Index n_z = 0, n_xz = 0, n_yz = 0;
+      ztree.for_each_within(ztree.point_at_position(p), eps_z, false, [&](Index j) {
+        ++n_z;
+        n_xz += neighbors::max_norm_distance(&x(i, 0), &x(j, 0), dx) <= eps_x;
+        n_yz += neighbors::max_norm_distance(&y(i, 0), &y(j, 0), dy) <= eps_y;
+      });
+      --n_z;  // i itself lies inside every rectangle
+      --n_xz;
+      --n_yz;
+      local(i) = base + psi(n_z) - psi(n_xz) + 1.0 / static_cast<double>(n_xz) - psi(n_yz) +
+                 1.0 / static_cast<double>(n_yz);
+    }
+  });
+  return local;
+}
+
+}  // namespace detail
+
+/// KSG (Frenzel–Pompe) conditional mutual information I(X;Y|Z), in nats.
+class KsgConditional {
+ public:
+  using Options = KsgOptions;
+
+  KsgConditional() = default;
+  explicit KsgConditional(const Options& options) : options_(options) {}
+  const Options& options() const noexcept { return options_; }
+
+  /// I(X;Y|Z) from the rows of x, y, z (any Eigen expressions, one sample per
+  /// row, the same number of rows). Jitter streams: 0 for x, 1 for y, 2 for z.
+  template <class DerivedX, class DerivedY, class DerivedZ>
+  KnnResult estimate(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedY>& y,
+                     const Eigen::DenseBase<DerivedZ>& z) const {
+    constexpr std::string_view function = "mmc::knn::KsgConditional::estimate";
+    detail::check_algorithm(function, options_.algorithm);
+    const RowMatrix<double> xs = detail::prepare(function, "x", x, options_, 0);
+    const RowMatrix<double> ys = detail::prepare(function, "y", y, options_, 1);
+    const RowMatrix<double> zs = detail::prepare(function, "z", z, options_, 2);
+    mmc::detail::check_same_rows(function, "y", ys.rows(), "x", xs.rows());
+    mmc::detail::check_same_rows(function, "z", zs.rows(), "x", xs.rows());
+    detail::check_options(function, options_, xs.rows());
+    const auto& o = options_;
+    std::vector<Index> tied;
+    Eigen::VectorXd local = o.algorithm == 1
+                                ? detail::ksg_cmi1_local_values(xs, ys, zs, o.k, o.threads, &tied)
+                                : detail::ksg_cmi2_local_values(xs, ys, zs, o.k, o.threads, &tied);
+    std::vector<std::string> warnings;
+    detail::check_ties(function, {{"x", xs.cols()}, {"y", ys.cols()}, {"z", zs.cols()}}, tied, o.k,
+                       detail::kCmiTieAlternatives, warnings);
+    KnnResult result = detail::finish(std::move(local), o.k);
+    result.warnings = std::move(warnings);
+    return result;
+  }
+
+ private:
+  Options options_;
+};
+
+/// Convenience: KsgConditional(options).estimate(x, y, z).value.
+template <class DerivedX, class DerivedY, class DerivedZ>
+double ksg_cmi(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedY>& y,
+               const Eigen::DenseBase<DerivedZ>& z, const KsgOptions& options = {}) {
+  return KsgConditional(options).estimate(x, y, z).value;
+}
+
+}  // namespace mmc::knn
+// ---- end mmc/knn/ksg_conditional.hpp ----
+// ---- begin mmc/knn/lnc.hpp ----
+// mmc/knn/lnc.hpp — KSG with the local non-uniformity correction (LNC; Gao,
+// Ver Steeg & Galstyan 2015, "Efficient estimation of mutual information for
+// strongly dependent variables", AISTATS, PMLR 38:277-286).
+//
+// Why: KSG assumes the density is uniform inside each sample's k-NN box. For
+// strongly dependent variables the k neighbours lie along a thin diagonal
+// sliver, the box overstates the local volume and KSG underestimates MI — by
+// an amount that grows with the MI and the box size (k/N). LNC measures the
+// sliver with a PCA-aligned box and corrects the samples where it is much
+// smaller than the axis-aligned one.
+//
+// docs/design.md §3.1, per sample i (joint space [x | y], d = d_x + d_y, max-norm):
+//   KSG-1 part:  eps_i = k-th joint neighbour distance, n_x(i) = #{j != i :
+//                |x_i - x_j|_inf < eps_i} (strict), n_y likewise,
+//                ksg(i) = psi(k) + psi(N) - psi(n_x + 1) - psi(n_y + 1);
+//   V_i   = the axis-aligned box centred on x_i that bounds the k neighbours:
+//           log V_i = sum_c log max_j |u_jc|, u_j = z_{n_j} - z_i (the factor
+//           2^d cancels in the ratio);
+//   Vbar_i = the PCA-aligned box centred on z_i that bounds them: the
+//           eigenvectors e_c of C = (1/k) sum_j u_j u_j^T (Eigen's
+//           SelfAdjointEigenSolver), log Vbar_i = sum_c log max_j |u_j . e_c|;
+//   local(i) = ksg(i) - log(Vbar_i / V_i)  if Vbar_i / V_i < alpha,  else ksg(i).
+// The estimate is the mean of local: Î_LNC = Î_KSG - (1/N) sum_{ratio < alpha} log(Vbar_i/V_i).
+// These are the boxes of the authors' reference code (NPEET_LNC, lnc.py:
+// covariance of the neighbours about x_i, boxes centred on x_i). Unlike that
+// code, the KSG part is KSG algorithm 1 (docs/design.md §3.1) — computed by
+// knn/ksg.hpp, so LncResult::ksg is bit for bit mmc::knn::Ksg's estimate —
+// and no noise is added (use options.jitter for tied data).
+//
+// alpha (the threshold below which a neighbourhood counts as non-uniform):
+// by default the value the authors tabulated for the joint dimension d and k
+// (NPEET_LNC's alpha.xlsx, d in {2, 3, 5, 10}, d < k <= 20, reproduced below;
+// our Monte Carlo check puts them near the 0.5 % quantile of Vbar/V on uniform
+// samples, within about 10 % for k >= 10). Other (d, k) need an explicit alpha.
+//
+// Degenerate neighbourhoods (a zero side of V_i, e.g. tied coordinates, or a
+// PCA side <= 1e-12 of the largest) have no finite ratio: their correction is
+// skipped (local = ksg) and counted in LncResult::degenerate.
+// Ties (docs/design.md §3.1): the KSG part has the shared tie check of
+// knn/common.hpp (a zero side of V_i is exactly a tied sample there): more
+// than 0.1 % of the samples tied is refused, fewer is a warning in
+// LncResult::warnings (and those samples are among the degenerate ones).
+// k > d is required: k neighbours span at most k directions about z_i.
+//
+// Speed: Ksg's pass (joint kd-tree, marginal counts), a second joint k-NN pass
+// for the boxes and a d x d eigen-decomposition per sample:
+// O(N (log N + k d^2 + d^3)) time, O(N d) memory.
+
+#include <Eigen/Eigenvalues>
+
+
+namespace mmc::knn {
+
+/// Options of Lnc: the common kNN options plus the non-uniformity threshold.
+struct LncOptions : KnnOptions {
+  /// Correct sample i when Vbar_i / V_i < alpha, 0 < alpha <= 1. Empty: the
+  /// authors' tabulated value for (d_x + d_y, k) (see lnc.hpp).
+  std::optional<double> alpha;
+};
+
+/// Result of Lnc: the LNC estimate and its parts.
+struct LncResult : KnnResult {
+  /// The KSG-1 estimate the correction is applied to (mean of its local values).
+  double ksg = 0.0;
+  /// Mean correction added to it (>= 0); value = ksg + correction up to rounding.
+  double correction = 0.0;
+  /// Samples whose neighbourhood was corrected (Vbar/V < alpha).
+  Index corrected = 0;
+  /// Samples skipped because a box had a zero side.
+  Index degenerate = 0;
+  /// The alpha that was used.
+  double alpha = 0.0;
+};
+
+namespace detail {
+
+/// PCA sides at or below this fraction of the largest mark a degenerate box.
+inline constexpr double kLncRankTolerance = 1e-12;
+
+/// The authors' alpha for joint dimension d and k (d < k <= 20, d in
+/// {2, 3, 5, 10}), or 0 when not tabulated.
+inline double lnc_tabulated_alpha(Index d, Index k) noexcept {
+  static constexpr double d2[] = {0.182224, 0.284370, 0.372004, 0.442894, 0.503244, 0.554523,
+                                  0.594569, 0.630903, 0.660295, 0.689290, 0.711052, 0.735075,
+                                  0.751908, 0.767809, 0.782448, 0.795362, 0.806728, 0.817252};
+  static constexpr double d3[] = {0.077830, 0.167277, 0.250141, 0.320280, 0.384474, 0.441996,
+                                  0.489972, 0.532178, 0.568561, 0.603990, 0.636593, 0.660156,
+                                  0.683954, 0.706157, 0.724844, 0.743606, 0.757283};
+  static constexpr double d5[] = {0.023953, 0.067077, 0.123341, 0.180215, 0.239442,
+                                  0.297637, 0.351355, 0.404194, 0.451739, 0.498458,
+                                  0.538889, 0.578158, 0.614937, 0.651598, 0.679500};
+  static constexpr double d10[] = {0.003734, 0.014748, 0.034749, 0.063109, 0.100471,
+                                   0.147694, 0.200196, 0.261374, 0.325363, 0.398082};
+  if (k <= d || k > 20) return 0.0;
+  const auto at = static_cast<std::size_t>(k - d - 1);
+  switch (d) {
+    case 2: return d2[at];
+    case 3: return d3[at];
+    case 5: return d5[at];
+    case 10: return d10[at];
+    default: return 0.0;
+  }
+}
+
+/// Checks k > d and resolves alpha (explicit, in (0, 1], or tabulated).
+inline double lnc_alpha(std::string_view function, const LncOptions& options, Index d) {
+  if (options.k <= d) {
+    mmc::detail::throw_invalid(
+        function, "k",
+        "is " + std::to_string(options.k) + ", but LNC in " + std::to_string(d) +
+            " joint dimensions needs k > " + std::to_string(d) +
+            " (the local PCA needs more neighbours than dimensions)",
+        "use k >= " + std::to_string(d + 1));
+  }
+  if (options.alpha) {
+    const double alpha = *options.alpha;
+    if (!(alpha > 0.0 && alpha <= 1.0)) {
+      mmc::detail::throw_invalid(function, "alpha",
+                                 "is " + std::to_string(alpha) + ", but must lie in (0, 1]",
+                                 "pass a threshold such as 0.25, or leave alpha empty for the "
+                                 "tabulated default");
+    }
+    return alpha;
+  }
+  const double alpha = lnc_tabulated_alpha(d, options.k);
+  if (alpha == 0.0) {
+    mmc::detail::throw_invalid(
+        function, "alpha",
+        "is not given and there is no tabulated default for d = " + std::to_string(d) +
+            " joint dimensions and k = " + std::to_string(options.k) +
+            " (the table covers d in {2, 3, 5, 10} with d < k <= 20)",
+        "set options.alpha in (0, 1] (the tabulated values are close to the 0.5 % quantile of "
+        "Vbar/V on uniform samples), or use a tabulated (d, k)");
+  }
+  return alpha;
+}
+
+/// log(Vbar_i / V_i) for the neighbour offsets u (k x d), or nullopt when a
+/// box has a zero side.
+inline std::optional<double> lnc_log_volume_ratio(const Eigen::MatrixXd& u) {
+  const Index k = u.rows(), d = u.cols();
+  double log_v = 0.0;
+  for (Index c = 0; c < d; ++c) {
+    double side = 0.0;
+    for (Index j = 0; j < k; ++j) side = std::max(side, std::fabs(u(j, c)));
+    if (!(side > 0.0)) return std::nullopt;
+    log_v += std::log(side);
+  }
+  Eigen::MatrixXd covariance(d, d);
+  for (Index a = 0; a < d; ++a) {
+    for (Index b = 0; b < d; ++b) {
+      double sum = 0.0;
+      for (Index j = 0; j < k; ++j) sum += u(j, a) * u(j, b);
+      covariance(a, b) = sum / static_cast<double>(k);
+    }
+  }
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> pca(covariance);
+  const Eigen::MatrixXd& e = pca.eigenvectors();
+  Eigen::VectorXd sides = Eigen::VectorXd::Zero(d);
+  for (Index c = 0; c < d; ++c) {
+    for (Index j = 0; j < k; ++j) {
+      double projection = 0.0;
+      for (Index a = 0; a < d; ++a) projection += u(j, a) * e(a, c);
+      sides(c) = std::max(sides(c), std::fabs(projection));
+    }
+  }
+  const double largest = sides.maxCoeff();
+  double log_vbar = 0.0;
+  for (Index c = 0; c < d; ++c) {
+    if (!(sides(c) > kLncRankTolerance * largest)) return std::nullopt;
+    log_vbar += std::log(sides(c));
+  }
+  return log_vbar - log_v;
+}
+
+/// Per-sample LNC corrections (>= 0) of prepared inputs, and which samples
+/// were degenerate (a box with a zero side: correction skipped).
+struct LncCorrections {
+  Eigen::VectorXd value;
+  std::vector<char> degenerate;
+};
+
+inline LncCorrections lnc_corrections(const RowMatrix<double>& x, const RowMatrix<double>& y,
+                                      Index k, double alpha, int threads) {
+  const Index n = x.rows();
+  const RowMatrix<double> joint = concat_columns(x, y);
+  const Index d = joint.cols();
+  const neighbors::KdTree<double> tree(joint.data(), n, d, Norm::max);
+  const double log_alpha = std::log(alpha);
+  LncCorrections out{Eigen::VectorXd::Zero(n), std::vector<char>(static_cast<std::size_t>(n), 0)};
+  for_each_knn(tree, k, threads, [&](Index i, const double*, const Index* neighbours) {
+    Eigen::MatrixXd u(k, d);
+    for (Index j = 0; j < k; ++j) u.row(j) = joint.row(neighbours[j]) - joint.row(i);
+    const std::optional<double> log_ratio = lnc_log_volume_ratio(u);
+    if (!log_ratio) {
+      out.degenerate[static_cast<std::size_t>(i)] = 1;
+    } else if (*log_ratio < log_alpha) {
+      out.value(i) = -*log_ratio;
+    }
+  });
+  return out;
+}
+
+}  // namespace detail
+
+/// LNC mutual information I(X;Y) (KSG-1 plus the local non-uniformity
+/// correction), in nats.
+class Lnc {
+ public:
+  using Options = LncOptions;
+
+  Lnc() = default;
+  explicit Lnc(const Options& options) : options_(options) {}
+  const Options& options() const noexcept { return options_; }
+
+  /// MI between the rows of x and y (any Eigen expressions, same number of
+  /// rows). Jitter uses stream 0 for x and 1 for y.
+  template <class DerivedX, class DerivedY>
+  LncResult estimate(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedY>& y) const {
+    constexpr std::string_view function = "mmc::knn::Lnc::estimate";
+    const RowMatrix<double> xs = detail::prepare(function, "x", x, options_, 0);
+    const RowMatrix<double> ys = detail::prepare(function, "y", y, options_, 1);
+    mmc::detail::check_same_rows(function, "y", ys.rows(), "x", xs.rows());
+    detail::check_options(function, options_, xs.rows());
+    const double alpha = detail::lnc_alpha(function, options_, xs.cols() + ys.cols());
+    std::vector<Index> tied;
+    const Eigen::VectorXd ksg =
+        detail::ksg_local_values(xs, ys, options_.k, 1, options_.threads, &tied);
+    std::vector<std::string> warnings;
+    detail::check_ties(function, {{"x", xs.cols()}, {"y", ys.cols()}}, tied, options_.k,
+                       detail::kKsgTieAlternatives, warnings);
+    const detail::LncCorrections corrections =
+        detail::lnc_corrections(xs, ys, options_.k, alpha, options_.threads);
+    LncResult result;
+    static_cast<KnnResult&>(result) = detail::finish(ksg + corrections.value, options_.k);
+    result.ksg = detail::finish(ksg, options_.k).value;
+    result.correction = detail::finish(corrections.value, options_.k).value;
+    result.corrected = (corrections.value.array() > 0.0).count();
+    result.degenerate =
+        std::count(corrections.degenerate.begin(), corrections.degenerate.end(), char{1});
+    result.alpha = alpha;
+    result.warnings = std::move(warnings);
+    return result;
+  }
+
+ private:
+  Options options_;
+};
+
+}  // namespace mmc::knn
+// ---- end mmc/knn/lnc.hpp ----
+// ---- begin mmc/knn/mixed.hpp ----
+// mmc/knn/mixed.hpp — mutual information of variables that may be discrete,
+// continuous or a mixture of both (Gao, Kannan, Oh & Viswanath 2017,
+// "Estimating mutual information for discrete-continuous mixtures", NeurIPS).
+//
+// docs/design.md §3.1: rho_i = distance from sample i to its k-th nearest other
+// sample in the joint space [x | y] under the max-norm max(|dx|_inf, |dy|_inf).
+//   rho_i > 0:  k~_i = k,   n_x(i) = #{j : |x_i - x_j|_inf <= rho_i},
+//   rho_i = 0:  k~_i = #{j : joint distance 0}, n_x(i) = #{j : |x_i - x_j|_inf = 0},
+// self included in all three counts (n_y likewise), and
+//   local(i) = psi(k~_i) + log N - log n_x(i) - log n_y(i)   (left to right).
+// Both cases are one rule: n_x, n_y count distances <= rho_i. The estimate is
+// the mean of the local values.
+//
+// Why it exists: KSG assumes continuous densities; with repeated values (a
+// discrete column, a point mass) its counts are ill-defined. Gao et al.'s
+// plug-in of the tie counts makes the estimator consistent for mixtures. On
+// purely discrete data with every joint cell holding more than k samples,
+// every rho_i is 0 and the estimate is the plug-in MI with log n_xy replaced by
+// psi(n_xy): it equals PluginMutualInformation + (1/N) sum_i [psi(n_xy(i)) -
+// log n_xy(i)], which is about -(number of joint cells)/(2N)
+// (docs/estimators/mixed.md).
+//
+// Known bias (measured; docs/estimators/mixed.md): the log, not psi, of the
+// marginal counts leaves an O(1/k) bias wherever a marginal count stays O(k)
+// as N grows. On Gao et al.'s own mixture (X ~ U{0..4}, Y | X ~ U[X, X+2],
+// I = 1.0549 nats, N = 5000) the estimate is 0.31 nats low at k = 3, 0.10 at
+// k = 10, 0.03 at k = 30; the authors' reference code, which uses psi of
+// strict counts, is within 0.01 there.
+//
+// Variant (MixedOptions::variant): `paper` is the formula above (the
+// default); `reference` is the authors' published code (github.com/wgao9/
+// mixed_KSG): for rho_i > 0 the marginal counts are strict (< rho_i, self
+// included) and enter through psi instead of log:
+//   local(i) = psi(k~_i) + log N - psi(n_x(i)) - psi(n_y(i)),
+// which removes most of the fixed-k bias above (and, on continuous data, is
+// KSG algorithm 1 with log N for psi(N)).
+//
+// Speed: a max-norm kd-tree over the joint space, neighbors::Searcher for the
+// marginal counts; O(N log N) time, O(N) memory.
+
+
+
+namespace mmc::knn {
+
+/// Which form of Gao et al.'s estimator (see the header comment).
+enum class MixedVariant { paper, reference };
+
+/// Options of MixedKsg: the common kNN options (the norm is always the
+/// max-norm) and the variant.
+struct MixedOptions : KnnOptions {
+  MixedVariant variant = MixedVariant::paper;
+};
+
+namespace detail {
+
+/// Gao et al.'s local values of prepared inputs (validated, same rows, k < rows).
+inline Eigen::VectorXd mixed_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
+                                          Index k, int threads,
+                                          MixedVariant variant = MixedVariant::paper) {
+  const Index n = x.rows();
+  const RowMatrix<double> joint = concat_columns(x, y);
+  const neighbors::KdTree<double> tree(joint.data(), n, joint.cols(), Norm::max);
+  const neighbors::Searcher<double> sx(x.data(), n, x.cols()), sy(y.data(), n, y.cols());
+  const double log_n = std::log(static_cast<double>(n));
+  Eigen::VectorXd local(n);
+  for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index*) {
+    const double rho = distances[k - 1];
+    const Index k_tilde = rho > 0 ? k : tree.count_within(tree.point(i), 0.0, false);
+    if (variant == MixedVariant::reference) {
+      // Strict counts for rho > 0; ties (<= 0) otherwise. Self is always counted.
+      const bool strict = rho > 0;
+      const auto n_x = static_cast<double>(sx.count_within_point(i, rho, strict));
+      const auto n_y = static_cast<double>(sy.count_within_point(i, rho, strict));
+      local(i) = digamma(static_cast<double>(k_tilde)) + log_n - digamma(n_x) - digamma(n_y);
+      return;
+    }
+    const Index n_x = sx.count_within_point(i, rho, false);
+    const Index n_y = sy.count_within_point(i, rho, false);
+    local(i) = digamma(static_cast<double>(k_tilde)) + log_n -
+               std::log(static_cast<double>(n_x)) - std::log(static_cast<double>(n_y));
+  });
+  return local;
+}
+
+}  // namespace detail
+
+/// Gao et al.'s mixed discrete/continuous MI estimator I(X;Y), in nats.
+/// Options: the common kNN options (the norm is always the max-norm). Do not
+/// jitter discrete columns: their ties are what the estimator uses.
+class MixedKsg {
+ public:
+  using Options = MixedOptions;
+
+  MixedKsg() = default;
+  explicit MixedKsg(const Options& options) : options_(options) {}
+  /// The common kNN options with the default (paper) variant.
+  explicit MixedKsg(const KnnOptions& options) { static_cast<KnnOptions&>(options_) = options; }
+  const Options& options() const noexcept { return options_; }
+
+  /// MI between the rows of x and y (any Eigen expressions, one sample per
+  /// row, the same number of rows; discrete columns hold their codes as
+  /// numbers). Jitter, if asked for, uses stream 0 for x and 1 for y.
+  template <class DerivedX, class DerivedY>
+  KnnResult estimate(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedY>& y) const {
+    constexpr std::string_view function = "mmc::knn::MixedKsg::estimate";
+    const RowMatrix<double> xs = detail::prepare(function, "x", x, options_, 0);
+    const RowMatrix<double> ys = detail::prepare(function, "y", y, options_, 1);
+    mmc::detail::check_same_rows(function, "y", ys.rows(), "x", xs.rows());
+    detail::check_options(function, options_, xs.rows());
+    return detail::finish(
+        detail::mixed_local_values(xs, ys, options_.k, options_.threads, options_.variant),
+        options_.k);
+  }
+
+ private:
+  Options options_;
+};
+
+}  // namespace mmc::knn
+// ---- end mmc/knn/mixed.hpp ----
+// ---- begin mmc/knn/ross.hpp ----
+// mmc/knn/ross.hpp — mutual information between a discrete label and
+// continuous features (Ross 2014, "Mutual information between discrete and
+// continuous data sets", PLoS ONE 9(2): e87357).
+//
+// docs/design.md §3.1: for each sample i with label c,
+//   r_i = distance to the k_i-th nearest other sample with the same label,
+//         k_i = min(k, N_c - 1);
+//   m_i = #{j : |x_i - x_j| < r_i}, over all used samples, i itself included;
+//   local(i) = psi(N) + psi(k_i) - psi(N_c) - psi(m_i),
+// and the estimate is the mean of the local values. N counts the used samples.
+//
+// Decisions (documented in docs/estimators/ross.md):
+// - Samples whose label occurs once have no same-label neighbour: they are
+//   dropped — left out of N, of the counts m_i and of `local` — and reported
+//   in RossResult::dropped; RossResult::sample maps local values to rows.
+// - Fewer than two usable classes is an error: the MI of a single class is 0
+//   by definition, and asking for it almost always means a wrong label column.
+// - Ties: when r_i = 0 (k_i same-label duplicates of x_i), the strict count
+//   would be empty, so m_i counts the samples at distance 0 instead (i itself
+//   included; >= k_i + 1). This is what scikit-learn's
+//   mutual_info_classif core computes, whose counts use radius
+//   nextafter(r_i, 0) with non-strict comparison.
+// - The estimate is not clipped at 0 (scikit-learn clips): clipping biases
+//   averages over seeds and hides estimator noise.
+//
+// Speed: one neighbors::Searcher per class for the k_i-th neighbour and one
+// over all used samples for m_i: O(N log N), O(N) memory, never an N x N matrix.
+
+
+
+namespace mmc::knn {
+
+/// Options of Ross: the common kNN options plus the norm of the feature space.
+struct RossOptions : KnnOptions {
+  /// Distance between feature vectors: max-norm (Ross's and scikit-learn's
+  /// choice) or Euclidean. For one feature column both are |x_i - x_j|.
+  Norm norm = Norm::max;
+};
+
+/// Result of Ross: `local` holds one value per *used* sample (labels that occur
+/// at least twice), `value` is their mean and `n` their number.
+struct RossResult : KnnResult {
+  /// sample[j] = row of the input that local(j) belongs to (increasing).
+  std::vector<Index> sample;
+  /// Samples dropped because their label occurs only once.
+  Index dropped = 0;
+  /// Number of classes that were used (labels occurring at least twice).
+  Index classes = 0;
+};
+
+namespace detail {
+
+/// Classes of the used samples: samples whose label occurs at least twice, in
+/// increasing row order, with dense class ids in increasing label order.
+struct RossClasses {
+  std::vector<Index> sample;        // used rows
+  std::vector<Index> class_of;      // class id per used sample
+  std::vector<Index> position;      // position of the used sample within its class
+  std::vector<std::vector<Index>> members;  // used-sample indices per class
+};
+
+inline RossClasses ross_classes(std::string_view function, const std::vector<long long>& labels) {
+  std::vector<long long> values = labels;
+  std::sort(values.begin(), values.end());
+  std::vector<long long> distinct;
+  std::vector<Index> counts;
+  for (const long long v : values) {
+    if (distinct.empty() || distinct.back() != v) {
+      distinct.push_back(v);
+      counts.push_back(0);
+    }
+    ++counts.back();
+  }
+  std::vector<Index> dense(distinct.size(), -1);
+  Index classes = 0;
+  for (std::size_t c = 0; c < distinct.size(); ++c)
+    if (counts[c] >= 2) dense[c] = classes++;
+  if (classes < 2) {
+    std::string problem;
+    if (classes == 0) {
+      problem = "has no label that occurs at least twice (" + std::to_string(labels.size()) +
+                " samples, each its own class)";
+    } else {
+      const auto c = static_cast<std::size_t>(
+          std::find_if(dense.begin(), dense.end(), [](Index d) { return d >= 0; }) - dense.begin());
+      problem = "has a single class with at least two samples (label " +
+                std::to_string(distinct[c]) + ")";
+    }
+    mmc::detail::throw_invalid(function, "labels", problem,
+                               "pass at least two classes with two or more samples each (the "
+                               "mutual information of a single class is 0)");
+  }
+  RossClasses result;
+  result.members.resize(static_cast<std::size_t>(classes));
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const auto c = static_cast<std::size_t>(
+        std::lower_bound(distinct.begin(), distinct.end(), labels[i]) - distinct.begin());
+    if (dense[c] < 0) continue;
+    auto& members = result.members[static_cast<std::size_t>(dense[c])];
+    result.position.push_back(static_cast<Index>(members.size()));
+    members.push_back(static_cast<Index>(result.sample.size()));
+    result.class_of.push_back(dense[c]);
+    result.sample.push_back(static_cast<Index>(i));
+  }
+  return result;
+}
+
+/// Ross local values of the used samples of validated, prepared features.
+inline Eigen::VectorXd ross_local_values(const RowMatrix<double>& x, const RossClasses& classes,
+                                         Index k, Norm norm, int threads) {
+  const Index n = static_cast<Index>(classes.sample.size()), d = x.cols();
+  RowMatrix<double> used(n, d);
+  for (Index j = 0; j < n; ++j) used.row(j) = x.row(classes.sample[static_cast<std::size_t>(j)]);
+  const neighbors::Searcher<double> all(used.data(), n, d, norm);
+  std::vector<neighbors::Searcher<double>> per_class;
+  per_class.reserve(classes.members.size());
+  for (const auto& members : classes.members) {
+    RowMatrix<double> points(static_cast<Index>(members.size()), d);
+    for (std::size_t p = 0; p < members.size(); ++p)
+      points.row(static_cast<Index>(p)) = used.row(members[p]);
+    per_class.emplace_back(points.data(), points.rows(), d, norm);
+  }
+  const DigammaTable psi(n);
+  Eigen::VectorXd local(n);
+  parallel_for(n, threads, kPointGrain, [&](Index begin, Index end) {
+    std::vector<double> distances(static_cast<std::size_t>(k));
+    std::vector<Index> neighbours(static_cast<std::size_t>(k));
+    for (Index j = begin; j < end; ++j) {
+      const auto c = static_cast<std::size_t>(classes.class_of[static_cast<std::size_t>(j)]);
+      const Index class_size = static_cast<Index>(classes.members[c].size());
+      const Index k_i = std::min(k, class_size - 1);
+      per_class[c].knn(used.row(j).data(), k_i, classes.position[static_cast<std::size_t>(j)],
+                       distances.data(), neighbours.data());
+      const double r = distances[static_cast<std::size_t>(k_i - 1)];
+      const Index m = r > 0 ? all.count_within_point(j, r, true) : all.count_within_point(j, 0.0, false);
+      local(j) = psi(n) + psi(k_i) - psi(class_size) - psi(m);
+    }
+  });
+  return local;
+}
+
+}  // namespace detail
+
+/// Ross's estimator of I(X; C) between continuous features X and a discrete
+/// label C, in nats.
+class Ross {
+ public:
+  using Options = RossOptions;
+
+  Ross() = default;
+  explicit Ross(const Options& options) : options_(options) {}
+  const Options& options() const noexcept { return options_; }
+
+  /// MI between the rows of x (any Eigen expression, one sample per row) and
+  /// integer labels (any non-negative values; classes need not be contiguous).
+  template <class DerivedX, class DerivedL>
+  RossResult estimate(const Eigen::DenseBase<DerivedX>& x,
+                      const Eigen::DenseBase<DerivedL>& labels) const {
+    static_assert(std::is_integral_v<typename DerivedL::Scalar>,
+                  "mmc::knn::Ross: labels must be an integer Eigen vector");
+    constexpr std::string_view function = "mmc::knn::Ross::estimate";
+    const RowMatrix<double> xs = detail::prepare(function, "x", x, options_, 0);
+    mmc::detail::check_labels(function, "labels", labels, xs.rows());
+    detail::check_options(function, options_, xs.rows());
+    std::vector<long long> values(static_cast<std::size_t>(labels.size()));
+    for (Index i = 0; i < labels.size(); ++i)
+      values[static_cast<std::size_t>(i)] = static_cast<long long>(labels(i));
+    const detail::RossClasses classes = detail::ross_classes(function, values);
+    RossResult result;
+    static_cast<KnnResult&>(result) = detail::finish(
+        detail::ross_local_values(xs, classes, options_.k, options_.norm, options_.threads),
+        options_.k);
+    result.sample = classes.sample;
+    result.dropped = xs.rows() - static_cast<Index>(classes.sample.size());
+    result.classes = static_cast<Index>(classes.members.size());
+    return result;
+  }
+
+  /// Same, with the labels as a span (e.g. a std::vector<int>).
+  template <class DerivedX>
+  RossResult estimate(const Eigen::DenseBase<DerivedX>& x, std::span<const int> labels) const {
+    return estimate(x, Eigen::Map<const Eigen::VectorXi>(labels.data(),
+                                                         static_cast<Index>(labels.size())));
+  }
+
+ private:
+  Options options_;
+};
+
+}  // namespace mmc::knn
+// ---- end mmc/knn/ross.hpp ----
+
+namespace mmc::estimators {
+
+/// Options of every non-neural estimator. Each estimator reads the fields that
+/// concern it (docs/design.md §3.1): the kNN ones `knn`; kl also `norm`; mixed
+/// also `mixed_variant`; plugin `plugin`; binned `binned`.
+struct NonNeuralOptions {
+  knn::KnnOptions knn{};
+  Norm norm = Norm::max;  ///< kl, ross
+  knn::MixedVariant mixed_variant = knn::MixedVariant::paper;
+  knn::PluginOptions plugin{};
+  knn::BinnedOptions binned{};
+};
+
+/// The result of any non-neural estimator.
+struct Estimate {
+  double value = 0.0;
+  Eigen::VectorXd local;  ///< per-sample values when the estimator has them (else empty)
+  Index n = 0;
+  Index k = 0;  ///< neighbours used (0 for the discrete estimators)
+  /// Estimator-specific diagnostics, e.g. {"correction", 0.01}, {"classes", 3}.
+  std::vector<std::pair<std::string, double>> details;
+  /// Hard bounds an estimate broke, suspicious inputs, ... (empty when none).
+  std::vector<std::string> warnings;
+};
+
+namespace detail {
+
+template <class Result>
+Estimate from_knn(Result&& r) {
+  Estimate e;
+  e.value = r.value;
+  e.n = r.n;
+  e.k = r.k;
+  e.local = std::move(r.local);
+  if constexpr (requires { r.warnings; }) e.warnings = std::move(r.warnings);
+  return e;
+}
+
+template <class Result>
+Estimate from_plugin(Result&& r) {
+  Estimate e;
+  e.value = r.value;
+  e.n = r.n;
+  e.local = std::move(r.local);
+  e.details.emplace_back("correction", r.correction);
+  return e;
+}
+
+/// y as integer labels (one column of integer values), for Ross.
+template <class Derived>
+Labels labels_from(std::string_view function, const Eigen::DenseBase<Derived>& y) {
+  if (y.cols() != 1) {
+    mmc::detail::throw_invalid(function, "y", "has " + std::to_string(y.cols()) + " columns",
+                               "ross needs one column of integer class labels");
+  }
+  Labels labels(y.rows());
+  for (Index i = 0; i < y.rows(); ++i) {
+    const double v = static_cast<double>(y(i, 0));
+    if (!(v >= 0.0 && v <= 2147483647.0) || v != std::floor(v)) {
+      mmc::detail::throw_invalid(function, "y",
+                                 "row " + std::to_string(i) + " holds " + std::to_string(v) +
+                                     ", not a non-negative integer label",
+                                 "ross needs integer class labels; for continuous y use ksg1");
+    }
+    labels(i) = static_cast<int>(v);
+  }
+  return labels;
+}
+
+}  // namespace detail
+
+/// I(X;Y) by the non-neural estimator `id` (throws for a neural one).
+template <class DerivedX, class DerivedY>
+Estimate estimate_mi(Estimator id, const Eigen::DenseBase<DerivedX>& x,
+                     const Eigen::DenseBase<DerivedY>& y, const NonNeuralOptions& o) {
+  constexpr std::string_view fn = "mmc::estimators::estimate_mi";
+  const knn::KnnOptions& base = o.knn;
+  switch (id) {
+    case Estimator::ksg1:
+    case Estimator::ksg2:
+      return detail::from_knn(
+          knn::Ksg(knn::KsgOptions{base, id == Estimator::ksg1 ? 1 : 2}).estimate(x, y));
+    case Estimator::kl:
+      return detail::from_knn(knn::KlMutualInformation(knn::KlEntropyOptions{base, o.norm}).estimate(x, y));
+    case Estimator::gknn: {
+      auto r = knn::GeometricKnn(base).estimate(x, y);
+      Estimate e = detail::from_knn(r);
+      e.details = {{"h_x", r.h_x}, {"h_y", r.h_y}, {"h_xy", r.h_xy}};
+      return e;
+    }
+    case Estimator::lnc: {
+      auto r = knn::Lnc(knn::LncOptions{base, std::nullopt}).estimate(x, y);
+      Estimate e = detail::from_knn(r);
+      e.details = {{"ksg", r.ksg}, {"correction", r.correction}};
+      return e;
+    }
+    case Estimator::mixed:
+      return detail::from_knn(knn::MixedKsg(knn::MixedOptions{base, o.mixed_variant}).estimate(x, y));
+    case Estimator::ross: {
+      auto r = knn::Ross(knn::RossOptions{base, o.norm}).estimate(x, detail::labels_from(fn, y));
+      Estimate e = detail::from_knn(r);
+      e.details = {{"classes", static_cast<double>(r.classes)}, {"dropped", static_cast<double>(r.dropped)}};
+      return e;
+    }
+    case Estimator::plugin:
+      return detail::from_plugin(knn::PluginMutualInformation(o.plugin).estimate(x, y));
+    case Estimator::binned: {
+      Estimate e = detail::from_plugin(knn::BinnedMutualInformation(o.binned).estimate(x, y));
+      e.local.resize(0);  // per-bin values are not per-sample MI in the usual sense
+      e.details.emplace_back("bins", static_cast<double>(o.binned.bins));
+      return e;
+    }
+    default:
+      mmc::detail::throw_invalid(fn, "estimator", "is '" + std::string(name_of(id)) + "', a neural estimator",
+                                 "run it through neural_dispatch.hpp (visit_neural_mi)");
+  }
+}
+
+/// H(X) by the non-neural estimator `id` (kl, gknn, plugin, binned).
+template <class Derived>
+Estimate estimate_entropy(Estimator id, const Eigen::DenseBase<Derived>& x, const NonNeuralOptions& o) {
+  constexpr std::string_view fn = "mmc::estimators::estimate_entropy";
+  switch (id) {
+    case Estimator::kl:
+      return detail::from_knn(knn::KlEntropy(knn::KlEntropyOptions{o.knn, o.norm}).estimate(x));
+    case Estimator::gknn:
+      return detail::from_knn(knn::GeometricKnn(o.knn).entropy(x));
+    case Estimator::plugin: {
+      auto r = knn::PluginEntropy(o.plugin).estimate(x);
+      Estimate e = detail::from_plugin(r);
+      e.details.emplace_back("cells", static_cast<double>(r.cells));
+      return e;
+    }
+    case Estimator::binned: {
+      Estimate e = detail::from_plugin(knn::BinnedEntropy(o.binned).estimate(x));
+      e.local.resize(0);
+      e.details.emplace_back("bins", static_cast<double>(o.binned.bins));
+      return e;
+    }
+    default:
+      mmc::detail::throw_invalid(fn, "estimator", "is '" + std::string(name_of(id)) + "', not a non-neural entropy estimator",
+                                 "use one of kl, gknn, plugin, binned (cene: neural_dispatch.hpp)");
+  }
+}
+
+/// I(X;Y|Z) by ksg1 (Frenzel-Pompe) or ksg2.
+template <class DerivedX, class DerivedY, class DerivedZ>
+Estimate estimate_cmi(Estimator id, const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedY>& y,
+                      const Eigen::DenseBase<DerivedZ>& z, const NonNeuralOptions& o) {
+  if (id != Estimator::ksg1 && id != Estimator::ksg2) {
+    mmc::detail::throw_invalid("mmc::estimators::estimate_cmi", "estimator",
+                               "is '" + std::string(name_of(id)) + "', which has no conditional form",
+                               "use ksg1 or ksg2");
+  }
+  return detail::from_knn(
+      knn::KsgConditional(knn::KsgOptions{o.knn, id == Estimator::ksg1 ? 1 : 2}).estimate(x, y, z));
+}
+
+}  // namespace mmc::estimators
+// ---- end mmc/estimators/knn_dispatch.hpp ----
+// ---- begin mmc/estimators/mi_matrix.hpp ----
+// mmc/estimators/mi_matrix.hpp — pairwise mutual information: every column of
+// X against every column of Y (a matrix), or every column of X against one
+// target variable (a ranking), with any non-neural estimator of the registry
+// (docs/design.md §3.1).
+//
+// Each entry is exactly estimators::estimate_mi on the extracted column(s) with
+// the same options: the pairs run in parallel (parallel_for, grain 1, fixed
+// order), each estimate with threads = 1 and writing only its own cell, so the
+// matrix equals the single calls bit for bit at any thread count
+// (docs/design.md §2). No search structure is shared between pairs.
+
+
+
+namespace mmc::estimators {
+
+/// Pairwise estimates: values(i, j) = I(X_i; Y_j) in nats.
+struct MiMatrix {
+  Eigen::MatrixXd values;
+  /// Warnings of the single estimates, prefixed "x column i, y column j: ".
+  std::vector<std::string> warnings;
+};
+
+/// One entry of a ranking against a target.
+struct MiRank {
+  Index column = 0;  ///< column of X
+  double value = 0.0;
+};
+
+/// Ranking of X's columns by I(X_i; target), descending (ties: smaller column first).
+struct MiRanking {
+  std::vector<MiRank> ranks;
+  std::vector<std::string> warnings;
+};
+
+namespace detail {
+
+inline void check_not_neural_matrix(std::string_view fn, Estimator id) {
+  for (const auto& info : kMutualInformation) {
+    if (info.id == id && info.family == Family::neural) {
+      mmc::detail::throw_invalid(fn, "estimator", "is '" + std::string(info.name) + "', a neural estimator",
+                                 "pairwise MI uses a kNN or discrete estimator");
+    }
+  }
+}
+
+inline void check_rows(std::string_view fn, std::string_view argument, Index rows, Index expected) {
+  if (rows != expected) {
+    mmc::detail::throw_invalid(fn, argument, "has " + std::to_string(rows) + " rows but x has " + std::to_string(expected),
+                               "give one row per sample in every input");
+  }
+}
+
+/// Runs f(); an mmc::invalid_argument it throws is rethrown with `where`
+/// ("x column 2, y column 0") in front, so the user knows which pair failed.
+template <class F>
+auto naming_pair(const std::string& where, F&& f) {
+  try {
+    return f();
+  } catch (const mmc::invalid_argument& e) {
+    throw mmc::invalid_argument(where + ": " + e.what());
+  }
+}
+
+/// Per-item errors of a parallel loop, rethrown deterministically: the error of
+/// the lowest failing item, whatever the thread count or timing (items above a
+/// known failure are skipped; items below it always run).
+class FirstError {
+ public:
+  explicit FirstError(Index items) : errors_(static_cast<std::size_t>(items)), first_(items) {}
+  bool skip(Index item) const noexcept { return item > first_.load(std::memory_order_relaxed); }
+  void record(Index item, std::exception_ptr error) {
+    errors_[static_cast<std::size_t>(item)] = std::move(error);
+    Index seen = first_.load(std::memory_order_relaxed);
+    while (item < seen && !first_.compare_exchange_weak(seen, item, std::memory_order_relaxed)) {
+    }
+  }
+  void rethrow() const {
+    for (const auto& error : errors_)
+      if (error) std::rethrow_exception(error);
+  }
+
+ private:
+  std::vector<std::exception_ptr> errors_;
+  std::atomic<Index> first_;
+};
+
+inline void check_columns(std::string_view fn, std::string_view argument, Index cols) {
+  if (cols < 1) {
+    mmc::detail::throw_invalid(fn, argument, "has no columns", "give at least one column");
+  }
+}
+
+}  // namespace detail
+
+/// values(i, j) = estimate_mi(id, x.col(i), y.col(j), options).value for every
+/// column pair. Threads: options.knn.threads (0 = all cores).
+template <class DerivedX, class DerivedY>
+MiMatrix mi_matrix(Estimator id, const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedY>& y,
+                   const NonNeuralOptions& options) {
+  constexpr std::string_view fn = "mmc::estimators::mi_matrix";
+  detail::check_not_neural_matrix(fn, id);
+  detail::check_columns(fn, "x", x.cols());
+  detail::check_columns(fn, "y", y.cols());
+  detail::check_rows(fn, "y", y.rows(), x.rows());
+  const RowMatrix<double> xs = to_row_major<double>(x);
+  const RowMatrix<double> ys = to_row_major<double>(y);
+  const Index dx = xs.cols(), dy = ys.cols();
+  NonNeuralOptions single = options;
+  single.knn.threads = 1;
+  MiMatrix result;
+  result.values.resize(dx, dy);
+  std::vector<std::vector<std::string>> warnings(static_cast<std::size_t>(dx * dy));
+  detail::FirstError errors(dx * dy);
+  parallel_for(dx * dy, options.knn.threads, 1, [&](Index begin, Index end) {
+    for (Index p = begin; p < end; ++p) {
+      if (errors.skip(p)) continue;
+      try {
+        const Index i = p / dy, j = p % dy;
+        const RowMatrix<double> xi = xs.col(i);
+        const RowMatrix<double> yj = ys.col(j);
+        Estimate e = detail::naming_pair("x column " + std::to_string(i) + ", y column " + std::to_string(j),
+                                         [&] { return estimate_mi(id, xi, yj, single); });
+        result.values(i, j) = e.value;
+        for (auto& w : e.warnings)
+          warnings[static_cast<std::size_t>(p)].push_back("x column " + std::to_string(i) + ", y column " +
+                                                          std::to_string(j) + ": " + w);
+      } catch (...) {
+        errors.record(p, std::current_exception());
+      }
+    }
+  });
+  errors.rethrow();
+  for (auto& list : warnings)
+    for (auto& w : list) result.warnings.push_back(std::move(w));
+  return result;
+}
+
+/// Ranks X's columns by estimate_mi(id, x.col(i), target, options).value,
+/// descending; `target` is one variable (all its columns together; for ross
+/// one column of integer labels). Threads: options.knn.threads.
+template <class DerivedX, class DerivedT>
+MiRanking mi_ranking(Estimator id, const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedT>& target,
+                     const NonNeuralOptions& options) {
+  constexpr std::string_view fn = "mmc::estimators::mi_ranking";
+  detail::check_not_neural_matrix(fn, id);
+  detail::check_columns(fn, "x", x.cols());
+  detail::check_columns(fn, "target", target.cols());
+  detail::check_rows(fn, "target", target.rows(), x.rows());
+  const RowMatrix<double> xs = to_row_major<double>(x);
+  const RowMatrix<double> ts = to_row_major<double>(target);
+  NonNeuralOptions single = options;
+  single.knn.threads = 1;
+  const Index dx = xs.cols();
+  std::vector<MiRank> ranks(static_cast<std::size_t>(dx));
+  std::vector<std::vector<std::string>> warnings(static_cast<std::size_t>(dx));
+  detail::FirstError errors(dx);
+  parallel_for(dx, options.knn.threads, 1, [&](Index begin, Index end) {
+    for (Index i = begin; i < end; ++i) {
+      if (errors.skip(i)) continue;
+      try {
+        const RowMatrix<double> xi = xs.col(i);
+        Estimate e = detail::naming_pair("x column " + std::to_string(i),
+                                         [&] { return estimate_mi(id, xi, ts, single); });
+        ranks[static_cast<std::size_t>(i)] = {i, e.value};
+        for (auto& w : e.warnings)
+          warnings[static_cast<std::size_t>(i)].push_back("x column " + std::to_string(i) + ": " + w);
+      } catch (...) {
+        errors.record(i, std::current_exception());
+      }
+    }
+  });
+  errors.rethrow();
+  std::stable_sort(ranks.begin(), ranks.end(), [](const MiRank& a, const MiRank& b) { return a.value > b.value; });
+  MiRanking result;
+  result.ranks = std::move(ranks);
+  for (auto& list : warnings)
+    for (auto& w : list) result.warnings.push_back(std::move(w));
+  return result;
+}
+
+/// The plug-in (maximum-likelihood, no Miller–Madow) entropy of the rows of y
+/// as discrete symbols, in nats (docs/design.md §3.1, "Plug-in"): the
+/// denominator of the normalised MI I(X;Y)/H(Y), Theil's uncertainty
+/// coefficient U(Y|X) (Theil 1970; Press et al., Numerical Recipes, §14.7).
+template <class DerivedY>
+double plugin_entropy_of(const Eigen::DenseBase<DerivedY>& y) {
+  knn::PluginOptions plain{};
+  plain.miller_madow = false;
+  return knn::PluginEntropy(plain).estimate(y).value;
+}
+
+}  // namespace mmc::estimators
+// ---- end mmc/estimators/mi_matrix.hpp ----
+// ---- begin mmc/estimators/neural_dispatch.hpp ----
+// mmc/estimators/neural_dispatch.hpp — the neural estimators of the registry
+// (registry.hpp) as types, chosen at run time by name.
+//
+// Each neural estimator is its own class template (NeuralMi<Bound, T, B>,
+// Doe<T, B>, Cene<T, B>) with its own Options and Result, so run-time
+// selection is a visit: `visit_neural_mi<T, B>(id, f)` calls
+// `f.template operator()<Estimator>()` with the estimator type for `id`; the
+// caller's generic lambda builds `typename Estimator::Options`, runs it and
+// reads the result. The bound names come from neural::bound_name (one place).
+
+
+// ---- begin mmc/neural/bounds.hpp ----
+// mmc/neural/bounds.hpp — the variational lower bounds on mutual information of
+// docs/design.md §3.2, as formulas over a few sufficient statistics of a batch of
+// critic scores. All values are in nats.
+//
+// T is the critic, P = p(x, y) the joint, Q = p(x) p(y) the product of marginals.
+//   DV / MINE  (Belghazi et al. 2018)   E_P[T] - log E_Q[e^T]
+//   NWJ / MINE-f (Nguyen, Wainwright & Jordan 2010)
+//                                       E_P[T] - e^{-1} E_Q[e^T]
+//   InfoNCE (van den Oord et al. 2018; Poole et al. 2019)
+//                                       log K + (1/K) sum_i (S_ii - logsumexp_j S_ij) <= log K
+//   JS (Hjelm et al. 2019; a training objective, not an MI bound)
+//                                       E_P[-softplus(-T)] - E_Q[softplus(T)]
+//   SMILE(tau) (Song & Ermon 2020)      E_P[T] - log E_Q[clip(e^T, e^-tau, e^tau)]
+//
+// Why sufficient statistics: every bound above is a function of a handful of
+// sums over the joint scores (count, sum, sum of -softplus(-t)), over the
+// marginal scores (count, log-sum-exp of t and of clip(t, -tau, tau), sum of
+// softplus(t)) and, for InfoNCE, of the rows of the K x K score matrix. Sums of
+// that kind MERGE: the held-out value over thousands of pairs is accumulated
+// chunk by chunk (bound_ops.hpp computes the statistics of one chunk, possibly
+// on a GPU, and only these doubles come back), and the value is then the same
+// formula as on one training batch. NWJ uses E_Q[e^{T-1}] = exp(lse - log n - 1).
+//
+// Which value a trained critic reports (Bound -> estimate_bound):
+//   dv, nwj, infonce, smile report their own formula;
+//   js reports DV: the JS objective is not an MI bound, but its optimal critic
+//   is the log density ratio log p/q, for which DV is tight (Poole et al. 2019
+//   §2.3; Song & Ermon 2020 evaluate JS-trained critics the same way).
+// Which objective trains the critic (Bound -> training_objective):
+//   dv (with MINE's moving-average gradient, bound_ops.hpp), nwj, infonce, js;
+//   smile trains with js (Song & Ermon 2020 §4).
+
+
+
+namespace mmc::neural {
+
+/// The variational bound of an estimator (docs/design.md §3.2).
+enum class Bound { dv, nwj, infonce, js, smile };
+
+/// How marginal pairs are formed in a batch of K joint pairs (docs/design.md §3.2):
+/// shuffled  — K marginal pairs (x_i, y_sigma(i)), one random permutation per step;
+/// all_pairs — the K x K score matrix S_ij = T(x_i, y_j): the diagonal holds the
+///             joint scores, the K (K - 1) off-diagonal entries the marginal ones.
+enum class Pairing { shuffled, all_pairs };
+
+/// Name used by the CLI and in messages: "dv" is printed as "mine".
+inline std::string_view bound_name(Bound b) noexcept {
+  switch (b) {
+    case Bound::dv: return "mine";
+    case Bound::nwj: return "nwj";
+    case Bound::infonce: return "infonce";
+    case Bound::js: return "js";
+    case Bound::smile: return "smile";
+  }
+  return "unknown";
+}
+
+inline std::string_view pairing_name(Pairing p) noexcept {
+  return p == Pairing::shuffled ? "shuffled" : "all_pairs";
+}
+
+/// Parses "mine" (or "dv"), "nwj", "infonce", "js", "smile".
+inline Bound parse_bound(std::string_view name) {
+  if (name == "dv") return Bound::dv;
+  for (Bound b : {Bound::dv, Bound::nwj, Bound::infonce, Bound::js, Bound::smile}) {
+    if (name == bound_name(b)) return b;
+  }
+  mmc::detail::throw_invalid("mmc::neural::parse_bound", "name",
+                             "is '" + std::string(name) + "', which is not a bound",
+                             "use one of mine, nwj, infonce, js, smile");
+}
+
+/// The objective that trains the critic (SMILE trains with JS).
+constexpr Bound training_objective(Bound b) noexcept { return b == Bound::smile ? Bound::js : b; }
+
+/// The formula a trained critic reports (JS-trained critics report DV).
+constexpr Bound estimate_bound(Bound b) noexcept { return b == Bound::js ? Bound::dv : b; }
+
+/// Mergeable statistics of critic scores (see the header comment). Counts and
+/// sums are doubles; log-sum-exps start at -infinity (empty).
+struct ScoreStats {
+  static constexpr double kEmpty = -std::numeric_limits<double>::infinity();
+
+  double joint_count = 0.0;      ///< number of joint scores
+  double joint_sum = 0.0;        ///< sum of t over joint scores
+  double joint_js = 0.0;         ///< sum of -softplus(-t) over joint scores
+  double marginal_count = 0.0;   ///< number of marginal scores
+  double marginal_lse = kEmpty;  ///< log sum exp t over marginal scores
+  double marginal_clipped_lse = kEmpty;  ///< log sum exp clamp(t, -tau, tau)
+  double marginal_js = 0.0;      ///< sum of softplus(t) over marginal scores
+  double nce_rows = 0.0;         ///< rows of score matrices seen (InfoNCE)
+  double nce_sum = 0.0;          ///< sum over rows of log K + S_ii - logsumexp_j S_ij
+
+  /// Adds another chunk's statistics.
+  void merge(const ScoreStats& o) noexcept {
+    joint_count += o.joint_count;
+    joint_sum += o.joint_sum;
+    joint_js += o.joint_js;
+    marginal_count += o.marginal_count;
+    marginal_lse = logaddexp(marginal_lse, o.marginal_lse);
+    marginal_clipped_lse = logaddexp(marginal_clipped_lse, o.marginal_clipped_lse);
+    marginal_js += o.marginal_js;
+    nce_rows += o.nce_rows;
+    nce_sum += o.nce_sum;
+  }
+
+  /// Adds one joint score.
+  void add_joint(double t) noexcept {
+    joint_count += 1.0;
+    joint_sum += t;
+    joint_js -= softplus(-t);
+  }
+  /// Adds one marginal score; tau is SMILE's clipping threshold.
+  void add_marginal(double t, double tau) noexcept {
+    marginal_count += 1.0;
+    marginal_lse = logaddexp(marginal_lse, t);
+    marginal_clipped_lse = logaddexp(marginal_clipped_lse, std::clamp(t, -tau, tau));
+    marginal_js += softplus(t);
+  }
+
+  /// log(1 + e^x) without overflow.
+  static double softplus(double x) noexcept {
+    return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x)));
+  }
+};
+
+/// log of the mean of e^t over the marginal scores: lse - log n.
+inline double marginal_log_mean_exp(const ScoreStats& s) noexcept {
+  return s.marginal_lse - std::log(s.marginal_count);
+}
+
+/// The value of bound `b`'s own formula on the statistics (nats). For js this
+/// is the JS objective itself (use estimate_bound(js) = dv for an MI value).
+/// NaN when the statistics lack what the formula needs (no joint or marginal
+/// scores; no score-matrix rows for infonce).
+inline double bound_value(Bound b, const ScoreStats& s) noexcept {
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  if (b == Bound::infonce) return s.nce_rows > 0 ? s.nce_sum / s.nce_rows : nan;
+  if (!(s.joint_count > 0) || !(s.marginal_count > 0)) return nan;
+  const double joint_mean = s.joint_sum / s.joint_count;
+  switch (b) {
+    case Bound::dv: return joint_mean - marginal_log_mean_exp(s);
+    case Bound::nwj: return joint_mean - std::exp(marginal_log_mean_exp(s) - 1.0);
+    case Bound::js: return s.joint_js / s.joint_count - s.marginal_js / s.marginal_count;
+    case Bound::smile:
+      return joint_mean - (s.marginal_clipped_lse - std::log(s.marginal_count));
+    case Bound::infonce: break;
+  }
+  return nan;
+}
+
+/// The MI estimate a critic trained for `b` reports: bound_value(estimate_bound(b), s).
+inline double estimate_value(Bound b, const ScoreStats& s) noexcept {
+  return bound_value(estimate_bound(b), s);
+}
+
+}  // namespace mmc::neural
+// ---- end mmc/neural/bounds.hpp ----
+// ---- begin mmc/neural/cene.hpp ----
+// mmc/neural/cene.hpp — CENE, the conditional entropy neural estimator
+// (docs/design.md §3.3; McAllester & Stratos 2020 for the cross-entropy upper bound).
+//
+//   discrete target A given B:   Ĥ(A|B) = held-out mean of -log q(a|b), q a softmax
+//                                classifier MLP on b (nn/losses.hpp);
+//   continuous target A in R^d:  Ĥ(A|B) = held-out mean NLL of a conditional
+//                                mixture of diagonal Gaussians (a mixture density
+//                                network, nn/mixture_density.hpp).
+// Both are cross-entropies E_p[-log q], i.e. H(A|B) + E_B KL(p(.|B) || q(.|B)) >= H(A|B):
+// upper bounds (in expectation over the held-out sample), tight when q = p.
+//
+// B empty (b has zero columns, or estimate(a) without b): the unconditional
+// entropy H(A). The network then gets no information: it is ONE linear layer fed
+// the constant input 1, so its output is a free parameter vector (the class
+// logits, or the mixture's weights, means and log-scales), trained by the same
+// loop without weight decay (a handful of free parameters cannot overfit, and
+// decay would pull them towards uniform logits / zero means). Hidden layers are
+// not built: on a constant input they compute a constant.
+//
+// Splits: the samples are split into training and held-out parts (holdout,
+// default 20 %), and the first `validation` fraction (default 10 %) of the
+// training part is kept aside for early stopping: every eval_interval steps the
+// mean validation loss is computed, and after `patience` evaluations without
+// improvement the best parameters are restored (trainer.hpp). The reported
+// value is the held-out mean with those parameters — never the validation mean
+// that chose them, which is biased downward by the choice.
+//
+// Units: continuous targets are standardised (option `standardize`, default on)
+// before training; the differential entropy of the original variable is then
+// h(A|B) = h(A_std|B) + sum_j log s_j (s_j the column standard deviations), and
+// that is what is reported. Conditions B are standardised without correction
+// (conditioning on an invertible transform of B does not change h(A|B)).
+// Both are standardised in double and only then rounded to T (docs/design.md
+// §2; core/preprocess.hpp to_working_copy): in float32 an offset such as
+// 1.7e9 would round the target to multiples of 128 and the NLL of that
+// lattice diverges (3e17 nats). Without standardisation, data T cannot hold
+// are refused.
+
+#include <chrono>
+
+// ---- begin mmc/neural/critic.hpp ----
+// mmc/neural/critic.hpp — the critics T(x, y) of the neural MI bounds
+// (docs/design.md §3.2 "Critic: concat MLP [x, y] -> T, or separable f(x)^T g(y)").
+//
+// ConcatCritic: one MLP on the concatenation [x, y] -> T (default hidden widths
+//   256, 256, ReLU). The most expressive choice, and MINE's; every pair costs a
+//   full forward pass, so the all-pairs score matrix of a batch of K costs K^2
+//   passes: use it with shuffled pairing (K joint + K marginal passes per step)
+//   or with a small batch.
+// SeparableCritic: T(x, y) = f(x)^T g(y) / sqrt(e) with two MLPs f: x -> R^e
+//   and g: y -> R^e (e = `embedding`). The K x K score matrix of a batch is one
+//   GEMM S = F^T G / sqrt(e) on K + K forward passes, which makes all-pairs
+//   bounds (InfoNCE) cheap; it supports all-pairs pairing only (the trainer
+//   checks this). The 1/sqrt(e) of scaled dot-product attention keeps the
+//   initial scores O(1): the embeddings' coordinates start with unit variance,
+//   so an unscaled inner product would start with standard deviation sqrt(e)
+//   and saturate the softmax of InfoNCE (training then stalls or diverges).
+//
+// Both work on host data stored one sample per row (the estimators' standardised
+// copies) and index lists into it: a batch is gathered into a host input matrix,
+// uploaded by Mlp::forward_host and run through the backend, so scores, their
+// gradients and the parameters stay in the backend's memory (docs/design.md §4).
+// Each MLP has its own Adam optimizer (nn/optimizers.hpp: one per parameter
+// buffer); gradient clipping treats all of a critic's gradients as one vector.
+// Backward of the separable score matrix: dF = G dS^T / sqrt(e), dG = F dS / sqrt(e).
+
+
+// ---- begin mmc/neural/split.hpp ----
+// mmc/neural/split.hpp — seeded train / held-out splits and minibatch sampling
+// for the neural estimators (docs/design.md §3.2: "report the bound evaluated on a
+// held-out split (default 20 %)"; §3.3: CENE's held-out cross-entropy).
+//
+// Why held-out: a critic (or classifier) evaluated on the samples it was trained
+// on overfits them, and the training-set value of a bound is then biased upward
+// (of a cross-entropy, downward). Every draw comes from mmc::Rng with a fixed
+// stream per purpose, so the split, the batches and the permutations depend only
+// on the seed (docs/design.md §2), never on the thread count.
+//
+// Batches are drawn WITHOUT replacement within an epoch: the training indices
+// are reshuffled at the start of each epoch and consumed in order (a batch
+// that straddles two epochs takes the rest of one and the start of the next).
+
+
+// ---- begin mmc/core/batches.hpp ----
+// mmc/core/batches.hpp — the one minibatch sampler of mmc: epochs of a seeded
+// permutation of a fixed pool of sample indices.
+//
+// Batches are drawn WITHOUT replacement: each epoch reshuffles the pool with
+// the sampler's own Rng(seed, stream) (core/streams.hpp) and hands it out in
+// order, so every sample is seen once per epoch and the sequence depends only
+// on the seed, never on the thread count (docs/design.md §2). Two ways to read
+// it, one sequence of permutations:
+// - next(count, out): a stream of indices; a batch that straddles two epochs
+//   takes the rest of one and the start of the next (the neural estimators,
+//   which train for a number of steps);
+// - next_epoch(): the whole new permutation, which the caller cuts into
+//   batches, the last one possibly smaller (fusion/, which trains for epochs).
+
+
+
+namespace mmc {
+
+class EpochSampler {
+ public:
+  /// Samples from `pool` (indices into the caller's data).
+  EpochSampler(std::vector<Index> pool, std::uint64_t seed, std::uint64_t stream)
+      : pool_(std::move(pool)), rng_(seed, stream), next_(pool_.size()) {}
+
+  /// Samples from 0..n-1.
+  static EpochSampler of_range(Index n, std::uint64_t seed, std::uint64_t stream) {
+    std::vector<Index> pool(static_cast<std::size_t>(n > 0 ? n : 0));
+    std::iota(pool.begin(), pool.end(), Index{0});
+    return EpochSampler(std::move(pool), seed, stream);
+  }
+
+  /// Starts a new epoch: reshuffles the pool and returns the permutation.
+  std::span<const Index> next_epoch() {
+    rng_.shuffle(pool_.begin(), pool_.end());
+    next_ = 0;
+    return pool_;
+  }
+
+  /// Writes the next `count` indices into out[0..count), starting a new epoch
+  /// whenever the current one is used up.
+  void next(Index count, Index* out) {
+    for (Index i = 0; i < count; ++i) {
+      if (next_ >= pool_.size()) next_epoch();
+      out[i] = pool_[next_++];
+    }
+  }
+
+  std::size_t size() const noexcept { return pool_.size(); }
+
+ private:
+  std::vector<Index> pool_;
+  Rng rng_;
+  std::size_t next_;
+};
+
+}  // namespace mmc
+// ---- end mmc/core/batches.hpp ----
+// ---- begin mmc/core/streams.hpp ----
+// mmc/core/streams.hpp — the one table of random streams, and derive_seed.
+//
+// Every random draw in mmc comes from mmc::Rng(seed, stream) (core/rng.hpp):
+// the user's seed picks the experiment, the stream the purpose. Two purposes
+// that shared a stream would draw correlated numbers (a split and the batches
+// of the same model, say), so every stream of the library is listed here, in
+// one place, with disjoint ranges per component (docs/design.md §2).
+
+
+
+namespace mmc {
+
+/// A seed for one purpose derived from the user's seed: the first draw of
+/// Rng(seed, stream). Used to hand a sub-model its own seed.
+inline std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream) noexcept {
+  Rng rng(seed, stream);
+  return rng();
+}
+
+namespace streams {
+
+/// kNN input jitter: the stream is the input's position (x = 0, y = 1, z = 2, ...).
+namespace knn {
+inline constexpr std::uint64_t jitter_first = 0;
+}  // namespace knn
+
+/// Neural estimators (neural/).
+namespace neural {
+inline constexpr std::uint64_t split = 101;         ///< train / held-out split
+inline constexpr std::uint64_t validation = 102;    ///< early-stopping validation split
+inline constexpr std::uint64_t batches = 103;       ///< minibatch order
+inline constexpr std::uint64_t permutations = 104;  ///< marginal pairs of each step
+inline constexpr std::uint64_t evaluation = 105;    ///< held-out marginal shifts
+inline constexpr std::uint64_t init = 106;          ///< network initialisation (+ 16 per network)
+}  // namespace neural
+
+/// Late fusion, uni-modal models, probes (fusion/).
+namespace fusion {
+inline constexpr std::uint64_t head_init = 200;
+inline constexpr std::uint64_t encoder_init = 210;  ///< + modality
+inline constexpr std::uint64_t batches = 300;
+inline constexpr std::uint64_t split = 400;
+inline constexpr std::uint64_t noise = 500;         ///< + modality
+inline constexpr std::uint64_t probe = 600;
+inline constexpr std::uint64_t unimodal = 700;      ///< + modality
+}  // namespace fusion
+
+/// The complementarity metric (metric/).
+namespace metric {
+inline constexpr std::uint64_t sub_estimate = 7000;       ///< + index of the backend's sub-estimate
+inline constexpr std::uint64_t bootstrap_rows = 100000;   ///< + replicate: rows drawn
+inline constexpr std::uint64_t bootstrap_seed = 200000;   ///< + replicate: the replicate's seed
+}  // namespace metric
+
+/// Permutation tests (estimators/permutation.hpp): permutation r of a test
+/// draws from stream `first + r`, so each permutation is reproducible alone.
+namespace permutation {
+inline constexpr std::uint64_t mi_first = 0x100000000ULL;   ///< + r: shuffled rows of y (MI)
+inline constexpr std::uint64_t cmi_first = 0x200000000ULL;  ///< + r: local shuffle of x within Z-neighbourhoods (CMI)
+}  // namespace permutation
+
+}  // namespace streams
+}  // namespace mmc
+// ---- end mmc/core/streams.hpp ----
+
+namespace mmc::neural {
+
+/// Rng streams of the neural estimators: the table in core/streams.hpp.
+namespace streams = mmc::streams::neural;
+
+/// Sample indices of the training and held-out parts; each part is in the
+/// random order of the shuffle (so consecutive held-out samples are unrelated).
+struct Split {
+  std::vector<Index> train;
+  std::vector<Index> heldout;
+};
+
+/// Held-out size for n samples: round(fraction * n).
+inline Index heldout_size(Index n, double fraction) noexcept {
+  return static_cast<Index>(std::llround(fraction * static_cast<double>(n)));
+}
+
+/// Shuffles 0..n-1 with Rng(seed, stream) and puts the first
+/// heldout_size(n, fraction) indices in `heldout`, the rest in `train`.
+inline Split make_split(Index n, double fraction, std::uint64_t seed,
+                        std::uint64_t stream = streams::split) {
+  std::vector<Index> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), Index{0});
+  Rng rng(seed, stream);
+  rng.shuffle(order.begin(), order.end());
+  const auto h = static_cast<std::size_t>(std::clamp<Index>(heldout_size(n, fraction), 0, n));
+  Split split;
+  split.heldout.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(h));
+  split.train.assign(order.begin() + static_cast<std::ptrdiff_t>(h), order.end());
+  return split;
+}
+
+namespace detail {
+/// A number as printf's %g writes it ("0.0005", "1e+10"), for messages.
+inline std::string number(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", v);
+  return buffer;
+}
+
+}  // namespace detail
+
+/// Throws unless 0 < fraction < 1 (a held-out or validation fraction).
+using mmc::detail::check_open_fraction;
+inline void check_fraction(std::string_view function, std::string_view argument, double fraction) {
+  check_open_fraction(function, argument, fraction);
+}
+
+/// Throws unless a split of n samples by `fraction` leaves at least `batch`
+/// training samples (after `reserved` more are set aside, e.g. for validation)
+/// and `min_heldout` held-out samples; names 'batch' or 'holdout'.
+inline void check_split_sizes(std::string_view function, Index n, double fraction, Index batch,
+                              Index min_heldout, Index reserved = 0) {
+  const Index h = heldout_size(n, fraction), t = n - h - reserved;
+  if (t < batch) {
+    mmc::detail::throw_invalid(
+        function, "batch",
+        "is " + std::to_string(batch) + " but only " + std::to_string(std::max<Index>(t, 0)) +
+            " of the " + std::to_string(n) + " samples are left for training (holdout = " +
+            detail::number(fraction) + (reserved > 0 ? ", " + std::to_string(reserved) + " for validation" : "") + ")",
+        "pass more samples or a batch of at most " + std::to_string(std::max<Index>(t, 2)));
+  }
+  if (h < min_heldout) {
+    mmc::detail::throw_invalid(
+        function, "holdout",
+        "is " + detail::number(fraction) + ", which leaves " + std::to_string(h) +
+            " held-out samples of " + std::to_string(n) + ", but at least " +
+            std::to_string(min_heldout) + " are needed",
+        "pass more samples or a larger held-out fraction");
+  }
+}
+
+/// Epoch-wise minibatches of indices from a fixed pool: core/batches.hpp.
+class BatchSampler : public EpochSampler {
+ public:
+  BatchSampler(std::vector<Index> pool, std::uint64_t seed, std::uint64_t stream = streams::batches)
+      : EpochSampler(std::move(pool), seed, stream) {}
+};
+
+/// out = a uniformly random permutation of 0..count-1 (Fisher–Yates).
+inline void random_permutation(Rng& rng, Index count, Index* out) {
+  std::iota(out, out + count, Index{0});
+  rng.shuffle(out, out + count);
+}
+
+}  // namespace mmc::neural
+// ---- end mmc/neural/split.hpp ----
+// ---- begin mmc/nn/activations.hpp ----
+// mmc/nn/activations.hpp — the activation functions of the MLP (docs/design.md §1 nn/,
+// §5 `--activation`) as an enum plus their scalar definitions.
+//
+// Every derivative is written in terms of the activation's OUTPUT a = f(z), not
+// its input z. Layers then keep only their output for the backward pass (the
+// pre-activation is overwritten in place), which halves the activation memory
+// and the memory traffic; a CUDA backend implements the same formulas:
+//   identity  f = z                       f' = 1
+//   relu      f = max(z, 0)               f' = [a > 0]      (0 at the kink z = 0)
+//   elu       f = z (z > 0), e^z - 1      f' = 1 (a > 0), a + 1        (alpha = 1)
+//   tanh      f = tanh z                  f' = 1 - a^2
+//   softplus  f = log(1 + e^z)            f' = sigmoid(z) = 1 - e^{-a}
+// (softplus: e^a = 1 + e^z, so sigmoid(z) = e^z / (1 + e^z) = 1 - e^{-a}; we use
+// -expm1(-a), exact also for a -> 0.)
+
+
+
+namespace mmc::nn {
+
+enum class Activation { identity, relu, elu, tanh, softplus };
+
+/// The name used by the CLI and in messages ("relu", ...).
+inline std::string_view activation_name(Activation a) noexcept {
+  switch (a) {
+    case Activation::identity: return "identity";
+    case Activation::relu: return "relu";
+    case Activation::elu: return "elu";
+    case Activation::tanh: return "tanh";
+    case Activation::softplus: return "softplus";
+  }
+  return "unknown";
+}
+
+/// Parses a name written by activation_name; throws mmc::invalid_argument otherwise.
+inline Activation parse_activation(std::string_view name) {
+  for (Activation a : {Activation::identity, Activation::relu, Activation::elu,
+                       Activation::tanh, Activation::softplus}) {
+    if (name == activation_name(a)) return a;
+  }
+  mmc::detail::throw_invalid("mmc::nn::parse_activation", "name",
+                        "is '" + std::string(name) + "', which is not an activation",
+                        "use one of relu, elu, tanh, softplus, identity");
+}
+
+/// f(z) for one scalar (reference implementation; backends vectorise it).
+template <class T>
+T activate(Activation a, T z) noexcept {
+  switch (a) {
+    case Activation::identity: return z;
+    case Activation::relu: return z > T(0) ? z : T(0);
+    case Activation::elu: return z > T(0) ? z : std::expm1(z);
+    case Activation::tanh: return std::tanh(z);
+    case Activation::softplus:  // max(z, 0) + log1p(e^{-|z|}): no overflow for large z
+      return (z > T(0) ? z : T(0)) + std::log1p(std::exp(-std::fabs(z)));
+  }
+  return z;
+}
+
+/// f'(z) expressed through the output a = f(z) (see the table above).
+template <class T>
+T derivative_from_output(Activation act, T a) noexcept {
+  switch (act) {
+    case Activation::identity: return T(1);
+    case Activation::relu: return a > T(0) ? T(1) : T(0);
+    case Activation::elu: return a > T(0) ? T(1) : a + T(1);
+    case Activation::tanh: return T(1) - a * a;
+    case Activation::softplus: return -std::expm1(-a);
+  }
+  return T(1);
+}
+
+/// True for the activations whose initialisation is He's (rectifier-like), false
+/// for those that use Xavier/Glorot's (symmetric, near-linear at 0). See init.hpp.
+constexpr bool is_rectifier(Activation a) noexcept {
+  return a == Activation::relu || a == Activation::elu || a == Activation::softplus;
+}
+
+}  // namespace mmc::nn
+// ---- end mmc/nn/activations.hpp ----
+// ---- begin mmc/nn/backend.hpp ----
+// mmc/nn/backend.hpp — the Backend concept: the small set of operations the MLP,
+// its optimizers and the neural estimators need from a device (docs/design.md §4).
+//
+// Why a concept: nn/ is written once, on top of these operations; the CPU backend
+// (nn/cpu_backend.hpp, Eigen) and the CUDA backend (include/mmc/cuda/, cuBLAS +
+// small kernels) implement them. Keeping the set small keeps the CUDA backend a
+// few hundred lines and lets both be tested against each other op by op.
+//
+// ============================== THE CONTRACT ===============================
+// A Backend B is a cheap-to-copy HANDLE to an execution context (a thread pool
+// for the CPU, a cuBLAS handle + stream for CUDA). Copies share the context. A
+// context runs one call at a time: do not call the same backend from two threads.
+//
+// Types
+//   B::Scalar       float or double.
+//   B::Buffer       owning, default-constructible (empty) array of Scalar in the
+//                   backend's memory. Movable; copyable if the backend allows it.
+// Storage
+//   void   resize(Buffer&, Index n)   capacity for n scalars; contents become
+//                                     unspecified; may allocate only when n grows.
+//   Scalar* data(Buffer&) / const Scalar* data(const Buffer&)
+//                                     pointer in the backend's memory space (a
+//                                     device pointer for CUDA); valid until resize.
+// Transfers (host pointers are plain host memory, column-major with leading dim ld)
+//   void upload(const Scalar* host, Index ld, MatrixRef dst)     host -> dst
+//   void download(ConstMatrixRef src, Scalar* host, Index ld)    src  -> host
+//   void copy(ConstMatrixRef src, MatrixRef dst)                 same shape
+//   void fill(MatrixRef dst, Scalar value)
+// Dense algebra (all views column-major, in the backend's memory; shapes checked
+// by the caller). Below, op(X) = X or X^T and 1 is a column of ones.
+//   void gemm(Trans ta, Trans tb, Scalar alpha, ConstMatrixRef a, ConstMatrixRef b,
+//             Scalar beta, MatrixRef c)     c = alpha op(a) op(b) + beta c
+//                                           (beta == 0: c is not read, NaN-safe)
+//   void bias_activation(Activation f, ConstMatrixRef bias, MatrixRef z)
+//                                           z = f(z + bias 1^T), in place; bias is
+//                                           (rows x 1); f as in nn/activations.hpp
+//   void activation_backward(Activation f, ConstMatrixRef out, MatrixRef grad)
+//                                           grad = grad (.) f'(z), with f' written
+//                                           through out = f(z) (activations.hpp)
+//   void sum_columns(ConstMatrixRef g, Scalar beta, MatrixRef out)
+//                                           out = g 1 + beta out  (out: rows x 1;
+//                                           bias gradients)
+//   double squared_norm(ConstMatrixRef x)   sum of squares, accumulated in double,
+//                                           returned to the host
+//   void scale(MatrixRef x, Scalar s)       x = s x
+// Optimizer updates (element-wise over same-shaped views; coefficients below)
+//   void adam_update(MatrixRef p, ConstMatrixRef g, MatrixRef m, MatrixRef v,
+//                    const AdamCoefficients<Scalar>&)
+//   void sgd_update(MatrixRef p, ConstMatrixRef g, MatrixRef velocity,
+//                   const SgdCoefficients<Scalar>&)
+// Determinism: the result of every operation may depend on the shapes and the
+// machine, but never on the number of threads or on timing (docs/design.md §2). The
+// CPU backend gets this by cutting work into blocks of fixed size.
+// Allocation: after the first call with given shapes an operation must not
+// allocate (the training loop is allocation-free after its first step).
+// ===========================================================================
+
+#include <concepts>
+
+// ---- begin mmc/nn/view.hpp ----
+// mmc/nn/view.hpp — non-owning views of column-major matrices in a backend's memory.
+//
+// Layout of every batch in nn/ (docs/design.md §1 nn/, §4): a matrix of activations is
+// (features x batch), column-major, one sample per column. That is byte for byte
+// the library's row-major "one sample per row" data layout (docs/design.md §2), so a
+// block of rows of an mmc::RowMatrix is a batch without a copy (as_batch), and
+// every layer step is a GEMM on contiguous memory.
+//
+// A view is a pointer, a shape and a leading dimension (the distance between the
+// starts of two columns, as in BLAS). The pointer lives in the memory of the
+// backend that owns the buffer: host memory for the CPU backend, device memory
+// for a CUDA backend. Views never own and never allocate, so the same struct
+// describes host and device matrices and crosses the backend interface
+// (nn/backend.hpp) unchanged.
+
+#include <cassert>
+
+
+namespace mmc::nn {
+
+/// Mutable view of a column-major rows x cols matrix with leading dimension ld >= rows.
+template <class T>
+struct MatrixRef {
+  T* data = nullptr;
+  Index rows = 0;
+  Index cols = 0;
+  Index ld = 0;
+
+  MatrixRef() = default;
+  MatrixRef(T* data_, Index rows_, Index cols_, Index ld_) noexcept
+      : data(data_), rows(rows_), cols(cols_), ld(ld_) {}
+  /// A contiguous matrix (ld = rows).
+  MatrixRef(T* data_, Index rows_, Index cols_) noexcept : MatrixRef(data_, rows_, cols_, rows_) {}
+
+  bool empty() const noexcept { return data == nullptr || rows == 0 || cols == 0; }
+  Index size() const noexcept { return rows * cols; }
+  /// True when the columns follow each other without gaps.
+  bool contiguous() const noexcept { return ld == rows || cols <= 1; }
+  /// Columns [begin, begin + count): a sub-batch.
+  MatrixRef middle_cols(Index begin, Index count) const noexcept {
+    assert(begin >= 0 && count >= 0 && begin + count <= cols);
+    return {data + begin * ld, rows, count, ld};
+  }
+  /// Rows [begin, begin + count): a slice of the features.
+  MatrixRef middle_rows(Index begin, Index count) const noexcept {
+    assert(begin >= 0 && count >= 0 && begin + count <= rows);
+    return {data + begin, count, cols, ld};
+  }
+};
+
+/// Read-only view; converts implicitly from MatrixRef.
+template <class T>
+struct ConstMatrixRef {
+  const T* data = nullptr;
+  Index rows = 0;
+  Index cols = 0;
+  Index ld = 0;
+
+  ConstMatrixRef() = default;
+  ConstMatrixRef(const T* data_, Index rows_, Index cols_, Index ld_) noexcept
+      : data(data_), rows(rows_), cols(cols_), ld(ld_) {}
+  ConstMatrixRef(const T* data_, Index rows_, Index cols_) noexcept
+      : ConstMatrixRef(data_, rows_, cols_, rows_) {}
+  ConstMatrixRef(const MatrixRef<T>& m) noexcept  // NOLINT: implicit by design
+      : data(m.data), rows(m.rows), cols(m.cols), ld(m.ld) {}
+
+  bool empty() const noexcept { return data == nullptr || rows == 0 || cols == 0; }
+  Index size() const noexcept { return rows * cols; }
+  bool contiguous() const noexcept { return ld == rows || cols <= 1; }
+  ConstMatrixRef middle_cols(Index begin, Index count) const noexcept {
+    assert(begin >= 0 && count >= 0 && begin + count <= cols);
+    return {data + begin * ld, rows, count, ld};
+  }
+  ConstMatrixRef middle_rows(Index begin, Index count) const noexcept {
+    assert(begin >= 0 && count >= 0 && begin + count <= rows);
+    return {data + begin, count, cols, ld};
+  }
+};
+
+/// Eigen map of a host view (CPU backend, tests, losses).
+template <class T>
+using EigenMap = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>, Eigen::Unaligned,
+                            Eigen::OuterStride<>>;
+template <class T>
+using ConstEigenMap = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>,
+                                 Eigen::Unaligned, Eigen::OuterStride<>>;
+
+/// Eigen map of a host view. Only valid for views into host memory.
+template <class T>
+EigenMap<T> as_eigen(MatrixRef<T> m) noexcept {
+  return EigenMap<T>(m.data, m.rows, m.cols, Eigen::OuterStride<>(m.ld > 0 ? m.ld : 1));
+}
+template <class T>
+ConstEigenMap<T> as_eigen(ConstMatrixRef<T> m) noexcept {
+  return ConstEigenMap<T>(m.data, m.rows, m.cols, Eigen::OuterStride<>(m.ld > 0 ? m.ld : 1));
+}
+
+/// A batch view of host data stored one sample per row (a row-major matrix, or
+/// a block of its rows): (features x samples), no copy. The expression must be
+/// row-major with unit inner stride, e.g. `x` or `x.middleRows(begin, n)` for an
+/// mmc::RowMatrix x. The view is valid while the matrix lives and is not resized.
+template <class Derived>
+ConstMatrixRef<typename Derived::Scalar> as_batch(const Eigen::DenseBase<Derived>& rows) {
+  static_assert(static_cast<bool>(Derived::Flags & Eigen::DirectAccessBit),
+                "mmc::nn::as_batch: pass a matrix (or a block of rows of one), not an expression");
+  static_assert(static_cast<bool>(Derived::IsRowMajor) || Derived::ColsAtCompileTime == 1,
+                "mmc::nn::as_batch: the data must be row-major (one sample per row, "
+                "mmc::RowMatrix); for a column-major (features x batch) matrix use mmc::nn::view");
+  const auto& d = rows.derived();
+  assert(d.innerStride() == 1);
+  if constexpr (Derived::IsRowMajor) {
+    return {d.data(), d.cols(), d.rows(), d.outerStride()};
+  } else {  // a column vector: n samples of one feature
+    return {d.data(), 1, d.rows(), 1};
+  }
+}
+
+/// View of a column-major Eigen matrix (or block of one) with unit inner stride.
+template <class Derived>
+auto view(Eigen::PlainObjectBase<Derived>& m) noexcept {
+  static_assert(!Derived::IsRowMajor || Derived::ColsAtCompileTime == 1,
+                "mmc::nn::view: pass a column-major matrix (or use as_batch for row-major data)");
+  return MatrixRef<typename Derived::Scalar>(m.data(), m.rows(), m.cols(), m.rows());
+}
+template <class Derived>
+auto view(const Eigen::PlainObjectBase<Derived>& m) noexcept {
+  static_assert(!Derived::IsRowMajor || Derived::ColsAtCompileTime == 1,
+                "mmc::nn::view: pass a column-major matrix (or use as_batch for row-major data)");
+  return ConstMatrixRef<typename Derived::Scalar>(m.data(), m.rows(), m.cols(), m.rows());
+}
+
+}  // namespace mmc::nn
+// ---- end mmc/nn/view.hpp ----
+
+namespace mmc::nn {
+
+/// op(X) in gemm: X itself or its transpose.
+enum class Trans { no, yes };
+
+/// One Adam step (optimizers.hpp computes these on the host each step):
+///   m = beta1 m + (1 - beta1) g
+///   v = beta2 v + (1 - beta2) g^2
+///   p = p - decay p - step_size m / (sqrt(v) * inv_sqrt_bias2 + eps)
+/// with step_size = lr / (1 - beta1^t), inv_sqrt_bias2 = 1 / sqrt(1 - beta2^t),
+/// decay = lr * weight_decay (decoupled, AdamW; Loshchilov & Hutter 2019).
+template <class T>
+struct AdamCoefficients {
+  T beta1, beta2, step_size, inv_sqrt_bias2, eps, decay;
+};
+
+/// One SGD step (PyTorch semantics): d = g + weight_decay p;
+/// velocity = momentum velocity + d; p -= lr (nesterov ? d + momentum velocity : velocity).
+/// With momentum = 0 the velocity is d itself (still written).
+template <class T>
+struct SgdCoefficients {
+  T lr, momentum, weight_decay;
+  bool nesterov;
+};
+
+/// The Backend concept (see the contract above).
+template <class B>
+concept Backend =
+    std::copy_constructible<B> && (std::same_as<typename B::Scalar, float> ||
+                                   std::same_as<typename B::Scalar, double>) &&
+    std::default_initializable<typename B::Buffer> && std::movable<typename B::Buffer> &&
+    requires(B& b, typename B::Buffer& buf, const typename B::Buffer& cbuf,
+             typename B::Scalar s, typename B::Scalar* host, const typename B::Scalar* chost,
+             MatrixRef<typename B::Scalar> m, ConstMatrixRef<typename B::Scalar> c, Index n,
+             Activation f, Trans t, const AdamCoefficients<typename B::Scalar>& adam,
+             const SgdCoefficients<typename B::Scalar>& sgd) {
+      b.resize(buf, n);
+      { b.data(buf) } -> std::same_as<typename B::Scalar*>;
+      { b.data(cbuf) } -> std::same_as<const typename B::Scalar*>;
+      b.upload(chost, n, m);
+      b.download(c, host, n);
+      b.copy(c, m);
+      b.fill(m, s);
+      b.gemm(t, t, s, c, c, s, m);
+      b.bias_activation(f, c, m);
+      b.activation_backward(f, c, m);
+      b.sum_columns(c, s, m);
+      { b.squared_norm(c) } -> std::convertible_to<double>;
+      b.scale(m, s);
+      b.adam_update(m, c, m, m, adam);
+      b.sgd_update(m, c, m, sgd);
+    };
+
+/// For static_asserts with a readable message (ensmallen style).
+template <class B>
+inline constexpr bool is_backend_v = Backend<B>;
+
+#define MMC_NN_CHECK_BACKEND(B, T, WHERE)                                                   \
+  static_assert(::mmc::nn::is_backend_v<B>,                                                 \
+                WHERE ": the backend template argument does not model mmc::nn::Backend. "   \
+                      "Use mmc::nn::CpuBackend<T> (nn/cpu_backend.hpp) or the CUDA backend; " \
+                      "a custom backend must provide every operation listed in "            \
+                      "mmc/nn/backend.hpp with these exact signatures.");                   \
+  static_assert(std::is_same_v<typename B::Scalar, T>,                                      \
+                WHERE ": the backend's Scalar differs from the scalar template argument; "  \
+                      "use e.g. Mlp<float, CpuBackend<float>> or Mlp<double, CpuBackend<double>>.")
+
+}  // namespace mmc::nn
+// ---- end mmc/nn/backend.hpp ----
+// ---- begin mmc/nn/clip.hpp ----
+// mmc/nn/clip.hpp — global gradient-norm clipping (Pascanu et al. 2013), as
+// torch.nn.utils.clip_grad_norm_: if the Euclidean norm of ALL gradients together
+// exceeds max_norm, every gradient is scaled by max_norm / (norm + 1e-6).
+//
+// Used by the neural trainers to keep MINE-style critics from diverging on
+// heavy-tailed batches (docs/design.md §3.2). The norm is accumulated in double by
+// the backend (squared_norm), so it does not depend on the thread count.
+
+
+
+namespace mmc::nn {
+
+/// Clips the gradient buffers together; returns their norm BEFORE clipping. A
+/// non-finite norm is returned without touching the gradients, so the caller can
+/// report divergence (mmc::training_error) instead of silently training on NaN.
+template <class B>
+double clip_gradient_norm(B& backend, std::initializer_list<MatrixRef<typename B::Scalar>> grads,
+                          double max_norm) {
+  using T = typename B::Scalar;
+  if (!(max_norm > 0.0)) {
+    mmc::detail::throw_invalid("mmc::nn::clip_gradient_norm", "max_norm",
+                               "is " + std::to_string(max_norm) + " but must be > 0",
+                               "pass a positive norm such as 1.0 or 5.0");
+  }
+  double squared = 0.0;
+  for (const auto& g : grads) squared += backend.squared_norm(g);
+  const double norm = std::sqrt(squared);
+  if (std::isfinite(norm) && norm > max_norm) {
+    const T factor = static_cast<T>(max_norm / (norm + 1e-6));
+    for (const auto& g : grads) backend.scale(g, factor);
+  }
+  return norm;
+}
+
+/// One model's gradients: clip_gradient_norm(model.backend(), {model.gradients()}, max_norm).
+template <class Model>
+double clip_gradient_norm(Model& model, double max_norm) {
+  return clip_gradient_norm(model.backend(), {model.gradients()}, max_norm);
+}
+
+}  // namespace mmc::nn
+// ---- end mmc/nn/clip.hpp ----
+// ---- begin mmc/nn/cpu_backend.hpp ----
+// mmc/nn/cpu_backend.hpp — the CPU implementation of the nn Backend concept
+// (nn/backend.hpp), on Eigen and mmc::ThreadPool.
+//
+// Threading without losing bit-reproducibility (docs/design.md §2): a GEMM
+// c = alpha op(a) op(b) + beta c is cut into blocks of kGemmGrain columns of c
+// (or rows, when c has more rows than columns). The cut depends only on the
+// shapes; every block is an independent, serial Eigen GEMM that writes only its
+// own part of c, so no partial sums are ever reduced across blocks and the bits
+// of c are the same for any number of threads (1 thread runs the same blocks in
+// a loop). For the MLP this means: forward and input-gradient GEMMs are cut
+// along the batch; the weight gradient dW = dZ A^T (a sum over the batch) is cut
+// along the columns of dW, each block summing over the whole batch in one
+// serial kernel. Eigen's own (OpenMP) threading is never used: we call its
+// serial kernel directly (detail/eigen_gemm.hpp), with per-worker packing
+// buffers that are sized before the blocks run, so steady-state steps do not
+// allocate. Element-wise operations are computed column by column, so their
+// bits do not depend on the cut either.
+
+
+// ---- begin mmc/nn/detail/eigen_gemm.hpp ----
+// mmc/nn/detail/eigen_gemm.hpp — Eigen's GEMM kernel with caller-owned packing
+// buffers, for the CPU backend (nn/cpu_backend.hpp).
+//
+// Why not `c.noalias() += a * b`? Eigen's product evaluator allocates its packing
+// buffers (kc x mc and kc x nc scalars) on the stack below 128 KiB and on the heap
+// above; for the MLP's layers (e.g. 256 x 256 x 1024) that is a malloc per GEMM,
+// and the training step must not allocate (docs/design.md §1 nn/). The blocked
+// kernel itself, Eigen::internal::general_matrix_matrix_product::run, takes the
+// buffers from its `blocking` argument, so we hand it ours: same kernel, same
+// speed, no allocation. That is Eigen 3.4's internal interface; on another
+// Eigen version we fall back to the public product (correct, but it allocates).
+//
+// Results depend on (m, n, k) through Eigen's cache blocking (kc splits the sum),
+// never on threads: the CPU backend always calls this with the same block shapes.
+
+#include <new>
+
+
+#if EIGEN_VERSION_AT_LEAST(3, 4, 0) && !EIGEN_VERSION_AT_LEAST(3, 4, 90)
+#define MMC_NN_EIGEN_GEMM_NO_ALLOC 1
+#else
+#define MMC_NN_EIGEN_GEMM_NO_ALLOC 0
+#endif
+
+namespace mmc::nn::detail {
+
+/// A growable, 64-byte aligned scratch array (packing buffers of one worker).
+template <class T>
+class AlignedScratch {
+ public:
+  T* data() noexcept { return data_.get(); }
+  Index size() const noexcept { return size_; }
+  /// Grows to at least n scalars (allocates only when n exceeds the capacity).
+  void reserve(Index n) {
+    if (n <= size_) return;
+    data_.reset(new (std::align_val_t{kAlign}) T[static_cast<std::size_t>(n)]);
+    size_ = n;
+  }
+
+  static constexpr std::size_t kAlign = 64;
+  /// n rounded up so that the next array starts 64-byte aligned.
+  static constexpr Index padded(Index n) noexcept {
+    constexpr Index per_line = static_cast<Index>(kAlign / sizeof(T));
+    return (n + per_line - 1) / per_line * per_line;
+  }
+
+ private:
+  struct Free {
+    void operator()(T* p) const noexcept { ::operator delete[](p, std::align_val_t{kAlign}); }
+  };
+  std::unique_ptr<T[], Free> data_;
+  Index size_ = 0;
+};
+
+/// Scratch scalars the kernel needs for an (m x k) * (k x n) product.
+template <class T>
+Index gemm_scratch_size(Index m, Index n, Index k) {
+  if (m <= 0 || n <= 0 || k <= 0) return 0;  // nothing to pack (and Eigen divides by k)
+#if MMC_NN_EIGEN_GEMM_NO_ALLOC
+  Index kc = k, mc = m, nc = n;
+  Eigen::internal::computeProductBlockingSizes<T, T, 1>(kc, mc, nc, Index(1));
+  return AlignedScratch<T>::padded(kc * mc) + kc * nc;
+#else
+  (void)m, (void)n, (void)k;
+  return 0;
+#endif
+}
+
+#if MMC_NN_EIGEN_GEMM_NO_ALLOC
+/// Eigen's blocking descriptor pointing at caller-owned packing buffers.
+template <class T>
+class ScratchBlocking : public Eigen::internal::level3_blocking<T, T> {
+ public:
+  ScratchBlocking(Index m, Index n, Index k, T* scratch) {
+    this->m_kc = k;
+    this->m_mc = m;
+    this->m_nc = n;
+    Eigen::internal::computeProductBlockingSizes<T, T, 1>(this->m_kc, this->m_mc, this->m_nc,
+                                                          Index(1));
+    this->m_blockA = scratch;
+    this->m_blockB = scratch + AlignedScratch<T>::padded(this->m_kc * this->m_mc);
+  }
+};
+
+template <class T, int LhsOrder, int RhsOrder>
+void run_kernel(Index m, Index n, Index k, const T* a, Index lda, const T* b, Index ldb, T* c,
+                Index ldc, T alpha, T* scratch) {
+  ScratchBlocking<T> blocking(m, n, k, scratch);
+  Eigen::internal::general_matrix_matrix_product<Index, T, LhsOrder, false, T, RhsOrder, false,
+                                                 Eigen::ColMajor, 1>::run(m, n, k, a, lda, b, ldb,
+                                                                          c, 1, ldc, alpha,
+                                                                          blocking, nullptr);
+}
+#endif
+
+/// c += alpha * op(a) * op(b) on raw column-major storage: c is m x n (leading
+/// dimension ldc), op(a) is m x k, op(b) is k x n. `scratch` must hold
+/// gemm_scratch_size<T>(m, n, k) scalars, 64-byte aligned.
+template <class T>
+void gemm_accumulate(bool trans_a, bool trans_b, Index m, Index n, Index k, T alpha, const T* a,
+                     Index lda, const T* b, Index ldb, T* c, Index ldc, T* scratch) {
+  if (m == 0 || n == 0 || k == 0) return;
+#if MMC_NN_EIGEN_GEMM_NO_ALLOC
+  constexpr int C = Eigen::ColMajor, R = Eigen::RowMajor;
+  // op(X) = X^T of a column-major X is X read as row-major with the same stride.
+  if (!trans_a && !trans_b) run_kernel<T, C, C>(m, n, k, a, lda, b, ldb, c, ldc, alpha, scratch);
+  if (!trans_a && trans_b) run_kernel<T, C, R>(m, n, k, a, lda, b, ldb, c, ldc, alpha, scratch);
+  if (trans_a && !trans_b) run_kernel<T, R, C>(m, n, k, a, lda, b, ldb, c, ldc, alpha, scratch);
+  if (trans_a && trans_b) run_kernel<T, R, R>(m, n, k, a, lda, b, ldb, c, ldc, alpha, scratch);
+#else
+  (void)scratch;
+  using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+  using CMap = Eigen::Map<const Mat, Eigen::Unaligned, Eigen::OuterStride<>>;
+  const CMap A(a, trans_a ? k : m, trans_a ? m : k, Eigen::OuterStride<>(lda));
+  const CMap B(b, trans_b ? n : k, trans_b ? k : n, Eigen::OuterStride<>(ldb));
+  Eigen::Map<Mat, Eigen::Unaligned, Eigen::OuterStride<>> Cm(c, m, n, Eigen::OuterStride<>(ldc));
+  if (!trans_a && !trans_b) Cm.noalias() += alpha * A * B;
+  if (!trans_a && trans_b) Cm.noalias() += alpha * A * B.transpose();
+  if (trans_a && !trans_b) Cm.noalias() += alpha * A.transpose() * B;
+  if (trans_a && trans_b) Cm.noalias() += alpha * A.transpose() * B.transpose();
+#endif
+}
+
+}  // namespace mmc::nn::detail
+// ---- end mmc/nn/detail/eigen_gemm.hpp ----
+
+namespace mmc::nn {
+
+template <class T = float>
+class CpuBackend {
+ public:
+  using Scalar = T;
+  using Buffer = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+
+  /// Columns (or rows) of c per GEMM block. Fixed: results depend on it, never on threads.
+  static constexpr Index kGemmGrain = 128;
+  /// Products below this many flops (2 m n k) run as one block, without dispatch.
+  static constexpr double kMinParallelFlops = 4.0e6;
+  /// Element-wise operations are cut into blocks of about this many elements.
+  static constexpr Index kElementGrain = 1 << 15;
+
+  /// threads: workers for GEMMs and element-wise work (0 = all cores, 1 = serial).
+  explicit CpuBackend(int threads = 1) : context_(std::make_shared<Context>(threads)) {}
+
+  int threads() const noexcept { return context_->pool ? context_->pool->size() : 1; }
+
+  // ---- storage and transfers -------------------------------------------------
+  void resize(Buffer& buffer, Index n) const {
+    if (buffer.size() < n) buffer.resize(n);
+  }
+  T* data(Buffer& buffer) const noexcept { return buffer.data(); }
+  const T* data(const Buffer& buffer) const noexcept { return buffer.data(); }
+
+  void upload(const T* host, Index ld, MatrixRef<T> dst) const {
+    copy(ConstMatrixRef<T>(host, dst.rows, dst.cols, ld), dst);
+  }
+  void download(ConstMatrixRef<T> src, T* host, Index ld) const {
+    copy(src, MatrixRef<T>(host, src.rows, src.cols, ld));
+  }
+  void copy(ConstMatrixRef<T> src, MatrixRef<T> dst) const {
+    assert(src.rows == dst.rows && src.cols == dst.cols);
+    if (!dst.empty()) as_eigen(dst) = as_eigen(src);
+  }
+  void fill(MatrixRef<T> dst, T value) const {
+    if (!dst.empty()) as_eigen(dst).setConstant(value);
+  }
+
+  // ---- dense algebra ---------------------------------------------------------
+  void gemm(Trans ta, Trans tb, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b, T beta,
+            MatrixRef<T> c) const {
+    const bool trans_a = ta == Trans::yes, trans_b = tb == Trans::yes;
+    const Index m = c.rows, n = c.cols, k = trans_a ? a.rows : a.cols;
+    assert((trans_a ? a.cols : a.rows) == m && (trans_b ? b.rows : b.cols) == n &&
+           (trans_b ? b.cols : b.rows) == k);
+    if (m == 0 || n == 0) return;
+    // Cut along the longer side of c; never for small products.
+    const bool by_cols = n >= m;
+    const Index extent = by_cols ? n : m;
+    const bool split = 2.0 * double(m) * double(n) * double(k) >= kMinParallelFlops;
+    const Index grain = split ? kGemmGrain : extent;
+    const Index blocks = block_count(extent, grain);
+    // Size every worker's packing buffers for the largest block before running.
+    const Index full = std::min(grain, extent), tail = extent - (blocks - 1) * grain;
+    const Index need = by_cols ? std::max(detail::gemm_scratch_size<T>(m, full, k),
+                                          detail::gemm_scratch_size<T>(m, tail, k))
+                               : std::max(detail::gemm_scratch_size<T>(full, n, k),
+                                          detail::gemm_scratch_size<T>(tail, n, k));
+    for (auto& s : context_->scratch) s.reserve(need);
+
+    auto block = [&](Index bi, int slot) {
+      const Index begin = bi * grain, len = std::min(grain, extent - begin);
+      MatrixRef<T> cb = by_cols ? c.middle_cols(begin, len) : c.middle_rows(begin, len);
+      if (beta == T(0)) {
+        as_eigen(cb).setZero();
+      } else if (beta != T(1)) {
+        as_eigen(cb) *= beta;
+      }
+      if (k == 0 || alpha == T(0)) return;
+      // Offsets of the block in op(a) (rows) or op(b) (columns).
+      const T* ab = a.data;
+      const T* bb = b.data;
+      if (by_cols) {
+        bb += trans_b ? begin : begin * b.ld;
+      } else {
+        ab += trans_a ? begin * a.ld : begin;
+      }
+      detail::gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb, b.ld,
+                                 cb.data, cb.ld, context_->scratch[slot].data());
+    };
+    run_blocks(blocks, block);
+  }
+
+  void bias_activation(Activation f, ConstMatrixRef<T> bias, MatrixRef<T> z) const {
+    assert(bias.rows == z.rows && bias.cols == 1);
+    const auto b = as_eigen(bias).col(0);
+    for_columns(z.rows, z.cols, [&](Index j) {
+      auto col = as_eigen(z).col(j);
+      col += b;
+      auto x = col.array();
+      switch (f) {
+        case Activation::identity: break;
+        case Activation::relu: x = x.max(T(0)); break;
+        case Activation::elu: x = (x > T(0)).select(x, x.expm1()); break;
+        case Activation::tanh: x = x.tanh(); break;
+        case Activation::softplus: x = x.max(T(0)) + (-x.abs()).exp().log1p(); break;
+      }
+    });
+  }
+
+  void activation_backward(Activation f, ConstMatrixRef<T> out, MatrixRef<T> grad) const {
+    assert(out.rows == grad.rows && out.cols == grad.cols);
+    if (f == Activation::identity) return;
+    for_columns(grad.rows, grad.cols, [&](Index j) {
+      const auto a = as_eigen(out).col(j).array();
+      auto g = as_eigen(grad).col(j).array();
+      switch (f) {
+        case Activation::identity: break;
+        case Activation::relu: g = (a > T(0)).select(g, T(0)); break;
+        case Activation::elu: g *= (a > T(0)).select(T(1), a + T(1)); break;
+        case Activation::tanh: g *= T(1) - a.square(); break;
+        case Activation::softplus: g *= -(-a).expm1(); break;
+      }
+    });
+  }
+
+  void sum_columns(ConstMatrixRef<T> g, T beta, MatrixRef<T> out) const {
+    assert(out.rows == g.rows && out.cols == 1);
+    auto o = as_eigen(out).col(0);
+    if (beta == T(0)) {
+      o.setZero();
+    } else if (beta != T(1)) {
+      o *= beta;
+    }
+    const auto G = as_eigen(g);
+    for (Index j = 0; j < g.cols; ++j) o += G.col(j);  // serial, in column order
+  }
+
+  double squared_norm(ConstMatrixRef<T> x) const {
+    double sum = 0.0;
+    for (Index j = 0; j < x.cols; ++j) sum += as_eigen(x).col(j).template cast<double>().squaredNorm();
+    return sum;
+  }
+
+  void scale(MatrixRef<T> x, T s) const {
+    if (!x.empty()) as_eigen(x) *= s;
+  }
+
+  // ---- optimizer updates (formulas in backend.hpp) ---------------------------
+  void adam_update(MatrixRef<T> p, ConstMatrixRef<T> g, MatrixRef<T> m, MatrixRef<T> v,
+                   const AdamCoefficients<T>& c) const {
+    for (Index j = 0; j < p.cols; ++j) {
+      auto P = as_eigen(p).col(j).array();
+      const auto G = as_eigen(g).col(j).array();
+      auto M = as_eigen(m).col(j).array();
+      auto V = as_eigen(v).col(j).array();
+      M = c.beta1 * M + (T(1) - c.beta1) * G;
+      V = c.beta2 * V + (T(1) - c.beta2) * G.square();
+      P = P - c.decay * P - c.step_size * M / (V.sqrt() * c.inv_sqrt_bias2 + c.eps);
+    }
+  }
+
+  void sgd_update(MatrixRef<T> p, ConstMatrixRef<T> g, MatrixRef<T> velocity,
+                  const SgdCoefficients<T>& c) const {
+    for (Index j = 0; j < p.cols; ++j) {
+      auto P = as_eigen(p).col(j).array();
+      const auto G = as_eigen(g).col(j).array();
+      auto U = as_eigen(velocity).col(j).array();
+      U = c.momentum * U + (G + c.weight_decay * P);
+      if (c.nesterov) {
+        P -= c.lr * ((G + c.weight_decay * P) + c.momentum * U);
+      } else {
+        P -= c.lr * U;
+      }
+    }
+  }
+
+ private:
+  struct Context {
+    explicit Context(int threads) {
+      const int t = resolve_threads(threads);
+      if (t > 1) pool = std::make_unique<ThreadPool>(t);
+      scratch.resize(static_cast<std::size_t>(t));
+    }
+    std::unique_ptr<ThreadPool> pool;
+    std::vector<detail::AlignedScratch<T>> scratch;  // one per worker slot
+  };
+
+  /// Runs f(block, slot) for every block; slot in [0, workers) is owned by one
+  /// thread for the whole call (it indexes the packing buffers). Constructing the
+  /// std::function from a one-pointer lambda does not allocate (small-buffer).
+  template <class F>
+  void run_blocks(Index blocks, F& f) const {
+    ThreadPool* pool = context_->pool.get();
+    const Index workers = pool ? std::min<Index>(pool->size(), blocks) : 1;
+    if (workers <= 1) {
+      for (Index b = 0; b < blocks; ++b) f(b, 0);
+      return;
+    }
+    struct Shared {
+      F* f;
+      std::atomic<Index> next;
+      Index blocks;
+    } shared{&f, {0}, blocks};
+    const std::function<void(Index)> task = [s = &shared](Index slot) {
+      for (Index b = s->next.fetch_add(1); b < s->blocks; b = s->next.fetch_add(1)) {
+        (*s->f)(b, static_cast<int>(slot));
+      }
+    };
+    pool->run(workers, task);
+  }
+
+  /// f(column) for every column, in blocks of about kElementGrain elements.
+  template <class F>
+  void for_columns(Index rows, Index cols, F&& f) const {
+    const Index grain = std::max<Index>(1, kElementGrain / std::max<Index>(rows, 1));
+    auto block = [&](Index bi, int) {
+      const Index end = std::min(cols, (bi + 1) * grain);
+      for (Index j = bi * grain; j < end; ++j) f(j);
+    };
+    run_blocks(block_count(cols, grain), block);
+  }
+
+  std::shared_ptr<Context> context_;
+};
+
+static_assert(Backend<CpuBackend<float>> && Backend<CpuBackend<double>>);
+
+}  // namespace mmc::nn
+// ---- end mmc/nn/cpu_backend.hpp ----
+// ---- begin mmc/nn/mlp.hpp ----
+// mmc/nn/mlp.hpp — the multilayer perceptron used by every neural component:
+// critics of the MI bounds (docs/design.md §3.2), CENE's classifier and mixture
+// density network (§3.3), the fusion encoders and heads (§3.6-3.7).
+//
+// Training step (allocation-free after the first step at the largest batch):
+//     auto out = mlp.forward(as_batch(x_rows));       // (outputs x batch)
+//     double loss = some_loss(out, ..., view(d_out));  // dLoss/dOutput
+//     mlp.backward(view(d_out));                        // fills mlp.gradients()
+//     adam.step(mlp.parameters(), mlp.gradients());
+// FGSM and other input attacks: mlp.backward(d_out, {.parameter_gradients = false,
+// .input_gradient = true}) then mlp.input_gradient().
+//
+// Memory: parameters (all W and b, layer after layer) are ONE flat buffer and
+// the gradients another with the same layout (dense.hpp), so an optimizer step
+// or a gradient norm is one pass. Each layer keeps its output (post-activation;
+// derivatives are computed from it, activations.hpp); the input batch is copied
+// so the caller may reuse its memory. Workspaces grow to the largest batch seen
+// (or reserve()) and are then reused: views returned by forward, output,
+// activation and input_gradient stay valid until the next forward/backward
+// with a larger batch. Threading and bit-reproducibility are the backend's
+// (cpu_backend.hpp): the MLP only issues GEMMs and element-wise operations.
+
+
+// ---- begin mmc/nn/dense.hpp ----
+// mmc/nn/dense.hpp — one fully connected layer y = f(W x + b) on a batch, with
+// its hand-written backward pass (no autodiff framework: docs/design.md §1 nn/).
+//
+// Batches are (features x batch) column-major (nn/view.hpp), so each pass is
+// GEMMs on contiguous memory plus one element-wise sweep:
+//   forward   Z = W X  (gemm), Y = f(Z + b 1^T)  (bias_activation, in place)
+//   backward  dZ = dY (.) f'(Y)                   (activation_backward, in place)
+//             dW = dZ X^T,  db = dZ 1             (gemm, sum_columns)
+//             dX = W^T dZ                          (gemm; only when asked)
+// The layer owns no memory: W (out x in, column-major) and b (out) live at fixed
+// offsets in the MLP's flat parameter buffer, and their gradients at the same
+// offsets in the flat gradient buffer, so optimizers and gradient clipping run
+// over one contiguous array (one kernel on a GPU).
+
+
+namespace mmc::nn {
+
+template <class T>
+struct Dense {
+  Index in = 0;   ///< input features (fan_in)
+  Index out = 0;  ///< output features (fan_out)
+  Activation activation = Activation::identity;
+  Index offset = 0;  ///< where W starts in the flat parameter buffer; b follows W
+
+  /// Parameters of a layer: out * in weights + out biases.
+  static constexpr Index parameter_count(Index in, Index out) noexcept { return out * in + out; }
+  Index parameter_count() const noexcept { return parameter_count(in, out); }
+
+  MatrixRef<T> weight(T* flat) const noexcept { return {flat + offset, out, in}; }
+  ConstMatrixRef<T> weight(const T* flat) const noexcept { return {flat + offset, out, in}; }
+  MatrixRef<T> bias(T* flat) const noexcept { return {flat + offset + out * in, out, 1}; }
+  ConstMatrixRef<T> bias(const T* flat) const noexcept { return {flat + offset + out * in, out, 1}; }
+
+  /// output = f(W input + b); output is (out x batch), input (in x batch).
+  template <class B>
+  void forward(B& backend, const T* params, ConstMatrixRef<T> input, MatrixRef<T> output) const {
+    backend.gemm(Trans::no, Trans::no, T(1), weight(params), input, T(0), output);
+    backend.bias_activation(activation, bias(params), output);
+  }
+
+  /// dL/dY -> dL/dZ in place, using the layer's output Y (see activations.hpp).
+  template <class B>
+  void activation_backward(B& backend, ConstMatrixRef<T> output, MatrixRef<T> grad) const {
+    backend.activation_backward(activation, output, grad);
+  }
+
+  /// From dL/dZ: the parameter gradients (when `parameter_gradients`; written
+  /// as grads = new + beta * grads, beta = 0 overwrites, 1 accumulates) and,
+  /// when grad_input is not empty, dL/dX = W^T dZ.
+  template <class B>
+  void backward_linear(B& backend, const T* params, T* grads, ConstMatrixRef<T> input,
+                       ConstMatrixRef<T> dz, MatrixRef<T> grad_input, bool parameter_gradients,
+                       T beta) const {
+    if (parameter_gradients) {
+      backend.gemm(Trans::no, Trans::yes, T(1), dz, input, beta, weight(grads));
+      backend.sum_columns(dz, beta, bias(grads));
+    }
+    if (!grad_input.empty()) {
+      backend.gemm(Trans::yes, Trans::no, T(1), weight(params), dz, T(0), grad_input);
+    }
+  }
+};
+
+}  // namespace mmc::nn
+// ---- end mmc/nn/dense.hpp ----
+// ---- begin mmc/nn/init.hpp ----
+// mmc/nn/init.hpp — seeded weight initialisation of dense layers.
+//
+// He et al. 2015 ("Delving deep into rectifiers"): W ~ N(0, 2 / fan_in) keeps the
+// variance of the pre-activations constant through ReLU-like layers (ReLU, ELU,
+// softplus). Glorot & Bengio 2010 ("Xavier"): W ~ N(0, 2 / (fan_in + fan_out)) for
+// symmetric activations that are linear near 0 (tanh, identity). The activation
+// that FOLLOWS a layer chooses its rule (as in PyTorch's kaiming_normal_ with
+// nonlinearity='relu'); biases start at zero. Draws come only from mmc::Rng
+// (docs/design.md §2): layer l uses the stream Rng(seed, l), so the same seed gives
+// the same weights bit for bit on every platform, and changing one layer's shape
+// leaves the other layers' draws unchanged.
+
+
+
+namespace mmc::nn {
+
+enum class Init {
+  automatic,      ///< he_normal before relu/elu/softplus, xavier_normal otherwise
+  he_normal,      ///< N(0, 2 / fan_in)
+  he_uniform,     ///< U(-a, a), a = sqrt(6 / fan_in)
+  xavier_normal,  ///< N(0, 2 / (fan_in + fan_out))
+  xavier_uniform  ///< U(-a, a), a = sqrt(6 / (fan_in + fan_out))
+};
+
+/// The rule `automatic` resolves to for a layer followed by `activation`.
+constexpr Init resolve_init(Init init, Activation activation) noexcept {
+  if (init != Init::automatic) return init;
+  return is_rectifier(activation) ? Init::he_normal : Init::xavier_normal;
+}
+
+/// Standard deviation of the weights under a rule (uniform rules: a / sqrt(3)).
+inline double init_stddev(Init init, Index fan_in, Index fan_out) noexcept {
+  const double he = 2.0 / static_cast<double>(fan_in);
+  const double xavier = 2.0 / static_cast<double>(fan_in + fan_out);
+  const bool is_he = init == Init::he_normal || init == Init::he_uniform;
+  return std::sqrt(is_he ? he : xavier);
+}
+
+/// Fills weights (fan_out x fan_in, column-major, `count` = fan_in * fan_out
+/// host scalars) with the rule `init` (not automatic), drawing from `rng`.
+template <class T>
+void fill_weights(T* weights, Index fan_in, Index fan_out, Init init, Rng& rng) {
+  const double sd = init_stddev(init, fan_in, fan_out);
+  const bool uniform = init == Init::he_uniform || init == Init::xavier_uniform;
+  const double a = std::sqrt(3.0) * sd;
+  for (Index i = 0; i < fan_in * fan_out; ++i) {
+    weights[i] = static_cast<T>(uniform ? rng.uniform(-a, a) : sd * rng.normal());
+  }
+}
+
+}  // namespace mmc::nn
+// ---- end mmc/nn/init.hpp ----
+
+namespace mmc::nn {
+
+/// Architecture of an MLP.
+struct MlpSpec {
+  /// Layer widths {inputs, hidden..., outputs}, e.g. {10, 256, 256, 1}; at least 2.
+  std::vector<Index> widths;
+  /// Activation after every hidden layer.
+  Activation hidden = Activation::relu;
+  /// Activation after the last layer (identity: logits / critic values).
+  Activation output = Activation::identity;
+  /// Weight initialisation (automatic: He before ReLU-like, Xavier otherwise).
+  Init init = Init::automatic;
+};
+
+/// What backward computes.
+struct BackwardOptions {
+  /// Fill gradients() (false: only propagate, e.g. for FGSM).
+  bool parameter_gradients = true;
+  /// Also compute dLoss/dInput, read with input_gradient().
+  bool input_gradient = false;
+  /// Add to gradients() instead of overwriting them (several losses per step).
+  bool accumulate = false;
+};
+
+template <class T = float, class B = CpuBackend<T>>
+class Mlp {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::nn::Mlp<T, B>");
+
+ public:
+  using Scalar = T;
+  using BackendType = B;
+
+  /// Builds the layers and initialises the weights from `seed` (init.hpp).
+  explicit Mlp(MlpSpec spec, std::uint64_t seed = 0, B backend = B())
+      : spec_(std::move(spec)), backend_(std::move(backend)) {
+    constexpr const char* fn = "mmc::nn::Mlp";
+    if (spec_.widths.size() < 2) {
+      mmc::detail::throw_invalid(fn, "widths",
+                            "has " + std::to_string(spec_.widths.size()) + " entries",
+                            "pass at least {inputs, outputs}, e.g. {10, 256, 256, 1}");
+    }
+    for (std::size_t i = 0; i < spec_.widths.size(); ++i) {
+      if (spec_.widths[i] < 1) {
+        mmc::detail::throw_invalid(fn, "widths",
+                              "has width " + std::to_string(spec_.widths[i]) + " at position " +
+                                  std::to_string(i),
+                              "every layer needs at least one unit");
+      }
+    }
+    Index offset = 0;
+    for (std::size_t l = 0; l + 1 < spec_.widths.size(); ++l) {
+      Dense<T> layer;
+      layer.in = spec_.widths[l];
+      layer.out = spec_.widths[l + 1];
+      layer.activation = l + 2 == spec_.widths.size() ? spec_.output : spec_.hidden;
+      layer.offset = offset;
+      offset += layer.parameter_count();
+      max_width_ = std::max({max_width_, layer.in, layer.out});
+      layers_.push_back(layer);
+    }
+    parameter_count_ = offset;
+    backend_.resize(params_, parameter_count_);
+    backend_.resize(grads_, parameter_count_);
+    backend_.fill(gradients(), T(0));
+    initialize(seed);
+  }
+
+  /// Shorthand: widths, hidden activation, identity output, automatic init.
+  Mlp(std::vector<Index> widths, Activation hidden, std::uint64_t seed = 0, B backend = B())
+      : Mlp(MlpSpec{std::move(widths), hidden, Activation::identity, Init::automatic}, seed,
+            std::move(backend)) {}
+
+  /// Re-draws all weights from `seed` (biases to zero).
+  void initialize(std::uint64_t seed) {
+    std::vector<T> host(static_cast<std::size_t>(parameter_count_), T(0));
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      const Dense<T>& layer = layers_[l];
+      Rng rng(seed, l);
+      fill_weights(host.data() + layer.offset, layer.in, layer.out,
+                   resolve_init(spec_.init, layer.activation), rng);
+    }
+    backend_.upload(host.data(), parameter_count_, parameters());
+  }
+
+  const MlpSpec& spec() const noexcept { return spec_; }
+  const std::vector<Dense<T>>& layers() const noexcept { return layers_; }
+  Index input_size() const noexcept { return spec_.widths.front(); }
+  Index output_size() const noexcept { return spec_.widths.back(); }
+  Index parameter_count() const noexcept { return parameter_count_; }
+  /// Columns of the last forward pass (0 before the first).
+  Index batch() const noexcept { return batch_; }
+  /// Largest batch the workspaces hold without growing.
+  Index capacity() const noexcept { return capacity_; }
+  B& backend() noexcept { return backend_; }
+
+  /// Preallocates the workspaces for batches of up to max_batch columns.
+  void reserve(Index max_batch) {
+    if (max_batch <= capacity_) return;
+    acts_.resize(layers_.size() + 1);
+    for (std::size_t l = 0; l <= layers_.size(); ++l) {
+      backend_.resize(acts_[l], spec_.widths[l] * max_batch);
+    }
+    for (auto& g : grad_work_) backend_.resize(g, max_width_ * max_batch);
+    capacity_ = max_batch;
+  }
+
+  /// Forward pass of a batch (input_size x batch) in the backend's memory (host
+  /// memory for CpuBackend: pass as_batch(rows) for one-sample-per-row data).
+  /// Returns the output (output_size x batch), also available as output().
+  ConstMatrixRef<T> forward(ConstMatrixRef<T> input) {
+    check_input(input);
+    backend_.copy(input, activation_ref(0, input.cols));
+    return run_forward(input.cols);
+  }
+
+  /// Same as forward, with the input in host memory (uploaded first).
+  ConstMatrixRef<T> forward_host(ConstMatrixRef<T> host_input) {
+    check_input(host_input);
+    backend_.upload(host_input.data, host_input.ld, activation_ref(0, host_input.cols));
+    return run_forward(host_input.cols);
+  }
+
+  /// Output of the last forward pass.
+  ConstMatrixRef<T> output() const { return activation(layers_.size()); }
+
+  /// Output of layer l after its activation (l = 0: the copied input batch);
+  /// an empty view before the first forward pass.
+  ConstMatrixRef<T> activation(std::size_t l) const {
+    if (batch_ == 0) return {};
+    return {backend_.data(acts_.at(l)), spec_.widths.at(l), batch_};
+  }
+
+  /// Backward pass from dLoss/dOutput (output_size x batch of the last forward).
+  void backward(ConstMatrixRef<T> d_output, const BackwardOptions& options = {}) {
+    constexpr const char* fn = "mmc::nn::Mlp::backward";
+    if (batch_ == 0) {
+      mmc::detail::throw_invalid(fn, "d_output", "was given before any forward pass",
+                            "call forward(input) first, then backward(dLoss/dOutput)");
+    }
+    if (d_output.rows != output_size() || d_output.cols != batch_) {
+      mmc::detail::throw_invalid(fn, "d_output",
+                            "is " + std::to_string(d_output.rows) + " x " +
+                                std::to_string(d_output.cols) + " but the last forward output is " +
+                                std::to_string(output_size()) + " x " + std::to_string(batch_),
+                            "pass dLoss/dOutput with the shape of forward()'s result");
+    }
+    const T beta = options.accumulate ? T(1) : T(0);
+    T* params = backend_.data(params_);
+    T* grads = backend_.data(grads_);
+    // dz: dLoss/dZ of the current layer; `holder` is the work buffer it lives in
+    // (-1: the caller's d_output, used directly when the output is linear).
+    ConstMatrixRef<T> dz = d_output;
+    int holder = -1;
+    const Dense<T>& last = layers_.back();
+    if (last.activation != Activation::identity) {
+      MatrixRef<T> g = grad_ref(0, output_size());
+      backend_.copy(d_output, g);
+      last.activation_backward(backend_, output(), g);
+      dz = g;
+      holder = 0;
+    }
+    input_gradient_buffer_ = -1;
+    for (std::size_t l = layers_.size(); l-- > 0;) {
+      const Dense<T>& layer = layers_[l];
+      const bool need_dx = l > 0 || options.input_gradient;
+      const int next = holder == 0 ? 1 : 0;
+      MatrixRef<T> dx = need_dx ? grad_ref(next, layer.in) : MatrixRef<T>();
+      layer.backward_linear(backend_, params, grads, activation(l), dz, dx,
+                            options.parameter_gradients, beta);
+      if (l > 0) {
+        layers_[l - 1].activation_backward(backend_, activation(l), dx);
+      } else if (options.input_gradient) {
+        input_gradient_buffer_ = next;
+      }
+      dz = dx;
+      holder = next;
+    }
+  }
+
+  /// dLoss/dInput (input_size x batch) of the last backward with input_gradient.
+  ConstMatrixRef<T> input_gradient() const {
+    if (input_gradient_buffer_ < 0) {
+      mmc::detail::throw_invalid("mmc::nn::Mlp::input_gradient", "options.input_gradient",
+                            "was false in the last backward pass, so there is no input gradient",
+                            "call backward(d_output, {.input_gradient = true}) first");
+    }
+    return {backend_.data(grad_work_[input_gradient_buffer_]), input_size(), batch_};
+  }
+
+  /// All parameters as one (parameter_count x 1) column: W1, b1, W2, b2, ...
+  MatrixRef<T> parameters() noexcept { return {backend_.data(params_), parameter_count_, 1}; }
+  ConstMatrixRef<T> parameters() const noexcept {
+    return {backend_.data(params_), parameter_count_, 1};
+  }
+  /// Gradients, same layout as parameters().
+  MatrixRef<T> gradients() noexcept { return {backend_.data(grads_), parameter_count_, 1}; }
+  ConstMatrixRef<T> gradients() const noexcept {
+    return {backend_.data(grads_), parameter_count_, 1};
+  }
+  /// Layer l's weights (out x in) and biases (out x 1), views into parameters().
+  MatrixRef<T> weight(std::size_t l) { return layers_.at(l).weight(backend_.data(params_)); }
+  MatrixRef<T> bias(std::size_t l) { return layers_.at(l).bias(backend_.data(params_)); }
+
+  /// Host copies of the parameters (e.g. to save a model or freeze a teacher).
+  Vector<T> get_parameters() const {
+    Vector<T> host(parameter_count_);
+    backend_.download(parameters(), host.data(), parameter_count_);
+    return host;
+  }
+  void set_parameters(const Vector<T>& host) {
+    if (host.size() != parameter_count_) {
+      mmc::detail::throw_invalid("mmc::nn::Mlp::set_parameters", "host",
+                            "has " + std::to_string(host.size()) + " values but the MLP has " +
+                                std::to_string(parameter_count_) + " parameters",
+                            "pass a vector from get_parameters() of an MLP with the same widths");
+    }
+    backend_.upload(host.data(), parameter_count_, parameters());
+  }
+
+ private:
+  void check_input(ConstMatrixRef<T> input) const {
+    constexpr const char* fn = "mmc::nn::Mlp::forward";
+    if (input.rows != input_size()) {
+      mmc::detail::throw_invalid(fn, "input",
+                            "has " + std::to_string(input.rows) + " features (rows) but the MLP takes " +
+                                std::to_string(input_size()),
+                            "pass a (features x batch) view, e.g. as_batch(x) for a matrix with "
+                            "one sample per row and " + std::to_string(input_size()) + " columns");
+    }
+    if (input.cols < 1 || input.data == nullptr) {
+      mmc::detail::throw_invalid(fn, "input", "is an empty batch", "pass at least one sample");
+    }
+  }
+
+  ConstMatrixRef<T> run_forward(Index batch) {
+    batch_ = batch;
+    input_gradient_buffer_ = -1;
+    const T* params = backend_.data(params_);
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      layers_[l].forward(backend_, params, activation(l), activation_ref(l + 1, batch));
+    }
+    return output();
+  }
+
+  MatrixRef<T> activation_ref(std::size_t l, Index batch) {
+    reserve(batch);
+    return {backend_.data(acts_[l]), spec_.widths[l], batch};
+  }
+  MatrixRef<T> grad_ref(int which, Index rows) {
+    return {backend_.data(grad_work_[which]), rows, batch_};
+  }
+
+  MlpSpec spec_;
+  mutable B backend_;  // a handle to an execution context (backend.hpp)
+  std::vector<Dense<T>> layers_;
+  Index parameter_count_ = 0;
+  Index max_width_ = 0;
+  Index capacity_ = 0;
+  Index batch_ = 0;
+  int input_gradient_buffer_ = -1;
+  typename B::Buffer params_, grads_;
+  std::vector<typename B::Buffer> acts_;    // layer outputs; acts_[0] = input copy
+  typename B::Buffer grad_work_[2];          // ping-pong dLoss/dZ buffers
+};
+
+}  // namespace mmc::nn
+// ---- end mmc/nn/mlp.hpp ----
+// ---- begin mmc/nn/optimizers.hpp ----
+// mmc/nn/optimizers.hpp — Adam (with optional decoupled weight decay) and SGD
+// with momentum, running on the backend's element-wise update operations.
+//
+// Adam: Kingma & Ba 2015, with bias-corrected moments; weight decay is the
+// decoupled form of AdamW (Loshchilov & Hutter 2019): p <- p - lr*wd*p, applied
+// to every parameter (biases included), exactly as torch.optim.AdamW does with
+// one parameter group. SGD follows torch.optim.SGD: coupled L2 weight decay
+// (g + wd p), momentum buffer v <- mu v + g (no dampening), optional Nesterov.
+// The per-step scalars (bias corrections) are computed on the host in double;
+// the element-wise update is one backend call over the flat parameter buffer
+// (backend.hpp gives the exact formulas). The moment buffers are allocated on
+// the first step and reused, so steps after the first do not allocate.
+// One optimizer serves one parameter buffer (one Mlp); use one per model.
+
+
+
+namespace mmc::nn {
+
+struct AdamOptions {
+  double lr = 1e-3;           ///< learning rate
+  double beta1 = 0.9;         ///< first-moment decay
+  double beta2 = 0.999;       ///< second-moment decay
+  double eps = 1e-8;          ///< added to sqrt(v_hat)
+  double weight_decay = 0.0;  ///< decoupled (AdamW) decay per unit lr; 0 = plain Adam
+};
+
+struct SgdOptions {
+  double lr = 1e-2;           ///< learning rate
+  double momentum = 0.0;      ///< 0 = plain SGD
+  double weight_decay = 0.0;  ///< L2 penalty added to the gradient
+  bool nesterov = false;      ///< Nesterov momentum (needs momentum > 0)
+};
+
+namespace detail {
+
+inline constexpr double kInf = std::numeric_limits<double>::infinity();
+
+inline void check_rate(const char* fn, const char* argument, double value, double low,
+                       bool low_inclusive, double high, const char* fix) {
+  const bool ok = std::isfinite(value) && (low_inclusive ? value >= low : value > low) &&
+                  value < high;
+  if (!ok) {
+    mmc::detail::throw_invalid(fn, argument, "is " + std::to_string(value) + ", out of range",
+                               fix);
+  }
+}
+
+/// The per-parameter state buffers of an optimizer (Adam: m and v; SGD: the
+/// velocity), allocated and zeroed on the first step, reused afterwards. Also
+/// checks that params and grads keep one shape from step to step.
+template <class T, class B, int N>
+class OptimizerState {
+ public:
+  /// Validates the pair and, on the first call, allocates the N buffers.
+  void prepare(B& backend, const char* fn, ConstMatrixRef<T> params, ConstMatrixRef<T> grads) {
+    if (grads.rows != params.rows || grads.cols != params.cols) {
+      mmc::detail::throw_invalid(fn, "grads", "has a different shape than params",
+                                 "pass the gradients that belong to these parameters");
+    }
+    if (rows_ >= 0 && (params.rows != rows_ || params.cols != cols_)) {
+      mmc::detail::throw_invalid(fn, "params",
+                                 "changed shape since the first step (" + std::to_string(rows_) +
+                                     " x " + std::to_string(cols_) + " before)",
+                                 "use one optimizer per parameter buffer (per model)");
+    }
+    if (rows_ < 0) {
+      rows_ = params.rows;
+      cols_ = params.cols;
+      for (auto& b : buffers_) backend.resize(b, params.size());
+      zero(backend);
+    }
+  }
+  /// Zeroes the buffers (no-op before the first step).
+  void zero(B& backend) {
+    if (rows_ < 0) return;
+    for (int i = 0; i < N; ++i) backend.fill(get(backend, i), T(0));
+  }
+  MatrixRef<T> get(B& backend, int i) { return {backend.data(buffers_[i]), rows_, cols_}; }
+
+ private:
+  typename B::Buffer buffers_[N];
+  Index rows_ = -1, cols_ = -1;
+};
+
+}  // namespace detail
+
+template <class T = float, class B = CpuBackend<T>>
+class Adam {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::nn::Adam<T, B>");
+
+ public:
+  explicit Adam(AdamOptions options = {}, B backend = B())
+      : options_(options), backend_(std::move(backend)) {
+    constexpr const char* fn = "mmc::nn::Adam";
+    detail::check_rate(fn, "lr", options.lr, 0.0, false, detail::kInf, "use a learning rate > 0, e.g. 1e-3");
+    detail::check_rate(fn, "beta1", options.beta1, 0.0, true, 1.0, "use 0 <= beta1 < 1, e.g. 0.9");
+    detail::check_rate(fn, "beta2", options.beta2, 0.0, true, 1.0, "use 0 <= beta2 < 1, e.g. 0.999");
+    detail::check_rate(fn, "eps", options.eps, 0.0, false, detail::kInf, "use eps > 0, e.g. 1e-8");
+    detail::check_rate(fn, "weight_decay", options.weight_decay, 0.0, true, detail::kInf,
+                       "use weight_decay >= 0 (0 disables it)");
+  }
+
+  /// One update of params from grads (same shape, in the backend's memory).
+  void step(MatrixRef<T> params, ConstMatrixRef<T> grads) {
+    state_.prepare(backend_, "mmc::nn::Adam::step", params, grads);
+    ++t_;
+    const double t = static_cast<double>(t_);
+    AdamCoefficients<T> c;
+    c.beta1 = static_cast<T>(options_.beta1);
+    c.beta2 = static_cast<T>(options_.beta2);
+    c.step_size = static_cast<T>(options_.lr / (1.0 - std::pow(options_.beta1, t)));
+    c.inv_sqrt_bias2 = static_cast<T>(1.0 / std::sqrt(1.0 - std::pow(options_.beta2, t)));
+    c.eps = static_cast<T>(options_.eps);
+    c.decay = static_cast<T>(options_.lr * options_.weight_decay);
+    backend_.adam_update(params, grads, state_.get(backend_, 0), state_.get(backend_, 1), c);
+  }
+
+  /// step(model.parameters(), model.gradients()).
+  template <class Model>
+  void step(Model& model) {
+    step(model.parameters(), model.gradients());
+  }
+
+  /// Steps taken so far (t in the bias corrections).
+  long long steps() const noexcept { return t_; }
+  /// Options, e.g. to change the learning rate between steps.
+  AdamOptions& options() noexcept { return options_; }
+  /// Forgets the moments and the step count (keeps the buffers).
+  void reset() {
+    t_ = 0;
+    state_.zero(backend_);
+  }
+
+ private:
+  AdamOptions options_;
+  B backend_;
+  detail::OptimizerState<T, B, 2> state_;  // first and second moments
+  long long t_ = 0;
+};
+
+template <class T = float, class B = CpuBackend<T>>
+class Sgd {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::nn::Sgd<T, B>");
+
+ public:
+  explicit Sgd(SgdOptions options = {}, B backend = B())
+      : options_(options), backend_(std::move(backend)) {
+    constexpr const char* fn = "mmc::nn::Sgd";
+    detail::check_rate(fn, "lr", options.lr, 0.0, false, detail::kInf, "use a learning rate > 0, e.g. 1e-2");
+    detail::check_rate(fn, "momentum", options.momentum, 0.0, true, 1.0, "use 0 <= momentum < 1, e.g. 0.9");
+    detail::check_rate(fn, "weight_decay", options.weight_decay, 0.0, true, detail::kInf,
+                       "use weight_decay >= 0 (0 disables it)");
+    if (options.nesterov && options.momentum <= 0.0) {
+      mmc::detail::throw_invalid(fn, "nesterov", "needs momentum > 0",
+                                 "set momentum (e.g. 0.9) or disable nesterov");
+    }
+  }
+
+  void step(MatrixRef<T> params, ConstMatrixRef<T> grads) {
+    state_.prepare(backend_, "mmc::nn::Sgd::step", params, grads);
+    ++t_;
+    const SgdCoefficients<T> c{static_cast<T>(options_.lr), static_cast<T>(options_.momentum),
+                               static_cast<T>(options_.weight_decay), options_.nesterov};
+    backend_.sgd_update(params, grads, state_.get(backend_, 0), c);
+  }
+
+  template <class Model>
+  void step(Model& model) {
+    step(model.parameters(), model.gradients());
+  }
+
+  long long steps() const noexcept { return t_; }
+  SgdOptions& options() noexcept { return options_; }
+
+ private:
+  SgdOptions options_;
+  B backend_;
+  detail::OptimizerState<T, B, 1> state_;  // momentum buffer
+  long long t_ = 0;
+};
+
+}  // namespace mmc::nn
+// ---- end mmc/nn/optimizers.hpp ----
+
+namespace mmc::neural {
+
+enum class CriticKind { concat, separable };
+
+inline std::string_view critic_name(CriticKind k) noexcept {
+  return k == CriticKind::concat ? "concat" : "separable";
+}
+
+/// Architecture of a critic.
+struct CriticSpec {
+  CriticKind kind = CriticKind::concat;
+  /// Hidden layer widths of each MLP.
+  std::vector<Index> hidden = {256, 256};
+  nn::Activation activation = nn::Activation::relu;
+  /// Output width e of f and g (separable only).
+  Index embedding = 32;
+};
+
+namespace detail {
+
+/// {inputs, hidden..., outputs}.
+inline std::vector<Index> mlp_widths(Index inputs, const std::vector<Index>& hidden, Index outputs) {
+  std::vector<Index> widths{inputs};
+  widths.insert(widths.end(), hidden.begin(), hidden.end());
+  widths.push_back(outputs);
+  return widths;
+}
+
+/// N MLPs with one Adam each: the optimizer, clipping and snapshot plumbing
+/// that both critics (and CENE's network) share.
+template <class T, class B, std::size_t N>
+class Models {
+ public:
+  using Snapshot = std::array<Vector<T>, N>;
+
+  Models(std::array<nn::MlpSpec, N> specs, std::uint64_t seed, const B& backend, double lr,
+         double weight_decay = 0.0) {
+    mlps_.reserve(N);
+    adams_.reserve(N);
+    for (std::size_t i = 0; i < N; ++i) {
+      mlps_.emplace_back(std::move(specs[i]), derive_seed(seed, streams::init + 16 * i), backend);
+      adams_.emplace_back(nn::AdamOptions{.lr = lr, .weight_decay = weight_decay}, backend);
+    }
+  }
+
+  nn::Mlp<T, B>& mlp(std::size_t i) { return mlps_[i]; }
+  const nn::Mlp<T, B>& mlp(std::size_t i) const { return mlps_[i]; }
+  static constexpr std::size_t size() noexcept { return N; }
+
+  /// Clips all gradients together to max_norm (<= 0: no clipping); returns the
+  /// norm before clipping (non-finite: the caller reports divergence).
+  double clip(double max_norm) {
+    B& b = mlps_[0].backend();
+    if (max_norm > 0.0) {
+      if constexpr (N == 1) return nn::clip_gradient_norm(b, {mlps_[0].gradients()}, max_norm);
+      else return nn::clip_gradient_norm(b, {mlps_[0].gradients(), mlps_[1].gradients()}, max_norm);
+    }
+    double squared = 0.0;
+    for (auto& m : mlps_) squared += b.squared_norm(m.gradients());
+    return std::sqrt(squared);
+  }
+  void update() {
+    for (std::size_t i = 0; i < N; ++i) adams_[i].step(mlps_[i]);
+  }
+  void set_learning_rate(double lr) {
+    for (auto& a : adams_) a.options().lr = lr;
+  }
+  void reset_optimizer() {
+    for (auto& a : adams_) a.reset();
+  }
+  Snapshot snapshot() const {
+    Snapshot s;
+    for (std::size_t i = 0; i < N; ++i) s[i] = mlps_[i].get_parameters();
+    return s;
+  }
+  void restore(const Snapshot& s) {
+    for (std::size_t i = 0; i < N; ++i) mlps_[i].set_parameters(s[i]);
+  }
+
+ private:
+  std::vector<nn::Mlp<T, B>> mlps_;
+  std::vector<nn::Adam<T, B>> adams_;
+};
+
+/// Copies rows rows[c] of `data` into columns [offset, offset + data.cols()) of
+/// row c of `out` (grown to at least rows.size() rows).
+template <class T>
+void gather_rows(const RowMatrix<T>& data, std::span<const Index> rows, Index offset,
+                 RowMatrix<T>& out) {
+  for (std::size_t c = 0; c < rows.size(); ++c) {
+    out.row(static_cast<Index>(c)).segment(offset, data.cols()) = data.row(rows[c]);
+  }
+}
+
+template <class T>
+void reserve_rows(RowMatrix<T>& m, Index rows, Index cols) {
+  if (m.rows() < rows || m.cols() != cols) m.resize(std::max(rows, m.rows()), cols);
+}
+
+}  // namespace detail
+
+/// T(x, y) = MLP([x, y]).
+template <class T = float, class B = nn::CpuBackend<T>>
+class ConcatCritic : public detail::Models<T, B, 1> {
+ public:
+  ConcatCritic(Index dx, Index dy, const CriticSpec& spec, std::uint64_t seed, const B& backend,
+               double lr, double weight_decay = 0.0)
+      : detail::Models<T, B, 1>(
+            {nn::MlpSpec{detail::mlp_widths(dx + dy, spec.hidden, 1), spec.activation}}, seed,
+            backend, lr, weight_decay),
+        dx_(dx),
+        dy_(dy) {}
+
+  /// Scores of the pairs (x[xr[c]], y[yr[c]]), c = 0..m-1: a (1 x m) view in the
+  /// backend's memory, valid until the next forward pass.
+  nn::ConstMatrixRef<T> pair_scores(const RowMatrix<T>& x, const RowMatrix<T>& y,
+                                    std::span<const Index> xr, std::span<const Index> yr) {
+    const auto m = static_cast<Index>(xr.size());
+    detail::reserve_rows(input_, m, dx_ + dy_);
+    detail::gather_rows(x, xr, 0, input_);
+    detail::gather_rows(y, yr, dx_, input_);
+    return this->mlp(0).forward_host(nn::as_batch(input_.topRows(m)));
+  }
+
+  /// The K x K matrix S_ij = T(x[rows[i]], y[rows[j]]) (K^2 forward passes).
+  nn::ConstMatrixRef<T> matrix_scores(const RowMatrix<T>& x, const RowMatrix<T>& y,
+                                      std::span<const Index> rows) {
+    const auto k = static_cast<Index>(rows.size());
+    pair_x_.resize(static_cast<std::size_t>(k * k));
+    pair_y_.resize(static_cast<std::size_t>(k * k));
+    for (Index j = 0; j < k; ++j) {  // column-major: entry (i, j) is pair i + k j
+      for (Index i = 0; i < k; ++i) {
+        pair_x_[static_cast<std::size_t>(i + k * j)] = rows[static_cast<std::size_t>(i)];
+        pair_y_[static_cast<std::size_t>(i + k * j)] = rows[static_cast<std::size_t>(j)];
+      }
+    }
+    const nn::ConstMatrixRef<T> flat = pair_scores(x, y, pair_x_, pair_y_);
+    return {flat.data, k, k, k};
+  }
+
+  /// Parameter gradients from dLoss/dScores (the shape of the last scores).
+  void backward(nn::ConstMatrixRef<T> d_scores) {
+    this->mlp(0).backward(nn::ConstMatrixRef<T>(d_scores.data, 1, d_scores.size(), 1));
+  }
+
+ private:
+  Index dx_, dy_;
+  RowMatrix<T> input_;
+  std::vector<Index> pair_x_, pair_y_;
+};
+
+/// T(x, y) = f(x)^T g(y) / sqrt(e); all-pairs scores only.
+template <class T = float, class B = nn::CpuBackend<T>>
+class SeparableCritic : public detail::Models<T, B, 2> {
+ public:
+  SeparableCritic(Index dx, Index dy, const CriticSpec& spec, std::uint64_t seed,
+                  const B& backend, double lr, double weight_decay = 0.0)
+      : detail::Models<T, B, 2>(
+            {nn::MlpSpec{detail::mlp_widths(dx, spec.hidden, spec.embedding), spec.activation},
+             nn::MlpSpec{detail::mlp_widths(dy, spec.hidden, spec.embedding), spec.activation}},
+            seed, backend, lr, weight_decay),
+        backend_(backend),
+        scale_(static_cast<T>(1.0 / std::sqrt(static_cast<double>(spec.embedding)))) {}
+
+  /// The K x K matrix S = F^T G / sqrt(e), F = f(x[rows]), G = g(y[rows]) (e x K each).
+  nn::ConstMatrixRef<T> matrix_scores(const RowMatrix<T>& x, const RowMatrix<T>& y,
+                                      std::span<const Index> rows) {
+    const auto k = static_cast<Index>(rows.size());
+    detail::reserve_rows(x_rows_, k, x.cols());
+    detail::reserve_rows(y_rows_, k, y.cols());
+    detail::gather_rows(x, rows, 0, x_rows_);
+    detail::gather_rows(y, rows, 0, y_rows_);
+    const auto f = this->mlp(0).forward_host(nn::as_batch(x_rows_.topRows(k)));
+    const auto g = this->mlp(1).forward_host(nn::as_batch(y_rows_.topRows(k)));
+    backend_.resize(scores_, k * k);
+    nn::MatrixRef<T> s(backend_.data(scores_), k, k);
+    backend_.gemm(nn::Trans::yes, nn::Trans::no, scale_, f, g, T(0), s);
+    return s;
+  }
+
+  /// dF = G dS^T / sqrt(e), dG = F dS / sqrt(e), then each MLP's backward pass.
+  void backward(nn::ConstMatrixRef<T> d_scores) {
+    const auto f = this->mlp(0).output();
+    const auto g = this->mlp(1).output();
+    backend_.resize(d_f_, f.size());
+    backend_.resize(d_g_, g.size());
+    nn::MatrixRef<T> df(backend_.data(d_f_), f.rows, f.cols);
+    nn::MatrixRef<T> dg(backend_.data(d_g_), g.rows, g.cols);
+    backend_.gemm(nn::Trans::no, nn::Trans::yes, scale_, g, d_scores, T(0), df);
+    backend_.gemm(nn::Trans::no, nn::Trans::no, scale_, f, d_scores, T(0), dg);
+    this->mlp(0).backward(df);
+    this->mlp(1).backward(dg);
+  }
+
+ private:
+  B backend_;
+  T scale_;  // 1 / sqrt(embedding)
+  RowMatrix<T> x_rows_, y_rows_;
+  typename B::Buffer scores_, d_f_, d_g_;
+};
+
+}  // namespace mmc::neural
+// ---- end mmc/neural/critic.hpp ----
+// ---- begin mmc/neural/onehot.hpp ----
+// mmc/neural/onehot.hpp — integer labels as one-hot rows, the way labels enter a
+// critic or a classifier's input (docs/design.md §3.2 "labels enter one-hot", §3.4:
+// the complementarity metric estimates I(X; Y, Z) with the label Y one-hot next
+// to the features of Z).
+//
+// Why one-hot rather than the integer itself: an MLP would read an integer code
+// as an ordered, equally spaced quantity; one-hot coding makes the classes
+// exchangeable, so estimates do not depend on how the classes are numbered.
+
+
+
+namespace mmc::neural {
+
+/// Number of classes implied by labels: max label + 1 (0 for no labels).
+/// Throws on negative labels.
+template <class Derived>
+Index class_count(const Eigen::DenseBase<Derived>& labels,
+                  std::string_view function = "mmc::neural::class_count",
+                  std::string_view argument = "labels") {
+  mmc::detail::check_labels(function, argument, labels, labels.size());
+  Index classes = 0;
+  for (Index i = 0; i < labels.size(); ++i) {
+    classes = std::max<Index>(classes, static_cast<Index>(labels(i)) + 1);
+  }
+  return classes;
+}
+
+/// n x classes matrix with a 1 in column labels(i) of row i. classes <= 0 means
+/// class_count(labels). Throws mmc::invalid_argument on a label outside
+/// [0, classes), naming `argument` and the index.
+template <class T = float, class Derived>
+RowMatrix<T> one_hot(const Eigen::DenseBase<Derived>& labels, Index classes = 0,
+                     std::string_view function = "mmc::neural::one_hot",
+                     std::string_view argument = "labels") {
+  static_assert(std::is_integral_v<typename Derived::Scalar>,
+                "mmc::neural::one_hot: labels must be integers (e.g. Eigen::VectorXi)");
+  if (labels.rows() != 1 && labels.cols() != 1 && labels.size() > 0) {
+    mmc::detail::throw_invalid(function, argument,
+                               "is " + std::to_string(labels.rows()) + " x " +
+                                   std::to_string(labels.cols()),
+                               "pass a vector with one label per sample");
+  }
+  if (classes <= 0) classes = class_count(labels, function, argument);
+  mmc::detail::check_labels(function, argument, labels, labels.size(), classes);
+  RowMatrix<T> out = RowMatrix<T>::Zero(labels.size(), classes);
+  for (Index i = 0; i < labels.size(); ++i) out(i, static_cast<Index>(labels(i))) = T(1);
+  return out;
+}
+
+/// [features | one_hot(labels)]: features with the labels appended as one-hot
+/// columns (the input of a critic for I(X; Y, Z) with discrete Y).
+template <class T = float, class DerivedF, class DerivedL>
+RowMatrix<T> append_one_hot(const Eigen::DenseBase<DerivedF>& features,
+                            const Eigen::DenseBase<DerivedL>& labels, Index classes = 0,
+                            std::string_view function = "mmc::neural::append_one_hot") {
+  mmc::detail::check_same_rows(function, "labels", labels.size(), "features", features.rows());
+  const RowMatrix<T> coded = one_hot<T>(labels, classes, function, "labels");
+  RowMatrix<T> out(features.rows(), features.cols() + coded.cols());
+  out.leftCols(features.cols()) = features.derived().template cast<T>();
+  out.rightCols(coded.cols()) = coded;
+  return out;
+}
+
+}  // namespace mmc::neural
+// ---- end mmc/neural/onehot.hpp ----
+// ---- begin mmc/neural/trainer.hpp ----
+// mmc/neural/trainer.hpp — the one training loop of the neural estimators: the
+// MI bounds (neural_mi.hpp, docs/design.md §3.2) and CENE (cene.hpp, §3.3) differ
+// only in the model they train and the value they monitor.
+//
+// Per step: the model computes its loss and gradients on a minibatch; the loop
+// checks them for divergence, optionally clips the gradient norm, applies Adam,
+// records the training curve and calls the progress callback. Every
+// `eval_interval` steps (and at the last step) the model evaluates its monitor
+// value (the held-out bound for MI, the validation cross-entropy for CENE).
+//
+// Early stopping (patience > 0): after `patience` evaluations without an
+// improvement of the monitor, training stops and the parameters of the best
+// evaluation are restored (so the returned model is the best one seen). With
+// patience = 0 training runs all `steps` and the final parameters are kept.
+//
+// Divergence (docs/design.md §2): a NaN/Inf loss, batch estimate, gradient norm or
+// monitor value stops the run with mmc::training_error naming the step and what
+// to change — unless recover_from_divergence is set: then the parameters of the
+// last finite evaluation (or the initial ones) are restored, the Adam moments
+// are reset, the learning rate is halved, and training continues from the next
+// step; after `max_recoveries` such restarts the error is thrown anyway.
+//
+// Determinism: the loop itself draws no random numbers; models draw from
+// streams of mmc::Rng fixed by the seed (split.hpp).
+
+
+
+namespace mmc::neural {
+
+/// What the progress callback sees after every step.
+struct Progress {
+  Index step = 0;                 ///< 1-based step just taken
+  Index steps = 0;                ///< the configured number of steps
+  double train_estimate = 0.0;    ///< the estimate on this step's batch (nats)
+  /// Monitor value evaluated at this step (held-out bound / validation
+  /// cross-entropy), NaN when this step did not evaluate.
+  double heldout = std::numeric_limits<double>::quiet_NaN();
+  double learning_rate = 0.0;     ///< of this step (schedule; halved by each recovery)
+};
+
+/// The callback's answer.
+enum class ProgressAction { proceed, stop };
+using ProgressCallback = std::function<ProgressAction(const Progress&)>;
+
+/// Options every neural estimator shares (defaults documented per estimator).
+struct TrainingOptions {
+  Index steps = 3000;              ///< maximum number of Adam steps (>= 1)
+  Index batch = 512;               ///< minibatch size K (>= 2)
+  double lr = 5e-4;                ///< Adam learning rate (> 0)
+  double weight_decay = 0.0;       ///< decoupled (AdamW) weight decay per unit lr (>= 0)
+  /// Final learning rate as a fraction of lr, reached by cosine annealing over
+  /// `steps` (Loshchilov & Hutter 2017); 1 = constant. In (0, 1].
+  double lr_decay = 1.0;
+  std::vector<Index> hidden = {256, 256};             ///< hidden widths
+  nn::Activation activation = nn::Activation::relu;   ///< hidden activation
+  double holdout = 0.2;            ///< held-out fraction, in (0, 1)
+  Index eval_interval = 250;       ///< steps between evaluations (>= 1)
+  Index patience = 0;              ///< evaluations without improvement before stopping (0: off)
+  double clip_norm = 0.0;          ///< max global gradient norm (0: no clipping)
+  bool recover_from_divergence = false;  ///< restore + halve lr instead of throwing
+  Index max_recoveries = 5;        ///< recoveries before training_error anyway
+  bool standardize = true;         ///< standardise input columns (a copy) first
+  std::uint64_t seed = 0;          ///< all randomness (split, init, batches)
+  int threads = 0;                 ///< backend threads (0 = all cores); never changes results
+  ProgressCallback progress;       ///< called after every step; may stop training
+};
+
+/// One point of the training curve.
+struct CurvePoint {
+  Index step = 0;
+  double train = 0.0;  ///< the estimate on that step's batch
+  double heldout = std::numeric_limits<double>::quiet_NaN();  ///< monitor, when evaluated
+};
+
+/// Why the loop ended.
+enum class StopReason { completed, early_stopping, callback };
+
+/// What the loop reports back to the estimator.
+struct TrainingLog {
+  std::vector<CurvePoint> curve;
+  Index steps = 0;                 ///< steps actually run
+  double train_estimate = 0.0;     ///< mean batch estimate over the last eval_interval steps
+  double monitor = std::numeric_limits<double>::quiet_NaN();  ///< of the returned parameters
+  Index best_step = 0;             ///< step whose parameters are returned
+  Index recoveries = 0;
+  double learning_rate = 0.0;      ///< learning rate of the last step
+  StopReason stop = StopReason::completed;
+};
+
+/// What a model returns from one training step.
+struct StepValues {
+  double loss = 0.0;
+  double estimate = 0.0;
+};
+
+namespace detail {
+
+/// Validates the shared options (not the data-dependent sizes).
+inline void check_training_options(std::string_view fn, const TrainingOptions& o) {
+  mmc::detail::check_at_least(fn, "steps", o.steps, 1);
+  mmc::detail::check_at_least(fn, "batch", o.batch, 2);
+  mmc::detail::check_at_least(fn, "eval_interval", o.eval_interval, 1);
+  mmc::detail::check_at_least(fn, "patience", o.patience, 0);
+  mmc::detail::check_at_least(fn, "max_recoveries", o.max_recoveries, 0);
+  mmc::detail::check_learning_rate(fn, "lr", o.lr);
+  mmc::detail::check_weight_decay(fn, "weight_decay", o.weight_decay);
+  if (!(o.lr_decay > 0.0 && o.lr_decay <= 1.0)) {
+    mmc::detail::throw_invalid(fn, "lr_decay", "is " + number(o.lr_decay) + ", outside (0, 1]",
+                               "pass 1 for a constant learning rate or e.g. 0.1");
+  }
+  if (!(o.clip_norm >= 0.0) || !std::isfinite(o.clip_norm)) {
+    mmc::detail::throw_invalid(fn, "clip_norm", "is " + number(o.clip_norm),
+                               "pass 0 for no clipping or a positive norm such as 1.0");
+  }
+  check_fraction(fn, "holdout", o.holdout);
+  for (std::size_t i = 0; i < o.hidden.size(); ++i) {
+    if (o.hidden[i] < 1) {
+      mmc::detail::throw_invalid(fn, "hidden",
+                                 "has width " + std::to_string(o.hidden[i]) + " at position " +
+                                     std::to_string(i),
+                                 "every hidden layer needs at least one unit, e.g. {256, 256}");
+    }
+  }
+}
+
+/// A backend for `threads` workers: B(threads) when B takes it, else B().
+template <class B>
+B make_backend(int threads) {
+  if constexpr (std::is_constructible_v<B, int>) return B(threads);
+  else return B();
+}
+
+inline const char* nonfinite_word(double v) noexcept { return std::isnan(v) ? "NaN" : "Inf"; }
+
+}  // namespace detail
+
+/// Runs the loop on `model`, which provides
+///   StepValues step()              loss, batch estimate and gradients of one minibatch
+///   double clip(double max_norm)   gradient norm before clipping (<= 0: no clipping)
+///   void update()                  one Adam step
+///   double evaluate()              the monitor value
+///   Snapshot snapshot() / void restore(const Snapshot&)
+///   void set_learning_rate(double), void reset_optimizer(), void reset_state()
+/// `maximize`: whether a larger monitor is better. `fix` is appended to the
+/// divergence message (what to change).
+template <class Model>
+TrainingLog run_training(Model& model, const TrainingOptions& o, std::string_view fn,
+                         bool maximize, std::string_view fix) {
+  TrainingLog log;
+  log.curve.reserve(static_cast<std::size_t>(o.steps));
+  double lr = o.lr;
+  auto good = model.snapshot();  // last parameters with a finite evaluation
+  auto best = good;              // parameters of the best evaluation (patience > 0)
+  bool evaluated = false;
+  double best_value = std::numeric_limits<double>::quiet_NaN();
+  Index since_best = 0;
+  double current = lr;  // this step's learning rate (schedule)
+
+  const auto diverged = [&](Index step, const std::string& what, double value) {
+    if (o.recover_from_divergence && log.recoveries < o.max_recoveries) {
+      ++log.recoveries;
+      model.restore(good);
+      model.reset_optimizer();
+      model.reset_state();
+      lr *= 0.5;
+      current = lr;
+      model.set_learning_rate(lr);
+      return;
+    }
+    throw training_error(
+        std::string(fn) + ": training diverged at step " + std::to_string(step) + " of " +
+        std::to_string(o.steps) + " (" + what + " is " + detail::nonfinite_word(value) +
+        (log.recoveries > 0 ? ", after " + std::to_string(log.recoveries) + " recoveries" : "") +
+        "); " + std::string(fix));
+  };
+
+  const auto pi = 3.14159265358979323846;
+  for (Index step = 1; step <= o.steps; ++step) {
+    if (o.lr_decay < 1.0) {  // cosine annealing from lr to lr * lr_decay
+      const double t = static_cast<double>(step - 1) / static_cast<double>(o.steps);
+      current = lr * (o.lr_decay + (1.0 - o.lr_decay) * 0.5 * (1.0 + std::cos(pi * t)));
+      model.set_learning_rate(current);
+    } else {
+      current = lr;
+    }
+    const StepValues v = model.step();
+    if (!std::isfinite(v.loss)) { diverged(step, "the training loss", v.loss); continue; }
+    if (!std::isfinite(v.estimate)) { diverged(step, "the batch estimate", v.estimate); continue; }
+    const double norm = model.clip(o.clip_norm);
+    if (!std::isfinite(norm)) { diverged(step, "the gradient norm", norm); continue; }
+    model.update();
+    log.steps = step;
+    log.curve.push_back({step, v.estimate, std::numeric_limits<double>::quiet_NaN()});
+
+    Progress p{step, o.steps, v.estimate, std::numeric_limits<double>::quiet_NaN(), current};
+    bool stop_early = false;
+    if (step % o.eval_interval == 0 || step == o.steps) {
+      const double h = model.evaluate();
+      if (!std::isfinite(h)) { diverged(step, "the evaluated value", h); continue; }
+      log.curve.back().heldout = p.heldout = h;
+      good = model.snapshot();
+      if (!evaluated || (maximize ? h > best_value : h < best_value)) {
+        evaluated = true;
+        best_value = h;
+        log.best_step = step;
+        since_best = 0;
+        if (o.patience > 0) best = good;
+      } else if (o.patience > 0 && ++since_best >= o.patience) {
+        stop_early = true;
+      }
+    }
+    if (o.progress && o.progress(p) == ProgressAction::stop) {
+      log.stop = StopReason::callback;
+      break;
+    }
+    if (stop_early) {
+      log.stop = StopReason::early_stopping;
+      break;
+    }
+  }
+  if (log.steps == 0) {
+    throw training_error(std::string(fn) + ": no training step succeeded; " + std::string(fix));
+  }
+  const CurvePoint& last = log.curve.back();
+  if (o.patience > 0 && evaluated && log.best_step != last.step) {
+    model.restore(best);  // early stopping returns the best evaluation's parameters
+    log.monitor = best_value;
+  } else if (!std::isnan(last.heldout)) {
+    log.monitor = last.heldout;  // the final parameters were evaluated at the last step
+    log.best_step = last.step;
+  } else {  // stopped by the callback between evaluations
+    log.monitor = model.evaluate();
+    log.best_step = last.step;
+  }
+  log.learning_rate = current;
+  const std::size_t tail = std::min<std::size_t>(log.curve.size(),
+                                                 static_cast<std::size_t>(o.eval_interval));
+  double sum = 0.0;
+  for (std::size_t i = log.curve.size() - tail; i < log.curve.size(); ++i) sum += log.curve[i].train;
+  log.train_estimate = sum / static_cast<double>(tail);
+  return log;
+}
+
+}  // namespace mmc::neural
+// ---- end mmc/neural/trainer.hpp ----
+// ---- begin mmc/nn/losses.hpp ----
+// mmc/nn/losses.hpp — classification and regression losses with their gradient
+// with respect to the network output (the `d_output` of Mlp::backward).
+//
+// Conventions: outputs are (outputs x batch) column-major views in HOST memory
+// (nn/view.hpp; with the CPU backend that is the MLP's own output); the value
+// is the MEAN over the batch, accumulated in double, in nats; the gradient is
+// written only when `grad` is not empty, with the output's shape. A GPU backend
+// implements its own loss kernels and keeps these as the reference. The mixture
+// density (Gaussian-mixture NLL) loss is in nn/mixture_density.hpp.
+//   softmax cross-entropy (CENE's classifier, docs/design.md §3.3; fusion heads §3.6):
+//     L = (1/B) sum_i [logsumexp(z_i) - z_i,y_i],   dL/dz_i = (softmax(z_i) - e_y_i) / B,
+//     computed as (max - z_y) + log sum exp(z - max): no overflow and no cancellation.
+//   mean squared error (UMT's feature distillation, docs/design.md §3.7):
+//     L = (1/(B D)) sum_i ||p_i - t_i||^2 (PyTorch's MSELoss 'mean'),  dL/dp = 2 (p - t) / (B D).
+
+
+
+namespace mmc::nn {
+namespace detail {
+
+/// Throws unless grad is empty or shaped like the output.
+template <class T>
+void check_grad_shape(std::string_view fn, ConstMatrixRef<T> output, MatrixRef<T> grad) {
+  if (grad.empty()) return;
+  if (grad.rows != output.rows || grad.cols != output.cols) {
+    mmc::detail::throw_invalid(fn, "grad",
+                               "is " + std::to_string(grad.rows) + " x " + std::to_string(grad.cols) +
+                                   " but the output is " + std::to_string(output.rows) + " x " +
+                                   std::to_string(output.cols),
+                               "pass a gradient buffer shaped like the output, or an empty view");
+  }
+}
+
+/// Throws on an empty batch.
+template <class T>
+void check_batch(std::string_view fn, std::string_view argument, ConstMatrixRef<T> output) {
+  if (output.empty()) {
+    mmc::detail::throw_invalid(fn, argument, "is empty", "pass at least one sample (column)");
+  }
+}
+
+}  // namespace detail
+
+/// Mean softmax cross-entropy of logits (classes x batch) against integer labels
+/// in [0, classes); writes dL/dlogits into grad when grad is not empty.
+template <class T>
+double softmax_cross_entropy(ConstMatrixRef<T> logits, std::span<const int> labels,
+                             MatrixRef<T> grad = {}) {
+  constexpr const char* fn = "mmc::nn::softmax_cross_entropy";
+  detail::check_batch(fn, "logits", logits);
+  detail::check_grad_shape(fn, logits, grad);
+  if (static_cast<Index>(labels.size()) != logits.cols) {
+    mmc::detail::throw_invalid(fn, "labels",
+                               "has " + std::to_string(labels.size()) + " labels for a batch of " +
+                                   std::to_string(logits.cols),
+                               "pass one label per column of logits");
+  }
+  const auto Z = as_eigen(logits);
+  const T inv_batch = T(1) / static_cast<T>(logits.cols);
+  double total = 0.0;
+  for (Index j = 0; j < logits.cols; ++j) {
+    const int y = labels[static_cast<std::size_t>(j)];
+    if (y < 0 || y >= logits.rows) {
+      mmc::detail::throw_invalid(fn, "labels",
+                                 "has label " + std::to_string(y) + " at index " + std::to_string(j) +
+                                     " outside [0, " + std::to_string(logits.rows) + ")",
+                                 "encode classes as 0, 1, ..., C-1 with C = rows of logits");
+    }
+    // loss = (max - z_y) + log sum exp(z - max): both terms are O(1) for any
+    // logits, unlike logsumexp(z) - z_y, which cancels when |z| is large.
+    const T top = Z.col(j).maxCoeff();
+    const T sum = (Z.col(j).array() - top).exp().sum();
+    total += (static_cast<double>(top) - static_cast<double>(Z(y, j))) + std::log(double(sum));
+    if (!grad.empty()) {
+      auto g = as_eigen(grad).col(j);
+      g = (Z.col(j).array() - top).exp() * (inv_batch / sum);
+      g(y) -= inv_batch;
+    }
+  }
+  return total / static_cast<double>(logits.cols);
+}
+
+/// Mean squared error between prediction and target (same shape); writes
+/// dL/dprediction into grad when grad is not empty.
+template <class T>
+double mean_squared_error(ConstMatrixRef<T> prediction, ConstMatrixRef<T> target,
+                          MatrixRef<T> grad = {}) {
+  constexpr const char* fn = "mmc::nn::mean_squared_error";
+  detail::check_batch(fn, "prediction", prediction);
+  detail::check_grad_shape(fn, prediction, grad);
+  if (target.rows != prediction.rows || target.cols != prediction.cols) {
+    mmc::detail::throw_invalid(fn, "target",
+                               "is " + std::to_string(target.rows) + " x " +
+                                   std::to_string(target.cols) + " but the prediction is " +
+                                   std::to_string(prediction.rows) + " x " +
+                                   std::to_string(prediction.cols),
+                               "pass a target shaped like the prediction");
+  }
+  const auto P = as_eigen(prediction);
+  const auto Y = as_eigen(target);
+  const double count = static_cast<double>(prediction.size());
+  double total = 0.0;
+  for (Index j = 0; j < prediction.cols; ++j) {
+    total += (P.col(j) - Y.col(j)).template cast<double>().squaredNorm();
+    if (!grad.empty()) {
+      as_eigen(grad).col(j) = (P.col(j) - Y.col(j)) * static_cast<T>(2.0 / count);
+    }
+  }
+  return total / count;
+}
+
+/// Number of columns whose largest logit is at the label's row (ties: first).
+template <class T>
+Index count_correct(ConstMatrixRef<T> logits, std::span<const int> labels) {
+  const auto Z = as_eigen(logits);
+  Index correct = 0;
+  for (Index j = 0; j < logits.cols && j < static_cast<Index>(labels.size()); ++j) {
+    Index best = 0;
+    Z.col(j).maxCoeff(&best);
+    correct += best == labels[static_cast<std::size_t>(j)] ? 1 : 0;
+  }
+  return correct;
+}
+
+}  // namespace mmc::nn
+// ---- end mmc/nn/losses.hpp ----
+// ---- begin mmc/nn/mixture_density.hpp ----
+// mmc/nn/mixture_density.hpp — the negative log-likelihood of a diagonal Gaussian
+// mixture whose parameters are a network's outputs (a mixture density network,
+// Bishop 1994): CENE's estimator of a continuous conditional entropy h(A|B)
+// (docs/design.md §3.3), with its gradient with respect to the outputs.
+//
+// Parametrisation of one sample's output column (K components, d dimensions,
+// K (1 + 2d) rows; MixtureLayout gives the rows):
+//   rows [0, K)              a_k    mixture logits:   pi = softmax(a)
+//   rows [K, K + Kd)         mu_kj  means, component-major (k * d + j)
+//   rows [K + Kd, K + 2Kd)   s_kj   log-scales:       sigma_kj = sigma_min + exp(s_kj)
+// The floor sigma_min (> 0 by default) keeps the density bounded: without it a
+// component can collapse on one sample and drive the NLL to -infinity (a
+// degenerate but common failure on discrete or duplicated targets). It is in
+// the target's units; targets are usually standardised, so the default 1e-3 is
+// far below any scale the data can resolve. Pass 0 for the plain exp(s).
+// Per sample, with u_kj = (y_j - mu_kj) / sigma_kj:
+//   l_k = log pi_k + sum_j (-u_kj^2 / 2 - log sigma_kj - log(2 pi) / 2)
+//   NLL = -logsumexp_k l_k                     (log-sum-exp: no underflow)
+//   r_k = exp(l_k + NLL)                       (posterior responsibility)
+//   dNLL/da_k = pi_k - r_k,  dNLL/dmu_kj = -r_k u_kj / sigma_kj,
+//   dNLL/ds_kj = r_k (1 - u_kj^2) exp(s_kj) / sigma_kj.
+// The loss is the batch mean (nats); gradients are divided by the batch size.
+// Internally everything is computed in double, also for float outputs.
+
+
+
+namespace mmc::nn {
+
+/// Where the parameters of a K-component, d-dimensional mixture sit in an output column.
+struct MixtureLayout {
+  Index components = 1;  ///< K
+  Index dims = 1;        ///< d, the dimension of the target
+  Index outputs() const noexcept { return components * (1 + 2 * dims); }
+  Index logit_row(Index k) const noexcept { return k; }
+  Index mean_row(Index k, Index j) const noexcept { return components + k * dims + j; }
+  Index log_scale_row(Index k, Index j) const noexcept {
+    return components + components * dims + k * dims + j;
+  }
+};
+
+/// Mean NLL (nats) of targets (d x batch) under the mixtures in output
+/// (K (1 + 2d) x batch); writes dNLL/doutput into grad when grad is not empty.
+template <class T>
+double gaussian_mixture_nll(ConstMatrixRef<T> output, ConstMatrixRef<T> target,
+                            const MixtureLayout& layout, MatrixRef<T> grad = {},
+                            double sigma_min = 1e-3) {
+  constexpr const char* fn = "mmc::nn::gaussian_mixture_nll";
+  if (layout.components < 1 || layout.dims < 1) {
+    mmc::detail::throw_invalid(fn, "layout",
+                               "has " + std::to_string(layout.components) + " components and " +
+                                   std::to_string(layout.dims) + " dimensions",
+                               "use at least one component and one dimension");
+  }
+  detail::check_batch(fn, "output", output);
+  detail::check_grad_shape(fn, output, grad);
+  if (output.rows != layout.outputs()) {
+    mmc::detail::throw_invalid(fn, "output",
+                               "has " + std::to_string(output.rows) + " rows but the layout needs " +
+                                   std::to_string(layout.outputs()) + " = K (1 + 2 d)",
+                               "make the network's last width MixtureLayout::outputs()");
+  }
+  if (target.rows != layout.dims || target.cols != output.cols) {
+    mmc::detail::throw_invalid(fn, "target",
+                               "is " + std::to_string(target.rows) + " x " +
+                                   std::to_string(target.cols) + " but should be " +
+                                   std::to_string(layout.dims) + " x " + std::to_string(output.cols),
+                               "pass one target column (d values) per output column");
+  }
+  if (!(sigma_min >= 0.0) || !std::isfinite(sigma_min)) {
+    mmc::detail::throw_invalid(fn, "sigma_min", "must be a finite number >= 0",
+                               "use the default 1e-3, or 0 for no floor");
+  }
+  const Index K = layout.components, d = layout.dims;
+  const auto O = as_eigen(output);
+  const auto Y = as_eigen(target);
+  const double half_log_2pi = 0.5 * std::log(2.0 * std::numbers::pi);
+  const double inv_batch = 1.0 / static_cast<double>(output.cols);
+
+  auto sigma_of = [&](double s) { return sigma_min + std::exp(s); };
+  auto log_sigma_of = [&](double s) { return sigma_min > 0.0 ? std::log(sigma_of(s)) : s; };
+  // l_k without log pi_k.
+  auto log_normal = [&](Index k, Index col) {
+    double sum = -static_cast<double>(d) * half_log_2pi;
+    for (Index j = 0; j < d; ++j) {
+      const double s = static_cast<double>(O(layout.log_scale_row(k, j), col));
+      const double u = (static_cast<double>(Y(j, col)) -
+                        static_cast<double>(O(layout.mean_row(k, j), col))) / sigma_of(s);
+      sum -= 0.5 * u * u + log_sigma_of(s);
+    }
+    return sum;
+  };
+
+  double total = 0.0;
+  for (Index col = 0; col < output.cols; ++col) {
+    // log-sum-exp of the logits (log pi_k = a_k - lse_a).
+    double a_max = -std::numeric_limits<double>::infinity();
+    for (Index k = 0; k < K; ++k) a_max = std::max(a_max, static_cast<double>(O(k, col)));
+    double a_sum = 0.0;
+    for (Index k = 0; k < K; ++k) a_sum += std::exp(static_cast<double>(O(k, col)) - a_max);
+    const double lse_a = a_max + std::log(a_sum);
+    // Streaming log-sum-exp of l_k.
+    double l_max = -std::numeric_limits<double>::infinity(), l_sum = 0.0;
+    for (Index k = 0; k < K; ++k) {
+      const double l = static_cast<double>(O(k, col)) - lse_a + log_normal(k, col);
+      if (l > l_max) {
+        l_sum = l_sum * std::exp(l_max - l) + 1.0;
+        l_max = l;
+      } else {
+        l_sum += std::exp(l - l_max);
+      }
+    }
+    const double log_p = l_max + std::log(l_sum);
+    total -= log_p;
+    if (grad.empty()) continue;
+    auto G = as_eigen(grad);
+    for (Index k = 0; k < K; ++k) {
+      const double log_pi = static_cast<double>(O(k, col)) - lse_a;
+      const double r = std::exp(log_pi + log_normal(k, col) - log_p);
+      G(layout.logit_row(k), col) = static_cast<T>((std::exp(log_pi) - r) * inv_batch);
+      for (Index j = 0; j < d; ++j) {
+        const double s = static_cast<double>(O(layout.log_scale_row(k, j), col));
+        const double sigma = sigma_of(s);
+        const double u = (static_cast<double>(Y(j, col)) -
+                          static_cast<double>(O(layout.mean_row(k, j), col))) / sigma;
+        G(layout.mean_row(k, j), col) = static_cast<T>(-r * u / sigma * inv_batch);
+        G(layout.log_scale_row(k, j), col) =
+            static_cast<T>(r * (1.0 - u * u) * std::exp(s) / sigma * inv_batch);
+      }
+    }
+  }
+  return total * inv_batch;
+}
+
+}  // namespace mmc::nn
+// ---- end mmc/nn/mixture_density.hpp ----
+
+namespace mmc::neural {
+
+/// Options of Cene and Doe.
+struct CeneOptions : TrainingOptions {
+  /// CENE's defaults (docs/estimators/cene.md): AdamW with weight decay 1 and
+  /// cosine decay of the learning rate to 5 %, as the MI estimators; without
+  /// them the conditional mixture density network overfits in 20 dimensions
+  /// and cannot reach the precision a sharp conditional (small sigma) needs.
+  CeneOptions() {
+    steps = 4000;
+    batch = 256;
+    lr = 1e-3;
+    weight_decay = 1.0;
+    lr_decay = 0.05;
+    eval_interval = 200;
+    patience = 5;
+  }
+  /// Fraction of the training part kept for early stopping, in (0, 1).
+  double validation = 0.1;
+  /// Mixture components of the mixture density network (continuous targets).
+  Index components = 4;
+  /// Floor of the mixture scales, in standardised units (nn/mixture_density.hpp).
+  double sigma_min = 1e-3;
+  /// Classes of a discrete target (0: max label + 1).
+  Index classes = 0;
+  /// Samples per forward pass when evaluating (memory vs. speed only).
+  Index eval_chunk = 4096;
+};
+
+/// The result of a CENE estimate (nats).
+struct CeneResult {
+  double value = 0.0;             ///< held-out mean cross-entropy / NLL: Ĥ(A|B)
+  double train_value = 0.0;       ///< mean batch loss over the last eval_interval steps
+  double validation_value = 0.0;  ///< validation mean of the returned parameters
+  std::vector<CurvePoint> curve;  ///< (step, batch loss, validation loss when evaluated)
+  Index steps = 0;
+  double seconds = 0.0;
+  Index n_train = 0, n_validation = 0, n_heldout = 0;
+  bool discrete = false;
+  Index classes = 0;              ///< discrete targets: the number of classes
+  Index best_step = 0;
+  Index recoveries = 0;
+  double learning_rate = 0.0;
+  StopReason stop = StopReason::completed;
+};
+
+namespace detail {
+
+/// The fix of to_working_copy's refusal of data the network's scalar cannot hold.
+inline constexpr std::string_view kCeneUnrepresentableFix =
+    "set options.standardize = true (the default; it standardises in double precision first and "
+    "adds sum log sd back to the entropy) or center the data (an offset leaves entropies "
+    "unchanged)";
+
+/// The model run_training trains for CENE: a classifier or an MDN on (b -> a).
+template <class T, class B>
+class CeneModel : public Models<T, B, 1> {
+ public:
+  CeneModel(nn::MlpSpec spec, const TrainingOptions& o, const B& backend, const RowMatrix<T>& b,
+            const RowMatrix<T>& a, std::span<const int> labels, nn::MixtureLayout layout,
+            double sigma_min, std::vector<Index> train, std::vector<Index> validation,
+            Index chunk)
+      : Models<T, B, 1>({std::move(spec)}, o.seed, backend, o.lr, o.weight_decay), backend_(backend), b_(b),
+        a_(a), labels_(labels), layout_(layout), sigma_min_(sigma_min),
+        validation_(std::move(validation)), sampler_(std::move(train), o.seed), batch_(o.batch),
+        chunk_(chunk) {
+    rows_.resize(static_cast<std::size_t>(batch_));
+  }
+
+  StepValues step() {
+    sampler_.next(batch_, rows_.data());
+    const double loss = forward_loss(rows_, true);
+    this->mlp(0).backward(grad_view());
+    return {loss, loss};
+  }
+  double evaluate() { return mean_loss(validation_); }
+  void reset_state() {}
+
+  /// Mean loss over the samples `rows` (chunks of eval_chunk), no gradients.
+  double mean_loss(std::span<const Index> rows) {
+    double total = 0.0;
+    for (std::size_t begin = 0; begin < rows.size(); begin += static_cast<std::size_t>(chunk_)) {
+      const std::size_t m = std::min(rows.size() - begin, static_cast<std::size_t>(chunk_));
+      total += forward_loss(rows.subspan(begin, m), false) * static_cast<double>(m);
+    }
+    return total / static_cast<double>(rows.size());
+  }
+
+ private:
+  bool discrete() const noexcept { return !labels_.empty(); }
+
+  /// Forward pass on the given samples; returns the mean loss and, when asked,
+  /// leaves dLoss/dOutput in grad_ (uploaded to the backend).
+  double forward_loss(std::span<const Index> rows, bool with_grad) {
+    const auto m = static_cast<Index>(rows.size());
+    reserve_rows(input_, m, b_.cols());
+    gather_rows(b_, rows, 0, input_);
+    const nn::ConstMatrixRef<T> out = this->mlp(0).forward_host(nn::as_batch(input_.topRows(m)));
+    host_out_.resize(out.rows, m);
+    backend_.download(out, host_out_.data(), out.rows);
+    if (with_grad) host_grad_.resize(out.rows, m);
+    const nn::MatrixRef<T> g = with_grad ? nn::view(host_grad_) : nn::MatrixRef<T>();
+    double loss;
+    if (discrete()) {
+      batch_labels_.resize(rows.size());
+      for (std::size_t i = 0; i < rows.size(); ++i) batch_labels_[i] = labels_[static_cast<std::size_t>(rows[i])];
+      loss = nn::softmax_cross_entropy<T>(nn::view(host_out_), batch_labels_, g);
+    } else {
+      reserve_rows(target_, m, a_.cols());
+      gather_rows(a_, rows, 0, target_);
+      loss = nn::gaussian_mixture_nll<T>(nn::view(host_out_), nn::as_batch(target_.topRows(m)),
+                                         layout_, g, sigma_min_);
+    }
+    if (with_grad) {
+      backend_.resize(grad_, host_grad_.size());
+      backend_.upload(host_grad_.data(), host_grad_.rows(), grad_view());
+    }
+    return loss;
+  }
+  nn::MatrixRef<T> grad_view() {
+    return {backend_.data(grad_), host_grad_.rows(), host_grad_.cols()};
+  }
+
+  B backend_;
+  const RowMatrix<T>& b_;
+  const RowMatrix<T>& a_;
+  std::span<const int> labels_;
+  nn::MixtureLayout layout_;
+  double sigma_min_;
+  std::vector<Index> validation_;
+  BatchSampler sampler_;
+  Index batch_, chunk_;
+  std::vector<Index> rows_;
+  std::vector<int> batch_labels_;
+  RowMatrix<T> input_, target_;
+  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> host_out_, host_grad_;
+  typename B::Buffer grad_;
+};
+
+}  // namespace detail
+
+/// CENE: Ĥ(A|B) (or Ĥ(A) without B), in nats.
+template <class T = float, class B = nn::CpuBackend<T>>
+class Cene {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::neural::Cene<T, B>");
+
+ public:
+  using Options = CeneOptions;
+  using Result = CeneResult;
+
+  Cene() = default;
+  explicit Cene(const Options& options) : options_(options) {}
+  const Options& options() const noexcept { return options_; }
+
+  /// Ĥ(A|B): a is an integer vector of class labels (discrete target) or a real
+  /// n x d matrix (continuous target); b is n x d_b, one sample per row, and may
+  /// have zero columns (then Ĥ(A)).
+  template <class DerivedA, class DerivedB>
+  Result estimate(const Eigen::DenseBase<DerivedA>& a, const Eigen::DenseBase<DerivedB>& b) const {
+    return run("mmc::neural::Cene::estimate", a, b);
+  }
+
+  /// Ĥ(A), the unconditional entropy.
+  template <class DerivedA>
+  Result estimate(const Eigen::DenseBase<DerivedA>& a) const {
+    return run("mmc::neural::Cene::estimate", a, RowMatrix<T>(a.rows(), 0));
+  }
+
+ private:
+  template <class DerivedA, class DerivedB>
+  Result run(std::string_view fn, const Eigen::DenseBase<DerivedA>& a,
+             const Eigen::DenseBase<DerivedB>& b) const {
+    const auto start = std::chrono::steady_clock::now();
+    const Options& o = options_;
+    constexpr bool discrete = std::is_integral_v<typename DerivedA::Scalar>;
+    check_options(fn);
+    const Index n = a.rows();
+    if constexpr (discrete) {
+      if (a.cols() != 1) {
+        mmc::detail::throw_invalid(fn, "a", "has " + std::to_string(a.cols()) + " columns",
+                                   "pass discrete labels as one integer column (Eigen::VectorXi)");
+      }
+      if (n == 0) mmc::detail::throw_invalid(fn, "a", "is empty", "pass one label per sample");
+    } else {
+      mmc::detail::check_data(fn, "a", a);
+    }
+    mmc::detail::check_same_rows(fn, "b", b.rows(), "a", n);
+    mmc::detail::check_finite(fn, "b", b);
+    const Index heldout = heldout_size(n, o.holdout);
+    const Index validation = heldout_size(n - heldout, o.validation);
+    if (validation < 1) {
+      mmc::detail::throw_invalid(fn, "validation",
+                                 "is " + detail::number(o.validation) + ", which leaves no validation sample",
+                                 "pass more samples or a larger validation fraction");
+    }
+    check_split_sizes(fn, n, o.holdout, o.batch, 1, validation);
+
+    Result r;
+    r.discrete = discrete;
+    std::vector<int> labels;
+    RowMatrix<T> as;
+    double log_scale = 0.0;  // sum_j log s_j of a standardised continuous target
+    if constexpr (discrete) {
+      r.classes = o.classes > 0 ? o.classes : class_count(a.col(0), fn, "a");
+      mmc::detail::check_labels(fn, "a", a.col(0), n, r.classes);
+      labels.assign(static_cast<std::size_t>(n), 0);
+      for (Index i = 0; i < n; ++i) labels[static_cast<std::size_t>(i)] = static_cast<int>(a(i, 0));
+    } else {
+      ColumnMoments<double> moments;
+      as = to_working_copy<T>(a, o.standardize, fn, "a", detail::kCeneUnrepresentableFix, &moments);
+      if (o.standardize) {
+        for (Index j = 0; j < as.cols(); ++j) log_scale += std::log(moments.stddev(j));
+      }
+    }
+    const bool conditional = b.cols() > 0;
+    const RowMatrix<T> bs =
+        conditional ? to_working_copy<T>(b, o.standardize, fn, "b", detail::kCeneUnrepresentableFix)
+                    : RowMatrix<T>(RowMatrix<T>::Ones(n, 1));
+
+    const nn::MixtureLayout layout{o.components, discrete ? 1 : as.cols()};
+    const Index outputs = discrete ? r.classes : layout.outputs();
+    const std::vector<Index> no_hidden;
+    nn::MlpSpec spec{detail::mlp_widths(bs.cols(), conditional ? o.hidden : no_hidden, outputs),
+                     o.activation};
+    Split split = make_split(n, o.holdout, o.seed);
+    std::vector<Index> valid(split.train.begin(), split.train.begin() + validation);
+    std::vector<Index> train(split.train.begin() + validation, split.train.end());
+    r.n_heldout = heldout;
+    r.n_validation = validation;
+    r.n_train = static_cast<Index>(train.size());
+
+    const B backend = detail::make_backend<B>(o.threads);
+    TrainingOptions training = o;
+    if (!conditional) training.weight_decay = 0.0;  // free parameters: decay would only bias them
+    detail::CeneModel<T, B> model(std::move(spec), training, backend, bs, as, labels, layout,
+                                  o.sigma_min, std::move(train), std::move(valid), o.eval_chunk);
+    const std::string fix = "lower the learning rate (lr, " + detail::number(o.lr) +
+                            " now; CLI --lr), standardise the inputs (standardize = true), clip "
+                            "gradients (clip_norm, e.g. 1.0), or set recover_from_divergence = true";
+    TrainingLog log = run_training(model, training, fn, false, fix);
+    r.value = model.mean_loss(split.heldout) + log_scale;
+    r.train_value = log.train_estimate + log_scale;
+    r.validation_value = log.monitor + log_scale;
+    for (auto& p : log.curve) {
+      p.train += log_scale;
+      p.heldout += log_scale;
+    }
+    r.curve = std::move(log.curve);
+    r.steps = log.steps;
+    r.best_step = log.best_step;
+    r.recoveries = log.recoveries;
+    r.learning_rate = log.learning_rate;
+    r.stop = log.stop;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return r;
+  }
+
+  void check_options(std::string_view fn) const {
+    const Options& o = options_;
+    detail::check_training_options(fn, o);
+    check_fraction(fn, "validation", o.validation);
+    mmc::detail::check_at_least(fn, "components", o.components, 1);
+    mmc::detail::check_at_least(fn, "classes", o.classes, 0);
+    mmc::detail::check_at_least(fn, "eval_chunk", o.eval_chunk, 1);
+    if (!(o.sigma_min >= 0.0) || !std::isfinite(o.sigma_min)) {
+      mmc::detail::throw_invalid(fn, "sigma_min", "is " + detail::number(o.sigma_min),
+                                 "use a finite floor >= 0 such as 1e-3");
+    }
+  }
+
+  Options options_;
+};
+
+}  // namespace mmc::neural
+// ---- end mmc/neural/cene.hpp ----
+// ---- begin mmc/neural/doe.hpp ----
+// mmc/neural/doe.hpp — difference-of-entropies mutual information
+// (docs/design.md §3.3; McAllester & Stratos 2020, "Formal limitations on the
+// measurement of mutual information", §6):
+//   Î(A;B) = Ĥ(A) − Ĥ(A|B),
+// both terms estimated by CENE (cene.hpp) with the same options and seed, so the
+// two networks see the same training / validation / held-out split and part of
+// their sampling error cancels. Unlike the variational lower bounds (DV, NWJ,
+// InfoNCE), DoE is not capped by the sample size: each term is an upper bound
+// on its entropy, and the difference is accurate when both cross-entropies are
+// about equally tight. It is, however, the difference of two numbers that grow
+// with the dimension of A (h(A) is about 1.42 nats per standardised Gaussian
+// coordinate), so for large d and small MI the relative error grows.
+// A may be discrete (integer labels: softmax classifiers) or continuous (mixture
+// density networks); the per-column standardisation of a continuous A cancels.
+
+
+
+namespace mmc::neural {
+
+/// The result of a DoE estimate (nats).
+struct DoeResult {
+  double value = 0.0;     ///< Ĥ(A) − Ĥ(A|B) on the held-out split
+  CeneResult marginal;    ///< the Ĥ(A) run
+  CeneResult conditional; ///< the Ĥ(A|B) run
+  double seconds = 0.0;
+};
+
+template <class T = float, class B = nn::CpuBackend<T>>
+class Doe {
+ public:
+  using Options = CeneOptions;
+  using Result = DoeResult;
+
+  Doe() = default;
+  explicit Doe(const Options& options) : options_(options) {}
+  const Options& options() const noexcept { return options_; }
+
+  /// Î(A;B): a is integer labels or a real n x d_a matrix; b is n x d_b (d_b >= 1).
+  template <class DerivedA, class DerivedB>
+  Result estimate(const Eigen::DenseBase<DerivedA>& a, const Eigen::DenseBase<DerivedB>& b) const {
+    const auto start = std::chrono::steady_clock::now();
+    if (b.cols() == 0) {
+      mmc::detail::throw_invalid("mmc::neural::Doe::estimate", "b", "has no columns",
+                                 "pass the variable whose information about a is measured");
+    }
+    const Cene<T, B> cene(options_);
+    Result r;
+    r.conditional = cene.estimate(a, b);  // validates everything first
+    r.marginal = cene.estimate(a);
+    r.value = r.marginal.value - r.conditional.value;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return r;
+  }
+
+ private:
+  Options options_;
+};
+
+}  // namespace mmc::neural
+// ---- end mmc/neural/doe.hpp ----
+// ---- begin mmc/neural/neural_mi.hpp ----
+// mmc/neural/neural_mi.hpp — the neural MI estimators as value types
+// (docs/design.md §2, §3.2): Mine (DV with MINE's moving-average gradient), Nwj
+// (MINE-f), InfoNce, Js and Smile, all one template NeuralMi<Bound, T, B>.
+//
+//   mmc::neural::Mine<> mine;                          // float, CPU backend
+//   auto r = mine.estimate(x, y);                      // any Eigen expressions
+//   r.value;           // the bound on the held-out split, nats
+//   r.train_estimate;  // the bound on the last training batches
+//   r.curve;           // (step, batch value, held-out value when evaluated)
+//
+// What estimate() does: copies x and y (caller data is never modified),
+// standardises each column in double (option, default on: MI is invariant to it
+// and networks train far better on unit-scale inputs) and only then rounds to
+// the scalar T (docs/design.md §2: float32 cannot hold an offset such as a Unix
+// timestamp, x * 100 + 1.7e9 keeps multiples of 128; without standardisation
+// such data are refused, core/preprocess.hpp to_working_copy), splits the samples into a
+// training and a held-out part (split.hpp), trains the critic (critic.hpp) on
+// minibatches of the training part with the bound's objective (bound_ops.hpp)
+// and Adam (trainer.hpp), and evaluates the bound with the trained critic on the
+// held-out part:
+//   shuffled pairing: the joint term over every held-out pair; the marginal term
+//     over `eval_permutations` fixed cyclic shifts y_{(i+s) mod h} of the
+//     held-out samples (h pairs each, no pair of a sample with itself). Several
+//     shifts reduce the variance of log E_Q[e^T], the noisiest term;
+//   all_pairs: the held-out part in consecutive blocks of K = min(batch, h)
+//     samples, each block's K x K score matrix (a partial last block is dropped).
+// Js reports DV on the held-out part (bounds.hpp explains why); Smile reports its
+// clipped DV. InfoNce's value never exceeds log K (K = the evaluation block).
+//
+// Defaults (chosen on the Gaussian grid of docs/estimators/neural-accuracy.md,
+// then left alone): concat critic 256-256 ReLU with shuffled pairing, batch 512,
+// 3000 steps of AdamW (lr 5e-4, weight decay 1, cosine decay to 5 % of lr),
+// 20 % held out, evaluation every 250 steps, no early stopping; InfoNce: the
+// separable critic (embedding 32) with all-pairs pairing and early stopping
+// (patience 4). Mine: moving-average
+// rate 0.01 (Belghazi et al. 2018); Smile: tau = 5 (Song & Ermon 2020).
+
+
+// ---- begin mmc/neural/bound_ops.hpp ----
+// mmc/neural/bound_ops.hpp — the per-step bound computations on a buffer of
+// critic scores: their statistics (means, log-sum-exps) and dLoss/dScores. The
+// trainer does all its bound math through the two operations below, so that a
+// device backend (docs/design.md §4) runs them where the scores live and only a few
+// doubles come back per step.
+//
+// ============================== THE CONTRACT ===============================
+// BoundOps<B> is specialised per nn backend B (this file: nn::CpuBackend<T>; a
+// CUDA backend adds BoundOps<its backend> next to its kernels). It is an object
+// made once per training run, `BoundOps<B> ops(backend)`, that may keep scratch
+// memory; it is used from one thread. Score views are column-major in the
+// backend's memory (nn/view.hpp), Scalar = B::Scalar; everything is reduced in
+// double. It provides exactly:
+//
+//   ScoreStats stats(ScoreBlock kind, ConstMatrixRef<T> scores, double tau)
+//       Statistics of one block of scores (bounds.hpp, ScoreStats), by `kind`:
+//         joint     every entry is a joint score:      add_joint(t) for each;
+//         marginal  every entry is a marginal score:   add_marginal(t, tau);
+//         matrix    a square K x K matrix S_ij = T(x_i, y_j): the diagonal is
+//                   joint, the off-diagonal entries marginal, and each row i
+//                   adds nce_rows += 1, nce_sum += log K + S_ii - logsumexp_j S_ij.
+//       The result may differ from a serial left-to-right sum only by rounding
+//       (it must be deterministic: the same bits for the same input).
+//
+//   void gradient(Bound objective, ScoreBlock kind, ConstMatrixRef<T> scores,
+//                 const GradientWeights& w, MatrixRef<T> grad)
+//       grad (same shape as scores) = dLoss/dScores, Loss = -objective, for the
+//       scores of ONE training batch, with w from gradient_weights() below:
+//         joint entries t    : -w.joint    * phi_joint(t)
+//         marginal entries t : +w.marginal * phi_marginal(t)
+//         dv      phi_joint = 1,             phi_marginal = exp(t - w.log_ema)
+//         nwj     phi_joint = 1,             phi_marginal = exp(t - 1)
+//         js      phi_joint = sigmoid(-t),   phi_marginal = sigmoid(t)
+//         infonce (kind == matrix only)      grad_ij = w.joint * (softmax_j(S_i.)_j - [i == j])
+//       For kind == joint or marginal (the halves of a shuffled batch) every
+//       entry is of that kind; for matrix, diagonal entries are joint and the
+//       others marginal (infonce: the row-softmax formula instead).
+//
+// Everything else (MINE's moving average, the loss and estimate values, the
+// shuffled-batch split into halves) is host arithmetic on ScoreStats, done by
+// bound_step() below for every backend.
+//
+// MINE's bias-corrected gradient (docs/design.md §3.2, Belghazi et al. 2018 §3.2):
+// the plain DV gradient has marginal weight e^t / sum_B e^t (a softmax), whose
+// denominator is a biased minibatch estimate of E_Q[e^T]. MINE replaces it by a
+// moving average m_t kept in log space:
+//   log m_t = logaddexp(log(1 - alpha) + log m_{t-1}, log alpha + logmeanexp_B T_marg),
+//   log m_1 = logmeanexp_B T_marg (the first step uses the batch value),
+// and uses dObjective/dt_marg = -e^t / (n_marg m_t). alpha = 1 gives the plain
+// DV gradient (m_t = the batch mean: exactly the derivative of the batch's DV
+// value), which the tests check by finite differences.
+
+
+
+namespace mmc::neural {
+
+/// What a block of scores holds (see the contract above).
+enum class ScoreBlock { joint, marginal, matrix };
+
+/// The scalars gradient() needs; computed on the host by gradient_weights().
+struct GradientWeights {
+  double joint = 0.0;     ///< 1 / (number of joint scores)   (infonce: 1 / K)
+  double marginal = 0.0;  ///< 1 / (number of marginal scores)
+  double log_ema = 0.0;   ///< log m_t of MINE's moving average (dv only)
+};
+
+/// Settings of the bound computations of one run.
+struct BoundConfig {
+  Bound bound = Bound::dv;
+  Pairing pairing = Pairing::shuffled;
+  /// MINE's moving-average rate alpha in (0, 1]; 1 = the plain DV gradient.
+  double ema = 0.01;
+  /// SMILE's clipping threshold (> 0).
+  double tau = 5.0;
+};
+
+/// Host state carried from step to step: MINE's moving average log m_t.
+struct BoundState {
+  bool started = false;
+  double log_ema = 0.0;
+  /// Advances the average with a batch's logmeanexp of the marginal scores
+  /// (the first call takes the batch value); returns log m_t.
+  double update(double batch_log_mean_exp, double alpha) noexcept {
+    if (!started || alpha >= 1.0) {
+      log_ema = batch_log_mean_exp;
+    } else {
+      log_ema = logaddexp(std::log1p(-alpha) + log_ema, std::log(alpha) + batch_log_mean_exp);
+    }
+    started = true;
+    return log_ema;
+  }
+};
+
+/// The loss (-objective) and the reported estimate of one training batch.
+struct BatchValues {
+  double loss = 0.0;
+  double estimate = 0.0;
+};
+
+/// Weights of gradient() from the batch statistics (updates MINE's average for dv).
+inline GradientWeights gradient_weights(const BoundConfig& c, const ScoreStats& s,
+                                        BoundState& state) {
+  GradientWeights w;
+  w.joint = c.bound == Bound::infonce ? 1.0 / s.nce_rows : 1.0 / s.joint_count;
+  w.marginal = s.marginal_count > 0 ? 1.0 / s.marginal_count : 0.0;
+  if (training_objective(c.bound) == Bound::dv) {
+    w.log_ema = state.update(marginal_log_mean_exp(s), c.ema);
+  }
+  return w;
+}
+
+template <class B>
+struct BoundOps;  // specialised per backend (contract above)
+
+/// The CPU implementation: scores are host memory. Blocks are converted to a
+/// double array once per call and reduced with Eigen's vectorised array
+/// expressions (exp, log1p in SIMD; fixed reduction order, so deterministic):
+/// a 512 x 512 InfoNCE batch then costs about as much as one small GEMM.
+/// Masked entries (the diagonal when only marginal scores are summed) are set
+/// to -infinity, whose exp, softplus and gradient weight are 0.
+template <class T>
+struct BoundOps<nn::CpuBackend<T>> {
+  explicit BoundOps(const nn::CpuBackend<T>& = nn::CpuBackend<T>()) {}
+
+  ScoreStats stats(ScoreBlock kind, nn::ConstMatrixRef<T> scores, double tau) {
+    ScoreStats s;
+    load(scores);
+    if (kind == ScoreBlock::joint) {
+      add_joint(s, a_);
+      return s;
+    }
+    const bool matrix = kind == ScoreBlock::matrix;
+    if (matrix) {
+      diagonal_ = a_.matrix().diagonal();
+      add_joint(s, diagonal_);
+      a_.matrix().diagonal().setConstant(kMinusInf);  // off-diagonal entries only
+    }
+    const double count = static_cast<double>(a_.size() - (matrix ? a_.rows() : 0));
+    if (count > 0) {
+      s.marginal_count = count;
+      s.marginal_lse = log_sum_exp(a_);
+      s.marginal_js = softplus(a_).sum();
+      c_ = a_.max(-tau).min(tau);
+      if (matrix) c_.matrix().diagonal().setConstant(kMinusInf);
+      s.marginal_clipped_lse = log_sum_exp(c_);
+    }
+    if (matrix) {
+      a_.matrix().diagonal() = diagonal_;
+      row_log_sum_exp();
+      s.nce_rows = static_cast<double>(a_.rows());
+      s.nce_sum = (std::log(static_cast<double>(a_.rows())) + diagonal_ - row_lse_).sum();
+    }
+    return s;
+  }
+
+  void gradient(Bound objective, ScoreBlock kind, nn::ConstMatrixRef<T> scores,
+                const GradientWeights& w, nn::MatrixRef<T> grad) {
+    load(scores);
+    if (objective == Bound::infonce) {
+      row_log_sum_exp();
+      c_ = (a_.colwise() - row_lse_).exp() * w.joint;
+      c_.matrix().diagonal().array() -= w.joint;
+    } else if (kind == ScoreBlock::joint) {
+      joint_gradient(objective, a_, w, c_);
+    } else {
+      switch (objective) {
+        case Bound::dv: c_ = (a_ - w.log_ema).exp() * w.marginal; break;
+        case Bound::nwj: c_ = (a_ - 1.0).exp() * w.marginal; break;
+        default: c_ = w.marginal / (1.0 + (-a_).exp()); break;  // js: sigmoid(t)
+      }
+      if (kind == ScoreBlock::matrix) {
+        diagonal_ = a_.matrix().diagonal();
+        joint_gradient(objective, diagonal_, w, d_);
+        c_.matrix().diagonal() = d_.matrix();
+      }
+    }
+    nn::as_eigen(grad) = c_.matrix().template cast<T>();
+  }
+
+ private:
+  static constexpr double kMinusInf = -std::numeric_limits<double>::infinity();
+  using Array = Eigen::Array<double, Eigen::Dynamic, Eigen::Dynamic>;
+  using Column = Eigen::Array<double, Eigen::Dynamic, 1>;
+
+  void load(nn::ConstMatrixRef<T> scores) { a_ = nn::as_eigen(scores).template cast<double>().array(); }
+
+  /// max(t, 0) + log(1 + e^-|t|), 0 at -infinity. log(1 + u) instead of
+  /// log1p(u): Eigen 3.4 vectorises log but not log1p in double (10x), and the
+  /// absolute error, < 1e-16 per entry, is far below anything the sums resolve.
+  template <class A>
+  static auto softplus(const A& a) {
+    return a.max(0.0) + (1.0 + (-a.abs()).exp()).log();
+  }
+  template <class A>
+  static double log_sum_exp(const A& a) {
+    const double top = a.maxCoeff();
+    return top + std::log((a - top).exp().sum());
+  }
+  template <class A>
+  static void add_joint(ScoreStats& s, const A& a) {
+    s.joint_count += static_cast<double>(a.size());
+    s.joint_sum += a.sum();
+    s.joint_js -= softplus(-a).sum();
+  }
+  /// -w.joint * phi_joint(t) for every entry of `a` (phi_joint in the contract).
+  template <class A, class Out>
+  static void joint_gradient(Bound objective, const A& a, const GradientWeights& w, Out& out) {
+    if (objective == Bound::js) {
+      out = -w.joint / (1.0 + a.exp());  // -sigmoid(-t)
+    } else {
+      out.resizeLike(a);
+      out.setConstant(-w.joint);
+    }
+  }
+  /// row_lse_(i) = logsumexp_j a_(i, j). Column by column: Eigen's row-wise
+  /// sum of an exp() expression falls back to scalar exp (5x slower).
+  void row_log_sum_exp() {
+    row_max_ = a_.rowwise().maxCoeff();
+    row_lse_.setZero(a_.rows());
+    for (Index j = 0; j < a_.cols(); ++j) row_lse_ += (a_.col(j) - row_max_).exp();
+    row_lse_ = row_max_ + row_lse_.log();
+  }
+
+  Array a_, c_;  // scratch, reused (no allocation after the first call at a size)
+  Column diagonal_, d_, row_max_, row_lse_;
+};
+
+/// One training batch: statistics, MINE's average, loss, estimate and dLoss/dScores.
+/// scores/grad: (1 x 2K) [joint | marginal] for shuffled pairing, K x K for all_pairs.
+template <class B, class T>
+BatchValues bound_step(BoundOps<B>& ops, const BoundConfig& c, nn::ConstMatrixRef<T> scores,
+                       nn::MatrixRef<T> grad, BoundState& state) {
+  const Bound objective = training_objective(c.bound);
+  BatchValues v;
+  if (c.pairing == Pairing::all_pairs) {
+    const ScoreStats s = ops.stats(ScoreBlock::matrix, scores, c.tau);
+    const GradientWeights w = gradient_weights(c, s, state);
+    v.loss = -bound_value(objective, s);
+    v.estimate = estimate_value(c.bound, s);
+    ops.gradient(objective, ScoreBlock::matrix, scores, w, grad);
+    return v;
+  }
+  const Index k = scores.cols / 2;
+  ScoreStats s = ops.stats(ScoreBlock::joint, scores.middle_cols(0, k), c.tau);
+  s.merge(ops.stats(ScoreBlock::marginal, scores.middle_cols(k, k), c.tau));
+  const GradientWeights w = gradient_weights(c, s, state);
+  v.loss = -bound_value(objective, s);
+  v.estimate = estimate_value(c.bound, s);
+  ops.gradient(objective, ScoreBlock::joint, scores.middle_cols(0, k), w, grad.middle_cols(0, k));
+  ops.gradient(objective, ScoreBlock::marginal, scores.middle_cols(k, k), w,
+               grad.middle_cols(k, k));
+  return v;
+}
+
+}  // namespace mmc::neural
+// ---- end mmc/neural/bound_ops.hpp ----
+
+namespace mmc::neural {
+
+/// Options of NeuralMi<kBound>; the defaults depend on the bound.
+template <Bound kBound>
+struct NeuralMiOptions : TrainingOptions {
+  /// The MI defaults differ from TrainingOptions' in the regularisation: AdamW
+  /// weight decay 1 (per unit lr) and cosine decay of the learning rate to 5 %
+  /// (docs/estimators/mine.md: without them the 256-256 concat critic overfits
+  /// 16 000 training pairs at d = 20, and the final steps are noisy). InfoNCE
+  /// also stops early (patience 4, the best critic restored): with all pairs of
+  /// a fixed sample its separable critic learns to tell the training samples
+  /// apart (instance discrimination), and its held-out value then FALLS while
+  /// the training value climbs towards log K (docs/estimators/infonce.md).
+  NeuralMiOptions() {
+    weight_decay = 1.0;
+    lr_decay = 0.05;
+    if (kBound == Bound::infonce) patience = 4;
+  }
+  /// MINE's moving-average rate alpha in (0, 1] (Mine only; 1 = plain DV gradient).
+  double ema = 0.01;
+  /// SMILE's clipping threshold tau > 0 (Smile only).
+  double tau = 5.0;
+  CriticKind critic = kBound == Bound::infonce ? CriticKind::separable : CriticKind::concat;
+  Pairing pairing = kBound == Bound::infonce ? Pairing::all_pairs : Pairing::shuffled;
+  /// Output width of f and g of the separable critic.
+  Index embedding = 32;
+  /// Fixed shifts of the held-out samples for the marginal term (shuffled pairing).
+  Index eval_permutations = 8;
+  /// Pairs per critic forward pass when evaluating (memory vs. speed only).
+  Index eval_chunk = 4096;
+};
+
+/// The result of a neural MI estimate (nats).
+struct NeuralMiResult {
+  double value = 0.0;           ///< the bound on the held-out split
+  double train_estimate = 0.0;  ///< mean batch bound over the last eval_interval steps
+  std::vector<CurvePoint> curve;
+  Index steps = 0;              ///< training steps actually run
+  double seconds = 0.0;         ///< wall time of estimate()
+  Index n_train = 0, n_heldout = 0;
+  Bound bound = Bound::dv;
+  Index best_step = 0;          ///< step whose critic gave `value`
+  Index recoveries = 0;         ///< divergence recoveries (recover_from_divergence)
+  double learning_rate = 0.0;   ///< final learning rate
+  StopReason stop = StopReason::completed;
+  /// InfoNCE's cap log K of the held-out evaluation (+infinity for other bounds).
+  double cap = std::numeric_limits<double>::infinity();
+};
+
+namespace detail {
+
+/// The fix of to_working_copy's refusal of data the network's scalar cannot hold.
+inline constexpr std::string_view kMiUnrepresentableFix =
+    "set options.standardize = true (the default; it standardises in double precision first) or "
+    "center and scale the data before estimating";
+
+/// The model run_training trains: a critic on the data with one bound.
+template <class T, class B, class Critic>
+class MiModel {
+ public:
+  MiModel(Critic& critic, const B& backend, const BoundConfig& config, const RowMatrix<T>& x,
+          const RowMatrix<T>& y, Split split, Index batch, Index permutations, Index chunk,
+          std::uint64_t seed)
+      : critic_(critic), backend_(backend), ops_(backend), config_(config), x_(x), y_(y),
+        heldout_(std::move(split.heldout)), sampler_(std::move(split.train), seed),
+        rng_(seed, streams::permutations), k_(batch), chunk_(chunk) {
+    rows_.resize(static_cast<std::size_t>(k_));
+    perm_.resize(static_cast<std::size_t>(k_));
+    xr_.resize(static_cast<std::size_t>(2 * k_));
+    yr_.resize(static_cast<std::size_t>(2 * k_));
+    const auto h = static_cast<std::uint64_t>(heldout_.size());
+    Rng shift_rng(seed, streams::evaluation);
+    for (Index p = 0; p < permutations; ++p) {
+      shifts_.push_back(static_cast<Index>(1 + shift_rng.uniform_int(h - 1)));
+    }
+  }
+
+  StepValues step() {
+    sampler_.next(k_, rows_.data());
+    nn::ConstMatrixRef<T> scores;
+    if (config_.pairing == Pairing::shuffled) {
+      random_permutation(rng_, k_, perm_.data());
+      const auto k = static_cast<std::size_t>(k_);
+      for (std::size_t i = 0; i < k; ++i) {
+        xr_[i] = xr_[i + k] = yr_[i] = rows_[i];
+        yr_[i + k] = rows_[static_cast<std::size_t>(perm_[i])];
+      }
+      scores = pair_scores(xr_, yr_);
+    } else {
+      scores = critic_.matrix_scores(x_, y_, rows_);
+    }
+    backend_.resize(grad_, scores.size());
+    nn::MatrixRef<T> grad(backend_.data(grad_), scores.rows, scores.cols);
+    const BatchValues v = bound_step(ops_, config_, scores, grad, state_);
+    critic_.backward(grad);
+    return {v.loss, v.estimate};
+  }
+
+  /// The bound with the current critic on the held-out part (see the header).
+  double evaluate() { return estimate_value(config_.bound, heldout_stats()); }
+
+  ScoreStats heldout_stats() {
+    ScoreStats s;
+    const auto h = static_cast<Index>(heldout_.size());
+    if (config_.pairing == Pairing::all_pairs) {
+      const Index kb = std::min(k_, h);
+      for (Index b = 0; b + kb <= h; b += kb) {
+        const std::span<const Index> block(heldout_.data() + b, static_cast<std::size_t>(kb));
+        s.merge(ops_.stats(ScoreBlock::matrix, critic_.matrix_scores(x_, y_, block), config_.tau));
+      }
+      return s;
+    }
+    eval_x_.resize(static_cast<std::size_t>(chunk_));
+    eval_y_.resize(static_cast<std::size_t>(chunk_));
+    for (std::size_t p = 0; p <= shifts_.size(); ++p) {  // p = 0: the joint pairs
+      const Index shift = p == 0 ? 0 : shifts_[p - 1];
+      for (Index begin = 0; begin < h; begin += chunk_) {
+        const Index m = std::min(chunk_, h - begin);
+        for (Index i = 0; i < m; ++i) {
+          eval_x_[static_cast<std::size_t>(i)] = heldout_[static_cast<std::size_t>(begin + i)];
+          eval_y_[static_cast<std::size_t>(i)] =
+              heldout_[static_cast<std::size_t>((begin + i + shift) % h)];
+        }
+        const auto sc = pair_scores(std::span<const Index>(eval_x_.data(), static_cast<std::size_t>(m)),
+                                    std::span<const Index>(eval_y_.data(), static_cast<std::size_t>(m)));
+        s.merge(ops_.stats(p == 0 ? ScoreBlock::joint : ScoreBlock::marginal, sc, config_.tau));
+      }
+    }
+    return s;
+  }
+
+  double clip(double max_norm) { return critic_.clip(max_norm); }
+  void update() { critic_.update(); }
+  auto snapshot() const { return critic_.snapshot(); }
+  template <class S>
+  void restore(const S& s) { critic_.restore(s); }
+  void set_learning_rate(double lr) { critic_.set_learning_rate(lr); }
+  void reset_optimizer() { critic_.reset_optimizer(); }
+  void reset_state() { state_ = BoundState{}; }
+
+ private:
+  nn::ConstMatrixRef<T> pair_scores(std::span<const Index> xr, std::span<const Index> yr) {
+    if constexpr (requires { critic_.pair_scores(x_, y_, xr, yr); }) {
+      return critic_.pair_scores(x_, y_, xr, yr);
+    } else {  // unreachable: the estimator rejects shuffled pairing for this critic
+      throw std::logic_error("mmc::neural: this critic has no shuffled-pair scores");
+    }
+  }
+
+  Critic& critic_;
+  B backend_;
+  BoundOps<B> ops_;
+  BoundConfig config_;
+  BoundState state_;
+  const RowMatrix<T>& x_;
+  const RowMatrix<T>& y_;
+  std::vector<Index> heldout_;
+  BatchSampler sampler_;
+  Rng rng_;
+  Index k_, chunk_;
+  std::vector<Index> rows_, perm_, xr_, yr_, eval_x_, eval_y_, shifts_;
+  typename B::Buffer grad_;
+};
+
+}  // namespace detail
+
+/// A neural MI estimator with bound kBound, scalar T and nn backend B.
+template <Bound kBound, class T = float, class B = nn::CpuBackend<T>>
+class NeuralMi {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::neural::NeuralMi<Bound, T, B>");
+
+ public:
+  using Options = NeuralMiOptions<kBound>;
+  using Result = NeuralMiResult;
+  static constexpr Bound bound = kBound;
+
+  NeuralMi() = default;
+  explicit NeuralMi(const Options& options) : options_(options) {}
+  const Options& options() const noexcept { return options_; }
+
+  /// I(X;Y) in nats from x (n x d_x) and y (n x d_y), one sample per row.
+  template <class DerivedX, class DerivedY>
+  Result estimate(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedY>& y) const {
+    const auto start = std::chrono::steady_clock::now();
+    const std::string fn = "mmc::neural::" + class_name() + "::estimate";
+    const Options& o = options_;
+    check_options(fn);
+    mmc::detail::check_data(fn, "x", x);
+    mmc::detail::check_data(fn, "y", y);
+    mmc::detail::check_same_rows(fn, "y", y.rows(), "x", x.rows());
+    const Index n = x.rows();
+    check_split_sizes(fn, n, o.holdout, o.batch, 2);
+    const auto fix = detail::kMiUnrepresentableFix;
+    const RowMatrix<T> xs = to_working_copy<T>(x, o.standardize, fn, "x", fix);
+    const RowMatrix<T> ys = to_working_copy<T>(y, o.standardize, fn, "y", fix);
+    const B backend = detail::make_backend<B>(o.threads);
+    const BoundConfig config{kBound, o.pairing, o.ema, o.tau};
+    const CriticSpec spec{o.critic, o.hidden, o.activation, o.embedding};
+    Result r = o.critic == CriticKind::concat
+                   ? run<ConcatCritic<T, B>>(fn, xs, ys, backend, config, spec)
+                   : run<SeparableCritic<T, B>>(fn, xs, ys, backend, config, spec);
+    r.n_heldout = heldout_size(n, o.holdout);
+    r.n_train = n - r.n_heldout;
+    if (kBound == Bound::infonce) {
+      r.cap = std::log(static_cast<double>(std::min(o.batch, r.n_heldout)));
+    }
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return r;
+  }
+
+ private:
+  static std::string class_name() {
+    switch (kBound) {
+      case Bound::dv: return "Mine";
+      case Bound::nwj: return "Nwj";
+      case Bound::infonce: return "InfoNce";
+      case Bound::js: return "Js";
+      case Bound::smile: return "Smile";
+    }
+    return "NeuralMi";
+  }
+
+  void check_options(const std::string& fn) const {
+    const Options& o = options_;
+    detail::check_training_options(fn, o);
+    if (!(o.ema > 0.0 && o.ema <= 1.0)) {
+      mmc::detail::throw_invalid(fn, "ema", "is " + detail::number(o.ema) + ", outside (0, 1]",
+                                 "use a moving-average rate such as 0.01 (1 = no averaging)");
+    }
+    if (!(o.tau > 0.0) || !std::isfinite(o.tau)) {
+      mmc::detail::throw_invalid(fn, "tau", "is " + detail::number(o.tau) + ", but must be > 0",
+                                 "use SMILE's clipping threshold such as 5");
+    }
+    mmc::detail::check_at_least(fn, "embedding", o.embedding, 1);
+    mmc::detail::check_at_least(fn, "eval_permutations", o.eval_permutations, 1);
+    mmc::detail::check_at_least(fn, "eval_chunk", o.eval_chunk, 1);
+    if (o.pairing == Pairing::shuffled && kBound == Bound::infonce) {
+      mmc::detail::throw_invalid(fn, "pairing", "is shuffled, but InfoNCE needs the K x K scores",
+                                 "use pairing = Pairing::all_pairs for InfoNCE");
+    }
+    if (o.pairing == Pairing::shuffled && o.critic == CriticKind::separable) {
+      mmc::detail::throw_invalid(fn, "pairing",
+                                 "is shuffled, but the separable critic computes all pairs",
+                                 "use pairing = Pairing::all_pairs with the separable critic, or "
+                                 "critic = CriticKind::concat");
+    }
+  }
+
+  template <class Critic>
+  Result run(const std::string& fn, const RowMatrix<T>& x, const RowMatrix<T>& y, const B& backend,
+             const BoundConfig& config, const CriticSpec& spec) const {
+    const Options& o = options_;
+    Critic critic(x.cols(), y.cols(), spec, o.seed, backend, o.lr, o.weight_decay);
+    detail::MiModel<T, B, Critic> model(critic, backend, config, x, y,
+                                        make_split(x.rows(), o.holdout, o.seed), o.batch,
+                                        o.eval_permutations, o.eval_chunk, o.seed);
+    const std::string fix =
+        "lower the learning rate (lr, " + detail::number(o.lr) + " now; CLI --lr)" +
+        (kBound == Bound::dv ? ", use a smaller moving-average rate (ema; --ema)" : "") +
+        ", standardise the inputs (standardize = true; --standardize), clip gradients "
+        "(clip_norm, e.g. 1.0), or set recover_from_divergence = true";
+    TrainingLog log = run_training(model, o, fn, true, fix);
+    Result r;
+    r.value = log.monitor;
+    r.train_estimate = log.train_estimate;
+    r.curve = std::move(log.curve);
+    r.steps = log.steps;
+    r.bound = kBound;
+    r.best_step = log.best_step;
+    r.recoveries = log.recoveries;
+    r.learning_rate = log.learning_rate;
+    r.stop = log.stop;
+    return r;
+  }
+
+  Options options_;
+};
+
+template <class T = float, class B = nn::CpuBackend<T>>
+using Mine = NeuralMi<Bound::dv, T, B>;
+template <class T = float, class B = nn::CpuBackend<T>>
+using Nwj = NeuralMi<Bound::nwj, T, B>;
+template <class T = float, class B = nn::CpuBackend<T>>
+using InfoNce = NeuralMi<Bound::infonce, T, B>;
+template <class T = float, class B = nn::CpuBackend<T>>
+using Js = NeuralMi<Bound::js, T, B>;
+template <class T = float, class B = nn::CpuBackend<T>>
+using Smile = NeuralMi<Bound::smile, T, B>;
+
+}  // namespace mmc::neural
+// ---- end mmc/neural/neural_mi.hpp ----
+
+namespace mmc::estimators {
+
+/// Whether `id` is one of the variational bounds (doe and cene are not).
+inline bool is_bound(Estimator id) noexcept {
+  return id == Estimator::mine || id == Estimator::nwj || id == Estimator::infonce ||
+         id == Estimator::js || id == Estimator::smile;
+}
+
+/// neural::Bound of a bound estimator (mine -> dv, ...), via neural::parse_bound.
+inline neural::Bound bound_of(Estimator id) { return neural::parse_bound(name_of(id)); }
+
+/// Calls f.template operator()<E>() with E the estimator type of `id` on scalar
+/// T and backend B: NeuralMi<bound, T, B> for mine|nwj|infonce|js|smile,
+/// Doe<T, B> for doe. Throws mmc::invalid_argument for any other id.
+template <class T, class B, class F>
+decltype(auto) visit_neural_mi(Estimator id, F&& f) {
+  using neural::Bound;
+  switch (id) {
+    case Estimator::mine: return f.template operator()<neural::NeuralMi<Bound::dv, T, B>>();
+    case Estimator::nwj: return f.template operator()<neural::NeuralMi<Bound::nwj, T, B>>();
+    case Estimator::infonce: return f.template operator()<neural::NeuralMi<Bound::infonce, T, B>>();
+    case Estimator::js: return f.template operator()<neural::NeuralMi<Bound::js, T, B>>();
+    case Estimator::smile: return f.template operator()<neural::NeuralMi<Bound::smile, T, B>>();
+    case Estimator::doe: return f.template operator()<neural::Doe<T, B>>();
+    default:
+      mmc::detail::throw_invalid("mmc::estimators::visit_neural_mi", "estimator",
+                                 "is '" + std::string(name_of(id)) + "', not a neural MI estimator",
+                                 "use one of mine, nwj, infonce, js, smile, doe");
+  }
+}
+
+}  // namespace mmc::estimators
+// ---- end mmc/estimators/neural_dispatch.hpp ----
+// ---- begin mmc/estimators/permutation.hpp ----
+// mmc/estimators/permutation.hpp — permutation tests of independence I(X;Y) = 0
+// and of conditional independence I(X;Y|Z) = 0 for every non-neural estimator
+// of the registry (docs/design.md §3.1), with the bias-corrected estimate
+// "estimate − mean of the null" that users of kNN estimators ask for.
+//
+// MI: permutation r shuffles the rows of y with Rng(seed, streams::permutation::
+// mi_first + r) (a Fisher–Yates shuffle), which keeps both marginals and breaks
+// the dependence; the null distribution is the estimator applied to (x, y_r).
+//
+// CMI: a global shuffle would also break I(X;Z) and test the wrong hypothesis.
+// The local permutation scheme of Runge (2018, "Conditional independence
+// testing based on a nearest-neighbor estimator of conditional mutual
+// information", AISTATS, §3 and the published CMIknn code) is used instead:
+//   1. once: N_i = the k_perm nearest neighbours of z_i in Z, i itself included
+//      (max-norm, on the standardised z when options.knn.standardize; ties by
+//      the smaller index);
+//   2. per permutation r, with Rng(seed, streams::permutation::cmi_first + r):
+//      shuffle each list N_i (Fisher–Yates), draw a random order of the samples,
+//      and for each sample i in that order take the first j of its shuffled N_i
+//      not used yet — sampling without replacement; when all k_perm are used,
+//      the last one of the list is taken (a repeat, as in Runge's code);
+//   3. x_r(i) = x(j_i); the null value is the estimator on (x_r, y, z).
+// x_r is x moved within Z-neighbourhoods only, so the null keeps I(X;Z) and
+// I(Y;Z) while X ⟂ Y | Z holds approximately.
+//
+// p-value with the +1 correction (Phipson & Smyth 2010; Davison & Hinkley 1997):
+// p = (1 + #{null_r ≥ estimate}) / (R + 1), which is never 0 and is a valid
+// (slightly conservative) p-value; with R permutations the smallest p is 1/(R+1).
+//
+// Determinism: the permutations run in parallel (parallel_for, grain 1), each
+// estimate with threads = 1, each writing only its own slot; the null
+// statistics are reduced serially in permutation order. Same inputs and seed ⇒
+// the same bits at any thread count (docs/design.md §2).
+//
+// Speed: each permutation is a full estimate (R + 1 estimates in all). The
+// marginal search structures of KSG-type estimators do not change under a
+// permutation of y's rows and could be reused, but that needs access to
+// knn/ksg.hpp internals; it is not done here.
+
+
+
+namespace mmc::estimators {
+
+/// The result of a permutation test.
+struct PermutationResult {
+  Estimate estimate;           ///< the estimate on the data as given (with its local values)
+  double p_value = 1.0;        ///< (1 + #{null >= estimate}) / (permutations + 1)
+  double null_mean = 0.0;      ///< mean of the null values
+  double null_sd = 0.0;        ///< sample standard deviation of the null values (0 when R = 1)
+  double corrected = 0.0;      ///< estimate.value − null_mean (bias-corrected estimate)
+  Index permutations = 0;      ///< R
+  Eigen::VectorXd null;        ///< the R null values, in permutation order
+};
+
+/// Most permutations one test accepts (streams first + r stay disjoint, and the
+/// null vector stays small).
+inline constexpr Index kMaxPermutations = 10'000'000;
+
+/// k_perm of the local permutation scheme when the caller does not choose
+/// (Runge 2018 recommends 5–10).
+inline constexpr Index kDefaultLocalPermutationNeighbours = 5;
+
+namespace detail {
+
+inline void check_permutations(std::string_view fn, Index permutations) {
+  if (permutations < 1 || permutations > kMaxPermutations) {
+    mmc::detail::throw_invalid(fn, "permutations", "is " + std::to_string(permutations),
+                               "use between 1 and " + std::to_string(kMaxPermutations) +
+                                   " permutations (99 or 999 are customary)");
+  }
+}
+
+inline void check_not_neural(std::string_view fn, Estimator id) {
+  for (const auto& info : kMutualInformation) {
+    if (info.id == id && info.family == Family::neural) {
+      mmc::detail::throw_invalid(fn, "estimator", "is '" + std::string(info.name) + "', a neural estimator",
+                                 "permutation tests retrain nothing; use a kNN or discrete estimator");
+    }
+  }
+}
+
+/// Fills the null statistics and p-value of `result` from result.null.
+inline void summarise_null(PermutationResult& result) {
+  const Index r = result.null.size();
+  const double value = result.estimate.value;
+  Index at_least = 0;
+  for (Index i = 0; i < r; ++i)
+    if (result.null(i) >= value) ++at_least;
+  result.permutations = r;
+  result.p_value = static_cast<double>(1 + at_least) / static_cast<double>(r + 1);
+  result.null_mean = accurate_sum(result.null.data(), result.null.data() + r) / static_cast<double>(r);
+  double squares = 0.0;
+  for (Index i = 0; i < r; ++i) squares += (result.null(i) - result.null_mean) * (result.null(i) - result.null_mean);
+  result.null_sd = r > 1 ? std::sqrt(squares / static_cast<double>(r - 1)) : 0.0;
+  result.corrected = value - result.null_mean;
+}
+
+/// rows(i) = m(order[i]) for every row.
+inline RowMatrix<double> gather_rows(const RowMatrix<double>& m, const std::vector<Index>& order) {
+  RowMatrix<double> out(m.rows(), m.cols());
+  for (Index i = 0; i < m.rows(); ++i) out.row(i) = m.row(order[static_cast<std::size_t>(i)]);
+  return out;
+}
+
+}  // namespace detail
+
+/// Permutation test of I(X;Y) = 0 with the non-neural estimator `id` (any of
+/// kMutualInformation except the neural ones): R = `permutations` shuffles of
+/// y's rows, permutation r drawn from Rng(seed, streams::permutation::mi_first + r).
+/// Threads: options.knn.threads (0 = all cores); the result does not depend on it.
+template <class DerivedX, class DerivedY>
+PermutationResult permutation_test_mi(Estimator id, const Eigen::DenseBase<DerivedX>& x,
+                                      const Eigen::DenseBase<DerivedY>& y, const NonNeuralOptions& options,
+                                      Index permutations, std::uint64_t seed) {
+  constexpr std::string_view fn = "mmc::estimators::permutation_test_mi";
+  detail::check_not_neural(fn, id);
+  detail::check_permutations(fn, permutations);
+  const RowMatrix<double> xs = to_row_major<double>(x);
+  const RowMatrix<double> ys = to_row_major<double>(y);
+  PermutationResult result;
+  result.estimate = estimate_mi(id, xs, ys, options);  // validates shapes and rows first
+
+  NonNeuralOptions single = options;
+  single.knn.threads = 1;
+  result.null.resize(permutations);
+  const Index n = ys.rows();
+  parallel_for(permutations, options.knn.threads, 1, [&](Index begin, Index end) {
+    std::vector<Index> order(static_cast<std::size_t>(n));
+    for (Index r = begin; r < end; ++r) {
+      std::iota(order.begin(), order.end(), Index{0});
+      Rng rng(seed, streams::permutation::mi_first + static_cast<std::uint64_t>(r));
+      rng.shuffle(order.begin(), order.end());
+      result.null(r) = estimate_mi(id, xs, detail::gather_rows(ys, order), single).value;
+    }
+  });
+  detail::summarise_null(result);
+  return result;
+}
+
+/// The k_perm nearest neighbours of every z_i in Z (max-norm, i itself
+/// included, (distance, index) order), row i of the returned n × k_perm matrix;
+/// z is standardised first when `standardize`. Step 1 of the local scheme above.
+template <class DerivedZ>
+Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> local_permutation_neighbours(
+    const Eigen::DenseBase<DerivedZ>& z, Index k_perm, bool standardize, int threads) {
+  constexpr std::string_view fn = "mmc::estimators::local_permutation_neighbours";
+  const Index n = z.rows();
+  if (k_perm < 1 || k_perm > n) {
+    mmc::detail::throw_invalid(fn, "k_perm", "is " + std::to_string(k_perm) + " with " + std::to_string(n) + " samples",
+                               "use 1 <= k_perm <= N (5 to 10 is customary)");
+  }
+  const RowMatrix<double> zs = to_working_copy<double>(z, standardize, fn, "z", "standardize z");
+  const neighbors::KdTree<double> tree(zs.data(), n, zs.cols(), Norm::max, 8, threads);
+  Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> out(n, k_perm);
+  constexpr Index kGrain = 256;
+  parallel_for(n, threads, kGrain, [&](Index begin, Index end) {
+    std::vector<double> distances(static_cast<std::size_t>(k_perm));
+    for (Index i = begin; i < end; ++i) tree.knn(zs.row(i).data(), k_perm, -1, distances.data(), &out(i, 0));
+  });
+  return out;
+}
+
+/// One local permutation (step 2 of the scheme above): x_r(i) = x(result[i]).
+inline std::vector<Index> local_permutation(
+    const Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>& neighbours, Rng& rng) {
+  const Index n = neighbours.rows(), k = neighbours.cols();
+  Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> shuffled = neighbours;
+  for (Index i = 0; i < n; ++i) rng.shuffle(&shuffled(i, 0), &shuffled(i, 0) + k);
+  std::vector<Index> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), Index{0});
+  rng.shuffle(order.begin(), order.end());
+  std::vector<char> used(static_cast<std::size_t>(n), 0);
+  std::vector<Index> result(static_cast<std::size_t>(n));
+  for (const Index i : order) {
+    Index m = 0;
+    Index j = shuffled(i, 0);
+    while (used[static_cast<std::size_t>(j)] && m < k - 1) j = shuffled(i, ++m);
+    result[static_cast<std::size_t>(i)] = j;
+    used[static_cast<std::size_t>(j)] = 1;
+  }
+  return result;
+}
+
+/// Local permutation test of I(X;Y|Z) = 0 (Runge 2018, scheme above) with ksg1
+/// or ksg2; `k_perm` neighbours in Z. Permutation r draws from
+/// Rng(seed, streams::permutation::cmi_first + r). Threads: options.knn.threads.
+template <class DerivedX, class DerivedY, class DerivedZ>
+PermutationResult permutation_test_cmi(Estimator id, const Eigen::DenseBase<DerivedX>& x,
+                                       const Eigen::DenseBase<DerivedY>& y, const Eigen::DenseBase<DerivedZ>& z,
+                                       const NonNeuralOptions& options, Index permutations, std::uint64_t seed,
+                                       Index k_perm = kDefaultLocalPermutationNeighbours) {
+  constexpr std::string_view fn = "mmc::estimators::permutation_test_cmi";
+  detail::check_permutations(fn, permutations);
+  const RowMatrix<double> xs = to_row_major<double>(x);
+  const RowMatrix<double> ys = to_row_major<double>(y);
+  const RowMatrix<double> zs = to_row_major<double>(z);
+  PermutationResult result;
+  result.estimate = estimate_cmi(id, xs, ys, zs, options);  // validates estimator, shapes and rows first
+  const auto neighbours = local_permutation_neighbours(zs, k_perm, options.knn.standardize, options.knn.threads);
+
+  NonNeuralOptions single = options;
+  single.knn.threads = 1;
+  result.null.resize(permutations);
+  parallel_for(permutations, options.knn.threads, 1, [&](Index begin, Index end) {
+    for (Index r = begin; r < end; ++r) {
+      Rng rng(seed, streams::permutation::cmi_first + static_cast<std::uint64_t>(r));
+      const std::vector<Index> order = local_permutation(neighbours, rng);
+      result.null(r) = estimate_cmi(id, detail::gather_rows(xs, order), ys, zs, single).value;
+    }
+  });
+  detail::summarise_null(result);
+  return result;
+}
+
+}  // namespace mmc::estimators
+// ---- end mmc/estimators/permutation.hpp ----
+// ---- end mmc/estimators.hpp ----
 // ---- begin mmc/data/generators.hpp ----
 // mmc/data/generators.hpp — the data-generation stage (docs/design.md §3.5): every
 // generator with ground truth except digits.hpp, which needs zlib at link time
@@ -1076,7 +8393,6 @@ inline T logaddexp(T a, T b) noexcept {
 // Also here: the parameter checks every generator shares (n >= 1, finite
 // numbers inside a range), so all of them report bad input the same way.
 
-#include <optional>
 
 
 namespace mmc::data {
@@ -1426,7 +8742,6 @@ inline LabelledTask bits_task(BitCase which, Index n, std::uint64_t seed, double
 // the same bits on every platform.
 
 #include <Eigen/Cholesky>
-#include <span>
 
 
 namespace mmc::data {
@@ -1961,7 +9276,6 @@ inline MiTask transform_task(MiTask task, const Transform& tx, const Transform& 
 // builds such a list from arbitrary Eigen expressions.
 
 #include <iterator>
-#include <numeric>
 #include <ranges>
 
 // ---- begin mmc/fusion/options.hpp ----
@@ -1977,64 +9291,6 @@ inline MiTask transform_task(MiTask task, const Transform& tx, const Transform& 
 // 2 x 64 ReLU encoder converges within 20 epochs of Adam at lr 1e-3.
 
 
-// ---- begin mmc/core/streams.hpp ----
-// mmc/core/streams.hpp — the one table of random streams, and derive_seed.
-//
-// Every random draw in mmc comes from mmc::Rng(seed, stream) (core/rng.hpp):
-// the user's seed picks the experiment, the stream the purpose. Two purposes
-// that shared a stream would draw correlated numbers (a split and the batches
-// of the same model, say), so every stream of the library is listed here, in
-// one place, with disjoint ranges per component (docs/design.md §2).
-
-
-
-namespace mmc {
-
-/// A seed for one purpose derived from the user's seed: the first draw of
-/// Rng(seed, stream). Used to hand a sub-model its own seed.
-inline std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream) noexcept {
-  Rng rng(seed, stream);
-  return rng();
-}
-
-namespace streams {
-
-/// kNN input jitter: the stream is the input's position (x = 0, y = 1, z = 2, ...).
-namespace knn {
-inline constexpr std::uint64_t jitter_first = 0;
-}  // namespace knn
-
-/// Neural estimators (neural/).
-namespace neural {
-inline constexpr std::uint64_t split = 101;         ///< train / held-out split
-inline constexpr std::uint64_t validation = 102;    ///< early-stopping validation split
-inline constexpr std::uint64_t batches = 103;       ///< minibatch order
-inline constexpr std::uint64_t permutations = 104;  ///< marginal pairs of each step
-inline constexpr std::uint64_t evaluation = 105;    ///< held-out marginal shifts
-inline constexpr std::uint64_t init = 106;          ///< network initialisation (+ 16 per network)
-}  // namespace neural
-
-/// Late fusion, uni-modal models, probes (fusion/).
-namespace fusion {
-inline constexpr std::uint64_t head_init = 200;
-inline constexpr std::uint64_t encoder_init = 210;  ///< + modality
-inline constexpr std::uint64_t batches = 300;
-inline constexpr std::uint64_t split = 400;
-inline constexpr std::uint64_t noise = 500;         ///< + modality
-inline constexpr std::uint64_t probe = 600;
-inline constexpr std::uint64_t unimodal = 700;      ///< + modality
-}  // namespace fusion
-
-/// The complementarity metric (metric/).
-namespace metric {
-inline constexpr std::uint64_t sub_estimate = 7000;       ///< + index of the backend's sub-estimate
-inline constexpr std::uint64_t bootstrap_rows = 100000;   ///< + replicate: rows drawn
-inline constexpr std::uint64_t bootstrap_seed = 200000;   ///< + replicate: the replicate's seed
-}  // namespace metric
-
-}  // namespace streams
-}  // namespace mmc
-// ---- end mmc/core/streams.hpp ----
 
 namespace mmc::fusion {
 
@@ -2074,15 +9330,8 @@ namespace detail {
 
 /// Throws unless lr > 0 and weight_decay >= 0 (both finite).
 inline void check_optimizer(std::string_view fn, double lr, double weight_decay) {
-  if (!(std::isfinite(lr) && lr > 0.0)) {
-    mmc::detail::throw_invalid(fn, "options.lr", "is " + std::to_string(lr) + ", not > 0",
-                               "use a learning rate such as 1e-3");
-  }
-  if (!(std::isfinite(weight_decay) && weight_decay >= 0.0)) {
-    mmc::detail::throw_invalid(fn, "options.weight_decay",
-                               "is " + std::to_string(weight_decay) + ", not >= 0",
-                               "use 0 (no decay) or a small value such as 1e-4");
-  }
+  mmc::detail::check_learning_rate(fn, "options.lr", lr);
+  mmc::detail::check_weight_decay(fn, "options.weight_decay", weight_decay);
 }
 
 /// Throws unless every option is usable.
@@ -2100,14 +9349,27 @@ inline void check_train_options(std::string_view fn, const TrainOptions& o) {
   check_optimizer(fn, o.lr, o.weight_decay);
 }
 
-/// Throws unless 0 < value < 1.
-inline void check_open_fraction(std::string_view fn, std::string_view argument, double value) {
-  if (!(value > 0.0 && value < 1.0)) {
-    mmc::detail::throw_invalid(fn, argument,
-                               "is " + std::to_string(value) + ", but must lie in (0, 1)",
-                               "pass a fraction such as 0.2");
+/// Fewest samples an evaluation or validation part may hold: the standard
+/// error of an accuracy measured on m samples is up to 0.5 / sqrt(m), above
+/// 0.15 for m < 10, too coarse to report (or to recommend a strategy from).
+inline constexpr Index kMinEvaluationSamples = 10;
+
+/// Throws unless a held-out part has at least kMinEvaluationSamples samples;
+/// `fraction_option` names the option that sizes it.
+inline void check_evaluation_size(std::string_view fn, std::string_view fraction_option, Index samples,
+                                  Index total) {
+  if (samples < kMinEvaluationSamples) {
+    mmc::detail::throw_invalid(fn, fraction_option,
+                               "leaves " + std::to_string(samples) + " of " + std::to_string(total) +
+                                   " samples for evaluation",
+                               "at least " + std::to_string(kMinEvaluationSamples) +
+                                   " are needed for a meaningful accuracy: pass more samples or a "
+                                   "larger fraction");
   }
 }
+
+/// Throws unless 0 < value < 1 (core/validate.hpp).
+using mmc::detail::check_open_fraction;
 
 }  // namespace detail
 }  // namespace mmc::fusion
@@ -2287,6 +9549,8 @@ inline DataSplit split_samples(Index n, double validation_fraction, double test_
 // in fusion/: naive late fusion, uni-modal models (one modality) and UMT (with
 // frozen teachers, docs/design.md §3.7).
 //
+// Since the same loop trains the neural estimators, fusion models run in
+// neural::run_training through the adapter LateFusionTraining below.
 // One Adam optimiser per network (each encoder and the head); each step draws
 // the next batch of the epoch (detail/batches.hpp), and, for UMT, runs the
 // frozen teacher encoders on the same samples to get the distillation targets.
@@ -2311,31 +9575,27 @@ namespace mmc::fusion::detail {
 
 using mmc::derive_seed;  // core/streams.hpp
 
-/// Epoch-aligned minibatches of 0..n-1 (see top).
+/// Epoch-aligned minibatches of 0..n-1 (see top): the epochs of the library's
+/// one sampler (core/batches.hpp), each cut into consecutive batches.
 class EpochBatches {
  public:
   EpochBatches(Index n, Index batch, std::uint64_t seed, std::uint64_t stream)
-      : order_(static_cast<std::size_t>(n)), batch_(batch < n ? batch : n), rng_(seed, stream) {
-    std::iota(order_.begin(), order_.end(), Index{0});
-  }
+      : sampler_(EpochSampler::of_range(n, seed, stream)), n_(n), batch_(batch < n ? batch : n) {}
   /// Starts an epoch: a fresh permutation.
-  void shuffle() noexcept { rng_.shuffle(order_.begin(), order_.end()); }
+  void shuffle() { order_ = sampler_.next_epoch(); }
   /// Batches per epoch.
-  Index count() const noexcept {
-    const auto n = static_cast<Index>(order_.size());
-    return batch_ > 0 ? (n + batch_ - 1) / batch_ : 0;
-  }
+  Index count() const noexcept { return batch_ > 0 ? (n_ + batch_ - 1) / batch_ : 0; }
   /// Indices of batch b of the current epoch.
   std::span<const Index> batch(Index b) const noexcept {
-    const auto n = static_cast<Index>(order_.size());
-    const Index begin = b * batch_, end = std::min(n, begin + batch_);
-    return {order_.data() + begin, static_cast<std::size_t>(end - begin)};
+    const Index begin = b * batch_, end = std::min(n_, begin + batch_);
+    return order_.subspan(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin));
   }
 
  private:
-  std::vector<Index> order_;
+  EpochSampler sampler_;
+  Index n_;
   Index batch_;
-  Rng rng_;
+  std::span<const Index> order_;
 };
 
 /// dst = the rows `indices` of src (dst is resized only when the shape changes).
@@ -2519,1259 +9779,6 @@ struct Standardizer {
 
 }  // namespace mmc::fusion
 // ---- end mmc/fusion/standardizer.hpp ----
-// ---- begin mmc/nn/activations.hpp ----
-// mmc/nn/activations.hpp — the activation functions of the MLP (docs/design.md §1 nn/,
-// §5 `--activation`) as an enum plus their scalar definitions.
-//
-// Every derivative is written in terms of the activation's OUTPUT a = f(z), not
-// its input z. Layers then keep only their output for the backward pass (the
-// pre-activation is overwritten in place), which halves the activation memory
-// and the memory traffic; a CUDA backend implements the same formulas:
-//   identity  f = z                       f' = 1
-//   relu      f = max(z, 0)               f' = [a > 0]      (0 at the kink z = 0)
-//   elu       f = z (z > 0), e^z - 1      f' = 1 (a > 0), a + 1        (alpha = 1)
-//   tanh      f = tanh z                  f' = 1 - a^2
-//   softplus  f = log(1 + e^z)            f' = sigmoid(z) = 1 - e^{-a}
-// (softplus: e^a = 1 + e^z, so sigmoid(z) = e^z / (1 + e^z) = 1 - e^{-a}; we use
-// -expm1(-a), exact also for a -> 0.)
-
-
-
-namespace mmc::nn {
-
-enum class Activation { identity, relu, elu, tanh, softplus };
-
-/// The name used by the CLI and in messages ("relu", ...).
-inline std::string_view activation_name(Activation a) noexcept {
-  switch (a) {
-    case Activation::identity: return "identity";
-    case Activation::relu: return "relu";
-    case Activation::elu: return "elu";
-    case Activation::tanh: return "tanh";
-    case Activation::softplus: return "softplus";
-  }
-  return "unknown";
-}
-
-/// Parses a name written by activation_name; throws mmc::invalid_argument otherwise.
-inline Activation parse_activation(std::string_view name) {
-  for (Activation a : {Activation::identity, Activation::relu, Activation::elu,
-                       Activation::tanh, Activation::softplus}) {
-    if (name == activation_name(a)) return a;
-  }
-  mmc::detail::throw_invalid("mmc::nn::parse_activation", "name",
-                        "is '" + std::string(name) + "', which is not an activation",
-                        "use one of relu, elu, tanh, softplus, identity");
-}
-
-/// f(z) for one scalar (reference implementation; backends vectorise it).
-template <class T>
-T activate(Activation a, T z) noexcept {
-  switch (a) {
-    case Activation::identity: return z;
-    case Activation::relu: return z > T(0) ? z : T(0);
-    case Activation::elu: return z > T(0) ? z : std::expm1(z);
-    case Activation::tanh: return std::tanh(z);
-    case Activation::softplus:  // max(z, 0) + log1p(e^{-|z|}): no overflow for large z
-      return (z > T(0) ? z : T(0)) + std::log1p(std::exp(-std::fabs(z)));
-  }
-  return z;
-}
-
-/// f'(z) expressed through the output a = f(z) (see the table above).
-template <class T>
-T derivative_from_output(Activation act, T a) noexcept {
-  switch (act) {
-    case Activation::identity: return T(1);
-    case Activation::relu: return a > T(0) ? T(1) : T(0);
-    case Activation::elu: return a > T(0) ? T(1) : a + T(1);
-    case Activation::tanh: return T(1) - a * a;
-    case Activation::softplus: return -std::expm1(-a);
-  }
-  return T(1);
-}
-
-/// True for the activations whose initialisation is He's (rectifier-like), false
-/// for those that use Xavier/Glorot's (symmetric, near-linear at 0). See init.hpp.
-constexpr bool is_rectifier(Activation a) noexcept {
-  return a == Activation::relu || a == Activation::elu || a == Activation::softplus;
-}
-
-}  // namespace mmc::nn
-// ---- end mmc/nn/activations.hpp ----
-// ---- begin mmc/nn/cpu_backend.hpp ----
-// mmc/nn/cpu_backend.hpp — the CPU implementation of the nn Backend concept
-// (nn/backend.hpp), on Eigen and mmc::ThreadPool.
-//
-// Threading without losing bit-reproducibility (docs/design.md §2): a GEMM
-// c = alpha op(a) op(b) + beta c is cut into blocks of kGemmGrain columns of c
-// (or rows, when c has more rows than columns). The cut depends only on the
-// shapes; every block is an independent, serial Eigen GEMM that writes only its
-// own part of c, so no partial sums are ever reduced across blocks and the bits
-// of c are the same for any number of threads (1 thread runs the same blocks in
-// a loop). For the MLP this means: forward and input-gradient GEMMs are cut
-// along the batch; the weight gradient dW = dZ A^T (a sum over the batch) is cut
-// along the columns of dW, each block summing over the whole batch in one
-// serial kernel. Eigen's own (OpenMP) threading is never used: we call its
-// serial kernel directly (detail/eigen_gemm.hpp), with per-worker packing
-// buffers that are sized before the blocks run, so steady-state steps do not
-// allocate. Element-wise operations are computed column by column, so their
-// bits do not depend on the cut either.
-
-#include <cassert>
-#include <memory>
-
-// ---- begin mmc/nn/backend.hpp ----
-// mmc/nn/backend.hpp — the Backend concept: the small set of operations the MLP,
-// its optimizers and the neural estimators need from a device (docs/design.md §4).
-//
-// Why a concept: nn/ is written once, on top of these operations; the CPU backend
-// (nn/cpu_backend.hpp, Eigen) and the CUDA backend (include/mmc/cuda/, cuBLAS +
-// small kernels) implement them. Keeping the set small keeps the CUDA backend a
-// few hundred lines and lets both be tested against each other op by op.
-//
-// ============================== THE CONTRACT ===============================
-// A Backend B is a cheap-to-copy HANDLE to an execution context (a thread pool
-// for the CPU, a cuBLAS handle + stream for CUDA). Copies share the context. A
-// context runs one call at a time: do not call the same backend from two threads.
-//
-// Types
-//   B::Scalar       float or double.
-//   B::Buffer       owning, default-constructible (empty) array of Scalar in the
-//                   backend's memory. Movable; copyable if the backend allows it.
-// Storage
-//   void   resize(Buffer&, Index n)   capacity for n scalars; contents become
-//                                     unspecified; may allocate only when n grows.
-//   Scalar* data(Buffer&) / const Scalar* data(const Buffer&)
-//                                     pointer in the backend's memory space (a
-//                                     device pointer for CUDA); valid until resize.
-// Transfers (host pointers are plain host memory, column-major with leading dim ld)
-//   void upload(const Scalar* host, Index ld, MatrixRef dst)     host -> dst
-//   void download(ConstMatrixRef src, Scalar* host, Index ld)    src  -> host
-//   void copy(ConstMatrixRef src, MatrixRef dst)                 same shape
-//   void fill(MatrixRef dst, Scalar value)
-// Dense algebra (all views column-major, in the backend's memory; shapes checked
-// by the caller). Below, op(X) = X or X^T and 1 is a column of ones.
-//   void gemm(Trans ta, Trans tb, Scalar alpha, ConstMatrixRef a, ConstMatrixRef b,
-//             Scalar beta, MatrixRef c)     c = alpha op(a) op(b) + beta c
-//                                           (beta == 0: c is not read, NaN-safe)
-//   void bias_activation(Activation f, ConstMatrixRef bias, MatrixRef z)
-//                                           z = f(z + bias 1^T), in place; bias is
-//                                           (rows x 1); f as in nn/activations.hpp
-//   void activation_backward(Activation f, ConstMatrixRef out, MatrixRef grad)
-//                                           grad = grad (.) f'(z), with f' written
-//                                           through out = f(z) (activations.hpp)
-//   void sum_columns(ConstMatrixRef g, Scalar beta, MatrixRef out)
-//                                           out = g 1 + beta out  (out: rows x 1;
-//                                           bias gradients)
-//   double squared_norm(ConstMatrixRef x)   sum of squares, accumulated in double,
-//                                           returned to the host
-//   void scale(MatrixRef x, Scalar s)       x = s x
-// Optimizer updates (element-wise over same-shaped views; coefficients below)
-//   void adam_update(MatrixRef p, ConstMatrixRef g, MatrixRef m, MatrixRef v,
-//                    const AdamCoefficients<Scalar>&)
-//   void sgd_update(MatrixRef p, ConstMatrixRef g, MatrixRef velocity,
-//                   const SgdCoefficients<Scalar>&)
-// Determinism: the result of every operation may depend on the shapes and the
-// machine, but never on the number of threads or on timing (docs/design.md §2). The
-// CPU backend gets this by cutting work into blocks of fixed size.
-// Allocation: after the first call with given shapes an operation must not
-// allocate (the training loop is allocation-free after its first step).
-// ===========================================================================
-
-#include <concepts>
-
-// ---- begin mmc/nn/view.hpp ----
-// mmc/nn/view.hpp — non-owning views of column-major matrices in a backend's memory.
-//
-// Layout of every batch in nn/ (docs/design.md §1 nn/, §4): a matrix of activations is
-// (features x batch), column-major, one sample per column. That is byte for byte
-// the library's row-major "one sample per row" data layout (docs/design.md §2), so a
-// block of rows of an mmc::RowMatrix is a batch without a copy (as_batch), and
-// every layer step is a GEMM on contiguous memory.
-//
-// A view is a pointer, a shape and a leading dimension (the distance between the
-// starts of two columns, as in BLAS). The pointer lives in the memory of the
-// backend that owns the buffer: host memory for the CPU backend, device memory
-// for a CUDA backend. Views never own and never allocate, so the same struct
-// describes host and device matrices and crosses the backend interface
-// (nn/backend.hpp) unchanged.
-
-
-
-namespace mmc::nn {
-
-/// Mutable view of a column-major rows x cols matrix with leading dimension ld >= rows.
-template <class T>
-struct MatrixRef {
-  T* data = nullptr;
-  Index rows = 0;
-  Index cols = 0;
-  Index ld = 0;
-
-  MatrixRef() = default;
-  MatrixRef(T* data_, Index rows_, Index cols_, Index ld_) noexcept
-      : data(data_), rows(rows_), cols(cols_), ld(ld_) {}
-  /// A contiguous matrix (ld = rows).
-  MatrixRef(T* data_, Index rows_, Index cols_) noexcept : MatrixRef(data_, rows_, cols_, rows_) {}
-
-  bool empty() const noexcept { return data == nullptr || rows == 0 || cols == 0; }
-  Index size() const noexcept { return rows * cols; }
-  /// True when the columns follow each other without gaps.
-  bool contiguous() const noexcept { return ld == rows || cols <= 1; }
-  /// Columns [begin, begin + count): a sub-batch.
-  MatrixRef middle_cols(Index begin, Index count) const noexcept {
-    assert(begin >= 0 && count >= 0 && begin + count <= cols);
-    return {data + begin * ld, rows, count, ld};
-  }
-  /// Rows [begin, begin + count): a slice of the features.
-  MatrixRef middle_rows(Index begin, Index count) const noexcept {
-    assert(begin >= 0 && count >= 0 && begin + count <= rows);
-    return {data + begin, count, cols, ld};
-  }
-};
-
-/// Read-only view; converts implicitly from MatrixRef.
-template <class T>
-struct ConstMatrixRef {
-  const T* data = nullptr;
-  Index rows = 0;
-  Index cols = 0;
-  Index ld = 0;
-
-  ConstMatrixRef() = default;
-  ConstMatrixRef(const T* data_, Index rows_, Index cols_, Index ld_) noexcept
-      : data(data_), rows(rows_), cols(cols_), ld(ld_) {}
-  ConstMatrixRef(const T* data_, Index rows_, Index cols_) noexcept
-      : ConstMatrixRef(data_, rows_, cols_, rows_) {}
-  ConstMatrixRef(const MatrixRef<T>& m) noexcept  // NOLINT: implicit by design
-      : data(m.data), rows(m.rows), cols(m.cols), ld(m.ld) {}
-
-  bool empty() const noexcept { return data == nullptr || rows == 0 || cols == 0; }
-  Index size() const noexcept { return rows * cols; }
-  bool contiguous() const noexcept { return ld == rows || cols <= 1; }
-  ConstMatrixRef middle_cols(Index begin, Index count) const noexcept {
-    assert(begin >= 0 && count >= 0 && begin + count <= cols);
-    return {data + begin * ld, rows, count, ld};
-  }
-  ConstMatrixRef middle_rows(Index begin, Index count) const noexcept {
-    assert(begin >= 0 && count >= 0 && begin + count <= rows);
-    return {data + begin, count, cols, ld};
-  }
-};
-
-/// Eigen map of a host view (CPU backend, tests, losses).
-template <class T>
-using EigenMap = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>, Eigen::Unaligned,
-                            Eigen::OuterStride<>>;
-template <class T>
-using ConstEigenMap = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>,
-                                 Eigen::Unaligned, Eigen::OuterStride<>>;
-
-/// Eigen map of a host view. Only valid for views into host memory.
-template <class T>
-EigenMap<T> as_eigen(MatrixRef<T> m) noexcept {
-  return EigenMap<T>(m.data, m.rows, m.cols, Eigen::OuterStride<>(m.ld > 0 ? m.ld : 1));
-}
-template <class T>
-ConstEigenMap<T> as_eigen(ConstMatrixRef<T> m) noexcept {
-  return ConstEigenMap<T>(m.data, m.rows, m.cols, Eigen::OuterStride<>(m.ld > 0 ? m.ld : 1));
-}
-
-/// A batch view of host data stored one sample per row (a row-major matrix, or
-/// a block of its rows): (features x samples), no copy. The expression must be
-/// row-major with unit inner stride, e.g. `x` or `x.middleRows(begin, n)` for an
-/// mmc::RowMatrix x. The view is valid while the matrix lives and is not resized.
-template <class Derived>
-ConstMatrixRef<typename Derived::Scalar> as_batch(const Eigen::DenseBase<Derived>& rows) {
-  static_assert(static_cast<bool>(Derived::Flags & Eigen::DirectAccessBit),
-                "mmc::nn::as_batch: pass a matrix (or a block of rows of one), not an expression");
-  static_assert(static_cast<bool>(Derived::IsRowMajor) || Derived::ColsAtCompileTime == 1,
-                "mmc::nn::as_batch: the data must be row-major (one sample per row, "
-                "mmc::RowMatrix); for a column-major (features x batch) matrix use mmc::nn::view");
-  const auto& d = rows.derived();
-  assert(d.innerStride() == 1);
-  if constexpr (Derived::IsRowMajor) {
-    return {d.data(), d.cols(), d.rows(), d.outerStride()};
-  } else {  // a column vector: n samples of one feature
-    return {d.data(), 1, d.rows(), 1};
-  }
-}
-
-/// View of a column-major Eigen matrix (or block of one) with unit inner stride.
-template <class Derived>
-auto view(Eigen::PlainObjectBase<Derived>& m) noexcept {
-  static_assert(!Derived::IsRowMajor || Derived::ColsAtCompileTime == 1,
-                "mmc::nn::view: pass a column-major matrix (or use as_batch for row-major data)");
-  return MatrixRef<typename Derived::Scalar>(m.data(), m.rows(), m.cols(), m.rows());
-}
-template <class Derived>
-auto view(const Eigen::PlainObjectBase<Derived>& m) noexcept {
-  static_assert(!Derived::IsRowMajor || Derived::ColsAtCompileTime == 1,
-                "mmc::nn::view: pass a column-major matrix (or use as_batch for row-major data)");
-  return ConstMatrixRef<typename Derived::Scalar>(m.data(), m.rows(), m.cols(), m.rows());
-}
-
-}  // namespace mmc::nn
-// ---- end mmc/nn/view.hpp ----
-
-namespace mmc::nn {
-
-/// op(X) in gemm: X itself or its transpose.
-enum class Trans { no, yes };
-
-/// One Adam step (optimizers.hpp computes these on the host each step):
-///   m = beta1 m + (1 - beta1) g
-///   v = beta2 v + (1 - beta2) g^2
-///   p = p - decay p - step_size m / (sqrt(v) * inv_sqrt_bias2 + eps)
-/// with step_size = lr / (1 - beta1^t), inv_sqrt_bias2 = 1 / sqrt(1 - beta2^t),
-/// decay = lr * weight_decay (decoupled, AdamW; Loshchilov & Hutter 2019).
-template <class T>
-struct AdamCoefficients {
-  T beta1, beta2, step_size, inv_sqrt_bias2, eps, decay;
-};
-
-/// One SGD step (PyTorch semantics): d = g + weight_decay p;
-/// velocity = momentum velocity + d; p -= lr (nesterov ? d + momentum velocity : velocity).
-/// With momentum = 0 the velocity is d itself (still written).
-template <class T>
-struct SgdCoefficients {
-  T lr, momentum, weight_decay;
-  bool nesterov;
-};
-
-/// The Backend concept (see the contract above).
-template <class B>
-concept Backend =
-    std::copy_constructible<B> && (std::same_as<typename B::Scalar, float> ||
-                                   std::same_as<typename B::Scalar, double>) &&
-    std::default_initializable<typename B::Buffer> && std::movable<typename B::Buffer> &&
-    requires(B& b, typename B::Buffer& buf, const typename B::Buffer& cbuf,
-             typename B::Scalar s, typename B::Scalar* host, const typename B::Scalar* chost,
-             MatrixRef<typename B::Scalar> m, ConstMatrixRef<typename B::Scalar> c, Index n,
-             Activation f, Trans t, const AdamCoefficients<typename B::Scalar>& adam,
-             const SgdCoefficients<typename B::Scalar>& sgd) {
-      b.resize(buf, n);
-      { b.data(buf) } -> std::same_as<typename B::Scalar*>;
-      { b.data(cbuf) } -> std::same_as<const typename B::Scalar*>;
-      b.upload(chost, n, m);
-      b.download(c, host, n);
-      b.copy(c, m);
-      b.fill(m, s);
-      b.gemm(t, t, s, c, c, s, m);
-      b.bias_activation(f, c, m);
-      b.activation_backward(f, c, m);
-      b.sum_columns(c, s, m);
-      { b.squared_norm(c) } -> std::convertible_to<double>;
-      b.scale(m, s);
-      b.adam_update(m, c, m, m, adam);
-      b.sgd_update(m, c, m, sgd);
-    };
-
-/// For static_asserts with a readable message (ensmallen style).
-template <class B>
-inline constexpr bool is_backend_v = Backend<B>;
-
-#define MMC_NN_CHECK_BACKEND(B, T, WHERE)                                                   \
-  static_assert(::mmc::nn::is_backend_v<B>,                                                 \
-                WHERE ": the backend template argument does not model mmc::nn::Backend. "   \
-                      "Use mmc::nn::CpuBackend<T> (nn/cpu_backend.hpp) or the CUDA backend; " \
-                      "a custom backend must provide every operation listed in "            \
-                      "mmc/nn/backend.hpp with these exact signatures.");                   \
-  static_assert(std::is_same_v<typename B::Scalar, T>,                                      \
-                WHERE ": the backend's Scalar differs from the scalar template argument; "  \
-                      "use e.g. Mlp<float, CpuBackend<float>> or Mlp<double, CpuBackend<double>>.")
-
-}  // namespace mmc::nn
-// ---- end mmc/nn/backend.hpp ----
-// ---- begin mmc/nn/detail/eigen_gemm.hpp ----
-// mmc/nn/detail/eigen_gemm.hpp — Eigen's GEMM kernel with caller-owned packing
-// buffers, for the CPU backend (nn/cpu_backend.hpp).
-//
-// Why not `c.noalias() += a * b`? Eigen's product evaluator allocates its packing
-// buffers (kc x mc and kc x nc scalars) on the stack below 128 KiB and on the heap
-// above; for the MLP's layers (e.g. 256 x 256 x 1024) that is a malloc per GEMM,
-// and the training step must not allocate (docs/design.md §1 nn/). The blocked
-// kernel itself, Eigen::internal::general_matrix_matrix_product::run, takes the
-// buffers from its `blocking` argument, so we hand it ours: same kernel, same
-// speed, no allocation. That is Eigen 3.4's internal interface; on another
-// Eigen version we fall back to the public product (correct, but it allocates).
-//
-// Results depend on (m, n, k) through Eigen's cache blocking (kc splits the sum),
-// never on threads: the CPU backend always calls this with the same block shapes.
-
-#include <new>
-
-
-#if EIGEN_VERSION_AT_LEAST(3, 4, 0) && !EIGEN_VERSION_AT_LEAST(3, 4, 90)
-#define MMC_NN_EIGEN_GEMM_NO_ALLOC 1
-#else
-#define MMC_NN_EIGEN_GEMM_NO_ALLOC 0
-#endif
-
-namespace mmc::nn::detail {
-
-/// A growable, 64-byte aligned scratch array (packing buffers of one worker).
-template <class T>
-class AlignedScratch {
- public:
-  T* data() noexcept { return data_.get(); }
-  Index size() const noexcept { return size_; }
-  /// Grows to at least n scalars (allocates only when n exceeds the capacity).
-  void reserve(Index n) {
-    if (n <= size_) return;
-    data_.reset(new (std::align_val_t{kAlign}) T[static_cast<std::size_t>(n)]);
-    size_ = n;
-  }
-
-  static constexpr std::size_t kAlign = 64;
-  /// n rounded up so that the next array starts 64-byte aligned.
-  static constexpr Index padded(Index n) noexcept {
-    constexpr Index per_line = static_cast<Index>(kAlign / sizeof(T));
-    return (n + per_line - 1) / per_line * per_line;
-  }
-
- private:
-  struct Free {
-    void operator()(T* p) const noexcept { ::operator delete[](p, std::align_val_t{kAlign}); }
-  };
-  std::unique_ptr<T[], Free> data_;
-  Index size_ = 0;
-};
-
-/// Scratch scalars the kernel needs for an (m x k) * (k x n) product.
-template <class T>
-Index gemm_scratch_size(Index m, Index n, Index k) {
-  if (m <= 0 || n <= 0 || k <= 0) return 0;  // nothing to pack (and Eigen divides by k)
-#if MMC_NN_EIGEN_GEMM_NO_ALLOC
-  Index kc = k, mc = m, nc = n;
-  Eigen::internal::computeProductBlockingSizes<T, T, 1>(kc, mc, nc, Index(1));
-  return AlignedScratch<T>::padded(kc * mc) + kc * nc;
-#else
-  (void)m, (void)n, (void)k;
-  return 0;
-#endif
-}
-
-#if MMC_NN_EIGEN_GEMM_NO_ALLOC
-/// Eigen's blocking descriptor pointing at caller-owned packing buffers.
-template <class T>
-class ScratchBlocking : public Eigen::internal::level3_blocking<T, T> {
- public:
-  ScratchBlocking(Index m, Index n, Index k, T* scratch) {
-    this->m_kc = k;
-    this->m_mc = m;
-    this->m_nc = n;
-    Eigen::internal::computeProductBlockingSizes<T, T, 1>(this->m_kc, this->m_mc, this->m_nc,
-                                                          Index(1));
-    this->m_blockA = scratch;
-    this->m_blockB = scratch + AlignedScratch<T>::padded(this->m_kc * this->m_mc);
-  }
-};
-
-template <class T, int LhsOrder, int RhsOrder>
-void run_kernel(Index m, Index n, Index k, const T* a, Index lda, const T* b, Index ldb, T* c,
-                Index ldc, T alpha, T* scratch) {
-  ScratchBlocking<T> blocking(m, n, k, scratch);
-  Eigen::internal::general_matrix_matrix_product<Index, T, LhsOrder, false, T, RhsOrder, false,
-                                                 Eigen::ColMajor, 1>::run(m, n, k, a, lda, b, ldb,
-                                                                          c, 1, ldc, alpha,
-                                                                          blocking, nullptr);
-}
-#endif
-
-/// c += alpha * op(a) * op(b) on raw column-major storage: c is m x n (leading
-/// dimension ldc), op(a) is m x k, op(b) is k x n. `scratch` must hold
-/// gemm_scratch_size<T>(m, n, k) scalars, 64-byte aligned.
-template <class T>
-void gemm_accumulate(bool trans_a, bool trans_b, Index m, Index n, Index k, T alpha, const T* a,
-                     Index lda, const T* b, Index ldb, T* c, Index ldc, T* scratch) {
-  if (m == 0 || n == 0 || k == 0) return;
-#if MMC_NN_EIGEN_GEMM_NO_ALLOC
-  constexpr int C = Eigen::ColMajor, R = Eigen::RowMajor;
-  // op(X) = X^T of a column-major X is X read as row-major with the same stride.
-  if (!trans_a && !trans_b) run_kernel<T, C, C>(m, n, k, a, lda, b, ldb, c, ldc, alpha, scratch);
-  if (!trans_a && trans_b) run_kernel<T, C, R>(m, n, k, a, lda, b, ldb, c, ldc, alpha, scratch);
-  if (trans_a && !trans_b) run_kernel<T, R, C>(m, n, k, a, lda, b, ldb, c, ldc, alpha, scratch);
-  if (trans_a && trans_b) run_kernel<T, R, R>(m, n, k, a, lda, b, ldb, c, ldc, alpha, scratch);
-#else
-  (void)scratch;
-  using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
-  using CMap = Eigen::Map<const Mat, Eigen::Unaligned, Eigen::OuterStride<>>;
-  const CMap A(a, trans_a ? k : m, trans_a ? m : k, Eigen::OuterStride<>(lda));
-  const CMap B(b, trans_b ? n : k, trans_b ? k : n, Eigen::OuterStride<>(ldb));
-  Eigen::Map<Mat, Eigen::Unaligned, Eigen::OuterStride<>> Cm(c, m, n, Eigen::OuterStride<>(ldc));
-  if (!trans_a && !trans_b) Cm.noalias() += alpha * A * B;
-  if (!trans_a && trans_b) Cm.noalias() += alpha * A * B.transpose();
-  if (trans_a && !trans_b) Cm.noalias() += alpha * A.transpose() * B;
-  if (trans_a && trans_b) Cm.noalias() += alpha * A.transpose() * B.transpose();
-#endif
-}
-
-}  // namespace mmc::nn::detail
-// ---- end mmc/nn/detail/eigen_gemm.hpp ----
-
-namespace mmc::nn {
-
-template <class T = float>
-class CpuBackend {
- public:
-  using Scalar = T;
-  using Buffer = Eigen::Matrix<T, Eigen::Dynamic, 1>;
-
-  /// Columns (or rows) of c per GEMM block. Fixed: results depend on it, never on threads.
-  static constexpr Index kGemmGrain = 128;
-  /// Products below this many flops (2 m n k) run as one block, without dispatch.
-  static constexpr double kMinParallelFlops = 4.0e6;
-  /// Element-wise operations are cut into blocks of about this many elements.
-  static constexpr Index kElementGrain = 1 << 15;
-
-  /// threads: workers for GEMMs and element-wise work (0 = all cores, 1 = serial).
-  explicit CpuBackend(int threads = 1) : context_(std::make_shared<Context>(threads)) {}
-
-  int threads() const noexcept { return context_->pool ? context_->pool->size() : 1; }
-
-  // ---- storage and transfers -------------------------------------------------
-  void resize(Buffer& buffer, Index n) const {
-    if (buffer.size() < n) buffer.resize(n);
-  }
-  T* data(Buffer& buffer) const noexcept { return buffer.data(); }
-  const T* data(const Buffer& buffer) const noexcept { return buffer.data(); }
-
-  void upload(const T* host, Index ld, MatrixRef<T> dst) const {
-    copy(ConstMatrixRef<T>(host, dst.rows, dst.cols, ld), dst);
-  }
-  void download(ConstMatrixRef<T> src, T* host, Index ld) const {
-    copy(src, MatrixRef<T>(host, src.rows, src.cols, ld));
-  }
-  void copy(ConstMatrixRef<T> src, MatrixRef<T> dst) const {
-    assert(src.rows == dst.rows && src.cols == dst.cols);
-    if (!dst.empty()) as_eigen(dst) = as_eigen(src);
-  }
-  void fill(MatrixRef<T> dst, T value) const {
-    if (!dst.empty()) as_eigen(dst).setConstant(value);
-  }
-
-  // ---- dense algebra ---------------------------------------------------------
-  void gemm(Trans ta, Trans tb, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b, T beta,
-            MatrixRef<T> c) const {
-    const bool trans_a = ta == Trans::yes, trans_b = tb == Trans::yes;
-    const Index m = c.rows, n = c.cols, k = trans_a ? a.rows : a.cols;
-    assert((trans_a ? a.cols : a.rows) == m && (trans_b ? b.rows : b.cols) == n &&
-           (trans_b ? b.cols : b.rows) == k);
-    if (m == 0 || n == 0) return;
-    // Cut along the longer side of c; never for small products.
-    const bool by_cols = n >= m;
-    const Index extent = by_cols ? n : m;
-    const bool split = 2.0 * double(m) * double(n) * double(k) >= kMinParallelFlops;
-    const Index grain = split ? kGemmGrain : extent;
-    const Index blocks = block_count(extent, grain);
-    // Size every worker's packing buffers for the largest block before running.
-    const Index full = std::min(grain, extent), tail = extent - (blocks - 1) * grain;
-    const Index need = by_cols ? std::max(detail::gemm_scratch_size<T>(m, full, k),
-                                          detail::gemm_scratch_size<T>(m, tail, k))
-                               : std::max(detail::gemm_scratch_size<T>(full, n, k),
-                                          detail::gemm_scratch_size<T>(tail, n, k));
-    for (auto& s : context_->scratch) s.reserve(need);
-
-    auto block = [&](Index bi, int slot) {
-      const Index begin = bi * grain, len = std::min(grain, extent - begin);
-      MatrixRef<T> cb = by_cols ? c.middle_cols(begin, len) : c.middle_rows(begin, len);
-      if (beta == T(0)) {
-        as_eigen(cb).setZero();
-      } else if (beta != T(1)) {
-        as_eigen(cb) *= beta;
-      }
-      if (k == 0 || alpha == T(0)) return;
-      // Offsets of the block in op(a) (rows) or op(b) (columns).
-      const T* ab = a.data;
-      const T* bb = b.data;
-      if (by_cols) {
-        bb += trans_b ? begin : begin * b.ld;
-      } else {
-        ab += trans_a ? begin * a.ld : begin;
-      }
-      detail::gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb, b.ld,
-                                 cb.data, cb.ld, context_->scratch[slot].data());
-    };
-    run_blocks(blocks, block);
-  }
-
-  void bias_activation(Activation f, ConstMatrixRef<T> bias, MatrixRef<T> z) const {
-    assert(bias.rows == z.rows && bias.cols == 1);
-    const auto b = as_eigen(bias).col(0);
-    for_columns(z.rows, z.cols, [&](Index j) {
-      auto col = as_eigen(z).col(j);
-      col += b;
-      auto x = col.array();
-      switch (f) {
-        case Activation::identity: break;
-        case Activation::relu: x = x.max(T(0)); break;
-        case Activation::elu: x = (x > T(0)).select(x, x.expm1()); break;
-        case Activation::tanh: x = x.tanh(); break;
-        case Activation::softplus: x = x.max(T(0)) + (-x.abs()).exp().log1p(); break;
-      }
-    });
-  }
-
-  void activation_backward(Activation f, ConstMatrixRef<T> out, MatrixRef<T> grad) const {
-    assert(out.rows == grad.rows && out.cols == grad.cols);
-    if (f == Activation::identity) return;
-    for_columns(grad.rows, grad.cols, [&](Index j) {
-      const auto a = as_eigen(out).col(j).array();
-      auto g = as_eigen(grad).col(j).array();
-      switch (f) {
-        case Activation::identity: break;
-        case Activation::relu: g = (a > T(0)).select(g, T(0)); break;
-        case Activation::elu: g *= (a > T(0)).select(T(1), a + T(1)); break;
-        case Activation::tanh: g *= T(1) - a.square(); break;
-        case Activation::softplus: g *= -(-a).expm1(); break;
-      }
-    });
-  }
-
-  void sum_columns(ConstMatrixRef<T> g, T beta, MatrixRef<T> out) const {
-    assert(out.rows == g.rows && out.cols == 1);
-    auto o = as_eigen(out).col(0);
-    if (beta == T(0)) {
-      o.setZero();
-    } else if (beta != T(1)) {
-      o *= beta;
-    }
-    const auto G = as_eigen(g);
-    for (Index j = 0; j < g.cols; ++j) o += G.col(j);  // serial, in column order
-  }
-
-  double squared_norm(ConstMatrixRef<T> x) const {
-    double sum = 0.0;
-    for (Index j = 0; j < x.cols; ++j) sum += as_eigen(x).col(j).template cast<double>().squaredNorm();
-    return sum;
-  }
-
-  void scale(MatrixRef<T> x, T s) const {
-    if (!x.empty()) as_eigen(x) *= s;
-  }
-
-  // ---- optimizer updates (formulas in backend.hpp) ---------------------------
-  void adam_update(MatrixRef<T> p, ConstMatrixRef<T> g, MatrixRef<T> m, MatrixRef<T> v,
-                   const AdamCoefficients<T>& c) const {
-    for (Index j = 0; j < p.cols; ++j) {
-      auto P = as_eigen(p).col(j).array();
-      const auto G = as_eigen(g).col(j).array();
-      auto M = as_eigen(m).col(j).array();
-      auto V = as_eigen(v).col(j).array();
-      M = c.beta1 * M + (T(1) - c.beta1) * G;
-      V = c.beta2 * V + (T(1) - c.beta2) * G.square();
-      P = P - c.decay * P - c.step_size * M / (V.sqrt() * c.inv_sqrt_bias2 + c.eps);
-    }
-  }
-
-  void sgd_update(MatrixRef<T> p, ConstMatrixRef<T> g, MatrixRef<T> velocity,
-                  const SgdCoefficients<T>& c) const {
-    for (Index j = 0; j < p.cols; ++j) {
-      auto P = as_eigen(p).col(j).array();
-      const auto G = as_eigen(g).col(j).array();
-      auto U = as_eigen(velocity).col(j).array();
-      U = c.momentum * U + (G + c.weight_decay * P);
-      if (c.nesterov) {
-        P -= c.lr * ((G + c.weight_decay * P) + c.momentum * U);
-      } else {
-        P -= c.lr * U;
-      }
-    }
-  }
-
- private:
-  struct Context {
-    explicit Context(int threads) {
-      const int t = resolve_threads(threads);
-      if (t > 1) pool = std::make_unique<ThreadPool>(t);
-      scratch.resize(static_cast<std::size_t>(t));
-    }
-    std::unique_ptr<ThreadPool> pool;
-    std::vector<detail::AlignedScratch<T>> scratch;  // one per worker slot
-  };
-
-  /// Runs f(block, slot) for every block; slot in [0, workers) is owned by one
-  /// thread for the whole call (it indexes the packing buffers). Constructing the
-  /// std::function from a one-pointer lambda does not allocate (small-buffer).
-  template <class F>
-  void run_blocks(Index blocks, F& f) const {
-    ThreadPool* pool = context_->pool.get();
-    const Index workers = pool ? std::min<Index>(pool->size(), blocks) : 1;
-    if (workers <= 1) {
-      for (Index b = 0; b < blocks; ++b) f(b, 0);
-      return;
-    }
-    struct Shared {
-      F* f;
-      std::atomic<Index> next;
-      Index blocks;
-    } shared{&f, {0}, blocks};
-    const std::function<void(Index)> task = [s = &shared](Index slot) {
-      for (Index b = s->next.fetch_add(1); b < s->blocks; b = s->next.fetch_add(1)) {
-        (*s->f)(b, static_cast<int>(slot));
-      }
-    };
-    pool->run(workers, task);
-  }
-
-  /// f(column) for every column, in blocks of about kElementGrain elements.
-  template <class F>
-  void for_columns(Index rows, Index cols, F&& f) const {
-    const Index grain = std::max<Index>(1, kElementGrain / std::max<Index>(rows, 1));
-    auto block = [&](Index bi, int) {
-      const Index end = std::min(cols, (bi + 1) * grain);
-      for (Index j = bi * grain; j < end; ++j) f(j);
-    };
-    run_blocks(block_count(cols, grain), block);
-  }
-
-  std::shared_ptr<Context> context_;
-};
-
-static_assert(Backend<CpuBackend<float>> && Backend<CpuBackend<double>>);
-
-}  // namespace mmc::nn
-// ---- end mmc/nn/cpu_backend.hpp ----
-// ---- begin mmc/nn/losses.hpp ----
-// mmc/nn/losses.hpp — classification and regression losses with their gradient
-// with respect to the network output (the `d_output` of Mlp::backward).
-//
-// Conventions: outputs are (outputs x batch) column-major views in HOST memory
-// (nn/view.hpp; with the CPU backend that is the MLP's own output); the value
-// is the MEAN over the batch, accumulated in double, in nats; the gradient is
-// written only when `grad` is not empty, with the output's shape. A GPU backend
-// implements its own loss kernels and keeps these as the reference. The mixture
-// density (Gaussian-mixture NLL) loss is in nn/mixture_density.hpp.
-//   softmax cross-entropy (CENE's classifier, docs/design.md §3.3; fusion heads §3.6):
-//     L = (1/B) sum_i [logsumexp(z_i) - z_i,y_i],   dL/dz_i = (softmax(z_i) - e_y_i) / B,
-//     computed as (max - z_y) + log sum exp(z - max): no overflow and no cancellation.
-//   mean squared error (UMT's feature distillation, docs/design.md §3.7):
-//     L = (1/(B D)) sum_i ||p_i - t_i||^2 (PyTorch's MSELoss 'mean'),  dL/dp = 2 (p - t) / (B D).
-
-
-
-namespace mmc::nn {
-namespace detail {
-
-/// Throws unless grad is empty or shaped like the output.
-template <class T>
-void check_grad_shape(std::string_view fn, ConstMatrixRef<T> output, MatrixRef<T> grad) {
-  if (grad.empty()) return;
-  if (grad.rows != output.rows || grad.cols != output.cols) {
-    mmc::detail::throw_invalid(fn, "grad",
-                               "is " + std::to_string(grad.rows) + " x " + std::to_string(grad.cols) +
-                                   " but the output is " + std::to_string(output.rows) + " x " +
-                                   std::to_string(output.cols),
-                               "pass a gradient buffer shaped like the output, or an empty view");
-  }
-}
-
-/// Throws on an empty batch.
-template <class T>
-void check_batch(std::string_view fn, std::string_view argument, ConstMatrixRef<T> output) {
-  if (output.empty()) {
-    mmc::detail::throw_invalid(fn, argument, "is empty", "pass at least one sample (column)");
-  }
-}
-
-}  // namespace detail
-
-/// Mean softmax cross-entropy of logits (classes x batch) against integer labels
-/// in [0, classes); writes dL/dlogits into grad when grad is not empty.
-template <class T>
-double softmax_cross_entropy(ConstMatrixRef<T> logits, std::span<const int> labels,
-                             MatrixRef<T> grad = {}) {
-  constexpr const char* fn = "mmc::nn::softmax_cross_entropy";
-  detail::check_batch(fn, "logits", logits);
-  detail::check_grad_shape(fn, logits, grad);
-  if (static_cast<Index>(labels.size()) != logits.cols) {
-    mmc::detail::throw_invalid(fn, "labels",
-                               "has " + std::to_string(labels.size()) + " labels for a batch of " +
-                                   std::to_string(logits.cols),
-                               "pass one label per column of logits");
-  }
-  const auto Z = as_eigen(logits);
-  const T inv_batch = T(1) / static_cast<T>(logits.cols);
-  double total = 0.0;
-  for (Index j = 0; j < logits.cols; ++j) {
-    const int y = labels[static_cast<std::size_t>(j)];
-    if (y < 0 || y >= logits.rows) {
-      mmc::detail::throw_invalid(fn, "labels",
-                                 "has label " + std::to_string(y) + " at index " + std::to_string(j) +
-                                     " outside [0, " + std::to_string(logits.rows) + ")",
-                                 "encode classes as 0, 1, ..., C-1 with C = rows of logits");
-    }
-    // loss = (max - z_y) + log sum exp(z - max): both terms are O(1) for any
-    // logits, unlike logsumexp(z) - z_y, which cancels when |z| is large.
-    const T top = Z.col(j).maxCoeff();
-    const T sum = (Z.col(j).array() - top).exp().sum();
-    total += (static_cast<double>(top) - static_cast<double>(Z(y, j))) + std::log(double(sum));
-    if (!grad.empty()) {
-      auto g = as_eigen(grad).col(j);
-      g = (Z.col(j).array() - top).exp() * (inv_batch / sum);
-      g(y) -= inv_batch;
-    }
-  }
-  return total / static_cast<double>(logits.cols);
-}
-
-/// Mean squared error between prediction and target (same shape); writes
-/// dL/dprediction into grad when grad is not empty.
-template <class T>
-double mean_squared_error(ConstMatrixRef<T> prediction, ConstMatrixRef<T> target,
-                          MatrixRef<T> grad = {}) {
-  constexpr const char* fn = "mmc::nn::mean_squared_error";
-  detail::check_batch(fn, "prediction", prediction);
-  detail::check_grad_shape(fn, prediction, grad);
-  if (target.rows != prediction.rows || target.cols != prediction.cols) {
-    mmc::detail::throw_invalid(fn, "target",
-                               "is " + std::to_string(target.rows) + " x " +
-                                   std::to_string(target.cols) + " but the prediction is " +
-                                   std::to_string(prediction.rows) + " x " +
-                                   std::to_string(prediction.cols),
-                               "pass a target shaped like the prediction");
-  }
-  const auto P = as_eigen(prediction);
-  const auto Y = as_eigen(target);
-  const double count = static_cast<double>(prediction.size());
-  double total = 0.0;
-  for (Index j = 0; j < prediction.cols; ++j) {
-    total += (P.col(j) - Y.col(j)).template cast<double>().squaredNorm();
-    if (!grad.empty()) {
-      as_eigen(grad).col(j) = (P.col(j) - Y.col(j)) * static_cast<T>(2.0 / count);
-    }
-  }
-  return total / count;
-}
-
-/// Number of columns whose largest logit is at the label's row (ties: first).
-template <class T>
-Index count_correct(ConstMatrixRef<T> logits, std::span<const int> labels) {
-  const auto Z = as_eigen(logits);
-  Index correct = 0;
-  for (Index j = 0; j < logits.cols && j < static_cast<Index>(labels.size()); ++j) {
-    Index best = 0;
-    Z.col(j).maxCoeff(&best);
-    correct += best == labels[static_cast<std::size_t>(j)] ? 1 : 0;
-  }
-  return correct;
-}
-
-}  // namespace mmc::nn
-// ---- end mmc/nn/losses.hpp ----
-// ---- begin mmc/nn/mlp.hpp ----
-// mmc/nn/mlp.hpp — the multilayer perceptron used by every neural component:
-// critics of the MI bounds (docs/design.md §3.2), CENE's classifier and mixture
-// density network (§3.3), the fusion encoders and heads (§3.6-3.7).
-//
-// Training step (allocation-free after the first step at the largest batch):
-//     auto out = mlp.forward(as_batch(x_rows));       // (outputs x batch)
-//     double loss = some_loss(out, ..., view(d_out));  // dLoss/dOutput
-//     mlp.backward(view(d_out));                        // fills mlp.gradients()
-//     adam.step(mlp.parameters(), mlp.gradients());
-// FGSM and other input attacks: mlp.backward(d_out, {.parameter_gradients = false,
-// .input_gradient = true}) then mlp.input_gradient().
-//
-// Memory: parameters (all W and b, layer after layer) are ONE flat buffer and
-// the gradients another with the same layout (dense.hpp), so an optimizer step
-// or a gradient norm is one pass. Each layer keeps its output (post-activation;
-// derivatives are computed from it, activations.hpp); the input batch is copied
-// so the caller may reuse its memory. Workspaces grow to the largest batch seen
-// (or reserve()) and are then reused: views returned by forward, output,
-// activation and input_gradient stay valid until the next forward/backward
-// with a larger batch. Threading and bit-reproducibility are the backend's
-// (cpu_backend.hpp): the MLP only issues GEMMs and element-wise operations.
-
-
-// ---- begin mmc/nn/dense.hpp ----
-// mmc/nn/dense.hpp — one fully connected layer y = f(W x + b) on a batch, with
-// its hand-written backward pass (no autodiff framework: docs/design.md §1 nn/).
-//
-// Batches are (features x batch) column-major (nn/view.hpp), so each pass is
-// GEMMs on contiguous memory plus one element-wise sweep:
-//   forward   Z = W X  (gemm), Y = f(Z + b 1^T)  (bias_activation, in place)
-//   backward  dZ = dY (.) f'(Y)                   (activation_backward, in place)
-//             dW = dZ X^T,  db = dZ 1             (gemm, sum_columns)
-//             dX = W^T dZ                          (gemm; only when asked)
-// The layer owns no memory: W (out x in, column-major) and b (out) live at fixed
-// offsets in the MLP's flat parameter buffer, and their gradients at the same
-// offsets in the flat gradient buffer, so optimizers and gradient clipping run
-// over one contiguous array (one kernel on a GPU).
-
-
-namespace mmc::nn {
-
-template <class T>
-struct Dense {
-  Index in = 0;   ///< input features (fan_in)
-  Index out = 0;  ///< output features (fan_out)
-  Activation activation = Activation::identity;
-  Index offset = 0;  ///< where W starts in the flat parameter buffer; b follows W
-
-  /// Parameters of a layer: out * in weights + out biases.
-  static constexpr Index parameter_count(Index in, Index out) noexcept { return out * in + out; }
-  Index parameter_count() const noexcept { return parameter_count(in, out); }
-
-  MatrixRef<T> weight(T* flat) const noexcept { return {flat + offset, out, in}; }
-  ConstMatrixRef<T> weight(const T* flat) const noexcept { return {flat + offset, out, in}; }
-  MatrixRef<T> bias(T* flat) const noexcept { return {flat + offset + out * in, out, 1}; }
-  ConstMatrixRef<T> bias(const T* flat) const noexcept { return {flat + offset + out * in, out, 1}; }
-
-  /// output = f(W input + b); output is (out x batch), input (in x batch).
-  template <class B>
-  void forward(B& backend, const T* params, ConstMatrixRef<T> input, MatrixRef<T> output) const {
-    backend.gemm(Trans::no, Trans::no, T(1), weight(params), input, T(0), output);
-    backend.bias_activation(activation, bias(params), output);
-  }
-
-  /// dL/dY -> dL/dZ in place, using the layer's output Y (see activations.hpp).
-  template <class B>
-  void activation_backward(B& backend, ConstMatrixRef<T> output, MatrixRef<T> grad) const {
-    backend.activation_backward(activation, output, grad);
-  }
-
-  /// From dL/dZ: the parameter gradients (when `parameter_gradients`; written
-  /// as grads = new + beta * grads, beta = 0 overwrites, 1 accumulates) and,
-  /// when grad_input is not empty, dL/dX = W^T dZ.
-  template <class B>
-  void backward_linear(B& backend, const T* params, T* grads, ConstMatrixRef<T> input,
-                       ConstMatrixRef<T> dz, MatrixRef<T> grad_input, bool parameter_gradients,
-                       T beta) const {
-    if (parameter_gradients) {
-      backend.gemm(Trans::no, Trans::yes, T(1), dz, input, beta, weight(grads));
-      backend.sum_columns(dz, beta, bias(grads));
-    }
-    if (!grad_input.empty()) {
-      backend.gemm(Trans::yes, Trans::no, T(1), weight(params), dz, T(0), grad_input);
-    }
-  }
-};
-
-}  // namespace mmc::nn
-// ---- end mmc/nn/dense.hpp ----
-// ---- begin mmc/nn/init.hpp ----
-// mmc/nn/init.hpp — seeded weight initialisation of dense layers.
-//
-// He et al. 2015 ("Delving deep into rectifiers"): W ~ N(0, 2 / fan_in) keeps the
-// variance of the pre-activations constant through ReLU-like layers (ReLU, ELU,
-// softplus). Glorot & Bengio 2010 ("Xavier"): W ~ N(0, 2 / (fan_in + fan_out)) for
-// symmetric activations that are linear near 0 (tanh, identity). The activation
-// that FOLLOWS a layer chooses its rule (as in PyTorch's kaiming_normal_ with
-// nonlinearity='relu'); biases start at zero. Draws come only from mmc::Rng
-// (docs/design.md §2): layer l uses the stream Rng(seed, l), so the same seed gives
-// the same weights bit for bit on every platform, and changing one layer's shape
-// leaves the other layers' draws unchanged.
-
-
-
-namespace mmc::nn {
-
-enum class Init {
-  automatic,      ///< he_normal before relu/elu/softplus, xavier_normal otherwise
-  he_normal,      ///< N(0, 2 / fan_in)
-  he_uniform,     ///< U(-a, a), a = sqrt(6 / fan_in)
-  xavier_normal,  ///< N(0, 2 / (fan_in + fan_out))
-  xavier_uniform  ///< U(-a, a), a = sqrt(6 / (fan_in + fan_out))
-};
-
-/// The rule `automatic` resolves to for a layer followed by `activation`.
-constexpr Init resolve_init(Init init, Activation activation) noexcept {
-  if (init != Init::automatic) return init;
-  return is_rectifier(activation) ? Init::he_normal : Init::xavier_normal;
-}
-
-/// Standard deviation of the weights under a rule (uniform rules: a / sqrt(3)).
-inline double init_stddev(Init init, Index fan_in, Index fan_out) noexcept {
-  const double he = 2.0 / static_cast<double>(fan_in);
-  const double xavier = 2.0 / static_cast<double>(fan_in + fan_out);
-  const bool is_he = init == Init::he_normal || init == Init::he_uniform;
-  return std::sqrt(is_he ? he : xavier);
-}
-
-/// Fills weights (fan_out x fan_in, column-major, `count` = fan_in * fan_out
-/// host scalars) with the rule `init` (not automatic), drawing from `rng`.
-template <class T>
-void fill_weights(T* weights, Index fan_in, Index fan_out, Init init, Rng& rng) {
-  const double sd = init_stddev(init, fan_in, fan_out);
-  const bool uniform = init == Init::he_uniform || init == Init::xavier_uniform;
-  const double a = std::sqrt(3.0) * sd;
-  for (Index i = 0; i < fan_in * fan_out; ++i) {
-    weights[i] = static_cast<T>(uniform ? rng.uniform(-a, a) : sd * rng.normal());
-  }
-}
-
-}  // namespace mmc::nn
-// ---- end mmc/nn/init.hpp ----
-
-namespace mmc::nn {
-
-/// Architecture of an MLP.
-struct MlpSpec {
-  /// Layer widths {inputs, hidden..., outputs}, e.g. {10, 256, 256, 1}; at least 2.
-  std::vector<Index> widths;
-  /// Activation after every hidden layer.
-  Activation hidden = Activation::relu;
-  /// Activation after the last layer (identity: logits / critic values).
-  Activation output = Activation::identity;
-  /// Weight initialisation (automatic: He before ReLU-like, Xavier otherwise).
-  Init init = Init::automatic;
-};
-
-/// What backward computes.
-struct BackwardOptions {
-  /// Fill gradients() (false: only propagate, e.g. for FGSM).
-  bool parameter_gradients = true;
-  /// Also compute dLoss/dInput, read with input_gradient().
-  bool input_gradient = false;
-  /// Add to gradients() instead of overwriting them (several losses per step).
-  bool accumulate = false;
-};
-
-template <class T = float, class B = CpuBackend<T>>
-class Mlp {
-  MMC_NN_CHECK_BACKEND(B, T, "mmc::nn::Mlp<T, B>");
-
- public:
-  using Scalar = T;
-  using BackendType = B;
-
-  /// Builds the layers and initialises the weights from `seed` (init.hpp).
-  explicit Mlp(MlpSpec spec, std::uint64_t seed = 0, B backend = B())
-      : spec_(std::move(spec)), backend_(std::move(backend)) {
-    constexpr const char* fn = "mmc::nn::Mlp";
-    if (spec_.widths.size() < 2) {
-      mmc::detail::throw_invalid(fn, "widths",
-                            "has " + std::to_string(spec_.widths.size()) + " entries",
-                            "pass at least {inputs, outputs}, e.g. {10, 256, 256, 1}");
-    }
-    for (std::size_t i = 0; i < spec_.widths.size(); ++i) {
-      if (spec_.widths[i] < 1) {
-        mmc::detail::throw_invalid(fn, "widths",
-                              "has width " + std::to_string(spec_.widths[i]) + " at position " +
-                                  std::to_string(i),
-                              "every layer needs at least one unit");
-      }
-    }
-    Index offset = 0;
-    for (std::size_t l = 0; l + 1 < spec_.widths.size(); ++l) {
-      Dense<T> layer;
-      layer.in = spec_.widths[l];
-      layer.out = spec_.widths[l + 1];
-      layer.activation = l + 2 == spec_.widths.size() ? spec_.output : spec_.hidden;
-      layer.offset = offset;
-      offset += layer.parameter_count();
-      max_width_ = std::max({max_width_, layer.in, layer.out});
-      layers_.push_back(layer);
-    }
-    parameter_count_ = offset;
-    backend_.resize(params_, parameter_count_);
-    backend_.resize(grads_, parameter_count_);
-    backend_.fill(gradients(), T(0));
-    initialize(seed);
-  }
-
-  /// Shorthand: widths, hidden activation, identity output, automatic init.
-  Mlp(std::vector<Index> widths, Activation hidden, std::uint64_t seed = 0, B backend = B())
-      : Mlp(MlpSpec{std::move(widths), hidden, Activation::identity, Init::automatic}, seed,
-            std::move(backend)) {}
-
-  /// Re-draws all weights from `seed` (biases to zero).
-  void initialize(std::uint64_t seed) {
-    std::vector<T> host(static_cast<std::size_t>(parameter_count_), T(0));
-    for (std::size_t l = 0; l < layers_.size(); ++l) {
-      const Dense<T>& layer = layers_[l];
-      Rng rng(seed, l);
-      fill_weights(host.data() + layer.offset, layer.in, layer.out,
-                   resolve_init(spec_.init, layer.activation), rng);
-    }
-    backend_.upload(host.data(), parameter_count_, parameters());
-  }
-
-  const MlpSpec& spec() const noexcept { return spec_; }
-  const std::vector<Dense<T>>& layers() const noexcept { return layers_; }
-  Index input_size() const noexcept { return spec_.widths.front(); }
-  Index output_size() const noexcept { return spec_.widths.back(); }
-  Index parameter_count() const noexcept { return parameter_count_; }
-  /// Columns of the last forward pass (0 before the first).
-  Index batch() const noexcept { return batch_; }
-  /// Largest batch the workspaces hold without growing.
-  Index capacity() const noexcept { return capacity_; }
-  B& backend() noexcept { return backend_; }
-
-  /// Preallocates the workspaces for batches of up to max_batch columns.
-  void reserve(Index max_batch) {
-    if (max_batch <= capacity_) return;
-    acts_.resize(layers_.size() + 1);
-    for (std::size_t l = 0; l <= layers_.size(); ++l) {
-      backend_.resize(acts_[l], spec_.widths[l] * max_batch);
-    }
-    for (auto& g : grad_work_) backend_.resize(g, max_width_ * max_batch);
-    capacity_ = max_batch;
-  }
-
-  /// Forward pass of a batch (input_size x batch) in the backend's memory (host
-  /// memory for CpuBackend: pass as_batch(rows) for one-sample-per-row data).
-  /// Returns the output (output_size x batch), also available as output().
-  ConstMatrixRef<T> forward(ConstMatrixRef<T> input) {
-    check_input(input);
-    backend_.copy(input, activation_ref(0, input.cols));
-    return run_forward(input.cols);
-  }
-
-  /// Same as forward, with the input in host memory (uploaded first).
-  ConstMatrixRef<T> forward_host(ConstMatrixRef<T> host_input) {
-    check_input(host_input);
-    backend_.upload(host_input.data, host_input.ld, activation_ref(0, host_input.cols));
-    return run_forward(host_input.cols);
-  }
-
-  /// Output of the last forward pass.
-  ConstMatrixRef<T> output() const { return activation(layers_.size()); }
-
-  /// Output of layer l after its activation (l = 0: the copied input batch);
-  /// an empty view before the first forward pass.
-  ConstMatrixRef<T> activation(std::size_t l) const {
-    if (batch_ == 0) return {};
-    return {backend_.data(acts_.at(l)), spec_.widths.at(l), batch_};
-  }
-
-  /// Backward pass from dLoss/dOutput (output_size x batch of the last forward).
-  void backward(ConstMatrixRef<T> d_output, const BackwardOptions& options = {}) {
-    constexpr const char* fn = "mmc::nn::Mlp::backward";
-    if (batch_ == 0) {
-      mmc::detail::throw_invalid(fn, "d_output", "was given before any forward pass",
-                            "call forward(input) first, then backward(dLoss/dOutput)");
-    }
-    if (d_output.rows != output_size() || d_output.cols != batch_) {
-      mmc::detail::throw_invalid(fn, "d_output",
-                            "is " + std::to_string(d_output.rows) + " x " +
-                                std::to_string(d_output.cols) + " but the last forward output is " +
-                                std::to_string(output_size()) + " x " + std::to_string(batch_),
-                            "pass dLoss/dOutput with the shape of forward()'s result");
-    }
-    const T beta = options.accumulate ? T(1) : T(0);
-    T* params = backend_.data(params_);
-    T* grads = backend_.data(grads_);
-    // dz: dLoss/dZ of the current layer; `holder` is the work buffer it lives in
-    // (-1: the caller's d_output, used directly when the output is linear).
-    ConstMatrixRef<T> dz = d_output;
-    int holder = -1;
-    const Dense<T>& last = layers_.back();
-    if (last.activation != Activation::identity) {
-      MatrixRef<T> g = grad_ref(0, output_size());
-      backend_.copy(d_output, g);
-      last.activation_backward(backend_, output(), g);
-      dz = g;
-      holder = 0;
-    }
-    input_gradient_buffer_ = -1;
-    for (std::size_t l = layers_.size(); l-- > 0;) {
-      const Dense<T>& layer = layers_[l];
-      const bool need_dx = l > 0 || options.input_gradient;
-      const int next = holder == 0 ? 1 : 0;
-      MatrixRef<T> dx = need_dx ? grad_ref(next, layer.in) : MatrixRef<T>();
-      layer.backward_linear(backend_, params, grads, activation(l), dz, dx,
-                            options.parameter_gradients, beta);
-      if (l > 0) {
-        layers_[l - 1].activation_backward(backend_, activation(l), dx);
-      } else if (options.input_gradient) {
-        input_gradient_buffer_ = next;
-      }
-      dz = dx;
-      holder = next;
-    }
-  }
-
-  /// dLoss/dInput (input_size x batch) of the last backward with input_gradient.
-  ConstMatrixRef<T> input_gradient() const {
-    if (input_gradient_buffer_ < 0) {
-      mmc::detail::throw_invalid("mmc::nn::Mlp::input_gradient", "options.input_gradient",
-                            "was false in the last backward pass, so there is no input gradient",
-                            "call backward(d_output, {.input_gradient = true}) first");
-    }
-    return {backend_.data(grad_work_[input_gradient_buffer_]), input_size(), batch_};
-  }
-
-  /// All parameters as one (parameter_count x 1) column: W1, b1, W2, b2, ...
-  MatrixRef<T> parameters() noexcept { return {backend_.data(params_), parameter_count_, 1}; }
-  ConstMatrixRef<T> parameters() const noexcept {
-    return {backend_.data(params_), parameter_count_, 1};
-  }
-  /// Gradients, same layout as parameters().
-  MatrixRef<T> gradients() noexcept { return {backend_.data(grads_), parameter_count_, 1}; }
-  ConstMatrixRef<T> gradients() const noexcept {
-    return {backend_.data(grads_), parameter_count_, 1};
-  }
-  /// Layer l's weights (out x in) and biases (out x 1), views into parameters().
-  MatrixRef<T> weight(std::size_t l) { return layers_.at(l).weight(backend_.data(params_)); }
-  MatrixRef<T> bias(std::size_t l) { return layers_.at(l).bias(backend_.data(params_)); }
-
-  /// Host copies of the parameters (e.g. to save a model or freeze a teacher).
-  Vector<T> get_parameters() const {
-    Vector<T> host(parameter_count_);
-    backend_.download(parameters(), host.data(), parameter_count_);
-    return host;
-  }
-  void set_parameters(const Vector<T>& host) {
-    if (host.size() != parameter_count_) {
-      mmc::detail::throw_invalid("mmc::nn::Mlp::set_parameters", "host",
-                            "has " + std::to_string(host.size()) + " values but the MLP has " +
-                                std::to_string(parameter_count_) + " parameters",
-                            "pass a vector from get_parameters() of an MLP with the same widths");
-    }
-    backend_.upload(host.data(), parameter_count_, parameters());
-  }
-
- private:
-  void check_input(ConstMatrixRef<T> input) const {
-    constexpr const char* fn = "mmc::nn::Mlp::forward";
-    if (input.rows != input_size()) {
-      mmc::detail::throw_invalid(fn, "input",
-                            "has " + std::to_string(input.rows) + " features (rows) but the MLP takes " +
-                                std::to_string(input_size()),
-                            "pass a (features x batch) view, e.g. as_batch(x) for a matrix with "
-                            "one sample per row and " + std::to_string(input_size()) + " columns");
-    }
-    if (input.cols < 1 || input.data == nullptr) {
-      mmc::detail::throw_invalid(fn, "input", "is an empty batch", "pass at least one sample");
-    }
-  }
-
-  ConstMatrixRef<T> run_forward(Index batch) {
-    batch_ = batch;
-    input_gradient_buffer_ = -1;
-    const T* params = backend_.data(params_);
-    for (std::size_t l = 0; l < layers_.size(); ++l) {
-      layers_[l].forward(backend_, params, activation(l), activation_ref(l + 1, batch));
-    }
-    return output();
-  }
-
-  MatrixRef<T> activation_ref(std::size_t l, Index batch) {
-    reserve(batch);
-    return {backend_.data(acts_[l]), spec_.widths[l], batch};
-  }
-  MatrixRef<T> grad_ref(int which, Index rows) {
-    return {backend_.data(grad_work_[which]), rows, batch_};
-  }
-
-  MlpSpec spec_;
-  mutable B backend_;  // a handle to an execution context (backend.hpp)
-  std::vector<Dense<T>> layers_;
-  Index parameter_count_ = 0;
-  Index max_width_ = 0;
-  Index capacity_ = 0;
-  Index batch_ = 0;
-  int input_gradient_buffer_ = -1;
-  typename B::Buffer params_, grads_;
-  std::vector<typename B::Buffer> acts_;    // layer outputs; acts_[0] = input copy
-  typename B::Buffer grad_work_[2];          // ping-pong dLoss/dZ buffers
-};
-
-}  // namespace mmc::nn
-// ---- end mmc/nn/mlp.hpp ----
 
 namespace mmc::fusion {
 
@@ -4046,190 +10053,6 @@ class LateFusion {
 
 }  // namespace mmc::fusion
 // ---- end mmc/fusion/model.hpp ----
-// ---- begin mmc/nn/optimizers.hpp ----
-// mmc/nn/optimizers.hpp — Adam (with optional decoupled weight decay) and SGD
-// with momentum, running on the backend's element-wise update operations.
-//
-// Adam: Kingma & Ba 2015, with bias-corrected moments; weight decay is the
-// decoupled form of AdamW (Loshchilov & Hutter 2019): p <- p - lr*wd*p, applied
-// to every parameter (biases included), exactly as torch.optim.AdamW does with
-// one parameter group. SGD follows torch.optim.SGD: coupled L2 weight decay
-// (g + wd p), momentum buffer v <- mu v + g (no dampening), optional Nesterov.
-// The per-step scalars (bias corrections) are computed on the host in double;
-// the element-wise update is one backend call over the flat parameter buffer
-// (backend.hpp gives the exact formulas). The moment buffers are allocated on
-// the first step and reused, so steps after the first do not allocate.
-// One optimizer serves one parameter buffer (one Mlp); use one per model.
-
-
-
-namespace mmc::nn {
-
-struct AdamOptions {
-  double lr = 1e-3;           ///< learning rate
-  double beta1 = 0.9;         ///< first-moment decay
-  double beta2 = 0.999;       ///< second-moment decay
-  double eps = 1e-8;          ///< added to sqrt(v_hat)
-  double weight_decay = 0.0;  ///< decoupled (AdamW) decay per unit lr; 0 = plain Adam
-};
-
-struct SgdOptions {
-  double lr = 1e-2;           ///< learning rate
-  double momentum = 0.0;      ///< 0 = plain SGD
-  double weight_decay = 0.0;  ///< L2 penalty added to the gradient
-  bool nesterov = false;      ///< Nesterov momentum (needs momentum > 0)
-};
-
-namespace detail {
-
-inline constexpr double kInf = std::numeric_limits<double>::infinity();
-
-inline void check_rate(const char* fn, const char* argument, double value, double low,
-                       bool low_inclusive, double high, const char* fix) {
-  const bool ok = std::isfinite(value) && (low_inclusive ? value >= low : value > low) &&
-                  value < high;
-  if (!ok) {
-    mmc::detail::throw_invalid(fn, argument, "is " + std::to_string(value) + ", out of range",
-                               fix);
-  }
-}
-
-/// The per-parameter state buffers of an optimizer (Adam: m and v; SGD: the
-/// velocity), allocated and zeroed on the first step, reused afterwards. Also
-/// checks that params and grads keep one shape from step to step.
-template <class T, class B, int N>
-class OptimizerState {
- public:
-  /// Validates the pair and, on the first call, allocates the N buffers.
-  void prepare(B& backend, const char* fn, ConstMatrixRef<T> params, ConstMatrixRef<T> grads) {
-    if (grads.rows != params.rows || grads.cols != params.cols) {
-      mmc::detail::throw_invalid(fn, "grads", "has a different shape than params",
-                                 "pass the gradients that belong to these parameters");
-    }
-    if (rows_ >= 0 && (params.rows != rows_ || params.cols != cols_)) {
-      mmc::detail::throw_invalid(fn, "params",
-                                 "changed shape since the first step (" + std::to_string(rows_) +
-                                     " x " + std::to_string(cols_) + " before)",
-                                 "use one optimizer per parameter buffer (per model)");
-    }
-    if (rows_ < 0) {
-      rows_ = params.rows;
-      cols_ = params.cols;
-      for (auto& b : buffers_) backend.resize(b, params.size());
-      zero(backend);
-    }
-  }
-  /// Zeroes the buffers (no-op before the first step).
-  void zero(B& backend) {
-    if (rows_ < 0) return;
-    for (int i = 0; i < N; ++i) backend.fill(get(backend, i), T(0));
-  }
-  MatrixRef<T> get(B& backend, int i) { return {backend.data(buffers_[i]), rows_, cols_}; }
-
- private:
-  typename B::Buffer buffers_[N];
-  Index rows_ = -1, cols_ = -1;
-};
-
-}  // namespace detail
-
-template <class T = float, class B = CpuBackend<T>>
-class Adam {
-  MMC_NN_CHECK_BACKEND(B, T, "mmc::nn::Adam<T, B>");
-
- public:
-  explicit Adam(AdamOptions options = {}, B backend = B())
-      : options_(options), backend_(std::move(backend)) {
-    constexpr const char* fn = "mmc::nn::Adam";
-    detail::check_rate(fn, "lr", options.lr, 0.0, false, detail::kInf, "use a learning rate > 0, e.g. 1e-3");
-    detail::check_rate(fn, "beta1", options.beta1, 0.0, true, 1.0, "use 0 <= beta1 < 1, e.g. 0.9");
-    detail::check_rate(fn, "beta2", options.beta2, 0.0, true, 1.0, "use 0 <= beta2 < 1, e.g. 0.999");
-    detail::check_rate(fn, "eps", options.eps, 0.0, false, detail::kInf, "use eps > 0, e.g. 1e-8");
-    detail::check_rate(fn, "weight_decay", options.weight_decay, 0.0, true, detail::kInf,
-                       "use weight_decay >= 0 (0 disables it)");
-  }
-
-  /// One update of params from grads (same shape, in the backend's memory).
-  void step(MatrixRef<T> params, ConstMatrixRef<T> grads) {
-    state_.prepare(backend_, "mmc::nn::Adam::step", params, grads);
-    ++t_;
-    const double t = static_cast<double>(t_);
-    AdamCoefficients<T> c;
-    c.beta1 = static_cast<T>(options_.beta1);
-    c.beta2 = static_cast<T>(options_.beta2);
-    c.step_size = static_cast<T>(options_.lr / (1.0 - std::pow(options_.beta1, t)));
-    c.inv_sqrt_bias2 = static_cast<T>(1.0 / std::sqrt(1.0 - std::pow(options_.beta2, t)));
-    c.eps = static_cast<T>(options_.eps);
-    c.decay = static_cast<T>(options_.lr * options_.weight_decay);
-    backend_.adam_update(params, grads, state_.get(backend_, 0), state_.get(backend_, 1), c);
-  }
-
-  /// step(model.parameters(), model.gradients()).
-  template <class Model>
-  void step(Model& model) {
-    step(model.parameters(), model.gradients());
-  }
-
-  /// Steps taken so far (t in the bias corrections).
-  long long steps() const noexcept { return t_; }
-  /// Options, e.g. to change the learning rate between steps.
-  AdamOptions& options() noexcept { return options_; }
-  /// Forgets the moments and the step count (keeps the buffers).
-  void reset() {
-    t_ = 0;
-    state_.zero(backend_);
-  }
-
- private:
-  AdamOptions options_;
-  B backend_;
-  detail::OptimizerState<T, B, 2> state_;  // first and second moments
-  long long t_ = 0;
-};
-
-template <class T = float, class B = CpuBackend<T>>
-class Sgd {
-  MMC_NN_CHECK_BACKEND(B, T, "mmc::nn::Sgd<T, B>");
-
- public:
-  explicit Sgd(SgdOptions options = {}, B backend = B())
-      : options_(options), backend_(std::move(backend)) {
-    constexpr const char* fn = "mmc::nn::Sgd";
-    detail::check_rate(fn, "lr", options.lr, 0.0, false, detail::kInf, "use a learning rate > 0, e.g. 1e-2");
-    detail::check_rate(fn, "momentum", options.momentum, 0.0, true, 1.0, "use 0 <= momentum < 1, e.g. 0.9");
-    detail::check_rate(fn, "weight_decay", options.weight_decay, 0.0, true, detail::kInf,
-                       "use weight_decay >= 0 (0 disables it)");
-    if (options.nesterov && options.momentum <= 0.0) {
-      mmc::detail::throw_invalid(fn, "nesterov", "needs momentum > 0",
-                                 "set momentum (e.g. 0.9) or disable nesterov");
-    }
-  }
-
-  void step(MatrixRef<T> params, ConstMatrixRef<T> grads) {
-    state_.prepare(backend_, "mmc::nn::Sgd::step", params, grads);
-    ++t_;
-    const SgdCoefficients<T> c{static_cast<T>(options_.lr), static_cast<T>(options_.momentum),
-                               static_cast<T>(options_.weight_decay), options_.nesterov};
-    backend_.sgd_update(params, grads, state_.get(backend_, 0), c);
-  }
-
-  template <class Model>
-  void step(Model& model) {
-    step(model.parameters(), model.gradients());
-  }
-
-  long long steps() const noexcept { return t_; }
-  SgdOptions& options() noexcept { return options_; }
-
- private:
-  SgdOptions options_;
-  B backend_;
-  detail::OptimizerState<T, B, 1> state_;  // momentum buffer
-  long long t_ = 0;
-};
-
-}  // namespace mmc::nn
-// ---- end mmc/nn/optimizers.hpp ----
 
 namespace mmc::fusion::detail {
 
@@ -4242,50 +10065,98 @@ struct Teachers {
   double lambda = 1.0;
 };
 
-/// Trains `net` on x (model space) and labels y; appends the mean loss of each
-/// epoch to net.history(). Throws mmc::training_error on a non-finite loss.
+/// The late-fusion network as a model of the library's one training loop
+/// (neural::run_training, neural/trainer.hpp): step() trains on the next batch
+/// of the epoch, update() takes the Adam steps, evaluate() -- called by the
+/// loop once per epoch (eval_interval = batches per epoch) -- closes the epoch
+/// and records its mean loss in net.history(). No clipping, schedule, early
+/// stopping or divergence recovery: snapshots are empty.
+template <class T>
+class LateFusionTraining {
+ public:
+  struct Snapshot {};
+
+  LateFusionTraining(LateFusion<T>& net, const ModalityList<T>& x, const Labels& y, const TrainOptions& o,
+                     Teachers<T>* teachers)
+      : net_(net), x_(x), y_(y), teachers_(teachers), batches_(y.size(), o.batch, o.seed, streams::batches),
+        next_batch_(batches_.count()), xb_(x.size()), tb_(x.size()), views_(x.size()) {
+    const nn::AdamOptions adam_options{.lr = o.lr, .weight_decay = o.weight_decay};
+    for (std::size_t m = 0; m <= x.size(); ++m) adam_.emplace_back(adam_options, net.backend());
+    if (teachers_ != nullptr) {
+      distill_.lambda = teachers_->lambda;
+      distill_.target.resize(x.size());
+    }
+  }
+
+  /// Batches per epoch: the loop's eval_interval.
+  Index batches_per_epoch() const noexcept { return batches_.count(); }
+
+  neural::StepValues step() {
+    if (next_batch_ == batches_.count()) {  // a new epoch
+      batches_.shuffle();
+      next_batch_ = 0;
+      epoch_sum_ = 0.0;
+    }
+    const auto indices = batches_.batch(next_batch_++);
+    for (std::size_t m = 0; m < x_.size(); ++m) {
+      gather_rows(x_[m], indices, xb_[m]);
+      views_[m] = nn::as_batch(xb_[m]);
+      if (teachers_ != nullptr) {
+        gather_rows(teachers_->inputs[m], indices, tb_[m]);
+        distill_.target[m] = teachers_->encoders[m].forward(nn::as_batch(tb_[m]));
+      }
+    }
+    gather_labels(y_, indices, yb_);
+    const double loss = net_.loss_and_gradients(views_, yb_, teachers_ != nullptr ? &distill_ : nullptr).total();
+    epoch_sum_ += loss * static_cast<double>(indices.size());
+    return {loss, loss};
+  }
+  double clip(double) { return 0.0; }
+  void update() {
+    for (std::size_t m = 0; m < x_.size(); ++m) adam_[m].step(net_.encoder(static_cast<Index>(m)));
+    adam_[x_.size()].step(net_.head());
+  }
+  double evaluate() {
+    const double mean = epoch_sum_ / static_cast<double>(y_.size());
+    net_.history().push_back(mean);
+    return mean;
+  }
+  Snapshot snapshot() const { return {}; }
+  void restore(const Snapshot&) {}
+  void set_learning_rate(double) {}
+  void reset_optimizer() {}
+  void reset_state() {}
+
+ private:
+  LateFusion<T>& net_;
+  const ModalityList<T>& x_;
+  const Labels& y_;
+  Teachers<T>* teachers_;
+  std::vector<nn::Adam<T, typename LateFusion<T>::Backend>> adam_;
+  EpochBatches batches_;
+  Index next_batch_;
+  double epoch_sum_ = 0.0;
+  std::vector<RowMatrix<T>> xb_, tb_;
+  std::vector<nn::ConstMatrixRef<T>> views_;
+  std::vector<int> yb_;
+  Distillation<T> distill_;
+};
+
+/// Trains `net` on x (model space) and labels y for o.epochs epochs with the
+/// library's training loop; appends the mean loss of each epoch to
+/// net.history(). Throws mmc::training_error on a non-finite loss.
 template <class T>
 void train(LateFusion<T>& net, const ModalityList<T>& x, const Labels& y, const TrainOptions& o,
            std::string_view fn, Teachers<T>* teachers = nullptr) {
-  const auto modalities = x.size();
-  const Index n = y.size();
-  std::vector<nn::Adam<T, typename LateFusion<T>::Backend>> adam;
-  const nn::AdamOptions adam_options{.lr = o.lr, .weight_decay = o.weight_decay};
-  for (std::size_t m = 0; m <= modalities; ++m) adam.emplace_back(adam_options, net.backend());
-  EpochBatches batches(n, o.batch, o.seed, streams::batches);
-  std::vector<RowMatrix<T>> xb(modalities), tb(modalities);
-  std::vector<nn::ConstMatrixRef<T>> views(modalities);
-  std::vector<int> yb;
-  Distillation<T> distill;
-  if (teachers != nullptr) {
-    distill.lambda = teachers->lambda;
-    distill.target.resize(modalities);
-  }
-  Index step = 0;
-  for (int epoch = 0; epoch < o.epochs; ++epoch) {
-    batches.shuffle();
-    double sum = 0.0;
-    for (Index b = 0; b < batches.count(); ++b, ++step) {
-      const auto indices = batches.batch(b);
-      for (std::size_t m = 0; m < modalities; ++m) {
-        gather_rows(x[m], indices, xb[m]);
-        views[m] = nn::as_batch(xb[m]);
-        if (teachers != nullptr) {
-          gather_rows(teachers->inputs[m], indices, tb[m]);
-          distill.target[m] = teachers->encoders[m].forward(nn::as_batch(tb[m]));
-        }
-      }
-      gather_labels(y, indices, yb);
-      const LossParts loss = net.loss_and_gradients(views, yb, teachers != nullptr ? &distill : nullptr);
-      check_finite_loss(fn, loss.total(), epoch, step);
-      for (std::size_t m = 0; m < modalities; ++m) {
-        adam[m].step(net.encoder(static_cast<Index>(m)));
-      }
-      adam[modalities].step(net.head());
-      sum += loss.total() * static_cast<double>(indices.size());
-    }
-    net.history().push_back(sum / static_cast<double>(n));
-  }
+  LateFusionTraining<T> model(net, x, y, o, teachers);
+  neural::TrainingOptions loop;
+  loop.steps = static_cast<Index>(o.epochs) * model.batches_per_epoch();
+  loop.eval_interval = model.batches_per_epoch();
+  loop.lr = o.lr;
+  loop.weight_decay = o.weight_decay;
+  neural::run_training(model, loop, fn, /*maximize=*/false,
+                       "lower options.lr (e.g. by 10x), standardise the inputs (options.standardize = "
+                       "true) or check the data for huge values");
 }
 
 }  // namespace mmc::fusion::detail
@@ -4830,6 +10701,8 @@ AdvisorResult advise(const R& modalities, const Eigen::DenseBase<L>& labels,
   const auto s = detail::split_data(
       detail::training_data<T>(fn, modalities, labels, options.train, 2, 0),
       options.validation_fraction, 0.0, options.train.seed);
+  detail::check_evaluation_size(fn, "options.validation_fraction", s.validation_y.size(),
+                                s.train.y.size() + s.validation_y.size());
   auto members = detail::fit_members(fn, s.train, options.train);
   return detail::advise_members(members, s.train, s.validation_x, s.validation_y, options.probe,
                                 options.z);
@@ -4837,6 +10710,935 @@ AdvisorResult advise(const R& modalities, const Eigen::DenseBase<L>& labels,
 
 }  // namespace mmc::fusion
 // ---- end mmc/fusion/advisor.hpp ----
+// ---- begin mmc/fusion/combined_advisor.hpp ----
+// mmc/fusion/combined_advisor.hpp — the UME/UMT advisor (advisor.hpp; Du et al.
+// 2023, docs/design.md §3.7) combined with the complementarity estimate C of
+// "Modality Complementariness: Towards Understanding Multi-modal Robustness"
+// (metric/complementarity.hpp, docs/design.md §3.4).
+//
+// Why: the advisor's linear probe on frozen uni-modal features only sees
+// paired information that is LINEAR in those features; synergy such as
+// Y = X xor Z is invisible to it (advisor.hpp caveat), so it would recommend
+// UME, whose averaged uni-modal predictions are at chance there. C sees it:
+// C > 1 means information that exists only in the combination.
+//
+// Rule (first match wins):
+//  1. C >= synergy_threshold (default 1.25, "well above 1"): recommend `joint`
+//     — naive late fusion with a hidden head (fusion/late_fusion.hpp), the
+//     only strategy whose head can form a product of modalities;
+//  2. C <= redundancy_threshold (default 0.25, modalities redundant) and the
+//     probe does not favour UMT: recommend `ume` (each modality alone suffices,
+//     and UME is immune to a missing modality's training interactions);
+//  3. otherwise follow the probe (ume or umt).
+// The result carries the evidence (C, Γ, the probe's accuracies and paired
+// test) and a plain-language reason.
+
+
+// ---- begin mmc/metric/complementarity.hpp ----
+// mmc/metric/complementarity.hpp — the modality complementarity metric
+// C = sum_i I(X_i; Y | X_{-i}) / I(X_1..X_M; Y) of "Modality Complementariness:
+// Towards Understanding Multi-modal Robustness" (docs/design.md §3.4), with three
+// backends for the same quantities, the paper's Theorem 3.1 bounds and
+// bootstrap intervals.
+//
+// Pipeline: validate -> drop constant columns -> standardise each modality
+// (default) -> optional PCA per modality -> backend quantities -> summary.
+// Constant columns (e.g. MNIST's always-black border pixels) carry no
+// information about anything, so they are dropped rather than rejected; the
+// count per modality is in ComplementarityResult::dropped_columns and a
+// sentence in `warnings` (docs/design.md §3.4). A modality whose every column
+// is constant is an error. Labels may be any non-negative
+// integers; they are re-coded to 0..C-1 (C = number of distinct labels).
+//
+// Intervals (`bootstrap` = R > 0 replicates, percentile method):
+// - neural backends: the ordinary bootstrap (rows resampled with replacement),
+//   each replicate with fresh seeds, so the interval covers resampling and
+//   training randomness ("repeated-seed");
+// - knn backend: duplicated rows would create zero neighbour distances, which
+//   bias kNN estimators, so it uses m-out-of-n subsampling without replacement
+//   (m = N/2) with the sqrt(m/N)-rescaled spread of Politis & Romano (1994),
+//   centred on the full-sample estimate (see bootstrap() for why).
+
+#include <map>
+
+// ---- begin mmc/core/labels.hpp ----
+// mmc/core/labels.hpp — class labels renumbered to 0..C-1.
+//
+// Why: users' labels are whatever integers their data uses ({0, 7, 10^6},
+// {3, 5}); every classifier and every count over classes needs dense codes.
+// One function does it everywhere (metric, fusion, CLI): code c is the c-th
+// smallest distinct label, so the order of classes is kept.
+
+
+
+namespace mmc {
+
+/// Dense class codes of `labels`: the c-th smallest distinct label becomes c.
+struct RecodedLabels {
+  Labels codes;                   ///< one code in [0, classes) per sample
+  std::vector<int> original;      ///< original[c] = the label that became code c
+  Index classes() const noexcept { return static_cast<Index>(original.size()); }
+};
+
+/// Renumbers `labels` (any int values) to 0..C-1 in increasing label order.
+inline RecodedLabels recode_labels(const Labels& labels) {
+  std::map<int, int> code;
+  for (Index i = 0; i < labels.size(); ++i) code.emplace(labels(i), 0);
+  RecodedLabels out;
+  out.original.reserve(code.size());
+  for (auto& [label, value] : code) {
+    value = static_cast<int>(out.original.size());
+    out.original.push_back(label);
+  }
+  out.codes.resize(labels.size());
+  for (Index i = 0; i < labels.size(); ++i) out.codes(i) = code.at(labels(i));
+  return out;
+}
+
+}  // namespace mmc
+// ---- end mmc/core/labels.hpp ----
+// ---- begin mmc/metric/knn_backend.hpp ----
+// mmc/metric/knn_backend.hpp — the `knn` backend of the complementarity metric:
+// every quantity from the Ross (2014) discrete-label/continuous-feature
+// estimator (docs/design.md §3.1, §3.4).
+//
+//   I(X_S; Y)  = Ross on the concatenated modalities of S
+//   Gamma_i    = I(X_all; Y) - I(X_{-i}; Y)      (chain rule: = I(X_i; Y | X_{-i}))
+//
+// M + 1 Ross estimates in all; no N x N matrix; deterministic.
+
+
+// ---- begin mmc/metric/quantities.hpp ----
+// mmc/metric/quantities.hpp — the information quantities every backend
+// estimates, and how they combine into the complementarity metric
+// (docs/design.md §3.4).
+//
+// For modalities X_1..X_M and label Y:
+//   Gamma_i = I(X_i; Y | X_{-i})            information only modality i has
+//   I(X_all; Y)                              all modalities together
+//   C   = sum_i Gamma_i / I(X_all; Y)        the complementarity metric (> 1: synergy)
+//   C_H = sum_i Gamma_i / H(Y)               the paper's approximation (H(Y|X_all) ~ 0)
+//   interaction = I(X_all; Y) - sum_i Gamma_i
+// For M = 2 the interaction is the interaction information I(X;Y;Z) (positive:
+// redundancy, negative: synergy); for M > 2 it is the same balance
+// "shared minus synergistic" information, not a classical co-information.
+
+
+// ---- begin mmc/metric/bayes_bounds.hpp ----
+// mmc/metric/bayes_bounds.hpp — what the information quantities imply for the
+// Bayes error of a classifier: clean, with one modality missing, and with one
+// modality observed through Gaussian noise ("Modality Complementariness:
+// Towards Understanding Multi-modal Robustness", Theorems 3.1 and 3.2;
+// docs/design.md §3.4 and §3.6).
+//
+// Assumptions shared by every function here:
+//  - Y is discrete with |Y| = `classes` >= 2 values; the error is the 0-1 Bayes
+//    error P_e = 1 - E[max_y p(y | observation)] of the optimal rule;
+//  - every entropy / information argument is in NATS and is the TRUE quantity
+//    of the distribution. Estimates can be slightly negative through noise and
+//    are clipped at 0; plugging estimates in gives bounds on the Bayes error
+//    only up to the estimation error (docs/complementarity.md "Bounds against
+//    truth" shows how often they still bracket).
+//
+// The one inequality pair behind all of them: for any observation O,
+//   Fano (Cover & Thomas, Elements of Information Theory, Thm 2.10.1):
+//     H(Y|O) <= h(P_e) + P_e log(|Y| - 1)  =>  P_e >= (H(Y|O) - log 2) / log|Y|
+//     (the weak form the paper states) and P_e >= F^{-1}(H(Y|O)), the exact
+//     inversion of the left inequality ("tight"), never below the weak form;
+//   the error-entropy bound (Jensen on -log max_y p(y|o); Feder & Merhav 1994):
+//     P_e <= 1 - exp(-H(Y|O)).
+// Theorem 3.1 applies it to O = X_all (eq. (2), clean) and to O = X_{-m}
+// (eq. (3), modality m missing), where H(Y|X_{-m}) = H(Y|X_all) + Gamma_m
+// exactly (chain rule: Gamma_m = I(X_m; Y | X_{-m})).
+//
+// Noisy modality (Theorem 3.2). The repository does not state the paper's
+// exact form (its bound carries a Gaussian-channel term written
+// 1/2 log(4 + 4 p_Z / sigma)); mmc implements the following bound, which it can
+// prove, and which has the theorem's properties (see noisy_modality_bounds):
+// with Z' = Z + sigma N, N ~ N(0, I_d) independent of everything,
+//   I(Y; Z' | X) <= min(Gamma_Z, I(Z; Z' | X)) <= min(Gamma_Z, (d/2) log(1 + p_Z / sigma^2)),
+// (data processing along Y - (X, Z) - Z', and the Gaussian-channel capacity
+// with per-coordinate power p_Z >= E[Var(Z_j | X)] averaged over j; Cover &
+// Thomas Thm 9.1.1 and §9.4), hence
+//   H(Y | X, Z') >= H(Y|X_all) + max(0, Gamma_Z - (d/2) log(1 + p_Z / sigma^2)),
+// and Fano turns it into a lower bound on the noisy Bayes error; the upper
+// bound is the missing-modality one (ignoring Z' is one admissible rule).
+// sigma -> infinity gives the missing-modality bounds, sigma -> 0 the clean
+// lower bound; the lower bound rises monotonically with sigma.
+//
+// For regression with Y in [-1, 1] the paper bounds the excess risk of a
+// missing modality by Gamma_m / 2; it is reported alongside for completeness.
+
+
+
+namespace mmc::metric {
+
+/// Bounds on a Bayes error, each in [0, 1].
+struct ErrorBounds {
+  double error_lower = 0.0;        ///< weak Fano (H - log 2) / log|Y| (the paper's form)
+  double error_lower_tight = 0.0;  ///< exact Fano inversion (>= error_lower; informative for |Y| = 2)
+  double error_upper = 0.0;        ///< 1 - exp(-H)
+};
+
+/// Theorem 3.1 eq. (2): bounds on the clean Bayes error (every modality observed).
+struct CleanErrorBounds : ErrorBounds {};
+
+/// Theorem 3.1 eq. (3): bounds on the Bayes error when one modality is missing.
+struct MissingModalityBounds : ErrorBounds {
+  double regression_gap = 0.0;  ///< Gamma_m / 2: excess-risk bound for Y in [-1, 1] regression
+};
+
+/// Bounds on the Bayes error when one modality is observed through N(0, sigma^2 I) noise.
+struct NoisyModalityBounds : ErrorBounds {
+  double channel_capacity = 0.0;  ///< (d/2) log(1 + p / sigma^2): information the noisy copy can pass (nats)
+};
+
+namespace detail {
+
+inline double bound_log_classes(Index classes) {
+  return std::log(static_cast<double>(std::max<Index>(classes, 2)));
+}
+
+/// h(p) + p log(K - 1): Fano's right-hand side, increasing on [0, 1 - 1/K].
+inline double fano_rhs(double p, Index classes) {
+  const double h = p <= 0.0 || p >= 1.0 ? 0.0 : -p * std::log(p) - (1.0 - p) * std::log1p(-p);
+  return h + p * std::log(static_cast<double>(std::max<Index>(classes, 2) - 1));
+}
+
+}  // namespace detail
+
+/// Weak Fano: P_e >= (H(Y|O) - log 2) / log|Y|, clipped to [0, 1].
+/// conditional_entropy = H(Y|O) in nats (true value), classes = |Y| >= 2.
+inline double fano_lower_bound(double conditional_entropy, Index classes) {
+  const double h = std::max(conditional_entropy, 0.0);
+  return std::clamp((h - std::numbers::ln2) / detail::bound_log_classes(classes), 0.0, 1.0);
+}
+
+/// Exact Fano: the smallest p in [0, 1 - 1/|Y|] with h(p) + p log(|Y| - 1) >= H(Y|O)
+/// (bisection to 1e-12). For |Y| = 2 this is h^{-1}(H(Y|O)), which the weak
+/// form (always <= 0 for two classes) cannot give.
+inline double fano_lower_bound_tight(double conditional_entropy, Index classes) {
+  const double h = std::max(conditional_entropy, 0.0);
+  const auto k = std::max<Index>(classes, 2);
+  double lo = 0.0, hi = 1.0 - 1.0 / static_cast<double>(k);
+  if (h >= detail::fano_rhs(hi, k)) return hi;  // H(Y|O) >= log|Y|: chance level
+  for (int it = 0; it < 60 && hi - lo > 1e-12; ++it) {
+    const double mid = 0.5 * (lo + hi);
+    (detail::fano_rhs(mid, k) < h ? lo : hi) = mid;
+  }
+  return std::max(hi, fano_lower_bound(h, k));
+}
+
+/// Error-entropy bound: P_e <= 1 - exp(-H(Y|O)) (H in nats), in [0, 1].
+inline double entropy_upper_bound(double conditional_entropy) {
+  return std::clamp(1.0 - std::exp(-std::max(conditional_entropy, 0.0)), 0.0, 1.0);
+}
+
+/// All three bounds from one conditional entropy H(Y|O) (nats).
+inline ErrorBounds error_bounds(double conditional_entropy, Index classes) {
+  ErrorBounds b;
+  b.error_lower = fano_lower_bound(conditional_entropy, classes);
+  b.error_lower_tight = fano_lower_bound_tight(conditional_entropy, classes);
+  b.error_upper = entropy_upper_bound(conditional_entropy);
+  return b;
+}
+
+/// Theorem 3.1 eq. (2): residual_entropy = H(Y|X_all) = H(Y) - I(X_all; Y) (nats).
+inline CleanErrorBounds clean_error_bounds(double residual_entropy, Index classes) {
+  CleanErrorBounds b;
+  static_cast<ErrorBounds&>(b) = error_bounds(residual_entropy, classes);
+  return b;
+}
+
+/// Theorem 3.1 eq. (3) for one missing modality. residual_entropy = H(Y|X_all) >= 0 (nats),
+/// gamma = Gamma_m (nats), classes = |Y| >= 2. Uses H(Y|X_{-m}) = H(Y|X_all) + Gamma_m.
+inline MissingModalityBounds missing_modality_bounds(double residual_entropy, double gamma,
+                                                     Index classes) {
+  // Estimates can dip slightly below 0 through estimator noise; the theorem is
+  // about the true (non-negative) quantities.
+  const double h = std::max(residual_entropy, 0.0);
+  const double g = std::max(gamma, 0.0);
+  MissingModalityBounds b;
+  static_cast<ErrorBounds&>(b) = error_bounds(h + g, classes);
+  b.regression_gap = 0.5 * g;
+  return b;
+}
+
+/// Noisy modality (Theorem 3.2 in the form proved in the header comment): modality m
+/// (dimension `dims`, per-coordinate power `power` >= E[Var(Z_j | X_{-m})], e.g. its
+/// per-coordinate variance) observed as Z + noise_sd * N(0, I). noise_sd = 0 gives the
+/// clean bounds' lower end; noise_sd = +inf the missing-modality bounds.
+inline NoisyModalityBounds noisy_modality_bounds(double residual_entropy, double gamma,
+                                                 Index classes, double noise_sd, double power,
+                                                 Index dims = 1) {
+  const double h = std::max(residual_entropy, 0.0);
+  const double g = std::max(gamma, 0.0);
+  const double p = std::max(power, 0.0);
+  double capacity = std::numeric_limits<double>::infinity();
+  if (noise_sd > 0.0) {
+    capacity = 0.5 * static_cast<double>(std::max<Index>(dims, 1)) *
+               std::log1p(p / (noise_sd * noise_sd));
+  }
+  NoisyModalityBounds b;
+  const ErrorBounds low = error_bounds(h + std::max(0.0, g - capacity), classes);
+  b.error_lower = low.error_lower;
+  b.error_lower_tight = low.error_lower_tight;
+  b.error_upper = entropy_upper_bound(h + g);
+  b.channel_capacity = capacity;
+  return b;
+}
+
+}  // namespace mmc::metric
+// ---- end mmc/metric/bayes_bounds.hpp ----
+
+namespace mmc::metric {
+
+/// What a backend estimates (nats).
+struct Quantities {
+  std::vector<double> gamma;  ///< Gamma_i, one per modality
+  double joint_mi = 0.0;      ///< I(X_all; Y)
+  double h_y = 0.0;           ///< H(Y), plug-in
+};
+
+/// The metric and its derived numbers.
+struct Summary {
+  double metric = 0.0;       ///< C = sum Gamma / I(X_all; Y)
+  double metric_h = 0.0;     ///< C_H = sum Gamma / H(Y)
+  double interaction = 0.0;  ///< I(X_all; Y) - sum Gamma
+  std::vector<MissingModalityBounds> bounds;  ///< per missing modality (Theorem 3.1)
+};
+
+/// Combines backend quantities; `classes` is |Y|.
+inline Summary summarize(const Quantities& q, Index classes) {
+  Summary s;
+  double total = 0.0;
+  for (double g : q.gamma) total += g;
+  // A non-positive denominator means the modalities carry no detectable label
+  // information; the ratio is then meaningless and reported as NaN-free 0.
+  s.metric = q.joint_mi > 0.0 ? total / q.joint_mi : 0.0;
+  s.metric_h = q.h_y > 0.0 ? total / q.h_y : 0.0;
+  s.interaction = q.joint_mi - total;
+  const double residual = q.h_y - q.joint_mi;  // H(Y | X_all)
+  for (double g : q.gamma) s.bounds.push_back(missing_modality_bounds(residual, g, classes));
+  return s;
+}
+
+}  // namespace mmc::metric
+// ---- end mmc/metric/quantities.hpp ----
+
+namespace mmc::metric::detail {
+
+/// [X_i for i in `keep`] side by side.
+inline RowMatrix<double> concat_modalities(const std::vector<RowMatrix<double>>& modalities,
+                                           const std::vector<std::size_t>& keep) {
+  Index cols = 0;
+  for (std::size_t m : keep) cols += modalities[m].cols();
+  RowMatrix<double> joint(modalities.front().rows(), cols);
+  Index at = 0;
+  for (std::size_t m : keep) {
+    joint.middleCols(at, modalities[m].cols()) = modalities[m];
+    at += modalities[m].cols();
+  }
+  return joint;
+}
+
+/// Indices 0..m-1 without `skip` (skip = m keeps all).
+inline std::vector<std::size_t> all_but(std::size_t m, std::size_t skip) {
+  std::vector<std::size_t> keep;
+  for (std::size_t i = 0; i < m; ++i)
+    if (i != skip) keep.push_back(i);
+  return keep;
+}
+
+/// Gamma_i and I(X_all; Y) by Ross; modalities already prepared (standardised,
+/// reduced); labels in [0, classes).
+inline Quantities knn_quantities(const std::vector<RowMatrix<double>>& modalities,
+                                 const Labels& labels, const knn::KnnOptions& options) {
+  const knn::Ross ross(knn::RossOptions{options, Norm::max});
+  const std::size_t m = modalities.size();
+  Quantities q;
+  q.joint_mi = ross.estimate(concat_modalities(modalities, all_but(m, m)), labels).value;
+  for (std::size_t i = 0; i < m; ++i) {
+    const double without_i = ross.estimate(concat_modalities(modalities, all_but(m, i)), labels).value;
+    q.gamma.push_back(q.joint_mi - without_i);
+  }
+  return q;
+}
+
+}  // namespace mmc::metric::detail
+// ---- end mmc/metric/knn_backend.hpp ----
+// ---- begin mmc/metric/neural_backends.hpp ----
+// mmc/metric/neural_backends.hpp — the `cene` and `mine` backends of the
+// complementarity metric (docs/design.md §3.4).
+//
+// cene (conditional-entropy differences, McAllester & Stratos 2020 style):
+//   Gamma_i     = Ĥ(Y | X_{-i}) - Ĥ(Y | X_all)
+//   I(X_all; Y) = H(Y) - Ĥ(Y | X_all)
+// mine (the paper's pipeline: MINE with the label one-hot in the critic):
+//   Gamma_i     = I(X_i; Y, X_{-i}) - I(X_i; X_{-i})
+//   I(X_all; Y) = H(Y) - Ĥ(Y | X_all)   (CENE; the paper approximates it by H(Y))
+// Every sub-estimate gets its own seed derived from the options' seed, so
+// results are reproducible and sub-estimates are not correlated by a shared seed.
+
+
+
+namespace mmc::metric {
+
+/// Called before each sub-estimate of a neural backend with (done, total, what):
+/// lets a caller draw a progress bar. May be empty.
+using StageCallback = std::function<void(Index done, Index total, const std::string& what)>;
+
+namespace detail {
+
+inline std::uint64_t sub_seed(std::uint64_t seed, std::uint64_t index) {
+  return derive_seed(seed, streams::metric::sub_estimate + index);
+}
+
+/// Ĥ(Y | X_S) by CENE (S = all modalities but `skip`; skip = m for all).
+inline double cene_conditional_entropy(const std::vector<RowMatrix<double>>& modalities,
+                                       const Labels& labels, Index classes, std::size_t skip,
+                                       neural::CeneOptions options) {
+  options.classes = classes;
+  const RowMatrix<float> condition =
+      concat_modalities(modalities, all_but(modalities.size(), skip)).cast<float>();
+  return neural::Cene<float>(options).estimate(labels, condition).value;
+}
+
+inline Quantities cene_quantities(const std::vector<RowMatrix<double>>& modalities,
+                                  const Labels& labels, Index classes, double h_y,
+                                  neural::CeneOptions options, const StageCallback& stage) {
+  const std::size_t m = modalities.size();
+  const std::uint64_t seed = options.seed;
+  const Index total = static_cast<Index>(m + 1);
+  Quantities q;
+  q.h_y = h_y;
+  if (stage) stage(0, total, "CENE H(Y|all)");
+  options.seed = sub_seed(seed, 0);
+  const double h_all = cene_conditional_entropy(modalities, labels, classes, m, options);
+  q.joint_mi = h_y - h_all;
+  for (std::size_t i = 0; i < m; ++i) {
+    if (stage) stage(static_cast<Index>(i + 1), total, "CENE H(Y|all but " + std::to_string(i) + ")");
+    options.seed = sub_seed(seed, 1 + i);
+    q.gamma.push_back(cene_conditional_entropy(modalities, labels, classes, i, options) - h_all);
+  }
+  return q;
+}
+
+inline Quantities mine_quantities(const std::vector<RowMatrix<double>>& modalities,
+                                  const Labels& labels, Index classes, double h_y,
+                                  neural::NeuralMiOptions<neural::Bound::dv> mine,
+                                  neural::CeneOptions cene, const StageCallback& stage) {
+  const std::size_t m = modalities.size();
+  const std::uint64_t seed = mine.seed;
+  const Index total = static_cast<Index>(2 * m + 1);
+  const RowMatrix<double> label_columns = neural::one_hot<double>(labels, classes);
+  Quantities q;
+  q.h_y = h_y;
+  if (stage) stage(0, total, "CENE H(Y|all)");
+  cene.seed = sub_seed(seed, 0);
+  q.joint_mi = h_y - cene_conditional_entropy(modalities, labels, classes, m, cene);
+  for (std::size_t i = 0; i < m; ++i) {
+    const RowMatrix<float> xi = modalities[i].cast<float>();
+    const RowMatrix<double> rest = concat_modalities(modalities, all_but(m, i));
+    RowMatrix<float> label_and_rest(rest.rows(), classes + rest.cols());
+    label_and_rest << label_columns.cast<float>(), rest.cast<float>();
+    if (stage) stage(static_cast<Index>(1 + 2 * i), total, "MINE I(X_" + std::to_string(i) + "; Y, rest)");
+    mine.seed = sub_seed(seed, 1 + 2 * i);
+    const double with_label = neural::Mine<float>(mine).estimate(xi, label_and_rest).value;
+    if (stage) stage(static_cast<Index>(2 + 2 * i), total, "MINE I(X_" + std::to_string(i) + "; rest)");
+    mine.seed = sub_seed(seed, 2 + 2 * i);
+    const double without_label = neural::Mine<float>(mine).estimate(xi, rest.cast<float>()).value;
+    q.gamma.push_back(with_label - without_label);
+  }
+  return q;
+}
+
+}  // namespace detail
+}  // namespace mmc::metric
+// ---- end mmc/metric/neural_backends.hpp ----
+// ---- begin mmc/metric/pca.hpp ----
+// mmc/metric/pca.hpp — the optional feature-reduction step of the paper's
+// pipeline (docs/design.md §3.4 step 1): project a modality on its leading
+// principal components.
+//
+// The components are whitened (unit variance each): kNN estimators use the
+// max-norm, which is only meaningful when coordinates share a scale, and MI is
+// invariant to this invertible rescaling of the kept components.
+
+
+
+namespace mmc::metric {
+
+/// The first `components` whitened principal components of the rows of x
+/// (centred). components >= x.cols() returns the whitened full rotation.
+/// Throws mmc::invalid_argument if components < 1 or the data has no variance.
+inline RowMatrix<double> pca_reduce(const RowMatrix<double>& x, Index components,
+                                    std::string_view function = "mmc::metric::pca_reduce",
+                                    std::string_view argument = "pca") {
+  if (components < 1) {
+    mmc::detail::throw_invalid(function, argument,
+                               "is " + std::to_string(components) + ", but must be at least 1",
+                               "pass the number of principal components to keep, or 0 for none");
+  }
+  const Index n = x.rows(), d = x.cols();
+  const Eigen::RowVectorXd mean = x.colwise().mean();
+  const Eigen::MatrixXd centred = x.rowwise() - mean;
+  const Eigen::MatrixXd covariance =
+      (centred.transpose() * centred) / static_cast<double>(std::max<Index>(n - 1, 1));
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(covariance);
+  const Index keep = std::min(components, d);
+  // Eigen sorts eigenvalues increasingly: the leading components are last.
+  RowMatrix<double> reduced(n, keep);
+  const double largest = solver.eigenvalues()(d - 1);
+  if (!(largest > 0.0)) {
+    mmc::detail::throw_invalid(function, "modality", "has no variance (every row is the same)",
+                               "drop constant modalities before estimating");
+  }
+  for (Index c = 0; c < keep; ++c) {
+    const Index source = d - 1 - c;
+    // Components with (numerically) zero variance carry no information: keep
+    // them unscaled rather than dividing by ~0.
+    const double variance = solver.eigenvalues()(source);
+    const double scale = variance > 1e-12 * largest ? 1.0 / std::sqrt(variance) : 1.0;
+    reduced.col(c) = centred * solver.eigenvectors().col(source) * scale;
+  }
+  return reduced;
+}
+
+}  // namespace mmc::metric
+// ---- end mmc/metric/pca.hpp ----
+
+namespace mmc::metric {
+
+enum class Backend { knn, cene, mine };
+
+inline std::string_view backend_name(Backend b) noexcept {
+  return b == Backend::knn ? "knn" : b == Backend::cene ? "cene" : "mine";
+}
+
+/// Options of Complementarity (defaults: the knn backend, standardised inputs).
+struct ComplementarityOptions {
+  Backend backend = Backend::knn;
+  /// Standardise every modality's columns first (docs/design.md §2: on by default here).
+  bool standardize = true;
+  /// Keep this many whitened principal components per modality (0 = no PCA).
+  Index pca = 0;
+  /// Bootstrap replicates for the intervals (0 = none).
+  Index bootstrap = 0;
+  /// Two-sided confidence level of the intervals.
+  double confidence = 0.95;
+  /// The knn backend's neighbour options (Ross): k and jitter are used; its
+  /// seed, threads and standardize are set from the fields of this struct
+  /// (standardisation happens once, above, for every backend).
+  knn::KnnOptions knn{};
+  /// MINE settings of the mine backend (its seed and threads are overridden).
+  neural::NeuralMiOptions<neural::Bound::dv> mine{};
+  /// CENE settings of the cene and mine backends (seed and threads overridden).
+  neural::CeneOptions cene{};
+  std::uint64_t seed = 0;
+  int threads = 0;
+  /// Progress of the neural backends' sub-estimates (may be empty).
+  StageCallback stage;
+};
+
+/// A two-sided interval.
+struct Interval {
+  double lower = 0.0, upper = 0.0;
+};
+
+struct ComplementarityResult {
+  double metric = 0.0;       ///< C = sum Gamma / I(X_all; Y)
+  double metric_h = 0.0;     ///< C_H = sum Gamma / H(Y)
+  std::vector<double> gamma; ///< Gamma_i = I(X_i; Y | X_{-i})
+  double interaction = 0.0;  ///< I(X_all; Y) - sum Gamma (M = 2: I(X;Y;Z))
+  double joint_mi = 0.0;     ///< I(X_all; Y)
+  double h_y = 0.0;          ///< H(Y)
+  std::vector<MissingModalityBounds> bounds;  ///< per missing modality (Theorem 3.1 eq. (3))
+  CleanErrorBounds clean_bounds;  ///< Theorem 3.1 eq. (2): the clean Bayes error
+  Index classes = 0, n = 0;
+  Backend backend = Backend::knn;
+  double seconds = 0.0;
+  /// Bootstrap intervals (empty / unset when bootstrap = 0).
+  Index replicates = 0;
+  Interval metric_interval, metric_h_interval;
+  std::vector<Interval> gamma_interval;
+  /// Hard bounds the estimates break (e.g. I(X_all; Y) > H(Y), crossing error
+  /// bounds), each a sentence saying what it means and what to try; empty when none.
+  std::vector<std::string> warnings;
+  /// dropped_columns[m]: how many constant columns of modality m were dropped
+  /// before standardising (docs/design.md §3.4); one entry per modality.
+  std::vector<Index> dropped_columns;
+};
+
+/// Fewest samples per class the metric accepts: the knn backend estimates
+/// within-class neighbour distances (k = 3 by default) and the neural ones a
+/// per-class conditional; below this the estimates are dominated by the
+/// digamma/small-sample terms (a 2-per-class run gave C = -0.13 for a truth of 1).
+inline constexpr Index kMinSamplesPerClass = 10;
+
+namespace detail {
+
+/// Labels renumbered to 0..C-1 (mmc::recode_labels); `classes` receives C.
+inline Labels recode_labels(const Labels& labels, Index& classes) {
+  RecodedLabels recoded = mmc::recode_labels(labels);
+  classes = recoded.classes();
+  return std::move(recoded.codes);
+}
+
+/// Throws unless every class has at least `minimum` samples.
+inline void check_class_sizes(std::string_view fn, const Labels& coded, Index classes, Index minimum) {
+  std::vector<Index> counts(static_cast<std::size_t>(classes), 0);
+  for (Index i = 0; i < coded.size(); ++i) ++counts[static_cast<std::size_t>(coded(i))];
+  for (Index c = 0; c < classes; ++c) {
+    if (counts[static_cast<std::size_t>(c)] < minimum) {
+      mmc::detail::throw_invalid(
+          fn, "labels",
+          "has a class with only " + std::to_string(counts[static_cast<std::size_t>(c)]) +
+              " samples (class " + std::to_string(c) + " in increasing label order)",
+          "the metric needs at least " + std::to_string(minimum) +
+              " samples per class; collect more data or merge rare classes");
+    }
+  }
+}
+
+/// Sentences for every hard bound the estimates break (see ComplementarityResult::warnings).
+template <class Result>
+std::vector<std::string> hard_bound_warnings(const Result& r) {
+  std::vector<std::string> out;
+  auto text = [](double v) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.4g", v);
+    return std::string(buffer);
+  };
+  // Tolerance: estimates of I and H carry noise of order 1/sqrt(N) nats.
+  const double slack = 3.0 / std::sqrt(static_cast<double>(std::max<Index>(r.n, 1)));
+  if (r.joint_mi > r.h_y + slack) {
+    out.push_back("I(X_all; Y) = " + text(r.joint_mi) + " exceeds H(Y) = " + text(r.h_y) +
+                  ", impossible for a discrete label: the MI estimate is biased upward (high-"
+                  "dimensional or tied features?); reduce the dimension (pca) or add samples");
+  }
+  for (std::size_t i = 0; i < r.gamma.size(); ++i) {
+    const bool has_interval = i < r.gamma_interval.size();
+    const bool below = has_interval ? r.gamma_interval[i].upper < 0.0 : r.gamma[i] < -slack;
+    if (below) {
+      out.push_back("Gamma_" + std::to_string(i) + " = " + text(r.gamma[i]) +
+                    " is negative beyond its " + (has_interval ? "interval" : "sampling noise") +
+                    ", but a conditional MI is >= 0: the estimator's biases do not cancel here; "
+                    "compare with another backend or add samples");
+    }
+  }
+  if (r.metric < -slack) {
+    out.push_back("C = " + text(r.metric) + " is negative, which no distribution allows; treat "
+                  "the estimate as unreliable (see the Gamma warnings)");
+  }
+  for (std::size_t m = 0; m < r.bounds.size(); ++m) {
+    if (r.bounds[m].error_lower > r.bounds[m].error_upper) {
+      out.push_back("the missing-modality error bounds for modality " + std::to_string(m) +
+                    " cross (lower " + text(r.bounds[m].error_lower) + " > upper " +
+                    text(r.bounds[m].error_upper) + "): H(Y|X_all) + Gamma_" + std::to_string(m) +
+                    " was estimated above what |Y| classes allow; the bounds are not informative");
+    }
+  }
+  return out;
+}
+
+/// The columns of m that are not constant (some value differs from row 0's).
+/// Exact comparison: a column with any variation, however small, is kept.
+inline std::vector<Index> varying_columns(const RowMatrix<double>& m) {
+  std::vector<Index> keep;
+  for (Index c = 0; c < m.cols(); ++c) {
+    bool constant = true;
+    for (Index r = 1; r < m.rows() && constant; ++r) constant = m(r, c) == m(0, c);
+    if (!constant) keep.push_back(c);
+  }
+  return keep;
+}
+
+inline double percentile(std::vector<double> values, double q) {
+  std::sort(values.begin(), values.end());
+  const double position = q * static_cast<double>(values.size() - 1);
+  const auto low = static_cast<std::size_t>(std::floor(position));
+  const std::size_t high = std::min(low + 1, values.size() - 1);
+  return values[low] + (position - static_cast<double>(low)) * (values[high] - values[low]);
+}
+
+}  // namespace detail
+
+class Complementarity {
+ public:
+  using Options = ComplementarityOptions;
+  using Result = ComplementarityResult;
+
+  Complementarity() = default;
+  explicit Complementarity(Options options) : options_(std::move(options)) {}
+  const Options& options() const noexcept { return options_; }
+
+  /// Two modalities x and z (any Eigen expressions, one sample per row) and labels.
+  template <class DerivedX, class DerivedZ, class DerivedL>
+  Result estimate(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedZ>& z,
+                  const Eigen::DenseBase<DerivedL>& labels) const {
+    return estimate(std::vector<RowMatrix<double>>{x.template cast<double>(), z.template cast<double>()},
+                    Labels(labels.template cast<int>()));
+  }
+
+  /// M >= 2 modalities (each n x d_i) and n labels.
+  Result estimate(const std::vector<RowMatrix<double>>& modalities, const Labels& labels) const {
+    constexpr std::string_view fn = "mmc::metric::Complementarity::estimate";
+    const auto start = std::chrono::steady_clock::now();
+    check(fn, modalities, labels);
+    Result result;
+    const Labels coded = detail::recode_labels(labels, result.classes);
+    if (result.classes < 2) {
+      mmc::detail::throw_invalid(fn, "labels", "has a single class",
+                                 "the metric needs at least two classes (I(X;Y) = H(Y) = 0 otherwise)");
+    }
+    detail::check_class_sizes(fn, coded, result.classes, std::max<Index>(kMinSamplesPerClass, options_.knn.k + 1));
+    std::vector<RowMatrix<double>> prepared;
+    std::vector<std::string> column_warnings;
+    for (std::size_t m = 0; m < modalities.size(); ++m) {
+      const std::string name = "modalities[" + std::to_string(m) + "]";
+      // Constant columns are dropped, not fatal (docs/design.md §3.4).
+      const std::vector<Index> keep = detail::varying_columns(modalities[m]);
+      const auto dropped = modalities[m].cols() - static_cast<Index>(keep.size());
+      result.dropped_columns.push_back(dropped);
+      if (keep.empty()) {
+        mmc::detail::throw_invalid(fn, name,
+                                   "has only constant columns (all " + std::to_string(modalities[m].cols()) +
+                                       " of them), so it carries no information",
+                                   "pass a modality whose values vary across samples");
+      }
+      RowMatrix<double> data;
+      if (dropped == 0) {
+        data = modalities[m];
+      } else {
+        data.resize(modalities[m].rows(), static_cast<Index>(keep.size()));
+        for (std::size_t j = 0; j < keep.size(); ++j) data.col(static_cast<Index>(j)) = modalities[m].col(keep[j]);
+        column_warnings.push_back(name + ": dropped " + std::to_string(dropped) + " of " +
+                                  std::to_string(modalities[m].cols()) +
+                                  " columns that are constant over the samples (they carry no "
+                                  "information); the metric uses the other " +
+                                  std::to_string(keep.size()));
+      }
+      if (options_.standardize) standardize_columns(data, fn, name);
+      if (options_.pca > 0) data = pca_reduce(data, options_.pca, fn, "pca");
+      prepared.push_back(std::move(data));
+    }
+    result.n = coded.size();
+    result.backend = options_.backend;
+    fill(result, quantities(prepared, coded, result.classes, options_.seed, options_.stage),
+         result.classes);
+    if (options_.bootstrap > 0) bootstrap(result, prepared, coded);
+    result.warnings = detail::hard_bound_warnings(result);
+    result.warnings.insert(result.warnings.begin(), column_warnings.begin(), column_warnings.end());
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return result;
+  }
+
+ private:
+  void check(std::string_view fn, const std::vector<RowMatrix<double>>& modalities,
+             const Labels& labels) const {
+    if (modalities.size() < 2) {
+      mmc::detail::throw_invalid(fn, "modalities",
+                                 "has " + std::to_string(modalities.size()) + " modality",
+                                 "pass at least two modalities (the metric compares them)");
+    }
+    for (std::size_t m = 0; m < modalities.size(); ++m) {
+      const std::string name = "modalities[" + std::to_string(m) + "]";
+      mmc::detail::check_data(fn, name, modalities[m]);
+      mmc::detail::check_same_rows(fn, name, modalities[m].rows(), "modalities[0]",
+                                   modalities[0].rows());
+    }
+    mmc::detail::check_labels(fn, "labels", labels, modalities[0].rows());
+    mmc::detail::check_at_least(fn, "options.knn.k", options_.knn.k, 1);
+    mmc::detail::check_at_least(fn, "pca", options_.pca, 0);
+    mmc::detail::check_at_least(fn, "bootstrap", options_.bootstrap, 0);
+    if (!(options_.confidence > 0.0 && options_.confidence < 1.0)) {
+      mmc::detail::throw_invalid(fn, "confidence", "must lie in (0, 1)", "use e.g. 0.95");
+    }
+    // With fewer than 1 / (1 - confidence) replicates, less than one replicate
+    // falls outside the interval on average: the "interval" is then the range
+    // of a handful of values (R = 1 gave a 95 % interval of width 0).
+    const auto min_replicates =
+        static_cast<Index>(std::ceil(1.0 / (1.0 - options_.confidence) - 1e-9));
+    if (options_.bootstrap > 0 && options_.bootstrap < min_replicates) {
+      mmc::detail::throw_invalid(fn, "options.bootstrap",
+                                 "is " + std::to_string(options_.bootstrap) + ", too few for a " +
+                                     mmc::detail::number_text(options_.confidence) + " interval",
+                                 "use 0 (no interval) or at least " + std::to_string(min_replicates) +
+                                     " replicates (200 or more for stable interval ends)");
+    }
+  }
+
+  static void fill(Result& r, const Quantities& q, Index classes) {
+    const Summary s = summarize(q, classes);
+    r.metric = s.metric;
+    r.metric_h = s.metric_h;
+    r.gamma = q.gamma;
+    r.interaction = s.interaction;
+    r.joint_mi = q.joint_mi;
+    r.h_y = q.h_y;
+    r.bounds = s.bounds;
+    r.clean_bounds = clean_error_bounds(q.h_y - q.joint_mi, classes);
+  }
+
+  Quantities quantities(const std::vector<RowMatrix<double>>& modalities, const Labels& labels,
+                        Index classes, std::uint64_t seed, const StageCallback& stage) const {
+    const double h_y = knn::PluginEntropy().estimate(labels).value;
+    if (options_.backend == Backend::knn) {
+      knn::KnnOptions knn = options_.knn;
+      knn.seed = seed;
+      knn.threads = options_.threads;
+      knn.standardize = false;  // done once in estimate()
+      Quantities q = detail::knn_quantities(modalities, labels, knn);
+      q.h_y = h_y;
+      return q;
+    }
+    neural::CeneOptions cene = options_.cene;
+    cene.seed = seed;
+    cene.threads = options_.threads;
+    if (options_.backend == Backend::cene)
+      return detail::cene_quantities(modalities, labels, classes, h_y, cene, stage);
+    neural::NeuralMiOptions<neural::Bound::dv> mine = options_.mine;
+    mine.seed = seed;
+    mine.threads = options_.threads;
+    return detail::mine_quantities(modalities, labels, classes, h_y, mine, cene, stage);
+  }
+
+  void bootstrap(Result& result, const std::vector<RowMatrix<double>>& modalities,
+                 const Labels& labels) const {
+    const Index n = labels.size();
+    const bool subsample = options_.backend == Backend::knn;
+    const Index m = subsample ? n / 2 : n;
+    const double scale = subsample ? std::sqrt(static_cast<double>(m) / static_cast<double>(n)) : 1.0;
+    std::vector<double> metric, metric_h;
+    std::vector<std::vector<double>> gamma(modalities.size());
+    std::vector<Index> rows(static_cast<std::size_t>(n));
+    for (Index r = 0; r < options_.bootstrap; ++r) {
+      Rng rng(options_.seed, streams::metric::bootstrap_rows + static_cast<std::uint64_t>(r));
+      if (subsample) {
+        for (Index i = 0; i < n; ++i) rows[static_cast<std::size_t>(i)] = i;
+        rng.shuffle(rows.begin(), rows.end());
+      } else {
+        for (auto& row : rows) row = static_cast<Index>(rng.uniform_int(static_cast<std::uint64_t>(n)));
+      }
+      std::vector<RowMatrix<double>> sample;
+      for (const auto& modality : modalities) {
+        RowMatrix<double> s(m, modality.cols());
+        for (Index i = 0; i < m; ++i) s.row(i) = modality.row(rows[static_cast<std::size_t>(i)]);
+        sample.push_back(std::move(s));
+      }
+      Labels sample_labels(m);
+      for (Index i = 0; i < m; ++i) sample_labels(i) = labels(rows[static_cast<std::size_t>(i)]);
+      Index classes = 0;
+      const Labels coded = detail::recode_labels(sample_labels, classes);
+      if (classes < 2) continue;  // a replicate without both classes says nothing
+      Result replicate;
+      fill(replicate, quantities(sample, coded, classes, derive_seed(options_.seed, streams::metric::bootstrap_seed + static_cast<std::uint64_t>(r)), {}), classes);
+      metric.push_back(replicate.metric);
+      metric_h.push_back(replicate.metric_h);
+      for (std::size_t i = 0; i < gamma.size(); ++i) gamma[i].push_back(replicate.gamma[i]);
+    }
+    result.replicates = static_cast<Index>(metric.size());
+    if (metric.empty()) return;
+    const double a = 0.5 * (1.0 - options_.confidence);
+    // Percentile interval; for subsampling, the deviations of theta*_m from
+    // their median are shrunk by sqrt(m/N) (Politis & Romano 1994) and placed
+    // around the full-sample estimate. Centring on the replicates' median, not
+    // on the estimate, keeps the interval about sampling variability only:
+    // fixed-k kNN estimators have a bias that changes with N, and the shift
+    // between N/2 and N would otherwise move the whole interval off the estimate.
+    auto interval = [&](const std::vector<double>& values, double estimate) {
+      if (!subsample) return Interval{detail::percentile(values, a), detail::percentile(values, 1 - a)};
+      const double centre = detail::percentile(values, 0.5);
+      std::vector<double> deviations;
+      for (double v : values) deviations.push_back(scale * (v - centre));
+      return Interval{estimate + detail::percentile(deviations, a),
+                      estimate + detail::percentile(deviations, 1 - a)};
+    };
+    result.metric_interval = interval(metric, result.metric);
+    result.metric_h_interval = interval(metric_h, result.metric_h);
+    result.gamma_interval.clear();
+    for (std::size_t i = 0; i < gamma.size(); ++i)
+      result.gamma_interval.push_back(interval(gamma[i], result.gamma[i]));
+  }
+
+  Options options_;
+};
+
+}  // namespace mmc::metric
+// ---- end mmc/metric/complementarity.hpp ----
+
+namespace mmc::fusion {
+
+enum class CombinedVerdict { ume, umt, joint };
+
+inline std::string_view verdict_name(CombinedVerdict v) noexcept {
+  return v == CombinedVerdict::joint ? "joint" : v == CombinedVerdict::umt ? "umt" : "ume";
+}
+
+struct CombinedAdvisorOptions {
+  AdvisorOptions advisor;                      ///< the linear-probe advisor
+  metric::ComplementarityOptions complementarity;  ///< the metric (knn backend by default)
+  double synergy_threshold = 1.25;             ///< C at or above: synergy -> joint
+  double redundancy_threshold = 0.25;          ///< C at or below: redundant
+};
+
+struct CombinedAdvice {
+  CombinedVerdict verdict = CombinedVerdict::ume;
+  double metric = 0.0;           ///< C
+  std::vector<double> gamma;     ///< Γ_i
+  AdvisorResult probe;           ///< the linear-probe advisor's evidence
+  std::string reason;            ///< plain-language reason
+};
+
+namespace detail {
+
+/// The rule at the top, on an estimated C and the probe's result.
+inline CombinedAdvice combine_advice(double metric, const AdvisorResult& probe,
+                                     double synergy_threshold, double redundancy_threshold) {
+  CombinedAdvice a;
+  a.metric = metric;
+  a.probe = probe;
+  char c[32];
+  std::snprintf(c, sizeof c, "%.2f", metric);
+  if (metric >= synergy_threshold) {
+    a.verdict = CombinedVerdict::joint;
+    a.reason = std::string("C = ") + c +
+               " is well above 1: part of the label information exists only in the combination "
+               "of modalities (synergy), which no uni-modal model or linear probe on uni-modal "
+               "features can use; train the modalities jointly (naive late fusion with a hidden head)";
+  } else if (metric <= redundancy_threshold && probe.recommendation == Strategy::ume) {
+    a.verdict = CombinedVerdict::ume;
+    a.reason = std::string("C = ") + c +
+               ": the modalities are largely redundant and the linear probe finds no paired "
+               "features; an ensemble of uni-modal models (UME) suffices and tolerates a missing modality";
+  } else {
+    a.verdict = probe.recommendation == Strategy::umt ? CombinedVerdict::umt : CombinedVerdict::ume;
+    char d[64];
+    std::snprintf(d, sizeof d, "%.3f (SE %.3f)", probe.difference, probe.standard_error);
+    a.reason = std::string("C = ") + c + " is neither clearly synergistic nor redundant; following the "
+               "linear probe (accuracy difference over UME " + d + "): " +
+               std::string(strategy_name(probe.recommendation));
+  }
+  return a;
+}
+
+}  // namespace detail
+
+/// Estimates C and runs the linear-probe advisor on the same data; combines them (see top).
+template <class T = float>
+CombinedAdvice advise_combined(const std::vector<RowMatrix<double>>& modalities, const Labels& labels,
+                               const CombinedAdvisorOptions& options = {}) {
+  const auto c = metric::Complementarity(options.complementarity).estimate(modalities, labels);
+  const AdvisorResult probe = advise<T>(modalities, labels, options.advisor);
+  CombinedAdvice a = detail::combine_advice(c.metric, probe, options.synergy_threshold,
+                                            options.redundancy_threshold);
+  a.gamma = c.gamma;
+  return a;
+}
+
+}  // namespace mmc::fusion
+// ---- end mmc/fusion/combined_advisor.hpp ----
 // ---- begin mmc/fusion/laziness.hpp ----
 // mmc/fusion/laziness.hpp — measuring modality laziness (docs/design.md §3.7; Du et
 // al. 2023, §3): how much less an encoder learns about its own modality when it
@@ -4950,7 +11752,6 @@ LazinessResult measure_laziness(const R& modalities, const Eigen::DenseBase<L>& 
 // Draws: labels and all features from Rng(seed, 0) in row order, so a sample
 // does not depend on n.
 
-#include <array>
 
 
 namespace mmc::fusion {
@@ -5120,20 +11921,84 @@ inline data::LabelledTask paired_features_task(const PairedFeatureOptions& o, In
 // falls as the complementarity C rises: the more each modality carries
 // information the others lack, the more its loss costs.
 //
-// All perturbations act in model space (standardised units, standardizer.hpp);
-// every other modality, and the chosen one where it must not change, stays
-// bit-identical (tested). Noise for modality m comes from Rng(seed, 500 + m).
+// Units of noise_sd and epsilon (RobustnessOptions::units, docs/design.md §3.6):
+//   standardized  training standard deviations: the perturbation is added in
+//                 model space (standardizer.hpp);
+//   input         the raw input's own units: x_m + N(0, noise_sd^2), or
+//                 x_m + epsilon * sign(gradient), on the raw values, then
+//                 clipped column by column to the range [min, max] observed in
+//                 the training data, then standardised like clean data. For
+//                 pixels in [0, 1] this is the usual "noise 0.5, epsilon 0.03
+//                 of the pixel range" of the robustness literature; in SD units
+//                 a pixel column with SD 0.1 would only get noise 0.05;
+//   automatic     (default) input when every column of every training modality
+//                 lies in [0, 1] (bounded data such as pixels or probabilities),
+//                 else standardized. RobustnessResult::units says which was used.
+// The sign of the gradient is the same in raw and in model space (the
+// standardizer divides by a positive scale), so FGSM in input units moves each
+// raw value by exactly epsilon before clipping.
+// Every other modality, and the chosen one where it must not change, stays
+// bit-identical (tested). Noise for modality m comes from Rng(seed, 500 + m),
+// in either unit.
 // A clean accuracy of 0 leaves the ratios at 0 (they are undefined).
 
 
 
 namespace mmc::fusion {
 
+/// The unit of RobustnessOptions::noise_sd and ::epsilon (see top).
+enum class PerturbationUnits { automatic, standardized, input };
+
+inline std::string_view units_name(PerturbationUnits u) noexcept {
+  return u == PerturbationUnits::standardized ? "standardized"
+         : u == PerturbationUnits::input      ? "input"
+                                              : "auto";
+}
+
 struct RobustnessOptions {
-  double noise_sd = 0.5;   ///< Gaussian noise SD, in training standard deviations
-  double epsilon = 0.03;   ///< FGSM step, in training standard deviations
+  double noise_sd = 0.5;   ///< Gaussian noise SD, in `units`
+  double epsilon = 0.03;   ///< FGSM step, in `units`
   std::uint64_t seed = 0;  ///< noise draws
+  /// automatic: input units for data in [0, 1], else standardized (see top).
+  PerturbationUnits units = PerturbationUnits::automatic;
 };
+
+/// Per modality and column, the [min, max] of the training data: where
+/// input-unit perturbations are clipped to (docs/design.md §3.6).
+struct InputRange {
+  std::vector<Eigen::VectorXd> low, high;
+
+  bool empty() const noexcept { return low.empty(); }
+  /// true when every column lies in [0, 1] (what `automatic` units test).
+  bool unit_interval() const {
+    if (empty()) return false;
+    for (std::size_t m = 0; m < low.size(); ++m) {
+      if (low[m].size() > 0 && (low[m].minCoeff() < 0.0 || high[m].maxCoeff() > 1.0)) return false;
+    }
+    return true;
+  }
+};
+
+/// The column ranges of raw data (one matrix per modality).
+inline InputRange input_range(const ModalityList<double>& raw) {
+  InputRange r;
+  for (const auto& x : raw) {
+    if (x.rows() == 0) {
+      r.low.push_back(Eigen::VectorXd::Zero(x.cols()));
+      r.high.push_back(Eigen::VectorXd::Zero(x.cols()));
+      continue;
+    }
+    r.low.push_back(x.colwise().minCoeff().transpose());
+    r.high.push_back(x.colwise().maxCoeff().transpose());
+  }
+  return r;
+}
+
+/// `automatic` resolved for data with these training ranges.
+inline PerturbationUnits resolve_units(PerturbationUnits requested, const InputRange& training) {
+  if (requested != PerturbationUnits::automatic) return requested;
+  return training.unit_interval() ? PerturbationUnits::input : PerturbationUnits::standardized;
+}
 
 /// Accuracies with modality m perturbed.
 struct ModalityRobustness {
@@ -5148,6 +12013,8 @@ struct RobustnessResult {
   /// The means divided by clean (docs/design.md §3.6).
   double robustness_missing = 0.0, robustness_noisy = 0.0, robustness_adversarial = 0.0;
   Index samples = 0;  ///< evaluated (test) samples
+  /// The units noise_sd and epsilon were applied in (never `automatic`).
+  PerturbationUnits units = PerturbationUnits::standardized;
 };
 
 namespace detail {
@@ -5227,24 +12094,107 @@ ModalityList<T> perturb_fgsm(LateFusion<T>& model, const ModalityList<T>& x, con
   return out;
 }
 
+namespace detail {
+
+inline void check_input_perturbation(std::string_view fn, const ModalityList<double>& raw, Index m,
+                                     const InputRange& range) {
+  if (m < 0 || m >= static_cast<Index>(raw.size())) {
+    mmc::detail::throw_invalid(fn, "modality",
+                               "is " + std::to_string(m) + " but there are " + std::to_string(raw.size()) +
+                                   " modalities",
+                               "pass a modality index in [0, " + std::to_string(raw.size()) + ")");
+  }
+  const auto i = static_cast<std::size_t>(m);
+  if (range.low.size() != raw.size() || range.high.size() != raw.size() ||
+      range.low[i].size() != raw[i].cols() || range.high[i].size() != raw[i].cols()) {
+    mmc::detail::throw_invalid(fn, "range", "does not match the modalities' widths",
+                               "build it with input_range() on the training data");
+  }
+}
+
+inline void clip_row(Eigen::Ref<Eigen::RowVectorXd> row, const Eigen::VectorXd& low, const Eigen::VectorXd& high) {
+  for (Index c = 0; c < row.size(); ++c) row(c) = std::clamp(row(c), low(c), high(c));
+}
+
+}  // namespace detail
+
+/// Raw data with N(0, sd^2) in the input's own units added to modality m, then
+/// clipped to `range` (docs/design.md §3.6). Same noise stream as perturb_noisy.
+inline ModalityList<double> perturb_noisy_input(const ModalityList<double>& raw, Index m, double sd,
+                                                std::uint64_t seed, const InputRange& range) {
+  constexpr std::string_view fn = "mmc::fusion::perturb_noisy_input";
+  detail::check_input_perturbation(fn, raw, m, range);
+  detail::check_size(fn, "sd", sd, "use a standard deviation >= 0");
+  ModalityList<double> out = raw;
+  const auto i = static_cast<std::size_t>(m);
+  Rng rng(seed, streams::noise + static_cast<std::uint64_t>(m));
+  auto& xm = out[i];
+  for (Index r = 0; r < xm.rows(); ++r) {
+    for (Index c = 0; c < xm.cols(); ++c) xm(r, c) += sd * rng.normal();
+    detail::clip_row(xm.row(r), range.low[i], range.high[i]);
+  }
+  return out;
+}
+
+/// Raw data with FGSM applied to modality m in the input's own units: each raw
+/// value moves by epsilon * sign(gradient of the sample's cross-entropy), then
+/// is clipped to `range` (docs/design.md §3.6). `x` is `raw` in model space.
+template <class T>
+ModalityList<double> perturb_fgsm_input(LateFusion<T>& model, const ModalityList<double>& raw,
+                                        const ModalityList<T>& x, const Labels& labels, Index m,
+                                        double epsilon, const InputRange& range) {
+  constexpr std::string_view fn = "mmc::fusion::perturb_fgsm_input";
+  detail::check_perturbation(fn, model, x, m);
+  detail::check_input_perturbation(fn, raw, m, range);
+  detail::check_size(fn, "epsilon", epsilon, "use an FGSM step >= 0");
+  RowMatrix<T> gradient;
+  model.loss_input_gradient(x, labels, m, gradient);
+  ModalityList<double> out = raw;
+  const auto i = static_cast<std::size_t>(m);
+  auto& xm = out[i];
+  for (Index r = 0; r < xm.rows(); ++r) {
+    for (Index c = 0; c < xm.cols(); ++c) {
+      const T g = gradient(r, c);
+      xm(r, c) += epsilon * (g > T(0) ? 1.0 : (g < T(0) ? -1.0 : 0.0));
+    }
+    detail::clip_row(xm.row(r), range.low[i], range.high[i]);
+  }
+  return out;
+}
+
 /// Clean and perturbed accuracies of a trained model on (raw) test data.
+/// `training_range`: the training data's column ranges (input_range), used to
+/// resolve `automatic` units and to clip input-unit perturbations; when empty,
+/// the range of the evaluated data itself stands in for it.
 template <class T, ModalityRange R, class L>
 RobustnessResult evaluate_robustness(LateFusion<T>& model, const R& modalities,
                                      const Eigen::DenseBase<L>& labels,
-                                     const RobustnessOptions& options = {}) {
+                                     const RobustnessOptions& options = {},
+                                     const InputRange& training_range = {}) {
   constexpr std::string_view fn = "mmc::fusion::evaluate_robustness";
   detail::check_robustness_options(fn, options);
-  const ModalityList<T> x = model.to_model_space(modalities);
+  const ModalityList<T> x = model.to_model_space(modalities);  // validates (named as LateFusion)
+  const ModalityList<double> raw = detail::to_modalities<double>(fn, modalities, model.modalities());
   Index classes = 0;
   const Labels y = detail::to_labels(fn, labels, x.front().rows(), model.classes(), classes, false);
+  const InputRange range = training_range.empty() ? input_range(raw) : training_range;
   RobustnessResult r;
+  r.units = resolve_units(options.units, range);
+  const bool input = r.units == PerturbationUnits::input;
   r.samples = y.size();
   r.clean = model.accuracy_in_model_space(x, y);
   for (Index m = 0; m < model.modalities(); ++m) {
     ModalityRobustness p;
     p.missing = model.accuracy_in_model_space(perturb_missing(model, x, m), y);
-    p.noisy = model.accuracy_in_model_space(perturb_noisy(model, x, m, options.noise_sd, options.seed), y);
-    p.adversarial = model.accuracy_in_model_space(perturb_fgsm(model, x, y, m, options.epsilon), y);
+    if (input) {
+      p.noisy = model.accuracy_in_model_space(
+          model.to_model_space(perturb_noisy_input(raw, m, options.noise_sd, options.seed, range)), y);
+      p.adversarial = model.accuracy_in_model_space(
+          model.to_model_space(perturb_fgsm_input(model, raw, x, y, m, options.epsilon, range)), y);
+    } else {
+      p.noisy = model.accuracy_in_model_space(perturb_noisy(model, x, m, options.noise_sd, options.seed), y);
+      p.adversarial = model.accuracy_in_model_space(perturb_fgsm(model, x, y, m, options.epsilon), y);
+    }
     r.missing += p.missing;
     r.noisy += p.noisy;
     r.adversarial += p.adversarial;
@@ -5285,8 +12235,10 @@ RobustnessResult robustness_experiment(const R& modalities, const Eigen::DenseBa
   const auto s = detail::split_data(
       detail::training_data<T>(fn, modalities, labels, options.train, 2, 0), 0.0,
       options.test_fraction, options.train.seed);
+  detail::check_evaluation_size(fn, "options.test_fraction", s.test_y.size(),
+                                s.train.y.size() + s.test_y.size());
   LateFusion<T> model = detail::fit_network(fn, s.train, options.train);
-  return evaluate_robustness(model, s.test_x, s.test_y, options.robustness);
+  return evaluate_robustness(model, s.test_x, s.test_y, options.robustness, input_range(s.train.x));
 }
 
 }  // namespace mmc::fusion
@@ -5426,6 +12378,9 @@ StrategyReport compare_strategies(const R& modalities, const Eigen::DenseBase<L>
   const auto s = detail::split_data(
       detail::training_data<T>(fn, modalities, labels, options.train, 2, 0),
       options.validation_fraction, options.test_fraction, options.train.seed);
+  const Index total = s.train.y.size() + s.validation_y.size() + s.test_y.size();
+  detail::check_evaluation_size(fn, "options.test_fraction", s.test_y.size(), total);
+  detail::check_evaluation_size(fn, "options.validation_fraction", s.validation_y.size(), total);
   const auto& train = s.train;
   const auto& test_x = s.test_x;
   const auto& test_y = s.test_y;
@@ -5488,30 +12443,14 @@ StrategyReport compare_strategies(const R& modalities, const Eigen::DenseBase<L>
 #include <charconv>
 #include <system_error>
 
-// ---- begin mmc/data/json.hpp ----
-// mmc/data/json.hpp — a tiny JSON *writer* (no parser): the `--json` output of
-// the mmc program and the truth.json files of `mmc generate` (docs/design.md §5).
+// ---- begin mmc/data/text.hpp ----
+// mmc/data/text.hpp — small text utilities of the file readers and writers:
+// UTF-8 checking, JSON-style string escaping (used to quote offending file
+// content on one line in error messages, and by the JSON writer), and number
+// formatting (shortest round-trip text; plain notation for messages).
 //
-// Why our own: mmc has no dependencies beyond Eigen, and writing JSON needs
-// only three careful pieces, all here:
-// - numbers: doubles are printed with std::to_chars' shortest round-trip form
-//   (reading the text back gives the same bits; "0.1" not "0.10000000000000001"),
-//   floats with the float's shortest form (0.1f prints "0.1": read back as a
-//   float it is the same bits), ".0" appended to integral values so typed
-//   readers still see a float; integers exactly. NaN/Inf have no JSON spelling: dump() throws
-//   mmc::invalid_argument naming the path of the value (e.g. `"gamma"[1]`),
-//   unless JsonDumpOptions::non_finite_as_null asks for `null` instead.
-// - strings: '"', '\\' and control bytes are escaped (\n, \t, ... or \u00XX),
-//   DEL as \u007f; valid UTF-8 passes through unchanged; each byte of an
-//   invalid UTF-8 sequence becomes U+FFFD, so the output is always valid JSON.
-// - objects keep insertion order (set() on an existing key replaces its value).
-//
-// The escaping and number helpers in `detail` are reused by the CSV/.npy
-// readers (to quote offending file content on one line in error messages) and
-// by the CSV writer.
-
-#include <initializer_list>
-#include <variant>
+// Why a header of their own: the CSV and .npy readers need the quoting but
+// nothing of the JSON writer; each file includes what it uses.
 
 
 namespace mmc::data {
@@ -5622,172 +12561,8 @@ void append_for_message(std::string& out, T value) {
 
 }  // namespace detail
 
-/// Options of Json::dump().
-struct JsonDumpOptions {
-  /// Spaces per nesting level; negative = compact single line (no spaces).
-  int indent = -1;
-  /// Write NaN/Inf as `null` instead of throwing mmc::invalid_argument.
-  bool non_finite_as_null = false;
-};
-
-/// A JSON value: null, boolean, integer, floating-point number, string, array
-/// or object (insertion-ordered). Build it, then dump() it.
-class Json {
- public:
-  using Array = std::vector<Json>;
-  using Object = std::vector<std::pair<std::string, Json>>;
-
-  Json() = default;  ///< null
-  Json(std::nullptr_t) {}
-  Json(bool value) : value_(value) {}
-  template <std::signed_integral I>
-    requires(!std::same_as<I, bool>)
-  Json(I value) : value_(static_cast<std::int64_t>(value)) {}
-  template <std::unsigned_integral I>
-    requires(!std::same_as<I, bool>)
-  Json(I value) : value_(static_cast<std::uint64_t>(value)) {}
-  Json(float value) : value_(value) {}
-  Json(double value) : value_(value) {}
-  Json(long double value) : value_(static_cast<double>(value)) {}
-  Json(const char* text) : value_(std::string(text)) {}
-  Json(std::string text) : value_(std::move(text)) {}
-  Json(std::string_view text) : value_(std::string(text)) {}
-  Json(Array values) : value_(std::move(values)) {}
-  Json(Object members) : value_(std::move(members)) {}
-
-  /// An array of the given values, e.g. Json::array({1, 2.5, "x"}).
-  static Json array(std::initializer_list<Json> values = {}) { return Json(Array(values)); }
-  /// An array from any range of convertible values (std::vector<double>, an Eigen vector...).
-  template <class Range>
-  static Json array_of(const Range& values) {
-    Array out;
-    for (const auto& v : values) out.emplace_back(v);
-    return Json(std::move(out));
-  }
-  /// An object with the given members, e.g. Json::object({{"n", 100}, {"value", 0.3}}).
-  static Json object(std::initializer_list<std::pair<std::string, Json>> members = {}) {
-    Json result{Object{}};
-    for (const auto& [key, value] : members) result.set(key, value);
-    return result;
-  }
-
-  bool is_null() const noexcept { return std::holds_alternative<std::nullptr_t>(value_); }
-  bool is_array() const noexcept { return std::holds_alternative<Array>(value_); }
-  bool is_object() const noexcept { return std::holds_alternative<Object>(value_); }
-
-  /// Object: sets `key` (replacing an existing member, else appending). Throws
-  /// mmc::invalid_argument if this value is not an object.
-  Json& set(std::string_view key, Json value) {
-    auto* members = std::get_if<Object>(&value_);
-    if (members == nullptr) {
-      mmc::detail::throw_invalid("mmc::data::Json::set", "this", "is not a JSON object",
-                                 "create it with Json::object() before setting members");
-    }
-    for (auto& [name, existing] : *members) {
-      if (name == key) {
-        existing = std::move(value);
-        return *this;
-      }
-    }
-    members->emplace_back(std::string(key), std::move(value));
-    return *this;
-  }
-
-  /// Array: appends a value. Throws mmc::invalid_argument if not an array.
-  Json& push(Json value) {
-    auto* values = std::get_if<Array>(&value_);
-    if (values == nullptr) {
-      mmc::detail::throw_invalid("mmc::data::Json::push", "this", "is not a JSON array",
-                                 "create it with Json::array() before pushing values");
-    }
-    values->push_back(std::move(value));
-    return *this;
-  }
-
-  /// The JSON text. Throws mmc::invalid_argument on NaN/Inf (see the header comment).
-  std::string dump(const JsonDumpOptions& options = {}) const {
-    std::string out, path;
-    write(out, path, options, 0);
-    return out;
-  }
-
- private:
-  void newline(std::string& out, const JsonDumpOptions& options, int depth) const {
-    if (options.indent < 0) return;
-    out.push_back('\n');
-    out.append(static_cast<std::size_t>(options.indent) * static_cast<std::size_t>(depth), ' ');
-  }
-
-  template <class F>
-  void write_number(std::string& out, const std::string& path, const JsonDumpOptions& options,
-                    F v) const {
-    if (!std::isfinite(v)) {
-      if (options.non_finite_as_null) {
-        out.append("null");
-        return;
-      }
-      mmc::detail::throw_invalid(
-          "mmc::data::Json::dump", "value",
-          std::string("holds ") + (std::isnan(v) ? "NaN" : "Inf") + " at " +
-              (path.empty() ? std::string("the top level") : path) + ", which JSON cannot represent",
-          "check how that value was computed, or set JsonDumpOptions::non_finite_as_null");
-    }
-    const std::size_t start = out.size();
-    detail::append_shortest(out, v);
-    if (out.find_first_of(".e", start) == std::string::npos) out.append(".0");
-  }
-
-  void write(std::string& out, std::string& path, const JsonDumpOptions& options, int depth) const {
-    if (std::holds_alternative<std::nullptr_t>(value_)) {
-      out.append("null");
-    } else if (const auto* b = std::get_if<bool>(&value_)) {
-      out.append(*b ? "true" : "false");
-    } else if (const auto* i = std::get_if<std::int64_t>(&value_)) {
-      detail::append_shortest(out, *i);
-    } else if (const auto* u = std::get_if<std::uint64_t>(&value_)) {
-      detail::append_shortest(out, *u);
-    } else if (const auto* d = std::get_if<double>(&value_)) {
-      write_number(out, path, options, *d);
-    } else if (const auto* f = std::get_if<float>(&value_)) {
-      write_number(out, path, options, *f);
-    } else if (const auto* s = std::get_if<std::string>(&value_)) {
-      detail::append_json_string(out, *s);
-    } else if (const auto* a = std::get_if<Array>(&value_)) {
-      out.push_back('[');
-      for (std::size_t k = 0; k < a->size(); ++k) {
-        if (k > 0) out.push_back(',');
-        newline(out, options, depth + 1);
-        const std::size_t mark = path.size();
-        path.append("[").append(std::to_string(k)).append("]");
-        (*a)[k].write(out, path, options, depth + 1);
-        path.resize(mark);
-      }
-      if (!a->empty()) newline(out, options, depth);
-      out.push_back(']');
-    } else {
-      const auto& members = std::get<Object>(value_);
-      out.push_back('{');
-      for (std::size_t k = 0; k < members.size(); ++k) {
-        if (k > 0) out.push_back(',');
-        newline(out, options, depth + 1);
-        detail::append_json_string(out, members[k].first);
-        out.append(options.indent < 0 ? ":" : ": ");
-        const std::size_t mark = path.size();
-        detail::append_json_string(path, members[k].first);
-        members[k].second.write(out, path, options, depth + 1);
-        path.resize(mark);
-      }
-      if (!members.empty()) newline(out, options, depth);
-      out.push_back('}');
-    }
-  }
-
-  std::variant<std::nullptr_t, bool, std::int64_t, std::uint64_t, float, double, std::string, Array, Object>
-      value_{nullptr};
-};
-
 }  // namespace mmc::data
-// ---- end mmc/data/json.hpp ----
+// ---- end mmc/data/text.hpp ----
 
 namespace mmc::data {
 
@@ -6157,6 +12932,199 @@ std::string format_csv(const Eigen::DenseBase<Derived>& m, const std::vector<std
 
 }  // namespace mmc::data
 // ---- end mmc/data/csv.hpp ----
+// ---- begin mmc/data/json.hpp ----
+// mmc/data/json.hpp — a tiny JSON *writer* (no parser): the `--json` output of
+// the mmc program and the truth.json files of `mmc generate` (docs/design.md §5).
+//
+// Why our own: mmc has no dependencies beyond Eigen, and writing JSON needs
+// only three careful pieces, all here:
+// - numbers: doubles are printed with std::to_chars' shortest round-trip form
+//   (reading the text back gives the same bits; "0.1" not "0.10000000000000001"),
+//   floats with the float's shortest form (0.1f prints "0.1": read back as a
+//   float it is the same bits), ".0" appended to integral values so typed
+//   readers still see a float; integers exactly. NaN/Inf have no JSON spelling: dump() throws
+//   mmc::invalid_argument naming the path of the value (e.g. `"gamma"[1]`),
+//   unless JsonDumpOptions::non_finite_as_null asks for `null` instead.
+// - strings: '"', '\\' and control bytes are escaped (\n, \t, ... or \u00XX),
+//   DEL as \u007f; valid UTF-8 passes through unchanged; each byte of an
+//   invalid UTF-8 sequence becomes U+FFFD, so the output is always valid JSON.
+// - objects keep insertion order (set() on an existing key replaces its value).
+//
+// The string escaping and number formatting live in data/text.hpp, shared
+// with the CSV/.npy readers and writers.
+
+#include <variant>
+
+
+namespace mmc::data {
+
+
+/// Options of Json::dump().
+struct JsonDumpOptions {
+  /// Spaces per nesting level; negative = compact single line (no spaces).
+  int indent = -1;
+  /// Write NaN/Inf as `null` instead of throwing mmc::invalid_argument.
+  bool non_finite_as_null = false;
+};
+
+/// A JSON value: null, boolean, integer, floating-point number, string, array
+/// or object (insertion-ordered). Build it, then dump() it.
+class Json {
+ public:
+  using Array = std::vector<Json>;
+  using Object = std::vector<std::pair<std::string, Json>>;
+
+  Json() = default;  ///< null
+  Json(std::nullptr_t) {}
+  Json(bool value) : value_(value) {}
+  template <std::signed_integral I>
+    requires(!std::same_as<I, bool>)
+  Json(I value) : value_(static_cast<std::int64_t>(value)) {}
+  template <std::unsigned_integral I>
+    requires(!std::same_as<I, bool>)
+  Json(I value) : value_(static_cast<std::uint64_t>(value)) {}
+  Json(float value) : value_(value) {}
+  Json(double value) : value_(value) {}
+  Json(long double value) : value_(static_cast<double>(value)) {}
+  Json(const char* text) : value_(std::string(text)) {}
+  Json(std::string text) : value_(std::move(text)) {}
+  Json(std::string_view text) : value_(std::string(text)) {}
+  Json(Array values) : value_(std::move(values)) {}
+  Json(Object members) : value_(std::move(members)) {}
+
+  /// An array of the given values, e.g. Json::array({1, 2.5, "x"}).
+  static Json array(std::initializer_list<Json> values = {}) { return Json(Array(values)); }
+  /// An array from any range of convertible values (std::vector<double>, an Eigen vector...).
+  template <class Range>
+  static Json array_of(const Range& values) {
+    Array out;
+    for (const auto& v : values) out.emplace_back(v);
+    return Json(std::move(out));
+  }
+  /// An object with the given members, e.g. Json::object({{"n", 100}, {"value", 0.3}}).
+  static Json object(std::initializer_list<std::pair<std::string, Json>> members = {}) {
+    Json result{Object{}};
+    for (const auto& [key, value] : members) result.set(key, value);
+    return result;
+  }
+
+  bool is_null() const noexcept { return std::holds_alternative<std::nullptr_t>(value_); }
+  bool is_array() const noexcept { return std::holds_alternative<Array>(value_); }
+  bool is_object() const noexcept { return std::holds_alternative<Object>(value_); }
+
+  /// Object: sets `key` (replacing an existing member, else appending). Throws
+  /// mmc::invalid_argument if this value is not an object.
+  Json& set(std::string_view key, Json value) {
+    auto* members = std::get_if<Object>(&value_);
+    if (members == nullptr) {
+      mmc::detail::throw_invalid("mmc::data::Json::set", "this", "is not a JSON object",
+                                 "create it with Json::object() before setting members");
+    }
+    for (auto& [name, existing] : *members) {
+      if (name == key) {
+        existing = std::move(value);
+        return *this;
+      }
+    }
+    members->emplace_back(std::string(key), std::move(value));
+    return *this;
+  }
+
+  /// Array: appends a value. Throws mmc::invalid_argument if not an array.
+  Json& push(Json value) {
+    auto* values = std::get_if<Array>(&value_);
+    if (values == nullptr) {
+      mmc::detail::throw_invalid("mmc::data::Json::push", "this", "is not a JSON array",
+                                 "create it with Json::array() before pushing values");
+    }
+    values->push_back(std::move(value));
+    return *this;
+  }
+
+  /// The JSON text. Throws mmc::invalid_argument on NaN/Inf (see the header comment).
+  std::string dump(const JsonDumpOptions& options = {}) const {
+    std::string out, path;
+    write(out, path, options, 0);
+    return out;
+  }
+
+ private:
+  void newline(std::string& out, const JsonDumpOptions& options, int depth) const {
+    if (options.indent < 0) return;
+    out.push_back('\n');
+    out.append(static_cast<std::size_t>(options.indent) * static_cast<std::size_t>(depth), ' ');
+  }
+
+  template <class F>
+  void write_number(std::string& out, const std::string& path, const JsonDumpOptions& options,
+                    F v) const {
+    if (!std::isfinite(v)) {
+      if (options.non_finite_as_null) {
+        out.append("null");
+        return;
+      }
+      mmc::detail::throw_invalid(
+          "mmc::data::Json::dump", "value",
+          std::string("holds ") + (std::isnan(v) ? "NaN" : "Inf") + " at " +
+              (path.empty() ? std::string("the top level") : path) + ", which JSON cannot represent",
+          "check how that value was computed, or set JsonDumpOptions::non_finite_as_null");
+    }
+    const std::size_t start = out.size();
+    detail::append_shortest(out, v);
+    if (out.find_first_of(".e", start) == std::string::npos) out.append(".0");
+  }
+
+  void write(std::string& out, std::string& path, const JsonDumpOptions& options, int depth) const {
+    if (std::holds_alternative<std::nullptr_t>(value_)) {
+      out.append("null");
+    } else if (const auto* b = std::get_if<bool>(&value_)) {
+      out.append(*b ? "true" : "false");
+    } else if (const auto* i = std::get_if<std::int64_t>(&value_)) {
+      detail::append_shortest(out, *i);
+    } else if (const auto* u = std::get_if<std::uint64_t>(&value_)) {
+      detail::append_shortest(out, *u);
+    } else if (const auto* d = std::get_if<double>(&value_)) {
+      write_number(out, path, options, *d);
+    } else if (const auto* f = std::get_if<float>(&value_)) {
+      write_number(out, path, options, *f);
+    } else if (const auto* s = std::get_if<std::string>(&value_)) {
+      detail::append_json_string(out, *s);
+    } else if (const auto* a = std::get_if<Array>(&value_)) {
+      out.push_back('[');
+      for (std::size_t k = 0; k < a->size(); ++k) {
+        if (k > 0) out.push_back(',');
+        newline(out, options, depth + 1);
+        const std::size_t mark = path.size();
+        path.append("[").append(std::to_string(k)).append("]");
+        (*a)[k].write(out, path, options, depth + 1);
+        path.resize(mark);
+      }
+      if (!a->empty()) newline(out, options, depth);
+      out.push_back(']');
+    } else {
+      const auto& members = std::get<Object>(value_);
+      out.push_back('{');
+      for (std::size_t k = 0; k < members.size(); ++k) {
+        if (k > 0) out.push_back(',');
+        newline(out, options, depth + 1);
+        detail::append_json_string(out, members[k].first);
+        out.append(options.indent < 0 ? ":" : ": ");
+        const std::size_t mark = path.size();
+        detail::append_json_string(path, members[k].first);
+        members[k].second.write(out, path, options, depth + 1);
+        path.resize(mark);
+      }
+      if (!members.empty()) newline(out, options, depth);
+      out.push_back('}');
+    }
+  }
+
+  std::variant<std::nullptr_t, bool, std::int64_t, std::uint64_t, float, double, std::string, Array, Object>
+      value_{nullptr};
+};
+
+}  // namespace mmc::data
+// ---- end mmc/data/json.hpp ----
 // ---- begin mmc/data/matrix_file.hpp ----
 // mmc/data/matrix_file.hpp — data matrices and label vectors in files on disk:
 // read_csv / read_npy and their writers, and read_matrix / read_labels /
@@ -6176,7 +13144,6 @@ std::string format_csv(const Eigen::DenseBase<Derived>& m, const std::vector<std
 // AtomicFile& let a caller complete several files before putting any in place.
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -6216,7 +13183,6 @@ std::string format_csv(const Eigen::DenseBase<Derived>& m, const std::vector<std
 //   with the same checks (so writing to /dev/full fails with ENOSPC);
 // - a destination that is a directory is an error (EISDIR) before anything is written.
 
-#include <chrono>
 #include <ostream>
 #include <streambuf>
 
@@ -6525,7 +13491,6 @@ void write_file_atomically(const std::filesystem::path& path, Writer&& write,
 // The writer produces exactly the bytes numpy.save writes (version 1.0, header
 // padded so the data starts at a multiple of 64, little-endian).
 
-#include <bit>
 
 
 namespace mmc::data {
@@ -7199,5610 +14164,254 @@ void write_matrix(const std::filesystem::path& path, const Eigen::DenseBase<Deri
 // Kozachenko–Leonenko entropy and 3KL MI, KSG 1/2, KSG conditional MI, Ross,
 // Gao mixed, plug-in and binned, geometric kNN, LNC.
 
-// ---- begin mmc/knn/binned.hpp ----
-// mmc/knn/binned.hpp — the binned ("direct") estimator of entropy and mutual
-// information for continuous data (docs/design.md §3.1, `--estimator plugin --bins B`).
-//
-// Every column is cut into B bins on its own, then the row of bin indices is a
-// discrete symbol and the plug-in estimator of plugin.hpp does the rest, with
-// the Miller–Madow correction on by default (it removes the leading O(m/N)
-// bias of the plug-in entropy, m = occupied cells).
-//   equal_width:     bin = floor((v - min) / (max - min) * B), the maximum in
-//                    bin B-1; a constant column is one bin.
-//   equal_frequency: bin = floor(rank(v) * B / N), rank(v) = #{values < v} in
-//                    that column, so equal values share a bin and each bin
-//                    holds about N/B samples (fewer bins are occupied when
-//                    values repeat).
-// The estimate of a continuous MI is biased by the binning itself (it is the
-// MI of the discretised variables, <= the true MI) and needs N >> B^d samples
-// in the joint space: prefer KSG for d > 2 (docs/estimators/binned.md).
-
-
-// ---- begin mmc/knn/plugin.hpp ----
-// mmc/knn/plugin.hpp — plug-in ("maximum likelihood") entropy, mutual
-// information and conditional entropy of discrete variables, with the
-// Miller–Madow bias correction as an option (docs/design.md §3.1).
-//
-// Each row of the input is one symbol: a row of integers (a label vector, a
-// matrix of codes) or of floating-point values compared exactly (rows equal
-// under == are the same symbol; -0.0 == 0.0). With n(s) the count of symbol s
-// among N samples and m the number of occupied cells (distinct symbols):
-//   H = (1/N) sum_i [log N - log n(x_i)]                  = -sum_s p_s log p_s
-//   I(X;Y) = (1/N) sum_i [log n(x_i,y_i) + log N - log n(x_i) - log n(y_i)]
-//   H(Y|X) = (1/N) sum_i [log n(x_i) - log n(x_i,y_i)]     = H(X,Y) - H(X)
-// The bracketed terms are the per-sample `local` values (evaluated left to
-// right as written). Miller–Madow adds (m - 1)/(2N) to every entropy, so the
-// MI gains (m_x + m_y - m_xy - 1)/(2N) and H(Y|X) gains (m_xy - m_x)/(2N);
-// `local` stays uncorrected and `value` = mean(local) + `correction`.
-//
-// Symbols are coded by sorting the row indices (lexicographic order of the
-// rows), O(N d log N), no hashing: codes come out in symbol order, so results
-// are reproducible bit for bit. Fast path, same codes: a single column of
-// integer values (labels, or integral floating-point values) spanning at most
-// 4N + 1024 consecutive integers, and the (x, y) pairs when m_x m_y is within
-// that bound, are coded by one counting pass instead of a sort (O(N + range)).
-
-
-
-namespace mmc::knn {
-
-/// Options of the plug-in estimators.
-struct PluginOptions {
-  /// Add the Miller–Madow correction (m - 1)/(2N) to every entropy
-  /// (m = occupied cells). Off by default: the plain plug-in value.
-  bool miller_madow = false;
-};
-
-/// Result of PluginEntropy (and BinnedEntropy).
-struct PluginEntropyResult {
-  /// The entropy in nats: mean(local) + correction.
-  double value = 0.0;
-  /// -log p^(x_i) = log N - log n(x_i), uncorrected.
-  Eigen::VectorXd local;
-  /// Number of samples.
-  Index n = 0;
-  /// Occupied cells (distinct symbols).
-  Index cells = 0;
-  /// Miller–Madow correction added to mean(local) (0 when off).
-  double correction = 0.0;
-};
-
-/// Result of PluginMutualInformation (and BinnedMutualInformation).
-struct PluginMutualInformationResult {
-  /// I(X;Y) in nats: mean(local) + correction (= h_x + h_y - h_xy up to rounding).
-  double value = 0.0;
-  /// log n(x_i,y_i) + log N - log n(x_i) - log n(y_i), uncorrected.
-  Eigen::VectorXd local;
-  Index n = 0;
-  /// The three entropies, each with its own correction when Miller–Madow is on.
-  double h_x = 0.0, h_y = 0.0, h_xy = 0.0;
-  Index cells_x = 0, cells_y = 0, cells_xy = 0;
-  /// Miller–Madow correction added to mean(local): (m_x + m_y - m_xy - 1)/(2N).
-  double correction = 0.0;
-};
-
-/// Result of PluginConditionalEntropy.
-struct PluginConditionalEntropyResult {
-  /// H(Y|X) in nats: mean(local) + correction (= h_xy - h_x up to rounding).
-  double value = 0.0;
-  /// log n(x_i) - log n(x_i,y_i), uncorrected.
-  Eigen::VectorXd local;
-  Index n = 0;
-  double h_x = 0.0, h_xy = 0.0;
-  Index cells_x = 0, cells_xy = 0;
-  /// Miller–Madow correction added to mean(local): (m_xy - m_x)/(2N).
-  double correction = 0.0;
-};
-
-namespace detail {
-
-/// Dense symbol codes: code[i] in [0, cells) in increasing symbol order, and
-/// count[c] = number of samples with code c.
-struct SymbolCodes {
-  std::vector<Index> code;
-  std::vector<Index> count;
-  Index cells() const noexcept { return static_cast<Index>(count.size()); }
-};
-
-/// Codes n samples by sorting their indices with a strict weak order `less`.
-template <class Less>
-SymbolCodes code_by_order(Index n, Less less) {
-  std::vector<Index> order(static_cast<std::size_t>(n));
-  std::iota(order.begin(), order.end(), Index{0});
-  std::sort(order.begin(), order.end(), less);
-  SymbolCodes result;
-  result.code.resize(static_cast<std::size_t>(n));
-  for (std::size_t p = 0; p < order.size(); ++p) {
-    if (p == 0 || less(order[p - 1], order[p])) result.count.push_back(0);
-    ++result.count.back();
-    result.code[static_cast<std::size_t>(order[p])] = result.cells() - 1;
-  }
-  return result;
-}
-
-/// Codes n samples by integer keys in [0, range): the codes code_by_order
-/// would give (increasing key), by counting instead of sorting.
-inline SymbolCodes code_by_key(const std::vector<Index>& key, Index range) {
-  std::vector<Index> code_of_key(static_cast<std::size_t>(range), 0);
-  for (const Index k : key) ++code_of_key[static_cast<std::size_t>(k)];  // counts first
-  SymbolCodes result;
-  for (auto& slot : code_of_key) {
-    if (slot == 0) continue;
-    result.count.push_back(slot);
-    slot = result.cells() - 1;  // the count becomes the key's code
-  }
-  result.code.resize(key.size());
-  for (std::size_t i = 0; i < key.size(); ++i)
-    result.code[i] = code_of_key[static_cast<std::size_t>(key[i])];
-  return result;
-}
-
-/// Largest key range coded by counting: memory O(N), like the sort's.
-inline Index counting_range_limit(Index n) { return 4 * n + 1024; }
-
-/// Keys v - min for one column of integer values spanning at most
-/// counting_range_limit(n) integers; empty when the column does not qualify.
-/// Integer types subtract in unsigned 64-bit arithmetic (exact for any values);
-/// floating-point values must be integral, and v - min is then exact (both
-/// are within 4N + 1024 of each other, Sterbenz).
-template <class Scalar>
-std::vector<Index> small_integer_keys(const Scalar* values, Index n, Index& range) {
-  const auto [lo, hi] = std::minmax_element(values, values + n);
-  const auto limit = static_cast<std::uint64_t>(counting_range_limit(n));
-  std::vector<Index> key(static_cast<std::size_t>(n));
-  if constexpr (std::is_integral_v<Scalar>) {
-    const auto base = static_cast<std::uint64_t>(static_cast<std::int64_t>(*lo));
-    const std::uint64_t span = static_cast<std::uint64_t>(static_cast<std::int64_t>(*hi)) - base;
-    if (span >= limit) return {};
-    for (Index i = 0; i < n; ++i)
-      key[static_cast<std::size_t>(i)] = static_cast<Index>(
-          static_cast<std::uint64_t>(static_cast<std::int64_t>(values[i])) - base);
-    range = static_cast<Index>(span) + 1;
-  } else {
-    const double base = static_cast<double>(*lo);
-    const double span = static_cast<double>(*hi) - base;
-    if (!(span < static_cast<double>(limit))) return {};
-    for (Index i = 0; i < n; ++i) {
-      const double v = static_cast<double>(values[i]);
-      if (v != std::floor(v)) return {};  // not an integer: sort instead
-      key[static_cast<std::size_t>(i)] = static_cast<Index>(v - base);
-    }
-    range = static_cast<Index>(span) + 1;
-  }
-  return key;
-}
-
-/// Validates an input (non-empty, finite) and codes its rows as symbols.
-template <class Derived>
-SymbolCodes code_rows(std::string_view function, std::string_view argument,
-                      const Eigen::DenseBase<Derived>& x) {
-  mmc::detail::check_data(function, argument, x);
-  const RowMatrix<typename Derived::Scalar> rows = x.derived();
-  const Index d = rows.cols();
-  if (d == 1) {
-    Index range = 0;
-    const std::vector<Index> key = small_integer_keys(rows.data(), rows.rows(), range);
-    if (!key.empty()) return code_by_key(key, range);
-  }
-  return code_by_order(rows.rows(), [&](Index a, Index b) {
-    const auto* ra = rows.data() + a * d;
-    const auto* rb = rows.data() + b * d;
-    return std::lexicographical_compare(ra, ra + d, rb, rb + d);
-  });
-}
-
-/// Codes the pairs (x_i, y_i) of two codings of the same samples.
-inline SymbolCodes code_pairs(const SymbolCodes& x, const SymbolCodes& y) {
-  std::vector<Index> key(x.code.size());
-  for (std::size_t i = 0; i < key.size(); ++i) key[i] = x.code[i] * y.cells() + y.code[i];
-  const Index range = x.cells() * y.cells();  // <= N^2: no overflow for N < 3e9
-  if (range <= counting_range_limit(static_cast<Index>(key.size()))) return code_by_key(key, range);
-  return code_by_order(static_cast<Index>(key.size()),
-                       [&](Index a, Index b) { return key[a] < key[b]; });
-}
-
-/// log count[c] per cell: one log per cell instead of one per sample (the same
-/// values, so the local terms are bit-identical).
-inline std::vector<double> log_counts(const SymbolCodes& s) {
-  std::vector<double> out(s.count.size());
-  for (std::size_t c = 0; c < out.size(); ++c) out[c] = std::log(static_cast<double>(s.count[c]));
-  return out;
-}
-
-/// Mean of per-sample values, summed in index order.
-inline double mean_of(const Eigen::VectorXd& local) {
-  return accurate_sum(local.data(), local.data() + local.size()) / static_cast<double>(local.size());
-}
-
-/// Miller–Madow term (cells - 1)/(2N), or 0 when off.
-inline double miller_madow(bool on, Index cells, Index n) {
-  return on ? static_cast<double>(cells - 1) / (2.0 * static_cast<double>(n)) : 0.0;
-}
-
-inline PluginEntropyResult plugin_entropy(const SymbolCodes& s, bool mm) {
-  const Index n = static_cast<Index>(s.code.size());
-  const double log_n = std::log(static_cast<double>(n));
-  PluginEntropyResult r;
-  r.local.resize(n);
-  const std::vector<double> log_s = log_counts(s);
-  for (Index i = 0; i < n; ++i) r.local(i) = log_n - log_s[s.code[i]];
-  r.n = n;
-  r.cells = s.cells();
-  r.correction = miller_madow(mm, r.cells, n);
-  r.value = mean_of(r.local) + r.correction;
-  return r;
-}
-
-inline PluginMutualInformationResult plugin_mi(const SymbolCodes& x, const SymbolCodes& y, bool mm) {
-  const SymbolCodes xy = code_pairs(x, y);
-  const Index n = static_cast<Index>(x.code.size());
-  const double log_n = std::log(static_cast<double>(n));
-  PluginMutualInformationResult r;
-  r.local.resize(n);
-  const std::vector<double> log_x = log_counts(x), log_y = log_counts(y), log_xy = log_counts(xy);
-  for (Index i = 0; i < n; ++i)
-    r.local(i) = log_xy[xy.code[i]] + log_n - log_x[x.code[i]] - log_y[y.code[i]];
-  r.n = n;
-  r.h_x = plugin_entropy(x, mm).value;
-  r.h_y = plugin_entropy(y, mm).value;
-  r.h_xy = plugin_entropy(xy, mm).value;
-  r.cells_x = x.cells();
-  r.cells_y = y.cells();
-  r.cells_xy = xy.cells();
-  r.correction = mm ? static_cast<double>(r.cells_x + r.cells_y - r.cells_xy - 1) /
-                          (2.0 * static_cast<double>(n))
-                    : 0.0;
-  r.value = mean_of(r.local) + r.correction;
-  return r;
-}
-
-inline PluginConditionalEntropyResult plugin_conditional(const SymbolCodes& y, const SymbolCodes& x,
-                                                         bool mm) {
-  const SymbolCodes xy = code_pairs(x, y);
-  const Index n = static_cast<Index>(x.code.size());
-  PluginConditionalEntropyResult r;
-  r.local.resize(n);
-  const std::vector<double> log_x = log_counts(x), log_xy = log_counts(xy);
-  for (Index i = 0; i < n; ++i) r.local(i) = log_x[x.code[i]] - log_xy[xy.code[i]];
-  r.n = n;
-  r.h_x = plugin_entropy(x, mm).value;
-  r.h_xy = plugin_entropy(xy, mm).value;
-  r.cells_x = x.cells();
-  r.cells_xy = xy.cells();
-  r.correction =
-      mm ? static_cast<double>(r.cells_xy - r.cells_x) / (2.0 * static_cast<double>(n)) : 0.0;
-  r.value = mean_of(r.local) + r.correction;
-  return r;
-}
-
-/// An int span as an Eigen column vector (no copy).
-inline Eigen::Map<const Eigen::VectorXi> as_vector(std::span<const int> values) {
-  return {values.data(), static_cast<Index>(values.size())};
-}
-
-}  // namespace detail
-
-/// Plug-in entropy H(X) of discrete symbols (one per row), in nats.
-class PluginEntropy {
- public:
-  using Options = PluginOptions;
-
-  PluginEntropy() = default;
-  explicit PluginEntropy(const Options& options) : options_(options) {}
-  const Options& options() const noexcept { return options_; }
-
-  /// Entropy of the rows of x (integer or floating, compared exactly).
-  template <class Derived>
-  PluginEntropyResult estimate(const Eigen::DenseBase<Derived>& x) const {
-    return detail::plugin_entropy(detail::code_rows("mmc::knn::PluginEntropy::estimate", "x", x),
-                                  options_.miller_madow);
-  }
-  /// Entropy of integer symbols given as a span (e.g. a std::vector<int>).
-  PluginEntropyResult estimate(std::span<const int> x) const { return estimate(detail::as_vector(x)); }
-
- private:
-  Options options_;
-};
-
-/// Plug-in mutual information I(X;Y) = H(X) + H(Y) - H(X,Y), in nats.
-class PluginMutualInformation {
- public:
-  using Options = PluginOptions;
-
-  PluginMutualInformation() = default;
-  explicit PluginMutualInformation(const Options& options) : options_(options) {}
-  const Options& options() const noexcept { return options_; }
-
-  /// MI between the rows of x and y (same number of rows).
-  template <class DerivedX, class DerivedY>
-  PluginMutualInformationResult estimate(const Eigen::DenseBase<DerivedX>& x,
-                                         const Eigen::DenseBase<DerivedY>& y) const {
-    constexpr std::string_view function = "mmc::knn::PluginMutualInformation::estimate";
-    const detail::SymbolCodes cx = detail::code_rows(function, "x", x);
-    const detail::SymbolCodes cy = detail::code_rows(function, "y", y);
-    mmc::detail::check_same_rows(function, "y", y.rows(), "x", x.rows());
-    return detail::plugin_mi(cx, cy, options_.miller_madow);
-  }
-  /// Same, for integer symbols given as spans.
-  PluginMutualInformationResult estimate(std::span<const int> x, std::span<const int> y) const {
-    return estimate(detail::as_vector(x), detail::as_vector(y));
-  }
-
- private:
-  Options options_;
-};
-
-/// Plug-in conditional entropy H(Y|X) = H(X,Y) - H(X), in nats.
-class PluginConditionalEntropy {
- public:
-  using Options = PluginOptions;
-
-  PluginConditionalEntropy() = default;
-  explicit PluginConditionalEntropy(const Options& options) : options_(options) {}
-  const Options& options() const noexcept { return options_; }
-
-  /// Entropy of the rows of y given the rows of x (same number of rows).
-  template <class DerivedY, class DerivedX>
-  PluginConditionalEntropyResult estimate(const Eigen::DenseBase<DerivedY>& y,
-                                          const Eigen::DenseBase<DerivedX>& x) const {
-    constexpr std::string_view function = "mmc::knn::PluginConditionalEntropy::estimate";
-    const detail::SymbolCodes cy = detail::code_rows(function, "y", y);
-    const detail::SymbolCodes cx = detail::code_rows(function, "x", x);
-    mmc::detail::check_same_rows(function, "x", x.rows(), "y", y.rows());
-    return detail::plugin_conditional(cy, cx, options_.miller_madow);
-  }
-  /// Same, for integer symbols given as spans.
-  PluginConditionalEntropyResult estimate(std::span<const int> y, std::span<const int> x) const {
-    return estimate(detail::as_vector(y), detail::as_vector(x));
-  }
-
- private:
-  Options options_;
-};
-
-}  // namespace mmc::knn
-// ---- end mmc/knn/plugin.hpp ----
-
-namespace mmc::knn {
-
-/// How BinnedEntropy / BinnedMutualInformation cut each column.
-enum class Binning { equal_width, equal_frequency };
-
-/// Options of the binned estimators.
-struct BinnedOptions {
-  /// Bins per column (B >= 1).
-  Index bins = 10;
-  /// Equal-width bins between the column's min and max, or equal-frequency
-  /// (quantile) bins.
-  Binning binning = Binning::equal_width;
-  /// Miller–Madow correction of each entropy (on by default, docs/design.md §3.1).
-  bool miller_madow = true;
-};
-
-namespace detail {
-
-/// Bin index of every entry of a validated matrix, column by column.
-inline RowMatrix<Index> bin_columns(std::string_view function, std::string_view argument,
-                                    const RowMatrix<double>& x, Index bins, Binning binning) {
-  const Index n = x.rows();
-  RowMatrix<Index> result(n, x.cols());
-  std::vector<double> sorted(static_cast<std::size_t>(n));
-  for (Index c = 0; c < x.cols(); ++c) {
-    for (Index i = 0; i < n; ++i) sorted[static_cast<std::size_t>(i)] = x(i, c);
-    std::sort(sorted.begin(), sorted.end());
-    if (binning == Binning::equal_frequency) {
-      // B >= N gives every distinct rank its own bin, the same partition as B = N
-      // (which also keeps rank * B from overflowing).
-      const Index b = std::min(bins, n);
-      for (Index i = 0; i < n; ++i) {
-        const Index rank = std::lower_bound(sorted.begin(), sorted.end(), x(i, c)) - sorted.begin();
-        result(i, c) = rank * b / n;
-      }
-      continue;
-    }
-    const double lo = sorted.front(), range = sorted.back() - sorted.front();
-    if (!std::isfinite(range)) {
-      mmc::detail::throw_invalid(function, argument,
-                                 "has column " + std::to_string(c) +
-                                     " whose range max - min overflows a double",
-                                 "rescale the column (e.g. options.standardize upstream)");
-    }
-    for (Index i = 0; i < n; ++i) {
-      const double t = range > 0 ? (x(i, c) - lo) / range : 0.0;
-      const double bin = std::floor(t * static_cast<double>(bins));  // in [0, B]
-      result(i, c) = bin >= static_cast<double>(bins - 1) ? bins - 1 : static_cast<Index>(bin);
-    }
-  }
-  return result;
-}
-
-/// Validates and bins one input.
-template <class Derived>
-RowMatrix<Index> binned_symbols(std::string_view function, std::string_view argument,
-                                const Eigen::DenseBase<Derived>& x, const BinnedOptions& options) {
-  mmc::detail::check_data(function, argument, x);
-  return bin_columns(function, argument, to_row_major<double>(x), options.bins, options.binning);
-}
-
-inline void check_bins(std::string_view function, const BinnedOptions& options) {
-  mmc::detail::check_at_least(function, "bins", options.bins, 1);
-}
-
-}  // namespace detail
-
-/// Binned plug-in entropy of continuous data (one sample per row), in nats.
-/// The differential entropy is not what it estimates: it is H of the bins,
-/// which grows like d log B; use it for comparisons at fixed binning.
-class BinnedEntropy {
- public:
-  using Options = BinnedOptions;
-
-  BinnedEntropy() = default;
-  explicit BinnedEntropy(const Options& options) : options_(options) {}
-  const Options& options() const noexcept { return options_; }
-
-  template <class Derived>
-  PluginEntropyResult estimate(const Eigen::DenseBase<Derived>& x) const {
-    constexpr std::string_view function = "mmc::knn::BinnedEntropy::estimate";
-    detail::check_bins(function, options_);
-    return detail::plugin_entropy(
-        detail::code_rows(function, "x", detail::binned_symbols(function, "x", x, options_)),
-        options_.miller_madow);
-  }
-
- private:
-  Options options_;
-};
-
-/// Binned plug-in mutual information I(X;Y) of continuous data, in nats.
-class BinnedMutualInformation {
- public:
-  using Options = BinnedOptions;
-
-  BinnedMutualInformation() = default;
-  explicit BinnedMutualInformation(const Options& options) : options_(options) {}
-  const Options& options() const noexcept { return options_; }
-
-  /// MI between the rows of x and y (same number of rows), each column binned
-  /// on its own.
-  template <class DerivedX, class DerivedY>
-  PluginMutualInformationResult estimate(const Eigen::DenseBase<DerivedX>& x,
-                                         const Eigen::DenseBase<DerivedY>& y) const {
-    constexpr std::string_view function = "mmc::knn::BinnedMutualInformation::estimate";
-    detail::check_bins(function, options_);
-    const RowMatrix<Index> bx = detail::binned_symbols(function, "x", x, options_);
-    const RowMatrix<Index> by = detail::binned_symbols(function, "y", y, options_);
-    mmc::detail::check_same_rows(function, "y", by.rows(), "x", bx.rows());
-    return detail::plugin_mi(detail::code_rows(function, "x", bx),
-                             detail::code_rows(function, "y", by), options_.miller_madow);
-  }
-
- private:
-  Options options_;
-};
-
-}  // namespace mmc::knn
-// ---- end mmc/knn/binned.hpp ----
-// ---- begin mmc/knn/common.hpp ----
-// mmc/knn/common.hpp — what every kNN-family estimator shares: the options
-// every one of them takes, the result type, and input preparation.
-//
-// Conventions (docs/design.md §2): inputs are any Eigen expressions with one sample
-// per row; estimators copy them into a row-major double matrix (never touching
-// caller data), validate, then optionally standardise and jitter the copy.
-// Results are in nats and carry the per-sample local values; the estimate is
-// their mean, summed in index order so it never depends on the thread count.
-
-
-
-namespace mmc::knn {
-
-/// Options every kNN estimator has. Estimators with more options derive from it.
-struct KnnOptions {
-  /// Number of neighbours (docs/design.md §3.1 "k"); 3 is the customary default.
-  Index k = 3;
-  /// Standardise every column of every input to zero mean, unit variance first.
-  bool standardize = false;
-  /// Gaussian jitter, relative to each column's standard deviation, added to
-  /// break ties between duplicated points (0 = none). Uses `seed`.
-  double jitter = 0.0;
-  /// Seed for jitter (and any other randomness of the estimator).
-  std::uint64_t seed = 0;
-  /// Worker threads (0 = all cores). Results never depend on it.
-  int threads = 0;
-};
-
-/// The result of a kNN estimate.
-struct KnnResult {
-  /// The estimate in nats.
-  double value = 0.0;
-  /// Per-sample local values; `value` is their mean unless the estimator's
-  /// documentation says otherwise (e.g. Ross drops singleton classes).
-  Eigen::VectorXd local;
-  /// Number of samples used.
-  Index n = 0;
-  /// Neighbour count used.
-  Index k = 0;
-  /// Problems that did not stop the estimate but may bias it (e.g. a few tied
-  /// samples, docs/design.md §3.1); empty for clean data.
-  std::vector<std::string> warnings;
-};
-
-namespace detail {
-
-/// Row-major double copy of an input after validation, standardisation and
-/// jitter according to the options. `stream` keeps jitter of different inputs
-/// independent (use 0 for x, 1 for y, 2 for z, ...).
-template <class Derived>
-RowMatrix<double> prepare(std::string_view function, std::string_view argument,
-                          const Eigen::DenseBase<Derived>& input, const KnnOptions& options,
-                          std::uint64_t stream) {
-  mmc::detail::check_data(function, argument, input);
-  RowMatrix<double> data = to_row_major<double>(input);
-  if (options.standardize) standardize_columns(data, function, argument);
-  add_jitter(data, options.jitter, options.seed, stream);
-  return data;
-}
-
-/// Validates the options shared by all kNN estimators against a sample count.
-inline void check_options(std::string_view function, const KnnOptions& options, Index samples) {
-  mmc::detail::check_k(function, options.k, samples);
-  if (!(options.jitter >= 0.0) || !std::isfinite(options.jitter)) {
-    mmc::detail::throw_invalid(function, "jitter", "must be a finite number >= 0",
-                               "pass 0 for no jitter or a small scale such as 1e-10");
-  }
-}
-
-/// [a | b]: the joint space of two inputs with the same rows.
-inline RowMatrix<double> concat_columns(const RowMatrix<double>& a, const RowMatrix<double>& b) {
-  RowMatrix<double> joint(a.rows(), a.cols() + b.cols());
-  joint.leftCols(a.cols()) = a;
-  joint.rightCols(b.cols()) = b;
-  return joint;
-}
-
-/// Fills value = mean of local (Neumaier sum in index order), n and k.
-inline KnnResult finish(Eigen::VectorXd local, Index k) {
-  KnnResult result;
-  result.n = local.size();
-  result.k = k;
-  result.value = local.size() > 0
-                     ? accurate_sum(local.data(), local.data() + local.size()) /
-                           static_cast<double>(local.size())
-                     : 0.0;
-  result.local = std::move(local);
-  return result;
-}
-
-/// Grain (points per block) for parallel loops over samples: fixed, so block
-/// boundaries never depend on the thread count.
-inline constexpr Index kPointGrain = 1024;
-
-// ---------------------------------------------------------------------------
-// Ties (docs/design.md §3.1). KSG-type estimators (KSG 1 and 2, KSG-CMI, LNC)
-// assume continuous data: their counts compare distances to a neighbour radius
-// that is positive and that no other sample shares. Sample i is *tied* when it
-// and all k of its nearest neighbours in the joint space share one value in
-// some column, i.e. its k-th neighbour distance in that column is 0 (always
-// the case when its k-th joint distance is 0). Its counts then measure the
-// size of an atom, not a density: 10 symbols repeated give KSG 1 = 9.7 nats
-// for H(X) = 2.3, and x + 1e15 (rounded to steps of 0.125) gives 4.8 nats for
-// 0.15. Continuous data never tie (any such coincidence has probability 0);
-// data written with few digits tie when the rounding step is comparable to
-// the neighbour distances. The flag costs O(d) per sample on continuous data
-// (the first neighbour already differs in every column), on neighbours the
-// estimator has found anyway.
-// Rule: more than kMaxTiedFraction of the samples tied -> mmc::invalid_argument
-// naming options.jitter and the estimators built for discrete data; fewer
-// (but some) -> a warning in KnnResult::warnings.
-
-/// Fraction of tied samples above which an estimate is refused. Each tied
-/// sample's local value can be off by up to about log N nats (its counts
-/// collapse to the atom), so 1 % of them can move the mean by ~0.1 nats at
-/// N = 1e5, the size of KSG's own bias at moderate N; below that the effect
-/// is within the estimator's error and a warning suffices.
-inline constexpr double kMaxTiedFraction = 0.01;
-
-/// Shared advice for tied data (the argument names are the library's).
-inline constexpr std::string_view kTieFix =
-    "if the data are continuous but rounded, set options.jitter to about the rounding step in "
-    "standard deviations (e.g. 1e-3; it breaks ties, it cannot restore lost digits)";
-
-/// The first column in which point `self` and all k of its neighbours share
-/// one value, or -1. `row(j)` returns a pointer to the `columns` coordinates of
-/// sample j. O(columns) when the first neighbour differs everywhere.
-template <class Row>
-Index tied_column(Row&& row, Index self, const Index* neighbours, Index k, Index columns) {
-  const double* a = row(self);
-  for (Index c = 0; c < columns; ++c) {
-    Index j = 0;
-    while (j < k && row(neighbours[j])[c] == a[c]) ++j;
-    if (j == k) return c;
-  }
-  return -1;
-}
-
-/// A block of columns of a joint space, named by the argument it came from
-/// (the joint space [x | y] is {{"x", d_x}, {"y", d_y}}).
-struct ColumnBlock {
-  std::string_view argument;
-  Index columns = 0;
-};
-
-/// The one tie check of the kNN estimators (see above). tied[i] is the joint
-/// column in which sample i is tied, or -1 (tied_column). Throws
-/// mmc::invalid_argument when more than kMaxTiedFraction of the samples are
-/// tied, naming the argument and column of the first tied sample; otherwise
-/// appends a warning to `warnings` when any sample is tied. `alternatives`
-/// names the estimators meant for such data (appended to kTieFix).
-inline void check_ties(std::string_view function, std::initializer_list<ColumnBlock> blocks,
-                       const std::vector<Index>& tied, Index k, std::string_view alternatives,
-                       std::vector<std::string>& warnings) {
-  const auto n = static_cast<Index>(tied.size());
-  Index count = 0, first = -1;
-  for (Index i = 0; i < n; ++i) {  // index order: the report never depends on threads
-    if (tied[static_cast<std::size_t>(i)] < 0) continue;
-    if (count++ == 0) first = i;
-  }
-  if (count == 0) return;
-  Index column = tied[static_cast<std::size_t>(first)];
-  std::string_view argument = "x";
-  for (const ColumnBlock& block : blocks) {
-    argument = block.argument;
-    if (column < block.columns) break;
-    column -= block.columns;
-  }
-  char percent[32];
-  std::snprintf(percent, sizeof percent, "%.3g %%",
-                100.0 * static_cast<double>(count) / static_cast<double>(n));
-  const std::string what =
-      "has tied values: for " + std::to_string(count) + " of " + std::to_string(n) +
-      " samples (" + percent + ") all k = " + std::to_string(k) +
-      " nearest neighbours share the sample's value in one column (first: row " +
-      std::to_string(first) + ", column " + std::to_string(column) + " of '" +
-      std::string(argument) + "')";
-  const std::string fix = std::string(kTieFix) + "; " + std::string(alternatives);
-  if (static_cast<double>(count) > kMaxTiedFraction * static_cast<double>(n)) {
-    mmc::detail::throw_invalid(function, argument,
-                               what + ", so the kNN counts, which assume continuous data, "
-                                      "measure the ties instead of a density",
-                               fix);
-  }
-  warnings.push_back(std::string(function) + ": argument '" + std::string(argument) + "' " + what +
-                     "; their local values are unreliable; " + fix);
-}
-
-}  // namespace detail
-}  // namespace mmc::knn
-// ---- end mmc/knn/common.hpp ----
-// ---- begin mmc/knn/geometric.hpp ----
-// mmc/knn/geometric.hpp — geometric k-nearest-neighbour entropy and mutual
-// information (Lord, Sun & Bollt 2018, "Geometric k-nearest neighbor estimation
-// of entropy and mutual information", Chaos 28, 033114).
-//
-// Why: the Kozachenko–Leonenko ball assumes the density is uniform in a round
-// neighbourhood; near a low-dimensional structure (strong dependence) the
-// k neighbours lie in a thin sliver and the ball overstates the volume. Here
-// the ball becomes an ellipsoid fitted to the neighbourhood.
-//
-// docs/design.md §3.1, for each sample i (Euclidean distances, self excluded):
-//   eps_i   = distance to the k-th nearest neighbour;
-//   S_i     = {x_i and its k neighbours}, a (k+1) x d matrix centred on its mean,
-//             with singular values sigma_1 >= ... >= sigma_d and right singular
-//             vectors v_1..v_d (Eigen::JacobiSVD);
-//   E_i     = the ellipsoid centred on x_i with axes v_j and semi-axes
-//             r_j = eps_i sigma_j / sigma_1 (so r_1 = eps_i);
-//   k_i     = #{p in S_i : sum_j ((p - x_i).v_j / r_j)^2 <= 1}: the *closed*
-//             ellipsoid, counted over S_i only (E_i lies inside the eps_i-ball,
-//             so no other sample can be inside except exact ties of the k-th
-//             distance, which are not counted). x_i itself is always counted,
-//             as in the paper, so k_i >= 1;
-//   local(i) = log N + log V_d + d log eps_i + sum_j log(sigma_j/sigma_1) - log k_i,
-//             V_d = pi^(d/2)/Gamma(1 + d/2), evaluated left to right;
-//   H = mean(local);  I(X;Y) = H(X) + H(Y) - H(X,Y), local_I = local_x + local_y - local_xy.
-//
-// Degenerate neighbourhoods: S_i must span all d axes, so k >= d is required
-// (an error otherwise), and a neighbourhood of duplicated or collinear points
-// (eps_i = 0 or sigma_d <= 1e-12 sigma_1) has no finite ellipsoid volume: the
-// estimate throws naming the first such sample and recommends jitter, never
-// returning -inf or NaN.
-//
-// Bias: the normalisation log N - log k_i (no digamma) is the paper's; at fixed
-// k it leaves an O(1) bias that does not vanish with N (docs/estimators/
-// geometric-knn.md gives measured values). Use it to compare, or where its
-// shape adaptivity matters; use KL/KSG for unbiased values on round densities.
-//
-// Speed: a Euclidean kd-tree per space and an SVD of a (k+1) x d matrix per
-// sample: O(N (log N + k d^2)) time, O(N d) memory.
-
-#include <Eigen/SVD>
-
-// ---- begin mmc/knn/detail/ksg_joint_knn.hpp ----
-// mmc/knn/detail/ksg_joint_knn.hpp — the loop every kNN estimator starts with:
-// the k nearest other points of every sample, found in a kd-tree.
-//
-// Why this shape: a kd-tree stores its points in tree order, so visiting the
-// queries in that order (position 0..N-1) makes consecutive queries touch the
-// same nodes and leaves — far fewer cache misses than original order. The
-// positions are cut into fixed blocks (knn::detail::kPointGrain) handed to
-// mmc::parallel_for, and every query is independent, so the per-sample results
-// never depend on the thread count (docs/design.md §2). The visitor receives the
-// sample's *original* index and writes only that sample's outputs.
-// Marginal counts (KSG's n_x, n_y) run as a second pass over each marginal
-// structure in *its* storage order, for the same reason: a 1-D count then
-// gallops through sorted values the previous count has just read. The
-// per-sample arrays, indexed by original index, are prefetched.
-
-
-// ---- begin mmc/neighbors/distance.hpp ----
-// mmc/neighbors/distance.hpp — the two norms, computed the one way every search
-// path (kd-tree, sorted line, brute force) computes them.
-//
-// Fast paths must return *exactly* the brute-force distances and counts, so the
-// floating-point operations are fixed here: max-norm = max_j |a_j - b_j|;
-// Euclidean = sqrt(sum_j (a_j - b_j)^2) summed in index order j = 0..d-1.
-
-
-
-namespace mmc::neighbors {
-
-/// Max-norm (L-infinity) distance between two d-dimensional points.
-template <class T>
-inline T max_norm_distance(const T* a, const T* b, Index d) noexcept {
-  T result = 0;
-  for (Index j = 0; j < d; ++j) {
-    const T diff = std::fabs(a[j] - b[j]);
-    result = diff > result ? diff : result;
-  }
-  return result;
-}
-
-/// Euclidean distance between two d-dimensional points.
-template <class T>
-inline T euclidean_distance(const T* a, const T* b, Index d) noexcept {
-  T sum = 0;
-  for (Index j = 0; j < d; ++j) {
-    const T diff = a[j] - b[j];
-    sum += diff * diff;
-  }
-  return std::sqrt(sum);
-}
-
-/// Distance under the given norm.
-template <class T>
-inline T distance(Norm norm, const T* a, const T* b, Index d) noexcept {
-  return norm == Norm::max ? max_norm_distance(a, b, d) : euclidean_distance(a, b, d);
-}
-
-/// True when a distance counts as "within r": d < r (strict) or d <= r.
-template <class T>
-inline bool within(T d, T r, bool strict) noexcept {
-  return strict ? d < r : d <= r;
-}
-
-}  // namespace mmc::neighbors
-// ---- end mmc/neighbors/distance.hpp ----
-// ---- begin mmc/neighbors/kd_tree.hpp ----
-// mmc/neighbors/kd_tree.hpp — a kd-tree for k-nearest-neighbour queries and
-// radius counts under the max-norm (and the Euclidean norm).
-//
-// Why our own tree: KSG needs L-infinity, and a general-purpose kd-tree that
-// accumulates per-axis gaps as a *sum* (nanoflann, for instance) prunes wrongly
-// for that norm. Here the lower bound from a query to a node is the norm of the
-// per-axis gap vector to the node's tight bounding box: max_j gap_j for L-inf,
-// sqrt(sum_j gap_j^2) for L2 (docs/design.md §3.1).
-//
-// Exactness: distances to points are computed by neighbors/distance.hpp, exactly
-// as the brute-force oracle does; box bounds are monotone in every coordinate
-// under IEEE rounding, so pruning and whole-node counting never change a result.
-// Leaf scans under the max-norm stop a point early once one coordinate is
-// already too far; that is exact too (the max of the coordinate gaps can only
-// grow). Ties are broken by the smaller original index (knn_list.hpp).
-//
-// Speed: max-norm searches walk the tree depth first with an explicit stack,
-// carrying an O(1) incremental lower bound per node (Arya & Mount 1993) and
-// testing a node's tight box only where that bound does not prune; leaves are
-// scanned axis by axis from a column-major copy (vectorised). Construction and
-// layout: detail/kd_tree_layout.hpp. Points are stored in tree order, so
-// callers looping over positions 0..n-1 issue cache-friendly queries.
-
-
-// ---- begin mmc/neighbors/detail/kd_tree_layout.hpp ----
-// mmc/neighbors/detail/kd_tree_layout.hpp — the data and the construction of
-// neighbors::KdTree (the queries live in kd_tree.hpp).
-//
-// Every node splits its points at the median (by value along its widest axis,
-// then by original index) until at most `leaf_size` remain, so the tree's shape
-// depends only on n and every node id is known in advance (preorder; the left
-// child is id + 1). Nodes are split level by level while they are large (the
-// nodes of one level in parallel), then the remaining subtrees are built in
-// parallel: the same tree for any thread count. Partitioning swaps the rows
-// themselves (select_rows.hpp), so construction streams through memory.
-// Points are kept in tree order twice: row-major (point_at_position) and
-// column-major (vectorised leaf scans). Memory is O(n d).
-
-
-// ---- begin mmc/neighbors/detail/select_rows.hpp ----
-// mmc/neighbors/detail/select_rows.hpp — median selection on the rows of a
-// row-major point array, the partition step of the kd-tree build.
-//
-// Why not std::nth_element on an index array: that reads the coordinates
-// through the indices (scattered reads) and then has to permute the rows. Here
-// the rows themselves are swapped by a quickselect (median-of-three pivot,
-// Sedgewick's two-ended partition), which streams through memory. Rows are
-// ordered by (coordinate on `axis`, original index): a strict total order, so
-// the result is fully determined by the input, as the exactness and
-// thread-count independence of the tree require. If the quickselect degrades
-// (adversarial input), it falls back to std::nth_element on keys (introselect).
-
-#include <tuple>
-
-
-namespace mmc::neighbors::detail {
-
-/// Reorders rows [begin, end) of `rows` (d values each; FixedD = d when known
-/// at compile time, 0 otherwise) and the parallel `index` array so that
-/// position `mid` holds the row that would be there if the range were sorted by
-/// (rows[.][axis], index[.]), smaller rows before it and larger ones after it.
-template <int FixedD, class T>
-void select_rows_fixed(T* rows, Index* index, Index dynamic_d, Index begin, Index mid, Index end,
-                       Index axis) {
-  const Index d = FixedD > 0 ? FixedD : dynamic_d;
-  const auto key_less = [&](Index a, T vb, Index ib) {
-    const T va = rows[a * d + axis];
-    return va < vb || (va == vb && index[a] < ib);
-  };
-  const auto less = [&](Index a, Index b) { return key_less(a, rows[b * d + axis], index[b]); };
-  const auto swap_rows = [&](Index a, Index b) {
-    for (Index j = 0; j < d; ++j) std::swap(rows[a * d + j], rows[b * d + j]);
-    std::swap(index[a], index[b]);
-  };
-  Index lo = begin, hi = end;  // mid lies in [lo, hi)
-  int budget = 2 * std::bit_width(static_cast<std::uint64_t>(end - begin)) + 8;
-  while (hi - lo > 16) {
-    if (budget-- == 0) {  // fallback: introselect on (value, index, row) keys
-      std::vector<std::tuple<T, Index, Index>> keys;
-      keys.reserve(static_cast<std::size_t>(hi - lo));
-      for (Index p = lo; p < hi; ++p) keys.emplace_back(rows[p * d + axis], index[p], p);
-      std::nth_element(keys.begin(), keys.begin() + (mid - lo), keys.end());
-      std::vector<T> moved(static_cast<std::size_t>((hi - lo) * d));
-      std::vector<Index> moved_index(static_cast<std::size_t>(hi - lo));
-      for (Index p = 0; p < hi - lo; ++p) {
-        const Index from = std::get<2>(keys[static_cast<std::size_t>(p)]);
-        std::copy_n(rows + from * d, d, moved.data() + p * d);
-        moved_index[static_cast<std::size_t>(p)] = index[from];
-      }
-      std::copy(moved.begin(), moved.end(), rows + lo * d);
-      std::copy(moved_index.begin(), moved_index.end(), index + lo);
-      return;
-    }
-    // Median of rows lo, m, hi - 1 moved to lo as the pivot.
-    const Index m = lo + (hi - lo) / 2, last = hi - 1;
-    if (less(m, lo)) swap_rows(m, lo);
-    if (less(last, lo)) swap_rows(last, lo);
-    if (less(last, m)) swap_rows(last, m);  // now lo <= m <= last
-    swap_rows(lo, m);
-    const T pivot = rows[lo * d + axis];
-    const Index pivot_index = index[lo];
-    Index i = lo, j = hi;
-    for (;;) {
-      while (key_less(++i, pivot, pivot_index))
-        if (i == last) break;
-      while (--j > lo) {  // rows[j] > pivot: keep going
-        const T v = rows[j * d + axis];
-        if (!(pivot < v || (pivot == v && pivot_index < index[j]))) break;
-      }
-      if (i >= j) break;
-      swap_rows(i, j);
-    }
-    swap_rows(lo, j);  // rows [lo, j) < row j < rows (j, hi)
-    if (j == mid) return;
-    if (mid < j) hi = j;
-    else lo = j + 1;
-  }
-  for (Index p = lo + 1; p < hi; ++p)  // insertion sort of the short remainder
-    for (Index q = p; q > lo && less(q, q - 1); --q) swap_rows(q, q - 1);
-}
-
-/// select_rows_fixed with the row length known at compile time for d <= 4.
-template <class T>
-void select_rows(T* rows, Index* index, Index d, Index begin, Index mid, Index end, Index axis) {
-  switch (d) {
-    case 1: return select_rows_fixed<1>(rows, index, d, begin, mid, end, axis);
-    case 2: return select_rows_fixed<2>(rows, index, d, begin, mid, end, axis);
-    case 3: return select_rows_fixed<3>(rows, index, d, begin, mid, end, axis);
-    case 4: return select_rows_fixed<4>(rows, index, d, begin, mid, end, axis);
-    default: return select_rows_fixed<0>(rows, index, d, begin, mid, end, axis);
-  }
-}
-
-}  // namespace mmc::neighbors::detail
-// ---- end mmc/neighbors/detail/select_rows.hpp ----
-
-namespace mmc::neighbors::detail {
-
-template <class T>
-class KdTreeLayout {
- protected:
-  KdTreeLayout(const T* data, Index n, Index d, Index leaf_size, int threads)
-      : n_(n), d_(d), leaf_size_(std::max<Index>(leaf_size, 1)) {
-    order_.resize(static_cast<std::size_t>(n_));
-    std::iota(order_.begin(), order_.end(), Index{0});
-    points_.assign(data, data + n_ * d_);
-    if (n_ > 0) build(threads);
-    columns_.resize(static_cast<std::size_t>(n_ * d_));
-    position_.resize(static_cast<std::size_t>(n_));
-    parallel_for(n_, threads, Index{1} << 16, [&](Index first, Index last) {
-      for (Index p = first; p < last; ++p) {
-        for (Index j = 0; j < d_; ++j) columns_[static_cast<std::size_t>(j * n_ + p)] = points_[p * d_ + j];
-        position_[static_cast<std::size_t>(order_[p])] = p;
-      }
-    });
-  }
-
-  struct Node {
-    Index begin, end;  // tree positions [begin, end)
-    Index right;       // right child id, -1 for a leaf; the left child is id + 1
-    Index split_dim;   // internal nodes: the axis the children were split on,
-    T left_lo, left_hi, right_lo, right_hi;  // and the children's ranges along it
-  };
-
-  Index n_, d_;
-  Index leaf_size_;
-  std::vector<Index> order_;     // tree position -> original index
-  std::vector<Index> position_;  // original index -> tree position
-  std::vector<T> points_;        // points in tree order, row-major
-  std::vector<T> columns_;       // the same, column-major (axis j at j * n), for leaf scans
-  std::vector<Node> nodes_;      // preorder
-  std::vector<T> boxes_;         // per node: lo[0..d), hi[0..d) of its points
-
- private:
-  std::vector<std::pair<Index, Index>> subtree_nodes_;  // (points, nodes) of every subtree size
-
-  // Nodes in the subtree over m points (the shape depends only on m). Looked up
-  // in subtree_nodes_, filled by count_subtree_nodes for every size that occurs
-  // (repeated halving of n gives at most two sizes per depth).
-  Index subtree_nodes(Index m) const noexcept {
-    for (const auto& [size, nodes] : subtree_nodes_)
-      if (size == m) return nodes;
-    return 0;  // unreachable: every size was tabulated
-  }
-
-  Index count_subtree_nodes(Index m) {
-    for (const auto& [size, nodes] : subtree_nodes_)
-      if (size == m) return nodes;
-    const Index nodes =
-        m <= leaf_size_ ? 1 : 1 + count_subtree_nodes(m / 2) + count_subtree_nodes(m - m / 2);
-    subtree_nodes_.emplace_back(m, nodes);
-    return nodes;
-  }
-
-  struct Job {
-    Index id, begin, end;
-  };
-
-  // Splits level by level while nodes hold more than `parallel_size` points
-  // (the nodes of a level in parallel), then builds the remaining subtrees in
-  // parallel. Which thread does what never changes the tree: node ids and
-  // point ranges are fixed by n alone.
-  void build(int threads) {
-    const Index total = count_subtree_nodes(n_);
-    nodes_.resize(static_cast<std::size_t>(total));
-    boxes_.resize(static_cast<std::size_t>(total * 2 * d_));
-    const Index parallel_size = std::max<Index>(n_ / 64, 4096);
-    compute_box(0, 0, n_);
-    std::vector<Job> level{{0, 0, n_}}, subtrees, large;
-    while (!level.empty()) {
-      large.clear();
-      for (const Job& job : level) (job.end - job.begin > parallel_size ? large : subtrees).push_back(job);
-      parallel_for(static_cast<Index>(large.size()), threads, 1, [&](Index first, Index last) {
-        for (Index t = first; t < last; ++t) split_node(large[static_cast<std::size_t>(t)]);
-      });
-      level.clear();
-      for (const Job& job : large) {
-        const Index mid = job.begin + (job.end - job.begin) / 2;
-        level.push_back({job.id + 1, job.begin, mid});
-        level.push_back({nodes_[static_cast<std::size_t>(job.id)].right, mid, job.end});
-      }
-    }
-    parallel_for(static_cast<Index>(subtrees.size()), threads, 1, [&](Index first, Index last) {
-      for (Index t = first; t < last; ++t) build_subtree(subtrees[static_cast<std::size_t>(t)]);
-    });
-  }
-
-  void build_subtree(const Job& job) {
-    split_node(job);
-    const Node& node = nodes_[static_cast<std::size_t>(job.id)];
-    if (node.right < 0) return;
-    const Index mid = job.begin + (job.end - job.begin) / 2;
-    build_subtree({job.id + 1, job.begin, mid});
-    build_subtree({node.right, mid, job.end});
-  }
-
-  // Tight box of the points at positions [begin, end), written to box slot id.
-  // The axis count is a compile-time constant for d <= 4 (the common KSG
-  // marginals and joints), which lets the compiler unroll the inner loop.
-  void compute_box(Index id, Index begin, Index end) {
-    switch (d_) {
-      case 1: return compute_box_fixed<1>(id, begin, end);
-      case 2: return compute_box_fixed<2>(id, begin, end);
-      case 3: return compute_box_fixed<3>(id, begin, end);
-      case 4: return compute_box_fixed<4>(id, begin, end);
-      default: return compute_box_fixed<0>(id, begin, end);
-    }
-  }
-
-  template <int FixedD>
-  void compute_box_fixed(Index id, Index begin, Index end) {
-    const Index d = FixedD > 0 ? FixedD : d_;
-    T* lo = boxes_.data() + id * 2 * d;
-    T* hi = lo + d;
-    std::fill_n(lo, d, std::numeric_limits<T>::infinity());
-    std::fill_n(hi, d, -std::numeric_limits<T>::infinity());
-    for (Index p = begin; p < end; ++p) {
-      const T* x = points_.data() + p * d;
-      for (Index j = 0; j < d; ++j) {
-        lo[j] = x[j] < lo[j] ? x[j] : lo[j];
-        hi[j] = x[j] > hi[j] ? x[j] : hi[j];
-      }
-    }
-  }
-
-  // The node's box is already computed. Unless it is a leaf, splits its points
-  // at the median along the widest axis (rows ordered by value, then index)
-  // and computes both children's boxes.
-  void split_node(const Job& job) {
-    const auto [id, begin, end] = job;
-    Node& node = nodes_[static_cast<std::size_t>(id)];
-    node = Node{begin, end, -1, 0, 0, 0, 0, 0};
-    if (end - begin <= leaf_size_) return;
-    const T* lo = boxes_.data() + id * 2 * d_;
-    const T* hi = lo + d_;
-    Index split_dim = 0;
-    for (Index j = 1; j < d_; ++j)
-      if (hi[j] - lo[j] > hi[split_dim] - lo[split_dim]) split_dim = j;
-    const Index mid = begin + (end - begin) / 2;
-    select_rows(points_.data(), order_.data(), d_, begin, mid, end, split_dim);
-    node.right = id + 1 + subtree_nodes(mid - begin);
-    node.split_dim = split_dim;
-    compute_box(id + 1, begin, mid);
-    compute_box(node.right, mid, end);
-    node.left_lo = boxes_[(id + 1) * 2 * d_ + split_dim];
-    node.left_hi = boxes_[(id + 1) * 2 * d_ + d_ + split_dim];
-    node.right_lo = boxes_[node.right * 2 * d_ + split_dim];
-    node.right_hi = boxes_[node.right * 2 * d_ + d_ + split_dim];
-  }
-};
-
-}  // namespace mmc::neighbors::detail
-// ---- end mmc/neighbors/detail/kd_tree_layout.hpp ----
-// ---- begin mmc/neighbors/knn_list.hpp ----
-// mmc/neighbors/knn_list.hpp — the k best candidates of a nearest-neighbour query.
-//
-// Neighbours are ordered by (distance, original index): ties in distance are
-// broken by the smaller index, so every search path returns the same neighbour
-// *set*, not only the same k-th distance. KSG algorithm 2 and LNC depend on the
-// set, so this rule is part of the contract tested against brute force.
-
-
-
-namespace mmc::neighbors {
-
-template <class T>
-class KnnList {
- public:
-  /// Uses caller-provided storage of length k for distances and indices.
-  KnnList(Index k, T* distances, Index* indices) noexcept
-      : k_(k), distances_(distances), indices_(indices) {}
-
-  Index size() const noexcept { return size_; }
-  bool full() const noexcept { return size_ == k_; }
-
-  /// Distance a candidate must not exceed to enter the list (+inf until full).
-  /// Kept in a member: searches ask for it at every node.
-  T worst() const noexcept { return worst_; }
-
-  /// Inserts (d, index) if it precedes the current k-th entry in (distance, index) order.
-  void offer(T d, Index index) noexcept {
-    if (full()) {
-      const T w = distances_[k_ - 1];
-      if (d > w || (d == w && index > indices_[k_ - 1])) return;
-    } else {
-      ++size_;
-    }
-    Index pos = size_ - 1;
-    while (pos > 0 && (distances_[pos - 1] > d ||
-                       (distances_[pos - 1] == d && indices_[pos - 1] > index))) {
-      distances_[pos] = distances_[pos - 1];
-      indices_[pos] = indices_[pos - 1];
-      --pos;
-    }
-    distances_[pos] = d;
-    indices_[pos] = index;
-    if (full()) worst_ = distances_[k_ - 1];
-  }
-
- private:
-  Index k_;
-  T* distances_;
-  Index* indices_;
-  Index size_ = 0;
-  T worst_ = std::numeric_limits<T>::infinity();
-};
-
-}  // namespace mmc::neighbors
-// ---- end mmc/neighbors/knn_list.hpp ----
-
-namespace mmc::neighbors {
-
-template <class T = double>
-class KdTree : private detail::KdTreeLayout<T> {
- public:
-  /// Builds the tree over n points of dimension d stored row-major at `data`
-  /// (copied). `leaf_size` trades tree depth for leaf scans; `threads` (0 = all
-  /// cores) builds subtrees in parallel — the tree is the same for any value.
-  KdTree(const T* data, Index n, Index d, Norm norm = Norm::max, Index leaf_size = 8,
-         int threads = 1)
-      : Layout(data, n, d, leaf_size, threads), norm_(norm) {}
-
-  Index size() const noexcept { return n_; }
-  Index dim() const noexcept { return d_; }
-  Norm norm() const noexcept { return norm_; }
-
-  /// Original index of the point stored at tree position p (0 <= p < n).
-  Index original_index(Index position) const noexcept { return order_[position]; }
-  /// Tree position of the point with original index i.
-  Index position_of(Index original) const noexcept { return position_[original]; }
-  /// Coordinates of the point stored at tree position p.
-  const T* point_at_position(Index position) const noexcept {
-    return points_.data() + position * d_;
-  }
-  /// Coordinates of the point with original index i.
-  const T* point(Index original) const noexcept { return point_at_position(position_[original]); }
-
-  /// The k nearest points to `query`, skipping original index `exclude` (-1: none),
-  /// in (distance, index) order; returns the number written (min(k, available)).
-  Index knn(const T* query, Index k, Index exclude, T* distances, Index* indices) const noexcept {
-    KnnList<T> list(k, distances, indices);
-    if (n_ > 0 && k > 0) {
-      if (norm_ == Norm::max) knn_max(query, exclude, list);
-      else knn_recursive(0, query, exclude, list);
-    }
-    return list.size();
-  }
-
-  /// Number of points at distance < r (strict) or <= r, the query point itself
-  /// included when it belongs to the set.
-  Index count_within(const T* query, T r, bool strict) const noexcept {
-    if (n_ == 0) return 0;
-    if (norm_ != Norm::max) return count_recursive(0, query, r, strict);
-    return strict ? count_max<true>(query, r) : count_max<false>(query, r);
-  }
-
-  /// Calls visit(original_index) for every point within r (in tree order).
-  template <class Visit>
-  void for_each_within(const T* query, T r, bool strict, Visit&& visit) const {
-    if (n_ > 0) visit_recursive(0, query, r, strict, visit);
-  }
-
-  /// Original indices of the points within r, sorted increasingly.
-  std::vector<Index> indices_within(const T* query, T r, bool strict) const {
-    std::vector<Index> result;
-    for_each_within(query, r, strict, [&](Index i) { result.push_back(i); });
-    std::sort(result.begin(), result.end());
-    return result;
-  }
-
- private:
-  using Layout = detail::KdTreeLayout<T>;
-  using typename Layout::Node;
-  using Layout::boxes_;
-  using Layout::columns_;
-  using Layout::d_;
-  using Layout::n_;
-  using Layout::nodes_;
-  using Layout::order_;
-  using Layout::points_;
-  using Layout::position_;
-
-  Norm norm_;
-
-  // Lower bound on the distance from q to any point of the node's box.
-  T box_min_distance(Index id, const T* q) const noexcept {
-    return box_bounds(id, q).first;
-  }
-
-  // Lower and upper bounds on the distance from q to the node's points.
-  std::pair<T, T> box_bounds(Index id, const T* q) const noexcept {
-    const T* lo = boxes_.data() + id * 2 * d_;
-    const T* hi = lo + d_;
-    T near = 0, far = 0;
-    for (Index j = 0; j < d_; ++j) {
-      const T gap = std::max({lo[j] - q[j], q[j] - hi[j], T(0)});
-      const T extent = std::max(hi[j] - q[j], q[j] - lo[j]);
-      if (norm_ == Norm::max) {
-        near = gap > near ? gap : near;
-        far = extent > far ? extent : far;
-      } else {
-        near += gap * gap;
-        far += extent * extent;
-      }
-    }
-    if (norm_ == Norm::max) return {near, far};
-    return {std::sqrt(near), std::sqrt(far)};
-  }
-
-  bool point_within(const T* q, Index p, T r, bool strict) const noexcept {
-    return within(distance(norm_, q, points_.data() + p * d_, d_), r, strict);
-  }
-
-  // True when every point of the node's tight box is farther than `bound` from
-  // q under the max-norm (stops at the first axis that shows it).
-  bool box_farther_than(Index id, const T* q, T bound) const noexcept {
-    const T* lo = boxes_.data() + id * 2 * d_;
-    const T* hi = lo + d_;
-    for (Index j = 0; j < d_; ++j)
-      if (lo[j] - q[j] > bound || q[j] - hi[j] > bound) return true;
-    return false;
-  }
-
-  // Max-norm distances from q to the points at positions [begin, end), at most
-  // kChunk of them, read axis by axis from the column copy so that the loop
-  // over points vectorises. Same operations as max_norm_distance, same bits.
-  static constexpr Index kChunk = 64;
-  static constexpr Index kScalarDims = 3;  // below this, early exit beats vectorising
-  // Bound on the tree depth: sizes halve at every level, so depth <= 64.
-  static constexpr int kMaxDepth = 128;
-  void chunk_max_distances(const T* q, Index begin, Index end, T* out) const noexcept {
-    const Index m = end - begin;
-    const T q0 = q[0];
-    const T* first = columns_.data() + begin;
-    for (Index p = 0; p < m; ++p) out[p] = std::fabs(q0 - first[p]);  // max(0, |.|) = |.|
-    for (Index j = 1; j < d_; ++j) {
-      const T qj = q[j];
-      const T* column = columns_.data() + j * n_ + begin;
-      for (Index p = 0; p < m; ++p) {
-        const T diff = std::fabs(qj - column[p]);
-        out[p] = diff > out[p] ? diff : out[p];
-      }
-    }
-  }
-
-  // Max-norm search, depth first with an explicit stack (no call per node).
-  // Each node carries a cheap lower bound on the distance from q to its points
-  // (after Arya & Mount 1993): the max of per-axis gaps to ranges that contain
-  // them, one axis added per level, O(1) per node. A leaf that survives it pays
-  // for the tight-box test (O(d), early exit) before its points are scanned.
-  // A node at exactly the current worst distance may still hold a tie with a
-  // smaller index, so only strictly farther nodes are pruned.
-  void knn_max(const T* q, Index exclude, KnnList<T>& list) const noexcept {
-    struct Frame {
-      Index id;
-      T bound;
-    };
-    Frame stack[kMaxDepth];
-    int top = 0;
-    Index id = 0;
-    T bound = 0;
-    for (;;) {
-      const Node& node = nodes_[static_cast<std::size_t>(id)];
-      if (node.right >= 0) {  // internal: go to the nearer child, stack the other
-        const T v = q[node.split_dim];
-        const T bound_left = std::max({bound, node.left_lo - v, v - node.left_hi});
-        const T bound_right = std::max({bound, node.right_lo - v, v - node.right_hi});
-        const bool left_first = bound_left <= bound_right;
-        const Index far = left_first ? node.right : id + 1;
-        const T far_bound = left_first ? bound_right : bound_left;
-        const T near_bound = left_first ? bound_left : bound_right;
-        if (!(far_bound > list.worst())) stack[top++] = {far, far_bound};
-        if (!(near_bound > list.worst())) {
-          id = left_first ? id + 1 : node.right;
-          bound = near_bound;
-          continue;
-        }
-      } else if (!box_farther_than(id, q, list.worst())) {
-        scan_leaf_max(node, q, exclude, list);
-      }
-      do {  // next stacked node that may still hold a neighbour
-        if (top == 0) return;
-        --top;
-      } while (stack[top].bound > list.worst());
-      id = stack[top].id;
-      bound = stack[top].bound;
-    }
-  }
-
-  void scan_leaf_max(const Node& node, const T* q, Index exclude, KnnList<T>& list) const noexcept {
-    if (d_ <= kScalarDims) {  // few axes: row by row, stopping once too far
-      for (Index p = node.begin; p < node.end; ++p) {
-        const Index original = order_[p];
-        if (original == exclude) continue;
-        const T worst = list.worst();
-        const T* x = points_.data() + p * d_;
-        T dist = 0;
-        for (Index j = 0; j < d_ && !(dist > worst); ++j) {
-          const T diff = std::fabs(q[j] - x[j]);
-          dist = diff > dist ? diff : dist;
-        }
-        if (!(dist > worst)) list.offer(dist, original);
-      }
-      return;
-    }
-    T dist[kChunk];
-    for (Index begin = node.begin; begin < node.end; begin += kChunk) {
-      const Index end = std::min(node.end, begin + kChunk);
-      chunk_max_distances(q, begin, end, dist);
-      for (Index p = begin; p < end; ++p) {
-        const Index original = order_[p];
-        if (original != exclude && !(dist[p - begin] > list.worst())) list.offer(dist[p - begin], original);
-      }
-    }
-  }
-
-  // Euclidean search: tight box bounds of both children at every node.
-  void knn_recursive(Index id, const T* q, Index exclude, KnnList<T>& list) const noexcept {
-    const Node& node = nodes_[static_cast<std::size_t>(id)];
-    if (node.right < 0) {
-      for (Index p = node.begin; p < node.end; ++p) {
-        const Index original = order_[p];
-        if (original != exclude) list.offer(distance(norm_, q, points_.data() + p * d_, d_), original);
-      }
-      return;
-    }
-    const Index left = id + 1, right = node.right;
-    const T dl = box_min_distance(left, q), dr = box_min_distance(right, q);
-    const bool left_first = dl <= dr;
-    const Index first = left_first ? left : right, second = left_first ? right : left;
-    const T d_first = left_first ? dl : dr, d_second = left_first ? dr : dl;
-    if (!(d_first > list.worst())) knn_recursive(first, q, exclude, list);
-    if (!(d_second > list.worst())) knn_recursive(second, q, exclude, list);
-  }
-
-  template <bool Strict>
-  static bool within_r(T d, T r) noexcept {
-    return Strict ? d < r : d <= r;
-  }
-
-  // Max-norm radius count, depth first with an explicit stack and the same
-  // cheap bounds as knn_max. A node that survives its bound is classified by
-  // its tight box (outside: some axis gap is not within r; inside: every axis
-  // extent is); a partial leaf is scanned chunk by chunk.
-  template <bool Strict>
-  Index count_max(const T* q, T r) const noexcept {
-    struct Frame {
-      Index id;
-      T bound;
-    };
-    Frame stack[kMaxDepth];
-    int top = 0;
-    Index id = 0, count = 0;
-    T bound = 0;
-    for (;;) {
-      const T* lo = boxes_.data() + id * 2 * d_;
-      const T* hi = lo + d_;
-      bool outside = false, inside = true;
-      for (Index j = 0; j < d_ && !outside; ++j) {
-        outside = !within_r<Strict>(std::max(lo[j] - q[j], q[j] - hi[j]), r);
-        inside &= within_r<Strict>(std::max(hi[j] - q[j], q[j] - lo[j]), r);
-      }
-      if (!outside) {
-        const Node& node = nodes_[static_cast<std::size_t>(id)];
-        if (inside) {
-          count += node.end - node.begin;
-        } else if (node.right < 0) {
-          T dist[kChunk];
-          for (Index begin = node.begin; begin < node.end; begin += kChunk) {
-            const Index end = std::min(node.end, begin + kChunk);
-            chunk_max_distances(q, begin, end, dist);
-            for (Index p = 0; p < end - begin; ++p) count += within_r<Strict>(dist[p], r);
-          }
-        } else {
-          const T v = q[node.split_dim];
-          const T bound_left = std::max({bound, node.left_lo - v, v - node.left_hi});
-          const T bound_right = std::max({bound, node.right_lo - v, v - node.right_hi});
-          const bool left = within_r<Strict>(bound_left, r), right = within_r<Strict>(bound_right, r);
-          if (left && right) stack[top++] = {node.right, bound_right};
-          if (left || right) {
-            id = left ? id + 1 : node.right;
-            bound = left ? bound_left : bound_right;
-            continue;
-          }
-        }
-      }
-      if (top == 0) return count;
-      --top;
-      id = stack[top].id;
-      bound = stack[top].bound;
-    }
-  }
-
-  Index count_recursive(Index id, const T* q, T r, bool strict) const noexcept {
-    const Node& node = nodes_[static_cast<std::size_t>(id)];
-    const auto [lower, upper] = box_bounds(id, q);
-    if (!within(lower, r, strict)) return 0;
-    if (within(upper, r, strict)) return node.end - node.begin;
-    if (node.right < 0) {
-      Index count = 0;
-      for (Index p = node.begin; p < node.end; ++p) count += point_within(q, p, r, strict);
-      return count;
-    }
-    return count_recursive(id + 1, q, r, strict) + count_recursive(node.right, q, r, strict);
-  }
-
-  template <class Visit>
-  void visit_recursive(Index id, const T* q, T r, bool strict, Visit& visit) const {
-    const Node& node = nodes_[static_cast<std::size_t>(id)];
-    const auto [lower, upper] = box_bounds(id, q);
-    if (!within(lower, r, strict)) return;
-    const bool all_inside = within(upper, r, strict);
-    if (node.right < 0 || all_inside) {
-      for (Index p = node.begin; p < node.end; ++p)
-        if (all_inside || point_within(q, p, r, strict)) visit(order_[p]);
-      return;
-    }
-    visit_recursive(id + 1, q, r, strict, visit);
-    visit_recursive(node.right, q, r, strict, visit);
-  }
-};
-
-}  // namespace mmc::neighbors
-// ---- end mmc/neighbors/kd_tree.hpp ----
-// ---- begin mmc/neighbors/searcher.hpp ----
-// mmc/neighbors/searcher.hpp — picks the fastest exact search structure for a
-// point set: the sorted line in one dimension (max-norm), the kd-tree otherwise.
-// Estimators use this for marginal-space counts (KSG's n_x, n_y).
-
-
-// ---- begin mmc/neighbors/sorted_line.hpp ----
-// mmc/neighbors/sorted_line.hpp — the 1-D fast path: a sorted array with
-// binary (and galloping) search for k-NN queries and radius counts.
-//
-// In one dimension every norm is |a - b|. Counting the points within r of a data
-// point gallops outwards from that point's rank, so the cost is O(log count)
-// rather than O(log n): KSG's marginal counts are usually small. Comparisons are
-// made on the computed distance |q - v| itself (not on q - r < v, which rounds
-// differently), so counts equal the brute-force oracle's exactly.
-
-
-
-namespace mmc::neighbors {
-
-template <class T = double>
-class SortedLine {
- public:
-  /// Copies n values read with stride `stride` from `data` (the first column of
-  /// a row-major matrix with `stride` columns, or a plain array with stride 1).
-  /// `threads` (0 = all cores) sorts in parallel; the result never depends on it.
-  SortedLine(const T* data, Index n, Index stride = 1, int threads = 1) : n_(n) {
-    // Sorting (value, index) pairs in place is much faster than sorting an
-    // index array through an indirect comparator (no scattered reads). The
-    // pairs are distinct, so the sorted order is unique: blocks fixed by n are
-    // sorted in parallel and merged pairwise.
-    std::vector<std::pair<T, Index>> sorted(static_cast<std::size_t>(n_));
-    for (Index i = 0; i < n_; ++i) sorted[static_cast<std::size_t>(i)] = {data[i * stride], i};
-    const Index blocks = std::clamp<Index>(n_ / 65536, 1, 16);
-    const auto bound = [&](Index b) { return sorted.begin() + std::min(b, blocks) * n_ / blocks; };
-    parallel_for(blocks, threads, 1, [&](Index first, Index last) {
-      for (Index b = first; b < last; ++b) std::sort(bound(b), bound(b + 1));
-    });
-    for (Index width = 1; width < blocks; width *= 2) {
-      parallel_for((blocks + 2 * width - 1) / (2 * width), threads, 1, [&](Index first, Index last) {
-        for (Index t = first; t < last; ++t)
-          std::inplace_merge(bound(2 * width * t), bound(2 * width * t + width),
-                             bound(2 * width * t + 2 * width));
-      });
-    }
-    values_.resize(static_cast<std::size_t>(n_));
-    original_.resize(static_cast<std::size_t>(n_));
-    rank_.resize(static_cast<std::size_t>(n_));
-    original_values_.resize(static_cast<std::size_t>(n_));
-    parallel_for(n_, threads, kFillGrain, [&](Index first, Index last) {
-      for (Index p = first; p < last; ++p) {
-        const auto& [value, original] = sorted[static_cast<std::size_t>(p)];
-        values_[p] = value;
-        original_[p] = original;
-        rank_[original] = p;
-        original_values_[p] = data[p * stride];
-      }
-    });
-  }
-
-  Index size() const noexcept { return n_; }
-  Index dim() const noexcept { return 1; }
-  /// The value of the point with original index i.
-  const T* point(Index i) const noexcept { return &original_values_[i]; }
-  /// Sorted position of the point with original index i.
-  Index rank(Index i) const noexcept { return rank_[i]; }
-  /// Original index of the point at sorted position p.
-  Index original_index(Index position) const noexcept { return original_[position]; }
-
-  /// k nearest values to *query, skipping original index `exclude` (-1: none),
-  /// in (distance, index) order; returns the number written.
-  Index knn(const T* query, Index k, Index exclude, T* distances, Index* indices) const noexcept {
-    KnnList<T> list(k, distances, indices);
-    if (k <= 0) return 0;
-    const T q = *query;
-    Index right = std::lower_bound(values_.begin(), values_.end(), q) - values_.begin();
-    Index left = right - 1;
-    for (;;) {
-      const T dl = left >= 0 ? std::fabs(q - values_[left]) : std::numeric_limits<T>::infinity();
-      const T dr = right < n_ ? std::fabs(q - values_[right]) : std::numeric_limits<T>::infinity();
-      if (left < 0 && right >= n_) break;
-      if (list.full() && dl > list.worst() && dr > list.worst()) break;
-      if (dl <= dr) {
-        if (original_[left] != exclude) list.offer(dl, original_[left]);
-        --left;
-      } else {
-        if (original_[right] != exclude) list.offer(dr, original_[right]);
-        ++right;
-      }
-    }
-    return list.size();
-  }
-
-  /// Number of values at distance < r (strict) or <= r from *query.
-  Index count_within(const T* query, T r, bool strict) const noexcept {
-    const T q = *query;
-    const auto mid = std::lower_bound(values_.begin(), values_.end(), q);
-    // Right of mid, v >= q and the distance v - q grows with the position.
-    const auto right_end = std::partition_point(
-        mid, values_.end(), [&](T v) { return within(std::fabs(q - v), r, strict); });
-    // Left of mid, v < q and the distance shrinks with the position.
-    const auto left_begin = std::partition_point(
-        values_.begin(), mid, [&](T v) { return !within(std::fabs(q - v), r, strict); });
-    return static_cast<Index>(right_end - left_begin);
-  }
-
-  /// Same as count_within(point(i), r, strict), galloping from i's rank.
-  Index count_within_point(Index i, T r, bool strict) const noexcept {
-    return count_within_position(rank_[i], r, strict);
-  }
-
-  /// Same as count_within_point(original_index(position), r, strict). Callers
-  /// that loop over positions in order read the sorted values sequentially.
-  Index count_within_position(Index position, T r, bool strict) const noexcept {
-    const Index start = position;
-    const T q = values_[start];
-    auto inside = [&](Index p) { return within(std::fabs(q - values_[p]), r, strict); };
-    // Equal values sit on both sides of `start`, all at distance 0.
-    if (!within(T(0), r, strict)) {
-      // r <= 0 (strict) or r < 0: nothing is within, not even the point itself.
-      return 0;
-    }
-    // Right: find the first position > start that is outside.
-    Index lo = start, step = 1, hi = start + 1;
-    while (hi < n_ && inside(hi)) {
-      lo = hi;
-      step *= 2;
-      hi = start + step;
-    }
-    hi = std::min(hi, n_);
-    while (hi - lo > 1) {  // invariant: inside(lo), hi outside or == n
-      const Index m = lo + (hi - lo) / 2;
-      const bool in = inside(m);  // selects, not branches: the outcome is unpredictable
-      lo = in ? m : lo;
-      hi = in ? hi : m;
-    }
-    const Index right_end = hi;
-    // Left: find the last position < start that is outside.
-    Index in = start;
-    step = 1;
-    Index out = start - 1;
-    while (out >= 0 && inside(out)) {
-      in = out;
-      step *= 2;
-      out = start - step;
-    }
-    out = std::max<Index>(out, -1);
-    while (in - out > 1) {  // invariant: inside(in), out outside or == -1
-      const Index m = out + (in - out) / 2;
-      const bool is_in = inside(m);
-      in = is_in ? m : in;
-      out = is_in ? out : m;
-    }
-    return right_end - (out + 1);
-  }
-
- private:
-  static constexpr Index kFillGrain = Index{1} << 16;  // fixed: results never depend on threads
-
-  Index n_;
-  std::vector<T> values_;           // sorted by (value, original index)
-  std::vector<Index> original_;     // sorted position -> original index
-  std::vector<Index> rank_;         // original index -> sorted position
-  std::vector<T> original_values_;  // values in original order
-};
-
-}  // namespace mmc::neighbors
-// ---- end mmc/neighbors/sorted_line.hpp ----
-
-namespace mmc::neighbors {
-
-template <class T = double>
-class Searcher {
- public:
-  /// Indexes n points of dimension d stored row-major at `data` (copied).
-  /// `leaf_size` is passed to the kd-tree (radius counts in a few dimensions
-  /// prefer larger leaves, 64, than k-NN queries, 8); `threads` (0 = all cores)
-  /// builds either structure in parallel, with the same result for any value.
-  Searcher(const T* data, Index n, Index d, Norm norm = Norm::max, Index leaf_size = 8,
-           int threads = 1)
-      : d_(d) {
-    if (d == 1 && norm == Norm::max) {
-      line_ = std::make_unique<SortedLine<T>>(data, n, 1, threads);
-    } else {
-      tree_ = std::make_unique<KdTree<T>>(data, n, d, norm, leaf_size, threads);
-    }
-  }
-
-  Index size() const noexcept { return line_ ? line_->size() : tree_->size(); }
-  Index dim() const noexcept { return d_; }
-  const T* point(Index i) const noexcept { return line_ ? line_->point(i) : tree_->point(i); }
-
-  /// k nearest neighbours of `query` (see KdTree::knn).
-  Index knn(const T* query, Index k, Index exclude, T* distances, Index* indices) const noexcept {
-    return line_ ? line_->knn(query, k, exclude, distances, indices)
-                 : tree_->knn(query, k, exclude, distances, indices);
-  }
-
-  /// Number of points within r of `query`, the query itself included if present.
-  Index count_within(const T* query, T r, bool strict) const noexcept {
-    return line_ ? line_->count_within(query, r, strict) : tree_->count_within(query, r, strict);
-  }
-
-  /// Number of points within r of the data point i, i itself included.
-  Index count_within_point(Index i, T r, bool strict) const noexcept {
-    return line_ ? line_->count_within_point(i, r, strict)
-                 : tree_->count_within(tree_->point(i), r, strict);
-  }
-
-  /// Storage order: the original index of the point stored at position p
-  /// (sorted order of the line, tree order of the kd-tree). Looping over
-  /// positions 0..n-1 gives spatially coherent, cache-friendly queries.
-  Index original_index(Index position) const noexcept {
-    return line_ ? line_->original_index(position) : tree_->original_index(position);
-  }
-
-  /// Same as count_within_point(original_index(position), r, strict).
-  Index count_within_position(Index position, T r, bool strict) const noexcept {
-    return line_ ? line_->count_within_position(position, r, strict)
-                 : tree_->count_within(tree_->point_at_position(position), r, strict);
-  }
-
- private:
-  Index d_;
-  std::unique_ptr<SortedLine<T>> line_;
-  std::unique_ptr<KdTree<T>> tree_;
-};
-
-}  // namespace mmc::neighbors
-// ---- end mmc/neighbors/searcher.hpp ----
-
-namespace mmc::knn::detail {
-
-/// Leaf size of a max-norm kd-tree used for k-NN queries in d dimensions.
-/// Leaves are scanned axis by axis in vectorised chunks, so in more than two
-/// dimensions larger leaves pay (10-D, N = 1e5: 2.7 s with 8, 1.9 s with 32;
-/// 2-D, N = 1e6: 0.60 s with 8, 0.74 s with 32).
-inline Index knn_leaf_size(Index d) noexcept { return d <= 2 ? 8 : 32; }
-
-/// Calls visit(i, distances, indices) for every point i of `tree`, with its k
-/// nearest other points in (distance, index) order (self excluded, ties broken
-/// by the smaller index, exactly as neighbors::BruteForce). The tree must hold
-/// more than k points.
-template <class Visit>
-void for_each_knn(const neighbors::KdTree<double>& tree, Index k, int threads, Visit&& visit) {
-  parallel_for(tree.size(), threads, kPointGrain, [&](Index begin, Index end) {
-    std::vector<double> distances(static_cast<std::size_t>(k));
-    std::vector<Index> indices(static_cast<std::size_t>(k));
-    for (Index p = begin; p < end; ++p) {
-      const Index i = tree.original_index(p);
-      tree.knn(tree.point_at_position(p), k, i, distances.data(), indices.data());
-      visit(i, static_cast<const double*>(distances.data()), static_cast<const Index*>(indices.data()));
-    }
-  });
-}
-
-/// Largest max-norm distance, restricted to the columns [first, first + count)
-/// of the tree's points, between point i and its k neighbours: KSG algorithm
-/// 2's per-space radius, e.g. eps_x(i) (docs/design.md §3.1). Computed with
-/// neighbors::max_norm_distance, so it equals the marginal-space distance.
-inline double max_subspace_distance(const neighbors::KdTree<double>& tree, Index first,
-                                    Index count, Index i, const Index* neighbours,
-                                    Index k) noexcept {
-  double eps = 0;
-  const double* a = tree.point(i) + first;
-  for (Index j = 0; j < k; ++j) {
-    const double d = neighbors::max_norm_distance(a, tree.point(neighbours[j]) + first, count);
-    eps = d > eps ? d : eps;
-  }
-  return eps;
-}
-
-/// Leaf size of the marginal-space kd-trees. Radius counts visit far fewer
-/// nodes with larger leaves, whose scans are vectorised (KSG radii, CPU time of
-/// all counts: 5-D, N = 1e5: 1.28 s with leaves of 16, 0.91 s with 32, 0.79 s
-/// with 64, 0.78 s with 128; 2-D, N = 2e5: 0.25, 0.17, 0.14, 0.14 s).
-inline constexpr Index kCountLeafSize = 64;
-
-/// Software prefetch (a no-op where the builtin is missing): the per-sample
-/// arrays are indexed by original index while the loops run in storage order,
-/// so without it every sample costs one or two cache misses.
-inline void prefetch(const void* address) noexcept {
-#if defined(__GNUC__) || defined(__clang__)
-  __builtin_prefetch(address);
-#else
-  (void)address;
-#endif
-}
-inline constexpr Index kPrefetchDistance = 16;
-
-/// Marginal counts of every sample: counts[i] = #{j != i : dist(i, j) < radius[i]}
-/// (strict) or <= radius[i] (docs/design.md §3.1; i itself is never counted). The
-/// samples are visited in the searcher's storage order, so consecutive queries
-/// touch neighbouring memory; fixed blocks keep the result thread-count free.
-inline std::vector<Index> count_others(const neighbors::Searcher<double>& searcher,
-                                       const std::vector<double>& radius, bool strict,
-                                       int threads) {
-  const Index n = searcher.size();
-  std::vector<Index> counts(static_cast<std::size_t>(n));
-  parallel_for(n, threads, kPointGrain, [&](Index begin, Index end) {
-    for (Index p = begin; p < end; ++p) {
-      if (p + kPrefetchDistance < end) {  // radius[] and counts[] are read in scattered order
-        const auto ahead = static_cast<std::size_t>(searcher.original_index(p + kPrefetchDistance));
-        prefetch(&radius[ahead]);
-        prefetch(&counts[ahead]);
-      }
-      const auto i = static_cast<std::size_t>(searcher.original_index(p));
-      const double r = radius[i];
-      // The searcher's count includes i exactly when distance 0 is within r.
-      counts[i] = searcher.count_within_position(p, r, strict) -
-                  (neighbors::within(0.0, r, strict) ? 1 : 0);
-    }
-  });
-  return counts;
-}
-
-}  // namespace mmc::knn::detail
-// ---- end mmc/knn/detail/ksg_joint_knn.hpp ----
-
-namespace mmc::knn {
-
-/// Result of GeometricKnn::estimate (MI): the three entropies besides the value.
-struct GeometricKnnMiResult : KnnResult {
-  double h_x = 0.0, h_y = 0.0, h_xy = 0.0;
-};
-
-namespace detail {
-
-/// sigma_d / sigma_1 at or below this marks a neighbourhood as degenerate.
-inline constexpr double kGeometricRankTolerance = 1e-12;
-
-inline void check_geometric_k(std::string_view function, Index k, Index d,
-                              std::string_view space) {
-  if (k < d) {
-    mmc::detail::throw_invalid(
-        function, "k",
-        "is " + std::to_string(k) + ", but geometric kNN in the " + std::to_string(d) +
-            "-dimensional space of " + std::string(space) +
-            " needs k >= " + std::to_string(d) +
-            " (a sample and its k neighbours must span every axis)",
-        "use k >= " + std::to_string(d));
-  }
-}
-
-/// Geometric-kNN local entropy values of a validated, prepared n x d matrix
-/// (k >= d, k < n). Throws on the first degenerate neighbourhood.
-inline Eigen::VectorXd geometric_local_entropy(std::string_view function, std::string_view space,
-                                               const RowMatrix<double>& x, Index k, int threads) {
-  const Index n = x.rows(), d = x.cols();
-  const neighbors::KdTree<double> tree(x.data(), n, d, Norm::euclidean);
-  const double base = std::log(static_cast<double>(n)) + log_unit_ball_volume(static_cast<int>(d), true);
-  Eigen::VectorXd local(n);
-  std::vector<char> degenerate(static_cast<std::size_t>(n), 0);
-  for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {
-    const double eps = distances[k - 1];
-    // Plain loops in a fixed order (not Eigen reductions) so that the result
-    // does not depend on vectorisation: the test oracle repeats them exactly.
-    Eigen::MatrixXd set(k + 1, d);
-    set.row(0) = x.row(i);
-    for (Index j = 0; j < k; ++j) set.row(j + 1) = x.row(neighbours[j]);
-    Eigen::MatrixXd centred(k + 1, d);
-    for (Index c = 0; c < d; ++c) {
-      double mean = 0.0;
-      for (Index p = 0; p <= k; ++p) mean += set(p, c);
-      mean /= static_cast<double>(k + 1);
-      for (Index p = 0; p <= k; ++p) centred(p, c) = set(p, c) - mean;
-    }
-    const Eigen::JacobiSVD<Eigen::MatrixXd> svd(centred, Eigen::ComputeThinV);
-    const Eigen::VectorXd& sigma = svd.singularValues();
-    const Eigen::MatrixXd& v = svd.matrixV();
-    if (!(eps > 0) || !(sigma(d - 1) > kGeometricRankTolerance * sigma(0))) {
-      degenerate[static_cast<std::size_t>(i)] = 1;
-      local(i) = 0.0;
-      return;
-    }
-    double log_shape = 0.0;
-    for (Index j = 0; j < d; ++j) log_shape += std::log(sigma(j) / sigma(0));
-    Index inside = 0;
-    for (Index p = 0; p <= k; ++p) {
-      double q = 0.0;
-      for (Index j = 0; j < d; ++j) {
-        double z = 0.0;
-        for (Index c = 0; c < d; ++c) z += (set(p, c) - set(0, c)) * v(c, j);
-        const double t = z / (eps * (sigma(j) / sigma(0)));
-        q += t * t;
-      }
-      inside += q <= 1.0;
-    }
-    local(i) = base + static_cast<double>(d) * std::log(eps) + log_shape -
-               std::log(static_cast<double>(inside));
-  });
-  for (Index i = 0; i < n; ++i) {
-    if (degenerate[static_cast<std::size_t>(i)]) {
-      mmc::detail::throw_invalid(
-          function, space,
-          "has a degenerate neighbourhood at row " + std::to_string(i) + ": it and its k = " +
-              std::to_string(k) + " nearest neighbours span fewer than " + std::to_string(d) +
-              " dimensions (duplicated or collinear samples), so the ellipsoid has no volume",
-          "remove duplicated samples or add a little jitter (options.jitter, e.g. 1e-8)");
-    }
-  }
-  return local;
-}
-
-}  // namespace detail
-
-/// Geometric kNN (Lord, Sun & Bollt 2018): entropy and MI in nats, Euclidean
-/// neighbours. Options: the common kNN options; k >= the dimension of every
-/// space involved (the joint space for MI).
-class GeometricKnn {
- public:
-  using Options = KnnOptions;
-
-  GeometricKnn() = default;
-  explicit GeometricKnn(const Options& options) : options_(options) {}
-  const Options& options() const noexcept { return options_; }
-
-  /// Differential entropy H(X) of the rows of x (any Eigen expression).
-  template <class Derived>
-  KnnResult entropy(const Eigen::DenseBase<Derived>& x) const {
-    constexpr std::string_view function = "mmc::knn::GeometricKnn::entropy";
-    const RowMatrix<double> xs = detail::prepare(function, "x", x, options_, 0);
-    detail::check_options(function, options_, xs.rows());
-    detail::check_geometric_k(function, options_.k, xs.cols(), "x");
-    return detail::finish(
-        detail::geometric_local_entropy(function, "x", xs, options_.k, options_.threads),
-        options_.k);
-  }
-
-  /// Mutual information I(X;Y) = H(X) + H(Y) - H(X,Y) between the rows of x
-  /// and y (same number of rows). Jitter uses stream 0 for x and 1 for y.
-  template <class DerivedX, class DerivedY>
-  GeometricKnnMiResult estimate(const Eigen::DenseBase<DerivedX>& x,
-                                const Eigen::DenseBase<DerivedY>& y) const {
-    constexpr std::string_view function = "mmc::knn::GeometricKnn::estimate";
-    const RowMatrix<double> xs = detail::prepare(function, "x", x, options_, 0);
-    const RowMatrix<double> ys = detail::prepare(function, "y", y, options_, 1);
-    mmc::detail::check_same_rows(function, "y", ys.rows(), "x", xs.rows());
-    detail::check_options(function, options_, xs.rows());
-    detail::check_geometric_k(function, options_.k, xs.cols() + ys.cols(), "(x, y)");
-    const Index k = options_.k;
-    const int threads = options_.threads;
-    const Eigen::VectorXd lx = detail::geometric_local_entropy(function, "x", xs, k, threads);
-    const Eigen::VectorXd ly = detail::geometric_local_entropy(function, "y", ys, k, threads);
-    const Eigen::VectorXd lxy =
-        detail::geometric_local_entropy(function, "(x, y)", detail::concat_columns(xs, ys), k, threads);
-    GeometricKnnMiResult result;
-    static_cast<KnnResult&>(result) = detail::finish(lx + ly - lxy, k);
-    result.h_x = detail::finish(lx, k).value;
-    result.h_y = detail::finish(ly, k).value;
-    result.h_xy = detail::finish(lxy, k).value;
-    return result;
-  }
-
- private:
-  Options options_;
-};
-
-}  // namespace mmc::knn
-// ---- end mmc/knn/geometric.hpp ----
-// ---- begin mmc/knn/kl_entropy.hpp ----
-// mmc/knn/kl_entropy.hpp — the Kozachenko–Leonenko kNN entropy estimator and
-// the "3KL" mutual information built from it.
-//
-// docs/design.md §3.1 (Kozachenko & Leonenko 1987; Kraskov, Stögbauer & Grassberger
-// 2004, eq. 20):
-//     H(X) = psi(N) - psi(k) + log V_d + (d/N) sum_i log r_i,
-// r_i = distance from x_i to its k-th nearest other sample, V_d the volume of
-// the unit ball of the norm (2^d for the max-norm, pi^(d/2)/Gamma(1+d/2) for
-// the Euclidean norm). The local value of sample i is
-//     (psi(N) - psi(k) + log V_d) + d * log(r_i),
-// evaluated in exactly that order (the oracle tests rely on it).
-// 3KL MI (`mmc mi --estimator kl`): I = H(X) + H(Y) - H(X,Y), all three with the
-// same k and norm; the local value is h_x(i) + h_y(i) - h_xy(i).
-//
-// Duplicated samples: a point with k or more exact copies has r_i = 0 and
-// log r_i = -inf. That is an input problem, not a result, so we throw
-// mmc::invalid_argument naming the rows and suggesting `jitter`. Ties in
-// single columns (r_i > 0, but the sample and its k neighbours share a value
-// in some column, e.g. one discrete column) leave a finite but meaningless
-// value (the density does not exist there): they go through the shared tie
-// check of knn/common.hpp (docs/design.md §3.1: more than 1 % of the samples
-// refused, fewer a warning).
-
-
-
-namespace mmc::knn {
-
-/// Options of KlEntropy and KlMutualInformation.
-struct KlEntropyOptions : KnnOptions {
-  /// Norm of the neighbour distances: Norm::max (cube, V_d = 2^d, the KSG
-  /// convention) or Norm::euclidean (ball).
-  Norm norm = Norm::max;
-};
-
-namespace detail {
-
-/// What to do instead of KL on tied data (the fix of check_ties).
-inline constexpr std::string_view kKlTieAlternatives =
-    "for discrete data use mmc::knn::PluginEntropy (mmc::knn::MixedKsg for the mutual "
-    "information of mixed discrete-continuous data)";
-
-/// KL local values of prepared data (validated, k < rows). Throws, naming
-/// `function` and `argument`, when a sample has k or more exact duplicates,
-/// and applies check_ties (its warnings go to `warnings` when given).
-inline Eigen::VectorXd kl_local_values(std::string_view function, std::string_view argument,
-                                       const RowMatrix<double>& data, Index k, Norm norm,
-                                       int threads, std::vector<std::string>* warnings = nullptr) {
-  const Index n = data.rows(), d = data.cols();
-  const Index leaf_size = norm == Norm::max ? knn_leaf_size(d) : 8;
-  const neighbors::KdTree<double> tree(data.data(), n, d, norm, leaf_size, threads);
-  Eigen::VectorXd radius(n);
-  std::vector<Index> tied(static_cast<std::size_t>(n), -1);
-  for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {
-    radius(i) = distances[k - 1];
-    tied[static_cast<std::size_t>(i)] =
-        tied_column([&](Index j) { return tree.point(j); }, i, neighbours, k, d);
-  });
-  // Scan in index order so the reported rows never depend on the thread count.
-  for (Index i = 0; i < n; ++i) {
-    if (radius(i) > 0) continue;
-    std::vector<double> distances(static_cast<std::size_t>(k));
-    std::vector<Index> copies(static_cast<std::size_t>(k));
-    tree.knn(data.row(i).data(), k, i, distances.data(), copies.data());
-    std::string rows = std::to_string(i);
-    for (Index j : copies) rows += ", " + std::to_string(j);
-    mmc::detail::throw_invalid(
-        function, argument,
-        "has duplicated rows: rows " + rows + " are identical, so the distance from row " +
-            std::to_string(i) + " to its k-th neighbour (k = " + std::to_string(k) +
-            ") is 0 and log r = -inf",
-        "set options.jitter (e.g. 1e-10) to break ties, or remove the duplicated rows");
-  }
-  std::vector<std::string> ignored;
-  check_ties(function, {{argument, d}}, tied, k, kKlTieAlternatives,
-             warnings != nullptr ? *warnings : ignored);
-  const double constant = mmc::digamma(n) - mmc::digamma(k) +
-                          log_unit_ball_volume(static_cast<int>(d), norm == Norm::euclidean);
-  Eigen::VectorXd local(n);
-  for (Index i = 0; i < n; ++i) local(i) = constant + static_cast<double>(d) * std::log(radius(i));
-  return local;
-}
-
-}  // namespace detail
-
-/// Kozachenko–Leonenko differential entropy, in nats.
-class KlEntropy {
- public:
-  using Options = KlEntropyOptions;
-
-  KlEntropy() = default;
-  explicit KlEntropy(const Options& options) : options_(options) {}
-  const Options& options() const noexcept { return options_; }
-
-  /// Entropy of the rows of x (any Eigen expression, one sample per row).
-  /// Throws mmc::invalid_argument on empty/non-finite input, k >= rows, bad
-  /// options, and duplicated rows (see the header comment).
-  template <class Derived>
-  KnnResult estimate(const Eigen::DenseBase<Derived>& x) const {
-    constexpr std::string_view function = "mmc::knn::KlEntropy::estimate";
-    const RowMatrix<double> data = detail::prepare(function, "x", x, options_, 0);
-    detail::check_options(function, options_, data.rows());
-    std::vector<std::string> warnings;
-    KnnResult result = detail::finish(detail::kl_local_values(function, "x", data, options_.k,
-                                                              options_.norm, options_.threads,
-                                                              &warnings),
-                                      options_.k);
-    result.warnings = std::move(warnings);
-    return result;
-  }
-
- private:
-  Options options_;
-};
-
-/// 3KL mutual information I(X;Y) = H(X) + H(Y) - H(X,Y), in nats.
-class KlMutualInformation {
- public:
-  using Options = KlEntropyOptions;
-
-  KlMutualInformation() = default;
-  explicit KlMutualInformation(const Options& options) : options_(options) {}
-  const Options& options() const noexcept { return options_; }
-
-  /// MI between the rows of x and y (same number of rows). Jitter uses
-  /// stream 0 for x and 1 for y; the joint space is [x | y] after both.
-  template <class DerivedX, class DerivedY>
-  KnnResult estimate(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedY>& y) const {
-    constexpr std::string_view function = "mmc::knn::KlMutualInformation::estimate";
-    const RowMatrix<double> xs = detail::prepare(function, "x", x, options_, 0);
-    const RowMatrix<double> ys = detail::prepare(function, "y", y, options_, 1);
-    mmc::detail::check_same_rows(function, "y", ys.rows(), "x", xs.rows());
-    detail::check_options(function, options_, xs.rows());
-    const auto& o = options_;
-    std::vector<std::string> warnings;
-    Eigen::VectorXd local =
-        detail::kl_local_values(function, "x", xs, o.k, o.norm, o.threads, &warnings);
-    local += detail::kl_local_values(function, "y", ys, o.k, o.norm, o.threads, &warnings);
-    local -= detail::kl_local_values(function, "x and y (joint rows)", detail::concat_columns(xs, ys),
-                                     o.k, o.norm, o.threads, &warnings);
-    KnnResult result = detail::finish(std::move(local), o.k);
-    result.warnings = std::move(warnings);
-    return result;
-  }
-
- private:
-  Options options_;
-};
-
-/// Convenience: KlEntropy(options).estimate(x).value.
-template <class Derived>
-double kl_entropy(const Eigen::DenseBase<Derived>& x, const KlEntropyOptions& options = {}) {
-  return KlEntropy(options).estimate(x).value;
-}
-
-/// Convenience: KlMutualInformation(options).estimate(x, y).value.
-template <class DerivedX, class DerivedY>
-double kl_mi(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedY>& y,
-             const KlEntropyOptions& options = {}) {
-  return KlMutualInformation(options).estimate(x, y).value;
-}
-
-}  // namespace mmc::knn
-// ---- end mmc/knn/kl_entropy.hpp ----
-// ---- begin mmc/knn/ksg.hpp ----
-// mmc/knn/ksg.hpp — the Kraskov–Stögbauer–Grassberger mutual information
-// estimators, algorithms 1 and 2.
-//
-// docs/design.md §3.1 (Kraskov, Stögbauer & Grassberger, Phys. Rev. E 69, 066138,
-// 2004, eqs. 8 and 9). The joint space is [x | y] with the max-norm
-// max(|dx|_inf, |dy|_inf); for each sample i take its k nearest other samples.
-//   Algorithm 1: eps = distance to the k-th neighbour;
-//     n_x(i) = #{j != i : |x_i - x_j|_inf < eps}   (strict), n_y likewise;
-//     local(i) = psi(k) + psi(N) - psi(n_x + 1) - psi(n_y + 1).
-//   Algorithm 2: eps_x(i) = largest x-distance among the k neighbours;
-//     n_x(i) = #{j != i : |x_i - x_j|_inf <= eps_x} (non-strict), n_y likewise;
-//     local(i) = psi(k) - 1/k + psi(N) - psi(n_x) - psi(n_y).
-// Formulas are evaluated left to right exactly as written (the oracle tests
-// compare bits). The estimate is the mean of the local values.
-//
-// Speed (O(N log N) time, O(N) memory): one max-norm kd-tree over the joint
-// space (built in parallel), queried in tree order in fixed parallel blocks
-// (detail/ksg_joint_knn.hpp); then the marginal counts in a second pass over
-// each marginal neighbors::Searcher in its own storage order (a sorted line
-// with galloping counts in 1-D, a kd-tree with 64-point leaves otherwise); psi
-// of the counts from a table of the exact mmc::digamma values.
-//
-// Ties and duplicates: counts follow the definitions above literally (eps = 0
-// gives n_x = 0 in algorithm 1), but KSG assumes continuous data, and on tied
-// data those counts are meaningless (10 symbols repeated: 9.7 nats for
-// H(X) = 2.3). Ksg::estimate therefore runs the shared tie check of
-// knn/common.hpp (docs/design.md §3.1) on the joint neighbours it finds anyway:
-// more than 1 % of the samples tied is refused (use options.jitter for rounded
-// continuous data, MixedKsg or the plug-in estimator for discrete data), fewer
-// is reported in KnnResult::warnings.
-
-
-// ---- begin mmc/knn/detail/ksg_digamma_table.hpp ----
-// mmc/knn/detail/ksg_digamma_table.hpp — psi(n) for the integer counts of the
-// kNN estimators, looked up instead of recomputed.
-//
-// KSG-type estimators (docs/design.md §3.1) evaluate psi at two or three neighbour
-// counts per sample; the counts are small integers in all but degenerate cases.
-// The table holds mmc::digamma(n) itself for n <= min(N, cap), so a lookup
-// returns exactly the bits of a direct call (the oracle tests compare with
-// EXPECT_EQ); larger arguments fall back to the direct call.
-
-
-
-namespace mmc::knn::detail {
-
-class DigammaTable {
- public:
-  /// Largest tabulated argument whatever max_n is (512 KiB of doubles).
-  static constexpr Index kCap = Index{1} << 16;
-
-  /// Tabulates psi(n) for 1 <= n <= min(max_n, kCap).
-  explicit DigammaTable(Index max_n) {
-    const Index size = std::clamp<Index>(max_n, 0, kCap) + 1;
-    values_.resize(static_cast<std::size_t>(size));
-    values_[0] = std::numeric_limits<double>::quiet_NaN();  // the pole psi(0)
-    for (Index n = 1; n < size; ++n) values_[static_cast<std::size_t>(n)] = mmc::digamma(n);
-  }
-
-  /// psi(n), bit-identical to mmc::digamma(n); NaN for n <= 0.
-  double operator()(Index n) const noexcept {
-    if (n >= 0 && n < static_cast<Index>(values_.size())) return values_[static_cast<std::size_t>(n)];
-    return mmc::digamma(static_cast<double>(n));
-  }
-
- private:
-  std::vector<double> values_;
-};
-
-}  // namespace mmc::knn::detail
-// ---- end mmc/knn/detail/ksg_digamma_table.hpp ----
-
-namespace mmc::knn {
-
-/// Options of Ksg and KsgConditional.
-struct KsgOptions : KnnOptions {
-  /// KSG algorithm: 1 (strict counts at the joint k-th distance, the usual
-  /// choice) or 2 (non-strict counts at per-space radii; less bias for large
-  /// MI, more variance).
-  int algorithm = 1;
-};
-
-namespace detail {
-
-/// Throws unless the algorithm option is 1 or 2.
-inline void check_algorithm(std::string_view function, int algorithm) {
-  if (algorithm != 1 && algorithm != 2) {
-    mmc::detail::throw_invalid(function, "algorithm",
-                               "is " + std::to_string(algorithm) + ", but must be 1 or 2",
-                               "use algorithm = 1 (KSG 1, the default) or 2 (KSG 2)");
-  }
-}
-
-/// What to do instead of KSG on tied data (the fix of check_ties).
-inline constexpr std::string_view kKsgTieAlternatives =
-    "for discrete or mixed discrete-continuous data use mmc::knn::MixedKsg, for purely discrete "
-    "data mmc::knn::PluginMutualInformation";
-
-/// KSG local values of prepared inputs (validated, same rows, k < rows).
-/// `tied`, when given, receives every sample's tied column of the joint space
-/// [x | y] (or -1; knn/common.hpp tied_column) for check_ties.
-inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
-                                        Index k, int algorithm, int threads,
-                                        std::vector<Index>* tied = nullptr) {
-  const Index n = x.rows(), dx = x.cols(), dy = y.cols();
-  const bool strict = algorithm == 1;
-  // Pass 1: the k joint neighbours give each sample its marginal radii: the
-  // k-th joint distance (algorithm 1) or the largest x- and y-distances among
-  // the neighbours (algorithm 2). The tree is freed before pass 2.
-  std::vector<double> radius_x(static_cast<std::size_t>(n));
-  std::vector<double> radius_y(strict ? 0 : static_cast<std::size_t>(n));  // algorithm 1: = radius_x
-  if (tied != nullptr) tied->assign(static_cast<std::size_t>(n), -1);
-  {
-    const neighbors::KdTree<double> tree = [&] {
-      const RowMatrix<double> joint = concat_columns(x, y);
-      return neighbors::KdTree<double>(joint.data(), n, dx + dy, Norm::max,
-                                       knn_leaf_size(dx + dy), threads);
-    }();
-    for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {
-      const auto s = static_cast<std::size_t>(i);
-      if (tied != nullptr) {
-        (*tied)[s] = tied_column([&](Index j) { return tree.point(j); }, i, neighbours, k, dx + dy);
-      }
-      if (strict) {
-        radius_x[s] = distances[k - 1];
-      } else {
-        radius_x[s] = max_subspace_distance(tree, 0, dx, i, neighbours, k);
-        radius_y[s] = max_subspace_distance(tree, dx, dy, i, neighbours, k);
-      }
-    });
-  }
-  // Pass 2: marginal counts, one space at a time (O(N) memory at any moment).
-  const auto marginal_counts = [&](const RowMatrix<double>& m, const std::vector<double>& radius) {
-    const neighbors::Searcher<double> searcher(m.data(), n, m.cols(), Norm::max, kCountLeafSize,
-                                               threads);
-    return count_others(searcher, radius, strict, threads);
-  };
-  const std::vector<Index> n_x = marginal_counts(x, radius_x);
-  const std::vector<Index> n_y = marginal_counts(y, strict ? radius_x : radius_y);
-  // Pass 3: the local values, in the order docs/design.md §3.1 writes them.
-  const DigammaTable psi(n);
-  const double base = strict ? psi(k) + psi(n) : psi(k) - 1.0 / static_cast<double>(k) + psi(n);
-  const Index shift = strict ? 1 : 0;  // psi(n_x + 1) for algorithm 1, psi(n_x) for 2
-  Eigen::VectorXd local(n);
-  parallel_for(n, threads, kPointGrain, [&](Index first, Index last) {
-    for (Index i = first; i < last; ++i) {
-      const auto s = static_cast<std::size_t>(i);
-      local(i) = base - psi(n_x[s] + shift) - psi(n_y[s] + shift);
-    }
-  });
-  return local;
-}
-
-}  // namespace detail
-
-/// KSG mutual information I(X;Y), in nats.
-class Ksg {
- public:
-  using Options = KsgOptions;
-
-  Ksg() = default;
-  explicit Ksg(const Options& options) : options_(options) {}
-  const Options& options() const noexcept { return options_; }
-
-  /// MI between the rows of x and y (any Eigen expressions, one sample per
-  /// row, the same number of rows). Jitter uses stream 0 for x and 1 for y.
-  template <class DerivedX, class DerivedY>
-  KnnResult estimate(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedY>& y) const {
-    constexpr std::string_view function = "mmc::knn::Ksg::estimate";
-    detail::check_algorithm(function, options_.algorithm);
-    const RowMatrix<double> xs = detail::prepare(function, "x", x, options_, 0);
-    const RowMatrix<double> ys = detail::prepare(function, "y", y, options_, 1);
-    mmc::detail::check_same_rows(function, "y", ys.rows(), "x", xs.rows());
-    detail::check_options(function, options_, xs.rows());
-    std::vector<Index> tied;
-    Eigen::VectorXd local =
-        detail::ksg_local_values(xs, ys, options_.k, options_.algorithm, options_.threads, &tied);
-    std::vector<std::string> warnings;
-    detail::check_ties(function, {{"x", xs.cols()}, {"y", ys.cols()}}, tied, options_.k,
-                       detail::kKsgTieAlternatives, warnings);
-    KnnResult result = detail::finish(std::move(local), options_.k);
-    result.warnings = std::move(warnings);
-    return result;
-  }
-
- private:
-  Options options_;
-};
-
-/// Convenience: Ksg(options).estimate(x, y).value.
-template <class DerivedX, class DerivedY>
-double ksg_mi(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedY>& y,
-              const KsgOptions& options = {}) {
-  return Ksg(options).estimate(x, y).value;
-}
-
-}  // namespace mmc::knn
-// ---- end mmc/knn/ksg.hpp ----
-// ---- begin mmc/knn/ksg_conditional.hpp ----
-// mmc/knn/ksg_conditional.hpp — conditional mutual information I(X;Y|Z) by the
-// Frenzel–Pompe extension of KSG, algorithms 1 and 2.
-//
-// Algorithm 1 (docs/design.md §3.1; Frenzel & Pompe, Phys. Rev. Lett. 99, 204101,
-// 2007): eps(i) = max-norm distance from sample i to its k-th nearest other
-// sample in the joint space [x | y | z]; strict counts excluding i,
-//     n_xz(i) = #{j != i : max(|dx|, |dz|) < eps}, n_yz, n_z likewise;
-//     local(i) = psi(k) - psi(n_xz + 1) - psi(n_yz + 1) + psi(n_z + 1).
-// Algorithm 2 (the KSG-2 analogue of Vejmelka & Paluš, Phys. Rev. E 77, 026214,
-// 2008, in the form derived by Wibral, Vicente & Lindner 2014 and implemented in
-// JIDT's ConditionalMutualInfoCalculatorMultiVariateKraskov2): eps_x, eps_y,
-// eps_z = the largest x-, y-, z-distances among the k joint neighbours;
-// non-strict counts in hyper-rectangles, excluding i,
-//     n_z(i)  = #{j != i : |dz| <= eps_z},
-//     n_xz(i) = #{j != i : |dx| <= eps_x and |dz| <= eps_z}, n_yz likewise;
-//     local(i) = psi(k) - 2/k + psi(n_z) - psi(n_xz) + 1/n_xz - psi(n_yz) + 1/n_yz.
-// (The k neighbours themselves satisfy every condition, so all counts are >= k.)
-// Formulas are evaluated left to right exactly as written (the oracle tests
-// compare bits); the estimate is the mean of the local values.
-//
-// Ties (docs/design.md §3.1): like KSG, the estimator assumes continuous data;
-// estimate() runs the shared tie check of knn/common.hpp on the joint [x | y | z]
-// neighbours (more than 1 % of the samples tied: refused; fewer: a warning).
-//
-// Speed: one joint kd-tree queried in tree order in fixed parallel blocks; then,
-// for algorithm 1, counts from neighbors::Searcher over [x|z], [y|z] and z, each
-// in its own storage order (see ksg.hpp); for algorithm 2 the points of each
-// z-ball are visited once (kd-tree over z) and tested against eps_x and eps_y,
-// O(n_z) per sample.
-
-
-
-namespace mmc::knn {
-
-namespace detail {
-
-/// The joint [x | y | z] max-norm kd-tree of prepared inputs.
-inline neighbors::KdTree<double> joint_xyz_tree(const RowMatrix<double>& x, const RowMatrix<double>& y,
-                                               const RowMatrix<double>& z, int threads) {
-  const RowMatrix<double> joint = concat_columns(concat_columns(x, y), z);
-  return neighbors::KdTree<double>(joint.data(), joint.rows(), joint.cols(), Norm::max,
-                                   knn_leaf_size(joint.cols()), threads);
-}
-
-/// What to do instead of KSG-CMI on tied data (the fix of check_ties).
-inline constexpr std::string_view kCmiTieAlternatives =
-    "for discrete data use the plug-in entropies, I(X;Y|Z) = H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z) "
-    "with mmc::knn::PluginEntropy";
-
-/// Every sample's tied column of the joint space (knn/common.hpp tied_column).
-inline void record_tie(std::vector<Index>* tied, const neighbors::KdTree<double>& tree, Index i,
-                       const Index* neighbours, Index k) {
-  if (tied == nullptr) return;
-  (*tied)[static_cast<std::size_t>(i)] =
-      tied_column([&](Index j) { return tree.point(j); }, i, neighbours, k, tree.dim());
-}
-
-/// KSG-CMI algorithm 1 local values of prepared inputs (same rows, k < rows).
-/// `tied`, when given, receives the tied column of every sample in [x | y | z].
-inline Eigen::VectorXd ksg_cmi1_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
-                                             const RowMatrix<double>& z, Index k, int threads,
-                                             std::vector<Index>* tied = nullptr) {
-  const Index n = x.rows();
-  std::vector<double> eps(static_cast<std::size_t>(n));
-  if (tied != nullptr) tied->assign(static_cast<std::size_t>(n), -1);
-  {
-    const neighbors::KdTree<double> tree = joint_xyz_tree(x, y, z, threads);
-    for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {
-      eps[static_cast<std::size_t>(i)] = distances[k - 1];
-      record_tie(tied, tree, i, neighbours, k);
-    });
-  }
-  const auto counts = [&](const RowMatrix<double>& m) {
-    const neighbors::Searcher<double> searcher(m.data(), n, m.cols(), Norm::max, kCountLeafSize,
-                                               threads);
-    return count_others(searcher, eps, true, threads);
-  };
-  const std::vector<Index> n_xz = counts(concat_columns(x, z));
-  const std::vector<Index> n_yz = counts(concat_columns(y, z));
-  const std::vector<Index> n_z = counts(z);
-  const DigammaTable psi(n);
-  const double base = psi(k);
-  Eigen::VectorXd local(n);
-  for (Index i = 0; i < n; ++i) {
-    const auto s = static_cast<std::size_t>(i);
-    local(i) = base - psi(n_xz[s] + 1) - psi(n_yz[s] + 1) + psi(n_z[s] + 1);
-  }
-  return local;
-}
-
-/// KSG-CMI algorithm 2 local values of prepared inputs (same rows, k < rows).
-/// `tied`, when given, receives the tied column of every sample in [x | y | z].
-inline Eigen::VectorXd ksg_cmi2_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
-                                             const RowMatrix<double>& z, Index k, int threads,
-                                             std::vector<Index>* tied = nullptr) {
-  const Index n = x.rows(), dx = x.cols(), dy = y.cols(), dz = z.cols();
-  RowMatrix<double> radii(n, 3);  // eps_x, eps_y, eps_z of every sample
-  if (tied != nullptr) tied->assign(static_cast<std::size_t>(n), -1);
-  {
-    const neighbors::KdTree<double> tree = joint_xyz_tree(x, y, z, threads);
-    for_each_knn(tree, k, threads, [&](Index i, const double*, const Index* neighbours) {
-      record_tie(tied, tree, i, neighbours, k);
-      radii(i, 0) = max_subspace_distance(tree, 0, dx, i, neighbours, k);
-      radii(i, 1) = max_subspace_distance(tree, dx, dy, i, neighbours, k);
-      radii(i, 2) = max_subspace_distance(tree, dx + dy, dz, i, neighbours, k);
-    });
-  }
-  // Visit the z-ball of every sample (in z-tree order) and test each point
-  // found against eps_x and eps_y.
-  const neighbors::KdTree<double> ztree(z.data(), n, dz, Norm::max, kCountLeafSize, threads);
-  const DigammaTable psi(n);
-  const double base = psi(k) - 2.0 / static_cast<double>(k);
-  Eigen::VectorXd local(n);
-  parallel_for(n, threads, kPointGrain, [&](Index begin, Index end) {
-    for (Index p = begin; p < end; ++p) {
-      const Index i = ztree.original_index(p);
-      const double eps_x = radii(i, 0), eps_y = radii(i, 1), eps_z = radii(i, 2);
-      Index n_z = 0, n_xz = 0, n_yz = 0;
-      ztree.for_each_within(ztree.point_at_position(p), eps_z, false, [&](Index j) {
-        ++n_z;
-        n_xz += neighbors::max_norm_distance(&x(i, 0), &x(j, 0), dx) <= eps_x;
-        n_yz += neighbors::max_norm_distance(&y(i, 0), &y(j, 0), dy) <= eps_y;
-      });
-      --n_z;  // i itself lies inside every rectangle
-      --n_xz;
-      --n_yz;
-      local(i) = base + psi(n_z) - psi(n_xz) + 1.0 / static_cast<double>(n_xz) - psi(n_yz) +
-                 1.0 / static_cast<double>(n_yz);
-    }
-  });
-  return local;
-}
-
-}  // namespace detail
-
-/// KSG (Frenzel–Pompe) conditional mutual information I(X;Y|Z), in nats.
-class KsgConditional {
- public:
-  using Options = KsgOptions;
-
-  KsgConditional() = default;
-  explicit KsgConditional(const Options& options) : options_(options) {}
-  const Options& options() const noexcept { return options_; }
-
-  /// I(X;Y|Z) from the rows of x, y, z (any Eigen expressions, one sample per
-  /// row, the same number of rows). Jitter streams: 0 for x, 1 for y, 2 for z.
-  template <class DerivedX, class DerivedY, class DerivedZ>
-  KnnResult estimate(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedY>& y,
-                     const Eigen::DenseBase<DerivedZ>& z) const {
-    constexpr std::string_view function = "mmc::knn::KsgConditional::estimate";
-    detail::check_algorithm(function, options_.algorithm);
-    const RowMatrix<double> xs = detail::prepare(function, "x", x, options_, 0);
-    const RowMatrix<double> ys = detail::prepare(function, "y", y, options_, 1);
-    const RowMatrix<double> zs = detail::prepare(function, "z", z, options_, 2);
-    mmc::detail::check_same_rows(function, "y", ys.rows(), "x", xs.rows());
-    mmc::detail::check_same_rows(function, "z", zs.rows(), "x", xs.rows());
-    detail::check_options(function, options_, xs.rows());
-    const auto& o = options_;
-    std::vector<Index> tied;
-    Eigen::VectorXd local = o.algorithm == 1
-                                ? detail::ksg_cmi1_local_values(xs, ys, zs, o.k, o.threads, &tied)
-                                : detail::ksg_cmi2_local_values(xs, ys, zs, o.k, o.threads, &tied);
-    std::vector<std::string> warnings;
-    detail::check_ties(function, {{"x", xs.cols()}, {"y", ys.cols()}, {"z", zs.cols()}}, tied, o.k,
-                       detail::kCmiTieAlternatives, warnings);
-    KnnResult result = detail::finish(std::move(local), o.k);
-    result.warnings = std::move(warnings);
-    return result;
-  }
-
- private:
-  Options options_;
-};
-
-/// Convenience: KsgConditional(options).estimate(x, y, z).value.
-template <class DerivedX, class DerivedY, class DerivedZ>
-double ksg_cmi(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedY>& y,
-               const Eigen::DenseBase<DerivedZ>& z, const KsgOptions& options = {}) {
-  return KsgConditional(options).estimate(x, y, z).value;
-}
-
-}  // namespace mmc::knn
-// ---- end mmc/knn/ksg_conditional.hpp ----
-// ---- begin mmc/knn/lnc.hpp ----
-// mmc/knn/lnc.hpp — KSG with the local non-uniformity correction (LNC; Gao,
-// Ver Steeg & Galstyan 2015, "Efficient estimation of mutual information for
-// strongly dependent variables", AISTATS, PMLR 38:277-286).
-//
-// Why: KSG assumes the density is uniform inside each sample's k-NN box. For
-// strongly dependent variables the k neighbours lie along a thin diagonal
-// sliver, the box overstates the local volume and KSG underestimates MI — by
-// an amount that grows with the MI and the box size (k/N). LNC measures the
-// sliver with a PCA-aligned box and corrects the samples where it is much
-// smaller than the axis-aligned one.
-//
-// docs/design.md §3.1, per sample i (joint space [x | y], d = d_x + d_y, max-norm):
-//   KSG-1 part:  eps_i = k-th joint neighbour distance, n_x(i) = #{j != i :
-//                |x_i - x_j|_inf < eps_i} (strict), n_y likewise,
-//                ksg(i) = psi(k) + psi(N) - psi(n_x + 1) - psi(n_y + 1);
-//   V_i   = the axis-aligned box centred on x_i that bounds the k neighbours:
-//           log V_i = sum_c log max_j |u_jc|, u_j = z_{n_j} - z_i (the factor
-//           2^d cancels in the ratio);
-//   Vbar_i = the PCA-aligned box centred on z_i that bounds them: the
-//           eigenvectors e_c of C = (1/k) sum_j u_j u_j^T (Eigen's
-//           SelfAdjointEigenSolver), log Vbar_i = sum_c log max_j |u_j . e_c|;
-//   local(i) = ksg(i) - log(Vbar_i / V_i)  if Vbar_i / V_i < alpha,  else ksg(i).
-// The estimate is the mean of local: Î_LNC = Î_KSG - (1/N) sum_{ratio < alpha} log(Vbar_i/V_i).
-// These are the boxes of the authors' reference code (NPEET_LNC, lnc.py:
-// covariance of the neighbours about x_i, boxes centred on x_i). Unlike that
-// code, the KSG part is KSG algorithm 1 (docs/design.md §3.1) — computed by
-// knn/ksg.hpp, so LncResult::ksg is bit for bit mmc::knn::Ksg's estimate —
-// and no noise is added (use options.jitter for tied data).
-//
-// alpha (the threshold below which a neighbourhood counts as non-uniform):
-// by default the value the authors tabulated for the joint dimension d and k
-// (NPEET_LNC's alpha.xlsx, d in {2, 3, 5, 10}, d < k <= 20, reproduced below;
-// our Monte Carlo check puts them near the 0.5 % quantile of Vbar/V on uniform
-// samples, within about 10 % for k >= 10). Other (d, k) need an explicit alpha.
-//
-// Degenerate neighbourhoods (a zero side of V_i, e.g. tied coordinates, or a
-// PCA side <= 1e-12 of the largest) have no finite ratio: their correction is
-// skipped (local = ksg) and counted in LncResult::degenerate.
-// Ties (docs/design.md §3.1): the KSG part has the shared tie check of
-// knn/common.hpp (a zero side of V_i is exactly a tied sample there): more
-// than 1 % of the samples tied is refused, fewer is a warning in
-// LncResult::warnings (and those samples are among the degenerate ones).
-// k > d is required: k neighbours span at most k directions about z_i.
-//
-// Speed: Ksg's pass (joint kd-tree, marginal counts), a second joint k-NN pass
-// for the boxes and a d x d eigen-decomposition per sample:
-// O(N (log N + k d^2 + d^3)) time, O(N d) memory.
-
-#include <Eigen/Eigenvalues>
-
-
-namespace mmc::knn {
-
-/// Options of Lnc: the common kNN options plus the non-uniformity threshold.
-struct LncOptions : KnnOptions {
-  /// Correct sample i when Vbar_i / V_i < alpha, 0 < alpha <= 1. Empty: the
-  /// authors' tabulated value for (d_x + d_y, k) (see lnc.hpp).
-  std::optional<double> alpha;
-};
-
-/// Result of Lnc: the LNC estimate and its parts.
-struct LncResult : KnnResult {
-  /// The KSG-1 estimate the correction is applied to (mean of its local values).
-  double ksg = 0.0;
-  /// Mean correction added to it (>= 0); value = ksg + correction up to rounding.
-  double correction = 0.0;
-  /// Samples whose neighbourhood was corrected (Vbar/V < alpha).
-  Index corrected = 0;
-  /// Samples skipped because a box had a zero side.
-  Index degenerate = 0;
-  /// The alpha that was used.
-  double alpha = 0.0;
-};
-
-namespace detail {
-
-/// PCA sides at or below this fraction of the largest mark a degenerate box.
-inline constexpr double kLncRankTolerance = 1e-12;
-
-/// The authors' alpha for joint dimension d and k (d < k <= 20, d in
-/// {2, 3, 5, 10}), or 0 when not tabulated.
-inline double lnc_tabulated_alpha(Index d, Index k) noexcept {
-  static constexpr double d2[] = {0.182224, 0.284370, 0.372004, 0.442894, 0.503244, 0.554523,
-                                  0.594569, 0.630903, 0.660295, 0.689290, 0.711052, 0.735075,
-                                  0.751908, 0.767809, 0.782448, 0.795362, 0.806728, 0.817252};
-  static constexpr double d3[] = {0.077830, 0.167277, 0.250141, 0.320280, 0.384474, 0.441996,
-                                  0.489972, 0.532178, 0.568561, 0.603990, 0.636593, 0.660156,
-                                  0.683954, 0.706157, 0.724844, 0.743606, 0.757283};
-  static constexpr double d5[] = {0.023953, 0.067077, 0.123341, 0.180215, 0.239442,
-                                  0.297637, 0.351355, 0.404194, 0.451739, 0.498458,
-                                  0.538889, 0.578158, 0.614937, 0.651598, 0.679500};
-  static constexpr double d10[] = {0.003734, 0.014748, 0.034749, 0.063109, 0.100471,
-                                   0.147694, 0.200196, 0.261374, 0.325363, 0.398082};
-  if (k <= d || k > 20) return 0.0;
-  const auto at = static_cast<std::size_t>(k - d - 1);
-  switch (d) {
-    case 2: return d2[at];
-    case 3: return d3[at];
-    case 5: return d5[at];
-    case 10: return d10[at];
-    default: return 0.0;
-  }
-}
-
-/// Checks k > d and resolves alpha (explicit, in (0, 1], or tabulated).
-inline double lnc_alpha(std::string_view function, const LncOptions& options, Index d) {
-  if (options.k <= d) {
-    mmc::detail::throw_invalid(
-        function, "k",
-        "is " + std::to_string(options.k) + ", but LNC in " + std::to_string(d) +
-            " joint dimensions needs k > " + std::to_string(d) +
-            " (the local PCA needs more neighbours than dimensions)",
-        "use k >= " + std::to_string(d + 1));
-  }
-  if (options.alpha) {
-    const double alpha = *options.alpha;
-    if (!(alpha > 0.0 && alpha <= 1.0)) {
-      mmc::detail::throw_invalid(function, "alpha",
-                                 "is " + std::to_string(alpha) + ", but must lie in (0, 1]",
-                                 "pass a threshold such as 0.25, or leave alpha empty for the "
-                                 "tabulated default");
-    }
-    return alpha;
-  }
-  const double alpha = lnc_tabulated_alpha(d, options.k);
-  if (alpha == 0.0) {
-    mmc::detail::throw_invalid(
-        function, "alpha",
-        "is not given and there is no tabulated default for d = " + std::to_string(d) +
-            " joint dimensions and k = " + std::to_string(options.k) +
-            " (the table covers d in {2, 3, 5, 10} with d < k <= 20)",
-        "set options.alpha in (0, 1] (the tabulated values are close to the 0.5 % quantile of "
-        "Vbar/V on uniform samples), or use a tabulated (d, k)");
-  }
-  return alpha;
-}
-
-/// log(Vbar_i / V_i) for the neighbour offsets u (k x d), or nullopt when a
-/// box has a zero side.
-inline std::optional<double> lnc_log_volume_ratio(const Eigen::MatrixXd& u) {
-  const Index k = u.rows(), d = u.cols();
-  double log_v = 0.0;
-  for (Index c = 0; c < d; ++c) {
-    double side = 0.0;
-    for (Index j = 0; j < k; ++j) side = std::max(side, std::fabs(u(j, c)));
-    if (!(side > 0.0)) return std::nullopt;
-    log_v += std::log(side);
-  }
-  Eigen::MatrixXd covariance(d, d);
-  for (Index a = 0; a < d; ++a) {
-    for (Index b = 0; b < d; ++b) {
-      double sum = 0.0;
-      for (Index j = 0; j < k; ++j) sum += u(j, a) * u(j, b);
-      covariance(a, b) = sum / static_cast<double>(k);
-    }
-  }
-  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> pca(covariance);
-  const Eigen::MatrixXd& e = pca.eigenvectors();
-  Eigen::VectorXd sides = Eigen::VectorXd::Zero(d);
-  for (Index c = 0; c < d; ++c) {
-    for (Index j = 0; j < k; ++j) {
-      double projection = 0.0;
-      for (Index a = 0; a < d; ++a) projection += u(j, a) * e(a, c);
-      sides(c) = std::max(sides(c), std::fabs(projection));
-    }
-  }
-  const double largest = sides.maxCoeff();
-  double log_vbar = 0.0;
-  for (Index c = 0; c < d; ++c) {
-    if (!(sides(c) > kLncRankTolerance * largest)) return std::nullopt;
-    log_vbar += std::log(sides(c));
-  }
-  return log_vbar - log_v;
-}
-
-/// Per-sample LNC corrections (>= 0) of prepared inputs, and which samples
-/// were degenerate (a box with a zero side: correction skipped).
-struct LncCorrections {
-  Eigen::VectorXd value;
-  std::vector<char> degenerate;
-};
-
-inline LncCorrections lnc_corrections(const RowMatrix<double>& x, const RowMatrix<double>& y,
-                                      Index k, double alpha, int threads) {
-  const Index n = x.rows();
-  const RowMatrix<double> joint = concat_columns(x, y);
-  const Index d = joint.cols();
-  const neighbors::KdTree<double> tree(joint.data(), n, d, Norm::max);
-  const double log_alpha = std::log(alpha);
-  LncCorrections out{Eigen::VectorXd::Zero(n), std::vector<char>(static_cast<std::size_t>(n), 0)};
-  for_each_knn(tree, k, threads, [&](Index i, const double*, const Index* neighbours) {
-    Eigen::MatrixXd u(k, d);
-    for (Index j = 0; j < k; ++j) u.row(j) = joint.row(neighbours[j]) - joint.row(i);
-    const std::optional<double> log_ratio = lnc_log_volume_ratio(u);
-    if (!log_ratio) {
-      out.degenerate[static_cast<std::size_t>(i)] = 1;
-    } else if (*log_ratio < log_alpha) {
-      out.value(i) = -*log_ratio;
-    }
-  });
-  return out;
-}
-
-}  // namespace detail
-
-/// LNC mutual information I(X;Y) (KSG-1 plus the local non-uniformity
-/// correction), in nats.
-class Lnc {
- public:
-  using Options = LncOptions;
-
-  Lnc() = default;
-  explicit Lnc(const Options& options) : options_(options) {}
-  const Options& options() const noexcept { return options_; }
-
-  /// MI between the rows of x and y (any Eigen expressions, same number of
-  /// rows). Jitter uses stream 0 for x and 1 for y.
-  template <class DerivedX, class DerivedY>
-  LncResult estimate(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedY>& y) const {
-    constexpr std::string_view function = "mmc::knn::Lnc::estimate";
-    const RowMatrix<double> xs = detail::prepare(function, "x", x, options_, 0);
-    const RowMatrix<double> ys = detail::prepare(function, "y", y, options_, 1);
-    mmc::detail::check_same_rows(function, "y", ys.rows(), "x", xs.rows());
-    detail::check_options(function, options_, xs.rows());
-    const double alpha = detail::lnc_alpha(function, options_, xs.cols() + ys.cols());
-    std::vector<Index> tied;
-    const Eigen::VectorXd ksg =
-        detail::ksg_local_values(xs, ys, options_.k, 1, options_.threads, &tied);
-    std::vector<std::string> warnings;
-    detail::check_ties(function, {{"x", xs.cols()}, {"y", ys.cols()}}, tied, options_.k,
-                       detail::kKsgTieAlternatives, warnings);
-    const detail::LncCorrections corrections =
-        detail::lnc_corrections(xs, ys, options_.k, alpha, options_.threads);
-    LncResult result;
-    static_cast<KnnResult&>(result) = detail::finish(ksg + corrections.value, options_.k);
-    result.ksg = detail::finish(ksg, options_.k).value;
-    result.correction = detail::finish(corrections.value, options_.k).value;
-    result.corrected = (corrections.value.array() > 0.0).count();
-    result.degenerate =
-        std::count(corrections.degenerate.begin(), corrections.degenerate.end(), char{1});
-    result.alpha = alpha;
-    result.warnings = std::move(warnings);
-    return result;
-  }
-
- private:
-  Options options_;
-};
-
-}  // namespace mmc::knn
-// ---- end mmc/knn/lnc.hpp ----
-// ---- begin mmc/knn/mixed.hpp ----
-// mmc/knn/mixed.hpp — mutual information of variables that may be discrete,
-// continuous or a mixture of both (Gao, Kannan, Oh & Viswanath 2017,
-// "Estimating mutual information for discrete-continuous mixtures", NeurIPS).
-//
-// docs/design.md §3.1: rho_i = distance from sample i to its k-th nearest other
-// sample in the joint space [x | y] under the max-norm max(|dx|_inf, |dy|_inf).
-//   rho_i > 0:  k~_i = k,   n_x(i) = #{j : |x_i - x_j|_inf <= rho_i},
-//   rho_i = 0:  k~_i = #{j : joint distance 0}, n_x(i) = #{j : |x_i - x_j|_inf = 0},
-// self included in all three counts (n_y likewise), and
-//   local(i) = psi(k~_i) + log N - log n_x(i) - log n_y(i)   (left to right).
-// Both cases are one rule: n_x, n_y count distances <= rho_i. The estimate is
-// the mean of the local values.
-//
-// Why it exists: KSG assumes continuous densities; with repeated values (a
-// discrete column, a point mass) its counts are ill-defined. Gao et al.'s
-// plug-in of the tie counts makes the estimator consistent for mixtures. On
-// purely discrete data with every joint cell holding more than k samples,
-// every rho_i is 0 and the estimate is the plug-in MI with log n_xy replaced by
-// psi(n_xy): it equals PluginMutualInformation + (1/N) sum_i [psi(n_xy(i)) -
-// log n_xy(i)], which is about -(number of joint cells)/(2N)
-// (docs/estimators/mixed.md).
-//
-// Known bias (measured; docs/estimators/mixed.md): the log, not psi, of the
-// marginal counts leaves an O(1/k) bias wherever a marginal count stays O(k)
-// as N grows. On Gao et al.'s own mixture (X ~ U{0..4}, Y | X ~ U[X, X+2],
-// I = 1.0549 nats, N = 5000) the estimate is 0.31 nats low at k = 3, 0.10 at
-// k = 10, 0.03 at k = 30; the authors' reference code, which uses psi of
-// strict counts, is within 0.01 there.
-//
-// Variant (MixedOptions::variant): `paper` is the formula above (the
-// default); `reference` is the authors' published code (github.com/wgao9/
-// mixed_KSG): for rho_i > 0 the marginal counts are strict (< rho_i, self
-// included) and enter through psi instead of log:
-//   local(i) = psi(k~_i) + log N - psi(n_x(i)) - psi(n_y(i)),
-// which removes most of the fixed-k bias above (and, on continuous data, is
-// KSG algorithm 1 with log N for psi(N)).
-//
-// Speed: a max-norm kd-tree over the joint space, neighbors::Searcher for the
-// marginal counts; O(N log N) time, O(N) memory.
-
-
-
-namespace mmc::knn {
-
-/// Which form of Gao et al.'s estimator (see the header comment).
-enum class MixedVariant { paper, reference };
-
-/// Options of MixedKsg: the common kNN options (the norm is always the
-/// max-norm) and the variant.
-struct MixedOptions : KnnOptions {
-  MixedVariant variant = MixedVariant::paper;
-};
-
-namespace detail {
-
-/// Gao et al.'s local values of prepared inputs (validated, same rows, k < rows).
-inline Eigen::VectorXd mixed_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
-                                          Index k, int threads,
-                                          MixedVariant variant = MixedVariant::paper) {
-  const Index n = x.rows();
-  const RowMatrix<double> joint = concat_columns(x, y);
-  const neighbors::KdTree<double> tree(joint.data(), n, joint.cols(), Norm::max);
-  const neighbors::Searcher<double> sx(x.data(), n, x.cols()), sy(y.data(), n, y.cols());
-  const double log_n = std::log(static_cast<double>(n));
-  Eigen::VectorXd local(n);
-  for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index*) {
-    const double rho = distances[k - 1];
-    const Index k_tilde = rho > 0 ? k : tree.count_within(tree.point(i), 0.0, false);
-    if (variant == MixedVariant::reference) {
-      // Strict counts for rho > 0; ties (<= 0) otherwise. Self is always counted.
-      const bool strict = rho > 0;
-      const auto n_x = static_cast<double>(sx.count_within_point(i, rho, strict));
-      const auto n_y = static_cast<double>(sy.count_within_point(i, rho, strict));
-      local(i) = digamma(static_cast<double>(k_tilde)) + log_n - digamma(n_x) - digamma(n_y);
-      return;
-    }
-    const Index n_x = sx.count_within_point(i, rho, false);
-    const Index n_y = sy.count_within_point(i, rho, false);
-    local(i) = digamma(static_cast<double>(k_tilde)) + log_n -
-               std::log(static_cast<double>(n_x)) - std::log(static_cast<double>(n_y));
-  });
-  return local;
-}
-
-}  // namespace detail
-
-/// Gao et al.'s mixed discrete/continuous MI estimator I(X;Y), in nats.
-/// Options: the common kNN options (the norm is always the max-norm). Do not
-/// jitter discrete columns: their ties are what the estimator uses.
-class MixedKsg {
- public:
-  using Options = MixedOptions;
-
-  MixedKsg() = default;
-  explicit MixedKsg(const Options& options) : options_(options) {}
-  /// The common kNN options with the default (paper) variant.
-  explicit MixedKsg(const KnnOptions& options) { static_cast<KnnOptions&>(options_) = options; }
-  const Options& options() const noexcept { return options_; }
-
-  /// MI between the rows of x and y (any Eigen expressions, one sample per
-  /// row, the same number of rows; discrete columns hold their codes as
-  /// numbers). Jitter, if asked for, uses stream 0 for x and 1 for y.
-  template <class DerivedX, class DerivedY>
-  KnnResult estimate(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedY>& y) const {
-    constexpr std::string_view function = "mmc::knn::MixedKsg::estimate";
-    const RowMatrix<double> xs = detail::prepare(function, "x", x, options_, 0);
-    const RowMatrix<double> ys = detail::prepare(function, "y", y, options_, 1);
-    mmc::detail::check_same_rows(function, "y", ys.rows(), "x", xs.rows());
-    detail::check_options(function, options_, xs.rows());
-    return detail::finish(
-        detail::mixed_local_values(xs, ys, options_.k, options_.threads, options_.variant),
-        options_.k);
-  }
-
- private:
-  Options options_;
-};
-
-}  // namespace mmc::knn
-// ---- end mmc/knn/mixed.hpp ----
-// ---- begin mmc/knn/ross.hpp ----
-// mmc/knn/ross.hpp — mutual information between a discrete label and
-// continuous features (Ross 2014, "Mutual information between discrete and
-// continuous data sets", PLoS ONE 9(2): e87357).
-//
-// docs/design.md §3.1: for each sample i with label c,
-//   r_i = distance to the k_i-th nearest other sample with the same label,
-//         k_i = min(k, N_c - 1);
-//   m_i = #{j : |x_i - x_j| < r_i}, over all used samples, i itself included;
-//   local(i) = psi(N) + psi(k_i) - psi(N_c) - psi(m_i),
-// and the estimate is the mean of the local values. N counts the used samples.
-//
-// Decisions (documented in docs/estimators/ross.md):
-// - Samples whose label occurs once have no same-label neighbour: they are
-//   dropped — left out of N, of the counts m_i and of `local` — and reported
-//   in RossResult::dropped; RossResult::sample maps local values to rows.
-// - Fewer than two usable classes is an error: the MI of a single class is 0
-//   by definition, and asking for it almost always means a wrong label column.
-// - Ties: when r_i = 0 (k_i same-label duplicates of x_i), the strict count
-//   would be empty, so m_i counts the samples at distance 0 instead (i itself
-//   included; >= k_i + 1). This is what scikit-learn's
-//   mutual_info_classif core computes, whose counts use radius
-//   nextafter(r_i, 0) with non-strict comparison.
-// - The estimate is not clipped at 0 (scikit-learn clips): clipping biases
-//   averages over seeds and hides estimator noise.
-//
-// Speed: one neighbors::Searcher per class for the k_i-th neighbour and one
-// over all used samples for m_i: O(N log N), O(N) memory, never an N x N matrix.
-
-
-
-namespace mmc::knn {
-
-/// Options of Ross: the common kNN options plus the norm of the feature space.
-struct RossOptions : KnnOptions {
-  /// Distance between feature vectors: max-norm (Ross's and scikit-learn's
-  /// choice) or Euclidean. For one feature column both are |x_i - x_j|.
-  Norm norm = Norm::max;
-};
-
-/// Result of Ross: `local` holds one value per *used* sample (labels that occur
-/// at least twice), `value` is their mean and `n` their number.
-struct RossResult : KnnResult {
-  /// sample[j] = row of the input that local(j) belongs to (increasing).
-  std::vector<Index> sample;
-  /// Samples dropped because their label occurs only once.
-  Index dropped = 0;
-  /// Number of classes that were used (labels occurring at least twice).
-  Index classes = 0;
-};
-
-namespace detail {
-
-/// Classes of the used samples: samples whose label occurs at least twice, in
-/// increasing row order, with dense class ids in increasing label order.
-struct RossClasses {
-  std::vector<Index> sample;        // used rows
-  std::vector<Index> class_of;      // class id per used sample
-  std::vector<Index> position;      // position of the used sample within its class
-  std::vector<std::vector<Index>> members;  // used-sample indices per class
-};
-
-inline RossClasses ross_classes(std::string_view function, const std::vector<long long>& labels) {
-  std::vector<long long> values = labels;
-  std::sort(values.begin(), values.end());
-  std::vector<long long> distinct;
-  std::vector<Index> counts;
-  for (const long long v : values) {
-    if (distinct.empty() || distinct.back() != v) {
-      distinct.push_back(v);
-      counts.push_back(0);
-    }
-    ++counts.back();
-  }
-  std::vector<Index> dense(distinct.size(), -1);
-  Index classes = 0;
-  for (std::size_t c = 0; c < distinct.size(); ++c)
-    if (counts[c] >= 2) dense[c] = classes++;
-  if (classes < 2) {
-    std::string problem;
-    if (classes == 0) {
-      problem = "has no label that occurs at least twice (" + std::to_string(labels.size()) +
-                " samples, each its own class)";
-    } else {
-      const auto c = static_cast<std::size_t>(
-          std::find_if(dense.begin(), dense.end(), [](Index d) { return d >= 0; }) - dense.begin());
-      problem = "has a single class with at least two samples (label " +
-                std::to_string(distinct[c]) + ")";
-    }
-    mmc::detail::throw_invalid(function, "labels", problem,
-                               "pass at least two classes with two or more samples each (the "
-                               "mutual information of a single class is 0)");
-  }
-  RossClasses result;
-  result.members.resize(static_cast<std::size_t>(classes));
-  for (std::size_t i = 0; i < labels.size(); ++i) {
-    const auto c = static_cast<std::size_t>(
-        std::lower_bound(distinct.begin(), distinct.end(), labels[i]) - distinct.begin());
-    if (dense[c] < 0) continue;
-    auto& members = result.members[static_cast<std::size_t>(dense[c])];
-    result.position.push_back(static_cast<Index>(members.size()));
-    members.push_back(static_cast<Index>(result.sample.size()));
-    result.class_of.push_back(dense[c]);
-    result.sample.push_back(static_cast<Index>(i));
-  }
-  return result;
-}
-
-/// Ross local values of the used samples of validated, prepared features.
-inline Eigen::VectorXd ross_local_values(const RowMatrix<double>& x, const RossClasses& classes,
-                                         Index k, Norm norm, int threads) {
-  const Index n = static_cast<Index>(classes.sample.size()), d = x.cols();
-  RowMatrix<double> used(n, d);
-  for (Index j = 0; j < n; ++j) used.row(j) = x.row(classes.sample[static_cast<std::size_t>(j)]);
-  const neighbors::Searcher<double> all(used.data(), n, d, norm);
-  std::vector<neighbors::Searcher<double>> per_class;
-  per_class.reserve(classes.members.size());
-  for (const auto& members : classes.members) {
-    RowMatrix<double> points(static_cast<Index>(members.size()), d);
-    for (std::size_t p = 0; p < members.size(); ++p)
-      points.row(static_cast<Index>(p)) = used.row(members[p]);
-    per_class.emplace_back(points.data(), points.rows(), d, norm);
-  }
-  const DigammaTable psi(n);
-  Eigen::VectorXd local(n);
-  parallel_for(n, threads, kPointGrain, [&](Index begin, Index end) {
-    std::vector<double> distances(static_cast<std::size_t>(k));
-    std::vector<Index> neighbours(static_cast<std::size_t>(k));
-    for (Index j = begin; j < end; ++j) {
-      const auto c = static_cast<std::size_t>(classes.class_of[static_cast<std::size_t>(j)]);
-      const Index class_size = static_cast<Index>(classes.members[c].size());
-      const Index k_i = std::min(k, class_size - 1);
-      per_class[c].knn(used.row(j).data(), k_i, classes.position[static_cast<std::size_t>(j)],
-                       distances.data(), neighbours.data());
-      const double r = distances[static_cast<std::size_t>(k_i - 1)];
-      const Index m = r > 0 ? all.count_within_point(j, r, true) : all.count_within_point(j, 0.0, false);
-      local(j) = psi(n) + psi(k_i) - psi(class_size) - psi(m);
-    }
-  });
-  return local;
-}
-
-}  // namespace detail
-
-/// Ross's estimator of I(X; C) between continuous features X and a discrete
-/// label C, in nats.
-class Ross {
- public:
-  using Options = RossOptions;
-
-  Ross() = default;
-  explicit Ross(const Options& options) : options_(options) {}
-  const Options& options() const noexcept { return options_; }
-
-  /// MI between the rows of x (any Eigen expression, one sample per row) and
-  /// integer labels (any non-negative values; classes need not be contiguous).
-  template <class DerivedX, class DerivedL>
-  RossResult estimate(const Eigen::DenseBase<DerivedX>& x,
-                      const Eigen::DenseBase<DerivedL>& labels) const {
-    static_assert(std::is_integral_v<typename DerivedL::Scalar>,
-                  "mmc::knn::Ross: labels must be an integer Eigen vector");
-    constexpr std::string_view function = "mmc::knn::Ross::estimate";
-    const RowMatrix<double> xs = detail::prepare(function, "x", x, options_, 0);
-    mmc::detail::check_labels(function, "labels", labels, xs.rows());
-    detail::check_options(function, options_, xs.rows());
-    std::vector<long long> values(static_cast<std::size_t>(labels.size()));
-    for (Index i = 0; i < labels.size(); ++i)
-      values[static_cast<std::size_t>(i)] = static_cast<long long>(labels(i));
-    const detail::RossClasses classes = detail::ross_classes(function, values);
-    RossResult result;
-    static_cast<KnnResult&>(result) = detail::finish(
-        detail::ross_local_values(xs, classes, options_.k, options_.norm, options_.threads),
-        options_.k);
-    result.sample = classes.sample;
-    result.dropped = xs.rows() - static_cast<Index>(classes.sample.size());
-    result.classes = static_cast<Index>(classes.members.size());
-    return result;
-  }
-
-  /// Same, with the labels as a span (e.g. a std::vector<int>).
-  template <class DerivedX>
-  RossResult estimate(const Eigen::DenseBase<DerivedX>& x, std::span<const int> labels) const {
-    return estimate(x, Eigen::Map<const Eigen::VectorXi>(labels.data(),
-                                                         static_cast<Index>(labels.size())));
-  }
-
- private:
-  Options options_;
-};
-
-}  // namespace mmc::knn
-// ---- end mmc/knn/ross.hpp ----
 // ---- end mmc/knn.hpp ----
 // ---- begin mmc/metric.hpp ----
 // mmc/metric.hpp — the modality complementarity metric, its backends, the
 // Theorem 3.1 Bayes-error bounds and PCA reduction.
 
-// ---- begin mmc/metric/bayes_bounds.hpp ----
-// mmc/metric/bayes_bounds.hpp — what the complementarity numbers imply for a
-// classifier that loses one modality (Theorem 3.1 of "Modality
-// Complementariness: Towards Understanding Multi-modal Robustness", docs/design.md §3.4).
+// ---- begin mmc/metric/bayes_error.hpp ----
+// mmc/metric/bayes_error.hpp — the TRUE Bayes errors and conditional label
+// entropies of tasks whose decision rule is known, so the bounds of
+// bayes_bounds.hpp (Theorems 3.1 and 3.2 of "Modality Complementariness:
+// Towards Understanding Multi-modal Robustness"; docs/design.md §3.4) can be
+// checked against the truth (docs/complementarity.md "Bounds against truth").
 //
-// For discrete Y with |Y| classes, with H(Y|X_all) the residual label entropy
-// and Gamma_m the information only modality m carries, the Bayes error with
-// modality m missing satisfies
-//   (H(Y|X_all) + Gamma_m - log 2) / log|Y|  <=  P_e^miss  <=  1 - exp(-H(Y|X_all) - Gamma_m).
-// (The lower bound is Fano's inequality; the upper one the standard
-// error-entropy bound.) For regression with Y in [-1, 1] the paper bounds the
-// excess risk by Gamma_m / 2; it is reported alongside for completeness.
+// Every task has two modalities, index 0 (X) and 1 (Z). TaskTruth holds, in
+// nats and as probabilities:
+//   h_clean = H(Y | X, Z), h_missing[m] = H(Y | modality m missing),
+//   error_clean, error_missing[m]: Bayes errors of the optimal rule.
+// Φ is the standard normal CDF.
+//
+// 1. Bit cases (data::bits_task; modality = bit + σ N(0,1)). With q(s) = Φ(-1/(2s)):
+//    redundant (Y = b = X = Z): clean error q(σ/√2) (the mean of the two
+//      observations is b + (σ/√2) N), missing either q(σ);
+//    unique (Y = b_x): clean q(σ), missing X 1/2, missing Z q(σ);
+//    synergy (Y = b_x xor b_z): the Bayes rule thresholds each observation at
+//      1/2 and xors (posterior of y = 1 is (1 - t_x t_z)/2, data/complementarity.hpp),
+//      clean error 2 q (1 - q), missing either 1/2.
+//    Entropies from data::bit_case_truth (exact 1-D / 2-D quadrature).
+//    A noisy variant: modality m observed with extra N(0, τ²) noise has the
+//    errors above with σ_m = sqrt(σ² + τ²) for that modality.
+// 2. Four-class bit pair (Y = 2 b_x + b_z, each modality its bit + σ N): the
+//    bits are decoded independently, clean error 1 - (1 - q)², missing either
+//    1 - (1 - q)/2; H(Y|X,Z) = 2 e(σ), H(Y|one) = e(σ) + log 2. |Y| = 4 makes
+//    the weak Fano bound informative (it is <= 0 for every two-class task).
+// 3. Two Gaussian classes with a shared covariance Σ and means ±μ/2, equal
+//    priors: with Δ² = μᵀ Σ⁻¹ μ (Mahalanobis), the Bayes error is Φ(-Δ/2) and
+//    the posterior log-odds given class 0 is L ~ N(Δ²/2, Δ²) (class 1: the
+//    mirror), so H(Y|X) = E[h(1 / (1 + e^L))], a 1-D Gaussian integral (trapezoid
+//    rule on ±12 sd, step 0.01: error far below 1e-8). A modality missing: the
+//    same with the marginal Δ of the other block of (μ, Σ).
+// 4. The α generator (data::synthetic_task, injective projections): y is a
+//    function of both modalities, so H(Y|X,Z) = 0 and the clean Bayes error is
+//    0. With Z missing, p(x) = P(y = 1 | x) = P(x·Pz̃ > δ | x) / P(|x·Pz̃| > δ | x)
+//    (z̃ = (1-α) z + α x, normalised; the redraw rule conditions on acceptance):
+//    Monte Carlo with the true rule, outer samples from the generator, `inner`
+//    fresh z per outer x. Error E[min(p, 1-p)], entropy E[h(p)]. The inner
+//    estimate p̂ biases h(p̂) down by about 1/(2·inner) nats (h'' = -1/(p(1-p)))
+//    and the outer sampling error is ~0.5/sqrt(outer); see alpha_missing_truth.
+//    (Missing X needs x | z, which the mixing z̃ = (1-α)z + αx makes awkward: not provided.)
 
 
 
 namespace mmc::metric {
 
-/// Bounds on the Bayes error when one modality is missing.
-struct MissingModalityBounds {
-  double error_lower = 0.0;  ///< Fano lower bound on P_e^miss, clipped to [0, 1]
-  double error_upper = 0.0;  ///< 1 - exp(-H(Y|X_all) - Gamma_m), in [0, 1]
-  double regression_gap = 0.0;  ///< Gamma_m / 2: excess-risk bound for Y in [-1, 1] regression
+/// True entropies (nats) and Bayes errors of a two-modality task (see top).
+struct TaskTruth {
+  double h_y = std::numbers::ln2;      ///< H(Y)
+  double h_clean = 0.0;                ///< H(Y | X, Z)
+  std::array<double, 2> h_missing{};   ///< H(Y | modality m missing)
+  double error_clean = 0.0;            ///< Bayes error with both modalities
+  std::array<double, 2> error_missing{};  ///< Bayes error with modality m missing
+  Index classes = 2;
+  /// Gamma_m = H(Y | m missing) - H(Y | X, Z).
+  double gamma(std::size_t m) const { return h_missing[m] - h_clean; }
 };
 
-/// Theorem 3.1 for one missing modality. residual_entropy = H(Y|X_all) >= 0 (nats),
-/// gamma = Gamma_m (nats), classes = |Y| >= 2.
-inline MissingModalityBounds missing_modality_bounds(double residual_entropy, double gamma,
-                                                     Index classes) {
-  // Estimates can dip slightly below 0 through estimator noise; the theorem is
-  // about the true (non-negative) quantities.
-  const double h = std::max(residual_entropy, 0.0);
-  const double g = std::max(gamma, 0.0);
-  MissingModalityBounds b;
-  const double log_classes = std::log(static_cast<double>(std::max<Index>(classes, 2)));
-  b.error_lower = std::clamp((h + g - std::numbers::ln2) / log_classes, 0.0, 1.0);
-  b.error_upper = std::clamp(1.0 - std::exp(-h - g), 0.0, 1.0);
-  b.regression_gap = 0.5 * g;
-  return b;
-}
-
-}  // namespace mmc::metric
-// ---- end mmc/metric/bayes_bounds.hpp ----
-// ---- begin mmc/metric/complementarity.hpp ----
-// mmc/metric/complementarity.hpp — the modality complementarity metric
-// C = sum_i I(X_i; Y | X_{-i}) / I(X_1..X_M; Y) of "Modality Complementariness:
-// Towards Understanding Multi-modal Robustness" (docs/design.md §3.4), with three
-// backends for the same quantities, the paper's Theorem 3.1 bounds and
-// bootstrap intervals.
-//
-// Pipeline: validate -> standardise each modality (default) -> optional PCA per
-// modality -> backend quantities -> summary. Labels may be any non-negative
-// integers; they are re-coded to 0..C-1 (C = number of distinct labels).
-//
-// Intervals (`bootstrap` = R > 0 replicates, percentile method):
-// - neural backends: the ordinary bootstrap (rows resampled with replacement),
-//   each replicate with fresh seeds, so the interval covers resampling and
-//   training randomness ("repeated-seed");
-// - knn backend: duplicated rows would create zero neighbour distances, which
-//   bias kNN estimators, so it uses m-out-of-n subsampling without replacement
-//   (m = N/2) with the sqrt(m/N)-rescaled spread of Politis & Romano (1994),
-//   centred on the full-sample estimate (see bootstrap() for why).
-
-#include <map>
-
-// ---- begin mmc/core/labels.hpp ----
-// mmc/core/labels.hpp — class labels renumbered to 0..C-1.
-//
-// Why: users' labels are whatever integers their data uses ({0, 7, 10^6},
-// {3, 5}); every classifier and every count over classes needs dense codes.
-// One function does it everywhere (metric, fusion, CLI): code c is the c-th
-// smallest distinct label, so the order of classes is kept.
-
-
-
-namespace mmc {
-
-/// Dense class codes of `labels`: the c-th smallest distinct label becomes c.
-struct RecodedLabels {
-  Labels codes;                   ///< one code in [0, classes) per sample
-  std::vector<int> original;      ///< original[c] = the label that became code c
-  Index classes() const noexcept { return static_cast<Index>(original.size()); }
-};
-
-/// Renumbers `labels` (any int values) to 0..C-1 in increasing label order.
-inline RecodedLabels recode_labels(const Labels& labels) {
-  std::map<int, int> code;
-  for (Index i = 0; i < labels.size(); ++i) code.emplace(labels(i), 0);
-  RecodedLabels out;
-  out.original.reserve(code.size());
-  for (auto& [label, value] : code) {
-    value = static_cast<int>(out.original.size());
-    out.original.push_back(label);
-  }
-  out.codes.resize(labels.size());
-  for (Index i = 0; i < labels.size(); ++i) out.codes(i) = code.at(labels(i));
-  return out;
-}
-
-}  // namespace mmc
-// ---- end mmc/core/labels.hpp ----
-// ---- begin mmc/metric/knn_backend.hpp ----
-// mmc/metric/knn_backend.hpp — the `knn` backend of the complementarity metric:
-// every quantity from the Ross (2014) discrete-label/continuous-feature
-// estimator (docs/design.md §3.1, §3.4).
-//
-//   I(X_S; Y)  = Ross on the concatenated modalities of S
-//   Gamma_i    = I(X_all; Y) - I(X_{-i}; Y)      (chain rule: = I(X_i; Y | X_{-i}))
-//
-// M + 1 Ross estimates in all; no N x N matrix; deterministic.
-
-
-// ---- begin mmc/metric/quantities.hpp ----
-// mmc/metric/quantities.hpp — the information quantities every backend
-// estimates, and how they combine into the complementarity metric
-// (docs/design.md §3.4).
-//
-// For modalities X_1..X_M and label Y:
-//   Gamma_i = I(X_i; Y | X_{-i})            information only modality i has
-//   I(X_all; Y)                              all modalities together
-//   C   = sum_i Gamma_i / I(X_all; Y)        the complementarity metric (> 1: synergy)
-//   C_H = sum_i Gamma_i / H(Y)               the paper's approximation (H(Y|X_all) ~ 0)
-//   interaction = I(X_all; Y) - sum_i Gamma_i
-// For M = 2 the interaction is the interaction information I(X;Y;Z) (positive:
-// redundancy, negative: synergy); for M > 2 it is the same balance
-// "shared minus synergistic" information, not a classical co-information.
-
-
-
-namespace mmc::metric {
-
-/// What a backend estimates (nats).
-struct Quantities {
-  std::vector<double> gamma;  ///< Gamma_i, one per modality
-  double joint_mi = 0.0;      ///< I(X_all; Y)
-  double h_y = 0.0;           ///< H(Y), plug-in
-};
-
-/// The metric and its derived numbers.
-struct Summary {
-  double metric = 0.0;       ///< C = sum Gamma / I(X_all; Y)
-  double metric_h = 0.0;     ///< C_H = sum Gamma / H(Y)
-  double interaction = 0.0;  ///< I(X_all; Y) - sum Gamma
-  std::vector<MissingModalityBounds> bounds;  ///< per missing modality (Theorem 3.1)
-};
-
-/// Combines backend quantities; `classes` is |Y|.
-inline Summary summarize(const Quantities& q, Index classes) {
-  Summary s;
-  double total = 0.0;
-  for (double g : q.gamma) total += g;
-  // A non-positive denominator means the modalities carry no detectable label
-  // information; the ratio is then meaningless and reported as NaN-free 0.
-  s.metric = q.joint_mi > 0.0 ? total / q.joint_mi : 0.0;
-  s.metric_h = q.h_y > 0.0 ? total / q.h_y : 0.0;
-  s.interaction = q.joint_mi - total;
-  const double residual = q.h_y - q.joint_mi;  // H(Y | X_all)
-  for (double g : q.gamma) s.bounds.push_back(missing_modality_bounds(residual, g, classes));
-  return s;
-}
-
-}  // namespace mmc::metric
-// ---- end mmc/metric/quantities.hpp ----
-
-namespace mmc::metric::detail {
-
-/// [X_i for i in `keep`] side by side.
-inline RowMatrix<double> concat_modalities(const std::vector<RowMatrix<double>>& modalities,
-                                           const std::vector<std::size_t>& keep) {
-  Index cols = 0;
-  for (std::size_t m : keep) cols += modalities[m].cols();
-  RowMatrix<double> joint(modalities.front().rows(), cols);
-  Index at = 0;
-  for (std::size_t m : keep) {
-    joint.middleCols(at, modalities[m].cols()) = modalities[m];
-    at += modalities[m].cols();
-  }
-  return joint;
-}
-
-/// Indices 0..m-1 without `skip` (skip = m keeps all).
-inline std::vector<std::size_t> all_but(std::size_t m, std::size_t skip) {
-  std::vector<std::size_t> keep;
-  for (std::size_t i = 0; i < m; ++i)
-    if (i != skip) keep.push_back(i);
-  return keep;
-}
-
-/// Gamma_i and I(X_all; Y) by Ross; modalities already prepared (standardised,
-/// reduced); labels in [0, classes).
-inline Quantities knn_quantities(const std::vector<RowMatrix<double>>& modalities,
-                                 const Labels& labels, const knn::KnnOptions& options) {
-  const knn::Ross ross(knn::RossOptions{options, Norm::max});
-  const std::size_t m = modalities.size();
-  Quantities q;
-  q.joint_mi = ross.estimate(concat_modalities(modalities, all_but(m, m)), labels).value;
-  for (std::size_t i = 0; i < m; ++i) {
-    const double without_i = ross.estimate(concat_modalities(modalities, all_but(m, i)), labels).value;
-    q.gamma.push_back(q.joint_mi - without_i);
-  }
-  return q;
-}
-
-}  // namespace mmc::metric::detail
-// ---- end mmc/metric/knn_backend.hpp ----
-// ---- begin mmc/metric/neural_backends.hpp ----
-// mmc/metric/neural_backends.hpp — the `cene` and `mine` backends of the
-// complementarity metric (docs/design.md §3.4).
-//
-// cene (conditional-entropy differences, McAllester & Stratos 2020 style):
-//   Gamma_i     = Ĥ(Y | X_{-i}) - Ĥ(Y | X_all)
-//   I(X_all; Y) = H(Y) - Ĥ(Y | X_all)
-// mine (the paper's pipeline: MINE with the label one-hot in the critic):
-//   Gamma_i     = I(X_i; Y, X_{-i}) - I(X_i; X_{-i})
-//   I(X_all; Y) = H(Y) - Ĥ(Y | X_all)   (CENE; the paper approximates it by H(Y))
-// Every sub-estimate gets its own seed derived from the options' seed, so
-// results are reproducible and sub-estimates are not correlated by a shared seed.
-
-
-// ---- begin mmc/neural/cene.hpp ----
-// mmc/neural/cene.hpp — CENE, the conditional entropy neural estimator
-// (docs/design.md §3.3; McAllester & Stratos 2020 for the cross-entropy upper bound).
-//
-//   discrete target A given B:   Ĥ(A|B) = held-out mean of -log q(a|b), q a softmax
-//                                classifier MLP on b (nn/losses.hpp);
-//   continuous target A in R^d:  Ĥ(A|B) = held-out mean NLL of a conditional
-//                                mixture of diagonal Gaussians (a mixture density
-//                                network, nn/mixture_density.hpp).
-// Both are cross-entropies E_p[-log q], i.e. H(A|B) + E_B KL(p(.|B) || q(.|B)) >= H(A|B):
-// upper bounds (in expectation over the held-out sample), tight when q = p.
-//
-// B empty (b has zero columns, or estimate(a) without b): the unconditional
-// entropy H(A). The network then gets no information: it is ONE linear layer fed
-// the constant input 1, so its output is a free parameter vector (the class
-// logits, or the mixture's weights, means and log-scales), trained by the same
-// loop without weight decay (a handful of free parameters cannot overfit, and
-// decay would pull them towards uniform logits / zero means). Hidden layers are
-// not built: on a constant input they compute a constant.
-//
-// Splits: the samples are split into training and held-out parts (holdout,
-// default 20 %), and the first `validation` fraction (default 10 %) of the
-// training part is kept aside for early stopping: every eval_interval steps the
-// mean validation loss is computed, and after `patience` evaluations without
-// improvement the best parameters are restored (trainer.hpp). The reported
-// value is the held-out mean with those parameters — never the validation mean
-// that chose them, which is biased downward by the choice.
-//
-// Units: continuous targets are standardised (option `standardize`, default on)
-// before training; the differential entropy of the original variable is then
-// h(A|B) = h(A_std|B) + sum_j log s_j (s_j the column standard deviations), and
-// that is what is reported. Conditions B are standardised without correction
-// (conditioning on an invertible transform of B does not change h(A|B)).
-// Both are standardised in double and only then rounded to T (docs/design.md
-// §2; core/preprocess.hpp to_working_copy): in float32 an offset such as
-// 1.7e9 would round the target to multiples of 128 and the NLL of that
-// lattice diverges (3e17 nats). Without standardisation, data T cannot hold
-// are refused.
-
-
-// ---- begin mmc/neural/critic.hpp ----
-// mmc/neural/critic.hpp — the critics T(x, y) of the neural MI bounds
-// (docs/design.md §3.2 "Critic: concat MLP [x, y] -> T, or separable f(x)^T g(y)").
-//
-// ConcatCritic: one MLP on the concatenation [x, y] -> T (default hidden widths
-//   256, 256, ReLU). The most expressive choice, and MINE's; every pair costs a
-//   full forward pass, so the all-pairs score matrix of a batch of K costs K^2
-//   passes: use it with shuffled pairing (K joint + K marginal passes per step)
-//   or with a small batch.
-// SeparableCritic: T(x, y) = f(x)^T g(y) / sqrt(e) with two MLPs f: x -> R^e
-//   and g: y -> R^e (e = `embedding`). The K x K score matrix of a batch is one
-//   GEMM S = F^T G / sqrt(e) on K + K forward passes, which makes all-pairs
-//   bounds (InfoNCE) cheap; it supports all-pairs pairing only (the trainer
-//   checks this). The 1/sqrt(e) of scaled dot-product attention keeps the
-//   initial scores O(1): the embeddings' coordinates start with unit variance,
-//   so an unscaled inner product would start with standard deviation sqrt(e)
-//   and saturate the softmax of InfoNCE (training then stalls or diverges).
-//
-// Both work on host data stored one sample per row (the estimators' standardised
-// copies) and index lists into it: a batch is gathered into a host input matrix,
-// uploaded by Mlp::forward_host and run through the backend, so scores, their
-// gradients and the parameters stay in the backend's memory (docs/design.md §4).
-// Each MLP has its own Adam optimizer (nn/optimizers.hpp: one per parameter
-// buffer); gradient clipping treats all of a critic's gradients as one vector.
-// Backward of the separable score matrix: dF = G dS^T / sqrt(e), dG = F dS / sqrt(e).
-
-
-// ---- begin mmc/neural/split.hpp ----
-// mmc/neural/split.hpp — seeded train / held-out splits and minibatch sampling
-// for the neural estimators (docs/design.md §3.2: "report the bound evaluated on a
-// held-out split (default 20 %)"; §3.3: CENE's held-out cross-entropy).
-//
-// Why held-out: a critic (or classifier) evaluated on the samples it was trained
-// on overfits them, and the training-set value of a bound is then biased upward
-// (of a cross-entropy, downward). Every draw comes from mmc::Rng with a fixed
-// stream per purpose, so the split, the batches and the permutations depend only
-// on the seed (docs/design.md §2), never on the thread count.
-//
-// Batches are drawn WITHOUT replacement within an epoch: the training indices
-// are reshuffled at the start of each epoch and consumed in order (a batch
-// that straddles two epochs takes the rest of one and the start of the next).
-
-
-
-namespace mmc::neural {
-
-/// Rng streams of the neural estimators: the table in core/streams.hpp.
-namespace streams = mmc::streams::neural;
-
-/// Sample indices of the training and held-out parts; each part is in the
-/// random order of the shuffle (so consecutive held-out samples are unrelated).
-struct Split {
-  std::vector<Index> train;
-  std::vector<Index> heldout;
-};
-
-/// Held-out size for n samples: round(fraction * n).
-inline Index heldout_size(Index n, double fraction) noexcept {
-  return static_cast<Index>(std::llround(fraction * static_cast<double>(n)));
-}
-
-/// Shuffles 0..n-1 with Rng(seed, stream) and puts the first
-/// heldout_size(n, fraction) indices in `heldout`, the rest in `train`.
-inline Split make_split(Index n, double fraction, std::uint64_t seed,
-                        std::uint64_t stream = streams::split) {
-  std::vector<Index> order(static_cast<std::size_t>(n));
-  std::iota(order.begin(), order.end(), Index{0});
-  Rng rng(seed, stream);
-  rng.shuffle(order.begin(), order.end());
-  const auto h = static_cast<std::size_t>(std::clamp<Index>(heldout_size(n, fraction), 0, n));
-  Split split;
-  split.heldout.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(h));
-  split.train.assign(order.begin() + static_cast<std::ptrdiff_t>(h), order.end());
-  return split;
-}
-
-namespace detail {
-/// A number as printf's %g writes it ("0.0005", "1e+10"), for messages.
-inline std::string number(double v) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%g", v);
-  return buffer;
-}
-
-}  // namespace detail
-
-/// Throws unless 0 < fraction < 1 (a held-out or validation fraction).
-inline void check_fraction(std::string_view function, std::string_view argument, double fraction) {
-  if (!(fraction > 0.0 && fraction < 1.0)) {
-    mmc::detail::throw_invalid(function, argument,
-                               "is " + detail::number(fraction) + ", but must lie in (0, 1)",
-                               "pass a fraction such as 0.2 (20 % of the samples)");
-  }
-}
-
-/// Throws unless a split of n samples by `fraction` leaves at least `batch`
-/// training samples (after `reserved` more are set aside, e.g. for validation)
-/// and `min_heldout` held-out samples; names 'batch' or 'holdout'.
-inline void check_split_sizes(std::string_view function, Index n, double fraction, Index batch,
-                              Index min_heldout, Index reserved = 0) {
-  const Index h = heldout_size(n, fraction), t = n - h - reserved;
-  if (t < batch) {
-    mmc::detail::throw_invalid(
-        function, "batch",
-        "is " + std::to_string(batch) + " but only " + std::to_string(std::max<Index>(t, 0)) +
-            " of the " + std::to_string(n) + " samples are left for training (holdout = " +
-            detail::number(fraction) + (reserved > 0 ? ", " + std::to_string(reserved) + " for validation" : "") + ")",
-        "pass more samples or a batch of at most " + std::to_string(std::max<Index>(t, 2)));
-  }
-  if (h < min_heldout) {
-    mmc::detail::throw_invalid(
-        function, "holdout",
-        "is " + detail::number(fraction) + ", which leaves " + std::to_string(h) +
-            " held-out samples of " + std::to_string(n) + ", but at least " +
-            std::to_string(min_heldout) + " are needed",
-        "pass more samples or a larger held-out fraction");
-  }
-}
-
-/// Epoch-wise minibatches of indices from a fixed pool (see the header comment).
-class BatchSampler {
- public:
-  BatchSampler(std::vector<Index> pool, std::uint64_t seed, std::uint64_t stream = streams::batches)
-      : pool_(std::move(pool)), rng_(seed, stream), next_(pool_.size()) {}
-
-  /// Writes the next `count` indices into out[0..count).
-  void next(Index count, Index* out) {
-    for (Index i = 0; i < count; ++i) {
-      if (next_ >= pool_.size()) {
-        rng_.shuffle(pool_.begin(), pool_.end());
-        next_ = 0;
-      }
-      out[i] = pool_[next_++];
-    }
-  }
-  std::size_t size() const noexcept { return pool_.size(); }
-
- private:
-  std::vector<Index> pool_;
-  Rng rng_;
-  std::size_t next_;
-};
-
-/// out = a uniformly random permutation of 0..count-1 (Fisher–Yates).
-inline void random_permutation(Rng& rng, Index count, Index* out) {
-  std::iota(out, out + count, Index{0});
-  rng.shuffle(out, out + count);
-}
-
-}  // namespace mmc::neural
-// ---- end mmc/neural/split.hpp ----
-// ---- begin mmc/nn/clip.hpp ----
-// mmc/nn/clip.hpp — global gradient-norm clipping (Pascanu et al. 2013), as
-// torch.nn.utils.clip_grad_norm_: if the Euclidean norm of ALL gradients together
-// exceeds max_norm, every gradient is scaled by max_norm / (norm + 1e-6).
-//
-// Used by the neural trainers to keep MINE-style critics from diverging on
-// heavy-tailed batches (docs/design.md §3.2). The norm is accumulated in double by
-// the backend (squared_norm), so it does not depend on the thread count.
-
-
-
-namespace mmc::nn {
-
-/// Clips the gradient buffers together; returns their norm BEFORE clipping. A
-/// non-finite norm is returned without touching the gradients, so the caller can
-/// report divergence (mmc::training_error) instead of silently training on NaN.
-template <class B>
-double clip_gradient_norm(B& backend, std::initializer_list<MatrixRef<typename B::Scalar>> grads,
-                          double max_norm) {
-  using T = typename B::Scalar;
-  if (!(max_norm > 0.0)) {
-    mmc::detail::throw_invalid("mmc::nn::clip_gradient_norm", "max_norm",
-                               "is " + std::to_string(max_norm) + " but must be > 0",
-                               "pass a positive norm such as 1.0 or 5.0");
-  }
-  double squared = 0.0;
-  for (const auto& g : grads) squared += backend.squared_norm(g);
-  const double norm = std::sqrt(squared);
-  if (std::isfinite(norm) && norm > max_norm) {
-    const T factor = static_cast<T>(max_norm / (norm + 1e-6));
-    for (const auto& g : grads) backend.scale(g, factor);
-  }
-  return norm;
-}
-
-/// One model's gradients: clip_gradient_norm(model.backend(), {model.gradients()}, max_norm).
-template <class Model>
-double clip_gradient_norm(Model& model, double max_norm) {
-  return clip_gradient_norm(model.backend(), {model.gradients()}, max_norm);
-}
-
-}  // namespace mmc::nn
-// ---- end mmc/nn/clip.hpp ----
-
-namespace mmc::neural {
-
-enum class CriticKind { concat, separable };
-
-inline std::string_view critic_name(CriticKind k) noexcept {
-  return k == CriticKind::concat ? "concat" : "separable";
-}
-
-/// Architecture of a critic.
-struct CriticSpec {
-  CriticKind kind = CriticKind::concat;
-  /// Hidden layer widths of each MLP.
-  std::vector<Index> hidden = {256, 256};
-  nn::Activation activation = nn::Activation::relu;
-  /// Output width e of f and g (separable only).
-  Index embedding = 32;
-};
-
-namespace detail {
-
-/// {inputs, hidden..., outputs}.
-inline std::vector<Index> mlp_widths(Index inputs, const std::vector<Index>& hidden, Index outputs) {
-  std::vector<Index> widths{inputs};
-  widths.insert(widths.end(), hidden.begin(), hidden.end());
-  widths.push_back(outputs);
-  return widths;
-}
-
-/// N MLPs with one Adam each: the optimizer, clipping and snapshot plumbing
-/// that both critics (and CENE's network) share.
-template <class T, class B, std::size_t N>
-class Models {
- public:
-  using Snapshot = std::array<Vector<T>, N>;
-
-  Models(std::array<nn::MlpSpec, N> specs, std::uint64_t seed, const B& backend, double lr,
-         double weight_decay = 0.0) {
-    mlps_.reserve(N);
-    adams_.reserve(N);
-    for (std::size_t i = 0; i < N; ++i) {
-      mlps_.emplace_back(std::move(specs[i]), derive_seed(seed, streams::init + 16 * i), backend);
-      adams_.emplace_back(nn::AdamOptions{.lr = lr, .weight_decay = weight_decay}, backend);
-    }
-  }
-
-  nn::Mlp<T, B>& mlp(std::size_t i) { return mlps_[i]; }
-  const nn::Mlp<T, B>& mlp(std::size_t i) const { return mlps_[i]; }
-  static constexpr std::size_t size() noexcept { return N; }
-
-  /// Clips all gradients together to max_norm (<= 0: no clipping); returns the
-  /// norm before clipping (non-finite: the caller reports divergence).
-  double clip(double max_norm) {
-    B& b = mlps_[0].backend();
-    if (max_norm > 0.0) {
-      if constexpr (N == 1) return nn::clip_gradient_norm(b, {mlps_[0].gradients()}, max_norm);
-      else return nn::clip_gradient_norm(b, {mlps_[0].gradients(), mlps_[1].gradients()}, max_norm);
-    }
-    double squared = 0.0;
-    for (auto& m : mlps_) squared += b.squared_norm(m.gradients());
-    return std::sqrt(squared);
-  }
-  void update() {
-    for (std::size_t i = 0; i < N; ++i) adams_[i].step(mlps_[i]);
-  }
-  void set_learning_rate(double lr) {
-    for (auto& a : adams_) a.options().lr = lr;
-  }
-  void reset_optimizer() {
-    for (auto& a : adams_) a.reset();
-  }
-  Snapshot snapshot() const {
-    Snapshot s;
-    for (std::size_t i = 0; i < N; ++i) s[i] = mlps_[i].get_parameters();
-    return s;
-  }
-  void restore(const Snapshot& s) {
-    for (std::size_t i = 0; i < N; ++i) mlps_[i].set_parameters(s[i]);
-  }
-
- private:
-  std::vector<nn::Mlp<T, B>> mlps_;
-  std::vector<nn::Adam<T, B>> adams_;
-};
-
-/// Copies rows rows[c] of `data` into columns [offset, offset + data.cols()) of
-/// row c of `out` (grown to at least rows.size() rows).
-template <class T>
-void gather_rows(const RowMatrix<T>& data, std::span<const Index> rows, Index offset,
-                 RowMatrix<T>& out) {
-  for (std::size_t c = 0; c < rows.size(); ++c) {
-    out.row(static_cast<Index>(c)).segment(offset, data.cols()) = data.row(rows[c]);
-  }
-}
-
-template <class T>
-void reserve_rows(RowMatrix<T>& m, Index rows, Index cols) {
-  if (m.rows() < rows || m.cols() != cols) m.resize(std::max(rows, m.rows()), cols);
-}
-
-}  // namespace detail
-
-/// T(x, y) = MLP([x, y]).
-template <class T = float, class B = nn::CpuBackend<T>>
-class ConcatCritic : public detail::Models<T, B, 1> {
- public:
-  ConcatCritic(Index dx, Index dy, const CriticSpec& spec, std::uint64_t seed, const B& backend,
-               double lr, double weight_decay = 0.0)
-      : detail::Models<T, B, 1>(
-            {nn::MlpSpec{detail::mlp_widths(dx + dy, spec.hidden, 1), spec.activation}}, seed,
-            backend, lr, weight_decay),
-        dx_(dx),
-        dy_(dy) {}
-
-  /// Scores of the pairs (x[xr[c]], y[yr[c]]), c = 0..m-1: a (1 x m) view in the
-  /// backend's memory, valid until the next forward pass.
-  nn::ConstMatrixRef<T> pair_scores(const RowMatrix<T>& x, const RowMatrix<T>& y,
-                                    std::span<const Index> xr, std::span<const Index> yr) {
-    const auto m = static_cast<Index>(xr.size());
-    detail::reserve_rows(input_, m, dx_ + dy_);
-    detail::gather_rows(x, xr, 0, input_);
-    detail::gather_rows(y, yr, dx_, input_);
-    return this->mlp(0).forward_host(nn::as_batch(input_.topRows(m)));
-  }
-
-  /// The K x K matrix S_ij = T(x[rows[i]], y[rows[j]]) (K^2 forward passes).
-  nn::ConstMatrixRef<T> matrix_scores(const RowMatrix<T>& x, const RowMatrix<T>& y,
-                                      std::span<const Index> rows) {
-    const auto k = static_cast<Index>(rows.size());
-    pair_x_.resize(static_cast<std::size_t>(k * k));
-    pair_y_.resize(static_cast<std::size_t>(k * k));
-    for (Index j = 0; j < k; ++j) {  // column-major: entry (i, j) is pair i + k j
-      for (Index i = 0; i < k; ++i) {
-        pair_x_[static_cast<std::size_t>(i + k * j)] = rows[static_cast<std::size_t>(i)];
-        pair_y_[static_cast<std::size_t>(i + k * j)] = rows[static_cast<std::size_t>(j)];
-      }
-    }
-    const nn::ConstMatrixRef<T> flat = pair_scores(x, y, pair_x_, pair_y_);
-    return {flat.data, k, k, k};
-  }
-
-  /// Parameter gradients from dLoss/dScores (the shape of the last scores).
-  void backward(nn::ConstMatrixRef<T> d_scores) {
-    this->mlp(0).backward(nn::ConstMatrixRef<T>(d_scores.data, 1, d_scores.size(), 1));
-  }
-
- private:
-  Index dx_, dy_;
-  RowMatrix<T> input_;
-  std::vector<Index> pair_x_, pair_y_;
-};
-
-/// T(x, y) = f(x)^T g(y) / sqrt(e); all-pairs scores only.
-template <class T = float, class B = nn::CpuBackend<T>>
-class SeparableCritic : public detail::Models<T, B, 2> {
- public:
-  SeparableCritic(Index dx, Index dy, const CriticSpec& spec, std::uint64_t seed,
-                  const B& backend, double lr, double weight_decay = 0.0)
-      : detail::Models<T, B, 2>(
-            {nn::MlpSpec{detail::mlp_widths(dx, spec.hidden, spec.embedding), spec.activation},
-             nn::MlpSpec{detail::mlp_widths(dy, spec.hidden, spec.embedding), spec.activation}},
-            seed, backend, lr, weight_decay),
-        backend_(backend),
-        scale_(static_cast<T>(1.0 / std::sqrt(static_cast<double>(spec.embedding)))) {}
-
-  /// The K x K matrix S = F^T G / sqrt(e), F = f(x[rows]), G = g(y[rows]) (e x K each).
-  nn::ConstMatrixRef<T> matrix_scores(const RowMatrix<T>& x, const RowMatrix<T>& y,
-                                      std::span<const Index> rows) {
-    const auto k = static_cast<Index>(rows.size());
-    detail::reserve_rows(x_rows_, k, x.cols());
-    detail::reserve_rows(y_rows_, k, y.cols());
-    detail::gather_rows(x, rows, 0, x_rows_);
-    detail::gather_rows(y, rows, 0, y_rows_);
-    const auto f = this->mlp(0).forward_host(nn::as_batch(x_rows_.topRows(k)));
-    const auto g = this->mlp(1).forward_host(nn::as_batch(y_rows_.topRows(k)));
-    backend_.resize(scores_, k * k);
-    nn::MatrixRef<T> s(backend_.data(scores_), k, k);
-    backend_.gemm(nn::Trans::yes, nn::Trans::no, scale_, f, g, T(0), s);
-    return s;
-  }
-
-  /// dF = G dS^T / sqrt(e), dG = F dS / sqrt(e), then each MLP's backward pass.
-  void backward(nn::ConstMatrixRef<T> d_scores) {
-    const auto f = this->mlp(0).output();
-    const auto g = this->mlp(1).output();
-    backend_.resize(d_f_, f.size());
-    backend_.resize(d_g_, g.size());
-    nn::MatrixRef<T> df(backend_.data(d_f_), f.rows, f.cols);
-    nn::MatrixRef<T> dg(backend_.data(d_g_), g.rows, g.cols);
-    backend_.gemm(nn::Trans::no, nn::Trans::yes, scale_, g, d_scores, T(0), df);
-    backend_.gemm(nn::Trans::no, nn::Trans::no, scale_, f, d_scores, T(0), dg);
-    this->mlp(0).backward(df);
-    this->mlp(1).backward(dg);
-  }
-
- private:
-  B backend_;
-  T scale_;  // 1 / sqrt(embedding)
-  RowMatrix<T> x_rows_, y_rows_;
-  typename B::Buffer scores_, d_f_, d_g_;
-};
-
-}  // namespace mmc::neural
-// ---- end mmc/neural/critic.hpp ----
-// ---- begin mmc/neural/onehot.hpp ----
-// mmc/neural/onehot.hpp — integer labels as one-hot rows, the way labels enter a
-// critic or a classifier's input (docs/design.md §3.2 "labels enter one-hot", §3.4:
-// the complementarity metric estimates I(X; Y, Z) with the label Y one-hot next
-// to the features of Z).
-//
-// Why one-hot rather than the integer itself: an MLP would read an integer code
-// as an ordered, equally spaced quantity; one-hot coding makes the classes
-// exchangeable, so estimates do not depend on how the classes are numbered.
-
-
-
-namespace mmc::neural {
-
-/// Number of classes implied by labels: max label + 1 (0 for no labels).
-/// Throws on negative labels.
-template <class Derived>
-Index class_count(const Eigen::DenseBase<Derived>& labels,
-                  std::string_view function = "mmc::neural::class_count",
-                  std::string_view argument = "labels") {
-  mmc::detail::check_labels(function, argument, labels, labels.size());
-  Index classes = 0;
-  for (Index i = 0; i < labels.size(); ++i) {
-    classes = std::max<Index>(classes, static_cast<Index>(labels(i)) + 1);
-  }
-  return classes;
-}
-
-/// n x classes matrix with a 1 in column labels(i) of row i. classes <= 0 means
-/// class_count(labels). Throws mmc::invalid_argument on a label outside
-/// [0, classes), naming `argument` and the index.
-template <class T = float, class Derived>
-RowMatrix<T> one_hot(const Eigen::DenseBase<Derived>& labels, Index classes = 0,
-                     std::string_view function = "mmc::neural::one_hot",
-                     std::string_view argument = "labels") {
-  static_assert(std::is_integral_v<typename Derived::Scalar>,
-                "mmc::neural::one_hot: labels must be integers (e.g. Eigen::VectorXi)");
-  if (labels.rows() != 1 && labels.cols() != 1 && labels.size() > 0) {
-    mmc::detail::throw_invalid(function, argument,
-                               "is " + std::to_string(labels.rows()) + " x " +
-                                   std::to_string(labels.cols()),
-                               "pass a vector with one label per sample");
-  }
-  if (classes <= 0) classes = class_count(labels, function, argument);
-  mmc::detail::check_labels(function, argument, labels, labels.size(), classes);
-  RowMatrix<T> out = RowMatrix<T>::Zero(labels.size(), classes);
-  for (Index i = 0; i < labels.size(); ++i) out(i, static_cast<Index>(labels(i))) = T(1);
-  return out;
-}
-
-/// [features | one_hot(labels)]: features with the labels appended as one-hot
-/// columns (the input of a critic for I(X; Y, Z) with discrete Y).
-template <class T = float, class DerivedF, class DerivedL>
-RowMatrix<T> append_one_hot(const Eigen::DenseBase<DerivedF>& features,
-                            const Eigen::DenseBase<DerivedL>& labels, Index classes = 0,
-                            std::string_view function = "mmc::neural::append_one_hot") {
-  mmc::detail::check_same_rows(function, "labels", labels.size(), "features", features.rows());
-  const RowMatrix<T> coded = one_hot<T>(labels, classes, function, "labels");
-  RowMatrix<T> out(features.rows(), features.cols() + coded.cols());
-  out.leftCols(features.cols()) = features.derived().template cast<T>();
-  out.rightCols(coded.cols()) = coded;
-  return out;
-}
-
-}  // namespace mmc::neural
-// ---- end mmc/neural/onehot.hpp ----
-// ---- begin mmc/neural/trainer.hpp ----
-// mmc/neural/trainer.hpp — the one training loop of the neural estimators: the
-// MI bounds (neural_mi.hpp, docs/design.md §3.2) and CENE (cene.hpp, §3.3) differ
-// only in the model they train and the value they monitor.
-//
-// Per step: the model computes its loss and gradients on a minibatch; the loop
-// checks them for divergence, optionally clips the gradient norm, applies Adam,
-// records the training curve and calls the progress callback. Every
-// `eval_interval` steps (and at the last step) the model evaluates its monitor
-// value (the held-out bound for MI, the validation cross-entropy for CENE).
-//
-// Early stopping (patience > 0): after `patience` evaluations without an
-// improvement of the monitor, training stops and the parameters of the best
-// evaluation are restored (so the returned model is the best one seen). With
-// patience = 0 training runs all `steps` and the final parameters are kept.
-//
-// Divergence (docs/design.md §2): a NaN/Inf loss, batch estimate, gradient norm or
-// monitor value stops the run with mmc::training_error naming the step and what
-// to change — unless recover_from_divergence is set: then the parameters of the
-// last finite evaluation (or the initial ones) are restored, the Adam moments
-// are reset, the learning rate is halved, and training continues from the next
-// step; after `max_recoveries` such restarts the error is thrown anyway.
-//
-// Determinism: the loop itself draws no random numbers; models draw from
-// streams of mmc::Rng fixed by the seed (split.hpp).
-
-
-
-namespace mmc::neural {
-
-/// What the progress callback sees after every step.
-struct Progress {
-  Index step = 0;                 ///< 1-based step just taken
-  Index steps = 0;                ///< the configured number of steps
-  double train_estimate = 0.0;    ///< the estimate on this step's batch (nats)
-  /// Monitor value evaluated at this step (held-out bound / validation
-  /// cross-entropy), NaN when this step did not evaluate.
-  double heldout = std::numeric_limits<double>::quiet_NaN();
-  double learning_rate = 0.0;     ///< of this step (schedule; halved by each recovery)
-};
-
-/// The callback's answer.
-enum class ProgressAction { proceed, stop };
-using ProgressCallback = std::function<ProgressAction(const Progress&)>;
-
-/// Options every neural estimator shares (defaults documented per estimator).
-struct TrainingOptions {
-  Index steps = 3000;              ///< maximum number of Adam steps (>= 1)
-  Index batch = 512;               ///< minibatch size K (>= 2)
-  double lr = 5e-4;                ///< Adam learning rate (> 0)
-  double weight_decay = 0.0;       ///< decoupled (AdamW) weight decay per unit lr (>= 0)
-  /// Final learning rate as a fraction of lr, reached by cosine annealing over
-  /// `steps` (Loshchilov & Hutter 2017); 1 = constant. In (0, 1].
-  double lr_decay = 1.0;
-  std::vector<Index> hidden = {256, 256};             ///< hidden widths
-  nn::Activation activation = nn::Activation::relu;   ///< hidden activation
-  double holdout = 0.2;            ///< held-out fraction, in (0, 1)
-  Index eval_interval = 250;       ///< steps between evaluations (>= 1)
-  Index patience = 0;              ///< evaluations without improvement before stopping (0: off)
-  double clip_norm = 0.0;          ///< max global gradient norm (0: no clipping)
-  bool recover_from_divergence = false;  ///< restore + halve lr instead of throwing
-  Index max_recoveries = 5;        ///< recoveries before training_error anyway
-  bool standardize = true;         ///< standardise input columns (a copy) first
-  std::uint64_t seed = 0;          ///< all randomness (split, init, batches)
-  int threads = 0;                 ///< backend threads (0 = all cores); never changes results
-  ProgressCallback progress;       ///< called after every step; may stop training
-};
-
-/// One point of the training curve.
-struct CurvePoint {
-  Index step = 0;
-  double train = 0.0;  ///< the estimate on that step's batch
-  double heldout = std::numeric_limits<double>::quiet_NaN();  ///< monitor, when evaluated
-};
-
-/// Why the loop ended.
-enum class StopReason { completed, early_stopping, callback };
-
-/// What the loop reports back to the estimator.
-struct TrainingLog {
-  std::vector<CurvePoint> curve;
-  Index steps = 0;                 ///< steps actually run
-  double train_estimate = 0.0;     ///< mean batch estimate over the last eval_interval steps
-  double monitor = std::numeric_limits<double>::quiet_NaN();  ///< of the returned parameters
-  Index best_step = 0;             ///< step whose parameters are returned
-  Index recoveries = 0;
-  double learning_rate = 0.0;      ///< learning rate of the last step
-  StopReason stop = StopReason::completed;
-};
-
-/// What a model returns from one training step.
-struct StepValues {
-  double loss = 0.0;
-  double estimate = 0.0;
-};
-
-namespace detail {
-
-/// Validates the shared options (not the data-dependent sizes).
-inline void check_training_options(std::string_view fn, const TrainingOptions& o) {
-  mmc::detail::check_at_least(fn, "steps", o.steps, 1);
-  mmc::detail::check_at_least(fn, "batch", o.batch, 2);
-  mmc::detail::check_at_least(fn, "eval_interval", o.eval_interval, 1);
-  mmc::detail::check_at_least(fn, "patience", o.patience, 0);
-  mmc::detail::check_at_least(fn, "max_recoveries", o.max_recoveries, 0);
-  if (!(o.lr > 0.0) || !std::isfinite(o.lr)) {
-    mmc::detail::throw_invalid(fn, "lr", "is " + number(o.lr) + ", but must be > 0",
-                               "use a learning rate such as 5e-4");
-  }
-  if (!(o.weight_decay >= 0.0) || !std::isfinite(o.weight_decay)) {
-    mmc::detail::throw_invalid(fn, "weight_decay", "is " + number(o.weight_decay),
-                               "pass 0 (none) or a small decay such as 1e-4");
-  }
-  if (!(o.lr_decay > 0.0 && o.lr_decay <= 1.0)) {
-    mmc::detail::throw_invalid(fn, "lr_decay", "is " + number(o.lr_decay) + ", outside (0, 1]",
-                               "pass 1 for a constant learning rate or e.g. 0.1");
-  }
-  if (!(o.clip_norm >= 0.0) || !std::isfinite(o.clip_norm)) {
-    mmc::detail::throw_invalid(fn, "clip_norm", "is " + number(o.clip_norm),
-                               "pass 0 for no clipping or a positive norm such as 1.0");
-  }
-  check_fraction(fn, "holdout", o.holdout);
-  for (std::size_t i = 0; i < o.hidden.size(); ++i) {
-    if (o.hidden[i] < 1) {
-      mmc::detail::throw_invalid(fn, "hidden",
-                                 "has width " + std::to_string(o.hidden[i]) + " at position " +
-                                     std::to_string(i),
-                                 "every hidden layer needs at least one unit, e.g. {256, 256}");
-    }
-  }
-}
-
-/// A backend for `threads` workers: B(threads) when B takes it, else B().
-template <class B>
-B make_backend(int threads) {
-  if constexpr (std::is_constructible_v<B, int>) return B(threads);
-  else return B();
-}
-
-inline const char* nonfinite_word(double v) noexcept { return std::isnan(v) ? "NaN" : "Inf"; }
-
-}  // namespace detail
-
-/// Runs the loop on `model`, which provides
-///   StepValues step()              loss, batch estimate and gradients of one minibatch
-///   double clip(double max_norm)   gradient norm before clipping (<= 0: no clipping)
-///   void update()                  one Adam step
-///   double evaluate()              the monitor value
-///   Snapshot snapshot() / void restore(const Snapshot&)
-///   void set_learning_rate(double), void reset_optimizer(), void reset_state()
-/// `maximize`: whether a larger monitor is better. `fix` is appended to the
-/// divergence message (what to change).
-template <class Model>
-TrainingLog run_training(Model& model, const TrainingOptions& o, std::string_view fn,
-                         bool maximize, std::string_view fix) {
-  TrainingLog log;
-  log.curve.reserve(static_cast<std::size_t>(o.steps));
-  double lr = o.lr;
-  auto good = model.snapshot();  // last parameters with a finite evaluation
-  auto best = good;              // parameters of the best evaluation (patience > 0)
-  bool evaluated = false;
-  double best_value = std::numeric_limits<double>::quiet_NaN();
-  Index since_best = 0;
-  double current = lr;  // this step's learning rate (schedule)
-
-  const auto diverged = [&](Index step, const std::string& what, double value) {
-    if (o.recover_from_divergence && log.recoveries < o.max_recoveries) {
-      ++log.recoveries;
-      model.restore(good);
-      model.reset_optimizer();
-      model.reset_state();
-      lr *= 0.5;
-      current = lr;
-      model.set_learning_rate(lr);
-      return;
-    }
-    throw training_error(
-        std::string(fn) + ": training diverged at step " + std::to_string(step) + " of " +
-        std::to_string(o.steps) + " (" + what + " is " + detail::nonfinite_word(value) +
-        (log.recoveries > 0 ? ", after " + std::to_string(log.recoveries) + " recoveries" : "") +
-        "); " + std::string(fix));
+/// Standard normal CDF.
+inline double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::numbers::sqrt2); }
+
+/// Bayes error of a fair bit observed as b + s N: Φ(-1/(2s)); 0 at s = 0.
+inline double noisy_bit_error(double s) { return s <= 0.0 ? 0.0 : normal_cdf(-0.5 / s); }
+
+/// The bit cases of data::bits_task with noise σ (see top, 1).
+inline TaskTruth bit_case_bayes_truth(data::BitCase which, double sigma) {
+  TaskTruth t;
+  const data::KeyValues truth = data::bit_case_truth(which, sigma);
+  auto get = [&](const char* key) {
+    for (const auto& [k, v] : truth)
+      if (k == key) return v;
+    return 0.0;
   };
-
-  const auto pi = 3.14159265358979323846;
-  for (Index step = 1; step <= o.steps; ++step) {
-    if (o.lr_decay < 1.0) {  // cosine annealing from lr to lr * lr_decay
-      const double t = static_cast<double>(step - 1) / static_cast<double>(o.steps);
-      current = lr * (o.lr_decay + (1.0 - o.lr_decay) * 0.5 * (1.0 + std::cos(pi * t)));
-      model.set_learning_rate(current);
-    } else {
-      current = lr;
-    }
-    const StepValues v = model.step();
-    if (!std::isfinite(v.loss)) { diverged(step, "the training loss", v.loss); continue; }
-    if (!std::isfinite(v.estimate)) { diverged(step, "the batch estimate", v.estimate); continue; }
-    const double norm = model.clip(o.clip_norm);
-    if (!std::isfinite(norm)) { diverged(step, "the gradient norm", norm); continue; }
-    model.update();
-    log.steps = step;
-    log.curve.push_back({step, v.estimate, std::numeric_limits<double>::quiet_NaN()});
-
-    Progress p{step, o.steps, v.estimate, std::numeric_limits<double>::quiet_NaN(), current};
-    bool stop_early = false;
-    if (step % o.eval_interval == 0 || step == o.steps) {
-      const double h = model.evaluate();
-      if (!std::isfinite(h)) { diverged(step, "the evaluated value", h); continue; }
-      log.curve.back().heldout = p.heldout = h;
-      good = model.snapshot();
-      if (!evaluated || (maximize ? h > best_value : h < best_value)) {
-        evaluated = true;
-        best_value = h;
-        log.best_step = step;
-        since_best = 0;
-        if (o.patience > 0) best = good;
-      } else if (o.patience > 0 && ++since_best >= o.patience) {
-        stop_early = true;
-      }
-    }
-    if (o.progress && o.progress(p) == ProgressAction::stop) {
-      log.stop = StopReason::callback;
+  t.h_clean = get("h_y") - get("joint_mi");
+  t.h_missing = {t.h_clean + get("gamma_0"), t.h_clean + get("gamma_1")};
+  const double q = noisy_bit_error(sigma);
+  switch (which) {
+    case data::BitCase::redundant:
+      t.error_clean = noisy_bit_error(sigma / std::numbers::sqrt2);
+      t.error_missing = {q, q};
       break;
-    }
-    if (stop_early) {
-      log.stop = StopReason::early_stopping;
+    case data::BitCase::unique:
+      t.error_clean = q;
+      t.error_missing = {0.5, q};
       break;
-    }
+    case data::BitCase::synergy:
+      t.error_clean = 2.0 * q * (1.0 - q);
+      t.error_missing = {0.5, 0.5};
+      break;
   }
-  if (log.steps == 0) {
-    throw training_error(std::string(fn) + ": no training step succeeded; " + std::string(fix));
-  }
-  const CurvePoint& last = log.curve.back();
-  if (o.patience > 0 && evaluated && log.best_step != last.step) {
-    model.restore(best);  // early stopping returns the best evaluation's parameters
-    log.monitor = best_value;
-  } else if (!std::isnan(last.heldout)) {
-    log.monitor = last.heldout;  // the final parameters were evaluated at the last step
-    log.best_step = last.step;
-  } else {  // stopped by the callback between evaluations
-    log.monitor = model.evaluate();
-    log.best_step = last.step;
-  }
-  log.learning_rate = current;
-  const std::size_t tail = std::min<std::size_t>(log.curve.size(),
-                                                 static_cast<std::size_t>(o.eval_interval));
+  return t;
+}
+
+/// The four-class bit pair Y = 2 b_x + b_z (see top, 2).
+inline TaskTruth bit_pair_bayes_truth(double sigma) {
+  TaskTruth t;
+  t.classes = 4;
+  t.h_y = 2.0 * std::numbers::ln2;
+  const double e = data::detail::noisy_bit_entropy(sigma);
+  t.h_clean = 2.0 * e;
+  t.h_missing = {e + std::numbers::ln2, e + std::numbers::ln2};
+  const double q = noisy_bit_error(sigma);
+  t.error_clean = 1.0 - (1.0 - q) * (1.0 - q);
+  t.error_missing = {1.0 - 0.5 * (1.0 - q), 1.0 - 0.5 * (1.0 - q)};
+  return t;
+}
+
+/// Bayes error of two equiprobable Gaussian classes at Mahalanobis distance delta.
+inline double gaussian_bayes_error(double delta) { return normal_cdf(-0.5 * delta); }
+
+/// H(Y | X) (nats) of two equiprobable Gaussian classes at Mahalanobis distance
+/// delta: E[h(1/(1 + e^L))], L ~ N(Δ²/2, Δ²) (trapezoid rule, see top).
+inline double gaussian_conditional_entropy(double delta) {
+  if (delta <= 0.0) return std::numbers::ln2;
+  constexpr int kHalf = 1200;
+  constexpr double kStep = 0.01;
   double sum = 0.0;
-  for (std::size_t i = log.curve.size() - tail; i < log.curve.size(); ++i) sum += log.curve[i].train;
-  log.train_estimate = sum / static_cast<double>(tail);
-  return log;
+  for (int j = -kHalf; j <= kHalf; ++j) {
+    const double u = kStep * j;
+    const double l = 0.5 * delta * delta + delta * u;  // log p(x|0)/p(x|1)
+    // p = P(y = 1 | x) = 1/(1 + e^l); h(p) written stably for large |l|.
+    const double a = std::abs(l);
+    const double h = std::log1p(std::exp(-a)) + a * std::exp(-a) / (1.0 + std::exp(-a));
+    sum += kStep * std::exp(-0.5 * u * u) / std::sqrt(2.0 * std::numbers::pi) * h;
+  }
+  return sum;
 }
 
-}  // namespace mmc::neural
-// ---- end mmc/neural/trainer.hpp ----
-// ---- begin mmc/nn/mixture_density.hpp ----
-// mmc/nn/mixture_density.hpp — the negative log-likelihood of a diagonal Gaussian
-// mixture whose parameters are a network's outputs (a mixture density network,
-// Bishop 1994): CENE's estimator of a continuous conditional entropy h(A|B)
-// (docs/design.md §3.3), with its gradient with respect to the outputs.
-//
-// Parametrisation of one sample's output column (K components, d dimensions,
-// K (1 + 2d) rows; MixtureLayout gives the rows):
-//   rows [0, K)              a_k    mixture logits:   pi = softmax(a)
-//   rows [K, K + Kd)         mu_kj  means, component-major (k * d + j)
-//   rows [K + Kd, K + 2Kd)   s_kj   log-scales:       sigma_kj = sigma_min + exp(s_kj)
-// The floor sigma_min (> 0 by default) keeps the density bounded: without it a
-// component can collapse on one sample and drive the NLL to -infinity (a
-// degenerate but common failure on discrete or duplicated targets). It is in
-// the target's units; targets are usually standardised, so the default 1e-3 is
-// far below any scale the data can resolve. Pass 0 for the plain exp(s).
-// Per sample, with u_kj = (y_j - mu_kj) / sigma_kj:
-//   l_k = log pi_k + sum_j (-u_kj^2 / 2 - log sigma_kj - log(2 pi) / 2)
-//   NLL = -logsumexp_k l_k                     (log-sum-exp: no underflow)
-//   r_k = exp(l_k + NLL)                       (posterior responsibility)
-//   dNLL/da_k = pi_k - r_k,  dNLL/dmu_kj = -r_k u_kj / sigma_kj,
-//   dNLL/ds_kj = r_k (1 - u_kj^2) exp(s_kj) / sigma_kj.
-// The loss is the batch mean (nats); gradients are divided by the batch size.
-// Internally everything is computed in double, also for float outputs.
+/// Mahalanobis distance sqrt(μᵀ Σ⁻¹ μ).
+inline double mahalanobis(const Eigen::VectorXd& mu, const Eigen::MatrixXd& sigma) {
+  return std::sqrt(mu.dot(sigma.llt().solve(mu)));
+}
 
-
-
-namespace mmc::nn {
-
-/// Where the parameters of a K-component, d-dimensional mixture sit in an output column.
-struct MixtureLayout {
-  Index components = 1;  ///< K
-  Index dims = 1;        ///< d, the dimension of the target
-  Index outputs() const noexcept { return components * (1 + 2 * dims); }
-  Index logit_row(Index k) const noexcept { return k; }
-  Index mean_row(Index k, Index j) const noexcept { return components + k * dims + j; }
-  Index log_scale_row(Index k, Index j) const noexcept {
-    return components + components * dims + k * dims + j;
-  }
+/// Two Gaussian classes (means ±μ/2, covariance Σ, equal priors) whose first d1
+/// coordinates are modality 0 and the rest modality 1 (see top, 3).
+struct GaussianClasses {
+  Eigen::VectorXd mu;
+  Eigen::MatrixXd sigma;
+  Index d1 = 1;
 };
 
-/// Mean NLL (nats) of targets (d x batch) under the mixtures in output
-/// (K (1 + 2d) x batch); writes dNLL/doutput into grad when grad is not empty.
-template <class T>
-double gaussian_mixture_nll(ConstMatrixRef<T> output, ConstMatrixRef<T> target,
-                            const MixtureLayout& layout, MatrixRef<T> grad = {},
-                            double sigma_min = 1e-3) {
-  constexpr const char* fn = "mmc::nn::gaussian_mixture_nll";
-  if (layout.components < 1 || layout.dims < 1) {
-    mmc::detail::throw_invalid(fn, "layout",
-                               "has " + std::to_string(layout.components) + " components and " +
-                                   std::to_string(layout.dims) + " dimensions",
-                               "use at least one component and one dimension");
-  }
-  detail::check_batch(fn, "output", output);
-  detail::check_grad_shape(fn, output, grad);
-  if (output.rows != layout.outputs()) {
-    mmc::detail::throw_invalid(fn, "output",
-                               "has " + std::to_string(output.rows) + " rows but the layout needs " +
-                                   std::to_string(layout.outputs()) + " = K (1 + 2 d)",
-                               "make the network's last width MixtureLayout::outputs()");
-  }
-  if (target.rows != layout.dims || target.cols != output.cols) {
-    mmc::detail::throw_invalid(fn, "target",
-                               "is " + std::to_string(target.rows) + " x " +
-                                   std::to_string(target.cols) + " but should be " +
-                                   std::to_string(layout.dims) + " x " + std::to_string(output.cols),
-                               "pass one target column (d values) per output column");
-  }
-  if (!(sigma_min >= 0.0) || !std::isfinite(sigma_min)) {
-    mmc::detail::throw_invalid(fn, "sigma_min", "must be a finite number >= 0",
-                               "use the default 1e-3, or 0 for no floor");
-  }
-  const Index K = layout.components, d = layout.dims;
-  const auto O = as_eigen(output);
-  const auto Y = as_eigen(target);
-  const double half_log_2pi = 0.5 * std::log(2.0 * std::numbers::pi);
-  const double inv_batch = 1.0 / static_cast<double>(output.cols);
+inline TaskTruth gaussian_classes_truth(const GaussianClasses& g) {
+  const Index d = g.mu.size(), d2 = d - g.d1;
+  const double full = mahalanobis(g.mu, g.sigma);
+  const double only0 = mahalanobis(g.mu.head(g.d1), g.sigma.topLeftCorner(g.d1, g.d1));
+  const double only1 = mahalanobis(g.mu.tail(d2), g.sigma.bottomRightCorner(d2, d2));
+  TaskTruth t;
+  t.h_clean = gaussian_conditional_entropy(full);
+  t.h_missing = {gaussian_conditional_entropy(only1), gaussian_conditional_entropy(only0)};
+  t.error_clean = gaussian_bayes_error(full);
+  t.error_missing = {gaussian_bayes_error(only1), gaussian_bayes_error(only0)};
+  return t;
+}
 
-  auto sigma_of = [&](double s) { return sigma_min + std::exp(s); };
-  auto log_sigma_of = [&](double s) { return sigma_min > 0.0 ? std::log(sigma_of(s)) : s; };
-  // l_k without log pi_k.
-  auto log_normal = [&](Index k, Index col) {
-    double sum = -static_cast<double>(d) * half_log_2pi;
-    for (Index j = 0; j < d; ++j) {
-      const double s = static_cast<double>(O(layout.log_scale_row(k, j), col));
-      const double u = (static_cast<double>(Y(j, col)) -
-                        static_cast<double>(O(layout.mean_row(k, j), col))) / sigma_of(s);
-      sum -= 0.5 * u * u + log_sigma_of(s);
-    }
-    return sum;
+/// n samples of GaussianClasses: labels fair from Rng(seed, 0), noise from Rng(seed, 1).
+inline data::LabelledTask gaussian_classes_task(const GaussianClasses& g, Index n, std::uint64_t seed) {
+  const Index d = g.mu.size();
+  const Eigen::MatrixXd l = g.sigma.llt().matrixL();
+  Rng labels(seed, 0), gauss(seed, 1);
+  data::LabelledTask task;
+  task.modalities = {RowMatrix<double>(n, g.d1), RowMatrix<double>(n, d - g.d1)};
+  task.labels.resize(n);
+  Eigen::VectorXd e(d);
+  for (Index i = 0; i < n; ++i) {
+    const int y = static_cast<int>(labels() >> 63);
+    for (Index j = 0; j < d; ++j) e(j) = gauss.normal();
+    const Eigen::VectorXd x = (y == 1 ? 0.5 : -0.5) * g.mu + l * e;
+    task.modalities[0].row(i) = x.head(g.d1).transpose();
+    task.modalities[1].row(i) = x.tail(d - g.d1).transpose();
+    task.labels(i) = y;
+  }
+  task.classes = 2;
+  task.name = "gaussian_classes";
+  task.seed = seed;
+  return task;
+}
+
+/// Monte-Carlo truth of the α generator with modality Z missing (see top, 4): returns
+/// TaskTruth with h_clean = error_clean = 0 (injective projections), h_y the
+/// plug-in-free MC estimate E[p], and only index 1 (Z missing) of the missing
+/// arrays filled; index 0 is set to NaN. Seeds: outer samples reproduce
+/// data::synthetic_task(options, outer, seed)'s latent draws; inner draws from
+/// Rng(seed, 7).
+inline TaskTruth alpha_missing_truth(const data::SyntheticOptions& options, Index outer, Index inner,
+                                     std::uint64_t seed) {
+  const data::SyntheticProjections proj = data::synthetic_projections(options, seed);
+  const Index d = options.d;
+  const double a = options.alpha, delta = options.delta;
+  Rng rng(seed, 2), fresh(seed, 7);
+  Eigen::VectorXd x(d), z(d), pz(d);
+  // x_raw · P z̃ / |P z̃| for a fresh z (the generator mixes the unnormalised x).
+  auto draw_dot = [&](Rng& r, const Eigen::VectorXd& x_raw) {
+    for (Index j = 0; j < d; ++j) z(j) = r.normal();
+    z = (1.0 - a) * z + a * x_raw;
+    pz.noalias() = proj.p * z;
+    return pz.norm() > 0.0 ? x_raw.dot(pz) / pz.norm() : 0.0;
   };
-
-  double total = 0.0;
-  for (Index col = 0; col < output.cols; ++col) {
-    // log-sum-exp of the logits (log pi_k = a_k - lse_a).
-    double a_max = -std::numeric_limits<double>::infinity();
-    for (Index k = 0; k < K; ++k) a_max = std::max(a_max, static_cast<double>(O(k, col)));
-    double a_sum = 0.0;
-    for (Index k = 0; k < K; ++k) a_sum += std::exp(static_cast<double>(O(k, col)) - a_max);
-    const double lse_a = a_max + std::log(a_sum);
-    // Streaming log-sum-exp of l_k.
-    double l_max = -std::numeric_limits<double>::infinity(), l_sum = 0.0;
-    for (Index k = 0; k < K; ++k) {
-      const double l = static_cast<double>(O(k, col)) - lse_a + log_normal(k, col);
-      if (l > l_max) {
-        l_sum = l_sum * std::exp(l_max - l) + 1.0;
-        l_max = l;
-      } else {
-        l_sum += std::exp(l - l_max);
-      }
+  double err = 0.0, ent = 0.0, p_mean = 0.0;
+  for (Index i = 0; i < outer; ++i) {
+    // Outer: the generator's own accepted draw (x before normalisation mixes into z).
+    Eigen::VectorXd raw_x(d);
+    for (;;) {
+      for (Index j = 0; j < d; ++j) raw_x(j) = rng.normal();
+      const double dot = draw_dot(rng, raw_x) / raw_x.norm();
+      if (raw_x.norm() > 0.0 && std::abs(dot) > delta) break;
     }
-    const double log_p = l_max + std::log(l_sum);
-    total -= log_p;
-    if (grad.empty()) continue;
-    auto G = as_eigen(grad);
-    for (Index k = 0; k < K; ++k) {
-      const double log_pi = static_cast<double>(O(k, col)) - lse_a;
-      const double r = std::exp(log_pi + log_normal(k, col) - log_p);
-      G(layout.logit_row(k), col) = static_cast<T>((std::exp(log_pi) - r) * inv_batch);
+    // Inner: z | x among accepted draws; only the direction of x is observed, but
+    // the generator mixes the unnormalised x, which P_X x̂ does not reveal.
+    // Conditioning on the observed direction therefore integrates |x| too:
+    // draw |x| afresh as the norm of a N(0, I_d) vector along the same direction.
+    const Eigen::VectorXd dir = raw_x / raw_x.norm();
+    Index pos = 0, acc = 0;
+    for (Index k = 0; k < inner; ++k) {
+      double r2 = 0.0;
       for (Index j = 0; j < d; ++j) {
-        const double s = static_cast<double>(O(layout.log_scale_row(k, j), col));
-        const double sigma = sigma_of(s);
-        const double u = (static_cast<double>(Y(j, col)) -
-                          static_cast<double>(O(layout.mean_row(k, j), col))) / sigma;
-        G(layout.mean_row(k, j), col) = static_cast<T>(-r * u / sigma * inv_batch);
-        G(layout.log_scale_row(k, j), col) =
-            static_cast<T>(r * (1.0 - u * u) * std::exp(s) / sigma * inv_batch);
+        const double v = fresh.normal();
+        r2 += v * v;
+      }
+      const double dot = draw_dot(fresh, dir * std::sqrt(r2)) / std::sqrt(r2);
+      if (std::abs(dot) > delta) {
+        ++acc;
+        if (dot > 0.0) ++pos;
       }
     }
+    const double p = acc > 0 ? static_cast<double>(pos) / static_cast<double>(acc) : 0.5;
+    err += std::min(p, 1.0 - p);
+    ent += data::detail::binary_entropy(p);
+    p_mean += p;
   }
-  return total * inv_batch;
-}
-
-}  // namespace mmc::nn
-// ---- end mmc/nn/mixture_density.hpp ----
-
-namespace mmc::neural {
-
-/// Options of Cene and Doe.
-struct CeneOptions : TrainingOptions {
-  /// CENE's defaults (docs/estimators/cene.md): AdamW with weight decay 1 and
-  /// cosine decay of the learning rate to 5 %, as the MI estimators; without
-  /// them the conditional mixture density network overfits in 20 dimensions
-  /// and cannot reach the precision a sharp conditional (small sigma) needs.
-  CeneOptions() {
-    steps = 4000;
-    batch = 256;
-    lr = 1e-3;
-    weight_decay = 1.0;
-    lr_decay = 0.05;
-    eval_interval = 200;
-    patience = 5;
-  }
-  /// Fraction of the training part kept for early stopping, in (0, 1).
-  double validation = 0.1;
-  /// Mixture components of the mixture density network (continuous targets).
-  Index components = 4;
-  /// Floor of the mixture scales, in standardised units (nn/mixture_density.hpp).
-  double sigma_min = 1e-3;
-  /// Classes of a discrete target (0: max label + 1).
-  Index classes = 0;
-  /// Samples per forward pass when evaluating (memory vs. speed only).
-  Index eval_chunk = 4096;
-};
-
-/// The result of a CENE estimate (nats).
-struct CeneResult {
-  double value = 0.0;             ///< held-out mean cross-entropy / NLL: Ĥ(A|B)
-  double train_value = 0.0;       ///< mean batch loss over the last eval_interval steps
-  double validation_value = 0.0;  ///< validation mean of the returned parameters
-  std::vector<CurvePoint> curve;  ///< (step, batch loss, validation loss when evaluated)
-  Index steps = 0;
-  double seconds = 0.0;
-  Index n_train = 0, n_validation = 0, n_heldout = 0;
-  bool discrete = false;
-  Index classes = 0;              ///< discrete targets: the number of classes
-  Index best_step = 0;
-  Index recoveries = 0;
-  double learning_rate = 0.0;
-  StopReason stop = StopReason::completed;
-};
-
-namespace detail {
-
-/// The fix of to_working_copy's refusal of data the network's scalar cannot hold.
-inline constexpr std::string_view kCeneUnrepresentableFix =
-    "set options.standardize = true (the default; it standardises in double precision first and "
-    "adds sum log sd back to the entropy) or center the data (an offset leaves entropies "
-    "unchanged)";
-
-/// The model run_training trains for CENE: a classifier or an MDN on (b -> a).
-template <class T, class B>
-class CeneModel : public Models<T, B, 1> {
- public:
-  CeneModel(nn::MlpSpec spec, const TrainingOptions& o, const B& backend, const RowMatrix<T>& b,
-            const RowMatrix<T>& a, std::span<const int> labels, nn::MixtureLayout layout,
-            double sigma_min, std::vector<Index> train, std::vector<Index> validation,
-            Index chunk)
-      : Models<T, B, 1>({std::move(spec)}, o.seed, backend, o.lr, o.weight_decay), backend_(backend), b_(b),
-        a_(a), labels_(labels), layout_(layout), sigma_min_(sigma_min),
-        validation_(std::move(validation)), sampler_(std::move(train), o.seed), batch_(o.batch),
-        chunk_(chunk) {
-    rows_.resize(static_cast<std::size_t>(batch_));
-  }
-
-  StepValues step() {
-    sampler_.next(batch_, rows_.data());
-    const double loss = forward_loss(rows_, true);
-    this->mlp(0).backward(grad_view());
-    return {loss, loss};
-  }
-  double evaluate() { return mean_loss(validation_); }
-  void reset_state() {}
-
-  /// Mean loss over the samples `rows` (chunks of eval_chunk), no gradients.
-  double mean_loss(std::span<const Index> rows) {
-    double total = 0.0;
-    for (std::size_t begin = 0; begin < rows.size(); begin += static_cast<std::size_t>(chunk_)) {
-      const std::size_t m = std::min(rows.size() - begin, static_cast<std::size_t>(chunk_));
-      total += forward_loss(rows.subspan(begin, m), false) * static_cast<double>(m);
-    }
-    return total / static_cast<double>(rows.size());
-  }
-
- private:
-  bool discrete() const noexcept { return !labels_.empty(); }
-
-  /// Forward pass on the given samples; returns the mean loss and, when asked,
-  /// leaves dLoss/dOutput in grad_ (uploaded to the backend).
-  double forward_loss(std::span<const Index> rows, bool with_grad) {
-    const auto m = static_cast<Index>(rows.size());
-    reserve_rows(input_, m, b_.cols());
-    gather_rows(b_, rows, 0, input_);
-    const nn::ConstMatrixRef<T> out = this->mlp(0).forward_host(nn::as_batch(input_.topRows(m)));
-    host_out_.resize(out.rows, m);
-    backend_.download(out, host_out_.data(), out.rows);
-    if (with_grad) host_grad_.resize(out.rows, m);
-    const nn::MatrixRef<T> g = with_grad ? nn::view(host_grad_) : nn::MatrixRef<T>();
-    double loss;
-    if (discrete()) {
-      batch_labels_.resize(rows.size());
-      for (std::size_t i = 0; i < rows.size(); ++i) batch_labels_[i] = labels_[static_cast<std::size_t>(rows[i])];
-      loss = nn::softmax_cross_entropy<T>(nn::view(host_out_), batch_labels_, g);
-    } else {
-      reserve_rows(target_, m, a_.cols());
-      gather_rows(a_, rows, 0, target_);
-      loss = nn::gaussian_mixture_nll<T>(nn::view(host_out_), nn::as_batch(target_.topRows(m)),
-                                         layout_, g, sigma_min_);
-    }
-    if (with_grad) {
-      backend_.resize(grad_, host_grad_.size());
-      backend_.upload(host_grad_.data(), host_grad_.rows(), grad_view());
-    }
-    return loss;
-  }
-  nn::MatrixRef<T> grad_view() {
-    return {backend_.data(grad_), host_grad_.rows(), host_grad_.cols()};
-  }
-
-  B backend_;
-  const RowMatrix<T>& b_;
-  const RowMatrix<T>& a_;
-  std::span<const int> labels_;
-  nn::MixtureLayout layout_;
-  double sigma_min_;
-  std::vector<Index> validation_;
-  BatchSampler sampler_;
-  Index batch_, chunk_;
-  std::vector<Index> rows_;
-  std::vector<int> batch_labels_;
-  RowMatrix<T> input_, target_;
-  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> host_out_, host_grad_;
-  typename B::Buffer grad_;
-};
-
-}  // namespace detail
-
-/// CENE: Ĥ(A|B) (or Ĥ(A) without B), in nats.
-template <class T = float, class B = nn::CpuBackend<T>>
-class Cene {
-  MMC_NN_CHECK_BACKEND(B, T, "mmc::neural::Cene<T, B>");
-
- public:
-  using Options = CeneOptions;
-  using Result = CeneResult;
-
-  Cene() = default;
-  explicit Cene(const Options& options) : options_(options) {}
-  const Options& options() const noexcept { return options_; }
-
-  /// Ĥ(A|B): a is an integer vector of class labels (discrete target) or a real
-  /// n x d matrix (continuous target); b is n x d_b, one sample per row, and may
-  /// have zero columns (then Ĥ(A)).
-  template <class DerivedA, class DerivedB>
-  Result estimate(const Eigen::DenseBase<DerivedA>& a, const Eigen::DenseBase<DerivedB>& b) const {
-    return run("mmc::neural::Cene::estimate", a, b);
-  }
-
-  /// Ĥ(A), the unconditional entropy.
-  template <class DerivedA>
-  Result estimate(const Eigen::DenseBase<DerivedA>& a) const {
-    return run("mmc::neural::Cene::estimate", a, RowMatrix<T>(a.rows(), 0));
-  }
-
- private:
-  template <class DerivedA, class DerivedB>
-  Result run(std::string_view fn, const Eigen::DenseBase<DerivedA>& a,
-             const Eigen::DenseBase<DerivedB>& b) const {
-    const auto start = std::chrono::steady_clock::now();
-    const Options& o = options_;
-    constexpr bool discrete = std::is_integral_v<typename DerivedA::Scalar>;
-    check_options(fn);
-    const Index n = a.rows();
-    if constexpr (discrete) {
-      if (a.cols() != 1) {
-        mmc::detail::throw_invalid(fn, "a", "has " + std::to_string(a.cols()) + " columns",
-                                   "pass discrete labels as one integer column (Eigen::VectorXi)");
-      }
-      if (n == 0) mmc::detail::throw_invalid(fn, "a", "is empty", "pass one label per sample");
-    } else {
-      mmc::detail::check_data(fn, "a", a);
-    }
-    mmc::detail::check_same_rows(fn, "b", b.rows(), "a", n);
-    mmc::detail::check_finite(fn, "b", b);
-    const Index heldout = heldout_size(n, o.holdout);
-    const Index validation = heldout_size(n - heldout, o.validation);
-    if (validation < 1) {
-      mmc::detail::throw_invalid(fn, "validation",
-                                 "is " + detail::number(o.validation) + ", which leaves no validation sample",
-                                 "pass more samples or a larger validation fraction");
-    }
-    check_split_sizes(fn, n, o.holdout, o.batch, 1, validation);
-
-    Result r;
-    r.discrete = discrete;
-    std::vector<int> labels;
-    RowMatrix<T> as;
-    double log_scale = 0.0;  // sum_j log s_j of a standardised continuous target
-    if constexpr (discrete) {
-      r.classes = o.classes > 0 ? o.classes : class_count(a.col(0), fn, "a");
-      mmc::detail::check_labels(fn, "a", a.col(0), n, r.classes);
-      labels.assign(static_cast<std::size_t>(n), 0);
-      for (Index i = 0; i < n; ++i) labels[static_cast<std::size_t>(i)] = static_cast<int>(a(i, 0));
-    } else {
-      ColumnMoments<double> moments;
-      as = to_working_copy<T>(a, o.standardize, fn, "a", detail::kCeneUnrepresentableFix, &moments);
-      if (o.standardize) {
-        for (Index j = 0; j < as.cols(); ++j) log_scale += std::log(moments.stddev(j));
-      }
-    }
-    const bool conditional = b.cols() > 0;
-    const RowMatrix<T> bs =
-        conditional ? to_working_copy<T>(b, o.standardize, fn, "b", detail::kCeneUnrepresentableFix)
-                    : RowMatrix<T>(RowMatrix<T>::Ones(n, 1));
-
-    const nn::MixtureLayout layout{o.components, discrete ? 1 : as.cols()};
-    const Index outputs = discrete ? r.classes : layout.outputs();
-    const std::vector<Index> no_hidden;
-    nn::MlpSpec spec{detail::mlp_widths(bs.cols(), conditional ? o.hidden : no_hidden, outputs),
-                     o.activation};
-    Split split = make_split(n, o.holdout, o.seed);
-    std::vector<Index> valid(split.train.begin(), split.train.begin() + validation);
-    std::vector<Index> train(split.train.begin() + validation, split.train.end());
-    r.n_heldout = heldout;
-    r.n_validation = validation;
-    r.n_train = static_cast<Index>(train.size());
-
-    const B backend = detail::make_backend<B>(o.threads);
-    TrainingOptions training = o;
-    if (!conditional) training.weight_decay = 0.0;  // free parameters: decay would only bias them
-    detail::CeneModel<T, B> model(std::move(spec), training, backend, bs, as, labels, layout,
-                                  o.sigma_min, std::move(train), std::move(valid), o.eval_chunk);
-    const std::string fix = "lower the learning rate (lr, " + detail::number(o.lr) +
-                            " now; CLI --lr), standardise the inputs (standardize = true), clip "
-                            "gradients (clip_norm, e.g. 1.0), or set recover_from_divergence = true";
-    TrainingLog log = run_training(model, training, fn, false, fix);
-    r.value = model.mean_loss(split.heldout) + log_scale;
-    r.train_value = log.train_estimate + log_scale;
-    r.validation_value = log.monitor + log_scale;
-    for (auto& p : log.curve) {
-      p.train += log_scale;
-      p.heldout += log_scale;
-    }
-    r.curve = std::move(log.curve);
-    r.steps = log.steps;
-    r.best_step = log.best_step;
-    r.recoveries = log.recoveries;
-    r.learning_rate = log.learning_rate;
-    r.stop = log.stop;
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return r;
-  }
-
-  void check_options(std::string_view fn) const {
-    const Options& o = options_;
-    detail::check_training_options(fn, o);
-    check_fraction(fn, "validation", o.validation);
-    mmc::detail::check_at_least(fn, "components", o.components, 1);
-    mmc::detail::check_at_least(fn, "classes", o.classes, 0);
-    mmc::detail::check_at_least(fn, "eval_chunk", o.eval_chunk, 1);
-    if (!(o.sigma_min >= 0.0) || !std::isfinite(o.sigma_min)) {
-      mmc::detail::throw_invalid(fn, "sigma_min", "is " + detail::number(o.sigma_min),
-                                 "use a finite floor >= 0 such as 1e-3");
-    }
-  }
-
-  Options options_;
-};
-
-}  // namespace mmc::neural
-// ---- end mmc/neural/cene.hpp ----
-// ---- begin mmc/neural/neural_mi.hpp ----
-// mmc/neural/neural_mi.hpp — the neural MI estimators as value types
-// (docs/design.md §2, §3.2): Mine (DV with MINE's moving-average gradient), Nwj
-// (MINE-f), InfoNce, Js and Smile, all one template NeuralMi<Bound, T, B>.
-//
-//   mmc::neural::Mine<> mine;                          // float, CPU backend
-//   auto r = mine.estimate(x, y);                      // any Eigen expressions
-//   r.value;           // the bound on the held-out split, nats
-//   r.train_estimate;  // the bound on the last training batches
-//   r.curve;           // (step, batch value, held-out value when evaluated)
-//
-// What estimate() does: copies x and y (caller data is never modified),
-// standardises each column in double (option, default on: MI is invariant to it
-// and networks train far better on unit-scale inputs) and only then rounds to
-// the scalar T (docs/design.md §2: float32 cannot hold an offset such as a Unix
-// timestamp, x * 100 + 1.7e9 keeps multiples of 128; without standardisation
-// such data are refused, core/preprocess.hpp to_working_copy), splits the samples into a
-// training and a held-out part (split.hpp), trains the critic (critic.hpp) on
-// minibatches of the training part with the bound's objective (bound_ops.hpp)
-// and Adam (trainer.hpp), and evaluates the bound with the trained critic on the
-// held-out part:
-//   shuffled pairing: the joint term over every held-out pair; the marginal term
-//     over `eval_permutations` fixed cyclic shifts y_{(i+s) mod h} of the
-//     held-out samples (h pairs each, no pair of a sample with itself). Several
-//     shifts reduce the variance of log E_Q[e^T], the noisiest term;
-//   all_pairs: the held-out part in consecutive blocks of K = min(batch, h)
-//     samples, each block's K x K score matrix (a partial last block is dropped).
-// Js reports DV on the held-out part (bounds.hpp explains why); Smile reports its
-// clipped DV. InfoNce's value never exceeds log K (K = the evaluation block).
-//
-// Defaults (chosen on the Gaussian grid of docs/estimators/neural-accuracy.md,
-// then left alone): concat critic 256-256 ReLU with shuffled pairing, batch 512,
-// 3000 steps of AdamW (lr 5e-4, weight decay 1, cosine decay to 5 % of lr),
-// 20 % held out, evaluation every 250 steps, no early stopping; InfoNce: the
-// separable critic (embedding 32) with all-pairs pairing and early stopping
-// (patience 4). Mine: moving-average
-// rate 0.01 (Belghazi et al. 2018); Smile: tau = 5 (Song & Ermon 2020).
-
-
-// ---- begin mmc/neural/bound_ops.hpp ----
-// mmc/neural/bound_ops.hpp — the per-step bound computations on a buffer of
-// critic scores: their statistics (means, log-sum-exps) and dLoss/dScores. The
-// trainer does all its bound math through the two operations below, so that a
-// device backend (docs/design.md §4) runs them where the scores live and only a few
-// doubles come back per step.
-//
-// ============================== THE CONTRACT ===============================
-// BoundOps<B> is specialised per nn backend B (this file: nn::CpuBackend<T>; a
-// CUDA backend adds BoundOps<its backend> next to its kernels). It is an object
-// made once per training run, `BoundOps<B> ops(backend)`, that may keep scratch
-// memory; it is used from one thread. Score views are column-major in the
-// backend's memory (nn/view.hpp), Scalar = B::Scalar; everything is reduced in
-// double. It provides exactly:
-//
-//   ScoreStats stats(ScoreBlock kind, ConstMatrixRef<T> scores, double tau)
-//       Statistics of one block of scores (bounds.hpp, ScoreStats), by `kind`:
-//         joint     every entry is a joint score:      add_joint(t) for each;
-//         marginal  every entry is a marginal score:   add_marginal(t, tau);
-//         matrix    a square K x K matrix S_ij = T(x_i, y_j): the diagonal is
-//                   joint, the off-diagonal entries marginal, and each row i
-//                   adds nce_rows += 1, nce_sum += log K + S_ii - logsumexp_j S_ij.
-//       The result may differ from a serial left-to-right sum only by rounding
-//       (it must be deterministic: the same bits for the same input).
-//
-//   void gradient(Bound objective, ScoreBlock kind, ConstMatrixRef<T> scores,
-//                 const GradientWeights& w, MatrixRef<T> grad)
-//       grad (same shape as scores) = dLoss/dScores, Loss = -objective, for the
-//       scores of ONE training batch, with w from gradient_weights() below:
-//         joint entries t    : -w.joint    * phi_joint(t)
-//         marginal entries t : +w.marginal * phi_marginal(t)
-//         dv      phi_joint = 1,             phi_marginal = exp(t - w.log_ema)
-//         nwj     phi_joint = 1,             phi_marginal = exp(t - 1)
-//         js      phi_joint = sigmoid(-t),   phi_marginal = sigmoid(t)
-//         infonce (kind == matrix only)      grad_ij = w.joint * (softmax_j(S_i.)_j - [i == j])
-//       For kind == joint or marginal (the halves of a shuffled batch) every
-//       entry is of that kind; for matrix, diagonal entries are joint and the
-//       others marginal (infonce: the row-softmax formula instead).
-//
-// Everything else (MINE's moving average, the loss and estimate values, the
-// shuffled-batch split into halves) is host arithmetic on ScoreStats, done by
-// bound_step() below for every backend.
-//
-// MINE's bias-corrected gradient (docs/design.md §3.2, Belghazi et al. 2018 §3.2):
-// the plain DV gradient has marginal weight e^t / sum_B e^t (a softmax), whose
-// denominator is a biased minibatch estimate of E_Q[e^T]. MINE replaces it by a
-// moving average m_t kept in log space:
-//   log m_t = logaddexp(log(1 - alpha) + log m_{t-1}, log alpha + logmeanexp_B T_marg),
-//   log m_1 = logmeanexp_B T_marg (the first step uses the batch value),
-// and uses dObjective/dt_marg = -e^t / (n_marg m_t). alpha = 1 gives the plain
-// DV gradient (m_t = the batch mean: exactly the derivative of the batch's DV
-// value), which the tests check by finite differences.
-
-
-// ---- begin mmc/neural/bounds.hpp ----
-// mmc/neural/bounds.hpp — the variational lower bounds on mutual information of
-// docs/design.md §3.2, as formulas over a few sufficient statistics of a batch of
-// critic scores. All values are in nats.
-//
-// T is the critic, P = p(x, y) the joint, Q = p(x) p(y) the product of marginals.
-//   DV / MINE  (Belghazi et al. 2018)   E_P[T] - log E_Q[e^T]
-//   NWJ / MINE-f (Nguyen, Wainwright & Jordan 2010)
-//                                       E_P[T] - e^{-1} E_Q[e^T]
-//   InfoNCE (van den Oord et al. 2018; Poole et al. 2019)
-//                                       log K + (1/K) sum_i (S_ii - logsumexp_j S_ij) <= log K
-//   JS (Hjelm et al. 2019; a training objective, not an MI bound)
-//                                       E_P[-softplus(-T)] - E_Q[softplus(T)]
-//   SMILE(tau) (Song & Ermon 2020)      E_P[T] - log E_Q[clip(e^T, e^-tau, e^tau)]
-//
-// Why sufficient statistics: every bound above is a function of a handful of
-// sums over the joint scores (count, sum, sum of -softplus(-t)), over the
-// marginal scores (count, log-sum-exp of t and of clip(t, -tau, tau), sum of
-// softplus(t)) and, for InfoNCE, of the rows of the K x K score matrix. Sums of
-// that kind MERGE: the held-out value over thousands of pairs is accumulated
-// chunk by chunk (bound_ops.hpp computes the statistics of one chunk, possibly
-// on a GPU, and only these doubles come back), and the value is then the same
-// formula as on one training batch. NWJ uses E_Q[e^{T-1}] = exp(lse - log n - 1).
-//
-// Which value a trained critic reports (Bound -> estimate_bound):
-//   dv, nwj, infonce, smile report their own formula;
-//   js reports DV: the JS objective is not an MI bound, but its optimal critic
-//   is the log density ratio log p/q, for which DV is tight (Poole et al. 2019
-//   §2.3; Song & Ermon 2020 evaluate JS-trained critics the same way).
-// Which objective trains the critic (Bound -> training_objective):
-//   dv (with MINE's moving-average gradient, bound_ops.hpp), nwj, infonce, js;
-//   smile trains with js (Song & Ermon 2020 §4).
-
-
-
-namespace mmc::neural {
-
-/// The variational bound of an estimator (docs/design.md §3.2).
-enum class Bound { dv, nwj, infonce, js, smile };
-
-/// How marginal pairs are formed in a batch of K joint pairs (docs/design.md §3.2):
-/// shuffled  — K marginal pairs (x_i, y_sigma(i)), one random permutation per step;
-/// all_pairs — the K x K score matrix S_ij = T(x_i, y_j): the diagonal holds the
-///             joint scores, the K (K - 1) off-diagonal entries the marginal ones.
-enum class Pairing { shuffled, all_pairs };
-
-/// Name used by the CLI and in messages: "dv" is printed as "mine".
-inline std::string_view bound_name(Bound b) noexcept {
-  switch (b) {
-    case Bound::dv: return "mine";
-    case Bound::nwj: return "nwj";
-    case Bound::infonce: return "infonce";
-    case Bound::js: return "js";
-    case Bound::smile: return "smile";
-  }
-  return "unknown";
-}
-
-inline std::string_view pairing_name(Pairing p) noexcept {
-  return p == Pairing::shuffled ? "shuffled" : "all_pairs";
-}
-
-/// Parses "mine" (or "dv"), "nwj", "infonce", "js", "smile".
-inline Bound parse_bound(std::string_view name) {
-  if (name == "dv") return Bound::dv;
-  for (Bound b : {Bound::dv, Bound::nwj, Bound::infonce, Bound::js, Bound::smile}) {
-    if (name == bound_name(b)) return b;
-  }
-  mmc::detail::throw_invalid("mmc::neural::parse_bound", "name",
-                             "is '" + std::string(name) + "', which is not a bound",
-                             "use one of mine, nwj, infonce, js, smile");
-}
-
-/// The objective that trains the critic (SMILE trains with JS).
-constexpr Bound training_objective(Bound b) noexcept { return b == Bound::smile ? Bound::js : b; }
-
-/// The formula a trained critic reports (JS-trained critics report DV).
-constexpr Bound estimate_bound(Bound b) noexcept { return b == Bound::js ? Bound::dv : b; }
-
-/// Mergeable statistics of critic scores (see the header comment). Counts and
-/// sums are doubles; log-sum-exps start at -infinity (empty).
-struct ScoreStats {
-  static constexpr double kEmpty = -std::numeric_limits<double>::infinity();
-
-  double joint_count = 0.0;      ///< number of joint scores
-  double joint_sum = 0.0;        ///< sum of t over joint scores
-  double joint_js = 0.0;         ///< sum of -softplus(-t) over joint scores
-  double marginal_count = 0.0;   ///< number of marginal scores
-  double marginal_lse = kEmpty;  ///< log sum exp t over marginal scores
-  double marginal_clipped_lse = kEmpty;  ///< log sum exp clamp(t, -tau, tau)
-  double marginal_js = 0.0;      ///< sum of softplus(t) over marginal scores
-  double nce_rows = 0.0;         ///< rows of score matrices seen (InfoNCE)
-  double nce_sum = 0.0;          ///< sum over rows of log K + S_ii - logsumexp_j S_ij
-
-  /// Adds another chunk's statistics.
-  void merge(const ScoreStats& o) noexcept {
-    joint_count += o.joint_count;
-    joint_sum += o.joint_sum;
-    joint_js += o.joint_js;
-    marginal_count += o.marginal_count;
-    marginal_lse = logaddexp(marginal_lse, o.marginal_lse);
-    marginal_clipped_lse = logaddexp(marginal_clipped_lse, o.marginal_clipped_lse);
-    marginal_js += o.marginal_js;
-    nce_rows += o.nce_rows;
-    nce_sum += o.nce_sum;
-  }
-
-  /// Adds one joint score.
-  void add_joint(double t) noexcept {
-    joint_count += 1.0;
-    joint_sum += t;
-    joint_js -= softplus(-t);
-  }
-  /// Adds one marginal score; tau is SMILE's clipping threshold.
-  void add_marginal(double t, double tau) noexcept {
-    marginal_count += 1.0;
-    marginal_lse = logaddexp(marginal_lse, t);
-    marginal_clipped_lse = logaddexp(marginal_clipped_lse, std::clamp(t, -tau, tau));
-    marginal_js += softplus(t);
-  }
-
-  /// log(1 + e^x) without overflow.
-  static double softplus(double x) noexcept {
-    return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x)));
-  }
-};
-
-/// log of the mean of e^t over the marginal scores: lse - log n.
-inline double marginal_log_mean_exp(const ScoreStats& s) noexcept {
-  return s.marginal_lse - std::log(s.marginal_count);
-}
-
-/// The value of bound `b`'s own formula on the statistics (nats). For js this
-/// is the JS objective itself (use estimate_bound(js) = dv for an MI value).
-/// NaN when the statistics lack what the formula needs (no joint or marginal
-/// scores; no score-matrix rows for infonce).
-inline double bound_value(Bound b, const ScoreStats& s) noexcept {
-  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-  if (b == Bound::infonce) return s.nce_rows > 0 ? s.nce_sum / s.nce_rows : nan;
-  if (!(s.joint_count > 0) || !(s.marginal_count > 0)) return nan;
-  const double joint_mean = s.joint_sum / s.joint_count;
-  switch (b) {
-    case Bound::dv: return joint_mean - marginal_log_mean_exp(s);
-    case Bound::nwj: return joint_mean - std::exp(marginal_log_mean_exp(s) - 1.0);
-    case Bound::js: return s.joint_js / s.joint_count - s.marginal_js / s.marginal_count;
-    case Bound::smile:
-      return joint_mean - (s.marginal_clipped_lse - std::log(s.marginal_count));
-    case Bound::infonce: break;
-  }
-  return nan;
-}
-
-/// The MI estimate a critic trained for `b` reports: bound_value(estimate_bound(b), s).
-inline double estimate_value(Bound b, const ScoreStats& s) noexcept {
-  return bound_value(estimate_bound(b), s);
-}
-
-}  // namespace mmc::neural
-// ---- end mmc/neural/bounds.hpp ----
-
-namespace mmc::neural {
-
-/// What a block of scores holds (see the contract above).
-enum class ScoreBlock { joint, marginal, matrix };
-
-/// The scalars gradient() needs; computed on the host by gradient_weights().
-struct GradientWeights {
-  double joint = 0.0;     ///< 1 / (number of joint scores)   (infonce: 1 / K)
-  double marginal = 0.0;  ///< 1 / (number of marginal scores)
-  double log_ema = 0.0;   ///< log m_t of MINE's moving average (dv only)
-};
-
-/// Settings of the bound computations of one run.
-struct BoundConfig {
-  Bound bound = Bound::dv;
-  Pairing pairing = Pairing::shuffled;
-  /// MINE's moving-average rate alpha in (0, 1]; 1 = the plain DV gradient.
-  double ema = 0.01;
-  /// SMILE's clipping threshold (> 0).
-  double tau = 5.0;
-};
-
-/// Host state carried from step to step: MINE's moving average log m_t.
-struct BoundState {
-  bool started = false;
-  double log_ema = 0.0;
-  /// Advances the average with a batch's logmeanexp of the marginal scores
-  /// (the first call takes the batch value); returns log m_t.
-  double update(double batch_log_mean_exp, double alpha) noexcept {
-    if (!started || alpha >= 1.0) {
-      log_ema = batch_log_mean_exp;
-    } else {
-      log_ema = logaddexp(std::log1p(-alpha) + log_ema, std::log(alpha) + batch_log_mean_exp);
-    }
-    started = true;
-    return log_ema;
-  }
-};
-
-/// The loss (-objective) and the reported estimate of one training batch.
-struct BatchValues {
-  double loss = 0.0;
-  double estimate = 0.0;
-};
-
-/// Weights of gradient() from the batch statistics (updates MINE's average for dv).
-inline GradientWeights gradient_weights(const BoundConfig& c, const ScoreStats& s,
-                                        BoundState& state) {
-  GradientWeights w;
-  w.joint = c.bound == Bound::infonce ? 1.0 / s.nce_rows : 1.0 / s.joint_count;
-  w.marginal = s.marginal_count > 0 ? 1.0 / s.marginal_count : 0.0;
-  if (training_objective(c.bound) == Bound::dv) {
-    w.log_ema = state.update(marginal_log_mean_exp(s), c.ema);
-  }
-  return w;
-}
-
-template <class B>
-struct BoundOps;  // specialised per backend (contract above)
-
-/// The CPU implementation: scores are host memory. Blocks are converted to a
-/// double array once per call and reduced with Eigen's vectorised array
-/// expressions (exp, log1p in SIMD; fixed reduction order, so deterministic):
-/// a 512 x 512 InfoNCE batch then costs about as much as one small GEMM.
-/// Masked entries (the diagonal when only marginal scores are summed) are set
-/// to -infinity, whose exp, softplus and gradient weight are 0.
-template <class T>
-struct BoundOps<nn::CpuBackend<T>> {
-  explicit BoundOps(const nn::CpuBackend<T>& = nn::CpuBackend<T>()) {}
-
-  ScoreStats stats(ScoreBlock kind, nn::ConstMatrixRef<T> scores, double tau) {
-    ScoreStats s;
-    load(scores);
-    if (kind == ScoreBlock::joint) {
-      add_joint(s, a_);
-      return s;
-    }
-    const bool matrix = kind == ScoreBlock::matrix;
-    if (matrix) {
-      diagonal_ = a_.matrix().diagonal();
-      add_joint(s, diagonal_);
-      a_.matrix().diagonal().setConstant(kMinusInf);  // off-diagonal entries only
-    }
-    const double count = static_cast<double>(a_.size() - (matrix ? a_.rows() : 0));
-    if (count > 0) {
-      s.marginal_count = count;
-      s.marginal_lse = log_sum_exp(a_);
-      s.marginal_js = softplus(a_).sum();
-      c_ = a_.max(-tau).min(tau);
-      if (matrix) c_.matrix().diagonal().setConstant(kMinusInf);
-      s.marginal_clipped_lse = log_sum_exp(c_);
-    }
-    if (matrix) {
-      a_.matrix().diagonal() = diagonal_;
-      row_log_sum_exp();
-      s.nce_rows = static_cast<double>(a_.rows());
-      s.nce_sum = (std::log(static_cast<double>(a_.rows())) + diagonal_ - row_lse_).sum();
-    }
-    return s;
-  }
-
-  void gradient(Bound objective, ScoreBlock kind, nn::ConstMatrixRef<T> scores,
-                const GradientWeights& w, nn::MatrixRef<T> grad) {
-    load(scores);
-    if (objective == Bound::infonce) {
-      row_log_sum_exp();
-      c_ = (a_.colwise() - row_lse_).exp() * w.joint;
-      c_.matrix().diagonal().array() -= w.joint;
-    } else if (kind == ScoreBlock::joint) {
-      joint_gradient(objective, a_, w, c_);
-    } else {
-      switch (objective) {
-        case Bound::dv: c_ = (a_ - w.log_ema).exp() * w.marginal; break;
-        case Bound::nwj: c_ = (a_ - 1.0).exp() * w.marginal; break;
-        default: c_ = w.marginal / (1.0 + (-a_).exp()); break;  // js: sigmoid(t)
-      }
-      if (kind == ScoreBlock::matrix) {
-        diagonal_ = a_.matrix().diagonal();
-        joint_gradient(objective, diagonal_, w, d_);
-        c_.matrix().diagonal() = d_.matrix();
-      }
-    }
-    nn::as_eigen(grad) = c_.matrix().template cast<T>();
-  }
-
- private:
-  static constexpr double kMinusInf = -std::numeric_limits<double>::infinity();
-  using Array = Eigen::Array<double, Eigen::Dynamic, Eigen::Dynamic>;
-  using Column = Eigen::Array<double, Eigen::Dynamic, 1>;
-
-  void load(nn::ConstMatrixRef<T> scores) { a_ = nn::as_eigen(scores).template cast<double>().array(); }
-
-  /// max(t, 0) + log(1 + e^-|t|), 0 at -infinity. log(1 + u) instead of
-  /// log1p(u): Eigen 3.4 vectorises log but not log1p in double (10x), and the
-  /// absolute error, < 1e-16 per entry, is far below anything the sums resolve.
-  template <class A>
-  static auto softplus(const A& a) {
-    return a.max(0.0) + (1.0 + (-a.abs()).exp()).log();
-  }
-  template <class A>
-  static double log_sum_exp(const A& a) {
-    const double top = a.maxCoeff();
-    return top + std::log((a - top).exp().sum());
-  }
-  template <class A>
-  static void add_joint(ScoreStats& s, const A& a) {
-    s.joint_count += static_cast<double>(a.size());
-    s.joint_sum += a.sum();
-    s.joint_js -= softplus(-a).sum();
-  }
-  /// -w.joint * phi_joint(t) for every entry of `a` (phi_joint in the contract).
-  template <class A, class Out>
-  static void joint_gradient(Bound objective, const A& a, const GradientWeights& w, Out& out) {
-    if (objective == Bound::js) {
-      out = -w.joint / (1.0 + a.exp());  // -sigmoid(-t)
-    } else {
-      out.resizeLike(a);
-      out.setConstant(-w.joint);
-    }
-  }
-  /// row_lse_(i) = logsumexp_j a_(i, j). Column by column: Eigen's row-wise
-  /// sum of an exp() expression falls back to scalar exp (5x slower).
-  void row_log_sum_exp() {
-    row_max_ = a_.rowwise().maxCoeff();
-    row_lse_.setZero(a_.rows());
-    for (Index j = 0; j < a_.cols(); ++j) row_lse_ += (a_.col(j) - row_max_).exp();
-    row_lse_ = row_max_ + row_lse_.log();
-  }
-
-  Array a_, c_;  // scratch, reused (no allocation after the first call at a size)
-  Column diagonal_, d_, row_max_, row_lse_;
-};
-
-/// One training batch: statistics, MINE's average, loss, estimate and dLoss/dScores.
-/// scores/grad: (1 x 2K) [joint | marginal] for shuffled pairing, K x K for all_pairs.
-template <class B, class T>
-BatchValues bound_step(BoundOps<B>& ops, const BoundConfig& c, nn::ConstMatrixRef<T> scores,
-                       nn::MatrixRef<T> grad, BoundState& state) {
-  const Bound objective = training_objective(c.bound);
-  BatchValues v;
-  if (c.pairing == Pairing::all_pairs) {
-    const ScoreStats s = ops.stats(ScoreBlock::matrix, scores, c.tau);
-    const GradientWeights w = gradient_weights(c, s, state);
-    v.loss = -bound_value(objective, s);
-    v.estimate = estimate_value(c.bound, s);
-    ops.gradient(objective, ScoreBlock::matrix, scores, w, grad);
-    return v;
-  }
-  const Index k = scores.cols / 2;
-  ScoreStats s = ops.stats(ScoreBlock::joint, scores.middle_cols(0, k), c.tau);
-  s.merge(ops.stats(ScoreBlock::marginal, scores.middle_cols(k, k), c.tau));
-  const GradientWeights w = gradient_weights(c, s, state);
-  v.loss = -bound_value(objective, s);
-  v.estimate = estimate_value(c.bound, s);
-  ops.gradient(objective, ScoreBlock::joint, scores.middle_cols(0, k), w, grad.middle_cols(0, k));
-  ops.gradient(objective, ScoreBlock::marginal, scores.middle_cols(k, k), w,
-               grad.middle_cols(k, k));
-  return v;
-}
-
-}  // namespace mmc::neural
-// ---- end mmc/neural/bound_ops.hpp ----
-
-namespace mmc::neural {
-
-/// Options of NeuralMi<kBound>; the defaults depend on the bound.
-template <Bound kBound>
-struct NeuralMiOptions : TrainingOptions {
-  /// The MI defaults differ from TrainingOptions' in the regularisation: AdamW
-  /// weight decay 1 (per unit lr) and cosine decay of the learning rate to 5 %
-  /// (docs/estimators/mine.md: without them the 256-256 concat critic overfits
-  /// 16 000 training pairs at d = 20, and the final steps are noisy). InfoNCE
-  /// also stops early (patience 4, the best critic restored): with all pairs of
-  /// a fixed sample its separable critic learns to tell the training samples
-  /// apart (instance discrimination), and its held-out value then FALLS while
-  /// the training value climbs towards log K (docs/estimators/infonce.md).
-  NeuralMiOptions() {
-    weight_decay = 1.0;
-    lr_decay = 0.05;
-    if (kBound == Bound::infonce) patience = 4;
-  }
-  /// MINE's moving-average rate alpha in (0, 1] (Mine only; 1 = plain DV gradient).
-  double ema = 0.01;
-  /// SMILE's clipping threshold tau > 0 (Smile only).
-  double tau = 5.0;
-  CriticKind critic = kBound == Bound::infonce ? CriticKind::separable : CriticKind::concat;
-  Pairing pairing = kBound == Bound::infonce ? Pairing::all_pairs : Pairing::shuffled;
-  /// Output width of f and g of the separable critic.
-  Index embedding = 32;
-  /// Fixed shifts of the held-out samples for the marginal term (shuffled pairing).
-  Index eval_permutations = 8;
-  /// Pairs per critic forward pass when evaluating (memory vs. speed only).
-  Index eval_chunk = 4096;
-};
-
-/// The result of a neural MI estimate (nats).
-struct NeuralMiResult {
-  double value = 0.0;           ///< the bound on the held-out split
-  double train_estimate = 0.0;  ///< mean batch bound over the last eval_interval steps
-  std::vector<CurvePoint> curve;
-  Index steps = 0;              ///< training steps actually run
-  double seconds = 0.0;         ///< wall time of estimate()
-  Index n_train = 0, n_heldout = 0;
-  Bound bound = Bound::dv;
-  Index best_step = 0;          ///< step whose critic gave `value`
-  Index recoveries = 0;         ///< divergence recoveries (recover_from_divergence)
-  double learning_rate = 0.0;   ///< final learning rate
-  StopReason stop = StopReason::completed;
-  /// InfoNCE's cap log K of the held-out evaluation (+infinity for other bounds).
-  double cap = std::numeric_limits<double>::infinity();
-};
-
-namespace detail {
-
-/// The fix of to_working_copy's refusal of data the network's scalar cannot hold.
-inline constexpr std::string_view kMiUnrepresentableFix =
-    "set options.standardize = true (the default; it standardises in double precision first) or "
-    "center and scale the data before estimating";
-
-/// The model run_training trains: a critic on the data with one bound.
-template <class T, class B, class Critic>
-class MiModel {
- public:
-  MiModel(Critic& critic, const B& backend, const BoundConfig& config, const RowMatrix<T>& x,
-          const RowMatrix<T>& y, Split split, Index batch, Index permutations, Index chunk,
-          std::uint64_t seed)
-      : critic_(critic), backend_(backend), ops_(backend), config_(config), x_(x), y_(y),
-        heldout_(std::move(split.heldout)), sampler_(std::move(split.train), seed),
-        rng_(seed, streams::permutations), k_(batch), chunk_(chunk) {
-    rows_.resize(static_cast<std::size_t>(k_));
-    perm_.resize(static_cast<std::size_t>(k_));
-    xr_.resize(static_cast<std::size_t>(2 * k_));
-    yr_.resize(static_cast<std::size_t>(2 * k_));
-    const auto h = static_cast<std::uint64_t>(heldout_.size());
-    Rng shift_rng(seed, streams::evaluation);
-    for (Index p = 0; p < permutations; ++p) {
-      shifts_.push_back(static_cast<Index>(1 + shift_rng.uniform_int(h - 1)));
-    }
-  }
-
-  StepValues step() {
-    sampler_.next(k_, rows_.data());
-    nn::ConstMatrixRef<T> scores;
-    if (config_.pairing == Pairing::shuffled) {
-      random_permutation(rng_, k_, perm_.data());
-      const auto k = static_cast<std::size_t>(k_);
-      for (std::size_t i = 0; i < k; ++i) {
-        xr_[i] = xr_[i + k] = yr_[i] = rows_[i];
-        yr_[i + k] = rows_[static_cast<std::size_t>(perm_[i])];
-      }
-      scores = pair_scores(xr_, yr_);
-    } else {
-      scores = critic_.matrix_scores(x_, y_, rows_);
-    }
-    backend_.resize(grad_, scores.size());
-    nn::MatrixRef<T> grad(backend_.data(grad_), scores.rows, scores.cols);
-    const BatchValues v = bound_step(ops_, config_, scores, grad, state_);
-    critic_.backward(grad);
-    return {v.loss, v.estimate};
-  }
-
-  /// The bound with the current critic on the held-out part (see the header).
-  double evaluate() { return estimate_value(config_.bound, heldout_stats()); }
-
-  ScoreStats heldout_stats() {
-    ScoreStats s;
-    const auto h = static_cast<Index>(heldout_.size());
-    if (config_.pairing == Pairing::all_pairs) {
-      const Index kb = std::min(k_, h);
-      for (Index b = 0; b + kb <= h; b += kb) {
-        const std::span<const Index> block(heldout_.data() + b, static_cast<std::size_t>(kb));
-        s.merge(ops_.stats(ScoreBlock::matrix, critic_.matrix_scores(x_, y_, block), config_.tau));
-      }
-      return s;
-    }
-    eval_x_.resize(static_cast<std::size_t>(chunk_));
-    eval_y_.resize(static_cast<std::size_t>(chunk_));
-    for (std::size_t p = 0; p <= shifts_.size(); ++p) {  // p = 0: the joint pairs
-      const Index shift = p == 0 ? 0 : shifts_[p - 1];
-      for (Index begin = 0; begin < h; begin += chunk_) {
-        const Index m = std::min(chunk_, h - begin);
-        for (Index i = 0; i < m; ++i) {
-          eval_x_[static_cast<std::size_t>(i)] = heldout_[static_cast<std::size_t>(begin + i)];
-          eval_y_[static_cast<std::size_t>(i)] =
-              heldout_[static_cast<std::size_t>((begin + i + shift) % h)];
-        }
-        const auto sc = pair_scores(std::span<const Index>(eval_x_.data(), static_cast<std::size_t>(m)),
-                                    std::span<const Index>(eval_y_.data(), static_cast<std::size_t>(m)));
-        s.merge(ops_.stats(p == 0 ? ScoreBlock::joint : ScoreBlock::marginal, sc, config_.tau));
-      }
-    }
-    return s;
-  }
-
-  double clip(double max_norm) { return critic_.clip(max_norm); }
-  void update() { critic_.update(); }
-  auto snapshot() const { return critic_.snapshot(); }
-  template <class S>
-  void restore(const S& s) { critic_.restore(s); }
-  void set_learning_rate(double lr) { critic_.set_learning_rate(lr); }
-  void reset_optimizer() { critic_.reset_optimizer(); }
-  void reset_state() { state_ = BoundState{}; }
-
- private:
-  nn::ConstMatrixRef<T> pair_scores(std::span<const Index> xr, std::span<const Index> yr) {
-    if constexpr (requires { critic_.pair_scores(x_, y_, xr, yr); }) {
-      return critic_.pair_scores(x_, y_, xr, yr);
-    } else {  // unreachable: the estimator rejects shuffled pairing for this critic
-      throw std::logic_error("mmc::neural: this critic has no shuffled-pair scores");
-    }
-  }
-
-  Critic& critic_;
-  B backend_;
-  BoundOps<B> ops_;
-  BoundConfig config_;
-  BoundState state_;
-  const RowMatrix<T>& x_;
-  const RowMatrix<T>& y_;
-  std::vector<Index> heldout_;
-  BatchSampler sampler_;
-  Rng rng_;
-  Index k_, chunk_;
-  std::vector<Index> rows_, perm_, xr_, yr_, eval_x_, eval_y_, shifts_;
-  typename B::Buffer grad_;
-};
-
-}  // namespace detail
-
-/// A neural MI estimator with bound kBound, scalar T and nn backend B.
-template <Bound kBound, class T = float, class B = nn::CpuBackend<T>>
-class NeuralMi {
-  MMC_NN_CHECK_BACKEND(B, T, "mmc::neural::NeuralMi<Bound, T, B>");
-
- public:
-  using Options = NeuralMiOptions<kBound>;
-  using Result = NeuralMiResult;
-  static constexpr Bound bound = kBound;
-
-  NeuralMi() = default;
-  explicit NeuralMi(const Options& options) : options_(options) {}
-  const Options& options() const noexcept { return options_; }
-
-  /// I(X;Y) in nats from x (n x d_x) and y (n x d_y), one sample per row.
-  template <class DerivedX, class DerivedY>
-  Result estimate(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedY>& y) const {
-    const auto start = std::chrono::steady_clock::now();
-    const std::string fn = "mmc::neural::" + class_name() + "::estimate";
-    const Options& o = options_;
-    check_options(fn);
-    mmc::detail::check_data(fn, "x", x);
-    mmc::detail::check_data(fn, "y", y);
-    mmc::detail::check_same_rows(fn, "y", y.rows(), "x", x.rows());
-    const Index n = x.rows();
-    check_split_sizes(fn, n, o.holdout, o.batch, 2);
-    const auto fix = detail::kMiUnrepresentableFix;
-    const RowMatrix<T> xs = to_working_copy<T>(x, o.standardize, fn, "x", fix);
-    const RowMatrix<T> ys = to_working_copy<T>(y, o.standardize, fn, "y", fix);
-    const B backend = detail::make_backend<B>(o.threads);
-    const BoundConfig config{kBound, o.pairing, o.ema, o.tau};
-    const CriticSpec spec{o.critic, o.hidden, o.activation, o.embedding};
-    Result r = o.critic == CriticKind::concat
-                   ? run<ConcatCritic<T, B>>(fn, xs, ys, backend, config, spec)
-                   : run<SeparableCritic<T, B>>(fn, xs, ys, backend, config, spec);
-    r.n_heldout = heldout_size(n, o.holdout);
-    r.n_train = n - r.n_heldout;
-    if (kBound == Bound::infonce) {
-      r.cap = std::log(static_cast<double>(std::min(o.batch, r.n_heldout)));
-    }
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return r;
-  }
-
- private:
-  static std::string class_name() {
-    switch (kBound) {
-      case Bound::dv: return "Mine";
-      case Bound::nwj: return "Nwj";
-      case Bound::infonce: return "InfoNce";
-      case Bound::js: return "Js";
-      case Bound::smile: return "Smile";
-    }
-    return "NeuralMi";
-  }
-
-  void check_options(const std::string& fn) const {
-    const Options& o = options_;
-    detail::check_training_options(fn, o);
-    if (!(o.ema > 0.0 && o.ema <= 1.0)) {
-      mmc::detail::throw_invalid(fn, "ema", "is " + detail::number(o.ema) + ", outside (0, 1]",
-                                 "use a moving-average rate such as 0.01 (1 = no averaging)");
-    }
-    if (!(o.tau > 0.0) || !std::isfinite(o.tau)) {
-      mmc::detail::throw_invalid(fn, "tau", "is " + detail::number(o.tau) + ", but must be > 0",
-                                 "use SMILE's clipping threshold such as 5");
-    }
-    mmc::detail::check_at_least(fn, "embedding", o.embedding, 1);
-    mmc::detail::check_at_least(fn, "eval_permutations", o.eval_permutations, 1);
-    mmc::detail::check_at_least(fn, "eval_chunk", o.eval_chunk, 1);
-    if (o.pairing == Pairing::shuffled && kBound == Bound::infonce) {
-      mmc::detail::throw_invalid(fn, "pairing", "is shuffled, but InfoNCE needs the K x K scores",
-                                 "use pairing = Pairing::all_pairs for InfoNCE");
-    }
-    if (o.pairing == Pairing::shuffled && o.critic == CriticKind::separable) {
-      mmc::detail::throw_invalid(fn, "pairing",
-                                 "is shuffled, but the separable critic computes all pairs",
-                                 "use pairing = Pairing::all_pairs with the separable critic, or "
-                                 "critic = CriticKind::concat");
-    }
-  }
-
-  template <class Critic>
-  Result run(const std::string& fn, const RowMatrix<T>& x, const RowMatrix<T>& y, const B& backend,
-             const BoundConfig& config, const CriticSpec& spec) const {
-    const Options& o = options_;
-    Critic critic(x.cols(), y.cols(), spec, o.seed, backend, o.lr, o.weight_decay);
-    detail::MiModel<T, B, Critic> model(critic, backend, config, x, y,
-                                        make_split(x.rows(), o.holdout, o.seed), o.batch,
-                                        o.eval_permutations, o.eval_chunk, o.seed);
-    const std::string fix =
-        "lower the learning rate (lr, " + detail::number(o.lr) + " now; CLI --lr)" +
-        (kBound == Bound::dv ? ", use a smaller moving-average rate (ema; --ema)" : "") +
-        ", standardise the inputs (standardize = true; --standardize), clip gradients "
-        "(clip_norm, e.g. 1.0), or set recover_from_divergence = true";
-    TrainingLog log = run_training(model, o, fn, true, fix);
-    Result r;
-    r.value = log.monitor;
-    r.train_estimate = log.train_estimate;
-    r.curve = std::move(log.curve);
-    r.steps = log.steps;
-    r.bound = kBound;
-    r.best_step = log.best_step;
-    r.recoveries = log.recoveries;
-    r.learning_rate = log.learning_rate;
-    r.stop = log.stop;
-    return r;
-  }
-
-  Options options_;
-};
-
-template <class T = float, class B = nn::CpuBackend<T>>
-using Mine = NeuralMi<Bound::dv, T, B>;
-template <class T = float, class B = nn::CpuBackend<T>>
-using Nwj = NeuralMi<Bound::nwj, T, B>;
-template <class T = float, class B = nn::CpuBackend<T>>
-using InfoNce = NeuralMi<Bound::infonce, T, B>;
-template <class T = float, class B = nn::CpuBackend<T>>
-using Js = NeuralMi<Bound::js, T, B>;
-template <class T = float, class B = nn::CpuBackend<T>>
-using Smile = NeuralMi<Bound::smile, T, B>;
-
-}  // namespace mmc::neural
-// ---- end mmc/neural/neural_mi.hpp ----
-
-namespace mmc::metric {
-
-/// Called before each sub-estimate of a neural backend with (done, total, what):
-/// lets a caller draw a progress bar. May be empty.
-using StageCallback = std::function<void(Index done, Index total, const std::string& what)>;
-
-namespace detail {
-
-inline std::uint64_t sub_seed(std::uint64_t seed, std::uint64_t index) {
-  return derive_seed(seed, streams::metric::sub_estimate + index);
-}
-
-/// Ĥ(Y | X_S) by CENE (S = all modalities but `skip`; skip = m for all).
-inline double cene_conditional_entropy(const std::vector<RowMatrix<double>>& modalities,
-                                       const Labels& labels, Index classes, std::size_t skip,
-                                       neural::CeneOptions options) {
-  options.classes = classes;
-  const RowMatrix<float> condition =
-      concat_modalities(modalities, all_but(modalities.size(), skip)).cast<float>();
-  return neural::Cene<float>(options).estimate(labels, condition).value;
-}
-
-inline Quantities cene_quantities(const std::vector<RowMatrix<double>>& modalities,
-                                  const Labels& labels, Index classes, double h_y,
-                                  neural::CeneOptions options, const StageCallback& stage) {
-  const std::size_t m = modalities.size();
-  const std::uint64_t seed = options.seed;
-  const Index total = static_cast<Index>(m + 1);
-  Quantities q;
-  q.h_y = h_y;
-  if (stage) stage(0, total, "CENE H(Y|all)");
-  options.seed = sub_seed(seed, 0);
-  const double h_all = cene_conditional_entropy(modalities, labels, classes, m, options);
-  q.joint_mi = h_y - h_all;
-  for (std::size_t i = 0; i < m; ++i) {
-    if (stage) stage(static_cast<Index>(i + 1), total, "CENE H(Y|all but " + std::to_string(i) + ")");
-    options.seed = sub_seed(seed, 1 + i);
-    q.gamma.push_back(cene_conditional_entropy(modalities, labels, classes, i, options) - h_all);
-  }
-  return q;
-}
-
-inline Quantities mine_quantities(const std::vector<RowMatrix<double>>& modalities,
-                                  const Labels& labels, Index classes, double h_y,
-                                  neural::NeuralMiOptions<neural::Bound::dv> mine,
-                                  neural::CeneOptions cene, const StageCallback& stage) {
-  const std::size_t m = modalities.size();
-  const std::uint64_t seed = mine.seed;
-  const Index total = static_cast<Index>(2 * m + 1);
-  const RowMatrix<double> label_columns = neural::one_hot<double>(labels, classes);
-  Quantities q;
-  q.h_y = h_y;
-  if (stage) stage(0, total, "CENE H(Y|all)");
-  cene.seed = sub_seed(seed, 0);
-  q.joint_mi = h_y - cene_conditional_entropy(modalities, labels, classes, m, cene);
-  for (std::size_t i = 0; i < m; ++i) {
-    const RowMatrix<float> xi = modalities[i].cast<float>();
-    const RowMatrix<double> rest = concat_modalities(modalities, all_but(m, i));
-    RowMatrix<float> label_and_rest(rest.rows(), classes + rest.cols());
-    label_and_rest << label_columns.cast<float>(), rest.cast<float>();
-    if (stage) stage(static_cast<Index>(1 + 2 * i), total, "MINE I(X_" + std::to_string(i) + "; Y, rest)");
-    mine.seed = sub_seed(seed, 1 + 2 * i);
-    const double with_label = neural::Mine<float>(mine).estimate(xi, label_and_rest).value;
-    if (stage) stage(static_cast<Index>(2 + 2 * i), total, "MINE I(X_" + std::to_string(i) + "; rest)");
-    mine.seed = sub_seed(seed, 2 + 2 * i);
-    const double without_label = neural::Mine<float>(mine).estimate(xi, rest.cast<float>()).value;
-    q.gamma.push_back(with_label - without_label);
-  }
-  return q;
-}
-
-}  // namespace detail
-}  // namespace mmc::metric
-// ---- end mmc/metric/neural_backends.hpp ----
-// ---- begin mmc/metric/pca.hpp ----
-// mmc/metric/pca.hpp — the optional feature-reduction step of the paper's
-// pipeline (docs/design.md §3.4 step 1): project a modality on its leading
-// principal components.
-//
-// The components are whitened (unit variance each): kNN estimators use the
-// max-norm, which is only meaningful when coordinates share a scale, and MI is
-// invariant to this invertible rescaling of the kept components.
-
-
-
-namespace mmc::metric {
-
-/// The first `components` whitened principal components of the rows of x
-/// (centred). components >= x.cols() returns the whitened full rotation.
-/// Throws mmc::invalid_argument if components < 1 or the data has no variance.
-inline RowMatrix<double> pca_reduce(const RowMatrix<double>& x, Index components,
-                                    std::string_view function = "mmc::metric::pca_reduce",
-                                    std::string_view argument = "pca") {
-  if (components < 1) {
-    mmc::detail::throw_invalid(function, argument,
-                               "is " + std::to_string(components) + ", but must be at least 1",
-                               "pass the number of principal components to keep, or 0 for none");
-  }
-  const Index n = x.rows(), d = x.cols();
-  const Eigen::RowVectorXd mean = x.colwise().mean();
-  const Eigen::MatrixXd centred = x.rowwise() - mean;
-  const Eigen::MatrixXd covariance =
-      (centred.transpose() * centred) / static_cast<double>(std::max<Index>(n - 1, 1));
-  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(covariance);
-  const Index keep = std::min(components, d);
-  // Eigen sorts eigenvalues increasingly: the leading components are last.
-  RowMatrix<double> reduced(n, keep);
-  const double largest = solver.eigenvalues()(d - 1);
-  if (!(largest > 0.0)) {
-    mmc::detail::throw_invalid(function, "modality", "has no variance (every row is the same)",
-                               "drop constant modalities before estimating");
-  }
-  for (Index c = 0; c < keep; ++c) {
-    const Index source = d - 1 - c;
-    // Components with (numerically) zero variance carry no information: keep
-    // them unscaled rather than dividing by ~0.
-    const double variance = solver.eigenvalues()(source);
-    const double scale = variance > 1e-12 * largest ? 1.0 / std::sqrt(variance) : 1.0;
-    reduced.col(c) = centred * solver.eigenvectors().col(source) * scale;
-  }
-  return reduced;
+  TaskTruth t;
+  const double on = static_cast<double>(outer);
+  p_mean /= on;
+  t.h_y = data::detail::binary_entropy(p_mean);
+  t.h_clean = 0.0;
+  t.error_clean = 0.0;
+  t.h_missing = {std::numeric_limits<double>::quiet_NaN(), ent / on};
+  t.error_missing = {std::numeric_limits<double>::quiet_NaN(), err / on};
+  return t;
 }
 
 }  // namespace mmc::metric
-// ---- end mmc/metric/pca.hpp ----
-
-namespace mmc::metric {
-
-enum class Backend { knn, cene, mine };
-
-inline std::string_view backend_name(Backend b) noexcept {
-  return b == Backend::knn ? "knn" : b == Backend::cene ? "cene" : "mine";
-}
-
-/// Options of Complementarity (defaults: the knn backend, standardised inputs).
-struct ComplementarityOptions {
-  Backend backend = Backend::knn;
-  /// Standardise every modality's columns first (docs/design.md §2: on by default here).
-  bool standardize = true;
-  /// Keep this many whitened principal components per modality (0 = no PCA).
-  Index pca = 0;
-  /// Bootstrap replicates for the intervals (0 = none).
-  Index bootstrap = 0;
-  /// Two-sided confidence level of the intervals.
-  double confidence = 0.95;
-  /// The knn backend's neighbour options (Ross): k and jitter are used; its
-  /// seed, threads and standardize are set from the fields of this struct
-  /// (standardisation happens once, above, for every backend).
-  knn::KnnOptions knn{};
-  /// MINE settings of the mine backend (its seed and threads are overridden).
-  neural::NeuralMiOptions<neural::Bound::dv> mine{};
-  /// CENE settings of the cene and mine backends (seed and threads overridden).
-  neural::CeneOptions cene{};
-  std::uint64_t seed = 0;
-  int threads = 0;
-  /// Progress of the neural backends' sub-estimates (may be empty).
-  StageCallback stage;
-};
-
-/// A two-sided interval.
-struct Interval {
-  double lower = 0.0, upper = 0.0;
-};
-
-struct ComplementarityResult {
-  double metric = 0.0;       ///< C = sum Gamma / I(X_all; Y)
-  double metric_h = 0.0;     ///< C_H = sum Gamma / H(Y)
-  std::vector<double> gamma; ///< Gamma_i = I(X_i; Y | X_{-i})
-  double interaction = 0.0;  ///< I(X_all; Y) - sum Gamma (M = 2: I(X;Y;Z))
-  double joint_mi = 0.0;     ///< I(X_all; Y)
-  double h_y = 0.0;          ///< H(Y)
-  std::vector<MissingModalityBounds> bounds;  ///< per missing modality (Theorem 3.1)
-  Index classes = 0, n = 0;
-  Backend backend = Backend::knn;
-  double seconds = 0.0;
-  /// Bootstrap intervals (empty / unset when bootstrap = 0).
-  Index replicates = 0;
-  Interval metric_interval, metric_h_interval;
-  std::vector<Interval> gamma_interval;
-  /// Hard bounds the estimates break (e.g. I(X_all; Y) > H(Y), crossing error
-  /// bounds), each a sentence saying what it means and what to try; empty when none.
-  std::vector<std::string> warnings;
-};
-
-/// Fewest samples per class the metric accepts: the knn backend estimates
-/// within-class neighbour distances (k = 3 by default) and the neural ones a
-/// per-class conditional; below this the estimates are dominated by the
-/// digamma/small-sample terms (a 2-per-class run gave C = -0.13 for a truth of 1).
-inline constexpr Index kMinSamplesPerClass = 10;
-
-namespace detail {
-
-/// Labels renumbered to 0..C-1 (mmc::recode_labels); `classes` receives C.
-inline Labels recode_labels(const Labels& labels, Index& classes) {
-  RecodedLabels recoded = mmc::recode_labels(labels);
-  classes = recoded.classes();
-  return std::move(recoded.codes);
-}
-
-/// Throws unless every class has at least `minimum` samples.
-inline void check_class_sizes(std::string_view fn, const Labels& coded, Index classes, Index minimum) {
-  std::vector<Index> counts(static_cast<std::size_t>(classes), 0);
-  for (Index i = 0; i < coded.size(); ++i) ++counts[static_cast<std::size_t>(coded(i))];
-  for (Index c = 0; c < classes; ++c) {
-    if (counts[static_cast<std::size_t>(c)] < minimum) {
-      mmc::detail::throw_invalid(
-          fn, "labels",
-          "has a class with only " + std::to_string(counts[static_cast<std::size_t>(c)]) +
-              " samples (class " + std::to_string(c) + " in increasing label order)",
-          "the metric needs at least " + std::to_string(minimum) +
-              " samples per class; collect more data or merge rare classes");
-    }
-  }
-}
-
-/// Sentences for every hard bound the estimates break (see ComplementarityResult::warnings).
-template <class Result>
-std::vector<std::string> hard_bound_warnings(const Result& r) {
-  std::vector<std::string> out;
-  auto text = [](double v) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.4g", v);
-    return std::string(buffer);
-  };
-  // Tolerance: estimates of I and H carry noise of order 1/sqrt(N) nats.
-  const double slack = 3.0 / std::sqrt(static_cast<double>(std::max<Index>(r.n, 1)));
-  if (r.joint_mi > r.h_y + slack) {
-    out.push_back("I(X_all; Y) = " + text(r.joint_mi) + " exceeds H(Y) = " + text(r.h_y) +
-                  ", impossible for a discrete label: the MI estimate is biased upward (high-"
-                  "dimensional or tied features?); reduce the dimension (pca) or add samples");
-  }
-  for (std::size_t i = 0; i < r.gamma.size(); ++i) {
-    const bool has_interval = i < r.gamma_interval.size();
-    const bool below = has_interval ? r.gamma_interval[i].upper < 0.0 : r.gamma[i] < -slack;
-    if (below) {
-      out.push_back("Gamma_" + std::to_string(i) + " = " + text(r.gamma[i]) +
-                    " is negative beyond its " + (has_interval ? "interval" : "sampling noise") +
-                    ", but a conditional MI is >= 0: the estimator's biases do not cancel here; "
-                    "compare with another backend or add samples");
-    }
-  }
-  if (r.metric < -slack) {
-    out.push_back("C = " + text(r.metric) + " is negative, which no distribution allows; treat "
-                  "the estimate as unreliable (see the Gamma warnings)");
-  }
-  for (std::size_t m = 0; m < r.bounds.size(); ++m) {
-    if (r.bounds[m].error_lower > r.bounds[m].error_upper) {
-      out.push_back("the missing-modality error bounds for modality " + std::to_string(m) +
-                    " cross (lower " + text(r.bounds[m].error_lower) + " > upper " +
-                    text(r.bounds[m].error_upper) + "): H(Y|X_all) + Gamma_" + std::to_string(m) +
-                    " was estimated above what |Y| classes allow; the bounds are not informative");
-    }
-  }
-  return out;
-}
-
-inline double percentile(std::vector<double> values, double q) {
-  std::sort(values.begin(), values.end());
-  const double position = q * static_cast<double>(values.size() - 1);
-  const auto low = static_cast<std::size_t>(std::floor(position));
-  const std::size_t high = std::min(low + 1, values.size() - 1);
-  return values[low] + (position - static_cast<double>(low)) * (values[high] - values[low]);
-}
-
-}  // namespace detail
-
-class Complementarity {
- public:
-  using Options = ComplementarityOptions;
-  using Result = ComplementarityResult;
-
-  Complementarity() = default;
-  explicit Complementarity(Options options) : options_(std::move(options)) {}
-  const Options& options() const noexcept { return options_; }
-
-  /// Two modalities x and z (any Eigen expressions, one sample per row) and labels.
-  template <class DerivedX, class DerivedZ, class DerivedL>
-  Result estimate(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<DerivedZ>& z,
-                  const Eigen::DenseBase<DerivedL>& labels) const {
-    return estimate(std::vector<RowMatrix<double>>{x.template cast<double>(), z.template cast<double>()},
-                    Labels(labels.template cast<int>()));
-  }
-
-  /// M >= 2 modalities (each n x d_i) and n labels.
-  Result estimate(const std::vector<RowMatrix<double>>& modalities, const Labels& labels) const {
-    constexpr std::string_view fn = "mmc::metric::Complementarity::estimate";
-    const auto start = std::chrono::steady_clock::now();
-    check(fn, modalities, labels);
-    Result result;
-    const Labels coded = detail::recode_labels(labels, result.classes);
-    if (result.classes < 2) {
-      mmc::detail::throw_invalid(fn, "labels", "has a single class",
-                                 "the metric needs at least two classes (I(X;Y) = H(Y) = 0 otherwise)");
-    }
-    detail::check_class_sizes(fn, coded, result.classes, std::max<Index>(kMinSamplesPerClass, options_.knn.k + 1));
-    std::vector<RowMatrix<double>> prepared;
-    for (std::size_t m = 0; m < modalities.size(); ++m) {
-      RowMatrix<double> data = modalities[m];
-      const std::string name = "modalities[" + std::to_string(m) + "]";
-      if (options_.standardize) standardize_columns(data, fn, name);
-      if (options_.pca > 0) data = pca_reduce(data, options_.pca, fn, "pca");
-      prepared.push_back(std::move(data));
-    }
-    result.n = coded.size();
-    result.backend = options_.backend;
-    fill(result, quantities(prepared, coded, result.classes, options_.seed, options_.stage),
-         result.classes);
-    if (options_.bootstrap > 0) bootstrap(result, prepared, coded);
-    result.warnings = detail::hard_bound_warnings(result);
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return result;
-  }
-
- private:
-  void check(std::string_view fn, const std::vector<RowMatrix<double>>& modalities,
-             const Labels& labels) const {
-    if (modalities.size() < 2) {
-      mmc::detail::throw_invalid(fn, "modalities",
-                                 "has " + std::to_string(modalities.size()) + " modality",
-                                 "pass at least two modalities (the metric compares them)");
-    }
-    for (std::size_t m = 0; m < modalities.size(); ++m) {
-      const std::string name = "modalities[" + std::to_string(m) + "]";
-      mmc::detail::check_data(fn, name, modalities[m]);
-      mmc::detail::check_same_rows(fn, name, modalities[m].rows(), "modalities[0]",
-                                   modalities[0].rows());
-    }
-    mmc::detail::check_labels(fn, "labels", labels, modalities[0].rows());
-    mmc::detail::check_at_least(fn, "options.knn.k", options_.knn.k, 1);
-    mmc::detail::check_at_least(fn, "pca", options_.pca, 0);
-    mmc::detail::check_at_least(fn, "bootstrap", options_.bootstrap, 0);
-    if (!(options_.confidence > 0.0 && options_.confidence < 1.0)) {
-      mmc::detail::throw_invalid(fn, "confidence", "must lie in (0, 1)", "use e.g. 0.95");
-    }
-    // With fewer than 1 / (1 - confidence) replicates, less than one replicate
-    // falls outside the interval on average: the "interval" is then the range
-    // of a handful of values (R = 1 gave a 95 % interval of width 0).
-    const auto min_replicates =
-        static_cast<Index>(std::ceil(1.0 / (1.0 - options_.confidence) - 1e-9));
-    if (options_.bootstrap > 0 && options_.bootstrap < min_replicates) {
-      mmc::detail::throw_invalid(fn, "options.bootstrap",
-                                 "is " + std::to_string(options_.bootstrap) + ", too few for a " +
-                                     std::to_string(options_.confidence) + " interval",
-                                 "use 0 (no interval) or at least " + std::to_string(min_replicates) +
-                                     " replicates (200 or more for stable interval ends)");
-    }
-  }
-
-  static void fill(Result& r, const Quantities& q, Index classes) {
-    const Summary s = summarize(q, classes);
-    r.metric = s.metric;
-    r.metric_h = s.metric_h;
-    r.gamma = q.gamma;
-    r.interaction = s.interaction;
-    r.joint_mi = q.joint_mi;
-    r.h_y = q.h_y;
-    r.bounds = s.bounds;
-  }
-
-  Quantities quantities(const std::vector<RowMatrix<double>>& modalities, const Labels& labels,
-                        Index classes, std::uint64_t seed, const StageCallback& stage) const {
-    const double h_y = knn::PluginEntropy().estimate(labels).value;
-    if (options_.backend == Backend::knn) {
-      knn::KnnOptions knn = options_.knn;
-      knn.seed = seed;
-      knn.threads = options_.threads;
-      knn.standardize = false;  // done once in estimate()
-      Quantities q = detail::knn_quantities(modalities, labels, knn);
-      q.h_y = h_y;
-      return q;
-    }
-    neural::CeneOptions cene = options_.cene;
-    cene.seed = seed;
-    cene.threads = options_.threads;
-    if (options_.backend == Backend::cene)
-      return detail::cene_quantities(modalities, labels, classes, h_y, cene, stage);
-    neural::NeuralMiOptions<neural::Bound::dv> mine = options_.mine;
-    mine.seed = seed;
-    mine.threads = options_.threads;
-    return detail::mine_quantities(modalities, labels, classes, h_y, mine, cene, stage);
-  }
-
-  void bootstrap(Result& result, const std::vector<RowMatrix<double>>& modalities,
-                 const Labels& labels) const {
-    const Index n = labels.size();
-    const bool subsample = options_.backend == Backend::knn;
-    const Index m = subsample ? n / 2 : n;
-    const double scale = subsample ? std::sqrt(static_cast<double>(m) / static_cast<double>(n)) : 1.0;
-    std::vector<double> metric, metric_h;
-    std::vector<std::vector<double>> gamma(modalities.size());
-    std::vector<Index> rows(static_cast<std::size_t>(n));
-    for (Index r = 0; r < options_.bootstrap; ++r) {
-      Rng rng(options_.seed, streams::metric::bootstrap_rows + static_cast<std::uint64_t>(r));
-      if (subsample) {
-        for (Index i = 0; i < n; ++i) rows[static_cast<std::size_t>(i)] = i;
-        rng.shuffle(rows.begin(), rows.end());
-      } else {
-        for (auto& row : rows) row = static_cast<Index>(rng.uniform_int(static_cast<std::uint64_t>(n)));
-      }
-      std::vector<RowMatrix<double>> sample;
-      for (const auto& modality : modalities) {
-        RowMatrix<double> s(m, modality.cols());
-        for (Index i = 0; i < m; ++i) s.row(i) = modality.row(rows[static_cast<std::size_t>(i)]);
-        sample.push_back(std::move(s));
-      }
-      Labels sample_labels(m);
-      for (Index i = 0; i < m; ++i) sample_labels(i) = labels(rows[static_cast<std::size_t>(i)]);
-      Index classes = 0;
-      const Labels coded = detail::recode_labels(sample_labels, classes);
-      if (classes < 2) continue;  // a replicate without both classes says nothing
-      Result replicate;
-      fill(replicate, quantities(sample, coded, classes, derive_seed(options_.seed, streams::metric::bootstrap_seed + static_cast<std::uint64_t>(r)), {}), classes);
-      metric.push_back(replicate.metric);
-      metric_h.push_back(replicate.metric_h);
-      for (std::size_t i = 0; i < gamma.size(); ++i) gamma[i].push_back(replicate.gamma[i]);
-    }
-    result.replicates = static_cast<Index>(metric.size());
-    if (metric.empty()) return;
-    const double a = 0.5 * (1.0 - options_.confidence);
-    // Percentile interval; for subsampling, the deviations of theta*_m from
-    // their median are shrunk by sqrt(m/N) (Politis & Romano 1994) and placed
-    // around the full-sample estimate. Centring on the replicates' median, not
-    // on the estimate, keeps the interval about sampling variability only:
-    // fixed-k kNN estimators have a bias that changes with N, and the shift
-    // between N/2 and N would otherwise move the whole interval off the estimate.
-    auto interval = [&](const std::vector<double>& values, double estimate) {
-      if (!subsample) return Interval{detail::percentile(values, a), detail::percentile(values, 1 - a)};
-      const double centre = detail::percentile(values, 0.5);
-      std::vector<double> deviations;
-      for (double v : values) deviations.push_back(scale * (v - centre));
-      return Interval{estimate + detail::percentile(deviations, a),
-                      estimate + detail::percentile(deviations, 1 - a)};
-    };
-    result.metric_interval = interval(metric, result.metric);
-    result.metric_h_interval = interval(metric_h, result.metric_h);
-    result.gamma_interval.clear();
-    for (std::size_t i = 0; i < gamma.size(); ++i)
-      result.gamma_interval.push_back(interval(gamma[i], result.gamma[i]));
-  }
-
-  Options options_;
-};
-
-}  // namespace mmc::metric
-// ---- end mmc/metric/complementarity.hpp ----
+// ---- end mmc/metric/bayes_error.hpp ----
 // ---- end mmc/metric.hpp ----
 // ---- begin mmc/neighbors.hpp ----
 // mmc/neighbors.hpp — exact neighbour search: max-norm/Euclidean kd-tree, the
@@ -12872,67 +14481,6 @@ class BruteForce {
 // CENE (conditional entropy) and DoE (difference-of-entropies MI). See
 // docs/estimators/mine.md and the pages next to it.
 
-// ---- begin mmc/neural/doe.hpp ----
-// mmc/neural/doe.hpp — difference-of-entropies mutual information
-// (docs/design.md §3.3; McAllester & Stratos 2020, "Formal limitations on the
-// measurement of mutual information", §6):
-//   Î(A;B) = Ĥ(A) − Ĥ(A|B),
-// both terms estimated by CENE (cene.hpp) with the same options and seed, so the
-// two networks see the same training / validation / held-out split and part of
-// their sampling error cancels. Unlike the variational lower bounds (DV, NWJ,
-// InfoNCE), DoE is not capped by the sample size: each term is an upper bound
-// on its entropy, and the difference is accurate when both cross-entropies are
-// about equally tight. It is, however, the difference of two numbers that grow
-// with the dimension of A (h(A) is about 1.42 nats per standardised Gaussian
-// coordinate), so for large d and small MI the relative error grows.
-// A may be discrete (integer labels: softmax classifiers) or continuous (mixture
-// density networks); the per-column standardisation of a continuous A cancels.
-
-
-
-namespace mmc::neural {
-
-/// The result of a DoE estimate (nats).
-struct DoeResult {
-  double value = 0.0;     ///< Ĥ(A) − Ĥ(A|B) on the held-out split
-  CeneResult marginal;    ///< the Ĥ(A) run
-  CeneResult conditional; ///< the Ĥ(A|B) run
-  double seconds = 0.0;
-};
-
-template <class T = float, class B = nn::CpuBackend<T>>
-class Doe {
- public:
-  using Options = CeneOptions;
-  using Result = DoeResult;
-
-  Doe() = default;
-  explicit Doe(const Options& options) : options_(options) {}
-  const Options& options() const noexcept { return options_; }
-
-  /// Î(A;B): a is integer labels or a real n x d_a matrix; b is n x d_b (d_b >= 1).
-  template <class DerivedA, class DerivedB>
-  Result estimate(const Eigen::DenseBase<DerivedA>& a, const Eigen::DenseBase<DerivedB>& b) const {
-    const auto start = std::chrono::steady_clock::now();
-    if (b.cols() == 0) {
-      mmc::detail::throw_invalid("mmc::neural::Doe::estimate", "b", "has no columns",
-                                 "pass the variable whose information about a is measured");
-    }
-    const Cene<T, B> cene(options_);
-    Result r;
-    r.conditional = cene.estimate(a, b);  // validates everything first
-    r.marginal = cene.estimate(a);
-    r.value = r.marginal.value - r.conditional.value;
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return r;
-  }
-
- private:
-  Options options_;
-};
-
-}  // namespace mmc::neural
-// ---- end mmc/neural/doe.hpp ----
 // ---- end mmc/neural.hpp ----
 // ---- begin mmc/nn.hpp ----
 // mmc/nn.hpp — the autodiff-light MLP (docs/design.md §1 nn/): backend concept and the

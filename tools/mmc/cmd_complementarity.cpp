@@ -100,6 +100,7 @@ int run_complementarity(const ParsedArgs& args) {
     bounds.push(data::Json::object({{"modality", static_cast<long long>(m)},
                                     {"missing_error_lower", result.bounds[m].error_lower},
                                     {"missing_error_upper", result.bounds[m].error_upper},
+                                    {"missing_error_lower_tight", result.bounds[m].error_lower_tight},
                                     {"regression_gap", result.bounds[m].regression_gap}}));
   }
   Report report{{"backend", backend_name},
@@ -110,6 +111,9 @@ int run_complementarity(const ParsedArgs& args) {
                 {"joint_mi", result.joint_mi},
                 {"h_y", result.h_y},
                 {"bounds", bounds},
+                {"clean_bounds", data::Json::object({{"error_lower", result.clean_bounds.error_lower},
+                                                     {"error_lower_tight", result.clean_bounds.error_lower_tight},
+                                                     {"error_upper", result.clean_bounds.error_upper}})},
                 {"classes", result.classes},
                 {"n", result.n},
                 {"seconds", result.seconds}};

@@ -89,7 +89,8 @@ struct ComplementarityResult {
   double interaction = 0.0;  ///< I(X_all; Y) - sum Gamma (M = 2: I(X;Y;Z))
   double joint_mi = 0.0;     ///< I(X_all; Y)
   double h_y = 0.0;          ///< H(Y)
-  std::vector<MissingModalityBounds> bounds;  ///< per missing modality (Theorem 3.1)
+  std::vector<MissingModalityBounds> bounds;  ///< per missing modality (Theorem 3.1 eq. (3))
+  CleanErrorBounds clean_bounds;  ///< Theorem 3.1 eq. (2): the clean Bayes error
   Index classes = 0, n = 0;
   Backend backend = Backend::knn;
   double seconds = 0.0;
@@ -313,6 +314,7 @@ class Complementarity {
     r.joint_mi = q.joint_mi;
     r.h_y = q.h_y;
     r.bounds = s.bounds;
+    r.clean_bounds = clean_error_bounds(q.h_y - q.joint_mi, classes);
   }
 
   Quantities quantities(const std::vector<RowMatrix<double>>& modalities, const Labels& labels,
