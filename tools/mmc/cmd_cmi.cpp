@@ -60,25 +60,9 @@ int run_cmi(const ParsedArgs& args) {
   Report report{{"estimator", std::string(info.name)}};
   double value = 0.0;
   if (ks.size() > 1) {
-    std::vector<double> values;
-    std::vector<std::string> warnings;
-    const auto [n, seconds] = timed([&] {
-      Index rows = 0;
-      for (const Index k : ks) {
-        estimators::NonNeuralOptions at_k = options;
-        at_k.knn.k = k;
-        estimators::Estimate e = estimators::estimate_cmi(info.id, x, y, z, at_k);
-        values.push_back(e.value);
-        rows = e.n;
-        for (auto& w : e.warnings) warnings.push_back("k = " + std::to_string(k) + ": " + w);
-      }
-      return rows;
+    value = significance::report_k_list(report, ks, options, [&](const estimators::NonNeuralOptions& at_k) {
+      return estimators::estimate_cmi(info.id, x, y, z, at_k);
     });
-    value = significance::add_k_list_fields(report, ks, values);
-    report.emplace_back("n", n);
-    report.emplace_back("seconds", seconds);
-    report.emplace_back("standardize", options.knn.standardize);
-    add_warnings(report, warnings);
   } else {
     estimators::Estimate estimate;
     estimators::PermutationResult test;

@@ -152,6 +152,34 @@ inline double add_k_list_fields(Report& report, const std::vector<Index>& ks, co
 }
 
 /// Several k exclude --permutations and --local (which k would they be for?).
+/// Runs `estimate(options at k)` for every k of the list and reports the
+/// values, their mean (returned), the spread, n, seconds, standardize and the
+/// warnings (each prefixed with its k) -- shared by `mi` and `cmi`.
+template <class EstimateAtK>
+double report_k_list(Report& report, const std::vector<Index>& ks, const estimators::NonNeuralOptions& options,
+                     EstimateAtK&& estimate) {
+  std::vector<double> values;
+  std::vector<std::string> warnings;
+  const auto [n, seconds] = timed([&] {
+    Index rows = 0;
+    for (const Index k : ks) {
+      estimators::NonNeuralOptions at_k = options;
+      at_k.knn.k = k;
+      estimators::Estimate e = estimate(at_k);
+      values.push_back(e.value);
+      rows = e.n;
+      for (auto& w : e.warnings) warnings.push_back("k = " + std::to_string(k) + ": " + w);
+    }
+    return rows;
+  });
+  const double value = add_k_list_fields(report, ks, values);
+  report.emplace_back("n", n);
+  report.emplace_back("seconds", seconds);
+  report.emplace_back("standardize", options.knn.standardize);
+  add_warnings(report, warnings);
+  return value;
+}
+
 inline void reject_with_k_list(const ParsedArgs& args, std::size_t k_count) {
   if (k_count < 2) return;
   for (const std::string name : {"permutations", "local"}) {
