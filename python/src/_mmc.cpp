@@ -241,6 +241,7 @@ py::dict complementarity(const std::vector<Array>& modalities, const Array& labe
     py::dict b;
     b["modality"] = static_cast<long long>(m);
     b["missing_error_lower"] = r.bounds[m].error_lower;
+    b["missing_error_lower_tight"] = r.bounds[m].error_lower_tight;
     b["missing_error_upper"] = r.bounds[m].error_upper;
     b["regression_gap"] = r.bounds[m].regression_gap;
     bounds.append(b);
@@ -254,6 +255,11 @@ py::dict complementarity(const std::vector<Array>& modalities, const Array& labe
   d["joint_mi"] = r.joint_mi;
   d["h_y"] = r.h_y;
   d["bounds"] = bounds;
+  py::dict clean;
+  clean["error_lower"] = r.clean_bounds.error_lower;
+  clean["error_lower_tight"] = r.clean_bounds.error_lower_tight;
+  clean["error_upper"] = r.clean_bounds.error_upper;
+  d["clean_bounds"] = clean;
   d["classes"] = r.classes;
   d["n"] = r.n;
   d["seconds"] = r.seconds;
