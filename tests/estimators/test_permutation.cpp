@@ -161,7 +161,10 @@ void expect_invalid(F&& f, const std::string& argument) {
 }
 
 TEST(PermutationMi, BadInputIsRejected) {
-  const auto [x, y] = gaussian_pair(50, 0.5, 4);
+  // Not a structured binding: clang 14 cannot capture those in lambdas.
+  const auto pair = gaussian_pair(50, 0.5, 4);
+  const auto& x = pair.first;
+  const auto& y = pair.second;
   const auto o = options(1);
   expect_invalid([&] { est::permutation_test_mi(est::Estimator::ksg1, x, y, o, 0, 0); }, "permutations");
   expect_invalid([&] { est::permutation_test_mi(est::Estimator::ksg1, x, y, o, -5, 0); }, "permutations");
