@@ -12,15 +12,14 @@ except build*/ folders, .git and the other ignored output folders. Binary files
 are skipped. This script itself is not scanned (it has to spell the patterns).
 
 A line fails when it
-  1. names the old, out-of-tree design brief: the upper-case file name
-     "DESIGN" + ".md", the bare word DESIGN, a path into "../shared" or
-     "shared/DESIGN", or the phrases "design brief" / "the brief's";
-  2. cites an internal issue number: "issue 7", "issues 2 and 3", "issue-6",
-     "Issue #4", "PR 12", or a bare "#12" / "word#12". Public references of
-     other projects stay allowed: "owner/repo#123", "scikit-learn#123" (a
-     known project name before the '#'), "NumPy issue 123" (a known project
-     or owner/repo just before the word "issue"), URLs, and quoted colour
-     literals such as '#999';
+  1. names a design document outside the repository (the upper-case design
+     file name, a path into the folder beside the checkout, or phrases that
+     refer to that document; the exact patterns are BRIEF_PATTERNS below);
+  2. cites an internal tracker number (the word for a tracker entry or a pull
+     request followed by a number, or a bare number sign with a number; the
+     exact patterns are ISSUE_WORD and HASH_NUMBER below). Public references of other
+     projects stay allowed: an owner/repo or a known project name right before
+     the number sign or the tracker word, URLs, and quoted colour literals;
   3. cites "docs/design.md §X.Y" (or "§X.Y-X.Z", "§X, §Y") for a section that
      is not a heading of docs/design.md ("## 3. Math reference",
      "### 3.1 kNN estimators", ...). The numbering of docs/design.md is
@@ -45,7 +44,7 @@ SKIP_DIRS = {".git", "__pycache__", "subprojects", "mmc-demo", "gpu-check-out", 
 # Sections docs/design.md must always have, whether cited today or not.
 REQUIRED_SECTIONS = ["1", "2", "3", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "4", "5", "6"]
 
-# Projects whose public trackers may be cited as "name#123" or "name issue 123".
+# Projects whose public trackers may be cited by name right before the number.
 KNOWN_PROJECTS = {
     "scikit-learn", "sklearn", "numpy", "scipy", "pytorch", "torch", "eigen", "meson",
     "mesonbuild", "ninja", "npeet", "jidt", "googletest", "gtest", "benchmark",
