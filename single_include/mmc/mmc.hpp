@@ -4976,11 +4976,7 @@ inline Split make_split(Index n, double fraction, std::uint64_t seed,
 
 namespace detail {
 /// A number as printf's %g writes it ("0.0005", "1e+10"), for messages.
-inline std::string number(double v) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%g", v);
-  return buffer;
-}
+inline std::string number(double v) { return mmc::detail::number_text(v); }
 
 }  // namespace detail
 

@@ -7,15 +7,12 @@
 #include <iostream>
 #include <sstream>
 
+#include <mmc/core/validate.hpp>
 #include <mmc/data/matrix_file.hpp>
 
 namespace mmc::cli {
 
-std::string number_text(double value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
-}
+std::string number_text(double value) { return mmc::detail::number_text(value); }
 
 std::string widths_text(const std::vector<Index>& widths, const std::string& empty) {
   std::string text;
