@@ -5,5 +5,6 @@
 #include "mmc/estimators/knn_dispatch.hpp"
 #include "mmc/estimators/mi_matrix.hpp"
 #include "mmc/estimators/neural_dispatch.hpp"
+#include "mmc/estimators/neural_permutation.hpp"
 #include "mmc/estimators/permutation.hpp"
 #include "mmc/estimators/registry.hpp"

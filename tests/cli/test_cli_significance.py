@@ -1,6 +1,8 @@
 """`mmc mi` / `mmc cmi` significance and sensitivity options and `mmc mi-matrix`
 (docs/significance.md, docs/design.md §5): --permutations adds a p-value and the
-null's statistics, --value-only prints one float, --local writes an N x 1 .npy,
+null's statistics (neural estimators retrain per shuffle; `mmc complementarity`
+gets a null per Gamma_i), --value-only prints one float (also for the neural
+estimators and `mmc entropy`), --local writes an N x 1 .npy,
 --k accepts a list, mi-matrix equals single `mmc mi` calls on the columns, and
 bad input gets a one-line error naming the option (exit 2)."""
 
@@ -45,6 +47,9 @@ class Significance(CliTestCase):
         write_csv(self.z, [[v] for v in zs])
         write_csv(self.cx, [[v + 0.5 * rng.gauss(0, 1)] for v in zs])
         write_csv(self.cy, [[v + 0.5 * rng.gauss(0, 1)] for v in zs])
+
+        self.labels = self.path("labels.csv")
+        write_csv(self.labels, [[i % 2] for i in range(300)])
 
     def mi(self, *extra):
         return ["mi", "--x", self.x, "--y", self.y, *extra]
@@ -106,6 +111,61 @@ class Significance(CliTestCase):
             self.assertTrue(math.isfinite(value))
         code, out, _ = run(*self.mi("--value-only"))
         self.assertEqual(float(out), self.run_json(*self.mi())["value"])  # full precision
+
+    def test_value_only_for_neural_estimators_and_entropy(self):
+        quick = ("--steps", "60", "--batch", "32", "--hidden", "8", "--quiet")
+        cases = [
+            self.mi("--estimator", "infonce", *quick),
+            self.mi("--estimator", "doe", *quick),
+            ["entropy", "--x", self.x],
+            ["entropy", "--x", self.x, "--estimator", "cene", *quick],
+        ]
+        for args in cases:
+            with self.subTest(args=" ".join(args)):
+                code, out, err = run(*args, "--value-only")
+                self.assertEqual(code, 0, msg=err)
+                lines = out.strip().splitlines()
+                self.assertEqual(len(lines), 1, msg=out)
+                self.assertEqual(float(lines[0]), self.run_json(*args)["value"])  # full precision
+
+    def test_neural_permutations(self):
+        quick = ("--estimator", "infonce", "--steps", "100", "--batch", "64", "--hidden", "8", "--quiet",
+                 "--seed", "3")
+        dep = self.run_json(*self.mi(*quick, "--permutations", "9"))
+        for key in ("p_value", "null_mean", "null_sd", "corrected", "permutations", "permutation_seconds"):
+            self.assertIn(key, dep)
+        self.assertEqual(dep["permutations"], 9)
+        self.assertEqual(dep["p_value"], 1 / 10, msg=dep)  # strong dependence: the smallest p
+        self.assertAlmostEqual(dep["corrected"], dep["value"] - dep["null_mean"], places=12)
+        # The estimate is the one without a test; the null does not depend on the threads.
+        self.assertEqual(dep["value"], self.run_json(*self.mi(*quick))["value"])
+        again = self.run_json(*self.mi(*quick, "--permutations", "9", "--threads", "1"))
+        self.assertEqual(again["null_mean"], dep["null_mean"])
+        self.assertEqual(again["null_sd"], dep["null_sd"])
+        indep = self.run_json("mi", "--x", self.x, "--y", self.indep, *quick, "--permutations", "19")
+        self.assertGreater(indep["p_value"], 0.1, msg=indep)
+
+    def test_complementarity_gamma_nulls(self):
+        # Y = a bit; modality 0 = that bit + noise (unique information), modality 1 = an
+        # independent bit + noise (pure noise about Y).
+        rng = random.Random(4)
+        labels = [rng.randrange(2) for _ in range(600)]
+        m0, m1, lab = self.path("m0.csv"), self.path("m1.csv"), self.path("lab.csv")
+        write_csv(m0, [[b + 0.1 * rng.gauss(0, 1)] for b in labels])
+        write_csv(m1, [[rng.randrange(2) + 0.1 * rng.gauss(0, 1)] for _ in labels])
+        write_csv(lab, [[b] for b in labels])
+        out = self.run_json("complementarity", "--modality", m0, "--modality", m1, "--labels", lab,
+                            "--permutations", "19")
+        for key in ("gamma_p_value", "gamma_null_mean", "gamma_null_sd", "gamma_corrected"):
+            self.assertEqual(len(out[key]), 2, msg=key)
+        self.assertEqual(out["permutations"], 19)
+        self.assertEqual(out["gamma_p_value"][0], 1 / 20, msg=out)
+        self.assertGreater(out["gamma_p_value"][1], 0.1, msg=out)
+        for i in range(2):
+            self.assertAlmostEqual(out["gamma_corrected"][i], out["gamma"][i] - out["gamma_null_mean"][i], places=12)
+        plain = self.run_json("complementarity", "--modality", m0, "--modality", m1, "--labels", lab)
+        self.assertEqual(plain["gamma"], out["gamma"])
+        self.assertNotIn("gamma_p_value", plain)
 
     def test_local_values_file(self):
         path = self.path("local.npy")
@@ -176,7 +236,15 @@ class Significance(CliTestCase):
             (self.mi("--permutations", "-3"), ["--permutations"]),
             (self.mi("--permutations", "abc"), ["--permutations"]),
             (self.cmi("--permutations", "0"), ["--permutations"]),
-            (self.mi("--estimator", "mine", "--permutations", "10"), ["--permutations", "mine"]),
+            (self.mi("--estimator", "mine", "--permutations", "0"), ["--permutations"]),
+            (self.mi("--estimator", "nwj", "--permutations", "x"), ["--permutations"]),
+            (["entropy", "--x", self.x, "--value-only", "--json"], ["--value-only", "--json"]),
+            (["entropy", "--x", self.x, "--estimator", "cene", "--value-only", "--json"], ["--value-only", "--json"]),
+            (self.mi("--estimator", "mine", "--value-only", "--json"), ["--value-only", "--json"]),
+            (["complementarity", "--modality", self.x, "--modality", self.y, "--labels", self.labels,
+              "--permutations", "0"], ["--permutations"]),
+            (["complementarity", "--modality", self.x, "--modality", self.y, "--labels", self.labels,
+              "--backend", "cene", "--permutations", "5"], ["--permutations", "knn"]),
             (self.mi("--estimator", "mine", "--local", self.path("l.npy")), ["--local", "mine"]),
             (self.mi("--k", "3,0,5"), ["--k"]),
             (self.mi("--k", "3,,5"), ["--k"]),

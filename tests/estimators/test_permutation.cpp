@@ -160,6 +160,67 @@ void expect_invalid(F&& f, const std::string& argument) {
   }
 }
 
+// ksg1/ksg2 reuse the marginal searchers across permutations
+// (knn::detail::KsgPermuted): the local values and every null value must be
+// the bits of a full estimate on the shuffled y, in 1-D (sorted line) and 2-D
+// (kd-tree) marginals, with and without standardisation, and with jitter
+// (whose noise follows the row order, so the full estimate is used).
+TEST(PermutationMi, KsgNullWithReusedMarginalsIsBitForBitTheFullEstimate) {
+  constexpr Index n = 160;
+  mmc::Rng rng(77, 3);
+  RowMatrix<double> x(n, 2), y1(n, 1), y2(n, 2);
+  for (Index i = 0; i < n; ++i) {
+    x(i, 0) = rng.normal();
+    x(i, 1) = 3.0 * rng.normal() + 10.0;
+    y1(i, 0) = 0.6 * x(i, 0) + rng.normal();
+    y2(i, 0) = y1(i, 0);
+    y2(i, 1) = 0.1 * x(i, 1) + rng.normal();
+  }
+  std::vector<Index> order(n);
+  std::iota(order.begin(), order.end(), Index{0});
+  mmc::Rng shuffle_rng(5, 6);
+  shuffle_rng.shuffle(order.begin(), order.end());
+  for (const RowMatrix<double>* y : {&y1, &y2}) {
+    for (const int algorithm : {1, 2}) {
+      const mmc::knn::detail::KsgPermuted engine(x, *y, 4, algorithm, 2);
+      const Eigen::VectorXd fast = engine.local_values(order, 1);
+      RowMatrix<double> y_r(n, y->cols());
+      for (Index i = 0; i < n; ++i) y_r.row(i) = y->row(order[static_cast<std::size_t>(i)]);
+      const Eigen::VectorXd full = mmc::knn::detail::ksg_local_values(x, y_r, 4, algorithm, 1);
+      for (Index i = 0; i < n; ++i)
+        ASSERT_EQ(fast(i), full(i)) << "dy " << y->cols() << " algorithm " << algorithm << " sample " << i;
+    }
+    {  // the reuse is taken here: standardising the shuffled y gives the shuffled standardised y
+      mmc::knn::KnnOptions standardized;
+      standardized.standardize = true;
+      RowMatrix<double> y_r(n, y->cols());
+      for (Index i = 0; i < n; ++i) y_r.row(i) = y->row(order[static_cast<std::size_t>(i)]);
+      const RowMatrix<double> whole = mmc::knn::detail::prepare("test", "y", *y, standardized, 1);
+      const RowMatrix<double> shuffled = mmc::knn::detail::prepare("test", "y", y_r, standardized, 1);
+      for (Index i = 0; i < n; ++i)
+        EXPECT_TRUE(shuffled.row(i) == whole.row(order[static_cast<std::size_t>(i)])) << "row " << i;
+    }
+    for (const auto id : {est::Estimator::ksg1, est::Estimator::ksg2}) {
+      for (const int variant : {0, 1, 2}) {
+        auto o = options(2);
+        o.knn.standardize = variant != 1;
+        o.knn.jitter = variant == 2 ? 1e-10 : 0.0;
+        const auto r = est::permutation_test_mi(id, x, *y, o, 5, 9);
+        for (Index p = 0; p < 5; ++p) {
+          std::vector<Index> shuffle(n);
+          std::iota(shuffle.begin(), shuffle.end(), Index{0});
+          mmc::Rng prng(9, mmc::streams::permutation::mi_first + static_cast<std::uint64_t>(p));
+          prng.shuffle(shuffle.begin(), shuffle.end());
+          RowMatrix<double> yp(n, y->cols());
+          for (Index i = 0; i < n; ++i) yp.row(i) = y->row(shuffle[static_cast<std::size_t>(i)]);
+          EXPECT_EQ(r.null(p), est::estimate_mi(id, x, yp, o).value)
+              << est::name_of(id) << " dy " << y->cols() << " variant " << variant << " permutation " << p;
+        }
+      }
+    }
+  }
+}
+
 TEST(PermutationMi, BadInputIsRejected) {
   // Not a structured binding: clang 14 cannot capture those in lambdas.
   const auto pair = gaussian_pair(50, 0.5, 4);

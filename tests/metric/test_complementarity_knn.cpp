@@ -181,4 +181,60 @@ TEST(ComplementarityKnn, BadInput) {
   expect_invalid([&] { Complementarity(options).estimate({x, z}, task.labels); }, "'pca'");
 }
 
+// Permutation nulls of Gamma_i (local permutation of X_i within neighbours of
+// X_{-i}): in the unique case (Y = b_x, Z an independent bit: pure noise about
+// Y) Gamma_X is far above its null (p = 1/(R+1)) and Gamma_Z is not; in the
+// redundant case (Z = X) neither modality adds anything to the other
+// (Gamma ~ 0): both p-values large. Same bits at 1 and 2 threads.
+TEST(ComplementarityKnn, GammaNullsSeparateUniqueInformationFromNoise) {
+  constexpr mmc::Index kR = 19;
+  ComplementarityOptions options;
+  options.permutations = kR;
+  options.seed = 4;
+  const auto unique = mmc::data::bits_task(mmc::data::BitCase::unique, 1000, 7);
+  const auto r = Complementarity(options).estimate(unique.modalities, unique.labels);
+  ASSERT_EQ(r.gamma_null.size(), 2u);
+  EXPECT_DOUBLE_EQ(r.gamma_null[0].p_value, 1.0 / (kR + 1)) << "Gamma_X " << r.gamma[0];
+  EXPECT_EQ(r.gamma_null[0].permutations, kR);
+  EXPECT_GT(r.gamma_null[0].corrected, 0.5);
+  EXPECT_GT(r.gamma_null[1].p_value, 0.1) << "Gamma_Z " << r.gamma[1] << ", null mean " << r.gamma_null[1].null_mean;
+  EXPECT_NEAR(r.gamma_null[1].null_mean, 0.0, 0.05);
+  EXPECT_DOUBLE_EQ(r.gamma_null[1].corrected, r.gamma[1] - r.gamma_null[1].null_mean);
+  // The estimate itself does not change with the test.
+  ComplementarityOptions plain = options;
+  plain.permutations = 0;
+  const auto without = Complementarity(plain).estimate(unique.modalities, unique.labels);
+  EXPECT_EQ(without.gamma, r.gamma);
+  EXPECT_TRUE(without.gamma_null.empty());
+
+  const auto redundant = mmc::data::bits_task(mmc::data::BitCase::redundant, 1000, 8);
+  const auto q = Complementarity(options).estimate(redundant.modalities, redundant.labels);
+  for (std::size_t i = 0; i < 2; ++i)
+    EXPECT_GT(q.gamma_null[i].p_value, 0.1) << "modality " << i << " Gamma " << q.gamma[i];
+
+  options.threads = 1;
+  const auto one = Complementarity(options).estimate(unique.modalities, unique.labels);
+  options.threads = 2;
+  const auto two = Complementarity(options).estimate(unique.modalities, unique.labels);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(one.gamma_null[i].p_value, two.gamma_null[i].p_value);
+    EXPECT_EQ(one.gamma_null[i].null_mean, two.gamma_null[i].null_mean);
+    EXPECT_EQ(one.gamma_null[i].null_sd, two.gamma_null[i].null_sd);
+  }
+}
+
+TEST(ComplementarityKnn, GammaNullBadOptionsNameTheArgument) {
+  const auto task = mmc::data::bits_task(mmc::data::BitCase::unique, 200, 1);
+  ComplementarityOptions options;
+  options.permutations = -1;
+  expect_invalid([&] { Complementarity(options).estimate(task.modalities, task.labels); }, "'permutations'");
+  options.permutations = 10;
+  options.backend = Backend::cene;
+  expect_invalid([&] { Complementarity(options).estimate(task.modalities, task.labels); }, "'permutations'");
+  options.backend = Backend::knn;
+  options.permutation_neighbours = 0;
+  expect_invalid([&] { Complementarity(options).estimate(task.modalities, task.labels); },
+                 "'permutation_neighbours'");
+}
+
 }  // namespace

@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "command_support.hpp"
 #include "neural_options.hpp"
+#include "significance_core.hpp"
 
 namespace mmc::cli {
 
@@ -34,7 +35,10 @@ CommandSpec complementarity_spec() {
                          std::to_string(defaults.pca), false},
                         {"bootstrap", "R", "bootstrap replicates for the intervals (0: off; else >= 1/(1-confidence))",
                          std::to_string(defaults.bootstrap), false},
-                        {"confidence", "LEVEL", "interval confidence level", number_text(defaults.confidence), false}},
+                        {"confidence", "LEVEL", "interval confidence level", number_text(defaults.confidence), false},
+                        {"permutations", "R",
+                         "local-permutation null of each Gamma_i (knn backend): adds gamma_p_value, gamma_null_mean, "
+                         "gamma_null_sd, gamma_corrected (docs/complementarity.md)", "", false}},
                        knn_options(shown),
                        neural_options(),
                        common_options()});
@@ -68,6 +72,13 @@ int run_complementarity(const ParsedArgs& args) {
   options.pca = args.get_int("pca", options.pca);
   options.bootstrap = args.get_int("bootstrap", options.bootstrap);
   options.confidence = args.get_double("confidence", options.confidence);
+  if (args.has("permutations")) {
+    if (options.backend != metric::Backend::knn) {
+      throw UsageError("option '--permutations' is implemented for --backend knn only (the Gamma_i nulls "
+                       "re-estimate Gamma_i hundreds of times); use --backend knn or drop --permutations");
+    }
+    options.permutations = significance::permutations_from(args);
+  }
   options.knn = knn_options_from(args, options.knn);
   options.seed = seed_from(args);
   options.threads = threads_from(args);
@@ -125,6 +136,21 @@ int run_complementarity(const ParsedArgs& args) {
     report.emplace_back("metric_interval", interval_json(result.metric_interval));
     report.emplace_back("metric_h_interval", interval_json(result.metric_h_interval));
     report.emplace_back("gamma_interval", gamma_intervals);
+  }
+  if (!result.gamma_null.empty()) {
+    data::Json p = data::Json::array(), mean = data::Json::array(), sd = data::Json::array(),
+               corrected = data::Json::array();
+    for (const auto& null : result.gamma_null) {
+      p.push(null.p_value);
+      mean.push(null.null_mean);
+      sd.push(null.null_sd);
+      corrected.push(null.corrected);
+    }
+    report.emplace_back("gamma_p_value", p);
+    report.emplace_back("gamma_null_mean", mean);
+    report.emplace_back("gamma_null_sd", sd);
+    report.emplace_back("gamma_corrected", corrected);
+    report.emplace_back("permutations", options.permutations);
   }
   add_warnings(report, result.warnings);
   print_report(args, report);

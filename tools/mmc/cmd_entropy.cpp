@@ -6,6 +6,7 @@
 #include "command_support.hpp"
 #include "commands.hpp"
 #include "neural_options.hpp"
+#include "significance_core.hpp"
 
 namespace mmc::cli {
 
@@ -31,7 +32,8 @@ CommandSpec entropy_spec() {
                         {"bins", "B", "bins per dimension (plugin on continuous data, binned)",
                          std::to_string(binned.bins) + " for binned", false},
                         {"binning", "KIND", "equal-width | equal-frequency", "equal-width", false},
-                        {"miller-madow", "", "Miller-Madow bias correction (plugin, binned)", "on", false}},
+                        {"miller-madow", "", "Miller-Madow bias correction (plugin, binned)", "on", false},
+                        significance::value_only_option()},
                        knn_options(cli_knn_defaults(false)),
                        neural_options(),
                        common_options()});
@@ -58,6 +60,7 @@ int run_entropy(const ParsedArgs& args) {
   // Entropy is not scale-invariant, so the CLI does not standardise unless asked.
   estimators::NonNeuralOptions options = non_neural_options_from(args, /*standardize_default=*/false);
   options.norm = args.get_choice("norm", {"max", "euclidean"}, "max") == "max" ? Norm::max : Norm::euclidean;
+  const bool value_only = significance::value_only(args);
   const RowMatrix<double> x = read_matrix_option(args, "x");
   if (id == estimators::Estimator::plugin) {
     require_integer_valued(x, "x", "plugin needs discrete (integer) data; for continuous data add --bins B");
@@ -71,6 +74,10 @@ int run_entropy(const ParsedArgs& args) {
     else report.emplace_back(key, static_cast<long long>(value));
   }
   add_warnings(report, estimate.warnings);
+  if (value_only) {
+    significance::print_value(estimate.value);
+    return 0;
+  }
   print_report(args, report);
   return 0;
 }

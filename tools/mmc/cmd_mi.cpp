@@ -44,7 +44,8 @@ CommandSpec mi_spec() {
       "The value is in nats; --json prints {estimator, value, n, seconds, ..., warnings}.\n"
       "ross and plugin add normalized = I/H(Y), H(Y) the plug-in entropy of y (Theil's uncertainty\n"
       "coefficient), and h_y. --permutations R adds a permutation test: p_value = (1 + #{null >= value})\n"
-      "/ (R + 1), null_mean, null_sd, corrected = value - null_mean (docs/significance.md).\n"
+      "/ (R + 1), null_mean, null_sd, corrected = value - null_mean (docs/significance.md); a neural\n"
+      "estimator retrains from scratch on each shuffle (R + 1 trainings; it adds permutation_seconds).\n"
       "--k 3,5,10 (kNN estimators) reports values per k, value = their mean, k_spread = max - min.";
   const knn::BinnedOptions binned{};
   spec.options = join({{{"x", "FILE", "first variable (rows = samples)", "", false},
@@ -103,9 +104,9 @@ int run_mi(const ParsedArgs& args) {
   const auto& info = estimator_from(args, estimators::kMutualInformation, "ksg1");
   Estimator id = info.id;
   if (info.family == Family::neural) {
-    // A permutation test would retrain the network R times; local values and
-    // --value-only are not produced by the neural path (docs/significance.md).
-    reject_unused(args, {"permutations", "local", "value-only"},
+    // --permutations retrains the network R times on shuffled y
+    // (estimators/neural_permutation.hpp); no local values (docs/significance.md).
+    reject_unused(args, {"local"},
                   "estimator '" + std::string(info.name) + "' (a neural estimator)");
     reject_unused(args, kKnnOnly, "estimator '" + std::string(info.name) + "' (a neural estimator)");
     reject_unused(args, kDiscreteOnly, "estimator '" + std::string(info.name) + "' (a neural estimator)");

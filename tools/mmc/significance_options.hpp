@@ -19,6 +19,7 @@
 
 #include "args.hpp"
 #include "command_support.hpp"
+#include "significance_core.hpp"
 
 namespace mmc::cli::significance {
 
@@ -27,9 +28,9 @@ namespace mmc::cli::significance {
 inline std::vector<OptionSpec> options(bool local) {
   std::vector<OptionSpec> list = {
       {"permutations", "R",
-       "permutation test with R shuffles (kNN and discrete estimators): adds p_value, null_mean, "
+       "permutation test with R shuffles: adds p_value, null_mean, "
        "null_sd, corrected, permutations (docs/significance.md)", "", false},
-      {"value-only", "", "print only the value, as %.17g (for benchmark harnesses)", "", false},
+      value_only_option(),
   };
   if (local)
     list.push_back({"local", "FILE", "write the per-sample local values as an N x 1 .npy (or .csv)", "", false});
@@ -83,31 +84,6 @@ inline ParsedArgs without_option(const ParsedArgs& args, const CommandSpec& spec
   return ParsedArgs(spec.name, std::move(values), args.positionals());
 }
 
-/// R from --permutations (0 when absent); R < 1 or above the library's maximum
-/// is a UsageError naming the option.
-inline Index permutations_from(const ParsedArgs& args) {
-  if (!args.has("permutations")) return 0;
-  const long long r = args.get_int("permutations", 0);
-  if (r < 1 || r > estimators::kMaxPermutations) {
-    throw UsageError("option '--permutations' has value " + args.get("permutations") +
-                     "; expected a number of permutations from 1 to " +
-                     std::to_string(estimators::kMaxPermutations) + " (99 or 999 are customary)");
-  }
-  return static_cast<Index>(r);
-}
-
-/// --value-only with --json is a contradiction: refuse it.
-inline bool value_only(const ParsedArgs& args) {
-  const bool only = args.get_switch("value-only", false);
-  if (only && args.get_switch("json", false)) {
-    throw UsageError("options '--value-only' and '--json' exclude each other; use one of them");
-  }
-  return only;
-}
-
-/// Prints the value alone, with all 17 significant digits.
-inline void print_value(double value) { std::printf("%.17g\n", value); }
-
 /// Refuses --local before any work when the estimate will have no local values.
 inline void require_local_values(const ParsedArgs& args, bool has_local, const std::string& subject) {
   if (args.has("local") && !has_local) {
@@ -128,11 +104,7 @@ inline void write_local(const ParsedArgs& args, const estimators::Estimate& e) {
 
 /// The permutation-test fields of the report.
 inline void add_permutation_fields(Report& report, const estimators::PermutationResult& r) {
-  report.emplace_back("p_value", r.p_value);
-  report.emplace_back("null_mean", r.null_mean);
-  report.emplace_back("null_sd", r.null_sd);
-  report.emplace_back("corrected", r.corrected);
-  report.emplace_back("permutations", static_cast<long long>(r.permutations));
+  add_null_fields(report, {r.p_value, r.null_mean, r.null_sd, r.corrected, r.permutations});
 }
 
 /// Several k: the values per k, their mean (returned) and max - min.

@@ -60,6 +60,12 @@ inline constexpr std::uint64_t bootstrap_seed = 200000;   ///< + replicate: the 
 namespace permutation {
 inline constexpr std::uint64_t mi_first = 0x100000000ULL;   ///< + r: shuffled rows of y (MI)
 inline constexpr std::uint64_t cmi_first = 0x200000000ULL;  ///< + r: local shuffle of x within Z-neighbourhoods (CMI)
+/// + r: the seed of permutation r's training (neural MI; its y shuffle is mi_first + r)
+inline constexpr std::uint64_t neural_seed_first = 0x300000000ULL;
+/// + modality * gamma_modality_stride + r: local shuffle of modality i within
+/// X_{-i}-neighbourhoods (complementarity Gamma_i nulls, metric/complementarity.hpp)
+inline constexpr std::uint64_t gamma_first = 0x400000000ULL;
+inline constexpr std::uint64_t gamma_modality_stride = 0x1000000ULL;  ///< 2^24 > the most permutations
 }  // namespace permutation
 
 }  // namespace streams

@@ -72,48 +72,44 @@ inline constexpr std::string_view kKsgTieAlternatives =
     "for discrete or mixed discrete-continuous data use mmc::knn::MixedKsg, for purely discrete "
     "data mmc::knn::PluginMutualInformation";
 
-/// KSG local values of prepared inputs (validated, same rows, k < rows).
-/// `tied`, when given, receives every sample's tied column of the joint space
-/// [x | y] (or -1; knn/common.hpp tied_column) for check_ties.
-inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
-                                        Index k, int algorithm, int threads,
-                                        std::vector<Index>* tied = nullptr) {
-  const Index n = x.rows(), dx = x.cols(), dy = y.cols();
-  const bool strict = algorithm == 1;
-  // Pass 1: the k joint neighbours give each sample its marginal radii: the
-  // k-th joint distance (algorithm 1) or the largest x- and y-distances among
-  // the neighbours (algorithm 2). The tree is freed before pass 2.
-  std::vector<double> radius_x(static_cast<std::size_t>(n));
-  std::vector<double> radius_y(strict ? 0 : static_cast<std::size_t>(n));  // algorithm 1: = radius_x
+/// Pass 1 of KSG: the k joint neighbours in `tree` (over [x | y], dx + dy
+/// columns) give each sample its marginal radii: the k-th joint distance
+/// (algorithm 1, radius_y left empty: it equals radius_x) or the largest x- and
+/// y-distances among the neighbours (algorithm 2). `tied` as in ksg_local_values.
+inline void ksg_radii(const neighbors::KdTree<double>& tree, Index dx, Index dy, Index k, bool strict,
+                      int threads, std::vector<double>& radius_x, std::vector<double>& radius_y,
+                      std::vector<Index>* tied) {
+  const Index n = tree.size();
+  radius_x.assign(static_cast<std::size_t>(n), 0.0);
+  radius_y.assign(strict ? 0 : static_cast<std::size_t>(n), 0.0);
   if (tied != nullptr) tied->assign(static_cast<std::size_t>(n), -1);
-  {
-    const neighbors::KdTree<double> tree = [&] {
-      const RowMatrix<double> joint = concat_columns(x, y);
-      return neighbors::KdTree<double>(joint.data(), n, dx + dy, Norm::max,
-                                       knn_leaf_size(dx + dy), threads);
-    }();
-    for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {
-      const auto s = static_cast<std::size_t>(i);
-      if (tied != nullptr) {
-        (*tied)[s] = tied_column([&](Index j) { return tree.point(j); }, i, neighbours, k, dx + dy);
-      }
-      if (strict) {
-        radius_x[s] = distances[k - 1];
-      } else {
-        radius_x[s] = max_subspace_distance(tree, 0, dx, i, neighbours, k);
-        radius_y[s] = max_subspace_distance(tree, dx, dy, i, neighbours, k);
-      }
-    });
-  }
-  // Pass 2: marginal counts, one space at a time (O(N) memory at any moment).
-  const auto marginal_counts = [&](const RowMatrix<double>& m, const std::vector<double>& radius) {
-    const neighbors::Searcher<double> searcher(m.data(), n, m.cols(), Norm::max, kCountLeafSize,
-                                               threads);
-    return count_others(searcher, radius, strict, threads);
-  };
-  const std::vector<Index> n_x = marginal_counts(x, radius_x);
-  const std::vector<Index> n_y = marginal_counts(y, strict ? radius_x : radius_y);
-  // Pass 3: the local values, in the order docs/design.md §3.1 writes them.
+  for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {
+    const auto s = static_cast<std::size_t>(i);
+    if (tied != nullptr) {
+      (*tied)[s] = tied_column([&](Index j) { return tree.point(j); }, i, neighbours, k, dx + dy);
+    }
+    if (strict) {
+      radius_x[s] = distances[k - 1];
+    } else {
+      radius_x[s] = max_subspace_distance(tree, 0, dx, i, neighbours, k);
+      radius_y[s] = max_subspace_distance(tree, dx, dy, i, neighbours, k);
+    }
+  });
+}
+
+/// The joint max-norm kd-tree over [x | y].
+inline neighbors::KdTree<double> ksg_joint_tree(const RowMatrix<double>& x, const RowMatrix<double>& y,
+                                                int threads) {
+  const RowMatrix<double> joint = concat_columns(x, y);
+  return neighbors::KdTree<double>(joint.data(), joint.rows(), joint.cols(), Norm::max,
+                                   knn_leaf_size(joint.cols()), threads);
+}
+
+/// Pass 3 of KSG: the local values from the marginal counts, in the order
+/// docs/design.md §3.1 writes them.
+inline Eigen::VectorXd ksg_local_from_counts(const std::vector<Index>& n_x, const std::vector<Index>& n_y,
+                                             Index k, bool strict, int threads) {
+  const auto n = static_cast<Index>(n_x.size());
   const DigammaTable psi(n);
   const double base = strict ? psi(k) + psi(n) : psi(k) - 1.0 / static_cast<double>(k) + psi(n);
   const Index shift = strict ? 1 : 0;  // psi(n_x + 1) for algorithm 1, psi(n_x) for 2
@@ -126,6 +122,84 @@ inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMat
   });
   return local;
 }
+
+/// KSG local values of prepared inputs (validated, same rows, k < rows).
+/// `tied`, when given, receives every sample's tied column of the joint space
+/// [x | y] (or -1; knn/common.hpp tied_column) for check_ties.
+inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
+                                        Index k, int algorithm, int threads,
+                                        std::vector<Index>* tied = nullptr) {
+  const Index n = x.rows();
+  const bool strict = algorithm == 1;
+  std::vector<double> radius_x, radius_y;
+  {  // pass 1; the tree is freed before pass 2
+    const neighbors::KdTree<double> tree = ksg_joint_tree(x, y, threads);
+    ksg_radii(tree, x.cols(), y.cols(), k, strict, threads, radius_x, radius_y, tied);
+  }
+  // Pass 2: marginal counts, one space at a time (O(N) memory at any moment).
+  const auto marginal_counts = [&](const RowMatrix<double>& m, const std::vector<double>& radius) {
+    const neighbors::Searcher<double> searcher(m.data(), n, m.cols(), Norm::max, kCountLeafSize,
+                                               threads);
+    return count_others(searcher, radius, strict, threads);
+  };
+  const std::vector<Index> n_x = marginal_counts(x, radius_x);
+  const std::vector<Index> n_y = marginal_counts(y, strict ? radius_x : radius_y);
+  return ksg_local_from_counts(n_x, n_y, k, strict, threads);
+}
+
+/// KSG under permutations of y's rows (estimators/permutation.hpp): the
+/// marginal searchers of x and y do not change when y's rows are permuted (the
+/// same point set, relabelled), so they are built once here; each
+/// local_values(order) redoes only the joint search over [x | y(order)] and
+/// counts with the kept searchers. The counts are the same integers as a fresh
+/// ksg_local_values(x, y(order)) computes (same points, same radii), so the
+/// local values are the same bits.
+class KsgPermuted {
+ public:
+  /// x, y prepared as for ksg_local_values (validated, standardised, jittered).
+  KsgPermuted(RowMatrix<double> x, RowMatrix<double> y, Index k, int algorithm, int threads)
+      : x_(std::move(x)),
+        y_(std::move(y)),
+        k_(k),
+        strict_(algorithm == 1),
+        searcher_x_(x_.data(), x_.rows(), x_.cols(), Norm::max, kCountLeafSize, threads),
+        searcher_y_(y_.data(), y_.rows(), y_.cols(), Norm::max, kCountLeafSize, threads) {}
+
+  const RowMatrix<double>& x() const noexcept { return x_; }
+  const RowMatrix<double>& y() const noexcept { return y_; }
+
+  /// The local values of ksg_local_values(x, y_r) with y_r(i) = y(order[i]);
+  /// `order` is a permutation of 0..N-1.
+  Eigen::VectorXd local_values(const std::vector<Index>& order, int threads,
+                               std::vector<Index>* tied = nullptr) const {
+    const Index n = x_.rows();
+    std::vector<double> radius_x, radius_y;
+    {
+      RowMatrix<double> y_r(n, y_.cols());
+      for (Index i = 0; i < n; ++i) y_r.row(i) = y_.row(order[static_cast<std::size_t>(i)]);
+      const neighbors::KdTree<double> tree = ksg_joint_tree(x_, y_r, threads);
+      ksg_radii(tree, x_.cols(), y_.cols(), k_, strict_, threads, radius_x, radius_y, tied);
+    }
+    const std::vector<Index> n_x = count_others(searcher_x_, radius_x, strict_, threads);
+    // y's searcher holds y's rows: sample i of y_r is its point order[i]. Count
+    // in y's own indexing (count_others, with its prefetching), then map back.
+    const std::vector<double>& radius = strict_ ? radius_x : radius_y;
+    std::vector<double> radius_in_y(static_cast<std::size_t>(n));
+    for (Index i = 0; i < n; ++i)
+      radius_in_y[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])] = radius[static_cast<std::size_t>(i)];
+    const std::vector<Index> counts_in_y = count_others(searcher_y_, radius_in_y, strict_, threads);
+    std::vector<Index> n_y(static_cast<std::size_t>(n));
+    for (Index i = 0; i < n; ++i)
+      n_y[static_cast<std::size_t>(i)] = counts_in_y[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])];
+    return ksg_local_from_counts(n_x, n_y, k_, strict_, threads);
+  }
+
+ private:
+  RowMatrix<double> x_, y_;
+  Index k_ = 0;
+  bool strict_ = true;
+  neighbors::Searcher<double> searcher_x_, searcher_y_;
+};
 
 }  // namespace detail
 

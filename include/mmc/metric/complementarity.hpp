@@ -21,6 +21,15 @@
 //   bias kNN estimators, so it uses m-out-of-n subsampling without replacement
 //   (m = N/2) with the sqrt(m/N)-rescaled spread of Politis & Romano (1994),
 //   centred on the full-sample estimate (see bootstrap() for why).
+//
+// Nulls (`permutations` = R > 0, knn backend): a permutation test of
+// Gamma_i = 0, i.e. X_i ⟂ Y | X_{-i}, per modality (gamma_permutation_test()).
+// Permuting X_i within label classes would keep I(X_i; Y) and break the
+// X_i–X_{-i} dependence, a null in which Gamma_i is not 0; the local
+// permutation of Runge (2018, estimators/local_permutation.hpp) shuffles X_i
+// only among samples that are nearest neighbours in X_{-i}, which keeps
+// I(X_i; X_{-i}) and I(X_{-i}; Y) and breaks only what X_i adds about Y
+// (docs/complementarity.md, "Significance of Gamma_i").
 #pragma once
 
 #include <Eigen/Core>
@@ -34,10 +43,13 @@
 #include <vector>
 
 #include "mmc/core/labels.hpp"
+#include "mmc/core/parallel.hpp"
 #include "mmc/core/preprocess.hpp"
 #include "mmc/core/rng.hpp"
 #include "mmc/core/streams.hpp"
 #include "mmc/core/validate.hpp"
+#include "mmc/estimators/local_permutation.hpp"
+#include "mmc/estimators/permutation_null.hpp"
 #include "mmc/knn/plugin.hpp"
 #include "mmc/metric/knn_backend.hpp"
 #include "mmc/metric/neural_backends.hpp"
@@ -63,6 +75,10 @@ struct ComplementarityOptions {
   Index bootstrap = 0;
   /// Two-sided confidence level of the intervals.
   double confidence = 0.95;
+  /// Local permutations for a null of each Gamma_i (0 = none; knn backend only).
+  Index permutations = 0;
+  /// Neighbours in X_{-i} within which X_i is permuted (Runge's k_perm).
+  Index permutation_neighbours = estimators::kDefaultLocalPermutationNeighbours;
   /// The knn backend's neighbour options (Ross): k and jitter are used; its
   /// seed, threads and standardize are set from the fields of this struct
   /// (standardisation happens once, above, for every backend).
@@ -98,6 +114,9 @@ struct ComplementarityResult {
   Index replicates = 0;
   Interval metric_interval, metric_h_interval;
   std::vector<Interval> gamma_interval;
+  /// Permutation nulls of Gamma_i (empty when permutations = 0): p-value with
+  /// the +1 correction, null mean and sd, Gamma_i − null mean, per modality.
+  std::vector<estimators::NullSummary> gamma_null;
   /// Hard bounds the estimates break (e.g. I(X_all; Y) > H(Y), crossing error
   /// bounds), each a sentence saying what it means and what to try; empty when none.
   std::vector<std::string> warnings;
@@ -264,6 +283,7 @@ class Complementarity {
     fill(result, quantities(prepared, coded, result.classes, options_.seed, options_.stage),
          result.classes);
     if (options_.bootstrap > 0) bootstrap(result, prepared, coded);
+    if (options_.permutations > 0) gamma_permutation_test(result, prepared, coded);
     result.warnings = detail::hard_bound_warnings(result);
     result.warnings.insert(result.warnings.begin(), column_warnings.begin(), column_warnings.end());
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -288,6 +308,16 @@ class Complementarity {
     mmc::detail::check_at_least(fn, "options.knn.k", options_.knn.k, 1);
     mmc::detail::check_at_least(fn, "pca", options_.pca, 0);
     mmc::detail::check_at_least(fn, "bootstrap", options_.bootstrap, 0);
+    if (options_.permutations != 0) {
+      estimators::detail::check_permutations(fn, options_.permutations);
+      if (options_.backend != Backend::knn) {
+        mmc::detail::throw_invalid(fn, "permutations",
+                                   "is set with the " + std::string(backend_name(options_.backend)) + " backend",
+                                   "the Gamma_i nulls are implemented for the knn backend; use backend knn or "
+                                   "permutations = 0");
+      }
+      mmc::detail::check_at_least(fn, "permutation_neighbours", options_.permutation_neighbours, 1);
+    }
     if (!(options_.confidence > 0.0 && options_.confidence < 1.0)) {
       mmc::detail::throw_invalid(fn, "confidence", "must lie in (0, 1)", "use e.g. 0.95");
     }
@@ -338,6 +368,49 @@ class Complementarity {
     mine.seed = seed;
     mine.threads = options_.threads;
     return detail::mine_quantities(modalities, labels, classes, h_y, mine, cene, stage);
+  }
+
+  /// The null of each Gamma_i (knn backend): R local permutations of X_i within
+  /// the permutation_neighbours nearest neighbours of X_{-i} (Runge's scheme);
+  /// null value r = Ross I([.., X_i^r, ..]; Y) − Ross I(X_{-i}; Y), X_{-i} and Y
+  /// unchanged. Permutation r of modality i draws from Rng(seed,
+  /// streams::permutation::gamma_first + i * gamma_modality_stride + r); the
+  /// permutations run in parallel, each estimate single-threaded, so the nulls
+  /// are the same bits at any thread count.
+  void gamma_permutation_test(Result& result, const std::vector<RowMatrix<double>>& modalities,
+                              const Labels& labels) const {
+    knn::KnnOptions knn = options_.knn;
+    knn.seed = options_.seed;
+    knn.threads = 1;
+    knn.standardize = false;  // done once in estimate()
+    const knn::Ross ross(knn::RossOptions{knn, Norm::max});
+    const std::size_t count = modalities.size();
+    const RowMatrix<double> joint = detail::concat_modalities(modalities, detail::all_but(count, count));
+    const Index n = joint.rows();
+    const Index k_perm = std::min(options_.permutation_neighbours, n);
+    Index first_column = 0;
+    result.gamma_null.clear();
+    for (std::size_t i = 0; i < count; ++i) {
+      const RowMatrix<double> rest = detail::concat_modalities(modalities, detail::all_but(count, i));
+      const double without_i = ross.estimate(rest, labels).value;
+      const auto neighbours = estimators::local_permutation_neighbours(rest, k_perm, false, options_.threads);
+      const Index cols = modalities[i].cols();
+      Eigen::VectorXd null(options_.permutations);
+      parallel_for(options_.permutations, options_.threads, 1, [&](Index begin, Index end) {
+        RowMatrix<double> shuffled = joint;
+        for (Index r = begin; r < end; ++r) {
+          Rng rng(options_.seed, streams::permutation::gamma_first +
+                                     static_cast<std::uint64_t>(i) * streams::permutation::gamma_modality_stride +
+                                     static_cast<std::uint64_t>(r));
+          const std::vector<Index> order = estimators::local_permutation(neighbours, rng);
+          for (Index row = 0; row < n; ++row)
+            shuffled.block(row, first_column, 1, cols) = modalities[i].row(order[static_cast<std::size_t>(row)]);
+          null(r) = ross.estimate(shuffled, labels).value - without_i;
+        }
+      });
+      result.gamma_null.push_back(estimators::summarise_null(result.gamma[i], null));
+      first_column += cols;
+    }
   }
 
   void bootstrap(Result& result, const std::vector<RowMatrix<double>>& modalities,
