@@ -107,6 +107,7 @@ TEST(FusionAdvisor, DISABLED_StrategyReport) {
       const auto task = mmc::fusion::paired_features_task(task_options, 5000, seed);
       mmc::fusion::StrategyOptions o;
       o.train.seed = seed;
+      o.train.head_hidden = {};  // the table's linear fused head (the default is default_fused_head())
       const auto r = mmc::fusion::compare_strategies(task.modalities, task.labels, o);
       std::printf("%-15s seed %d: test naive %.3f UME %.3f UMT %.3f (uni %.3f / %.3f) | "
                   "validation linear %.3f UME %.3f diff %+.3f SE %.4f -> %s\n",

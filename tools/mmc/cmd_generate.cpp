@@ -12,6 +12,8 @@
 // that the same task writes (x.csv when writing x.npy, ...) are removed, so a
 // folder never mixes two data sets; no other file is touched.
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <filesystem>
 #include <string>
 #include <system_error>
@@ -26,6 +28,7 @@
 #include <mmc/data/matrix_file.hpp>
 #include <mmc/data/student.hpp>
 #include <mmc/data/transforms.hpp>
+#include <mmc/fusion/paired_features.hpp>
 
 #include "commands.hpp"
 #include "command_support.hpp"
@@ -34,7 +37,14 @@ namespace mmc::cli {
 
 namespace {
 
-const std::vector<std::string> kTasks = {"gaussian", "student", "synthetic", "bits", "digits", "aav-mnist"};
+const std::vector<std::string> kTasks = {"gaussian", "student", "synthetic", "bits", "digits", "aav-mnist",
+                                         "paired-features"};
+
+// The options only `paired-features` reads (rejected for every other task).
+const std::vector<std::string> kPairedOptions = {
+    "strong", "weak", "rare", "interaction", "distractors", "paired-linear", "paired-xor",
+    "strong-shift", "weak-shift", "rare-rate", "rare-shift", "interaction-shift", "paired-shift",
+    "nuisance-sd", "paired-noise", "xor-shift"};
 
 data::Json key_values_json(const data::KeyValues& values) {
   data::Json object = data::Json::object();
@@ -142,6 +152,80 @@ class StagedDataSet {
   std::vector<std::string> stems_, names_;
 };
 
+/// A column count per modality: "K" (both modalities) or "K0,K1", each an
+/// integer in [0, kMaxColumns].
+std::array<Index, 2> count_pair(const ParsedArgs& args, const std::string& name, std::array<Index, 2> fallback) {
+  if (!args.has(name)) return fallback;
+  const std::vector<double> values = args.get_double_list(name, {});
+  const bool counts = std::all_of(values.begin(), values.end(), [](double v) {
+    return v >= 0.0 && v <= static_cast<double>(kMaxColumns) && v == std::floor(v);
+  });
+  if ((values.size() != 1 && values.size() != 2) || !counts) {
+    throw UsageError("option '--" + name + "' has value '" + args.get(name) +
+                     "'; expected K (both modalities) or K0,K1: column counts from 0 to " +
+                     std::to_string(kMaxColumns));
+  }
+  const auto first = static_cast<Index>(values.front());
+  return {first, values.size() == 2 ? static_cast<Index>(values[1]) : first};
+}
+
+/// One count (both modalities share it) in [0, kMaxColumns].
+Index count_option(const ParsedArgs& args, const std::string& name, Index fallback) {
+  const long long value = args.get_int(name, fallback);
+  if (value < 0 || value > kMaxColumns) {
+    throw UsageError("option '--" + name + "' has value " + std::to_string(value) +
+                     "; expected a column count from 0 to " + std::to_string(kMaxColumns));
+  }
+  return static_cast<Index>(value);
+}
+
+/// PairedFeatureOptions from the command line (the generator checks the shifts and rates).
+fusion::PairedFeatureOptions paired_options_from(const ParsedArgs& args) {
+  fusion::PairedFeatureOptions o;
+  o.strong = count_pair(args, "strong", o.strong);
+  o.weak = count_pair(args, "weak", o.weak);
+  o.rare = count_pair(args, "rare", o.rare);
+  o.interaction = count_pair(args, "interaction", o.interaction);
+  o.noise = count_pair(args, "distractors", o.noise);
+  o.paired_linear = count_option(args, "paired-linear", o.paired_linear);
+  o.paired_xor = count_option(args, "paired-xor", o.paired_xor);
+  o.strong_shift = args.get_double("strong-shift", o.strong_shift);
+  o.weak_shift = args.get_double("weak-shift", o.weak_shift);
+  o.rare_rate = args.get_double("rare-rate", o.rare_rate);
+  o.rare_shift = args.get_double("rare-shift", o.rare_shift);
+  o.interaction_shift = args.get_double("interaction-shift", o.interaction_shift);
+  o.paired_shift = args.get_double("paired-shift", o.paired_shift);
+  o.nuisance_sd = args.get_double("nuisance-sd", o.nuisance_sd);
+  o.paired_noise = args.get_double("paired-noise", o.paired_noise);
+  o.xor_shift = args.get_double("xor-shift", o.xor_shift);
+  // The generator checks these too, under its own field names; here the
+  // message names the option that was given.
+  const std::pair<const char*, double> shifts[] = {
+      {"strong-shift", o.strong_shift}, {"weak-shift", o.weak_shift}, {"rare-shift", o.rare_shift},
+      {"interaction-shift", o.interaction_shift}, {"paired-shift", o.paired_shift},
+      {"nuisance-sd", o.nuisance_sd}, {"xor-shift", o.xor_shift}};
+  for (const auto& [name, value] : shifts) {
+    if (!(value >= 0.0)) {
+      throw UsageError(std::string("option '--") + name + "' has value " + args.get(name) +
+                       "; expected a number >= 0");
+    }
+  }
+  if (!(o.rare_rate >= 0.0 && o.rare_rate <= 1.0)) {
+    throw UsageError("option '--rare-rate' has value " + args.get("rare-rate") + "; expected a rate in [0, 1]");
+  }
+  if (!(o.paired_noise > 0.0)) {
+    throw UsageError("option '--paired-noise' has value " + args.get("paired-noise") +
+                     "; expected a SD > 0 (0 would make the label a deterministic function)");
+  }
+  for (int m = 0; m < 2; ++m) {
+    if (fusion::paired_task_columns(o, m) == 0) {
+      throw UsageError("modality " + std::to_string(m) +
+                       " has no column: give it at least one, e.g. --distractors 1 (or K0,K1)");
+    }
+  }
+  return o;
+}
+
 data::Transform transform_from(const ParsedArgs& args) {
   const std::string name = args.get_choice(
       "transform", {"identity", "half-cube", "asinh", "normal-cdf", "spiral"}, "identity");
@@ -157,7 +241,7 @@ CommandSpec generate_spec() {
   CommandSpec spec;
   spec.name = "generate";
   spec.summary = "Write a dataset with known ground truth (closed-form MI or complementarity).";
-  spec.usage = "mmc generate gaussian|student|synthetic|bits|digits|aav-mnist --out DIR [options]";
+  spec.usage = "mmc generate gaussian|student|synthetic|bits|digits|aav-mnist|paired-features --out DIR [options]";
   spec.positionals = {"TASK"};
   spec.details =
       "Tasks (docs/design.md §3.5, docs/generators.md):\n"
@@ -173,6 +257,13 @@ CommandSpec generate_spec() {
       "             $MMC_DATA_DIR/aav-mnist or ~/.cache/mmc/aav-mnist); --sigma, --test-fraction,\n"
       "             --split train|test, --split-seed. Also writes image_digit, audio_digit (x, y)\n"
       "             and image_id, audio_id (row ids in the cache; train and test never share one)\n"
+      "  paired-features  binary task with uni-modal and PAIRED (cross-modal) features, for the\n"
+      "             UME/UMT advisor and modality laziness (docs/fusion.md): per-modality column\n"
+      "             counts K or K0,K1 for --strong, --weak, --rare, --interaction (XOR pairs inside\n"
+      "             a modality), --distractors; --paired-linear K (nuisance-cancelling pairs),\n"
+      "             --paired-xor K (y = b0 xor b1 across modalities); shifts and rates below.\n"
+      "             truth.json has the Bayes accuracies when the task is Gaussian\n"
+      "             (no rare, interaction or XOR columns)\n"
       "MI tasks write x + y; labelled tasks write modality_0, modality_1 and labels;\n"
       "truth.json holds the task, its parameters, the closed-form values (nats) and the list\n"
       "of the data set's files.\n"
@@ -207,7 +298,27 @@ CommandSpec generate_spec() {
                         {"test-fraction", "F", "share of each digit's images/utterances held out (aav-mnist)",
                          "0.2", false},
                         {"split", "S", "train | test: the pool to draw from (aav-mnist)", "train", false},
-                        {"split-seed", "S", "seed of the train/test split (aav-mnist)", "1", false}},
+                        {"split-seed", "S", "seed of the train/test split (aav-mnist)", "1", false},
+                        {"strong", "K", "strong uni-modal columns, K or K0,K1 (paired-features)", "1", false},
+                        {"weak", "K", "weak uni-modal columns, K or K0,K1 (paired-features)", "2", false},
+                        {"rare", "K", "rare uni-modal columns, K or K0,K1 (paired-features)", "0", false},
+                        {"interaction", "K", "uni-modal XOR pairs, K or K0,K1 (paired-features)", "0", false},
+                        {"distractors", "K", "pure-noise columns, K or K0,K1 (paired-features)", "4", false},
+                        {"paired-linear", "K", "nuisance-cancelling paired features (paired-features)", "0", false},
+                        {"paired-xor", "K", "cross-modal XOR paired features (paired-features)", "0", false},
+                        {"strong-shift", "S", "class shift of a strong column, SD units (paired-features)", "1", false},
+                        {"weak-shift", "S", "class shift of a weak column (paired-features)", "0.3", false},
+                        {"rare-rate", "P", "share of samples where a rare column is informative (paired-features)",
+                         "0.1", false},
+                        {"rare-shift", "S", "class shift of a rare column where informative (paired-features)", "3",
+                         false},
+                        {"interaction-shift", "S", "shift of the uni-modal XOR columns (paired-features)", "2", false},
+                        {"paired-shift", "S", "class shift of a paired-linear carrier (paired-features)", "1", false},
+                        {"nuisance-sd", "SD", "shared nuisance SD of a paired-linear pair (paired-features)", "3",
+                         false},
+                        {"paired-noise", "SD", "own noise SD of each paired-linear column (paired-features)", "0.25",
+                         false},
+                        {"xor-shift", "S", "shift of the paired XOR columns (paired-features)", "2", false}},
                        {{"seed", "S", "seed of every random choice", "0", false},
                         {"json", "", "print a JSON summary on stdout", "", false},
                         {"help", "", "show this help", "", false}}});
@@ -216,13 +327,15 @@ CommandSpec generate_spec() {
 
 int run_generate(const ParsedArgs& args) {
   if (args.positionals().empty()) {
-    throw UsageError("missing TASK: one of gaussian, student, synthetic, bits, digits, aav-mnist");
+    throw UsageError("missing TASK: one of gaussian, student, synthetic, bits, digits, aav-mnist, paired-features");
   }
   const std::string task_name = args.positionals()[0];
   if (std::find(kTasks.begin(), kTasks.end(), task_name) == kTasks.end()) {
     throw UsageError("unknown task '" + task_name +
-                     "'; use one of gaussian, student, synthetic, bits, digits, aav-mnist");
+                     "'; use one of gaussian, student, synthetic, bits, digits, aav-mnist, paired-features");
   }
+  const bool paired_task = task_name == "paired-features";
+  if (!paired_task) reject_unused(args, kPairedOptions, "task '" + task_name + "'");
   // 1. Every option, before any work or any change on disk.
   const std::filesystem::path out = args.require("out");
   const long long n = args.get_int("n", 5000);
@@ -236,6 +349,7 @@ int run_generate(const ParsedArgs& args) {
   data::Transform transform;
   data::SyntheticOptions synthetic;
   data::DigitsOptions digits;
+  fusion::PairedFeatureOptions paired;
   long long columns = 0;  // of all files together, labels included
   const bool aav_task = task_name == "aav-mnist";
   data::AavOptions aav;
@@ -266,6 +380,9 @@ int run_generate(const ParsedArgs& args) {
     if (bit_case.empty()) throw UsageError("missing option '--case' (redundant, unique or synergy)");
     noise = args.get_double("noise", noise);
     columns = 3;
+  } else if (paired_task) {
+    paired = paired_options_from(args);
+    columns = fusion::paired_task_columns(paired, 0) + fusion::paired_task_columns(paired, 1) + 1;
   } else if (aav_task) {
     aav.sigma = args.get_double("sigma", aav.sigma);
     aav_dir = args.get("data", "");
@@ -319,6 +436,8 @@ int run_generate(const ParsedArgs& args) {
       labelled = data::synthetic_task(synthetic, n, seed);
     } else if (task_name == "bits") {
       labelled = data::bits_task(data::parse_bit_case(bit_case), n, seed, noise);
+    } else if (paired_task) {
+      labelled = fusion::paired_features_task(paired, n, seed);
     } else if (aav_task) {
       // docs/design.md §3.5: the cache, split per digit, then n draws from one side.
       // A missing cache is an io_error whose text says to run scripts/fetch-data (exit 2).

@@ -23,7 +23,7 @@ CommandSpec robustness_spec() {
       "'input' = the raw values' own units (e.g. pixels in [0, 1]), the result clipped to the\n"
       "training data's range per column; 'auto' (default) = input when every training column\n"
       "lies in [0, 1], else standardized. The JSON's 'units' says which was used.";
-  spec.options = join({fusion_input_options(), fusion_training_options(),
+  spec.options = join({fusion_input_options(), fusion_training_options(fusion::RobustnessExperimentOptions{}.train),
                        {{"noise-sd", "SD", "noise standard deviation", "0.5", false},
                         {"epsilon", "EPS", "FGSM step", "0.03", false},
                         {"units", "U", "auto | input | standardized: units of --noise-sd and --epsilon",

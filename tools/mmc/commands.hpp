@@ -35,6 +35,8 @@ CommandSpec robustness_spec();
 int run_robustness(const ParsedArgs& args);
 CommandSpec fusion_spec();
 int run_fusion(const ParsedArgs& args);
+CommandSpec laziness_spec();
+int run_laziness(const ParsedArgs& args);
 CommandSpec demo_spec();
 int run_demo(const ParsedArgs& args);
 CommandSpec generate_spec();

@@ -40,8 +40,10 @@ inline FusionInputs read_fusion_inputs(const ParsedArgs& args) {
   return inputs;
 }
 
-inline std::vector<OptionSpec> fusion_training_options() {
-  const fusion::TrainOptions defaults{};
+/// The training options; help defaults from `defaults` (the command's library
+/// options, e.g. StrategyOptions{}.train with its default_fused_head()).
+inline std::vector<OptionSpec> fusion_training_options(
+    const fusion::TrainOptions& defaults = fusion::TrainOptions{.head_hidden = fusion::default_fused_head()}) {
   return {
       {"encoder", "W1,W2", "encoder widths per modality (last = feature size)",
        widths_text(defaults.encoder_widths, "none"), false},

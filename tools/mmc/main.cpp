@@ -30,6 +30,7 @@ std::vector<std::pair<std::string, Command>> commands() {
       {"generate", {generate_spec, run_generate}},
       {"robustness", {robustness_spec, run_robustness}},
       {"fusion", {fusion_spec, run_fusion}},
+      {"laziness", {laziness_spec, run_laziness}},
       {"demo", {demo_spec, run_demo}},
   };
 }

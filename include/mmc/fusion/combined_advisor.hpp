@@ -10,9 +10,17 @@
 // C > 1 means information that exists only in the combination.
 //
 // Rule (first match wins):
-//  1. C >= synergy_threshold (default 1.25, "well above 1"): recommend `joint`
-//     — naive late fusion with a hidden head (fusion/late_fusion.hpp), the
-//     only strategy whose head can form a product of modalities;
+//  1. C >= synergy_threshold (default 0.8): recommend `joint` — naive late
+//     fusion with a hidden head (fusion/late_fusion.hpp, default_fused_head()),
+//     whose head can form a product of modalities. C near 1 or above means that
+//     hardly any label information is shared (each part lives in one modality
+//     or only in the combination), so UME's averaged uni-modal predictions
+//     lose whatever needs the combination. Why 0.8 and not 1: measured on the
+//     grid of benchmarks/advisor_grid.cpp (docs/fusion.md "Measuring the
+//     advisor"), the alpha generator at alpha = 0.6 has C = 0.88-1.26 over
+//     seeds (knn, ~2600 samples) while UME trails joint fusion by 11 points;
+//     1.25 (the first choice) followed the probe there and was wrong on 4 of 5
+//     seeds. The cases with C <= 0.54 on that grid were all ties;
 //  2. C <= redundancy_threshold (default 0.25, modalities redundant) and the
 //     probe does not favour UMT: recommend `ume` (each modality alone suffices,
 //     and UME is immune to a missing modality's training interactions);
@@ -28,6 +36,8 @@
 
 #include "mmc/core/types.hpp"
 #include "mmc/fusion/advisor.hpp"
+#include "mmc/fusion/data.hpp"
+#include "mmc/fusion/strategies.hpp"
 #include "mmc/metric/complementarity.hpp"
 
 namespace mmc::fusion {
@@ -41,7 +51,7 @@ inline std::string_view verdict_name(CombinedVerdict v) noexcept {
 struct CombinedAdvisorOptions {
   AdvisorOptions advisor;                      ///< the linear-probe advisor
   metric::ComplementarityOptions complementarity;  ///< the metric (knn backend by default)
-  double synergy_threshold = 1.25;             ///< C at or above: synergy -> joint
+  double synergy_threshold = 0.8;              ///< C at or above: little shared information -> joint
   double redundancy_threshold = 0.25;          ///< C at or below: redundant
 };
 
@@ -49,6 +59,7 @@ struct CombinedAdvice {
   CombinedVerdict verdict = CombinedVerdict::ume;
   double metric = 0.0;           ///< C
   std::vector<double> gamma;     ///< Γ_i
+  double interaction = 0.0;      ///< I(X_all; Y) - sum Γ_i (M = 2: the interaction information)
   AdvisorResult probe;           ///< the linear-probe advisor's evidence
   std::string reason;            ///< plain-language reason
 };
@@ -66,9 +77,13 @@ inline CombinedAdvice combine_advice(double metric, const AdvisorResult& probe,
   if (metric >= synergy_threshold) {
     a.verdict = CombinedVerdict::joint;
     a.reason = std::string("C = ") + c +
-               " is well above 1: part of the label information exists only in the combination "
-               "of modalities (synergy), which no uni-modal model or linear probe on uni-modal "
-               "features can use; train the modalities jointly (naive late fusion with a hidden head)";
+               (metric > 1.0 ? " is above 1: part of the label information exists only in the combination "
+                               "of modalities (synergy), which no uni-modal model or linear probe on uni-modal "
+                               "features can use"
+                             : " is close to 1: the modalities share little label information (each part lives "
+                               "in one modality or only in their combination), and averaging uni-modal "
+                               "predictions (UME) loses what needs the combination") +
+               "; train the modalities jointly (naive late fusion with a hidden head)";
   } else if (metric <= redundancy_threshold && probe.recommendation == Strategy::ume) {
     a.verdict = CombinedVerdict::ume;
     a.reason = std::string("C = ") + c +
@@ -87,16 +102,53 @@ inline CombinedAdvice combine_advice(double metric, const AdvisorResult& probe,
 
 }  // namespace detail
 
+/// The rule at the top on evidence already at hand: a complementarity estimate
+/// and the linear-probe advisor's result (e.g. StrategyReport::advisor).
+inline CombinedAdvice combine(const metric::ComplementarityResult& c, const AdvisorResult& probe,
+                              double synergy_threshold = CombinedAdvisorOptions{}.synergy_threshold,
+                              double redundancy_threshold = CombinedAdvisorOptions{}.redundancy_threshold) {
+  CombinedAdvice a = detail::combine_advice(c.metric, probe, synergy_threshold, redundancy_threshold);
+  a.gamma = c.gamma;
+  a.interaction = c.interaction;
+  return a;
+}
+
 /// Estimates C and runs the linear-probe advisor on the same data; combines them (see top).
 template <class T = float>
 CombinedAdvice advise_combined(const std::vector<RowMatrix<double>>& modalities, const Labels& labels,
                                const CombinedAdvisorOptions& options = {}) {
   const auto c = metric::Complementarity(options.complementarity).estimate(modalities, labels);
   const AdvisorResult probe = advise<T>(modalities, labels, options.advisor);
-  CombinedAdvice a = detail::combine_advice(c.metric, probe, options.synergy_threshold,
-                                            options.redundancy_threshold);
-  a.gamma = c.gamma;
-  return a;
+  return combine(c, probe, options.synergy_threshold, options.redundancy_threshold);
+}
+
+/// compare_strategies (strategies.hpp) and the combined advice on its split:
+/// C is estimated on the training and validation parts (never on the test
+/// part the strategies are scored on), the probe is the report's advisor.
+struct AdvisedStrategies {
+  StrategyReport report;
+  CombinedAdvice advice;
+};
+
+template <class T = float>
+AdvisedStrategies compare_strategies_advised(const std::vector<RowMatrix<double>>& modalities,
+                                             const Labels& labels, const StrategyOptions& options = {},
+                                             metric::ComplementarityOptions complementarity = {},
+                                             double synergy_threshold = CombinedAdvisorOptions{}.synergy_threshold,
+                                             double redundancy_threshold =
+                                                 CombinedAdvisorOptions{}.redundancy_threshold) {
+  AdvisedStrategies out;
+  out.report = compare_strategies<T>(modalities, labels, options);  // checks every input first
+  const DataSplit split = split_samples(labels.size(), options.validation_fraction,
+                                        options.test_fraction, options.train.seed);
+  std::vector<Index> seen = split.train;
+  seen.insert(seen.end(), split.validation.begin(), split.validation.end());
+  complementarity.seed = options.train.seed;
+  if (complementarity.threads == 0) complementarity.threads = options.train.threads;
+  const auto c = metric::Complementarity(complementarity)
+                     .estimate(take_rows(modalities, seen), take_labels(labels, seen));
+  out.advice = combine(c, out.report.advisor, synergy_threshold, redundancy_threshold);
+  return out;
 }
 
 }  // namespace mmc::fusion

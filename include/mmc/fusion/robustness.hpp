@@ -319,12 +319,13 @@ RobustnessResult evaluate_robustness(LateFusion<T>& model, const R& modalities,
 
 struct RobustnessExperimentOptions {
   /// The late-fusion model (naive training). Unlike TrainOptions' linear head,
-  /// the default head has one hidden layer of 64 ReLU units: with a linear
-  /// head the fused logit is a sum of per-modality terms, which cannot fit
-  /// labels that need a product of modalities (the alpha generator at alpha
-  /// near 0: clean accuracy ~50 %), and the robustness of a model that has not
-  /// learned the task says nothing. Set head_hidden = {} for the linear head.
-  TrainOptions train{.head_hidden = {64}};
+  /// the default head is default_fused_head() (options.hpp, shared with
+  /// StrategyOptions): with a linear head the fused logit is a sum of
+  /// per-modality terms, which cannot fit labels that need a product of
+  /// modalities (the alpha generator at alpha near 0: clean accuracy ~50 %),
+  /// and the robustness of a model that has not learned the task says nothing.
+  /// Set head_hidden = {} for the linear head.
+  TrainOptions train{.head_hidden = default_fused_head()};
   RobustnessOptions robustness; ///< the perturbations
   double test_fraction = 0.3;   ///< held out for the evaluation (split from train.seed)
 };

@@ -25,7 +25,9 @@
 namespace mmc::fusion {
 
 struct StrategyOptions {
-  TrainOptions train;                ///< every network
+  /// Every network; the fused head (naive and UMT) is default_fused_head()
+  /// (options.hpp), the one of RobustnessExperimentOptions.
+  TrainOptions train{.head_hidden = default_fused_head()};
   ProbeOptions probe;                ///< the advisor's linear classifier
   double lambda = 1.0;               ///< UMT's distillation weight
   double validation_fraction = 0.2;  ///< for the advisor
