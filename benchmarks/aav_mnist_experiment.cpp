@@ -1,6 +1,7 @@
 // benchmarks/aav_mnist_experiment.cpp — the paper's AAV-MNIST experiment (§5.2)
 // on real data (docs/aav-mnist.md "Results"; docs/design.md §3.4 metric, §3.5
-// data, §3.6 robustness). For each σ and seed:
+// data, §3.6 robustness). For each σ and seed, mmc/experiments/aav_mnist.hpp
+// (the same code `mmc demo` runs):
 //   1. draw a train set from the train pool and a test set from the test pool
 //      (split_aav_mnist, test fraction 0.2, split seed 1: no image or
 //      utterance in both);
@@ -15,8 +16,9 @@
 //      with one modality missing (training mean), noisy (N(0, 0.5²) in input
 //      units, clipped to the training range) and under FGSM (ε = 0.03 in input
 //      units).
-// Writes DIR/aav_mnist.csv (one row per σ and seed), DIR/aav_mnist.md (means
-// and seed ranges per σ) and DIR/aav_mnist_c.svg, DIR/aav_mnist_robustness.svg.
+// Writes DIR/aav_mnist.csv (one row per σ and seed), DIR/aav_mnist.md (per σ:
+// mean over seeds ± the half-width of a 95 % Student-t interval across seeds,
+// which covers data draws, encoders and training randomness together) and DIR/aav_mnist_c.svg, DIR/aav_mnist_robustness.svg.
 //
 //   aav_mnist_experiment [--data DIR] [--out DIR] [--sigmas 0,0.5,...] [--seeds 3]
 //                        [--n-train 3000] [--n-test 2000] [--pca 8] [--bootstrap 20]
@@ -36,7 +38,7 @@
 #include <mmc/data/aav_features.hpp>
 #include <mmc/data/aav_mnist.hpp>
 #include <mmc/data/atomic_file.hpp>
-#include <mmc/fusion/late_fusion.hpp>
+#include <mmc/experiments/aav_mnist.hpp>
 #include <mmc/fusion/robustness.hpp>
 #include <mmc/metric/complementarity.hpp>
 
@@ -122,24 +124,36 @@ mmc::metric::ComplementarityResult complementarity(const mmc::data::LabelledTask
 }
 
 struct Stats {
-  double mean = 0, lo = 0, hi = 0;
+  double mean = 0, lo = 0, hi = 0, half_width = 0;
 };
 
+/// Two-sided 95 % Student-t quantile t_{0.975, dof} (dof >= 1).
+double student_t_975(int dof) {
+  static const double table[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228};
+  return dof <= 10 ? table[dof - 1] : 1.96 + 2.4 / dof;  // the 1/dof tail is within 1 % for dof > 10
+}
+
 Stats stats(const std::vector<double>& v) {
-  Stats s{0, INFINITY, -INFINITY};
-  int n = 0;
-  for (double x : v) {
-    if (!std::isfinite(x)) continue;
-    s.mean += x, s.lo = std::min(s.lo, x), s.hi = std::max(s.hi, x), ++n;
-  }
-  if (n == 0) return {NAN, NAN, NAN};
+  Stats s{0, INFINITY, -INFINITY, NAN};
+  std::vector<double> finite;
+  for (double x : v)
+    if (std::isfinite(x)) finite.push_back(x);
+  if (finite.empty()) return {NAN, NAN, NAN, NAN};
+  for (double x : finite) s.mean += x, s.lo = std::min(s.lo, x), s.hi = std::max(s.hi, x);
+  const auto n = static_cast<int>(finite.size());
   s.mean /= n;
+  if (n > 1) {
+    double ss = 0;
+    for (double x : finite) ss += (x - s.mean) * (x - s.mean);
+    s.half_width = student_t_975(n - 1) * std::sqrt(ss / (n - 1) / n);
+  }
   return s;
 }
 
 std::string cell(const Stats& s) {
   if (!std::isfinite(s.mean)) return "–";
-  return fmt(s.mean) + " [" + fmt(s.lo) + ", " + fmt(s.hi) + "]";
+  if (!std::isfinite(s.half_width)) return fmt(s.mean);
+  return fmt(s.mean) + " ± " + fmt(s.half_width);
 }
 
 }  // namespace
@@ -165,54 +179,43 @@ int main(int argc, char** argv) try {
     for (double sigma : cfg.sigmas) {
       t0 = std::chrono::steady_clock::now();
       const auto s = static_cast<std::uint64_t>(seed);
-      const auto train = mmc::data::make_aav_mnist(split.train, {.sigma = sigma}, cfg.n_train, 100 + s);
-      const auto test = mmc::data::make_aav_mnist(split.test, {.sigma = sigma}, cfg.n_test, 200 + s);
-      const auto features = mmc::data::aav_features(encoders, test);
+      mmc::experiments::AavPointOptions po;
+      po.n_train = cfg.n_train;
+      po.n_test = cfg.n_test;
+      po.pca = cfg.pca;
+      po.bootstrap = cfg.bootstrap;
+      po.cene = cfg.cene;
+      po.mine = cfg.mine;
+      po.threads = cfg.threads;
+      const auto point = mmc::experiments::run_aav_mnist_point(split, encoders, sigma, s, po);
       Row r;
       r.sigma = sigma;
       r.seed = seed;
-      r.c_true = *mmc::data::lookup(test.task.truth, "metric");
-      const auto knn = complementarity(features, mmc::metric::Backend::knn, cfg.pca, cfg.bootstrap, s, cfg.threads);
-      r.c_knn = knn.metric;
-      r.c_knn_lo = knn.replicates > 0 ? knn.metric_interval.lower : NAN;
-      r.c_knn_hi = knn.replicates > 0 ? knn.metric_interval.upper : NAN;
-      r.dropped_image = knn.dropped_columns[0];
-      r.dropped_audio = knn.dropped_columns[1];
-      for (const auto& w : knn.warnings) r.warnings.push_back("knn: " + w);
-      if (cfg.cene) {
-        const auto c = complementarity(features, mmc::metric::Backend::cene, 0, 0, s, cfg.threads);
-        r.c_cene = c.metric;
-        for (const auto& w : c.warnings) r.warnings.push_back("cene: " + w);
+      r.c_true = point.c_true;
+      r.c_knn = point.knn.metric;
+      r.c_knn_lo = point.knn.replicates > 0 ? point.knn.metric_interval.lower : NAN;
+      r.c_knn_hi = point.knn.replicates > 0 ? point.knn.metric_interval.upper : NAN;
+      r.dropped_image = point.knn.dropped_columns[0];
+      r.dropped_audio = point.knn.dropped_columns[1];
+      for (const auto& w : point.knn.warnings) r.warnings.push_back("knn: " + w);
+      if (point.cene) {
+        r.c_cene = point.cene->metric;
+        for (const auto& w : point.cene->warnings) r.warnings.push_back("cene: " + w);
       }
-      if (cfg.mine) {
-        const auto c = complementarity(features, mmc::metric::Backend::mine, 0, 0, s, cfg.threads);
-        r.c_mine = c.metric;
-        for (const auto& w : c.warnings) r.warnings.push_back("mine: " + w);
+      if (point.mine) {
+        r.c_mine = point.mine->metric;
+        for (const auto& w : point.mine->warnings) r.warnings.push_back("mine: " + w);
       }
       if (cfg.pca_sweep && seed == 0) {
+        const auto test = mmc::data::make_aav_mnist(split.test, {.sigma = sigma}, cfg.n_test, 200 + s);
+        const auto features = mmc::data::aav_features(encoders, test);
         for (Index p : {Index(2), Index(4), Index(8), Index(16), Index(0)}) {
           const auto c = complementarity(features, mmc::metric::Backend::knn, p, 0, s, cfg.threads);
           sweep << "| " << fmt(sigma, 1) << " | " << (p == 0 ? std::string("none (32)") : std::to_string(p))
                 << " | " << fmt(c.metric) << " | " << fmt(c.joint_mi) << " | " << fmt(c.h_y) << " |\n";
         }
       }
-      // Late fusion on the raw inputs, trained on the train pool, evaluated on the test pool.
-      mmc::fusion::TrainOptions to;
-      to.encoder_widths = {64, 32};
-      to.head_hidden = {64};
-      to.epochs = 5;
-      to.seed = 300 + s;
-      to.threads = cfg.threads;
-      auto model = mmc::fusion::fit_late_fusion<float>(train.task.modalities, train.task.labels, to,
-                                                       mmc::data::kAavDigits);
-      mmc::fusion::RobustnessOptions ro;
-      ro.noise_sd = 0.5;
-      ro.epsilon = 0.03;
-      ro.seed = 400 + s;
-      ro.units = mmc::fusion::PerturbationUnits::input;
-      const mmc::fusion::ModalityList<double> train_raw = train.task.modalities;
-      const auto rob = mmc::fusion::evaluate_robustness(model, test.task.modalities, test.task.labels, ro,
-                                                        mmc::fusion::input_range(train_raw));
+      const auto& rob = point.robustness;
       r.clean = rob.clean;
       r.missing = rob.missing;
       r.missing_image = rob.per_modality[0].missing;
@@ -254,9 +257,10 @@ int main(int argc, char** argv) try {
   for (int i = 1; i < argc; ++i) md << ' ' << argv[i];
   md << "` (" << cfg.seeds << " seeds, n_train " << cfg.n_train << ", n_test " << cfg.n_test << ", knn pca "
      << cfg.pca << ", bootstrap " << cfg.bootstrap << "; " << fmt(total, 0) << " s)\n\n";
-  md << "Mean over seeds [min, max across seeds]. C_knn interval: mean of the per-seed "
-        "95 % bootstrap bounds.\n\n";
-  md << "| σ | C true (class level) | C knn | C knn 95 % CI | C cene |" << (cfg.mine ? " C mine |" : "")
+  md << "Mean over seeds ± the half-width of a 95 % Student-t interval across seeds (each seed draws "
+        "new train/test sets and trains new encoders and models). C knn bootstrap: the mean of the "
+        "per-seed 95 % m-out-of-n bootstrap bounds (sampling spread of one test set only).\n\n";
+  md << "| σ | C true (class level) | C knn | C knn bootstrap | C cene |" << (cfg.mine ? " C mine |" : "")
      << " clean acc | missing acc | missing image / audio | noisy acc | FGSM acc | robustness missing |\n";
   md << "| --- | --- | --- | --- | --- |" << (cfg.mine ? " --- |" : "") << " --- | --- | --- | --- | --- | --- |\n";
   std::vector<double> xs, c_knn, c_cene, c_mine, c_true, rob_missing, rob_noisy, rob_adv;

@@ -15,6 +15,7 @@
 //     mmc/data/mnist_json.hpp
 //     mmc/data/spectrogram.hpp
 //     mmc/data/wav.hpp
+//     mmc/experiments/aav_mnist.hpp
 #pragma once
 
 // ---- begin mmc/mmc.hpp ----
@@ -3359,48 +3360,44 @@ inline constexpr std::string_view kKsgTieAlternatives =
     "for discrete or mixed discrete-continuous data use mmc::knn::MixedKsg, for purely discrete "
     "data mmc::knn::PluginMutualInformation";
 
-/// KSG local values of prepared inputs (validated, same rows, k < rows).
-/// `tied`, when given, receives every sample's tied column of the joint space
-/// [x | y] (or -1; knn/common.hpp tied_column) for check_ties.
-inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
-                                        Index k, int algorithm, int threads,
-                                        std::vector<Index>* tied = nullptr) {
-  const Index n = x.rows(), dx = x.cols(), dy = y.cols();
-  const bool strict = algorithm == 1;
-  // Pass 1: the k joint neighbours give each sample its marginal radii: the
-  // k-th joint distance (algorithm 1) or the largest x- and y-distances among
-  // the neighbours (algorithm 2). The tree is freed before pass 2.
-  std::vector<double> radius_x(static_cast<std::size_t>(n));
-  std::vector<double> radius_y(strict ? 0 : static_cast<std::size_t>(n));  // algorithm 1: = radius_x
+/// Pass 1 of KSG: the k joint neighbours in `tree` (over [x | y], dx + dy
+/// columns) give each sample its marginal radii: the k-th joint distance
+/// (algorithm 1, radius_y left empty: it equals radius_x) or the largest x- and
+/// y-distances among the neighbours (algorithm 2). `tied` as in ksg_local_values.
+inline void ksg_radii(const neighbors::KdTree<double>& tree, Index dx, Index dy, Index k, bool strict,
+                      int threads, std::vector<double>& radius_x, std::vector<double>& radius_y,
+                      std::vector<Index>* tied) {
+  const Index n = tree.size();
+  radius_x.assign(static_cast<std::size_t>(n), 0.0);
+  radius_y.assign(strict ? 0 : static_cast<std::size_t>(n), 0.0);
   if (tied != nullptr) tied->assign(static_cast<std::size_t>(n), -1);
-  {
-    const neighbors::KdTree<double> tree = [&] {
-      const RowMatrix<double> joint = concat_columns(x, y);
-      return neighbors::KdTree<double>(joint.data(), n, dx + dy, Norm::max,
-                                       knn_leaf_size(dx + dy), threads);
-    }();
-    for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {
-      const auto s = static_cast<std::size_t>(i);
-      if (tied != nullptr) {
-        (*tied)[s] = tied_column([&](Index j) { return tree.point(j); }, i, neighbours, k, dx + dy);
-      }
-      if (strict) {
-        radius_x[s] = distances[k - 1];
-      } else {
-        radius_x[s] = max_subspace_distance(tree, 0, dx, i, neighbours, k);
-        radius_y[s] = max_subspace_distance(tree, dx, dy, i, neighbours, k);
-      }
-    });
-  }
-  // Pass 2: marginal counts, one space at a time (O(N) memory at any moment).
-  const auto marginal_counts = [&](const RowMatrix<double>& m, const std::vector<double>& radius) {
-    const neighbors::Searcher<double> searcher(m.data(), n, m.cols(), Norm::max, kCountLeafSize,
-                                               threads);
-    return count_others(searcher, radius, strict, threads);
-  };
-  const std::vector<Index> n_x = marginal_counts(x, radius_x);
-  const std::vector<Index> n_y = marginal_counts(y, strict ? radius_x : radius_y);
-  // Pass 3: the local values, in the order docs/design.md §3.1 writes them.
+  for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {
+    const auto s = static_cast<std::size_t>(i);
+    if (tied != nullptr) {
+      (*tied)[s] = tied_column([&](Index j) { return tree.point(j); }, i, neighbours, k, dx + dy);
+    }
+    if (strict) {
+      radius_x[s] = distances[k - 1];
+    } else {
+      radius_x[s] = max_subspace_distance(tree, 0, dx, i, neighbours, k);
+      radius_y[s] = max_subspace_distance(tree, dx, dy, i, neighbours, k);
+    }
+  });
+}
+
+/// The joint max-norm kd-tree over [x | y].
+inline neighbors::KdTree<double> ksg_joint_tree(const RowMatrix<double>& x, const RowMatrix<double>& y,
+                                                int threads) {
+  const RowMatrix<double> joint = concat_columns(x, y);
+  return neighbors::KdTree<double>(joint.data(), joint.rows(), joint.cols(), Norm::max,
+                                   knn_leaf_size(joint.cols()), threads);
+}
+
+/// Pass 3 of KSG: the local values from the marginal counts, in the order
+/// docs/design.md §3.1 writes them.
+inline Eigen::VectorXd ksg_local_from_counts(const std::vector<Index>& n_x, const std::vector<Index>& n_y,
+                                             Index k, bool strict, int threads) {
+  const auto n = static_cast<Index>(n_x.size());
   const DigammaTable psi(n);
   const double base = strict ? psi(k) + psi(n) : psi(k) - 1.0 / static_cast<double>(k) + psi(n);
   const Index shift = strict ? 1 : 0;  // psi(n_x + 1) for algorithm 1, psi(n_x) for 2
@@ -3413,6 +3410,84 @@ inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMat
   });
   return local;
 }
+
+/// KSG local values of prepared inputs (validated, same rows, k < rows).
+/// `tied`, when given, receives every sample's tied column of the joint space
+/// [x | y] (or -1; knn/common.hpp tied_column) for check_ties.
+inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
+                                        Index k, int algorithm, int threads,
+                                        std::vector<Index>* tied = nullptr) {
+  const Index n = x.rows();
+  const bool strict = algorithm == 1;
+  std::vector<double> radius_x, radius_y;
+  {  // pass 1; the tree is freed before pass 2
+    const neighbors::KdTree<double> tree = ksg_joint_tree(x, y, threads);
+    ksg_radii(tree, x.cols(), y.cols(), k, strict, threads, radius_x, radius_y, tied);
+  }
+  // Pass 2: marginal counts, one space at a time (O(N) memory at any moment).
+  const auto marginal_counts = [&](const RowMatrix<double>& m, const std::vector<double>& radius) {
+    const neighbors::Searcher<double> searcher(m.data(), n, m.cols(), Norm::max, kCountLeafSize,
+                                               threads);
+    return count_others(searcher, radius, strict, threads);
+  };
+  const std::vector<Index> n_x = marginal_counts(x, radius_x);
+  const std::vector<Index> n_y = marginal_counts(y, strict ? radius_x : radius_y);
+  return ksg_local_from_counts(n_x, n_y, k, strict, threads);
+}
+
+/// KSG under permutations of y's rows (estimators/permutation.hpp): the
+/// marginal searchers of x and y do not change when y's rows are permuted (the
+/// same point set, relabelled), so they are built once here; each
+/// local_values(order) redoes only the joint search over [x | y(order)] and
+/// counts with the kept searchers. The counts are the same integers as a fresh
+/// ksg_local_values(x, y(order)) computes (same points, same radii), so the
+/// local values are the same bits.
+class KsgPermuted {
+ public:
+  /// x, y prepared as for ksg_local_values (validated, standardised, jittered).
+  KsgPermuted(RowMatrix<double> x, RowMatrix<double> y, Index k, int algorithm, int threads)
+      : x_(std::move(x)),
+        y_(std::move(y)),
+        k_(k),
+        strict_(algorithm == 1),
+        searcher_x_(x_.data(), x_.rows(), x_.cols(), Norm::max, kCountLeafSize, threads),
+        searcher_y_(y_.data(), y_.rows(), y_.cols(), Norm::max, kCountLeafSize, threads) {}
+
+  const RowMatrix<double>& x() const noexcept { return x_; }
+  const RowMatrix<double>& y() const noexcept { return y_; }
+
+  /// The local values of ksg_local_values(x, y_r) with y_r(i) = y(order[i]);
+  /// `order` is a permutation of 0..N-1.
+  Eigen::VectorXd local_values(const std::vector<Index>& order, int threads,
+                               std::vector<Index>* tied = nullptr) const {
+    const Index n = x_.rows();
+    std::vector<double> radius_x, radius_y;
+    {
+      RowMatrix<double> y_r(n, y_.cols());
+      for (Index i = 0; i < n; ++i) y_r.row(i) = y_.row(order[static_cast<std::size_t>(i)]);
+      const neighbors::KdTree<double> tree = ksg_joint_tree(x_, y_r, threads);
+      ksg_radii(tree, x_.cols(), y_.cols(), k_, strict_, threads, radius_x, radius_y, tied);
+    }
+    const std::vector<Index> n_x = count_others(searcher_x_, radius_x, strict_, threads);
+    // y's searcher holds y's rows: sample i of y_r is its point order[i]. Count
+    // in y's own indexing (count_others, with its prefetching), then map back.
+    const std::vector<double>& radius = strict_ ? radius_x : radius_y;
+    std::vector<double> radius_in_y(static_cast<std::size_t>(n));
+    for (Index i = 0; i < n; ++i)
+      radius_in_y[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])] = radius[static_cast<std::size_t>(i)];
+    const std::vector<Index> counts_in_y = count_others(searcher_y_, radius_in_y, strict_, threads);
+    std::vector<Index> n_y(static_cast<std::size_t>(n));
+    for (Index i = 0; i < n; ++i)
+      n_y[static_cast<std::size_t>(i)] = counts_in_y[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])];
+    return ksg_local_from_counts(n_x, n_y, k_, strict_, threads);
+  }
+
+ private:
+  RowMatrix<double> x_, y_;
+  Index k_ = 0;
+  bool strict_ = true;
+  neighbors::Searcher<double> searcher_x_, searcher_y_;
+};
 
 }  // namespace detail
 
@@ -4936,6 +5011,12 @@ inline constexpr std::uint64_t bootstrap_seed = 200000;   ///< + replicate: the 
 namespace permutation {
 inline constexpr std::uint64_t mi_first = 0x100000000ULL;   ///< + r: shuffled rows of y (MI)
 inline constexpr std::uint64_t cmi_first = 0x200000000ULL;  ///< + r: local shuffle of x within Z-neighbourhoods (CMI)
+/// + r: the seed of permutation r's training (neural MI; its y shuffle is mi_first + r)
+inline constexpr std::uint64_t neural_seed_first = 0x300000000ULL;
+/// + modality * gamma_modality_stride + r: local shuffle of modality i within
+/// X_{-i}-neighbourhoods (complementarity Gamma_i nulls, metric/complementarity.hpp)
+inline constexpr std::uint64_t gamma_first = 0x400000000ULL;
+inline constexpr std::uint64_t gamma_modality_stride = 0x1000000ULL;  ///< 2^24 > the most permutations
 }  // namespace permutation
 
 }  // namespace streams
@@ -8115,11 +8196,142 @@ decltype(auto) visit_neural_mi(Estimator id, F&& f) {
 
 }  // namespace mmc::estimators
 // ---- end mmc/estimators/neural_dispatch.hpp ----
+// ---- begin mmc/estimators/neural_permutation.hpp ----
+// mmc/estimators/neural_permutation.hpp — permutation tests of I(X;Y) = 0 with
+// the neural MI estimators (mine, nwj, infonce, js, smile, doe: any type E of
+// estimators::visit_neural_mi, docs/design.md §3.2–3.3), the counterpart of
+// permutation.hpp's permutation_test_mi for the estimators that train.
+//
+// Permutation r shuffles the rows of y with Rng(seed, streams::permutation::
+// mi_first + r) (the same shuffles as the non-neural tests) and retrains the
+// estimator from scratch on (x, y_r) with its own seed
+// derive_seed(seed, streams::permutation::neural_seed_first + r), seed =
+// options.seed; the null value is that run's held-out estimate. Retraining is
+// the point: a network trained once on (x, y) would remember the pairing.
+//
+// Determinism: the permutations run one after another, each training with
+// options.threads, and the neural estimators give the same bits at any thread
+// count (docs/design.md §2), so the null does too. Cost: R + 1 trainings; use
+// small networks and few steps for the null when the estimate itself is slow.
+
+
+// ---- begin mmc/estimators/permutation_null.hpp ----
+// mmc/estimators/permutation_null.hpp — what every permutation test of mmc
+// shares: the bound on R, and the summary of a null distribution (p-value with
+// the +1 correction, null mean and spread, bias-corrected estimate). Kept apart
+// from permutation.hpp (which pulls in every kNN estimator) so that the neural
+// tests (neural_permutation.hpp) stay light (docs/significance.md).
+
+
+
+namespace mmc::estimators {
+
+/// Most permutations one test accepts (streams first + r stay disjoint, and the
+/// null vector stays small).
+inline constexpr Index kMaxPermutations = 10'000'000;
+
+/// The summary of a permutation null for one estimate.
+struct NullSummary {
+  double p_value = 1.0;    ///< (1 + #{null >= estimate}) / (permutations + 1)
+  double null_mean = 0.0;  ///< mean of the null values
+  double null_sd = 0.0;    ///< sample standard deviation of the null values (0 when R = 1)
+  double corrected = 0.0;  ///< estimate − null_mean (bias-corrected estimate)
+  Index permutations = 0;  ///< R
+};
+
+/// p-value with the +1 correction (Phipson & Smyth 2010): never 0, and a valid
+/// (slightly conservative) p-value; the smallest is 1/(R+1). The mean is a
+/// Neumaier sum in permutation order, so the summary is thread-count free.
+inline NullSummary summarise_null(double value, const Eigen::VectorXd& null) {
+  NullSummary s;
+  const Index r = null.size();
+  Index at_least = 0;
+  for (Index i = 0; i < r; ++i)
+    if (null(i) >= value) ++at_least;
+  s.permutations = r;
+  s.p_value = static_cast<double>(1 + at_least) / static_cast<double>(r + 1);
+  s.null_mean = r > 0 ? accurate_sum(null.data(), null.data() + r) / static_cast<double>(r) : 0.0;
+  double squares = 0.0;
+  for (Index i = 0; i < r; ++i) squares += (null(i) - s.null_mean) * (null(i) - s.null_mean);
+  s.null_sd = r > 1 ? std::sqrt(squares / static_cast<double>(r - 1)) : 0.0;
+  s.corrected = value - s.null_mean;
+  return s;
+}
+
+namespace detail {
+
+inline void check_permutations(std::string_view fn, Index permutations) {
+  if (permutations < 1 || permutations > kMaxPermutations) {
+    mmc::detail::throw_invalid(fn, "permutations", "is " + std::to_string(permutations),
+                               "use between 1 and " + std::to_string(kMaxPermutations) +
+                                   " permutations (99 or 999 are customary)");
+  }
+}
+
+}  // namespace detail
+}  // namespace mmc::estimators
+// ---- end mmc/estimators/permutation_null.hpp ----
+
+namespace mmc::estimators {
+
+/// The R null values of the neural estimator E (e.g. neural::NeuralMi<Bound::dv,
+/// float, nn::CpuBackend<float>>, neural::Doe<...>): null(r) =
+/// E(options_r).estimate(x, y_r).value as described above (options_r: options
+/// with the seed of permutation r and no progress callback).
+template <class E, class DerivedX, class DerivedY>
+Eigen::VectorXd neural_permutation_null(const typename E::Options& options, const Eigen::DenseBase<DerivedX>& x,
+                                        const Eigen::DenseBase<DerivedY>& y, Index permutations) {
+  constexpr std::string_view fn = "mmc::estimators::neural_permutation_null";
+  detail::check_permutations(fn, permutations);
+  const RowMatrix<double> xs = to_row_major<double>(x);
+  const RowMatrix<double> ys = to_row_major<double>(y);
+  const Index n = ys.rows();
+  typename E::Options single = options;
+  single.progress = {};
+  Eigen::VectorXd null(permutations);
+  std::vector<Index> order(static_cast<std::size_t>(n));
+  RowMatrix<double> shuffled(n, ys.cols());
+  for (Index r = 0; r < permutations; ++r) {
+    std::iota(order.begin(), order.end(), Index{0});
+    Rng rng(options.seed, streams::permutation::mi_first + static_cast<std::uint64_t>(r));
+    rng.shuffle(order.begin(), order.end());
+    for (Index i = 0; i < n; ++i) shuffled.row(i) = ys.row(order[static_cast<std::size_t>(i)]);
+    single.seed = derive_seed(options.seed, streams::permutation::neural_seed_first + static_cast<std::uint64_t>(r));
+    null(r) = E(single).estimate(xs, shuffled).value;
+  }
+  return null;
+}
+
+/// The estimate of E on (x, y), its R-permutation null and the null's summary.
+template <class Result>
+struct NeuralPermutationResult {
+  Result estimate;       ///< E(options).estimate(x, y), as without a test
+  NullSummary test;      ///< p_value, null_mean, null_sd, corrected, permutations
+  Eigen::VectorXd null;  ///< the R null values, in permutation order
+};
+
+/// Permutation test of I(X;Y) = 0 with the neural estimator E: the estimate
+/// first (it validates the inputs), then neural_permutation_null.
+template <class E, class DerivedX, class DerivedY>
+auto permutation_test_neural_mi(const typename E::Options& options, const Eigen::DenseBase<DerivedX>& x,
+                                const Eigen::DenseBase<DerivedY>& y, Index permutations) {
+  detail::check_permutations("mmc::estimators::permutation_test_neural_mi", permutations);
+  NeuralPermutationResult<typename E::Result> result{E(options).estimate(x, y), {}, {}};
+  result.null = neural_permutation_null<E>(options, x, y, permutations);
+  result.test = summarise_null(result.estimate.value, result.null);
+  return result;
+}
+
+}  // namespace mmc::estimators
+// ---- end mmc/estimators/neural_permutation.hpp ----
 // ---- begin mmc/estimators/permutation.hpp ----
 // mmc/estimators/permutation.hpp — permutation tests of independence I(X;Y) = 0
 // and of conditional independence I(X;Y|Z) = 0 for every non-neural estimator
 // of the registry (docs/design.md §3.1), with the bias-corrected estimate
-// "estimate − mean of the null" that users of kNN estimators ask for.
+// "estimate − mean of the null" that users of kNN estimators ask for. The
+// neural estimators retrain per permutation: estimators/neural_permutation.hpp.
+// The local scheme's code is in estimators/local_permutation.hpp and the
+// p-value and null summary in estimators/permutation_null.hpp.
 //
 // MI: permutation r shuffles the rows of y with Rng(seed, streams::permutation::
 // mi_first + r) (a Fisher–Yates shuffle), which keeps both marginals and breaks
@@ -8150,114 +8362,42 @@ decltype(auto) visit_neural_mi(Estimator id, F&& f) {
 // statistics are reduced serially in permutation order. Same inputs and seed ⇒
 // the same bits at any thread count (docs/design.md §2).
 //
-// Speed: each permutation is a full estimate (R + 1 estimates in all). The
-// marginal search structures of KSG-type estimators do not change under a
-// permutation of y's rows and could be reused, but that needs access to
-// knn/ksg.hpp internals; it is not done here.
+// Speed: ksg1 and ksg2 build the marginal searchers of x and y once
+// (knn::detail::KsgPermuted): a permutation of y's rows relabels y's points
+// without moving them, so each permutation redoes only the joint kd-tree and
+// its k-NN search, then counts in the kept searchers; x and y are standardised
+// once. The null values are the same bits as full estimates (tested; a
+// permutation where that could fail, e.g. with jitter, falls back to the full
+// estimate). Every other estimator runs a full estimate per permutation
+// (R + 1 estimates in all). The saving of the reuse alone is small, since the
+// joint search dominates a KSG estimate: benchmarks/bench_permutation, R = 100
+// at N = 10^4 on 1 thread, took 0.83–1.27 (1 + 1 dimensions, within the
+// noise of a shared machine) and 0.88–0.96 (5 + 5) of the time of 100
+// independent estimates, and 0.40–0.46 on 2 threads (docs/significance.md); the larger
+// gain is running the permutations in parallel, in one process.
+
+
+// ---- begin mmc/estimators/local_permutation.hpp ----
+// mmc/estimators/local_permutation.hpp — the local permutation scheme of
+// Runge (2018) that permutation.hpp describes (steps 1 and 2 there): permute
+// the rows of X only within nearest-neighbour blocks of a conditioning
+// variable Z, so that a null keeps the X–Z dependence. Used by the CMI test
+// (permutation_test_cmi) and by the Gamma_i nulls of the complementarity metric
+// (metric/complementarity.hpp, conditioning on the other modalities). Kept
+// apart from permutation.hpp so that the metric does not pull in every kNN
+// estimator (docs/significance.md).
 
 
 
 namespace mmc::estimators {
 
-/// The result of a permutation test.
-struct PermutationResult {
-  Estimate estimate;           ///< the estimate on the data as given (with its local values)
-  double p_value = 1.0;        ///< (1 + #{null >= estimate}) / (permutations + 1)
-  double null_mean = 0.0;      ///< mean of the null values
-  double null_sd = 0.0;        ///< sample standard deviation of the null values (0 when R = 1)
-  double corrected = 0.0;      ///< estimate.value − null_mean (bias-corrected estimate)
-  Index permutations = 0;      ///< R
-  Eigen::VectorXd null;        ///< the R null values, in permutation order
-};
-
-/// Most permutations one test accepts (streams first + r stay disjoint, and the
-/// null vector stays small).
-inline constexpr Index kMaxPermutations = 10'000'000;
-
 /// k_perm of the local permutation scheme when the caller does not choose
 /// (Runge 2018 recommends 5–10).
 inline constexpr Index kDefaultLocalPermutationNeighbours = 5;
 
-namespace detail {
-
-inline void check_permutations(std::string_view fn, Index permutations) {
-  if (permutations < 1 || permutations > kMaxPermutations) {
-    mmc::detail::throw_invalid(fn, "permutations", "is " + std::to_string(permutations),
-                               "use between 1 and " + std::to_string(kMaxPermutations) +
-                                   " permutations (99 or 999 are customary)");
-  }
-}
-
-inline void check_not_neural(std::string_view fn, Estimator id) {
-  for (const auto& info : kMutualInformation) {
-    if (info.id == id && info.family == Family::neural) {
-      mmc::detail::throw_invalid(fn, "estimator", "is '" + std::string(info.name) + "', a neural estimator",
-                                 "permutation tests retrain nothing; use a kNN or discrete estimator");
-    }
-  }
-}
-
-/// Fills the null statistics and p-value of `result` from result.null.
-inline void summarise_null(PermutationResult& result) {
-  const Index r = result.null.size();
-  const double value = result.estimate.value;
-  Index at_least = 0;
-  for (Index i = 0; i < r; ++i)
-    if (result.null(i) >= value) ++at_least;
-  result.permutations = r;
-  result.p_value = static_cast<double>(1 + at_least) / static_cast<double>(r + 1);
-  result.null_mean = accurate_sum(result.null.data(), result.null.data() + r) / static_cast<double>(r);
-  double squares = 0.0;
-  for (Index i = 0; i < r; ++i) squares += (result.null(i) - result.null_mean) * (result.null(i) - result.null_mean);
-  result.null_sd = r > 1 ? std::sqrt(squares / static_cast<double>(r - 1)) : 0.0;
-  result.corrected = value - result.null_mean;
-}
-
-/// rows(i) = m(order[i]) for every row.
-inline RowMatrix<double> gather_rows(const RowMatrix<double>& m, const std::vector<Index>& order) {
-  RowMatrix<double> out(m.rows(), m.cols());
-  for (Index i = 0; i < m.rows(); ++i) out.row(i) = m.row(order[static_cast<std::size_t>(i)]);
-  return out;
-}
-
-}  // namespace detail
-
-/// Permutation test of I(X;Y) = 0 with the non-neural estimator `id` (any of
-/// kMutualInformation except the neural ones): R = `permutations` shuffles of
-/// y's rows, permutation r drawn from Rng(seed, streams::permutation::mi_first + r).
-/// Threads: options.knn.threads (0 = all cores); the result does not depend on it.
-template <class DerivedX, class DerivedY>
-PermutationResult permutation_test_mi(Estimator id, const Eigen::DenseBase<DerivedX>& x,
-                                      const Eigen::DenseBase<DerivedY>& y, const NonNeuralOptions& options,
-                                      Index permutations, std::uint64_t seed) {
-  constexpr std::string_view fn = "mmc::estimators::permutation_test_mi";
-  detail::check_not_neural(fn, id);
-  detail::check_permutations(fn, permutations);
-  const RowMatrix<double> xs = to_row_major<double>(x);
-  const RowMatrix<double> ys = to_row_major<double>(y);
-  PermutationResult result;
-  result.estimate = estimate_mi(id, xs, ys, options);  // validates shapes and rows first
-
-  NonNeuralOptions single = options;
-  single.knn.threads = 1;
-  result.null.resize(permutations);
-  const Index n = ys.rows();
-  parallel_for(permutations, options.knn.threads, 1, [&](Index begin, Index end) {
-    std::vector<Index> order(static_cast<std::size_t>(n));
-    for (Index r = begin; r < end; ++r) {
-      std::iota(order.begin(), order.end(), Index{0});
-      Rng rng(seed, streams::permutation::mi_first + static_cast<std::uint64_t>(r));
-      rng.shuffle(order.begin(), order.end());
-      result.null(r) = estimate_mi(id, xs, detail::gather_rows(ys, order), single).value;
-    }
-  });
-  detail::summarise_null(result);
-  return result;
-}
-
 /// The k_perm nearest neighbours of every z_i in Z (max-norm, i itself
 /// included, (distance, index) order), row i of the returned n × k_perm matrix;
-/// z is standardised first when `standardize`. Step 1 of the local scheme above.
+/// z is standardised first when `standardize`. Step 1 of the scheme (permutation.hpp).
 template <class DerivedZ>
 Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> local_permutation_neighbours(
     const Eigen::DenseBase<DerivedZ>& z, Index k_perm, bool standardize, int threads) {
@@ -8278,7 +8418,7 @@ Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> local_perm
   return out;
 }
 
-/// One local permutation (step 2 of the scheme above): x_r(i) = x(result[i]).
+/// One local permutation (step 2 of the scheme in permutation.hpp): x_r(i) = x(result[i]).
 inline std::vector<Index> local_permutation(
     const Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>& neighbours, Rng& rng) {
   const Index n = neighbours.rows(), k = neighbours.cols();
@@ -8296,6 +8436,133 @@ inline std::vector<Index> local_permutation(
     result[static_cast<std::size_t>(i)] = j;
     used[static_cast<std::size_t>(j)] = 1;
   }
+  return result;
+}
+
+}  // namespace mmc::estimators
+// ---- end mmc/estimators/local_permutation.hpp ----
+
+namespace mmc::estimators {
+
+/// The result of a permutation test.
+struct PermutationResult {
+  Estimate estimate;           ///< the estimate on the data as given (with its local values)
+  double p_value = 1.0;        ///< (1 + #{null >= estimate}) / (permutations + 1)
+  double null_mean = 0.0;      ///< mean of the null values
+  double null_sd = 0.0;        ///< sample standard deviation of the null values (0 when R = 1)
+  double corrected = 0.0;      ///< estimate.value − null_mean (bias-corrected estimate)
+  Index permutations = 0;      ///< R
+  Eigen::VectorXd null;        ///< the R null values, in permutation order
+};
+
+namespace detail {
+
+inline void check_not_neural(std::string_view fn, Estimator id) {
+  for (const auto& info : kMutualInformation) {
+    if (info.id == id && info.family == Family::neural) {
+      mmc::detail::throw_invalid(fn, "estimator", "is '" + std::string(info.name) + "', a neural estimator",
+                                 "permutation tests retrain nothing; use a kNN or discrete estimator");
+    }
+  }
+}
+
+/// Fills the null statistics and p-value of `result` from result.null.
+inline void summarise_null(PermutationResult& result) {
+  const NullSummary s = estimators::summarise_null(result.estimate.value, result.null);
+  result.permutations = s.permutations;
+  result.p_value = s.p_value;
+  result.null_mean = s.null_mean;
+  result.null_sd = s.null_sd;
+  result.corrected = s.corrected;
+}
+
+/// rows(i) = m(order[i]) for every row.
+inline RowMatrix<double> gather_rows(const RowMatrix<double>& m, const std::vector<Index>& order) {
+  RowMatrix<double> out(m.rows(), m.cols());
+  for (Index i = 0; i < m.rows(); ++i) out.row(i) = m.row(order[static_cast<std::size_t>(i)]);
+  return out;
+}
+
+/// The null of ksg1/ksg2 with the marginal searchers built once
+/// (knn::detail::KsgPermuted; "Speed" above). Permutation r whose prepared
+/// (standardised, jittered) y_r is not exactly the prepared y permuted -- with
+/// jitter, whose noise follows the row order, or where standardising in another
+/// order rounds differently -- is computed by the full estimator instead, so
+/// every null value is the same bits as estimate_mi(id, x, y_r).value.
+inline void ksg_null(Estimator id, const RowMatrix<double>& xs, const RowMatrix<double>& ys,
+                     const NonNeuralOptions& options, std::uint64_t seed, Eigen::VectorXd& null) {
+  constexpr std::string_view ksg_fn = "mmc::knn::Ksg::estimate";  // the messages of the full path
+  const knn::KsgOptions ksg{options.knn, id == Estimator::ksg1 ? 1 : 2};
+  const knn::detail::KsgPermuted engine(knn::detail::prepare(ksg_fn, "x", xs, ksg, 0),
+                                        knn::detail::prepare(ksg_fn, "y", ys, ksg, 1), ksg.k, ksg.algorithm,
+                                        options.knn.threads);
+  NonNeuralOptions single = options;
+  single.knn.threads = 1;
+  const Index n = ys.rows();
+  // Without standardisation and jitter, prepare() only copies (the data passed
+  // its checks in the estimate): the prepared y_r is the permuted y.
+  const bool prepare_copies = !ksg.standardize && ksg.jitter == 0.0;
+  parallel_for(null.size(), options.knn.threads, 1, [&](Index begin, Index end) {
+    std::vector<Index> order(static_cast<std::size_t>(n));
+    std::vector<Index> tied;
+    std::vector<std::string> warnings;
+    for (Index r = begin; r < end; ++r) {
+      std::iota(order.begin(), order.end(), Index{0});
+      Rng rng(seed, streams::permutation::mi_first + static_cast<std::uint64_t>(r));
+      rng.shuffle(order.begin(), order.end());
+      if (!prepare_copies) {
+        const RowMatrix<double> y_r = gather_rows(ys, order);
+        if (knn::detail::prepare(ksg_fn, "y", y_r, ksg, 1) != gather_rows(engine.y(), order)) {
+          null(r) = estimate_mi(id, xs, y_r, single).value;
+          continue;
+        }
+      }
+      const Eigen::VectorXd local = engine.local_values(order, 1, &tied);
+      warnings.clear();
+      knn::detail::check_ties(ksg_fn, {{"x", xs.cols()}, {"y", ys.cols()}}, tied, ksg.k,
+                              knn::detail::kKsgTieAlternatives, warnings);
+      null(r) = knn::detail::finish(Eigen::VectorXd(local), ksg.k).value;
+    }
+  });
+}
+
+}  // namespace detail
+
+/// Permutation test of I(X;Y) = 0 with the non-neural estimator `id` (any of
+/// kMutualInformation except the neural ones): R = `permutations` shuffles of
+/// y's rows, permutation r drawn from Rng(seed, streams::permutation::mi_first + r).
+/// Threads: options.knn.threads (0 = all cores); the result does not depend on it.
+template <class DerivedX, class DerivedY>
+PermutationResult permutation_test_mi(Estimator id, const Eigen::DenseBase<DerivedX>& x,
+                                      const Eigen::DenseBase<DerivedY>& y, const NonNeuralOptions& options,
+                                      Index permutations, std::uint64_t seed) {
+  constexpr std::string_view fn = "mmc::estimators::permutation_test_mi";
+  detail::check_not_neural(fn, id);
+  detail::check_permutations(fn, permutations);
+  const RowMatrix<double> xs = to_row_major<double>(x);
+  const RowMatrix<double> ys = to_row_major<double>(y);
+  PermutationResult result;
+  result.estimate = estimate_mi(id, xs, ys, options);  // validates shapes and rows first
+
+  result.null.resize(permutations);
+  if (id == Estimator::ksg1 || id == Estimator::ksg2) {
+    detail::ksg_null(id, xs, ys, options, seed, result.null);
+    detail::summarise_null(result);
+    return result;
+  }
+  NonNeuralOptions single = options;
+  single.knn.threads = 1;
+  const Index n = ys.rows();
+  parallel_for(permutations, options.knn.threads, 1, [&](Index begin, Index end) {
+    std::vector<Index> order(static_cast<std::size_t>(n));
+    for (Index r = begin; r < end; ++r) {
+      std::iota(order.begin(), order.end(), Index{0});
+      Rng rng(seed, streams::permutation::mi_first + static_cast<std::uint64_t>(r));
+      rng.shuffle(order.begin(), order.end());
+      result.null(r) = estimate_mi(id, xs, detail::gather_rows(ys, order), single).value;
+    }
+  });
+  detail::summarise_null(result);
   return result;
 }
 
@@ -9318,6 +9585,17 @@ struct TrainOptions {
   /// deviation (constant columns keep scale 1). Strongly recommended.
   bool standardize = true;
 };
+
+/// The fused head of the strategy comparison (StrategyOptions, `mmc fusion`)
+/// and of the robustness experiment (RobustnessExperimentOptions,
+/// `mmc robustness`): one hidden layer of 64 ReLU units, so both commands
+/// train the same late-fusion model on the same data. TrainOptions itself keeps
+/// the linear head of docs/design.md §3.6-3.7. Why hidden: a linear head makes
+/// the fused logit a sum of per-modality terms, which is at chance on pure
+/// synergy (the alpha generator at alpha = 0: 0.51 against 0.98 with this head,
+/// docs/fusion.md "Measuring the advisor"), and on the rest of that grid the
+/// hidden head was never more than 2 standard errors below the linear one.
+inline std::vector<Index> default_fused_head() { return {64}; }
 
 /// Rng streams of fusion/: the table in core/streams.hpp.
 namespace streams = mmc::streams::fusion;
@@ -10719,9 +10997,17 @@ AdvisorResult advise(const R& modalities, const Eigen::DenseBase<L>& labels,
 // C > 1 means information that exists only in the combination.
 //
 // Rule (first match wins):
-//  1. C >= synergy_threshold (default 1.25, "well above 1"): recommend `joint`
-//     — naive late fusion with a hidden head (fusion/late_fusion.hpp), the
-//     only strategy whose head can form a product of modalities;
+//  1. C >= synergy_threshold (default 0.8): recommend `joint` — naive late
+//     fusion with a hidden head (fusion/late_fusion.hpp, default_fused_head()),
+//     whose head can form a product of modalities. C near 1 or above means that
+//     hardly any label information is shared (each part lives in one modality
+//     or only in the combination), so UME's averaged uni-modal predictions
+//     lose whatever needs the combination. Why 0.8 and not 1: measured on the
+//     grid of benchmarks/advisor_grid.cpp (docs/fusion.md "Measuring the
+//     advisor"), the alpha generator at alpha = 0.6 has C = 0.88-1.26 over
+//     seeds (knn, ~2600 samples) while UME trails joint fusion by 11 points;
+//     1.25 (the first choice) followed the probe there and was wrong on 4 of 5
+//     seeds. The cases with C <= 0.54 on that grid were all ties;
 //  2. C <= redundancy_threshold (default 0.25, modalities redundant) and the
 //     probe does not favour UMT: recommend `ume` (each modality alone suffices,
 //     and UME is immune to a missing modality's training interactions);
@@ -10730,6 +11016,170 @@ AdvisorResult advise(const R& modalities, const Eigen::DenseBase<L>& labels,
 // test) and a plain-language reason.
 
 
+// ---- begin mmc/fusion/strategies.hpp ----
+// mmc/fusion/strategies.hpp — naive late fusion vs UME vs UMT on one data set,
+// with the advisor's verdict (docs/design.md §3.7, §5 `mmc fusion`).
+//
+// One seeded split into train / validation / test. The uni-modal models are
+// trained once on the training part and serve three roles: UME's members,
+// UMT's frozen teachers and the advisor's feature extractors; the advisor
+// decides on the validation part; the three strategies are scored on the test
+// part, which nothing was fitted or selected on. So the report can show
+// whether the advisor's pick is the better strategy on unseen data.
+
+
+// ---- begin mmc/fusion/umt.hpp ----
+// mmc/fusion/umt.hpp — the Uni-Modal Teacher (docs/design.md §3.7; Du et al. 2023):
+// a late-fusion model trained with
+//     L = CE(head([phi_1(x_1); ...; phi_M(x_M)]), y)
+//         + lambda * sum_m MSE(phi_m(x_m), phi'_m(x_m)),
+// where phi'_m is the encoder of a uni-modal model trained alone on modality m
+// (unimodal.hpp) and frozen, and MSE is the mean over the batch and the feature
+// dimensions (PyTorch's MSELoss, nn/losses.hpp); lambda = 1 by default.
+//
+// Why: the distillation term makes every student encoder keep the features its
+// teacher learned alone (no modality laziness), while the fused head, trained
+// jointly, can still combine paired (cross-modal) features that an ensemble of
+// uni-modal models (UME) cannot. The student's initialisation and batches are
+// those of naive training with the same seed; lambda = 0 reproduces it exactly.
+// The teacher encoders' outputs must have the student's feature size
+// (options.encoder_widths.back()); each teacher standardises its modality with
+// its own training statistics.
+
+
+
+namespace mmc::fusion {
+
+namespace detail {
+
+inline void check_lambda(std::string_view fn, double lambda) {
+  if (!(std::isfinite(lambda) && lambda >= 0.0)) {
+    mmc::detail::throw_invalid(fn, "lambda", "is " + std::to_string(lambda) + ", not >= 0",
+                               "use lambda >= 0 (1 is the paper's default; 0 is naive training)");
+  }
+}
+
+/// Trains the UMT student on validated data with the given teachers.
+template <class T>
+LateFusion<T> fit_student(std::string_view fn, const TrainingData<T>& d,
+                          std::vector<UniModal<T>>& teachers, const TrainOptions& options,
+                          double lambda) {
+  if (teachers.size() != d.x.size()) {
+    mmc::detail::throw_invalid(fn, "teachers",
+                               "has " + std::to_string(teachers.size()) + " models for " +
+                                   std::to_string(d.x.size()) + " modalities",
+                               "pass one uni-modal model per modality, in modality order");
+  }
+  Teachers<T> frozen;
+  frozen.lambda = lambda;
+  for (std::size_t m = 0; m < teachers.size(); ++m) {
+    auto& teacher = teachers[m];
+    const std::string argument = "teachers[" + std::to_string(m) + "]";
+    if (teacher.network().input_size(0) != d.x[m].cols() ||
+        teacher.feature_size() != options.encoder_widths.back() || teacher.classes() != d.classes) {
+      mmc::detail::throw_invalid(
+          fn, argument,
+          "reads " + std::to_string(teacher.network().input_size(0)) + " columns into " +
+              std::to_string(teacher.feature_size()) + " features for " +
+              std::to_string(teacher.classes()) + " classes, but the data and options need " +
+              std::to_string(d.x[m].cols()) + ", " + std::to_string(options.encoder_widths.back()) +
+              " and " + std::to_string(d.classes),
+          "train the teachers on these modalities with the same encoder widths and classes");
+    }
+    frozen.encoders.push_back(teacher.network().encoder(0));
+    frozen.inputs.push_back(teacher.to_model_space(d.x[m]));
+  }
+  return fit_network(fn, d, options, &frozen);
+}
+
+}  // namespace detail
+
+/// UMT with the given frozen teachers (teachers[m] trained on modality m, e.g.
+/// by fit_unimodal_models on the same training data). Their parameters are not
+/// changed.
+template <class T = float, ModalityRange R, class L>
+LateFusion<T> fit_umt(const R& modalities, const Eigen::DenseBase<L>& labels,
+                      std::vector<UniModal<T>>& teachers, const TrainOptions& options = {},
+                      double lambda = 1.0, Index classes = 0) {
+  constexpr std::string_view fn = "mmc::fusion::fit_umt";
+  detail::check_lambda(fn, lambda);
+  const auto d = detail::training_data<T>(fn, modalities, labels, options, 2, classes);
+  return detail::fit_student(fn, d, teachers, options, lambda);
+}
+
+/// UMT end to end: trains the teachers (fit_unimodal_models with these options),
+/// then the student.
+template <class T = float, ModalityRange R, class L>
+LateFusion<T> fit_umt(const R& modalities, const Eigen::DenseBase<L>& labels,
+                      const TrainOptions& options = {}, double lambda = 1.0, Index classes = 0) {
+  constexpr std::string_view fn = "mmc::fusion::fit_umt";
+  detail::check_lambda(fn, lambda);
+  const auto d = detail::training_data<T>(fn, modalities, labels, options, 2, classes);
+  auto teachers = detail::fit_members(fn, d, options);
+  return detail::fit_student(fn, d, teachers, options, lambda);
+}
+
+}  // namespace mmc::fusion
+// ---- end mmc/fusion/umt.hpp ----
+
+namespace mmc::fusion {
+
+struct StrategyOptions {
+  /// Every network; the fused head (naive and UMT) is default_fused_head()
+  /// (options.hpp), the one of RobustnessExperimentOptions.
+  TrainOptions train{.head_hidden = default_fused_head()};
+  ProbeOptions probe;                ///< the advisor's linear classifier
+  double lambda = 1.0;               ///< UMT's distillation weight
+  double validation_fraction = 0.2;  ///< for the advisor
+  double test_fraction = 0.2;        ///< for the reported accuracies
+  double z = 2.0;                    ///< the advisor's margin (advisor.hpp)
+};
+
+struct StrategyReport {
+  double naive = 0.0, ume = 0.0, umt = 0.0;  ///< test accuracies
+  std::vector<double> unimodal;              ///< test accuracy of each uni-modal model
+  AdvisorResult advisor;                     ///< on the validation part
+  Index train_samples = 0, validation_samples = 0, test_samples = 0;
+};
+
+template <class T = float, ModalityRange R, class L>
+StrategyReport compare_strategies(const R& modalities, const Eigen::DenseBase<L>& labels,
+                                  const StrategyOptions& options = {}) {
+  constexpr std::string_view fn = "mmc::fusion::compare_strategies";
+  detail::check_z(fn, options.z);
+  detail::check_lambda(fn, options.lambda);
+  detail::check_open_fraction(fn, "options.validation_fraction", options.validation_fraction);
+  detail::check_open_fraction(fn, "options.test_fraction", options.test_fraction);
+  const auto s = detail::split_data(
+      detail::training_data<T>(fn, modalities, labels, options.train, 2, 0),
+      options.validation_fraction, options.test_fraction, options.train.seed);
+  const Index total = s.train.y.size() + s.validation_y.size() + s.test_y.size();
+  detail::check_evaluation_size(fn, "options.test_fraction", s.test_y.size(), total);
+  detail::check_evaluation_size(fn, "options.validation_fraction", s.validation_y.size(), total);
+  const auto& train = s.train;
+  const auto& test_x = s.test_x;
+  const auto& test_y = s.test_y;
+  StrategyReport r;
+  r.train_samples = train.y.size();
+  r.validation_samples = s.validation_y.size();
+  r.test_samples = test_y.size();
+  auto members = detail::fit_members(fn, train, options.train);
+  r.advisor = detail::advise_members(members, train, s.validation_x, s.validation_y, options.probe,
+                                     options.z);
+  for (std::size_t m = 0; m < members.size(); ++m) {
+    r.unimodal.push_back(members[m].accuracy(test_x[m], test_y));
+  }
+  LateFusion<T> naive = detail::fit_network(fn, train, options.train);
+  r.naive = naive.accuracy(test_x, test_y);
+  Ume<T> ume(members);
+  r.ume = ume.accuracy(test_x, test_y);
+  LateFusion<T> umt = detail::fit_student(fn, train, members, options.train, options.lambda);
+  r.umt = umt.accuracy(test_x, test_y);
+  return r;
+}
+
+}  // namespace mmc::fusion
+// ---- end mmc/fusion/strategies.hpp ----
 // ---- begin mmc/metric/complementarity.hpp ----
 // mmc/metric/complementarity.hpp — the modality complementarity metric
 // C = sum_i I(X_i; Y | X_{-i}) / I(X_1..X_M; Y) of "Modality Complementariness:
@@ -10754,6 +11204,15 @@ AdvisorResult advise(const R& modalities, const Eigen::DenseBase<L>& labels,
 //   bias kNN estimators, so it uses m-out-of-n subsampling without replacement
 //   (m = N/2) with the sqrt(m/N)-rescaled spread of Politis & Romano (1994),
 //   centred on the full-sample estimate (see bootstrap() for why).
+//
+// Nulls (`permutations` = R > 0, knn backend): a permutation test of
+// Gamma_i = 0, i.e. X_i ⟂ Y | X_{-i}, per modality (gamma_permutation_test()).
+// Permuting X_i within label classes would keep I(X_i; Y) and break the
+// X_i–X_{-i} dependence, a null in which Gamma_i is not 0; the local
+// permutation of Runge (2018, estimators/local_permutation.hpp) shuffles X_i
+// only among samples that are nearest neighbours in X_{-i}, which keeps
+// I(X_i; X_{-i}) and I(X_{-i}; Y) and breaks only what X_i adds about Y
+// (docs/complementarity.md, "Significance of Gamma_i").
 
 #include <map>
 
@@ -11223,6 +11682,10 @@ struct ComplementarityOptions {
   Index bootstrap = 0;
   /// Two-sided confidence level of the intervals.
   double confidence = 0.95;
+  /// Local permutations for a null of each Gamma_i (0 = none; knn backend only).
+  Index permutations = 0;
+  /// Neighbours in X_{-i} within which X_i is permuted (Runge's k_perm).
+  Index permutation_neighbours = estimators::kDefaultLocalPermutationNeighbours;
   /// The knn backend's neighbour options (Ross): k and jitter are used; its
   /// seed, threads and standardize are set from the fields of this struct
   /// (standardisation happens once, above, for every backend).
@@ -11258,6 +11721,9 @@ struct ComplementarityResult {
   Index replicates = 0;
   Interval metric_interval, metric_h_interval;
   std::vector<Interval> gamma_interval;
+  /// Permutation nulls of Gamma_i (empty when permutations = 0): p-value with
+  /// the +1 correction, null mean and sd, Gamma_i − null mean, per modality.
+  std::vector<estimators::NullSummary> gamma_null;
   /// Hard bounds the estimates break (e.g. I(X_all; Y) > H(Y), crossing error
   /// bounds), each a sentence saying what it means and what to try; empty when none.
   std::vector<std::string> warnings;
@@ -11424,6 +11890,7 @@ class Complementarity {
     fill(result, quantities(prepared, coded, result.classes, options_.seed, options_.stage),
          result.classes);
     if (options_.bootstrap > 0) bootstrap(result, prepared, coded);
+    if (options_.permutations > 0) gamma_permutation_test(result, prepared, coded);
     result.warnings = detail::hard_bound_warnings(result);
     result.warnings.insert(result.warnings.begin(), column_warnings.begin(), column_warnings.end());
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -11448,6 +11915,16 @@ class Complementarity {
     mmc::detail::check_at_least(fn, "options.knn.k", options_.knn.k, 1);
     mmc::detail::check_at_least(fn, "pca", options_.pca, 0);
     mmc::detail::check_at_least(fn, "bootstrap", options_.bootstrap, 0);
+    if (options_.permutations != 0) {
+      estimators::detail::check_permutations(fn, options_.permutations);
+      if (options_.backend != Backend::knn) {
+        mmc::detail::throw_invalid(fn, "permutations",
+                                   "is set with the " + std::string(backend_name(options_.backend)) + " backend",
+                                   "the Gamma_i nulls are implemented for the knn backend; use backend knn or "
+                                   "permutations = 0");
+      }
+      mmc::detail::check_at_least(fn, "permutation_neighbours", options_.permutation_neighbours, 1);
+    }
     if (!(options_.confidence > 0.0 && options_.confidence < 1.0)) {
       mmc::detail::throw_invalid(fn, "confidence", "must lie in (0, 1)", "use e.g. 0.95");
     }
@@ -11498,6 +11975,49 @@ class Complementarity {
     mine.seed = seed;
     mine.threads = options_.threads;
     return detail::mine_quantities(modalities, labels, classes, h_y, mine, cene, stage);
+  }
+
+  /// The null of each Gamma_i (knn backend): R local permutations of X_i within
+  /// the permutation_neighbours nearest neighbours of X_{-i} (Runge's scheme);
+  /// null value r = Ross I([.., X_i^r, ..]; Y) − Ross I(X_{-i}; Y), X_{-i} and Y
+  /// unchanged. Permutation r of modality i draws from Rng(seed,
+  /// streams::permutation::gamma_first + i * gamma_modality_stride + r); the
+  /// permutations run in parallel, each estimate single-threaded, so the nulls
+  /// are the same bits at any thread count.
+  void gamma_permutation_test(Result& result, const std::vector<RowMatrix<double>>& modalities,
+                              const Labels& labels) const {
+    knn::KnnOptions knn = options_.knn;
+    knn.seed = options_.seed;
+    knn.threads = 1;
+    knn.standardize = false;  // done once in estimate()
+    const knn::Ross ross(knn::RossOptions{knn, Norm::max});
+    const std::size_t count = modalities.size();
+    const RowMatrix<double> joint = detail::concat_modalities(modalities, detail::all_but(count, count));
+    const Index n = joint.rows();
+    const Index k_perm = std::min(options_.permutation_neighbours, n);
+    Index first_column = 0;
+    result.gamma_null.clear();
+    for (std::size_t i = 0; i < count; ++i) {
+      const RowMatrix<double> rest = detail::concat_modalities(modalities, detail::all_but(count, i));
+      const double without_i = ross.estimate(rest, labels).value;
+      const auto neighbours = estimators::local_permutation_neighbours(rest, k_perm, false, options_.threads);
+      const Index cols = modalities[i].cols();
+      Eigen::VectorXd null(options_.permutations);
+      parallel_for(options_.permutations, options_.threads, 1, [&](Index begin, Index end) {
+        RowMatrix<double> shuffled = joint;
+        for (Index r = begin; r < end; ++r) {
+          Rng rng(options_.seed, streams::permutation::gamma_first +
+                                     static_cast<std::uint64_t>(i) * streams::permutation::gamma_modality_stride +
+                                     static_cast<std::uint64_t>(r));
+          const std::vector<Index> order = estimators::local_permutation(neighbours, rng);
+          for (Index row = 0; row < n; ++row)
+            shuffled.block(row, first_column, 1, cols) = modalities[i].row(order[static_cast<std::size_t>(row)]);
+          null(r) = ross.estimate(shuffled, labels).value - without_i;
+        }
+      });
+      result.gamma_null.push_back(estimators::summarise_null(result.gamma[i], null));
+      first_column += cols;
+    }
   }
 
   void bootstrap(Result& result, const std::vector<RowMatrix<double>>& modalities,
@@ -11575,7 +12095,7 @@ inline std::string_view verdict_name(CombinedVerdict v) noexcept {
 struct CombinedAdvisorOptions {
   AdvisorOptions advisor;                      ///< the linear-probe advisor
   metric::ComplementarityOptions complementarity;  ///< the metric (knn backend by default)
-  double synergy_threshold = 1.25;             ///< C at or above: synergy -> joint
+  double synergy_threshold = 0.8;              ///< C at or above: little shared information -> joint
   double redundancy_threshold = 0.25;          ///< C at or below: redundant
 };
 
@@ -11583,6 +12103,7 @@ struct CombinedAdvice {
   CombinedVerdict verdict = CombinedVerdict::ume;
   double metric = 0.0;           ///< C
   std::vector<double> gamma;     ///< Γ_i
+  double interaction = 0.0;      ///< I(X_all; Y) - sum Γ_i (M = 2: the interaction information)
   AdvisorResult probe;           ///< the linear-probe advisor's evidence
   std::string reason;            ///< plain-language reason
 };
@@ -11600,9 +12121,13 @@ inline CombinedAdvice combine_advice(double metric, const AdvisorResult& probe,
   if (metric >= synergy_threshold) {
     a.verdict = CombinedVerdict::joint;
     a.reason = std::string("C = ") + c +
-               " is well above 1: part of the label information exists only in the combination "
-               "of modalities (synergy), which no uni-modal model or linear probe on uni-modal "
-               "features can use; train the modalities jointly (naive late fusion with a hidden head)";
+               (metric > 1.0 ? " is above 1: part of the label information exists only in the combination "
+                               "of modalities (synergy), which no uni-modal model or linear probe on uni-modal "
+                               "features can use"
+                             : " is close to 1: the modalities share little label information (each part lives "
+                               "in one modality or only in their combination), and averaging uni-modal "
+                               "predictions (UME) loses what needs the combination") +
+               "; train the modalities jointly (naive late fusion with a hidden head)";
   } else if (metric <= redundancy_threshold && probe.recommendation == Strategy::ume) {
     a.verdict = CombinedVerdict::ume;
     a.reason = std::string("C = ") + c +
@@ -11621,16 +12146,53 @@ inline CombinedAdvice combine_advice(double metric, const AdvisorResult& probe,
 
 }  // namespace detail
 
+/// The rule at the top on evidence already at hand: a complementarity estimate
+/// and the linear-probe advisor's result (e.g. StrategyReport::advisor).
+inline CombinedAdvice combine(const metric::ComplementarityResult& c, const AdvisorResult& probe,
+                              double synergy_threshold = CombinedAdvisorOptions{}.synergy_threshold,
+                              double redundancy_threshold = CombinedAdvisorOptions{}.redundancy_threshold) {
+  CombinedAdvice a = detail::combine_advice(c.metric, probe, synergy_threshold, redundancy_threshold);
+  a.gamma = c.gamma;
+  a.interaction = c.interaction;
+  return a;
+}
+
 /// Estimates C and runs the linear-probe advisor on the same data; combines them (see top).
 template <class T = float>
 CombinedAdvice advise_combined(const std::vector<RowMatrix<double>>& modalities, const Labels& labels,
                                const CombinedAdvisorOptions& options = {}) {
   const auto c = metric::Complementarity(options.complementarity).estimate(modalities, labels);
   const AdvisorResult probe = advise<T>(modalities, labels, options.advisor);
-  CombinedAdvice a = detail::combine_advice(c.metric, probe, options.synergy_threshold,
-                                            options.redundancy_threshold);
-  a.gamma = c.gamma;
-  return a;
+  return combine(c, probe, options.synergy_threshold, options.redundancy_threshold);
+}
+
+/// compare_strategies (strategies.hpp) and the combined advice on its split:
+/// C is estimated on the training and validation parts (never on the test
+/// part the strategies are scored on), the probe is the report's advisor.
+struct AdvisedStrategies {
+  StrategyReport report;
+  CombinedAdvice advice;
+};
+
+template <class T = float>
+AdvisedStrategies compare_strategies_advised(const std::vector<RowMatrix<double>>& modalities,
+                                             const Labels& labels, const StrategyOptions& options = {},
+                                             metric::ComplementarityOptions complementarity = {},
+                                             double synergy_threshold = CombinedAdvisorOptions{}.synergy_threshold,
+                                             double redundancy_threshold =
+                                                 CombinedAdvisorOptions{}.redundancy_threshold) {
+  AdvisedStrategies out;
+  out.report = compare_strategies<T>(modalities, labels, options);  // checks every input first
+  const DataSplit split = split_samples(labels.size(), options.validation_fraction,
+                                        options.test_fraction, options.train.seed);
+  std::vector<Index> seen = split.train;
+  seen.insert(seen.end(), split.validation.begin(), split.validation.end());
+  complementarity.seed = options.train.seed;
+  if (complementarity.threads == 0) complementarity.threads = options.train.threads;
+  const auto c = metric::Complementarity(complementarity)
+                     .estimate(take_rows(modalities, seen), take_labels(labels, seen));
+  out.advice = combine(c, out.report.advisor, synergy_threshold, redundancy_threshold);
+  return out;
 }
 
 }  // namespace mmc::fusion
@@ -12210,12 +12772,13 @@ RobustnessResult evaluate_robustness(LateFusion<T>& model, const R& modalities,
 
 struct RobustnessExperimentOptions {
   /// The late-fusion model (naive training). Unlike TrainOptions' linear head,
-  /// the default head has one hidden layer of 64 ReLU units: with a linear
-  /// head the fused logit is a sum of per-modality terms, which cannot fit
-  /// labels that need a product of modalities (the alpha generator at alpha
-  /// near 0: clean accuracy ~50 %), and the robustness of a model that has not
-  /// learned the task says nothing. Set head_hidden = {} for the linear head.
-  TrainOptions train{.head_hidden = {64}};
+  /// the default head is default_fused_head() (options.hpp, shared with
+  /// StrategyOptions): with a linear head the fused logit is a sum of
+  /// per-modality terms, which cannot fit labels that need a product of
+  /// modalities (the alpha generator at alpha near 0: clean accuracy ~50 %),
+  /// and the robustness of a model that has not learned the task says nothing.
+  /// Set head_hidden = {} for the linear head.
+  TrainOptions train{.head_hidden = default_fused_head()};
   RobustnessOptions robustness; ///< the perturbations
   double test_fraction = 0.3;   ///< held out for the evaluation (split from train.seed)
 };
@@ -12239,168 +12802,6 @@ RobustnessResult robustness_experiment(const R& modalities, const Eigen::DenseBa
 
 }  // namespace mmc::fusion
 // ---- end mmc/fusion/robustness.hpp ----
-// ---- begin mmc/fusion/strategies.hpp ----
-// mmc/fusion/strategies.hpp — naive late fusion vs UME vs UMT on one data set,
-// with the advisor's verdict (docs/design.md §3.7, §5 `mmc fusion`).
-//
-// One seeded split into train / validation / test. The uni-modal models are
-// trained once on the training part and serve three roles: UME's members,
-// UMT's frozen teachers and the advisor's feature extractors; the advisor
-// decides on the validation part; the three strategies are scored on the test
-// part, which nothing was fitted or selected on. So the report can show
-// whether the advisor's pick is the better strategy on unseen data.
-
-
-// ---- begin mmc/fusion/umt.hpp ----
-// mmc/fusion/umt.hpp — the Uni-Modal Teacher (docs/design.md §3.7; Du et al. 2023):
-// a late-fusion model trained with
-//     L = CE(head([phi_1(x_1); ...; phi_M(x_M)]), y)
-//         + lambda * sum_m MSE(phi_m(x_m), phi'_m(x_m)),
-// where phi'_m is the encoder of a uni-modal model trained alone on modality m
-// (unimodal.hpp) and frozen, and MSE is the mean over the batch and the feature
-// dimensions (PyTorch's MSELoss, nn/losses.hpp); lambda = 1 by default.
-//
-// Why: the distillation term makes every student encoder keep the features its
-// teacher learned alone (no modality laziness), while the fused head, trained
-// jointly, can still combine paired (cross-modal) features that an ensemble of
-// uni-modal models (UME) cannot. The student's initialisation and batches are
-// those of naive training with the same seed; lambda = 0 reproduces it exactly.
-// The teacher encoders' outputs must have the student's feature size
-// (options.encoder_widths.back()); each teacher standardises its modality with
-// its own training statistics.
-
-
-
-namespace mmc::fusion {
-
-namespace detail {
-
-inline void check_lambda(std::string_view fn, double lambda) {
-  if (!(std::isfinite(lambda) && lambda >= 0.0)) {
-    mmc::detail::throw_invalid(fn, "lambda", "is " + std::to_string(lambda) + ", not >= 0",
-                               "use lambda >= 0 (1 is the paper's default; 0 is naive training)");
-  }
-}
-
-/// Trains the UMT student on validated data with the given teachers.
-template <class T>
-LateFusion<T> fit_student(std::string_view fn, const TrainingData<T>& d,
-                          std::vector<UniModal<T>>& teachers, const TrainOptions& options,
-                          double lambda) {
-  if (teachers.size() != d.x.size()) {
-    mmc::detail::throw_invalid(fn, "teachers",
-                               "has " + std::to_string(teachers.size()) + " models for " +
-                                   std::to_string(d.x.size()) + " modalities",
-                               "pass one uni-modal model per modality, in modality order");
-  }
-  Teachers<T> frozen;
-  frozen.lambda = lambda;
-  for (std::size_t m = 0; m < teachers.size(); ++m) {
-    auto& teacher = teachers[m];
-    const std::string argument = "teachers[" + std::to_string(m) + "]";
-    if (teacher.network().input_size(0) != d.x[m].cols() ||
-        teacher.feature_size() != options.encoder_widths.back() || teacher.classes() != d.classes) {
-      mmc::detail::throw_invalid(
-          fn, argument,
-          "reads " + std::to_string(teacher.network().input_size(0)) + " columns into " +
-              std::to_string(teacher.feature_size()) + " features for " +
-              std::to_string(teacher.classes()) + " classes, but the data and options need " +
-              std::to_string(d.x[m].cols()) + ", " + std::to_string(options.encoder_widths.back()) +
-              " and " + std::to_string(d.classes),
-          "train the teachers on these modalities with the same encoder widths and classes");
-    }
-    frozen.encoders.push_back(teacher.network().encoder(0));
-    frozen.inputs.push_back(teacher.to_model_space(d.x[m]));
-  }
-  return fit_network(fn, d, options, &frozen);
-}
-
-}  // namespace detail
-
-/// UMT with the given frozen teachers (teachers[m] trained on modality m, e.g.
-/// by fit_unimodal_models on the same training data). Their parameters are not
-/// changed.
-template <class T = float, ModalityRange R, class L>
-LateFusion<T> fit_umt(const R& modalities, const Eigen::DenseBase<L>& labels,
-                      std::vector<UniModal<T>>& teachers, const TrainOptions& options = {},
-                      double lambda = 1.0, Index classes = 0) {
-  constexpr std::string_view fn = "mmc::fusion::fit_umt";
-  detail::check_lambda(fn, lambda);
-  const auto d = detail::training_data<T>(fn, modalities, labels, options, 2, classes);
-  return detail::fit_student(fn, d, teachers, options, lambda);
-}
-
-/// UMT end to end: trains the teachers (fit_unimodal_models with these options),
-/// then the student.
-template <class T = float, ModalityRange R, class L>
-LateFusion<T> fit_umt(const R& modalities, const Eigen::DenseBase<L>& labels,
-                      const TrainOptions& options = {}, double lambda = 1.0, Index classes = 0) {
-  constexpr std::string_view fn = "mmc::fusion::fit_umt";
-  detail::check_lambda(fn, lambda);
-  const auto d = detail::training_data<T>(fn, modalities, labels, options, 2, classes);
-  auto teachers = detail::fit_members(fn, d, options);
-  return detail::fit_student(fn, d, teachers, options, lambda);
-}
-
-}  // namespace mmc::fusion
-// ---- end mmc/fusion/umt.hpp ----
-
-namespace mmc::fusion {
-
-struct StrategyOptions {
-  TrainOptions train;                ///< every network
-  ProbeOptions probe;                ///< the advisor's linear classifier
-  double lambda = 1.0;               ///< UMT's distillation weight
-  double validation_fraction = 0.2;  ///< for the advisor
-  double test_fraction = 0.2;        ///< for the reported accuracies
-  double z = 2.0;                    ///< the advisor's margin (advisor.hpp)
-};
-
-struct StrategyReport {
-  double naive = 0.0, ume = 0.0, umt = 0.0;  ///< test accuracies
-  std::vector<double> unimodal;              ///< test accuracy of each uni-modal model
-  AdvisorResult advisor;                     ///< on the validation part
-  Index train_samples = 0, validation_samples = 0, test_samples = 0;
-};
-
-template <class T = float, ModalityRange R, class L>
-StrategyReport compare_strategies(const R& modalities, const Eigen::DenseBase<L>& labels,
-                                  const StrategyOptions& options = {}) {
-  constexpr std::string_view fn = "mmc::fusion::compare_strategies";
-  detail::check_z(fn, options.z);
-  detail::check_lambda(fn, options.lambda);
-  detail::check_open_fraction(fn, "options.validation_fraction", options.validation_fraction);
-  detail::check_open_fraction(fn, "options.test_fraction", options.test_fraction);
-  const auto s = detail::split_data(
-      detail::training_data<T>(fn, modalities, labels, options.train, 2, 0),
-      options.validation_fraction, options.test_fraction, options.train.seed);
-  const Index total = s.train.y.size() + s.validation_y.size() + s.test_y.size();
-  detail::check_evaluation_size(fn, "options.test_fraction", s.test_y.size(), total);
-  detail::check_evaluation_size(fn, "options.validation_fraction", s.validation_y.size(), total);
-  const auto& train = s.train;
-  const auto& test_x = s.test_x;
-  const auto& test_y = s.test_y;
-  StrategyReport r;
-  r.train_samples = train.y.size();
-  r.validation_samples = s.validation_y.size();
-  r.test_samples = test_y.size();
-  auto members = detail::fit_members(fn, train, options.train);
-  r.advisor = detail::advise_members(members, train, s.validation_x, s.validation_y, options.probe,
-                                     options.z);
-  for (std::size_t m = 0; m < members.size(); ++m) {
-    r.unimodal.push_back(members[m].accuracy(test_x[m], test_y));
-  }
-  LateFusion<T> naive = detail::fit_network(fn, train, options.train);
-  r.naive = naive.accuracy(test_x, test_y);
-  Ume<T> ume(members);
-  r.ume = ume.accuracy(test_x, test_y);
-  LateFusion<T> umt = detail::fit_student(fn, train, members, options.train, options.lambda);
-  r.umt = umt.accuracy(test_x, test_y);
-  return r;
-}
-
-}  // namespace mmc::fusion
-// ---- end mmc/fusion/strategies.hpp ----
 // ---- end mmc/fusion.hpp ----
 // ---- begin mmc/io.hpp ----
 // mmc/io.hpp — file input/output: CSV and .npy readers/writers (from memory

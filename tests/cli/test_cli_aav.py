@@ -156,5 +156,55 @@ class GenerateAav(CliTestCase):
             self.assertEqual(len(err.strip().splitlines()), 1, msg=err)
 
 
+class DemoAav(CliTestCase):
+    """`mmc demo` picks the AAV-MNIST experiment when the cache is there, says how
+    to get the data when it is not, and refuses options of the other task."""
+
+    def test_demo_runs_aav_mnist_on_the_fixture(self):
+        out = os.path.join(self.dir, "demo")
+        code, stdout, err = run("demo", "--data", FIXTURE, "--sigmas", "0,3", "--backends", "knn",
+                                "--n", "1000", "--out", out, "--json", "--quiet")
+        self.assertEqual(code, 0, msg=err)
+        report = json.loads(stdout)
+        self.assertEqual(report["task"], "aav-mnist")
+        self.assertEqual(report["units"], "input")
+        rows = report["rows"]
+        self.assertEqual([r["sigma"] for r in rows], [0, 3])
+        # The class-level truth: C = 0 at sigma 0 (the audio digit equals the image digit)
+        # and well above 0 at sigma 3 (docs/aav-mnist.md).
+        self.assertAlmostEqual(rows[0]["C_true"], 0.0, places=9)
+        self.assertGreater(rows[1]["C_true"], 0.5)
+        for r in rows:
+            for key in ("C_knn", "clean", "missing", "noisy", "adversarial", "robustness_missing"):
+                self.assertTrue(r[key] == r[key], msg=key)  # not NaN
+            self.assertGreaterEqual(r["clean"], 0.0)
+            self.assertLessEqual(r["clean"], 1.0)
+        with open(os.path.join(out, "demo.csv")) as f:
+            self.assertTrue(f.readline().startswith("sigma,C_true,C_knn,clean"))
+
+    def test_demo_without_cache(self):
+        nothing = os.path.join(self.dir, "nothing")
+        code, stdout, err = run("demo", "--task", "aav-mnist", "--data", nothing,
+                                "--out", os.path.join(self.dir, "never"))
+        self.assertEqual(code, 2)
+        self.assertEqual(len(err.strip().splitlines()), 1, msg=err)
+        self.assertIn("scripts/fetch-data", err)
+        self.assertIn("--task aav-mnist", err)
+        # auto with --sigmas but no cache: the same kind of error.
+        code, _, err = run("demo", "--data", nothing, "--sigmas", "1", "--out", os.path.join(self.dir, "never"))
+        self.assertEqual(code, 2, msg=err)
+        self.assertIn("scripts/fetch-data", err)
+
+    def test_demo_rejects_options_of_the_other_task(self):
+        for args in (["--task", "synthetic", "--sigmas", "1"],
+                     ["--data", FIXTURE, "--task", "aav-mnist", "--alphas", "0.5"],
+                     ["--data", FIXTURE, "--task", "aav-mnist", "--steps", "10"],
+                     ["--data", FIXTURE, "--task", "aav-mnist", "--n", "50"],
+                     ["--task", "mnist"]):
+            code, _, err = run("demo", *args, "--out", os.path.join(self.dir, "bad"))
+            self.assertEqual(code, 2, msg=(args, err))
+            self.assertEqual(len(err.strip().splitlines()), 1, msg=err)
+
+
 if __name__ == "__main__":
     unittest.main()
