@@ -69,6 +69,23 @@ class Complementarity(CliTestCase):
         for option in ["--modality", "--labels", "--backend", "--pca", "--bootstrap", "--steps"]:
             self.assertIn(option, out)
 
+    def test_neural_backends_report_their_device(self):
+        files = self.generate("unique")
+        result = self.complementarity(files, "--backend", "mine", "--steps", "20", "--hidden", "8")
+        self.assertEqual(result["device"], "cpu")
+        self.assertNotIn("device", self.complementarity(files))  # knn: no training, no device
+        # --device cuda: runs where a GPU is; else built without CUDA, a usage
+        # error (2), or built with CUDA and no device, a one-line runtime error (1).
+        code, out, err = run("complementarity", "--modality", files[0], "--modality", files[1],
+                             "--labels", files[2], "--backend", "cene", "--steps", "20",
+                             "--device", "cuda", "--json")
+        if code == 0:
+            self.assertEqual(json.loads(out)["device"], "cuda")
+        else:
+            self.assertIn(code, (1, 2))
+            self.assertEqual(len(err.strip().splitlines()), 1, msg=err)
+            self.assertIn("CUDA", err)
+
     def test_bad_inputs(self):
         x, z, labels = self.generate("unique")
         self.assert_bad_input(["complementarity", "--modality", self.path("nope.npy"), "--modality",

@@ -22,7 +22,7 @@ CommandSpec complementarity_spec() {
       "(> 1: synergy), C_H = sum Gamma / H(Y) (the paper's approximation), the interaction\n"
       "I(X_all;Y) - sum Gamma, and Theorem 3.1's bounds on the Bayes error when a modality is\n"
       "missing. Backends: knn (Ross estimator, fast, the default), cene (conditional-entropy\n"
-      "network differences), mine (the paper's pipeline: MINE with the label one-hot).\n"
+      "network differences), mine (MINE: one DV critic for I(X_all;Y) and every I(X_-i;Y)).\n"
       "Labels: one integer per row (CSV column or .npy int array). Values in nats.\n"
       "See docs/complementarity.md.";
   const metric::ComplementarityOptions defaults{};
@@ -88,10 +88,7 @@ int run_complementarity(const ParsedArgs& args) {
   options.mine.ema = args.get_double("ema", options.mine.ema);
   options.cene.progress = nullptr;
   options.mine.progress = nullptr;
-  if (device_from(args) == "cuda") {
-    throw UsageError("option '--device cuda': mmc complementarity trains on the CPU; the CUDA "
-                     "backend serves mmc mi and mmc entropy (use --device cpu here)");
-  }
+  if (device_from(args) == "cuda") options.neural = cuda_neural_runner();
   bar = std::make_shared<ProgressBar>("mmc complementarity " + backend_name,
                                       !args.get_switch("quiet", false));
   if (bar->enabled()) {
@@ -128,6 +125,7 @@ int run_complementarity(const ParsedArgs& args) {
                 {"classes", result.classes},
                 {"n", result.n},
                 {"seconds", result.seconds}};
+  if (options.backend != metric::Backend::knn) report.emplace_back("device", options.neural.device);
   report.emplace_back("dropped_columns", data::Json::array_of(result.dropped_columns));  // design.md §3.4
   if (result.replicates > 0) {
     data::Json gamma_intervals = data::Json::array();

@@ -5,6 +5,8 @@
 #include <mmc/cuda/cuda_backend.cuh>
 #include <mmc/cuda/bound_ops.cuh>
 
+#include <mmc/metric/neural_backends.hpp>
+
 #include "neural_commands.hpp"
 
 namespace mmc::cli {
@@ -15,6 +17,10 @@ int run_mi_neural_cuda(const ParsedArgs& args, estimators::Estimator estimator) 
 
 int run_entropy_cene_cuda(const ParsedArgs& args) {
   return run_entropy_cene_on<cuda::CudaBackend<float>>(args);
+}
+
+metric::NeuralRunner cuda_neural_runner() {
+  return metric::neural_runner<cuda::CudaBackend<float>>("cuda");
 }
 
 bool cuda_device_built() { return true; }

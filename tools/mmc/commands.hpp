@@ -14,6 +14,10 @@ namespace mmc::estimators {
 struct NonNeuralOptions;
 }
 
+namespace mmc::metric {
+struct NeuralRunner;  // mmc/metric/neural_backends.hpp
+}  // namespace mmc::metric
+
 namespace mmc::cli {
 
 struct Command {
@@ -53,6 +57,8 @@ int run_entropy_cene(const ParsedArgs& args);
 // --device cuda (cmd_neural_cuda.cu with CUDA, cmd_neural_no_cuda.cpp without).
 int run_mi_neural_cuda(const ParsedArgs& args, estimators::Estimator estimator);
 int run_entropy_cene_cuda(const ParsedArgs& args);
+// The complementarity metric's cene/mine training on the GPU (--device cuda).
+metric::NeuralRunner cuda_neural_runner();
 bool cuda_device_built();
 
 }  // namespace mmc::cli

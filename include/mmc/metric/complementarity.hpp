@@ -85,8 +85,11 @@ struct ComplementarityOptions {
   knn::KnnOptions knn{};
   /// MINE settings of the mine backend (its seed and threads are overridden).
   neural::NeuralMiOptions<neural::Bound::dv> mine{};
-  /// CENE settings of the cene and mine backends (seed and threads overridden).
+  /// CENE settings of the cene backend (seed and threads overridden).
   neural::CeneOptions cene{};
+  /// The nn backend the cene and mine backends train on (default: the CPU);
+  /// e.g. neural_runner<cuda::CudaBackend<float>>("cuda") in a .cu file.
+  NeuralRunner neural = cpu_neural_runner();
   std::uint64_t seed = 0;
   int threads = 0;
   /// Progress of the neural backends' sub-estimates (may be empty).
@@ -305,6 +308,11 @@ class Complementarity {
                                    modalities[0].rows());
     }
     mmc::detail::check_labels(fn, "labels", labels, modalities[0].rows());
+    if (options_.backend != Backend::knn &&
+        (!options_.neural.conditional_entropy || !options_.neural.shared_critic)) {
+      mmc::detail::throw_invalid(fn, "options.neural", "has an empty function",
+                                 "leave the default (the CPU) or pass neural_runner<B>(name) for an nn backend B");
+    }
     mmc::detail::check_at_least(fn, "options.knn.k", options_.knn.k, 1);
     mmc::detail::check_at_least(fn, "pca", options_.pca, 0);
     mmc::detail::check_at_least(fn, "bootstrap", options_.bootstrap, 0);
@@ -363,11 +371,11 @@ class Complementarity {
     cene.seed = seed;
     cene.threads = options_.threads;
     if (options_.backend == Backend::cene)
-      return detail::cene_quantities(modalities, labels, classes, h_y, cene, stage);
+      return detail::cene_quantities(options_.neural, modalities, labels, classes, h_y, cene, stage);
     neural::NeuralMiOptions<neural::Bound::dv> mine = options_.mine;
     mine.seed = seed;
     mine.threads = options_.threads;
-    return detail::mine_quantities(modalities, labels, classes, h_y, mine, cene, stage);
+    return detail::mine_quantities(options_.neural, modalities, labels, classes, h_y, mine, stage);
   }
 
   /// The null of each Gamma_i (knn backend): R local permutations of X_i within

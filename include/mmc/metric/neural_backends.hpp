@@ -4,9 +4,11 @@
 // cene (conditional-entropy differences, McAllester & Stratos 2020 style):
 //   Gamma_i     = Ĥ(Y | X_{-i}) - Ĥ(Y | X_all)
 //   I(X_all; Y) = H(Y) - Ĥ(Y | X_all)
-// mine (the paper's pipeline: MINE with the label one-hot in the critic):
-//   Gamma_i     = I(X_i; Y, X_{-i}) - I(X_i; X_{-i})
-//   I(X_all; Y) = H(Y) - Ĥ(Y | X_all)   (CENE; the paper approximates it by H(Y))
+// mine (the paper's MINE, with one shared critic: shared_critic.hpp):
+//   Gamma_i     = Î(X_all; Y) - Î(X_{-i}; Y)
+//   I(X_all; Y) = Î(X_all; Y)
+//   all from one Donsker–Varadhan critic with one output per class, trained on
+//   the full input and every all-but-one variant at once.
 // Every sub-estimate gets its own seed derived from the options' seed, so
 // results are reproducible and sub-estimates are not correlated by a shared seed.
 #pragma once
@@ -14,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mmc/core/rng.hpp"
@@ -21,15 +24,49 @@
 #include "mmc/core/types.hpp"
 #include "mmc/metric/knn_backend.hpp"
 #include "mmc/metric/quantities.hpp"
+#include "mmc/metric/shared_critic.hpp"
 #include "mmc/neural/cene.hpp"
 #include "mmc/neural/neural_mi.hpp"
-#include "mmc/neural/onehot.hpp"
+#include "mmc/nn/cpu_backend.hpp"
 
 namespace mmc::metric {
 
 /// Called before each sub-estimate of a neural backend with (done, total, what):
 /// lets a caller draw a progress bar. May be empty.
 using StageCallback = std::function<void(Index done, Index total, const std::string& what)>;
+
+/// The nn backend the cene and mine backends train on, as two functions: a
+/// CENE estimate Ĥ(Y | condition) and the shared-critic MINE estimates. Made
+/// by neural_runner<B>() for any nn backend B (nn/backend.hpp): the metric's
+/// code is compiled once per backend only where the backend is known (the CUDA
+/// one in a .cu file, e.g. the CLI's --device cuda), not in every includer.
+struct NeuralRunner {
+  std::string device = "cpu";  ///< for messages and reports
+  std::function<double(const Labels& labels, const RowMatrix<float>& condition, const neural::CeneOptions&)>
+      conditional_entropy;
+  std::function<SharedCriticResult(const std::vector<RowMatrix<double>>& modalities, const Labels& labels,
+                                   Index classes, const neural::NeuralMiOptions<neural::Bound::dv>&)>
+      shared_critic;
+};
+
+/// The runner for nn backend B (float scalars, the neural estimators' default).
+template <class B>
+NeuralRunner neural_runner(std::string device) {
+  NeuralRunner r;
+  r.device = std::move(device);
+  r.conditional_entropy = [](const Labels& labels, const RowMatrix<float>& condition,
+                             const neural::CeneOptions& options) {
+    return neural::Cene<float, B>(options).estimate(labels, condition).value;
+  };
+  r.shared_critic = [](const std::vector<RowMatrix<double>>& modalities, const Labels& labels, Index classes,
+                       const neural::NeuralMiOptions<neural::Bound::dv>& options) {
+    return shared_critic_mine<float, B>(modalities, labels, classes, options);
+  };
+  return r;
+}
+
+/// The CPU (Eigen) runner: ComplementarityOptions' default.
+inline NeuralRunner cpu_neural_runner() { return neural_runner<nn::CpuBackend<float>>("cpu"); }
 
 namespace detail {
 
@@ -38,16 +75,18 @@ inline std::uint64_t sub_seed(std::uint64_t seed, std::uint64_t index) {
 }
 
 /// Ĥ(Y | X_S) by CENE (S = all modalities but `skip`; skip = m for all).
-inline double cene_conditional_entropy(const std::vector<RowMatrix<double>>& modalities,
+inline double cene_conditional_entropy(const NeuralRunner& runner,
+                                       const std::vector<RowMatrix<double>>& modalities,
                                        const Labels& labels, Index classes, std::size_t skip,
                                        neural::CeneOptions options) {
   options.classes = classes;
   const RowMatrix<float> condition =
       concat_modalities(modalities, all_but(modalities.size(), skip)).cast<float>();
-  return neural::Cene<float>(options).estimate(labels, condition).value;
+  return runner.conditional_entropy(labels, condition, options);
 }
 
-inline Quantities cene_quantities(const std::vector<RowMatrix<double>>& modalities,
+inline Quantities cene_quantities(const NeuralRunner& runner,
+                                  const std::vector<RowMatrix<double>>& modalities,
                                   const Labels& labels, Index classes, double h_y,
                                   neural::CeneOptions options, const StageCallback& stage) {
   const std::size_t m = modalities.size();
@@ -57,42 +96,28 @@ inline Quantities cene_quantities(const std::vector<RowMatrix<double>>& modaliti
   q.h_y = h_y;
   if (stage) stage(0, total, "CENE H(Y|all)");
   options.seed = sub_seed(seed, 0);
-  const double h_all = cene_conditional_entropy(modalities, labels, classes, m, options);
+  const double h_all = cene_conditional_entropy(runner, modalities, labels, classes, m, options);
   q.joint_mi = h_y - h_all;
   for (std::size_t i = 0; i < m; ++i) {
     if (stage) stage(static_cast<Index>(i + 1), total, "CENE H(Y|all but " + std::to_string(i) + ")");
     options.seed = sub_seed(seed, 1 + i);
-    q.gamma.push_back(cene_conditional_entropy(modalities, labels, classes, i, options) - h_all);
+    q.gamma.push_back(cene_conditional_entropy(runner, modalities, labels, classes, i, options) - h_all);
   }
   return q;
 }
 
-inline Quantities mine_quantities(const std::vector<RowMatrix<double>>& modalities,
+inline Quantities mine_quantities(const NeuralRunner& runner,
+                                  const std::vector<RowMatrix<double>>& modalities,
                                   const Labels& labels, Index classes, double h_y,
                                   neural::NeuralMiOptions<neural::Bound::dv> mine,
-                                  neural::CeneOptions cene, const StageCallback& stage) {
-  const std::size_t m = modalities.size();
-  const std::uint64_t seed = mine.seed;
-  const Index total = static_cast<Index>(2 * m + 1);
-  const RowMatrix<double> label_columns = neural::one_hot<double>(labels, classes);
+                                  const StageCallback& stage) {
+  if (stage) stage(0, 1, "MINE shared critic: I(X_all;Y) and I(X_-i;Y)");
+  mine.seed = sub_seed(mine.seed, 0);
+  const SharedCriticResult r = runner.shared_critic(modalities, labels, classes, mine);
   Quantities q;
   q.h_y = h_y;
-  if (stage) stage(0, total, "CENE H(Y|all)");
-  cene.seed = sub_seed(seed, 0);
-  q.joint_mi = h_y - cene_conditional_entropy(modalities, labels, classes, m, cene);
-  for (std::size_t i = 0; i < m; ++i) {
-    const RowMatrix<float> xi = modalities[i].cast<float>();
-    const RowMatrix<double> rest = concat_modalities(modalities, all_but(m, i));
-    RowMatrix<float> label_and_rest(rest.rows(), classes + rest.cols());
-    label_and_rest << label_columns.cast<float>(), rest.cast<float>();
-    if (stage) stage(static_cast<Index>(1 + 2 * i), total, "MINE I(X_" + std::to_string(i) + "; Y, rest)");
-    mine.seed = sub_seed(seed, 1 + 2 * i);
-    const double with_label = neural::Mine<float>(mine).estimate(xi, label_and_rest).value;
-    if (stage) stage(static_cast<Index>(2 + 2 * i), total, "MINE I(X_" + std::to_string(i) + "; rest)");
-    mine.seed = sub_seed(seed, 2 + 2 * i);
-    const double without_label = neural::Mine<float>(mine).estimate(xi, rest.cast<float>()).value;
-    q.gamma.push_back(with_label - without_label);
-  }
+  q.joint_mi = r.joint;
+  for (double without : r.without) q.gamma.push_back(r.joint - without);
   return q;
 }
 
