@@ -4,6 +4,7 @@
 
 #include "mmc/neighbors/brute_force.hpp"
 #include "mmc/neighbors/distance.hpp"
+#include "mmc/neighbors/grid_2d.hpp"
 #include "mmc/neighbors/kd_tree.hpp"
 #include "mmc/neighbors/knn_list.hpp"
 #include "mmc/neighbors/searcher.hpp"

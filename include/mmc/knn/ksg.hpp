@@ -15,7 +15,8 @@
 //
 // Speed (O(N log N) time, O(N) memory): one max-norm kd-tree over the joint
 // space (built in parallel), queried in tree order in fixed parallel blocks
-// (detail/joint_knn.hpp); then the marginal counts in a second pass over
+// (detail/joint_knn.hpp) — or, for 1 + 1 dimensions, the quantile-bin grid of
+// neighbors/grid_2d.hpp, which gives the same neighbours in less time; then the marginal counts in a second pass over
 // each marginal neighbors::Searcher in its own storage order (a sorted line
 // with galloping counts in 1-D, a kd-tree with 64-point leaves otherwise); psi
 // of the counts from a table of the exact mmc::digamma values.
@@ -76,9 +77,10 @@ inline constexpr std::string_view kKsgTieAlternatives =
 /// columns) give each sample its marginal radii: the k-th joint distance
 /// (algorithm 1, radius_y left empty: it equals radius_x) or the largest x- and
 /// y-distances among the neighbours (algorithm 2). `tied` as in ksg_local_values.
-inline void ksg_radii(const neighbors::KdTree<double>& tree, Index dx, Index dy, Index k, bool strict,
-                      int threads, std::vector<double>& radius_x, std::vector<double>& radius_y,
-                      std::vector<Index>* tied) {
+/// `Joint` is the joint kd-tree or, for 1 + 1 dimensions, the rank-bin grid.
+template <class Joint>
+void ksg_radii(const Joint& tree, Index dx, Index dy, Index k, bool strict, int threads,
+               std::vector<double>& radius_x, std::vector<double>& radius_y, std::vector<Index>* tied) {
   const Index n = tree.size();
   radius_x.assign(static_cast<std::size_t>(n), 0.0);
   radius_y.assign(strict ? 0 : static_cast<std::size_t>(n), 0.0);
@@ -123,6 +125,23 @@ inline Eigen::VectorXd ksg_local_from_counts(const std::vector<Index>& n_x, cons
   return local;
 }
 
+/// Pass 1 on [x | y]: the 2-D rank-bin grid (neighbors/grid_2d.hpp) when x and
+/// y are one column each, else the max-norm kd-tree; both give the brute-force
+/// neighbours, so the radii are the same bits either way. The structure is
+/// freed on return, before the marginal counts.
+inline void ksg_joint_radii(const RowMatrix<double>& x, const RowMatrix<double>& y, Index k, bool strict,
+                            int threads, std::vector<double>& radius_x, std::vector<double>& radius_y,
+                            std::vector<Index>* tied) {
+  if (x.cols() == 1 && y.cols() == 1) {
+    const RowMatrix<double> joint = concat_columns(x, y);
+    const neighbors::Grid2D grid(joint.data(), joint.rows(), threads);
+    ksg_radii(grid, 1, 1, k, strict, threads, radius_x, radius_y, tied);
+    return;
+  }
+  const neighbors::KdTree<double> tree = ksg_joint_tree(x, y, threads);
+  ksg_radii(tree, x.cols(), y.cols(), k, strict, threads, radius_x, radius_y, tied);
+}
+
 /// KSG local values of prepared inputs (validated, same rows, k < rows).
 /// `tied`, when given, receives every sample's tied column of the joint space
 /// [x | y] (or -1; knn/common.hpp tied_column) for check_ties.
@@ -132,10 +151,7 @@ inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMat
   const Index n = x.rows();
   const bool strict = algorithm == 1;
   std::vector<double> radius_x, radius_y;
-  {  // pass 1; the tree is freed before pass 2
-    const neighbors::KdTree<double> tree = ksg_joint_tree(x, y, threads);
-    ksg_radii(tree, x.cols(), y.cols(), k, strict, threads, radius_x, radius_y, tied);
-  }
+  ksg_joint_radii(x, y, k, strict, threads, radius_x, radius_y, tied);  // pass 1
   // Pass 2: marginal counts, one space at a time (O(N) memory at any moment).
   const auto marginal_counts = [&](const RowMatrix<double>& m, const std::vector<double>& radius) {
     const neighbors::Searcher<double> searcher(m.data(), n, m.cols(), Norm::max, kCountLeafSize,
@@ -177,8 +193,7 @@ class KsgPermuted {
     {
       RowMatrix<double> y_r(n, y_.cols());
       for (Index i = 0; i < n; ++i) y_r.row(i) = y_.row(order[static_cast<std::size_t>(i)]);
-      const neighbors::KdTree<double> tree = ksg_joint_tree(x_, y_r, threads);
-      ksg_radii(tree, x_.cols(), y_.cols(), k_, strict_, threads, radius_x, radius_y, tied);
+      ksg_joint_radii(x_, y_r, k_, strict_, threads, radius_x, radius_y, tied);
     }
     const std::vector<Index> n_x = count_others(searcher_x_, radius_x, strict_, threads);
     // y's searcher holds y's rows: sample i of y_r is its point order[i]. Count

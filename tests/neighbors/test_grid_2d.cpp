@@ -1,0 +1,126 @@
+// The 2-D rank-bin grid (neighbors/grid_2d.hpp) against the brute-force
+// oracle: every point's k nearest others, distances AND indices (ties broken by
+// index), on continuous, tied, duplicated, constant, strongly correlated and
+// heavy-tailed data, from n = 1 up; and KSG's joint pass on the grid against the
+// kd-tree pass it replaces for 1 + 1 dimensions (same radii and tie flags, bit
+// for bit, algorithms 1 and 2).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <mmc/core/rng.hpp>
+#include <mmc/knn/ksg.hpp>
+#include <mmc/neighbors.hpp>
+#include <string>
+#include <vector>
+
+namespace {
+
+using mmc::Index;
+using mmc::RowMatrix;
+
+enum class Shape { continuous, ties, duplicated, constant_x, correlated, heavy_tailed };
+
+const char* name(Shape s) {
+  switch (s) {
+    case Shape::continuous: return "continuous";
+    case Shape::ties: return "ties";
+    case Shape::duplicated: return "duplicated";
+    case Shape::constant_x: return "constant_x";
+    case Shape::correlated: return "correlated";
+    case Shape::heavy_tailed: return "heavy_tailed";
+  }
+  return "?";
+}
+
+/// n x 2 row-major points of the given shape.
+RowMatrix<double> make_points(Index n, Shape shape, std::uint64_t seed) {
+  mmc::Rng rng(seed);
+  RowMatrix<double> p(n, 2);
+  for (Index i = 0; i < n; ++i) {
+    const double a = rng.normal(), b = rng.normal();
+    switch (shape) {
+      case Shape::continuous: p.row(i) << a, b; break;
+      case Shape::ties: p.row(i) << std::floor(rng.uniform(0.0, 4.0)), std::floor(rng.uniform(0.0, 3.0)); break;
+      case Shape::duplicated: p.row(i) << a, b; break;
+      case Shape::constant_x: p.row(i) << 2.5, b; break;
+      case Shape::correlated: p.row(i) << a, a + 1e-3 * b; break;
+      case Shape::heavy_tailed: p.row(i) << a / (std::fabs(b) + 1e-3), b; break;
+    }
+  }
+  if (shape == Shape::duplicated) {  // a quarter of the rows copy an earlier row
+    for (Index i = 1; i < n; ++i) {
+      if (rng.uniform() < 0.25) p.row(i) = p.row(static_cast<Index>(rng.uniform_int(static_cast<std::uint64_t>(i))));
+    }
+  }
+  return p;
+}
+
+TEST(Grid2D, EveryPointsNeighboursMatchBruteForce) {
+  for (Shape shape : {Shape::continuous, Shape::ties, Shape::duplicated, Shape::constant_x, Shape::correlated,
+                      Shape::heavy_tailed}) {
+    for (Index n : {1, 2, 3, 10, 257, 2000}) {
+      const RowMatrix<double> p = make_points(n, shape, 7 + static_cast<std::uint64_t>(n));
+      const mmc::neighbors::Grid2D grid(p.data(), n);
+      const mmc::neighbors::BruteForce<double> brute(p.data(), n, 2, mmc::Norm::max);
+      std::vector<bool> seen(static_cast<std::size_t>(n), false);
+      for (Index k : {1, 3, 7, 40}) {
+        std::vector<double> d(static_cast<std::size_t>(k)), bd(static_cast<std::size_t>(k));
+        std::vector<Index> idx(static_cast<std::size_t>(k)), bidx(static_cast<std::size_t>(k));
+        for (Index pos = 0; pos < n; ++pos) {
+          const Index i = grid.original_index(pos);
+          seen[static_cast<std::size_t>(i)] = true;
+          ASSERT_EQ(grid.point(i)[0], p(i, 0));
+          ASSERT_EQ(grid.point(i)[1], p(i, 1));
+          const Index found = grid.knn_at_position(pos, k, d.data(), idx.data());
+          const Index expected = brute.knn(p.row(i).data(), k, i, bd.data(), bidx.data());
+          ASSERT_EQ(found, expected) << name(shape) << " n " << n << " k " << k << " point " << i;
+          for (Index j = 0; j < found; ++j) {
+            ASSERT_EQ(d[j], bd[j]) << name(shape) << " n " << n << " k " << k << " point " << i << " neighbour " << j;
+            ASSERT_EQ(idx[j], bidx[j]) << name(shape) << " n " << n << " k " << k << " point " << i << " neighbour " << j;
+          }
+        }
+      }
+      EXPECT_EQ(std::count(seen.begin(), seen.end(), true), n) << "every point is stored once";
+    }
+  }
+}
+
+TEST(Grid2D, KsgJointPassEqualsTheKdTreePass) {
+  for (Shape shape : {Shape::continuous, Shape::ties, Shape::duplicated, Shape::correlated, Shape::heavy_tailed}) {
+    const Index n = 3000;
+    const RowMatrix<double> p = make_points(n, shape, 31);
+    const mmc::neighbors::Grid2D grid(p.data(), n);
+    const mmc::neighbors::KdTree<double> tree(p.data(), n, 2, mmc::Norm::max, mmc::knn::detail::knn_leaf_size(2));
+    for (int algorithm : {1, 2}) {
+      const bool strict = algorithm == 1;
+      std::vector<double> gx, gy, tx, ty;
+      std::vector<Index> g_tied, t_tied;
+      mmc::knn::detail::ksg_radii(grid, 1, 1, 3, strict, 2, gx, gy, &g_tied);
+      mmc::knn::detail::ksg_radii(tree, 1, 1, 3, strict, 1, tx, ty, &t_tied);
+      EXPECT_EQ(gx, tx) << name(shape) << " algorithm " << algorithm;
+      EXPECT_EQ(gy, ty) << name(shape) << " algorithm " << algorithm;
+      EXPECT_EQ(g_tied, t_tied) << name(shape) << " algorithm " << algorithm;
+    }
+  }
+}
+
+TEST(Grid2D, KsgOnePlusOneIsThreadFreeAndNearTheTruth) {
+  // Gaussian pair, rho = 0.6: I = -log(1 - rho^2) / 2 = 0.2231 nats; KSG's sd at
+  // N = 20000 is about 0.005.
+  mmc::Rng rng(3);
+  const Index n = 20000;
+  RowMatrix<double> x(n, 1), y(n, 1);
+  for (Index i = 0; i < n; ++i) {
+    x(i, 0) = rng.normal();
+    y(i, 0) = 0.6 * x(i, 0) + 0.8 * rng.normal();
+  }
+  mmc::knn::KsgOptions o;
+  o.threads = 1;
+  const double one = mmc::knn::Ksg(o).estimate(x, y).value;
+  o.threads = 2;
+  EXPECT_EQ(mmc::knn::Ksg(o).estimate(x, y).value, one);
+  EXPECT_NEAR(one, 0.2231, 0.02);
+}
+
+}  // namespace
