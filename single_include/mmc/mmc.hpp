@@ -2058,10 +2058,11 @@ class Grid2D {
   /// k = 3: 2 to 8 per cell are within 10 % of each other; 4 is the fastest).
   static constexpr double kPointsPerCell = 4.0;
 
-  /// The n points (data[2 i], data[2 i + 1]) of a row-major n x 2 matrix
-  /// (copied). `threads` (0 = all cores) bins the points in parallel; the
-  /// result never depends on it.
-  explicit Grid2D(const double* data, Index n, int threads = 1) : n_(n) {
+  /// The n points (data[2 i], data[2 i + 1]) of a row-major n x 2 matrix. The
+  /// coordinates are copied into cell order; `data` itself must outlive the
+  /// grid (point(i) reads it). `threads` (0 = all cores) bins the points in
+  /// parallel; the result never depends on it.
+  explicit Grid2D(const double* data, Index n, int threads = 1) : n_(n), data_(data) {
     bins_ = std::max<Index>(1, static_cast<Index>(std::sqrt(static_cast<double>(n) / kPointsPerCell)));
     std::vector<Index> bin_x = rank_bins(data, 0, threads), bin_y = rank_bins(data, 1, threads);
     // Counting sort of the points by cell (row-major cells: cx * bins + cy).
@@ -2071,13 +2072,11 @@ class Grid2D {
     std::vector<Index> next(cell_start_.begin(), cell_start_.end() - 1);
     points_.resize(static_cast<std::size_t>(2 * n_));
     order_.resize(static_cast<std::size_t>(n_));
-    position_.resize(static_cast<std::size_t>(n_));
     for (Index i = 0; i < n_; ++i) {  // index order: ties in a cell stay in index order
       const auto p = static_cast<std::size_t>(next[static_cast<std::size_t>(cell_of(bin_x, bin_y, i))]++);
       points_[2 * p] = data[2 * i];
       points_[2 * p + 1] = data[2 * i + 1];
       order_[p] = i;
-      position_[static_cast<std::size_t>(i)] = static_cast<Index>(p);
     }
     cell_.resize(static_cast<std::size_t>(n_));  // sequential: cells are stored in order
     for (Index c = 0; c < bins_ * bins_; ++c) {
@@ -2088,10 +2087,8 @@ class Grid2D {
 
   Index size() const noexcept { return n_; }
   Index bins() const noexcept { return bins_; }
-  /// The coordinates {x, y} of the point with original index i.
-  const double* point(Index i) const noexcept {
-    return &points_[static_cast<std::size_t>(2 * position_[static_cast<std::size_t>(i)])];
-  }
+  /// The coordinates {x, y} of the point with original index i (in `data`).
+  const double* point(Index i) const noexcept { return data_ + 2 * i; }
   /// Original index of the point stored at `position` (cell order).
   Index original_index(Index position) const noexcept { return order_[static_cast<std::size_t>(position)]; }
 
@@ -2202,9 +2199,10 @@ class Grid2D {
   static constexpr Index kBinGrain = Index{1} << 15;  // fixed: results never depend on threads
 
   Index n_, bins_ = 1;
+  const double* data_;                   // the caller's points, original order
   std::vector<Index> cell_start_;        // cell -> first stored position (bins^2 + 1)
   std::vector<double> points_;           // {x, y} pairs in cell order
-  std::vector<Index> order_, position_;  // stored position <-> original index
+  std::vector<Index> order_;             // stored position -> original index
   std::vector<Index> cell_;              // cell of the point at each stored position
   std::vector<double> x_low_, x_high_, y_low_, y_high_;  // per-bin value range
 };
