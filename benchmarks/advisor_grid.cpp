@@ -3,7 +3,10 @@
 // the rule with the complementarity C; docs/design.md §3.4, §3.7) on a grid of
 // cases where the best strategy is known by training all of them:
 // the alpha generator (data/complementarity.hpp) at alpha = 0, 0.2, ..., 1, the
-// bit cases with noise, and the paired-features task (fusion/paired_features.hpp).
+// bit cases with noise, the paired-features task (fusion/paired_features.hpp)
+// and, when the data cache of scripts/fetch-data is present, AAV-MNIST at
+// sigma = 0, 1, 2, 4 (data/aav_mnist.hpp: raw pixels and log-mel spectrograms;
+// its C uses PCA to 8 components per modality, as docs/aav-mnist.md does).
 //
 // Per case and seed, compare_strategies_advised trains UME, UMT and naive late
 // fusion ("joint"; both fused models with default_fused_head()) on one split
@@ -20,7 +23,8 @@
 // Prints the Markdown table of docs/fusion.md "Measuring the advisor".
 //
 //   advisor_grid [--n 3300] [--seeds 5] [--epochs 20] [--head 64]   (1980 training samples;
-//                                                                    --head 0: linear fused head)
+//                [--only TEXT] [--no-aav] [--data DIR]                --head 0: linear fused head;
+//                                                                    --only: cases whose name has TEXT)
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -28,9 +32,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "mmc/data/aav_mnist.hpp"
 #include "mmc/data/complementarity.hpp"
 #include "mmc/fusion/combined_advisor.hpp"
 #include "mmc/fusion/paired_features.hpp"
@@ -42,9 +49,31 @@ using namespace mmc;
 struct Case {
   std::string name;
   std::function<data::LabelledTask(Index, std::uint64_t)> make;
+  Index pca = 0;  ///< the metric's PCA components per modality (0: none)
 };
 
-std::vector<Case> grid() {
+/// The AAV-MNIST cases, or none (with a note on stderr) when the cache is absent.
+void add_aav_cases(std::vector<Case>& cases, const std::string& dir) {
+  std::shared_ptr<const data::AavPool> pool;
+  try {
+    pool = std::make_shared<const data::AavPool>(data::load_aav_mnist(dir));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "advisor_grid: AAV-MNIST cases skipped (%s); run scripts/fetch-data to add them\n",
+                 e.what());
+    return;
+  }
+  for (const double sigma : {0.0, 1.0, 2.0, 4.0}) {
+    char name[64];
+    std::snprintf(name, sizeof name, "AAV-MNIST sigma %.0f", sigma);
+    cases.push_back({name,
+                     [pool, sigma](Index n, std::uint64_t seed) {
+                       return data::make_aav_mnist(*pool, data::AavOptions{sigma}, n, seed).task;
+                     },
+                     8});
+  }
+}
+
+std::vector<Case> grid(bool aav, const std::string& aav_dir) {
   std::vector<Case> cases;
   for (const double alpha : {0.0, 0.2, 0.4, 0.6, 0.8, 1.0}) {
     char name[32];
@@ -83,6 +112,7 @@ std::vector<Case> grid() {
                        return fusion::paired_features_task(o, n, seed);
                      }});
   }
+  if (aav) add_aav_cases(cases, aav_dir);
   return cases;
 }
 
@@ -128,6 +158,8 @@ int main(int argc, char** argv) {
   Index n = 3300;
   int seeds = 5, epochs = 20;
   std::vector<Index> head = fusion::default_fused_head();
+  bool aav = true;
+  std::string aav_dir, only;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--n") && i + 1 < argc) n = std::atol(argv[++i]);
     else if (!std::strcmp(argv[i], "--seeds") && i + 1 < argc) seeds = std::atoi(argv[++i]);
@@ -136,8 +168,12 @@ int main(int argc, char** argv) {
       const long width = std::atol(argv[++i]);
       head = width > 0 ? std::vector<Index>{static_cast<Index>(width)} : std::vector<Index>{};
     }
+    else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+    else if (!std::strcmp(argv[i], "--no-aav")) aav = false;
+    else if (!std::strcmp(argv[i], "--data") && i + 1 < argc) aav_dir = argv[++i];
     else {
-      std::fprintf(stderr, "usage: advisor_grid [--n N] [--seeds S] [--epochs E] [--head W]\n");
+      std::fprintf(stderr, "usage: advisor_grid [--n N] [--seeds S] [--epochs E] [--head W] [--only TEXT] "
+                           "[--no-aav] [--data DIR]\n");
       return 2;
     }
   }
@@ -153,7 +189,11 @@ int main(int argc, char** argv) {
   int clear_cases = 0, combined_clear_right = 0, paper_clear_right = 0;
   int deciding_cases = 0, combined_deciding_right = 0, paper_deciding_right = 0;
   int combined_right_total = 0, paper_right_total = 0;
-  for (const Case& c : grid()) {
+  std::vector<Case> cases = grid(aav, aav_dir);
+  if (!only.empty()) {
+    std::erase_if(cases, [&only](const Case& c) { return c.name.find(only) == std::string::npos; });
+  }
+  for (const Case& c : cases) {
     std::array<std::vector<double>, 3> acc;
     std::vector<int> paper, combined;
     double metric = 0.0, metric_low = 1e300, metric_high = -1e300;
@@ -168,6 +208,7 @@ int main(int argc, char** argv) {
       o.probe.seed = static_cast<std::uint64_t>(seed);
       metric::ComplementarityOptions co;
       co.threads = 1;
+      co.pca = c.pca;
       const auto a = fusion::compare_strategies_advised(task.modalities, task.labels, o, co);
       acc[0].push_back(a.report.ume);
       acc[1].push_back(a.report.umt);
@@ -220,6 +261,6 @@ int main(int argc, char** argv) {
               "combined rule %d\n",
               deciding_cases, paper_deciding_right, combined_deciding_right);
   std::printf("right recommendations over all cases and seeds: paper rule %d, combined rule %d (of %d)\n",
-              paper_right_total, combined_right_total, static_cast<int>(grid().size()) * seeds);
+              paper_right_total, combined_right_total, static_cast<int>(cases.size()) * seeds);
   return 0;
 }

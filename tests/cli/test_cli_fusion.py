@@ -44,7 +44,7 @@ class FusionCommands(CliTestCase):
     def test_fusion_combined_rule_sees_synergy(self):
         # alpha = 0 is pure synergy (true C = 2): no uni-modal model and no linear
         # probe on uni-modal features beats chance, so the paper rule says ume;
-        # the combined rule (the default) sees C well above its threshold 0.8
+        # the combined rule (the default) sees C well above its threshold 0.6
         # (knn estimates near 2 here; 1.96-2.01 over 5 seeds at N = 3300) and
         # must not say ume.
         x, z, y = self.generate("0.0")

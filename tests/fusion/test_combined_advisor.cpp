@@ -31,13 +31,15 @@ TEST(CombinedAdvisor, Rule) {
   EXPECT_EQ(combine_advice(0.8, ume, 1.25, 0.25).verdict, CombinedVerdict::ume);
   EXPECT_NE(combine_advice(2.0, ume, 1.25, 0.25).reason.find("synergy"), std::string::npos);
   // The defaults (measured on benchmarks/advisor_grid.cpp, docs/fusion.md):
-  // C = 0.9 (the alpha generator at alpha = 0.6 reaches 0.88) is joint, 0.5 follows the probe.
+  // C = 0.9 (the alpha generator at alpha = 0.6 reaches 0.88) and 0.62 (AAV-MNIST
+  // at sigma = 1) are joint, 0.5 follows the probe.
   const mmc::fusion::CombinedAdvisorOptions d;
-  EXPECT_EQ(d.synergy_threshold, 0.8);
+  EXPECT_EQ(d.synergy_threshold, 0.6);
   EXPECT_EQ(d.redundancy_threshold, 0.25);
   const auto near_one = combine_advice(0.9, ume, d.synergy_threshold, d.redundancy_threshold);
   EXPECT_EQ(near_one.verdict, CombinedVerdict::joint);
   EXPECT_EQ(near_one.reason.find("synergy"), std::string::npos) << near_one.reason;
+  EXPECT_EQ(combine_advice(0.62, umt, d.synergy_threshold, d.redundancy_threshold).verdict, CombinedVerdict::joint);
   EXPECT_EQ(combine_advice(0.5, ume, d.synergy_threshold, d.redundancy_threshold).verdict, CombinedVerdict::ume);
   EXPECT_EQ(combine_advice(0.5, umt, d.synergy_threshold, d.redundancy_threshold).verdict, CombinedVerdict::umt);
 }
