@@ -2086,7 +2086,6 @@ class Grid2D {
   }
 
   Index size() const noexcept { return n_; }
-  Index bins() const noexcept { return bins_; }
   /// The coordinates {x, y} of the point with original index i (in `data`).
   const double* point(Index i) const noexcept { return data_ + 2 * i; }
   /// Original index of the point stored at `position` (cell order).
@@ -11979,10 +11978,8 @@ SharedCriticResult shared_critic_mine(const std::vector<RowMatrix<double>>& moda
     blocks.push_back({width, m.cols()});
     width += m.cols();
   }
-  RowMatrix<double> all(n, width);
-  for (std::size_t i = 0; i < modalities.size(); ++i) {
-    all.middleCols(blocks[i].offset, blocks[i].width) = modalities[i];
-  }
+  RowMatrix<double> all =
+      detail::concat_modalities(modalities, detail::all_but(modalities.size(), modalities.size()));
   all.rowwise() -= all.colwise().mean();
   const RowMatrix<T> x = all.cast<T>();
 

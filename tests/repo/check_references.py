@@ -57,7 +57,7 @@ BRIEF_PATTERNS = [
     (re.compile(r"DESIGN\.md"), "names a design document outside the repository (cite docs/design.md §N instead)"),
     (re.compile(r"\bDESIGN\b"), "names a design document outside the repository (cite docs/design.md §N instead)"),
     (re.compile(r"\.\./shared\b"), "points outside the repository (../shared)"),
-    (re.compile(r"\bshared/" r"DESIGN"), "points at a design document outside the repository"),
+    (re.compile(r"\bshare[d]/[D]ESIGN"), "points at a design document outside the repository"),
     (re.compile(r"\bdesign " r"brief\b", re.IGNORECASE), "mentions a design document outside the repository"),
     (re.compile(r"\bthe " r"brief's\b", re.IGNORECASE), "mentions a design document outside the repository"),
 ]

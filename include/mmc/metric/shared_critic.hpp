@@ -34,9 +34,9 @@
 #include <utility>
 #include <vector>
 
-#include "mmc/core/preprocess.hpp"
 #include "mmc/core/special.hpp"
 #include "mmc/core/types.hpp"
+#include "mmc/metric/knn_backend.hpp"
 #include "mmc/neural/bound_ops.hpp"
 #include "mmc/neural/critic.hpp"
 #include "mmc/neural/neural_mi.hpp"
@@ -243,10 +243,8 @@ SharedCriticResult shared_critic_mine(const std::vector<RowMatrix<double>>& moda
     blocks.push_back({width, m.cols()});
     width += m.cols();
   }
-  RowMatrix<double> all(n, width);
-  for (std::size_t i = 0; i < modalities.size(); ++i) {
-    all.middleCols(blocks[i].offset, blocks[i].width) = modalities[i];
-  }
+  RowMatrix<double> all =
+      detail::concat_modalities(modalities, detail::all_but(modalities.size(), modalities.size()));
   all.rowwise() -= all.colwise().mean();
   const RowMatrix<T> x = all.cast<T>();
 

@@ -66,7 +66,6 @@ class Grid2D {
   }
 
   Index size() const noexcept { return n_; }
-  Index bins() const noexcept { return bins_; }
   /// The coordinates {x, y} of the point with original index i (in `data`).
   const double* point(Index i) const noexcept { return data_ + 2 * i; }
   /// Original index of the point stored at `position` (cell order).
