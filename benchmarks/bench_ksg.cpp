@@ -13,6 +13,7 @@
 //      ninja -C build-release benchmarks/bench_ksg && ./build-release/benchmarks/bench_ksg
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -21,6 +22,7 @@
 
 #include <mmc/core/rng.hpp>
 #include <mmc/core/types.hpp>
+#include <mmc/knn/detail/ksg_plane.hpp>
 #include <mmc/knn/ksg.hpp>
 
 namespace {
@@ -79,6 +81,66 @@ void BM_Ksg1(benchmark::State& state) {
   state.counters["extra_MiB"] = peak - before;
   state.counters["mi"] = value;
 }
+
+// The 1 + 1 path (knn/detail/ksg_plane.hpp) phase by phase, one estimate per
+// iteration, each phase timed on its own (seconds, counters): the input copy
+// and checks (prepare), the two axis sorts, the grid build, the joint k-NN
+// pass, the two marginal count passes and the final combination. With 2
+// threads the phases that stay near their 1-thread time are the serial ones.
+// Arguments: N, threads.
+void BM_Ksg1PlanePhases(benchmark::State& state) {
+  namespace detail = mmc::knn::detail;
+  using Clock = std::chrono::steady_clock;
+  const mmc::Index n = state.range(0);
+  const int threads = static_cast<int>(state.range(1));
+  const auto& [x, y] = correlated_data(n, 1);
+  std::map<std::string, double> seconds;
+  double value = 0;
+  for (auto _ : state) {
+    auto start = Clock::now();
+    const auto lap = [&](const char* phase) {
+      const auto now = Clock::now();
+      seconds[phase] += std::chrono::duration<double>(now - start).count();
+      start = now;
+    };
+    mmc::knn::KsgOptions options;
+    const Matrix xs = detail::prepare("bench", "x", x, options, 0), ys = detail::prepare("bench", "y", y, options, 1);
+    lap("prepare");
+    const auto ax = mmc::neighbors::sort_axis(xs.data(), n, 1, threads);
+    const auto ay = mmc::neighbors::sort_axis(ys.data(), n, 1, threads);
+    lap("sort");
+    mmc::LargeVector<double> psi_x, psi_y;
+    mmc::LargeVector<signed char> tied;
+    {
+      const mmc::neighbors::Grid2D grid(ax.view(), ay.view(), threads);
+      lap("grid");
+      detail::ksg_plane_radii(grid, 3, true, threads, psi_x, psi_y, &tied);
+      lap("joint_knn");
+    }
+    const detail::DigammaTable psi(n);
+    detail::ksg_plane_psi_of_counts(ax.view(), psi_x, true, psi, threads);
+    lap("count_x");
+    detail::ksg_plane_psi_of_counts(ay.view(), psi_y, true, psi, threads);
+    lap("count_y");
+    double sum = 0;
+    for (mmc::Index i = 0; i < n; ++i)
+      sum += psi(3) + psi(n) - psi_x[static_cast<std::size_t>(ax.rank[static_cast<std::size_t>(i)])] -
+             psi_y[static_cast<std::size_t>(ay.rank[static_cast<std::size_t>(i)])];
+    value = sum / static_cast<double>(n);
+    benchmark::DoNotOptimize(value);
+    lap("combine");
+  }
+  const auto iterations = static_cast<double>(state.iterations());
+  for (const auto& [phase, total] : seconds) state.counters[phase + "_s"] = total / iterations;
+  state.counters["mi"] = value;
+}
+
+BENCHMARK(BM_Ksg1PlanePhases)
+    ->Args({1000000, 1})
+    ->Args({1000000, 2})
+    ->ArgNames({"N", "threads"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 void sizes(benchmark::internal::Benchmark* b) {
   for (int threads : {1, 2}) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "mmc/core/errors.hpp"
+#include "mmc/core/large_vector.hpp"
 #include "mmc/core/parallel.hpp"
 #include "mmc/core/preprocess.hpp"
 #include "mmc/core/rng.hpp"

@@ -179,6 +179,29 @@ TEST(SortedLine, MatchesBruteForceWithGalloping) {
   }
 }
 
+// count_within_sorted gallops from a guess of where the boundaries are (the
+// KSG 1 + 1 path passes one from the local density): any guess — too small,
+// right, far too large, beyond either end — must give the oracle's count.
+TEST(SortedLine, CountFromAnyGuessMatchesBruteForce) {
+  for (Kind kind : {Kind::continuous, Kind::grid, Kind::duplicated}) {
+    const Index n = 700;
+    const auto x = make_points(n, 1, kind, 9);
+    const mmc::neighbors::AxisOrder<double> axis = mmc::neighbors::sort_axis(x.data(), n);
+    for (Index p = 0; p < n; p += 3) {
+      const Index i = axis.order[static_cast<std::size_t>(p)];
+      const Oracle oracle(x, n, 1, Norm::max, &x[static_cast<std::size_t>(i)], i);
+      for (double r : {0.0, 1e-3, 0.05, 0.5, 3.0, 100.0}) {
+        for (bool strict : {true, false}) {
+          const Index expected = oracle.count(r, strict, true);
+          for (Index guess : {Index{-5}, Index{0}, Index{1}, Index{2}, expected / 2, expected, Index{3} * expected + 11, n, 10 * n})
+            ASSERT_EQ(mmc::neighbors::count_within_sorted(axis.values.data(), n, p, r, strict, guess), expected)
+                << "position " << p << " r " << r << " strict " << strict << " guess " << guess;
+        }
+      }
+    }
+  }
+}
+
 TEST(KdTree, IndicesWithinMatchBruteForce) {
   const auto x = make_points(800, 3, Kind::grid, 3);
   for (Norm norm : {Norm::max, Norm::euclidean}) {

@@ -15,11 +15,12 @@
 //
 // Speed (O(N log N) time, O(N) memory): one max-norm kd-tree over the joint
 // space (built in parallel), queried in tree order in fixed parallel blocks
-// (detail/joint_knn.hpp) — or, for 1 + 1 dimensions, the quantile-bin grid of
-// neighbors/grid_2d.hpp, which gives the same neighbours in less time; then the marginal counts in a second pass over
-// each marginal neighbors::Searcher in its own storage order (a sorted line
-// with galloping counts in 1-D, a kd-tree with 64-point leaves otherwise); psi
-// of the counts from a table of the exact mmc::digamma values.
+// (detail/joint_knn.hpp); then the marginal counts in a second pass over each
+// marginal neighbors::Searcher in its own storage order (a sorted line with
+// galloping counts in 1-D, a kd-tree with 64-point leaves otherwise); psi of
+// the counts from a table of the exact mmc::digamma values. One column against
+// one column takes detail/ksg_plane.hpp instead: both columns sorted once, the
+// joint search on the rank-bin grid of neighbors/grid_2d.hpp, no gathers.
 //
 // Ties and duplicates: counts follow the definitions above literally (eps = 0
 // gives n_x = 0 in algorithm 1), but KSG assumes continuous data, and on tied
@@ -32,6 +33,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,6 +46,7 @@
 #include "mmc/knn/common.hpp"
 #include "mmc/knn/detail/digamma_table.hpp"
 #include "mmc/knn/detail/joint_knn.hpp"
+#include "mmc/knn/detail/ksg_plane.hpp"
 #include "mmc/neighbors/kd_tree.hpp"
 #include "mmc/neighbors/searcher.hpp"
 
@@ -77,7 +80,6 @@ inline constexpr std::string_view kKsgTieAlternatives =
 /// columns) give each sample its marginal radii: the k-th joint distance
 /// (algorithm 1, radius_y left empty: it equals radius_x) or the largest x- and
 /// y-distances among the neighbours (algorithm 2). `tied` as in ksg_local_values.
-/// `Joint` is the joint kd-tree or, for 1 + 1 dimensions, the rank-bin grid.
 template <class Joint>
 void ksg_radii(const Joint& tree, Index dx, Index dy, Index k, bool strict, int threads,
                std::vector<double>& radius_x, std::vector<double>& radius_y, std::vector<Index>* tied) {
@@ -125,29 +127,21 @@ inline Eigen::VectorXd ksg_local_from_counts(const std::vector<Index>& n_x, cons
   return local;
 }
 
-/// Pass 1 on [x | y]: the 2-D rank-bin grid (neighbors/grid_2d.hpp) when x and
-/// y are one column each, else the max-norm kd-tree; both give the brute-force
-/// neighbours, so the radii are the same bits either way. The structure is
-/// freed on return, before the marginal counts.
+/// Pass 1 on [x | y] through the max-norm kd-tree, freed on return, before
+/// the marginal counts.
 inline void ksg_joint_radii(const RowMatrix<double>& x, const RowMatrix<double>& y, Index k, bool strict,
                             int threads, std::vector<double>& radius_x, std::vector<double>& radius_y,
                             std::vector<Index>* tied) {
-  if (x.cols() == 1 && y.cols() == 1) {
-    const RowMatrix<double> joint = concat_columns(x, y);
-    const neighbors::Grid2D grid(joint.data(), joint.rows(), threads);
-    ksg_radii(grid, 1, 1, k, strict, threads, radius_x, radius_y, tied);
-    return;
-  }
   const neighbors::KdTree<double> tree = ksg_joint_tree(x, y, threads);
   ksg_radii(tree, x.cols(), y.cols(), k, strict, threads, radius_x, radius_y, tied);
 }
 
-/// KSG local values of prepared inputs (validated, same rows, k < rows).
-/// `tied`, when given, receives every sample's tied column of the joint space
-/// [x | y] (or -1; knn/common.hpp tied_column) for check_ties.
-inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
-                                        Index k, int algorithm, int threads,
-                                        std::vector<Index>* tied = nullptr) {
+/// KSG local values through the joint kd-tree and the marginal searchers: the
+/// path for any dimensions (ksg_local_values takes it unless x and y are one
+/// column each). `tied` as in ksg_local_values.
+inline Eigen::VectorXd ksg_tree_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
+                                             Index k, int algorithm, int threads,
+                                             std::vector<Index>* tied = nullptr) {
   const Index n = x.rows();
   const bool strict = algorithm == 1;
   std::vector<double> radius_x, radius_y;
@@ -163,23 +157,44 @@ inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMat
   return ksg_local_from_counts(n_x, n_y, k, strict, threads);
 }
 
+/// KSG local values of prepared inputs (validated, same rows, k < rows): the
+/// sorted-axes path of detail/ksg_plane.hpp for one column against one column,
+/// ksg_tree_local_values otherwise (the same bits either way). `tied`, when
+/// given, receives every sample's tied column of the joint space [x | y] (or
+/// -1; knn/common.hpp tied_column) for check_ties — or is left empty when no
+/// sample is tied.
+inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
+                                        Index k, int algorithm, int threads,
+                                        std::vector<Index>* tied = nullptr) {
+  if (x.cols() == 1 && y.cols() == 1) {
+    const neighbors::AxisOrder<double> ax = neighbors::sort_axis(x.data(), x.rows(), 1, threads);
+    const neighbors::AxisOrder<double> ay = neighbors::sort_axis(y.data(), y.rows(), 1, threads);
+    return ksg_plane_local_values(ax.view(), ay.view(), k, algorithm, threads, tied);
+  }
+  return ksg_tree_local_values(x, y, k, algorithm, threads, tied);
+}
+
 /// KSG under permutations of y's rows (estimators/permutation.hpp): the
-/// marginal searchers of x and y do not change when y's rows are permuted (the
-/// same point set, relabelled), so they are built once here; each
+/// marginal structures of x and y do not change when y's rows are permuted (the
+/// same point set, relabelled), so they are built once here — the sorted axes
+/// for 1 + 1 dimensions, the marginal searchers otherwise; each
 /// local_values(order) redoes only the joint search over [x | y(order)] and
-/// counts with the kept searchers. The counts are the same integers as a fresh
-/// ksg_local_values(x, y(order)) computes (same points, same radii), so the
-/// local values are the same bits.
+/// counts with the kept structures. The counts are the same integers as a
+/// fresh ksg_local_values(x, y(order)) computes (same points, same radii), so
+/// the local values are the same bits.
 class KsgPermuted {
  public:
   /// x, y prepared as for ksg_local_values (validated, standardised, jittered).
   KsgPermuted(RowMatrix<double> x, RowMatrix<double> y, Index k, int algorithm, int threads)
-      : x_(std::move(x)),
-        y_(std::move(y)),
-        k_(k),
-        strict_(algorithm == 1),
-        searcher_x_(x_.data(), x_.rows(), x_.cols(), Norm::max, kCountLeafSize, threads),
-        searcher_y_(y_.data(), y_.rows(), y_.cols(), Norm::max, kCountLeafSize, threads) {}
+      : x_(std::move(x)), y_(std::move(y)), k_(k), algorithm_(algorithm) {
+    if (x_.cols() == 1 && y_.cols() == 1) {
+      axis_x_ = neighbors::sort_axis(x_.data(), x_.rows(), 1, threads);
+      axis_y_ = neighbors::sort_axis(y_.data(), y_.rows(), 1, threads);
+    } else {
+      searcher_x_.emplace(x_.data(), x_.rows(), x_.cols(), Norm::max, kCountLeafSize, threads);
+      searcher_y_.emplace(y_.data(), y_.rows(), y_.cols(), Norm::max, kCountLeafSize, threads);
+    }
+  }
 
   const RowMatrix<double>& x() const noexcept { return x_; }
   const RowMatrix<double>& y() const noexcept { return y_; }
@@ -188,32 +203,51 @@ class KsgPermuted {
   /// `order` is a permutation of 0..N-1.
   Eigen::VectorXd local_values(const std::vector<Index>& order, int threads,
                                std::vector<Index>* tied = nullptr) const {
+    return searcher_x_ ? tree_local_values(order, threads, tied) : plane_local_values(order, threads, tied);
+  }
+
+ private:
+  /// y_r's sorted axis is y's, relabelled: rank_r(i) = rank_y(order[i]).
+  Eigen::VectorXd plane_local_values(const std::vector<Index>& order, int threads, std::vector<Index>* tied) const {
     const Index n = x_.rows();
+    LargeVector<Index> order_r(static_cast<std::size_t>(n)), rank_r(static_cast<std::size_t>(n));
+    for (Index i = 0; i < n; ++i) {
+      const Index r = axis_y_.rank[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])];
+      rank_r[static_cast<std::size_t>(i)] = r;
+      order_r[static_cast<std::size_t>(r)] = i;
+    }
+    const neighbors::AxisView<double> y_r{axis_y_.values.data(), order_r.data(), rank_r.data(), n};
+    return ksg_plane_local_values(axis_x_.view(), y_r, k_, algorithm_, threads, tied);
+  }
+
+  Eigen::VectorXd tree_local_values(const std::vector<Index>& order, int threads, std::vector<Index>* tied) const {
+    const Index n = x_.rows();
+    const bool strict = algorithm_ == 1;
     std::vector<double> radius_x, radius_y;
     {
       RowMatrix<double> y_r(n, y_.cols());
       for (Index i = 0; i < n; ++i) y_r.row(i) = y_.row(order[static_cast<std::size_t>(i)]);
-      ksg_joint_radii(x_, y_r, k_, strict_, threads, radius_x, radius_y, tied);
+      ksg_joint_radii(x_, y_r, k_, strict, threads, radius_x, radius_y, tied);
     }
-    const std::vector<Index> n_x = count_others(searcher_x_, radius_x, strict_, threads);
+    const std::vector<Index> n_x = count_others(*searcher_x_, radius_x, strict, threads);
     // y's searcher holds y's rows: sample i of y_r is its point order[i]. Count
     // in y's own indexing (count_others, with its prefetching), then map back.
-    const std::vector<double>& radius = strict_ ? radius_x : radius_y;
+    const std::vector<double>& radius = strict ? radius_x : radius_y;
     std::vector<double> radius_in_y(static_cast<std::size_t>(n));
     for (Index i = 0; i < n; ++i)
       radius_in_y[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])] = radius[static_cast<std::size_t>(i)];
-    const std::vector<Index> counts_in_y = count_others(searcher_y_, radius_in_y, strict_, threads);
+    const std::vector<Index> counts_in_y = count_others(*searcher_y_, radius_in_y, strict, threads);
     std::vector<Index> n_y(static_cast<std::size_t>(n));
     for (Index i = 0; i < n; ++i)
       n_y[static_cast<std::size_t>(i)] = counts_in_y[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])];
-    return ksg_local_from_counts(n_x, n_y, k_, strict_, threads);
+    return ksg_local_from_counts(n_x, n_y, k_, strict, threads);
   }
 
- private:
   RowMatrix<double> x_, y_;
   Index k_ = 0;
-  bool strict_ = true;
-  neighbors::Searcher<double> searcher_x_, searcher_y_;
+  int algorithm_ = 1;
+  neighbors::AxisOrder<double> axis_x_, axis_y_;                  // 1 + 1 dimensions
+  std::optional<neighbors::Searcher<double>> searcher_x_, searcher_y_;  // otherwise
 };
 
 }  // namespace detail

@@ -4,31 +4,36 @@
 //
 // Why a grid: a kd-tree over 10^6 points in 2-D spends as long on its build as
 // on all the queries (0.48 s + 0.50 s on one core). Here each axis is cut into
-// G bins of about equal *count* (edges at quantiles of a fixed-stride sample),
-// so a cell holds about n / G^2 points whatever the marginal distributions; the points are
-// stored cell by cell (a counting sort), and a query scans the rings of cells
-// around its own, nearest first, until the next ring cannot hold a closer point.
+// G bins of equal *count* by rank (bin = rank * G / n, ranks from the sorted
+// axes of sort_axis, which the KSG marginal counts need anyway), so a cell
+// holds about n / G^2 points whatever the marginal distributions. The points
+// are stored column by column, each column counting-sorted by row bin (the
+// column's points are a contiguous run of x ranks, so this touches one small
+// region at a time), and a query scans the rings of cells around its own,
+// nearest first, until the next ring cannot hold a closer point.
 //
 // Exactness: candidates enter a neighbors::KnnList, which orders them by
 // (distance, original index), so the result is the brute-force answer, ties
 // included. The ring bound B = the distance from the query to the nearest bin
-// edge outside the rings scanned, per axis q - max(bin) or min(bin) - q: for
-// any point v beyond that edge, fl(q - v) >= fl(q - max(bin)) because rounding
-// is monotone, so B never exceeds a true distance and stopping when B > the
-// k-th distance (strictly: a point *at* that distance with a smaller index
-// still counts) misses nothing. Bins are monotone in value (equal values share
-// a bin) and may be empty; the bound reads the nearest non-empty bin.
+// edge outside the rings scanned, per axis q - max(bin) or min(bin) - q: bins
+// are runs of the sorted axis, so every value beyond that edge is at least as
+// far (equal values may straddle two bins; the bound is then 0, still a lower
+// bound), and because rounding is monotone fl(q - v) >= fl(q - max(bin)): B
+// never exceeds a true distance, and stopping when B > the k-th distance
+// (strictly: a point *at* that distance with a smaller index still counts)
+// misses nothing.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 #include <vector>
 
+#include "mmc/core/large_vector.hpp"
 #include "mmc/core/parallel.hpp"
 #include "mmc/core/types.hpp"
 #include "mmc/neighbors/knn_list.hpp"
+#include "mmc/neighbors/sorted_line.hpp"
 
 namespace mmc::neighbors {
 
@@ -38,47 +43,104 @@ class Grid2D {
   /// k = 3: 2 to 8 per cell are within 10 % of each other; 4 is the fastest).
   static constexpr double kPointsPerCell = 4.0;
 
-  /// The n points (data[2 i], data[2 i + 1]) of a row-major n x 2 matrix. The
-  /// coordinates are copied into cell order; `data` itself must outlive the
-  /// grid (point(i) reads it). `threads` (0 = all cores) bins the points in
-  /// parallel; the result never depends on it.
-  explicit Grid2D(const double* data, Index n, int threads = 1) : n_(n), data_(data) {
-    bins_ = std::max<Index>(1, static_cast<Index>(std::sqrt(static_cast<double>(n) / kPointsPerCell)));
-    std::vector<Index> bin_x = rank_bins(data, 0, threads), bin_y = rank_bins(data, 1, threads);
-    // Counting sort of the points by cell (row-major cells: cx * bins + cy).
-    cell_start_.assign(static_cast<std::size_t>(bins_ * bins_ + 1), 0);
-    for (Index i = 0; i < n_; ++i) ++cell_start_[static_cast<std::size_t>(cell_of(bin_x, bin_y, i) + 1)];
-    std::partial_sum(cell_start_.begin(), cell_start_.end(), cell_start_.begin());
-    std::vector<Index> next(cell_start_.begin(), cell_start_.end() - 1);
-    points_.resize(static_cast<std::size_t>(2 * n_));
-    order_.resize(static_cast<std::size_t>(n_));
-    for (Index i = 0; i < n_; ++i) {  // index order: ties in a cell stay in index order
-      const auto p = static_cast<std::size_t>(next[static_cast<std::size_t>(cell_of(bin_x, bin_y, i))]++);
-      points_[2 * p] = data[2 * i];
-      points_[2 * p + 1] = data[2 * i + 1];
-      order_[p] = i;
-    }
-    cell_.resize(static_cast<std::size_t>(n_));  // sequential: cells are stored in order
-    for (Index c = 0; c < bins_ * bins_; ++c) {
-      std::fill(cell_.begin() + cell_start_[static_cast<std::size_t>(c)],
-                cell_.begin() + cell_start_[static_cast<std::size_t>(c + 1)], c);
+  /// The points (x_i, y_i) whose two coordinates are sorted in `x` and `y`
+  /// (sort_axis over the same n original indices). The coordinates are copied
+  /// in cell order; the axes need not outlive the grid. `threads` (0 = all
+  /// cores) stores the columns in parallel; the result never depends on it.
+  Grid2D(AxisView<double> x, AxisView<double> y, int threads = 1) : n_(x.n) {
+    bins_ = std::max<Index>(1, static_cast<Index>(std::sqrt(static_cast<double>(n_) / kPointsPerCell)));
+    const auto size = static_cast<std::size_t>(n_);
+    points_.resize(2 * size);
+    order_.resize(size);
+    x_rank_.resize(size);
+    y_rank_.resize(size);
+    cell_start_.resize(static_cast<std::size_t>(bins_ * bins_ + 1));
+    cell_start_.back() = n_;
+    parallel_for(bins_, threads, kColumnGrain, [&](Index first, Index last) {
+      std::vector<Index> row_of, next(static_cast<std::size_t>(bins_));
+      for (Index column = first; column < last; ++column) store_column(x, y, column, row_of, next);
+    });
+    x_low_.resize(static_cast<std::size_t>(bins_));
+    x_high_.resize(static_cast<std::size_t>(bins_));
+    y_low_.resize(static_cast<std::size_t>(bins_));
+    y_high_.resize(static_cast<std::size_t>(bins_));
+    for (Index b = 0; b < bins_; ++b) {  // every bin holds >= 1 point: bins <= n
+      const auto s = static_cast<std::size_t>(b);
+      x_low_[s] = x.values[first_rank(b)];
+      x_high_[s] = x.values[first_rank(b + 1) - 1];
+      y_low_[s] = y.values[first_rank(b)];
+      y_high_[s] = y.values[first_rank(b + 1) - 1];
     }
   }
 
+  /// The grid of the n points (data[2 i], data[2 i + 1]) of a row-major n x 2
+  /// matrix (sorts both columns first).
+  static Grid2D of_points(const double* data, Index n, int threads = 1) {
+    const AxisOrder<double> x = sort_axis(data, n, 2, threads), y = sort_axis(data + 1, n, 2, threads);
+    return Grid2D(x.view(), y.view(), threads);
+  }
+
   Index size() const noexcept { return n_; }
-  /// The coordinates {x, y} of the point with original index i (in `data`).
-  const double* point(Index i) const noexcept { return data_ + 2 * i; }
   /// Original index of the point stored at `position` (cell order).
   Index original_index(Index position) const noexcept { return order_[static_cast<std::size_t>(position)]; }
+  /// The coordinates {x, y} of the point stored at `position`.
+  const double* point_at_position(Index position) const noexcept {
+    return points_.data() + 2 * position;
+  }
+  /// Sorted positions (ranks) along x and along y of the point stored at `position`.
+  Index x_rank(Index position) const noexcept { return x_rank_[static_cast<std::size_t>(position)]; }
+  Index y_rank(Index position) const noexcept { return y_rank_[static_cast<std::size_t>(position)]; }
 
   /// The k nearest other points of the point stored at `position` (itself
-  /// excluded), in (distance, original index) order; returns the number written.
-  Index knn_at_position(Index position, Index k, double* distances, Index* indices) const noexcept {
-    KnnList<double> list(k, distances, indices);
+  /// excluded), in (distance, original index) order; returns the number
+  /// written. `positions` (optional, length k) receives their stored positions.
+  Index knn_at_position(Index position, Index k, double* distances, Index* indices,
+                        Index* positions = nullptr) const noexcept {
     if (k <= 0) return 0;
+    if (positions != nullptr) return search(position, KnnList<double, true>(k, distances, indices, positions));
+    return search(position, KnnList<double>(k, distances, indices));
+  }
+
+ private:
+  /// First rank of bin b: the smallest r with r * bins / n >= b.
+  Index first_rank(Index b) const noexcept { return (b * n_ + bins_ - 1) / bins_; }
+  Index bin_of_rank(Index rank) const noexcept { return rank * bins_ / n_; }
+
+  /// Stores column `column` (the x ranks first_rank(column) .. first_rank(column + 1) - 1)
+  /// counting-sorted by row bin; writes only that column's cells and positions.
+  void store_column(const AxisView<double>& x, const AxisView<double>& y, Index column,
+                    std::vector<Index>& row_of, std::vector<Index>& next) {
+    const Index begin = first_rank(column), end = first_rank(column + 1);
+    row_of.resize(static_cast<std::size_t>(end - begin));
+    std::fill(next.begin(), next.end(), 0);
+    for (Index r = begin; r < end; ++r) {
+      const Index row = bin_of_rank(y.rank[x.order[r]]);
+      row_of[static_cast<std::size_t>(r - begin)] = row;
+      ++next[static_cast<std::size_t>(row)];
+    }
+    Index start = begin;  // exclusive prefix sum: next[row] = first position of the cell
+    for (Index row = 0; row < bins_; ++row) {
+      const Index count = next[static_cast<std::size_t>(row)];
+      cell_start_[static_cast<std::size_t>(column * bins_ + row)] = start;
+      next[static_cast<std::size_t>(row)] = start;
+      start += count;
+    }
+    for (Index r = begin; r < end; ++r) {
+      const Index original = x.order[r], rank_y = y.rank[original];
+      const auto p = static_cast<std::size_t>(next[static_cast<std::size_t>(row_of[static_cast<std::size_t>(r - begin)])]++);
+      points_[2 * p] = x.values[r];
+      points_[2 * p + 1] = y.values[rank_y];
+      order_[p] = original;
+      x_rank_[p] = r;
+      y_rank_[p] = rank_y;
+    }
+  }
+
+  template <class List>
+  Index search(Index position, List list) const noexcept {
     const auto s = static_cast<std::size_t>(position);
     const double qx = points_[2 * s], qy = points_[2 * s + 1];
-    const Index cx = cell_[s] / bins_, cy = cell_[s] % bins_, self = order_[s];
+    const Index cx = bin_of_rank(x_rank_[s]), cy = bin_of_rank(y_rank_[s]), self = order_[s];
     for (Index r = 0;; ++r) {
       scan_ring(cx, cy, r, qx, qy, self, list);
       const double bound = std::min(axis_bound(x_low_, x_high_, cx, r, qx), axis_bound(y_low_, y_high_, cy, r, qy));
@@ -86,56 +148,6 @@ class Grid2D {
       if (list.full() && bound > list.worst()) break;
     }
     return list.size();
-  }
-
- private:
-  Index cell_of(const std::vector<Index>& bx, const std::vector<Index>& by, Index i) const noexcept {
-    return bx[static_cast<std::size_t>(i)] * bins_ + by[static_cast<std::size_t>(i)];
-  }
-
-  /// Bin of every point along `axis`, by value: the bin edges are quantiles of
-  /// a fixed-stride sample (no sort of all n values), so equal values share a
-  /// bin and bins are monotone. Per bin, high[c] is the largest value in bins
-  /// <= c and low[c] the smallest in bins >= c (+-inf when there is none), which
-  /// is what the ring bound needs even when a bin is empty.
-  std::vector<Index> rank_bins(const double* data, int axis, int threads) {
-    const Index samples = std::min<Index>(n_, Index{1} << 16);
-    std::vector<double> sample(static_cast<std::size_t>(samples));
-    for (Index j = 0; j < samples; ++j) sample[static_cast<std::size_t>(j)] = data[2 * (j * n_ / samples) + axis];
-    std::sort(sample.begin(), sample.end());
-    std::vector<double> edges(static_cast<std::size_t>(bins_ - 1));
-    for (Index b = 1; b < bins_; ++b) edges[static_cast<std::size_t>(b - 1)] = sample[static_cast<std::size_t>(b * samples / bins_)];
-    std::vector<Index> bin(static_cast<std::size_t>(n_));
-    std::vector<double>& low = axis == 0 ? x_low_ : y_low_;
-    std::vector<double>& high = axis == 0 ? x_high_ : y_high_;
-    low.assign(static_cast<std::size_t>(bins_), std::numeric_limits<double>::infinity());
-    high.assign(static_cast<std::size_t>(bins_), -std::numeric_limits<double>::infinity());
-    parallel_for(n_, threads, kBinGrain, [&](Index first, Index last) {
-      for (Index i = first; i < last; ++i) bin[static_cast<std::size_t>(i)] = edges_at_or_below(edges, data[2 * i + axis]);
-    });
-    for (Index i = 0; i < n_; ++i) {
-      const double v = data[2 * i + axis];
-      const auto b = static_cast<std::size_t>(bin[static_cast<std::size_t>(i)]);
-      low[b] = std::min(low[b], v);
-      high[b] = std::max(high[b], v);
-    }
-    for (std::size_t b = 1; b < high.size(); ++b) high[b] = std::max(high[b], high[b - 1]);
-    for (std::size_t b = low.size() - 1; b-- > 0;) low[b] = std::min(low[b], low[b + 1]);
-    return bin;
-  }
-
-  /// Number of edges <= v (std::upper_bound's position), without branches:
-  /// the outcome of each comparison is unpredictable, a select is not.
-  static Index edges_at_or_below(const std::vector<double>& edges, double v) noexcept {
-    const double* first = edges.data();
-    std::size_t length = edges.size();
-    while (length > 0) {
-      const std::size_t half = length / 2;
-      const bool right = first[half] <= v;
-      first = right ? first + half + 1 : first;
-      length = right ? length - half - 1 : half;
-    }
-    return static_cast<Index>(first - edges.data());
   }
 
   /// Lower bound on the distance along one axis from q (in bin c) to any point
@@ -149,40 +161,41 @@ class Grid2D {
   }
 
   /// Offers every point of the cells at Chebyshev ring r around (cx, cy).
-  void scan_ring(Index cx, Index cy, Index r, double qx, double qy, Index self,
-                 KnnList<double>& list) const noexcept {
-    const auto scan_cell = [&](Index x, Index y) {
-      if (x < 0 || x >= bins_ || y < 0 || y >= bins_) return;
-      const Index cell = x * bins_ + y;
-      const Index end = cell_start_[static_cast<std::size_t>(cell + 1)];
-      for (Index p = cell_start_[static_cast<std::size_t>(cell)]; p < end; ++p) {
+  /// The cells of one grid column are stored one after another, so the
+  /// ring's left and right sides are one contiguous run of points each.
+  template <class List>
+  void scan_ring(Index cx, Index cy, Index r, double qx, double qy, Index self, List& list) const noexcept {
+    const auto scan_rows = [&](Index column, Index row_first, Index row_last) {
+      if (column < 0 || column >= bins_) return;
+      row_first = std::max<Index>(row_first, 0);
+      row_last = std::min(row_last, bins_ - 1);
+      if (row_first > row_last) return;
+      const Index end = cell_start_[static_cast<std::size_t>(column * bins_ + row_last + 1)];
+      for (Index p = cell_start_[static_cast<std::size_t>(column * bins_ + row_first)]; p < end; ++p) {
         const auto s = static_cast<std::size_t>(p);
         const double d = std::max(std::fabs(qx - points_[2 * s]), std::fabs(qy - points_[2 * s + 1]));
-        if (order_[s] != self) list.offer(d, order_[s]);
+        if (order_[s] != self) list.offer(d, order_[s], p);
       }
     };
     if (r == 0) {
-      scan_cell(cx, cy);
+      scan_rows(cx, cy, cy);
       return;
     }
-    for (Index y = cy - r; y <= cy + r; ++y) {  // left and right columns of the ring
-      scan_cell(cx - r, y);
-      scan_cell(cx + r, y);
-    }
-    for (Index x = cx - r + 1; x <= cx + r - 1; ++x) {  // top and bottom rows, corners done
-      scan_cell(x, cy - r);
-      scan_cell(x, cy + r);
+    scan_rows(cx - r, cy - r, cy + r);  // left and right sides, corners included
+    scan_rows(cx + r, cy - r, cy + r);
+    for (Index x = cx - r + 1; x <= cx + r - 1; ++x) {  // bottom and top cells between them
+      scan_rows(x, cy - r, cy - r);
+      scan_rows(x, cy + r, cy + r);
     }
   }
 
-  static constexpr Index kBinGrain = Index{1} << 15;  // fixed: results never depend on threads
+  static constexpr Index kColumnGrain = 16;  // fixed: results never depend on threads
 
   Index n_, bins_ = 1;
-  const double* data_;                   // the caller's points, original order
-  std::vector<Index> cell_start_;        // cell -> first stored position (bins^2 + 1)
-  std::vector<double> points_;           // {x, y} pairs in cell order
-  std::vector<Index> order_;             // stored position -> original index
-  std::vector<Index> cell_;              // cell of the point at each stored position
+  LargeVector<Index> cell_start_;        // cell (column * bins + row) -> first stored position
+  LargeVector<double> points_;           // {x, y} pairs in cell order
+  LargeVector<Index> order_;             // stored position -> original index
+  LargeVector<Index> x_rank_, y_rank_;   // stored position -> sorted position along x, y
   std::vector<double> x_low_, x_high_, y_low_, y_high_;  // per-bin value range
 };
 

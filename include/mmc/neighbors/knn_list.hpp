@@ -12,12 +12,17 @@
 
 namespace mmc::neighbors {
 
-template <class T>
+/// `kWithPositions`: each entry also carries the candidate's storage position
+/// in the searched structure (Grid2D), so a caller can read the neighbours'
+/// coordinates from that structure's contiguous storage instead of gathering
+/// them by original index. The order never depends on the positions.
+template <class T, bool kWithPositions = false>
 class KnnList {
  public:
-  /// Uses caller-provided storage of length k for distances and indices.
-  KnnList(Index k, T* distances, Index* indices) noexcept
-      : k_(k), distances_(distances), indices_(indices) {}
+  /// Uses caller-provided storage of length k for distances and indices (and
+  /// positions, when kWithPositions).
+  KnnList(Index k, T* distances, Index* indices, Index* positions = nullptr) noexcept
+      : k_(k), distances_(distances), indices_(indices), positions_(positions) {}
 
   Index size() const noexcept { return size_; }
   bool full() const noexcept { return size_ == k_; }
@@ -27,7 +32,7 @@ class KnnList {
   T worst() const noexcept { return worst_; }
 
   /// Inserts (d, index) if it precedes the current k-th entry in (distance, index) order.
-  void offer(T d, Index index) noexcept {
+  void offer(T d, Index index, [[maybe_unused]] Index position = 0) noexcept {
     if (full()) {
       const T w = distances_[k_ - 1];
       if (d > w || (d == w && index > indices_[k_ - 1])) return;
@@ -39,10 +44,12 @@ class KnnList {
                        (distances_[pos - 1] == d && indices_[pos - 1] > index))) {
       distances_[pos] = distances_[pos - 1];
       indices_[pos] = indices_[pos - 1];
+      if constexpr (kWithPositions) positions_[pos] = positions_[pos - 1];
       --pos;
     }
     distances_[pos] = d;
     indices_[pos] = index;
+    if constexpr (kWithPositions) positions_[pos] = position;
     if (full()) worst_ = distances_[k_ - 1];
   }
 
@@ -50,6 +57,7 @@ class KnnList {
   Index k_;
   T* distances_;
   Index* indices_;
+  Index* positions_;
   Index size_ = 0;
   T worst_ = std::numeric_limits<T>::infinity();
 };

@@ -20,7 +20,6 @@
 #include "mmc/core/types.hpp"
 #include "mmc/knn/common.hpp"
 #include "mmc/neighbors/distance.hpp"
-#include "mmc/neighbors/grid_2d.hpp"
 #include "mmc/neighbors/kd_tree.hpp"
 #include "mmc/neighbors/searcher.hpp"
 
@@ -49,26 +48,10 @@ void for_each_knn(const neighbors::KdTree<double>& tree, Index k, int threads, V
   });
 }
 
-/// The same for the 2-D rank-bin grid (neighbors/grid_2d.hpp), queried in its
-/// cell order: the same neighbours, in the same order, as the kd-tree gives.
-template <class Visit>
-void for_each_knn(const neighbors::Grid2D& grid, Index k, int threads, Visit&& visit) {
-  parallel_for(grid.size(), threads, kPointGrain, [&](Index begin, Index end) {
-    std::vector<double> distances(static_cast<std::size_t>(k));
-    std::vector<Index> indices(static_cast<std::size_t>(k));
-    for (Index p = begin; p < end; ++p) {
-      grid.knn_at_position(p, k, distances.data(), indices.data());
-      visit(grid.original_index(p), static_cast<const double*>(distances.data()),
-            static_cast<const Index*>(indices.data()));
-    }
-  });
-}
-
 /// Largest max-norm distance, restricted to the columns [first, first + count)
 /// of the tree's points, between point i and its k neighbours: KSG algorithm
 /// 2's per-space radius, e.g. eps_x(i) (docs/design.md §3.1). Computed with
 /// neighbors::max_norm_distance, so it equals the marginal-space distance.
-/// `Points` is a neighbors::KdTree<double> or neighbors::Grid2D (point(i)).
 template <class Points>
 double max_subspace_distance(const Points& tree, Index first, Index count, Index i,
                              const Index* neighbours, Index k) noexcept {

@@ -1,0 +1,76 @@
+// neighbors::sort_axis (axis_order.hpp) against the obvious oracle, std::sort
+// of (value, index) pairs: the same sorted values, order and ranks, on
+// continuous, tied and constant data, with strided input, for sizes that take
+// one block, several parallel blocks and merges (n > 2 * 65536), at 1 and 2
+// threads. And mmc::LargeVector (core/large_vector.hpp), the storage it uses:
+// small and huge-page-sized blocks behave as a std::vector.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <mmc/core/large_vector.hpp>
+#include <mmc/core/rng.hpp>
+#include <mmc/neighbors/axis_order.hpp>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using mmc::Index;
+
+enum class Shape { continuous, ties, constant };
+
+std::vector<double> make_column(Index n, Index stride, Shape shape, std::uint64_t seed) {
+  mmc::Rng rng(seed);
+  std::vector<double> data(static_cast<std::size_t>(n * stride), -7.0);  // other columns: filler
+  for (Index i = 0; i < n; ++i) {
+    const double v = rng.normal();
+    data[static_cast<std::size_t>(i * stride)] =
+        shape == Shape::continuous ? v : shape == Shape::ties ? std::round(3 * v) : 1.5;
+  }
+  return data;
+}
+
+TEST(SortAxis, EqualsStdSortOfPairs) {
+  for (Shape shape : {Shape::continuous, Shape::ties, Shape::constant}) {
+    for (Index n : {Index{0}, Index{1}, Index{2}, Index{1000}, Index{65537}, Index{300001}}) {
+      for (Index stride : {Index{1}, Index{3}}) {
+        const std::vector<double> data = make_column(n, stride, shape, static_cast<std::uint64_t>(n + stride));
+        std::vector<std::pair<double, Index>> pairs(static_cast<std::size_t>(n));
+        for (Index i = 0; i < n; ++i) pairs[static_cast<std::size_t>(i)] = {data[static_cast<std::size_t>(i * stride)], i};
+        std::sort(pairs.begin(), pairs.end());
+        for (int threads : {1, 2}) {
+          const auto axis = mmc::neighbors::sort_axis(data.data(), n, stride, threads);
+          ASSERT_EQ(axis.view().n, n);
+          for (Index p = 0; p < n; ++p) {
+            const auto s = static_cast<std::size_t>(p);
+            ASSERT_EQ(axis.values[s], pairs[s].first) << "n " << n << " position " << p;
+            ASSERT_EQ(axis.order[s], pairs[s].second) << "n " << n << " position " << p;
+            ASSERT_EQ(axis.rank[static_cast<std::size_t>(pairs[s].second)], p) << "n " << n << " position " << p;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(LargeVector, SmallAndHugeBlocksBehaveAsVectors) {
+  for (std::size_t n : {std::size_t{0}, std::size_t{10}, std::size_t{1} << 18, (std::size_t{3} << 20) + 5}) {
+    mmc::LargeVector<double> v(n);  // default-initialised: written before read
+    for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<double>(i);
+    if (n * sizeof(double) >= mmc::LargeAllocator<double>::kHugePageBytes) {
+      EXPECT_EQ(reinterpret_cast<std::uintptr_t>(v.data()) % mmc::LargeAllocator<double>::kHugePageBytes, 0u);
+    }
+    v.push_back(-1.0);  // reallocation copies the old elements
+    ASSERT_EQ(v.size(), n + 1);
+    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(v[i], static_cast<double>(i));
+    EXPECT_EQ(v.back(), -1.0);
+    const mmc::LargeVector<double> filled(n, 2.5);  // value construction still fills
+    EXPECT_EQ(std::count(filled.begin(), filled.end(), 2.5), static_cast<std::ptrdiff_t>(n));
+    mmc::LargeVector<double> moved = std::move(v);
+    EXPECT_EQ(moved.size(), n + 1);
+  }
+}
+
+}  // namespace
