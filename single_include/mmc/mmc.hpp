@@ -86,6 +86,98 @@ inline std::string format_error(std::string_view function, std::string_view argu
 }  // namespace detail
 }  // namespace mmc
 // ---- end mmc/core/errors.hpp ----
+// ---- begin mmc/core/large_vector.hpp ----
+// mmc/core/large_vector.hpp — std::vector for the large per-sample work arrays
+// of the estimators: no zero fill, and transparent huge pages on Linux.
+//
+// Why: a kNN estimate at N = 10^6 allocates a few hundred MB of short-lived
+// arrays (sorted axes, grid, radii). Two costs then dominate what the
+// algorithm itself needs:
+//   * the zero fill of std::vector<T>(n) / resize(n), immediately overwritten;
+//   * the first-touch page faults, one per 4 KiB page. On virtual machines a
+//     fault costs several microseconds: touching 256 MiB took 0.95 s on the
+//     2-core VM of docs/benchmarks.md, 0.016 s with 2 MiB pages.
+// LargeAllocator default-initialises (construct() without arguments leaves a
+// trivial T uninitialised, like `new T[n]`) and serves blocks of at least
+// kHugePageBytes from 2 MiB-aligned memory advised MADV_HUGEPAGE, so the kernel
+// backs them with huge pages where transparent huge pages are enabled
+// ("always" or "madvise"); elsewhere the advice is a no-op. Small blocks come
+// from std::allocator. Rounding a large block up to whole 2 MiB pages wastes
+// less than one page per array.
+//
+// Only for arrays that are fully written before they are read: resize() leaves
+// the new elements' values unspecified.
+
+#include <cstddef>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+namespace mmc {
+
+template <class T>
+class LargeAllocator {
+ public:
+  using value_type = T;
+
+  /// Blocks of at least this many bytes get huge-page-aligned memory.
+  static constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
+
+  LargeAllocator() noexcept = default;
+  template <class U>
+  LargeAllocator(const LargeAllocator<U>&) noexcept {}  // NOLINT: rebinding is implicit by design
+
+  T* allocate(std::size_t n) {
+    if (n > std::size_t(-1) / sizeof(T)) throw std::bad_array_new_length();
+    const std::size_t bytes = n * sizeof(T);
+    if (bytes < kHugePageBytes) return std::allocator<T>{}.allocate(n);
+    const std::size_t rounded = (bytes + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
+    void* block = std::aligned_alloc(kHugePageBytes, rounded);
+    if (block == nullptr) throw std::bad_alloc();
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    ::madvise(block, rounded, MADV_HUGEPAGE);  // advice only: failure just means 4 KiB pages
+#endif
+    return static_cast<T*>(block);
+  }
+
+  void deallocate(T* block, std::size_t n) noexcept {
+    if (n * sizeof(T) < kHugePageBytes) {
+      std::allocator<T>{}.deallocate(block, n);
+    } else {
+      std::free(block);
+    }
+  }
+
+  /// Value construction as usual; default construction leaves trivial types
+  /// uninitialised (no zero fill).
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    if constexpr (sizeof...(Args) == 0) {
+      ::new (static_cast<void*>(p)) U;
+    } else {
+      ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+  }
+
+  template <class U>
+  bool operator==(const LargeAllocator<U>&) const noexcept {
+    return true;
+  }
+};
+
+/// A std::vector of per-sample work data: see LargeAllocator.
+template <class T>
+using LargeVector = std::vector<T, LargeAllocator<T>>;
+
+}  // namespace mmc
+// ---- end mmc/core/large_vector.hpp ----
 // ---- begin mmc/core/parallel.hpp ----
 // mmc/core/parallel.hpp — deterministic data parallelism on std::thread.
 //
@@ -116,12 +208,10 @@ inline std::string format_error(std::string_view function, std::string_view argu
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
-#include <cstddef>
 #include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
-#include <vector>
 
 // ---- begin mmc/core/types.hpp ----
 // mmc/core/types.hpp — matrix aliases and unit helpers shared by every component.
@@ -433,8 +523,6 @@ double accurate_sum(It first, It last) noexcept {
 // float32 cannot hold (check_representable).
 
 #include <limits>
-#include <type_traits>
-#include <utility>
 
 // ---- begin mmc/core/rng.hpp ----
 // mmc/core/rng.hpp — the library's only source of randomness.
@@ -1970,244 +2058,6 @@ inline bool within(T d, T r, bool strict) noexcept {
 
 }  // namespace mmc::neighbors
 // ---- end mmc/neighbors/distance.hpp ----
-// ---- begin mmc/neighbors/grid_2d.hpp ----
-// mmc/neighbors/grid_2d.hpp — k-nearest-neighbour queries in the plane under
-// the max-norm, on a grid of rank bins: the joint space of a 1 + 1-dimensional
-// KSG (one feature against one target, the most common case).
-//
-// Why a grid: a kd-tree over 10^6 points in 2-D spends as long on its build as
-// on all the queries (0.48 s + 0.50 s on one core). Here each axis is cut into
-// G bins of about equal *count* (edges at quantiles of a fixed-stride sample),
-// so a cell holds about n / G^2 points whatever the marginal distributions; the points are
-// stored cell by cell (a counting sort), and a query scans the rings of cells
-// around its own, nearest first, until the next ring cannot hold a closer point.
-//
-// Exactness: candidates enter a neighbors::KnnList, which orders them by
-// (distance, original index), so the result is the brute-force answer, ties
-// included. The ring bound B = the distance from the query to the nearest bin
-// edge outside the rings scanned, per axis q - max(bin) or min(bin) - q: for
-// any point v beyond that edge, fl(q - v) >= fl(q - max(bin)) because rounding
-// is monotone, so B never exceeds a true distance and stopping when B > the
-// k-th distance (strictly: a point *at* that distance with a smaller index
-// still counts) misses nothing. Bins are monotone in value (equal values share
-// a bin) and may be empty; the bound reads the nearest non-empty bin.
-
-
-// ---- begin mmc/neighbors/knn_list.hpp ----
-// mmc/neighbors/knn_list.hpp — the k best candidates of a nearest-neighbour query.
-//
-// Neighbours are ordered by (distance, original index): ties in distance are
-// broken by the smaller index, so every search path returns the same neighbour
-// *set*, not only the same k-th distance. KSG algorithm 2 and LNC depend on the
-// set, so this rule is part of the contract tested against brute force.
-
-
-
-namespace mmc::neighbors {
-
-template <class T>
-class KnnList {
- public:
-  /// Uses caller-provided storage of length k for distances and indices.
-  KnnList(Index k, T* distances, Index* indices) noexcept
-      : k_(k), distances_(distances), indices_(indices) {}
-
-  Index size() const noexcept { return size_; }
-  bool full() const noexcept { return size_ == k_; }
-
-  /// Distance a candidate must not exceed to enter the list (+inf until full).
-  /// Kept in a member: searches ask for it at every node.
-  T worst() const noexcept { return worst_; }
-
-  /// Inserts (d, index) if it precedes the current k-th entry in (distance, index) order.
-  void offer(T d, Index index) noexcept {
-    if (full()) {
-      const T w = distances_[k_ - 1];
-      if (d > w || (d == w && index > indices_[k_ - 1])) return;
-    } else {
-      ++size_;
-    }
-    Index pos = size_ - 1;
-    while (pos > 0 && (distances_[pos - 1] > d ||
-                       (distances_[pos - 1] == d && indices_[pos - 1] > index))) {
-      distances_[pos] = distances_[pos - 1];
-      indices_[pos] = indices_[pos - 1];
-      --pos;
-    }
-    distances_[pos] = d;
-    indices_[pos] = index;
-    if (full()) worst_ = distances_[k_ - 1];
-  }
-
- private:
-  Index k_;
-  T* distances_;
-  Index* indices_;
-  Index size_ = 0;
-  T worst_ = std::numeric_limits<T>::infinity();
-};
-
-}  // namespace mmc::neighbors
-// ---- end mmc/neighbors/knn_list.hpp ----
-
-namespace mmc::neighbors {
-
-class Grid2D {
- public:
-  /// Average points per cell the bin count aims at (measured at N = 10^6,
-  /// k = 3: 2 to 8 per cell are within 10 % of each other; 4 is the fastest).
-  static constexpr double kPointsPerCell = 4.0;
-
-  /// The n points (data[2 i], data[2 i + 1]) of a row-major n x 2 matrix. The
-  /// coordinates are copied into cell order; `data` itself must outlive the
-  /// grid (point(i) reads it). `threads` (0 = all cores) bins the points in
-  /// parallel; the result never depends on it.
-  explicit Grid2D(const double* data, Index n, int threads = 1) : n_(n), data_(data) {
-    bins_ = std::max<Index>(1, static_cast<Index>(std::sqrt(static_cast<double>(n) / kPointsPerCell)));
-    std::vector<Index> bin_x = rank_bins(data, 0, threads), bin_y = rank_bins(data, 1, threads);
-    // Counting sort of the points by cell (row-major cells: cx * bins + cy).
-    cell_start_.assign(static_cast<std::size_t>(bins_ * bins_ + 1), 0);
-    for (Index i = 0; i < n_; ++i) ++cell_start_[static_cast<std::size_t>(cell_of(bin_x, bin_y, i) + 1)];
-    std::partial_sum(cell_start_.begin(), cell_start_.end(), cell_start_.begin());
-    std::vector<Index> next(cell_start_.begin(), cell_start_.end() - 1);
-    points_.resize(static_cast<std::size_t>(2 * n_));
-    order_.resize(static_cast<std::size_t>(n_));
-    for (Index i = 0; i < n_; ++i) {  // index order: ties in a cell stay in index order
-      const auto p = static_cast<std::size_t>(next[static_cast<std::size_t>(cell_of(bin_x, bin_y, i))]++);
-      points_[2 * p] = data[2 * i];
-      points_[2 * p + 1] = data[2 * i + 1];
-      order_[p] = i;
-    }
-    cell_.resize(static_cast<std::size_t>(n_));  // sequential: cells are stored in order
-    for (Index c = 0; c < bins_ * bins_; ++c) {
-      std::fill(cell_.begin() + cell_start_[static_cast<std::size_t>(c)],
-                cell_.begin() + cell_start_[static_cast<std::size_t>(c + 1)], c);
-    }
-  }
-
-  Index size() const noexcept { return n_; }
-  /// The coordinates {x, y} of the point with original index i (in `data`).
-  const double* point(Index i) const noexcept { return data_ + 2 * i; }
-  /// Original index of the point stored at `position` (cell order).
-  Index original_index(Index position) const noexcept { return order_[static_cast<std::size_t>(position)]; }
-
-  /// The k nearest other points of the point stored at `position` (itself
-  /// excluded), in (distance, original index) order; returns the number written.
-  Index knn_at_position(Index position, Index k, double* distances, Index* indices) const noexcept {
-    KnnList<double> list(k, distances, indices);
-    if (k <= 0) return 0;
-    const auto s = static_cast<std::size_t>(position);
-    const double qx = points_[2 * s], qy = points_[2 * s + 1];
-    const Index cx = cell_[s] / bins_, cy = cell_[s] % bins_, self = order_[s];
-    for (Index r = 0;; ++r) {
-      scan_ring(cx, cy, r, qx, qy, self, list);
-      const double bound = std::min(axis_bound(x_low_, x_high_, cx, r, qx), axis_bound(y_low_, y_high_, cy, r, qy));
-      if (bound == std::numeric_limits<double>::infinity()) break;  // every cell scanned
-      if (list.full() && bound > list.worst()) break;
-    }
-    return list.size();
-  }
-
- private:
-  Index cell_of(const std::vector<Index>& bx, const std::vector<Index>& by, Index i) const noexcept {
-    return bx[static_cast<std::size_t>(i)] * bins_ + by[static_cast<std::size_t>(i)];
-  }
-
-  /// Bin of every point along `axis`, by value: the bin edges are quantiles of
-  /// a fixed-stride sample (no sort of all n values), so equal values share a
-  /// bin and bins are monotone. Per bin, high[c] is the largest value in bins
-  /// <= c and low[c] the smallest in bins >= c (+-inf when there is none), which
-  /// is what the ring bound needs even when a bin is empty.
-  std::vector<Index> rank_bins(const double* data, int axis, int threads) {
-    const Index samples = std::min<Index>(n_, Index{1} << 16);
-    std::vector<double> sample(static_cast<std::size_t>(samples));
-    for (Index j = 0; j < samples; ++j) sample[static_cast<std::size_t>(j)] = data[2 * (j * n_ / samples) + axis];
-    std::sort(sample.begin(), sample.end());
-    std::vector<double> edges(static_cast<std::size_t>(bins_ - 1));
-    for (Index b = 1; b < bins_; ++b) edges[static_cast<std::size_t>(b - 1)] = sample[static_cast<std::size_t>(b * samples / bins_)];
-    std::vector<Index> bin(static_cast<std::size_t>(n_));
-    std::vector<double>& low = axis == 0 ? x_low_ : y_low_;
-    std::vector<double>& high = axis == 0 ? x_high_ : y_high_;
-    low.assign(static_cast<std::size_t>(bins_), std::numeric_limits<double>::infinity());
-    high.assign(static_cast<std::size_t>(bins_), -std::numeric_limits<double>::infinity());
-    parallel_for(n_, threads, kBinGrain, [&](Index first, Index last) {
-      for (Index i = first; i < last; ++i) bin[static_cast<std::size_t>(i)] = edges_at_or_below(edges, data[2 * i + axis]);
-    });
-    for (Index i = 0; i < n_; ++i) {
-      const double v = data[2 * i + axis];
-      const auto b = static_cast<std::size_t>(bin[static_cast<std::size_t>(i)]);
-      low[b] = std::min(low[b], v);
-      high[b] = std::max(high[b], v);
-    }
-    for (std::size_t b = 1; b < high.size(); ++b) high[b] = std::max(high[b], high[b - 1]);
-    for (std::size_t b = low.size() - 1; b-- > 0;) low[b] = std::min(low[b], low[b + 1]);
-    return bin;
-  }
-
-  /// Number of edges <= v (std::upper_bound's position), without branches:
-  /// the outcome of each comparison is unpredictable, a select is not.
-  static Index edges_at_or_below(const std::vector<double>& edges, double v) noexcept {
-    const double* first = edges.data();
-    std::size_t length = edges.size();
-    while (length > 0) {
-      const std::size_t half = length / 2;
-      const bool right = first[half] <= v;
-      first = right ? first + half + 1 : first;
-      length = right ? length - half - 1 : half;
-    }
-    return static_cast<Index>(first - edges.data());
-  }
-
-  /// Lower bound on the distance along one axis from q (in bin c) to any point
-  /// in a bin more than r away from c; +inf when there is no such bin.
-  double axis_bound(const std::vector<double>& low, const std::vector<double>& high, Index c, Index r,
-                    double q) const noexcept {
-    double bound = std::numeric_limits<double>::infinity();
-    if (c - r - 1 >= 0) bound = q - high[static_cast<std::size_t>(c - r - 1)];
-    if (c + r + 1 < bins_) bound = std::min(bound, low[static_cast<std::size_t>(c + r + 1)] - q);
-    return bound;
-  }
-
-  /// Offers every point of the cells at Chebyshev ring r around (cx, cy).
-  void scan_ring(Index cx, Index cy, Index r, double qx, double qy, Index self,
-                 KnnList<double>& list) const noexcept {
-    const auto scan_cell = [&](Index x, Index y) {
-      if (x < 0 || x >= bins_ || y < 0 || y >= bins_) return;
-      const Index cell = x * bins_ + y;
-      const Index end = cell_start_[static_cast<std::size_t>(cell + 1)];
-      for (Index p = cell_start_[static_cast<std::size_t>(cell)]; p < end; ++p) {
-        const auto s = static_cast<std::size_t>(p);
-        const double d = std::max(std::fabs(qx - points_[2 * s]), std::fabs(qy - points_[2 * s + 1]));
-        if (order_[s] != self) list.offer(d, order_[s]);
-      }
-    };
-    if (r == 0) {
-      scan_cell(cx, cy);
-      return;
-    }
-    for (Index y = cy - r; y <= cy + r; ++y) {  // left and right columns of the ring
-      scan_cell(cx - r, y);
-      scan_cell(cx + r, y);
-    }
-    for (Index x = cx - r + 1; x <= cx + r - 1; ++x) {  // top and bottom rows, corners done
-      scan_cell(x, cy - r);
-      scan_cell(x, cy + r);
-    }
-  }
-
-  static constexpr Index kBinGrain = Index{1} << 15;  // fixed: results never depend on threads
-
-  Index n_, bins_ = 1;
-  const double* data_;                   // the caller's points, original order
-  std::vector<Index> cell_start_;        // cell -> first stored position (bins^2 + 1)
-  std::vector<double> points_;           // {x, y} pairs in cell order
-  std::vector<Index> order_;             // stored position -> original index
-  std::vector<Index> cell_;              // cell of the point at each stored position
-  std::vector<double> x_low_, x_high_, y_low_, y_high_;  // per-bin value range
-};
-
-}  // namespace mmc::neighbors
-// ---- end mmc/neighbors/grid_2d.hpp ----
 // ---- begin mmc/neighbors/kd_tree.hpp ----
 // mmc/neighbors/kd_tree.hpp — a kd-tree for k-nearest-neighbour queries and
 // radius counts under the max-norm (and the Euclidean norm).
@@ -2503,6 +2353,70 @@ class KdTreeLayout {
 
 }  // namespace mmc::neighbors::detail
 // ---- end mmc/neighbors/detail/kd_tree_layout.hpp ----
+// ---- begin mmc/neighbors/knn_list.hpp ----
+// mmc/neighbors/knn_list.hpp — the k best candidates of a nearest-neighbour query.
+//
+// Neighbours are ordered by (distance, original index): ties in distance are
+// broken by the smaller index, so every search path returns the same neighbour
+// *set*, not only the same k-th distance. KSG algorithm 2 and LNC depend on the
+// set, so this rule is part of the contract tested against brute force.
+
+
+
+namespace mmc::neighbors {
+
+/// `kWithPositions`: each entry also carries the candidate's storage position
+/// in the searched structure (Grid2D), so a caller can read the neighbours'
+/// coordinates from that structure's contiguous storage instead of gathering
+/// them by original index. The order never depends on the positions.
+template <class T, bool kWithPositions = false>
+class KnnList {
+ public:
+  /// Uses caller-provided storage of length k for distances and indices (and
+  /// positions, when kWithPositions).
+  KnnList(Index k, T* distances, Index* indices, Index* positions = nullptr) noexcept
+      : k_(k), distances_(distances), indices_(indices), positions_(positions) {}
+
+  Index size() const noexcept { return size_; }
+  bool full() const noexcept { return size_ == k_; }
+
+  /// Distance a candidate must not exceed to enter the list (+inf until full).
+  /// Kept in a member: searches ask for it at every node.
+  T worst() const noexcept { return worst_; }
+
+  /// Inserts (d, index) if it precedes the current k-th entry in (distance, index) order.
+  void offer(T d, Index index, [[maybe_unused]] Index position = 0) noexcept {
+    if (full()) {
+      const T w = distances_[k_ - 1];
+      if (d > w || (d == w && index > indices_[k_ - 1])) return;
+    } else {
+      ++size_;
+    }
+    Index pos = size_ - 1;
+    while (pos > 0 && (distances_[pos - 1] > d ||
+                       (distances_[pos - 1] == d && indices_[pos - 1] > index))) {
+      distances_[pos] = distances_[pos - 1];
+      indices_[pos] = indices_[pos - 1];
+      if constexpr (kWithPositions) positions_[pos] = positions_[pos - 1];
+      --pos;
+    }
+    distances_[pos] = d;
+    indices_[pos] = index;
+    if constexpr (kWithPositions) positions_[pos] = position;
+    if (full()) worst_ = distances_[k_ - 1];
+  }
+
+ private:
+  Index k_;
+  T* distances_;
+  Index* indices_;
+  Index* positions_;
+  Index size_ = 0;
+  T worst_ = std::numeric_limits<T>::infinity();
+};
+
+}  // namespace mmc::neighbors
+// ---- end mmc/neighbors/knn_list.hpp ----
 
 namespace mmc::neighbors {
 
@@ -2823,7 +2737,6 @@ class KdTree : private detail::KdTreeLayout<T> {
 // point set: the sorted line in one dimension (max-norm), the kd-tree otherwise.
 // Estimators use this for marginal-space counts (KSG's n_x, n_y).
 
-#include <memory>
 
 // ---- begin mmc/neighbors/sorted_line.hpp ----
 // mmc/neighbors/sorted_line.hpp — the 1-D fast path: a sorted array with
@@ -2836,8 +2749,190 @@ class KdTree : private detail::KdTreeLayout<T> {
 // differently), so counts equal the brute-force oracle's exactly.
 
 
+// ---- begin mmc/neighbors/axis_order.hpp ----
+// mmc/neighbors/axis_order.hpp — one column of data sorted once: the sorted
+// values, the original index at each sorted position and each sample's rank.
+// The 1-D searches (SortedLine), the rank-bin grid (Grid2D) and the KSG 1 + 1
+// path all start from it.
+//
+// Order: by (value, original index). The pairs are distinct, so the order is
+// unique: it never depends on how the sort is split between threads.
+//
+// Algorithm: fixed blocks of (value, index) pairs sorted in parallel, then
+// merged pairwise (sorting the pairs in place is much faster than sorting an
+// index array through an indirect comparator: no scattered reads). A sample
+// sort (splitters from a sample, parallel classification and scatter, buckets
+// sorted in cache) was tried: its classification alone cost two thirds of a
+// whole std::sort at N = 10^6, so it was no faster on one core.
+
+
 
 namespace mmc::neighbors {
+
+/// A non-owning view of one column sorted by (value, original index) — what
+/// Grid2D and the KSG 1 + 1 path read of an AxisOrder.
+template <class T>
+struct AxisView {
+  const T* values = nullptr;     // the n values in sorted order
+  const Index* order = nullptr;  // sorted position -> original index
+  const Index* rank = nullptr;   // original index -> sorted position
+  Index n = 0;
+};
+
+/// One column sorted by (value, original index).
+template <class T>
+struct AxisOrder {
+  LargeVector<T> values;
+  LargeVector<Index> order;
+  LargeVector<Index> rank;
+
+  AxisView<T> view() const noexcept {
+    return {values.data(), order.data(), rank.data(), static_cast<Index>(values.size())};
+  }
+};
+
+namespace detail {
+
+/// Grain of the element-wise loops of sort_axis: fixed, so results never
+/// depend on the thread count.
+inline constexpr Index kSortGrain = Index{1} << 16;
+
+template <class T>
+struct SortPair {
+  T value;
+  Index index;
+  bool operator<(const SortPair& other) const noexcept {
+    return value < other.value || (value == other.value && index < other.index);
+  }
+};
+
+}  // namespace detail
+
+/// Sorts the n values data[i * stride] (see the file comment). `threads`
+/// (0 = all cores) runs every step in parallel; the result never depends on it.
+template <class T>
+AxisOrder<T> sort_axis(const T* data, Index n, Index stride = 1, int threads = 1) {
+  using Pair = detail::SortPair<T>;
+  using detail::kSortGrain;
+  const auto size = static_cast<std::size_t>(n);
+  LargeVector<Pair> sorted(size);
+  parallel_for(n, threads, kSortGrain, [&](Index first, Index last) {
+    for (Index i = first; i < last; ++i) sorted[static_cast<std::size_t>(i)] = {data[i * stride], i};
+  });
+  const Index blocks = std::clamp<Index>(n / kSortGrain, 1, 16);
+  const auto bound = [&](Index b) { return sorted.begin() + std::min(b, blocks) * n / blocks; };
+  parallel_for(blocks, threads, 1, [&](Index first, Index last) {
+    for (Index b = first; b < last; ++b) std::sort(bound(b), bound(b + 1));
+  });
+  for (Index width = 1; width < blocks; width *= 2) {
+    parallel_for((blocks + 2 * width - 1) / (2 * width), threads, 1, [&](Index first, Index last) {
+      for (Index t = first; t < last; ++t)
+        std::inplace_merge(bound(2 * width * t), bound(2 * width * t + width), bound(2 * width * t + 2 * width));
+    });
+  }
+  AxisOrder<T> axis;
+  axis.values.resize(size);
+  axis.order.resize(size);
+  axis.rank.resize(size);
+  parallel_for(n, threads, kSortGrain, [&](Index first, Index last) {
+    for (Index p = first; p < last; ++p) {
+      const auto [value, original] = sorted[static_cast<std::size_t>(p)];
+      axis.values[static_cast<std::size_t>(p)] = value;
+      axis.order[static_cast<std::size_t>(p)] = original;
+      axis.rank[static_cast<std::size_t>(original)] = p;
+    }
+  });
+  return axis;
+}
+
+}  // namespace mmc::neighbors
+// ---- end mmc/neighbors/axis_order.hpp ----
+
+namespace mmc::neighbors {
+
+/// Number of the n sorted values at distance < r (strict) or <= r from
+/// values[position], that value included. Each boundary is searched by
+/// galloping from a guess — `guess` positions away from `position` on either
+/// side (1: from `position` itself) — then bisecting, so the cost is
+/// O(log |boundary - guess|): O(log count) from the default guess, a few steps
+/// from a good one (callers that know the local density pass count / 2).
+/// Exact for any guess. Comparisons are made on the computed distance
+/// |q - v| itself (not on q - r < v, which rounds differently), so counts
+/// equal the brute-force oracle's exactly.
+template <class T>
+Index count_within_sorted(const T* values, Index n, Index position, T r, bool strict, Index guess = 1) noexcept {
+  const T q = values[position];
+  const auto inside = [&](Index p) { return within(std::fabs(q - values[p]), r, strict); };
+  // Equal values sit on both sides of `position`, all at distance 0.
+  if (!within(T(0), r, strict)) return 0;  // r <= 0 (strict) or r < 0: nothing, not even q
+  guess = std::max<Index>(guess, 1);
+  // Right: lo inside, hi the first outside position (or n), then bisect.
+  Index lo = position, hi = n;
+  if (position + 1 < n) {
+    const Index g = std::min(position + guess, n - 1);
+    if (inside(g)) {
+      lo = g;
+      Index step = 1;
+      hi = g + 1;
+      while (hi < n && inside(hi)) {
+        lo = hi;
+        step *= 2;
+        hi = g + step;
+      }
+      hi = std::min(hi, n);
+    } else {
+      hi = g;
+      Index step = 1;
+      lo = g - 1;
+      while (lo > position && !inside(lo)) {
+        hi = lo;
+        step *= 2;
+        lo = g - step;
+      }
+      lo = std::max(lo, position);
+    }
+  }
+  while (hi - lo > 1) {  // invariant: inside(lo), hi outside or == n
+    const Index m = lo + (hi - lo) / 2;
+    const bool in = inside(m);  // selects, not branches: the outcome is unpredictable
+    lo = in ? m : lo;
+    hi = in ? hi : m;
+  }
+  const Index right_end = hi;
+  // Left, mirrored: in inside, out the last outside position (or -1).
+  Index in = position, out = -1;
+  if (position > 0) {
+    const Index g = std::max<Index>(position - guess, 0);
+    if (inside(g)) {
+      in = g;
+      Index step = 1;
+      out = g - 1;
+      while (out >= 0 && inside(out)) {
+        in = out;
+        step *= 2;
+        out = g - step;
+      }
+      out = std::max<Index>(out, -1);
+    } else {
+      out = g;
+      Index step = 1;
+      in = g + 1;
+      while (in < position && !inside(in)) {
+        out = in;
+        step *= 2;
+        in = g + step;
+      }
+      in = std::min(in, position);
+    }
+  }
+  while (in - out > 1) {  // invariant: inside(in), out outside or == -1
+    const Index m = out + (in - out) / 2;
+    const bool is_in = inside(m);
+    in = is_in ? m : in;
+    out = is_in ? out : m;
+  }
+  return right_end - (out + 1);
+}
 
 template <class T = double>
 class SortedLine {
@@ -2845,48 +2940,22 @@ class SortedLine {
   /// Copies n values read with stride `stride` from `data` (the first column of
   /// a row-major matrix with `stride` columns, or a plain array with stride 1).
   /// `threads` (0 = all cores) sorts in parallel; the result never depends on it.
-  SortedLine(const T* data, Index n, Index stride = 1, int threads = 1) : n_(n) {
-    // Sorting (value, index) pairs in place is much faster than sorting an
-    // index array through an indirect comparator (no scattered reads). The
-    // pairs are distinct, so the sorted order is unique: blocks fixed by n are
-    // sorted in parallel and merged pairwise.
-    std::vector<std::pair<T, Index>> sorted(static_cast<std::size_t>(n_));
-    for (Index i = 0; i < n_; ++i) sorted[static_cast<std::size_t>(i)] = {data[i * stride], i};
-    const Index blocks = std::clamp<Index>(n_ / 65536, 1, 16);
-    const auto bound = [&](Index b) { return sorted.begin() + std::min(b, blocks) * n_ / blocks; };
-    parallel_for(blocks, threads, 1, [&](Index first, Index last) {
-      for (Index b = first; b < last; ++b) std::sort(bound(b), bound(b + 1));
-    });
-    for (Index width = 1; width < blocks; width *= 2) {
-      parallel_for((blocks + 2 * width - 1) / (2 * width), threads, 1, [&](Index first, Index last) {
-        for (Index t = first; t < last; ++t)
-          std::inplace_merge(bound(2 * width * t), bound(2 * width * t + width),
-                             bound(2 * width * t + 2 * width));
-      });
-    }
-    values_.resize(static_cast<std::size_t>(n_));
-    original_.resize(static_cast<std::size_t>(n_));
-    rank_.resize(static_cast<std::size_t>(n_));
+  SortedLine(const T* data, Index n, Index stride = 1, int threads = 1)
+      : n_(n), axis_(sort_axis(data, n, stride, threads)) {
     original_values_.resize(static_cast<std::size_t>(n_));
-    parallel_for(n_, threads, kFillGrain, [&](Index first, Index last) {
-      for (Index p = first; p < last; ++p) {
-        const auto& [value, original] = sorted[static_cast<std::size_t>(p)];
-        values_[p] = value;
-        original_[p] = original;
-        rank_[original] = p;
-        original_values_[p] = data[p * stride];
-      }
-    });
+    for (Index i = 0; i < n_; ++i) original_values_[static_cast<std::size_t>(i)] = data[i * stride];
   }
 
   Index size() const noexcept { return n_; }
   Index dim() const noexcept { return 1; }
   /// The value of the point with original index i.
-  const T* point(Index i) const noexcept { return &original_values_[i]; }
+  const T* point(Index i) const noexcept { return &original_values_[static_cast<std::size_t>(i)]; }
   /// Sorted position of the point with original index i.
-  Index rank(Index i) const noexcept { return rank_[i]; }
+  Index rank(Index i) const noexcept { return axis_.rank[static_cast<std::size_t>(i)]; }
   /// Original index of the point at sorted position p.
-  Index original_index(Index position) const noexcept { return original_[position]; }
+  Index original_index(Index position) const noexcept { return axis_.order[static_cast<std::size_t>(position)]; }
+  /// The sorted order itself.
+  AxisView<T> view() const noexcept { return axis_.view(); }
 
   /// k nearest values to *query, skipping original index `exclude` (-1: none),
   /// in (distance, index) order; returns the number written.
@@ -2894,18 +2963,19 @@ class SortedLine {
     KnnList<T> list(k, distances, indices);
     if (k <= 0) return 0;
     const T q = *query;
-    Index right = std::lower_bound(values_.begin(), values_.end(), q) - values_.begin();
+    const auto& values = axis_.values;
+    Index right = std::lower_bound(values.begin(), values.end(), q) - values.begin();
     Index left = right - 1;
     for (;;) {
-      const T dl = left >= 0 ? std::fabs(q - values_[left]) : std::numeric_limits<T>::infinity();
-      const T dr = right < n_ ? std::fabs(q - values_[right]) : std::numeric_limits<T>::infinity();
+      const T dl = left >= 0 ? std::fabs(q - values[left]) : std::numeric_limits<T>::infinity();
+      const T dr = right < n_ ? std::fabs(q - values[right]) : std::numeric_limits<T>::infinity();
       if (left < 0 && right >= n_) break;
       if (list.full() && dl > list.worst() && dr > list.worst()) break;
       if (dl <= dr) {
-        if (original_[left] != exclude) list.offer(dl, original_[left]);
+        if (original_index(left) != exclude) list.offer(dl, original_index(left));
         --left;
       } else {
-        if (original_[right] != exclude) list.offer(dr, original_[right]);
+        if (original_index(right) != exclude) list.offer(dr, original_index(right));
         ++right;
       }
     }
@@ -2915,73 +2985,31 @@ class SortedLine {
   /// Number of values at distance < r (strict) or <= r from *query.
   Index count_within(const T* query, T r, bool strict) const noexcept {
     const T q = *query;
-    const auto mid = std::lower_bound(values_.begin(), values_.end(), q);
+    const auto& values = axis_.values;
+    const auto mid = std::lower_bound(values.begin(), values.end(), q);
     // Right of mid, v >= q and the distance v - q grows with the position.
     const auto right_end = std::partition_point(
-        mid, values_.end(), [&](T v) { return within(std::fabs(q - v), r, strict); });
+        mid, values.end(), [&](T v) { return within(std::fabs(q - v), r, strict); });
     // Left of mid, v < q and the distance shrinks with the position.
     const auto left_begin = std::partition_point(
-        values_.begin(), mid, [&](T v) { return !within(std::fabs(q - v), r, strict); });
+        values.begin(), mid, [&](T v) { return !within(std::fabs(q - v), r, strict); });
     return static_cast<Index>(right_end - left_begin);
   }
 
   /// Same as count_within(point(i), r, strict), galloping from i's rank.
   Index count_within_point(Index i, T r, bool strict) const noexcept {
-    return count_within_position(rank_[i], r, strict);
+    return count_within_position(rank(i), r, strict);
   }
 
   /// Same as count_within_point(original_index(position), r, strict). Callers
   /// that loop over positions in order read the sorted values sequentially.
   Index count_within_position(Index position, T r, bool strict) const noexcept {
-    const Index start = position;
-    const T q = values_[start];
-    auto inside = [&](Index p) { return within(std::fabs(q - values_[p]), r, strict); };
-    // Equal values sit on both sides of `start`, all at distance 0.
-    if (!within(T(0), r, strict)) {
-      // r <= 0 (strict) or r < 0: nothing is within, not even the point itself.
-      return 0;
-    }
-    // Right: find the first position > start that is outside.
-    Index lo = start, step = 1, hi = start + 1;
-    while (hi < n_ && inside(hi)) {
-      lo = hi;
-      step *= 2;
-      hi = start + step;
-    }
-    hi = std::min(hi, n_);
-    while (hi - lo > 1) {  // invariant: inside(lo), hi outside or == n
-      const Index m = lo + (hi - lo) / 2;
-      const bool in = inside(m);  // selects, not branches: the outcome is unpredictable
-      lo = in ? m : lo;
-      hi = in ? hi : m;
-    }
-    const Index right_end = hi;
-    // Left: find the last position < start that is outside.
-    Index in = start;
-    step = 1;
-    Index out = start - 1;
-    while (out >= 0 && inside(out)) {
-      in = out;
-      step *= 2;
-      out = start - step;
-    }
-    out = std::max<Index>(out, -1);
-    while (in - out > 1) {  // invariant: inside(in), out outside or == -1
-      const Index m = out + (in - out) / 2;
-      const bool is_in = inside(m);
-      in = is_in ? m : in;
-      out = is_in ? out : m;
-    }
-    return right_end - (out + 1);
+    return count_within_sorted(axis_.values.data(), n_, position, r, strict);
   }
 
  private:
-  static constexpr Index kFillGrain = Index{1} << 16;  // fixed: results never depend on threads
-
   Index n_;
-  std::vector<T> values_;           // sorted by (value, original index)
-  std::vector<Index> original_;     // sorted position -> original index
-  std::vector<Index> rank_;         // original index -> sorted position
+  AxisOrder<T> axis_;
   std::vector<T> original_values_;  // values in original order
 };
 
@@ -3075,26 +3103,10 @@ void for_each_knn(const neighbors::KdTree<double>& tree, Index k, int threads, V
   });
 }
 
-/// The same for the 2-D rank-bin grid (neighbors/grid_2d.hpp), queried in its
-/// cell order: the same neighbours, in the same order, as the kd-tree gives.
-template <class Visit>
-void for_each_knn(const neighbors::Grid2D& grid, Index k, int threads, Visit&& visit) {
-  parallel_for(grid.size(), threads, kPointGrain, [&](Index begin, Index end) {
-    std::vector<double> distances(static_cast<std::size_t>(k));
-    std::vector<Index> indices(static_cast<std::size_t>(k));
-    for (Index p = begin; p < end; ++p) {
-      grid.knn_at_position(p, k, distances.data(), indices.data());
-      visit(grid.original_index(p), static_cast<const double*>(distances.data()),
-            static_cast<const Index*>(indices.data()));
-    }
-  });
-}
-
 /// Largest max-norm distance, restricted to the columns [first, first + count)
 /// of the tree's points, between point i and its k neighbours: KSG algorithm
 /// 2's per-space radius, e.g. eps_x(i) (docs/design.md §3.1). Computed with
 /// neighbors::max_norm_distance, so it equals the marginal-space distance.
-/// `Points` is a neighbors::KdTree<double> or neighbors::Grid2D (point(i)).
 template <class Points>
 double max_subspace_distance(const Points& tree, Index first, Index count, Index i,
                              const Index* neighbours, Index k) noexcept {
@@ -3477,11 +3489,12 @@ double kl_mi(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<Derived
 //
 // Speed (O(N log N) time, O(N) memory): one max-norm kd-tree over the joint
 // space (built in parallel), queried in tree order in fixed parallel blocks
-// (detail/joint_knn.hpp) — or, for 1 + 1 dimensions, the quantile-bin grid of
-// neighbors/grid_2d.hpp, which gives the same neighbours in less time; then the marginal counts in a second pass over
-// each marginal neighbors::Searcher in its own storage order (a sorted line
-// with galloping counts in 1-D, a kd-tree with 64-point leaves otherwise); psi
-// of the counts from a table of the exact mmc::digamma values.
+// (detail/joint_knn.hpp); then the marginal counts in a second pass over each
+// marginal neighbors::Searcher in its own storage order (a sorted line with
+// galloping counts in 1-D, a kd-tree with 64-point leaves otherwise); psi of
+// the counts from a table of the exact mmc::digamma values. One column against
+// one column takes detail/ksg_plane.hpp instead: both columns sorted once, the
+// joint search on the rank-bin grid of neighbors/grid_2d.hpp, no gathers.
 //
 // Ties and duplicates: counts follow the definitions above literally (eps = 0
 // gives n_x = 0 in algorithm 1), but KSG assumes continuous data, and on tied
@@ -3532,6 +3545,328 @@ class DigammaTable {
 
 }  // namespace mmc::knn::detail
 // ---- end mmc/knn/detail/digamma_table.hpp ----
+// ---- begin mmc/knn/detail/ksg_plane.hpp ----
+// mmc/knn/detail/ksg_plane.hpp — KSG for one x column against one y column
+// (1 + 1 dimensions, the most common case), on sorted axes.
+//
+// Same estimator, same bits as the general path of knn/ksg.hpp (docs/design.md
+// §3.1); only the data layout differs, chosen so that no pass gathers by
+// original index:
+//   sort   both columns once (neighbors::sort_axis): the sorted values, the
+//          original index at each sorted position, each sample's rank;
+//   pass 1 the k joint neighbours on neighbors::Grid2D, built from those ranks,
+//          queried in cell order. Each sample's radius is written at its x
+//          rank and at its y rank: cells of one grid column are one run of x
+//          ranks, so the x writes stay in a small region;
+//   pass 2 per axis, in sorted order: the marginal count at that position's
+//          radius (galloping through the sorted values, count_within_sorted),
+//          replaced in place by psi(count + shift), read sequentially;
+//   pass 3 local(i) = base - psi_x[rank_x(i)] - psi_y[rank_y(i)], evaluated in
+//          the order ksg_local_from_counts evaluates it.
+// Memory: the two axes (3 arrays each), the grid (freed after pass 1), two
+// radius arrays; nothing of size n^2 or per neighbour.
+
+
+// ---- begin mmc/neighbors/grid_2d.hpp ----
+// mmc/neighbors/grid_2d.hpp — k-nearest-neighbour queries in the plane under
+// the max-norm, on a grid of rank bins: the joint space of a 1 + 1-dimensional
+// KSG (one feature against one target, the most common case).
+//
+// Why a grid: a kd-tree over 10^6 points in 2-D spends as long on its build as
+// on all the queries (0.48 s + 0.50 s on one core). Here each axis is cut into
+// G bins of equal *count* by rank (bin = rank * G / n, ranks from the sorted
+// axes of sort_axis, which the KSG marginal counts need anyway), so a cell
+// holds about n / G^2 points whatever the marginal distributions. The points
+// are stored column by column, each column counting-sorted by row bin (the
+// column's points are a contiguous run of x ranks, so this touches one small
+// region at a time), and a query scans the rings of cells around its own,
+// nearest first, until the next ring cannot hold a closer point.
+//
+// Exactness: candidates enter a neighbors::KnnList, which orders them by
+// (distance, original index), so the result is the brute-force answer, ties
+// included. The ring bound B = the distance from the query to the nearest bin
+// edge outside the rings scanned, per axis q - max(bin) or min(bin) - q: bins
+// are runs of the sorted axis, so every value beyond that edge is at least as
+// far (equal values may straddle two bins; the bound is then 0, still a lower
+// bound), and because rounding is monotone fl(q - v) >= fl(q - max(bin)): B
+// never exceeds a true distance, and stopping when B > the k-th distance
+// (strictly: a point *at* that distance with a smaller index still counts)
+// misses nothing.
+
+
+
+namespace mmc::neighbors {
+
+class Grid2D {
+ public:
+  /// Average points per cell the bin count aims at (measured at N = 10^6,
+  /// k = 3: 2 to 8 per cell are within 10 % of each other; 4 is the fastest).
+  static constexpr double kPointsPerCell = 4.0;
+
+  /// The points (x_i, y_i) whose two coordinates are sorted in `x` and `y`
+  /// (sort_axis over the same n original indices). The coordinates are copied
+  /// in cell order; the axes need not outlive the grid. `threads` (0 = all
+  /// cores) stores the columns in parallel; the result never depends on it.
+  Grid2D(AxisView<double> x, AxisView<double> y, int threads = 1) : n_(x.n) {
+    bins_ = std::max<Index>(1, static_cast<Index>(std::sqrt(static_cast<double>(n_) / kPointsPerCell)));
+    const auto size = static_cast<std::size_t>(n_);
+    points_.resize(2 * size);
+    order_.resize(size);
+    x_rank_.resize(size);
+    y_rank_.resize(size);
+    cell_start_.resize(static_cast<std::size_t>(bins_ * bins_ + 1));
+    cell_start_.back() = n_;
+    parallel_for(bins_, threads, kColumnGrain, [&](Index first, Index last) {
+      std::vector<Index> row_of, next(static_cast<std::size_t>(bins_));
+      for (Index column = first; column < last; ++column) store_column(x, y, column, row_of, next);
+    });
+    x_low_.resize(static_cast<std::size_t>(bins_));
+    x_high_.resize(static_cast<std::size_t>(bins_));
+    y_low_.resize(static_cast<std::size_t>(bins_));
+    y_high_.resize(static_cast<std::size_t>(bins_));
+    for (Index b = 0; b < bins_; ++b) {  // every bin holds >= 1 point: bins <= n
+      const auto s = static_cast<std::size_t>(b);
+      x_low_[s] = x.values[first_rank(b)];
+      x_high_[s] = x.values[first_rank(b + 1) - 1];
+      y_low_[s] = y.values[first_rank(b)];
+      y_high_[s] = y.values[first_rank(b + 1) - 1];
+    }
+  }
+
+  /// The grid of the n points (data[2 i], data[2 i + 1]) of a row-major n x 2
+  /// matrix (sorts both columns first).
+  static Grid2D of_points(const double* data, Index n, int threads = 1) {
+    const AxisOrder<double> x = sort_axis(data, n, 2, threads), y = sort_axis(data + 1, n, 2, threads);
+    return Grid2D(x.view(), y.view(), threads);
+  }
+
+  Index size() const noexcept { return n_; }
+  /// Original index of the point stored at `position` (cell order).
+  Index original_index(Index position) const noexcept { return order_[static_cast<std::size_t>(position)]; }
+  /// The coordinates {x, y} of the point stored at `position`.
+  const double* point_at_position(Index position) const noexcept {
+    return points_.data() + 2 * position;
+  }
+  /// Sorted positions (ranks) along x and along y of the point stored at `position`.
+  Index x_rank(Index position) const noexcept { return x_rank_[static_cast<std::size_t>(position)]; }
+  Index y_rank(Index position) const noexcept { return y_rank_[static_cast<std::size_t>(position)]; }
+
+  /// The k nearest other points of the point stored at `position` (itself
+  /// excluded), in (distance, original index) order; returns the number
+  /// written. `positions` (optional, length k) receives their stored positions.
+  Index knn_at_position(Index position, Index k, double* distances, Index* indices,
+                        Index* positions = nullptr) const noexcept {
+    if (k <= 0) return 0;
+    if (positions != nullptr) return search(position, KnnList<double, true>(k, distances, indices, positions));
+    return search(position, KnnList<double>(k, distances, indices));
+  }
+
+ private:
+  /// First rank of bin b: the smallest r with r * bins / n >= b.
+  Index first_rank(Index b) const noexcept { return (b * n_ + bins_ - 1) / bins_; }
+  Index bin_of_rank(Index rank) const noexcept { return rank * bins_ / n_; }
+
+  /// Stores column `column` (the x ranks first_rank(column) .. first_rank(column + 1) - 1)
+  /// counting-sorted by row bin; writes only that column's cells and positions.
+  void store_column(const AxisView<double>& x, const AxisView<double>& y, Index column,
+                    std::vector<Index>& row_of, std::vector<Index>& next) {
+    const Index begin = first_rank(column), end = first_rank(column + 1);
+    row_of.resize(static_cast<std::size_t>(end - begin));
+    std::fill(next.begin(), next.end(), 0);
+    for (Index r = begin; r < end; ++r) {
+      const Index row = bin_of_rank(y.rank[x.order[r]]);
+      row_of[static_cast<std::size_t>(r - begin)] = row;
+      ++next[static_cast<std::size_t>(row)];
+    }
+    Index start = begin;  // exclusive prefix sum: next[row] = first position of the cell
+    for (Index row = 0; row < bins_; ++row) {
+      const Index count = next[static_cast<std::size_t>(row)];
+      cell_start_[static_cast<std::size_t>(column * bins_ + row)] = start;
+      next[static_cast<std::size_t>(row)] = start;
+      start += count;
+    }
+    for (Index r = begin; r < end; ++r) {
+      const Index original = x.order[r], rank_y = y.rank[original];
+      const auto p = static_cast<std::size_t>(next[static_cast<std::size_t>(row_of[static_cast<std::size_t>(r - begin)])]++);
+      points_[2 * p] = x.values[r];
+      points_[2 * p + 1] = y.values[rank_y];
+      order_[p] = original;
+      x_rank_[p] = r;
+      y_rank_[p] = rank_y;
+    }
+  }
+
+  template <class List>
+  Index search(Index position, List list) const noexcept {
+    const auto s = static_cast<std::size_t>(position);
+    const double qx = points_[2 * s], qy = points_[2 * s + 1];
+    const Index cx = bin_of_rank(x_rank_[s]), cy = bin_of_rank(y_rank_[s]), self = order_[s];
+    for (Index r = 0;; ++r) {
+      scan_ring(cx, cy, r, qx, qy, self, list);
+      const double bound = std::min(axis_bound(x_low_, x_high_, cx, r, qx), axis_bound(y_low_, y_high_, cy, r, qy));
+      if (bound == std::numeric_limits<double>::infinity()) break;  // every cell scanned
+      if (list.full() && bound > list.worst()) break;
+    }
+    return list.size();
+  }
+
+  /// Lower bound on the distance along one axis from q (in bin c) to any point
+  /// in a bin more than r away from c; +inf when there is no such bin.
+  double axis_bound(const std::vector<double>& low, const std::vector<double>& high, Index c, Index r,
+                    double q) const noexcept {
+    double bound = std::numeric_limits<double>::infinity();
+    if (c - r - 1 >= 0) bound = q - high[static_cast<std::size_t>(c - r - 1)];
+    if (c + r + 1 < bins_) bound = std::min(bound, low[static_cast<std::size_t>(c + r + 1)] - q);
+    return bound;
+  }
+
+  /// Offers every point of the cells at Chebyshev ring r around (cx, cy).
+  /// The cells of one grid column are stored one after another, so the
+  /// ring's left and right sides are one contiguous run of points each.
+  template <class List>
+  void scan_ring(Index cx, Index cy, Index r, double qx, double qy, Index self, List& list) const noexcept {
+    const auto scan_rows = [&](Index column, Index row_first, Index row_last) {
+      if (column < 0 || column >= bins_) return;
+      row_first = std::max<Index>(row_first, 0);
+      row_last = std::min(row_last, bins_ - 1);
+      if (row_first > row_last) return;
+      const Index end = cell_start_[static_cast<std::size_t>(column * bins_ + row_last + 1)];
+      for (Index p = cell_start_[static_cast<std::size_t>(column * bins_ + row_first)]; p < end; ++p) {
+        const auto s = static_cast<std::size_t>(p);
+        const double d = std::max(std::fabs(qx - points_[2 * s]), std::fabs(qy - points_[2 * s + 1]));
+        if (order_[s] != self) list.offer(d, order_[s], p);
+      }
+    };
+    if (r == 0) {
+      scan_rows(cx, cy, cy);
+      return;
+    }
+    scan_rows(cx - r, cy - r, cy + r);  // left and right sides, corners included
+    scan_rows(cx + r, cy - r, cy + r);
+    for (Index x = cx - r + 1; x <= cx + r - 1; ++x) {  // bottom and top cells between them
+      scan_rows(x, cy - r, cy - r);
+      scan_rows(x, cy + r, cy + r);
+    }
+  }
+
+  static constexpr Index kColumnGrain = 16;  // fixed: results never depend on threads
+
+  Index n_, bins_ = 1;
+  LargeVector<Index> cell_start_;        // cell (column * bins + row) -> first stored position
+  LargeVector<double> points_;           // {x, y} pairs in cell order
+  LargeVector<Index> order_;             // stored position -> original index
+  LargeVector<Index> x_rank_, y_rank_;   // stored position -> sorted position along x, y
+  std::vector<double> x_low_, x_high_, y_low_, y_high_;  // per-bin value range
+};
+
+}  // namespace mmc::neighbors
+// ---- end mmc/neighbors/grid_2d.hpp ----
+
+namespace mmc::knn::detail {
+
+/// Pass 1, on the grid of the two axes: radius_x[rank_x(i)] and
+/// radius_y[rank_y(i)] for every sample i —
+/// the k-th joint distance for both (algorithm 1, `strict`), or the largest
+/// x- and y-distances among the k neighbours (algorithm 2). When `tied` is
+/// given, tied[rank_x(i)] = the joint column (0 = x, 1 = y) in which i and its
+/// k neighbours share one value, or -1 (knn/common.hpp tied_column).
+inline void ksg_plane_radii(const neighbors::Grid2D& grid, Index k, bool strict, int threads,
+                            LargeVector<double>& radius_x, LargeVector<double>& radius_y,
+                            LargeVector<signed char>* tied) {
+  const Index n = grid.size();
+  radius_x.resize(static_cast<std::size_t>(n));
+  radius_y.resize(static_cast<std::size_t>(n));
+  if (tied != nullptr) tied->resize(static_cast<std::size_t>(n));
+  parallel_for(n, threads, kPointGrain, [&](Index begin, Index end) {
+    std::vector<double> distances(static_cast<std::size_t>(k));
+    std::vector<Index> indices(static_cast<std::size_t>(k)), positions(static_cast<std::size_t>(k));
+    const auto point = [&](Index position) { return grid.point_at_position(position); };
+    for (Index p = begin; p < end; ++p) {
+      grid.knn_at_position(p, k, distances.data(), indices.data(), positions.data());
+      double eps_x = distances[static_cast<std::size_t>(k - 1)], eps_y = eps_x;
+      if (!strict) {  // the marginal distances, as max_subspace_distance computes them
+        eps_x = 0;
+        eps_y = 0;
+        const double* q = point(p);
+        for (const Index j : positions) {
+          const double dx = std::fabs(q[0] - point(j)[0]), dy = std::fabs(q[1] - point(j)[1]);
+          eps_x = dx > eps_x ? dx : eps_x;
+          eps_y = dy > eps_y ? dy : eps_y;
+        }
+      }
+      const auto rx = static_cast<std::size_t>(grid.x_rank(p));
+      radius_x[rx] = eps_x;
+      radius_y[static_cast<std::size_t>(grid.y_rank(p))] = eps_y;
+      if (tied != nullptr) {
+        (*tied)[rx] = static_cast<signed char>(tied_column(point, p, positions.data(), k, 2));
+      }
+    }
+  });
+}
+
+/// Pass 2 on one axis: radius[p] (the radius of the sample at sorted position
+/// p) is replaced by psi(count + shift), count = #{j != i : |v_i - v_j| < r}
+/// (strict) or <= r.
+inline void ksg_plane_psi_of_counts(neighbors::AxisView<double> axis, LargeVector<double>& radius, bool strict,
+                                    const DigammaTable& psi, int threads) {
+  const Index shift = strict ? 1 : 0;  // psi(n_x + 1) for algorithm 1, psi(n_x) for 2
+  parallel_for(axis.n, threads, kPointGrain, [&](Index begin, Index end) {
+    // Neighbouring positions see about the same density of values, so the
+    // previous count per unit radius predicts where this one's boundaries are
+    // (a guess only: the count is exact whatever it is).
+    double per_radius = 0;
+    for (Index p = begin; p < end; ++p) {
+      const double r = radius[static_cast<std::size_t>(p)];
+      const double expected = per_radius * r;
+      const Index guess = expected < 2.0 ? 1 : expected < 1e15 ? static_cast<Index>(expected) / 2 : axis.n;
+      // The sorted count includes the sample itself exactly when 0 is within r.
+      const Index count = neighbors::count_within_sorted(axis.values, axis.n, p, r, strict, guess) -
+                          (neighbors::within(0.0, r, strict) ? 1 : 0);
+      if (r > 0) per_radius = static_cast<double>(count) / r;
+      radius[static_cast<std::size_t>(p)] = psi(count + shift);
+    }
+  });
+}
+
+/// KSG local values for x and y given by their sorted axes (same n samples).
+/// `tied`, when given, receives every sample's tied column of [x | y] as
+/// ksg_local_values documents — or stays empty when no sample is tied (which
+/// check_ties reads as "none").
+inline Eigen::VectorXd ksg_plane_local_values(neighbors::AxisView<double> x, neighbors::AxisView<double> y,
+                                              Index k, int algorithm, int threads,
+                                              std::vector<Index>* tied = nullptr) {
+  const Index n = x.n;
+  const bool strict = algorithm == 1;
+  LargeVector<double> psi_x, psi_y;  // radii, then psi of the counts, by sorted position
+  LargeVector<signed char> tied_by_x_rank;
+  {
+    const neighbors::Grid2D grid(x, y, threads);  // freed before the counts
+    ksg_plane_radii(grid, k, strict, threads, psi_x, psi_y, tied != nullptr ? &tied_by_x_rank : nullptr);
+  }
+  if (tied != nullptr) {
+    tied->clear();
+    for (Index r = 0; r < n; ++r) {
+      const signed char column = tied_by_x_rank[static_cast<std::size_t>(r)];
+      if (column < 0) continue;
+      if (tied->empty()) tied->assign(static_cast<std::size_t>(n), -1);
+      (*tied)[static_cast<std::size_t>(x.order[r])] = column;
+    }
+  }
+  const DigammaTable psi(n);
+  ksg_plane_psi_of_counts(x, psi_x, strict, psi, threads);
+  ksg_plane_psi_of_counts(y, psi_y, strict, psi, threads);
+  const double base = strict ? psi(k) + psi(n) : psi(k) - 1.0 / static_cast<double>(k) + psi(n);
+  Eigen::VectorXd local(n);
+  parallel_for(n, threads, kPointGrain, [&](Index first, Index last) {
+    for (Index i = first; i < last; ++i) {
+      local(i) = base - psi_x[static_cast<std::size_t>(x.rank[i])] - psi_y[static_cast<std::size_t>(y.rank[i])];
+    }
+  });
+  return local;
+}
+
+}  // namespace mmc::knn::detail
+// ---- end mmc/knn/detail/ksg_plane.hpp ----
 
 namespace mmc::knn {
 
@@ -3563,7 +3898,6 @@ inline constexpr std::string_view kKsgTieAlternatives =
 /// columns) give each sample its marginal radii: the k-th joint distance
 /// (algorithm 1, radius_y left empty: it equals radius_x) or the largest x- and
 /// y-distances among the neighbours (algorithm 2). `tied` as in ksg_local_values.
-/// `Joint` is the joint kd-tree or, for 1 + 1 dimensions, the rank-bin grid.
 template <class Joint>
 void ksg_radii(const Joint& tree, Index dx, Index dy, Index k, bool strict, int threads,
                std::vector<double>& radius_x, std::vector<double>& radius_y, std::vector<Index>* tied) {
@@ -3611,29 +3945,21 @@ inline Eigen::VectorXd ksg_local_from_counts(const std::vector<Index>& n_x, cons
   return local;
 }
 
-/// Pass 1 on [x | y]: the 2-D rank-bin grid (neighbors/grid_2d.hpp) when x and
-/// y are one column each, else the max-norm kd-tree; both give the brute-force
-/// neighbours, so the radii are the same bits either way. The structure is
-/// freed on return, before the marginal counts.
+/// Pass 1 on [x | y] through the max-norm kd-tree, freed on return, before
+/// the marginal counts.
 inline void ksg_joint_radii(const RowMatrix<double>& x, const RowMatrix<double>& y, Index k, bool strict,
                             int threads, std::vector<double>& radius_x, std::vector<double>& radius_y,
                             std::vector<Index>* tied) {
-  if (x.cols() == 1 && y.cols() == 1) {
-    const RowMatrix<double> joint = concat_columns(x, y);
-    const neighbors::Grid2D grid(joint.data(), joint.rows(), threads);
-    ksg_radii(grid, 1, 1, k, strict, threads, radius_x, radius_y, tied);
-    return;
-  }
   const neighbors::KdTree<double> tree = ksg_joint_tree(x, y, threads);
   ksg_radii(tree, x.cols(), y.cols(), k, strict, threads, radius_x, radius_y, tied);
 }
 
-/// KSG local values of prepared inputs (validated, same rows, k < rows).
-/// `tied`, when given, receives every sample's tied column of the joint space
-/// [x | y] (or -1; knn/common.hpp tied_column) for check_ties.
-inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
-                                        Index k, int algorithm, int threads,
-                                        std::vector<Index>* tied = nullptr) {
+/// KSG local values through the joint kd-tree and the marginal searchers: the
+/// path for any dimensions (ksg_local_values takes it unless x and y are one
+/// column each). `tied` as in ksg_local_values.
+inline Eigen::VectorXd ksg_tree_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
+                                             Index k, int algorithm, int threads,
+                                             std::vector<Index>* tied = nullptr) {
   const Index n = x.rows();
   const bool strict = algorithm == 1;
   std::vector<double> radius_x, radius_y;
@@ -3649,23 +3975,44 @@ inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMat
   return ksg_local_from_counts(n_x, n_y, k, strict, threads);
 }
 
+/// KSG local values of prepared inputs (validated, same rows, k < rows): the
+/// sorted-axes path of detail/ksg_plane.hpp for one column against one column,
+/// ksg_tree_local_values otherwise (the same bits either way). `tied`, when
+/// given, receives every sample's tied column of the joint space [x | y] (or
+/// -1; knn/common.hpp tied_column) for check_ties — or is left empty when no
+/// sample is tied.
+inline Eigen::VectorXd ksg_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
+                                        Index k, int algorithm, int threads,
+                                        std::vector<Index>* tied = nullptr) {
+  if (x.cols() == 1 && y.cols() == 1) {
+    const neighbors::AxisOrder<double> ax = neighbors::sort_axis(x.data(), x.rows(), 1, threads);
+    const neighbors::AxisOrder<double> ay = neighbors::sort_axis(y.data(), y.rows(), 1, threads);
+    return ksg_plane_local_values(ax.view(), ay.view(), k, algorithm, threads, tied);
+  }
+  return ksg_tree_local_values(x, y, k, algorithm, threads, tied);
+}
+
 /// KSG under permutations of y's rows (estimators/permutation.hpp): the
-/// marginal searchers of x and y do not change when y's rows are permuted (the
-/// same point set, relabelled), so they are built once here; each
+/// marginal structures of x and y do not change when y's rows are permuted (the
+/// same point set, relabelled), so they are built once here — the sorted axes
+/// for 1 + 1 dimensions, the marginal searchers otherwise; each
 /// local_values(order) redoes only the joint search over [x | y(order)] and
-/// counts with the kept searchers. The counts are the same integers as a fresh
-/// ksg_local_values(x, y(order)) computes (same points, same radii), so the
-/// local values are the same bits.
+/// counts with the kept structures. The counts are the same integers as a
+/// fresh ksg_local_values(x, y(order)) computes (same points, same radii), so
+/// the local values are the same bits.
 class KsgPermuted {
  public:
   /// x, y prepared as for ksg_local_values (validated, standardised, jittered).
   KsgPermuted(RowMatrix<double> x, RowMatrix<double> y, Index k, int algorithm, int threads)
-      : x_(std::move(x)),
-        y_(std::move(y)),
-        k_(k),
-        strict_(algorithm == 1),
-        searcher_x_(x_.data(), x_.rows(), x_.cols(), Norm::max, kCountLeafSize, threads),
-        searcher_y_(y_.data(), y_.rows(), y_.cols(), Norm::max, kCountLeafSize, threads) {}
+      : x_(std::move(x)), y_(std::move(y)), k_(k), algorithm_(algorithm) {
+    if (x_.cols() == 1 && y_.cols() == 1) {
+      axis_x_ = neighbors::sort_axis(x_.data(), x_.rows(), 1, threads);
+      axis_y_ = neighbors::sort_axis(y_.data(), y_.rows(), 1, threads);
+    } else {
+      searcher_x_.emplace(x_.data(), x_.rows(), x_.cols(), Norm::max, kCountLeafSize, threads);
+      searcher_y_.emplace(y_.data(), y_.rows(), y_.cols(), Norm::max, kCountLeafSize, threads);
+    }
+  }
 
   const RowMatrix<double>& x() const noexcept { return x_; }
   const RowMatrix<double>& y() const noexcept { return y_; }
@@ -3674,32 +4021,51 @@ class KsgPermuted {
   /// `order` is a permutation of 0..N-1.
   Eigen::VectorXd local_values(const std::vector<Index>& order, int threads,
                                std::vector<Index>* tied = nullptr) const {
+    return searcher_x_ ? tree_local_values(order, threads, tied) : plane_local_values(order, threads, tied);
+  }
+
+ private:
+  /// y_r's sorted axis is y's, relabelled: rank_r(i) = rank_y(order[i]).
+  Eigen::VectorXd plane_local_values(const std::vector<Index>& order, int threads, std::vector<Index>* tied) const {
     const Index n = x_.rows();
+    LargeVector<Index> order_r(static_cast<std::size_t>(n)), rank_r(static_cast<std::size_t>(n));
+    for (Index i = 0; i < n; ++i) {
+      const Index r = axis_y_.rank[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])];
+      rank_r[static_cast<std::size_t>(i)] = r;
+      order_r[static_cast<std::size_t>(r)] = i;
+    }
+    const neighbors::AxisView<double> y_r{axis_y_.values.data(), order_r.data(), rank_r.data(), n};
+    return ksg_plane_local_values(axis_x_.view(), y_r, k_, algorithm_, threads, tied);
+  }
+
+  Eigen::VectorXd tree_local_values(const std::vector<Index>& order, int threads, std::vector<Index>* tied) const {
+    const Index n = x_.rows();
+    const bool strict = algorithm_ == 1;
     std::vector<double> radius_x, radius_y;
     {
       RowMatrix<double> y_r(n, y_.cols());
       for (Index i = 0; i < n; ++i) y_r.row(i) = y_.row(order[static_cast<std::size_t>(i)]);
-      ksg_joint_radii(x_, y_r, k_, strict_, threads, radius_x, radius_y, tied);
+      ksg_joint_radii(x_, y_r, k_, strict, threads, radius_x, radius_y, tied);
     }
-    const std::vector<Index> n_x = count_others(searcher_x_, radius_x, strict_, threads);
+    const std::vector<Index> n_x = count_others(*searcher_x_, radius_x, strict, threads);
     // y's searcher holds y's rows: sample i of y_r is its point order[i]. Count
     // in y's own indexing (count_others, with its prefetching), then map back.
-    const std::vector<double>& radius = strict_ ? radius_x : radius_y;
+    const std::vector<double>& radius = strict ? radius_x : radius_y;
     std::vector<double> radius_in_y(static_cast<std::size_t>(n));
     for (Index i = 0; i < n; ++i)
       radius_in_y[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])] = radius[static_cast<std::size_t>(i)];
-    const std::vector<Index> counts_in_y = count_others(searcher_y_, radius_in_y, strict_, threads);
+    const std::vector<Index> counts_in_y = count_others(*searcher_y_, radius_in_y, strict, threads);
     std::vector<Index> n_y(static_cast<std::size_t>(n));
     for (Index i = 0; i < n; ++i)
       n_y[static_cast<std::size_t>(i)] = counts_in_y[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])];
-    return ksg_local_from_counts(n_x, n_y, k_, strict_, threads);
+    return ksg_local_from_counts(n_x, n_y, k_, strict, threads);
   }
 
- private:
   RowMatrix<double> x_, y_;
   Index k_ = 0;
-  bool strict_ = true;
-  neighbors::Searcher<double> searcher_x_, searcher_y_;
+  int algorithm_ = 1;
+  neighbors::AxisOrder<double> axis_x_, axis_y_;                  // 1 + 1 dimensions
+  std::optional<neighbors::Searcher<double>> searcher_x_, searcher_y_;  // otherwise
 };
 
 }  // namespace detail
@@ -5724,6 +6090,10 @@ double clip_gradient_norm(Model& model, double max_norm) {
 // buffers that are sized before the blocks run, so steady-state steps do not
 // allocate. Element-wise operations are computed column by column, so their
 // bits do not depend on the cut either.
+//
+// Opt-in: with MMC_USE_CBLAS defined, each block is one cblas_sgemm/cblas_dgemm
+// call instead of Eigen's kernel (same blocks; detail/cblas_gemm.hpp says when
+// that pays, and how to set the BLAS's own threads). Off by default.
 
 
 // ---- begin mmc/nn/detail/eigen_gemm.hpp ----
@@ -5742,7 +6112,6 @@ double clip_gradient_norm(Model& model, double max_norm) {
 // Results depend on (m, n, k) through Eigen's cache blocking (kc splits the sum),
 // never on threads: the CPU backend always calls this with the same block shapes.
 
-#include <new>
 
 
 #if EIGEN_VERSION_AT_LEAST(3, 4, 0) && !EIGEN_VERSION_AT_LEAST(3, 4, 90)
@@ -5852,6 +6221,98 @@ void gemm_accumulate(bool trans_a, bool trans_b, Index m, Index n, Index k, T al
 
 }  // namespace mmc::nn::detail
 // ---- end mmc/nn/detail/eigen_gemm.hpp ----
+// ---- begin mmc/nn/detail/cblas_gemm.hpp ----
+// mmc/nn/detail/cblas_gemm.hpp — opt-in route of the CPU backend's GEMM blocks
+// (nn/cpu_backend.hpp) to a CBLAS library, e.g. OpenBLAS. Everything below is
+// compiled only when MMC_USE_CBLAS is defined; the default build sees an empty
+// header and needs no BLAS. (cpu_backend.hpp includes this header
+// unconditionally because scripts/amalgamate can only inline unconditional
+// mmc includes.)
+//
+// Build: -DMMC_USE_CBLAS and link a CBLAS, e.g. on Debian 12
+//   -DMMC_USE_CBLAS -I/usr/include/x86_64-linux-gnu/openblas-pthread
+//   -L/usr/lib/x86_64-linux-gnu/openblas-pthread -lopenblas
+//
+// Why it exists, and why it is off by default (measured on a 2-core AMD EPYC
+// Zen 5 (family 1Ah, AVX-512), g++ 12 -O3 -march=native, Eigen 3.4, Debian 12's
+// OpenBLAS 0.3.21 pthread; interleaved runs on a shared machine, best and
+// median of 17; probe of the step's 8 GEMM shapes + benchmarks/bench_mlp.cpp):
+//   * The MINE critic step (10 -> 256 -> 256 -> 1, batch 1024, float) is ~90%
+//     GEMM time (3.27 of ~3.6 ms); its three 256 x 1024 x 256 products run at
+//     ~135-140 GFLOP/s in Eigen's kernel, single thread.
+//   * OpenBLAS 0.3.21 does not know Zen 5 and picks its Haswell (AVX2)
+//     kernels: ~95-100 GFLOP/s, so this route makes the step SLOWER there
+//     (bench_mlp step, 1 thread: 3.14 -> 4.56 ms best, 0.69-0.76x).
+//   * With OPENBLAS_CORETYPE=SkylakeX (or Cooperlake) in the environment (read
+//     when the library loads) its AVX-512 kernels run these shapes at
+//     ~160-190 GFLOP/s: the step's GEMM time drops 3.27 -> 2.57 ms (1.27x) in
+//     the backend's 128-column blocks, and the step (bench_mlp, OpenBLAS
+//     threads 1) gains 1.16-1.25x on 1 thread (3.14 -> 2.70 ms best, 3.74 ->
+//     2.95 ms median) and 1.2-1.3x on 2 (2.45 -> 1.88 ms best, 2.98 -> 2.55 ms
+//     median): short of the 1.5x that would justify a BLAS dependency.
+//   So: worth it only with a BLAS whose kernels fit the CPU, and then modest.
+//
+// Threading: the backend still cuts every GEMM into its fixed blocks and runs
+// them on its own pool, one BLAS call per block, concurrently from its
+// workers. Set OPENBLAS_NUM_THREADS=1 (or call openblas_set_num_threads(1))
+// whenever CpuBackend has more than one thread, or each worker's call starts
+// the BLAS's own threads on the same cores (oversubscription; the step above
+// on 2 backend threads: 1.88 ms best / 2.55 median with OpenBLAS threads 1,
+// 2.42 / 3.35 with 2). With BLAS threads = 1, results do
+// not depend on the backend's thread count (same blocks, same serial calls),
+// as with Eigen; they differ from the Eigen route's bits, and with the BLAS's
+// kernel choice (OPENBLAS_CORETYPE), within float rounding. With BLAS threads
+// > 1 the bits may change with the BLAS's thread count (seen with OpenBLAS's
+// Haswell kernels): not promised.
+//
+// Allocation: the no-allocation rule of the training step (docs/design.md §6)
+// holds only as far as the BLAS keeps it. OpenBLAS 0.3.21 with threads = 1
+// and Haswell kernels: no malloc per step; with SkylakeX kernels its small-
+// matrix sgemm kernel mallocs 1 KiB per call (1 per critic step); with
+// threads > 1, ~20-30 mallocs per step. (tests/nn/test_nn_no_alloc.cpp counts
+// operator new and Eigen's allocations, not C-level malloc in the BLAS.)
+
+
+#if defined(MMC_USE_CBLAS)
+
+#include <cblas.h>
+
+#include <cassert>
+#include <limits>
+#include <type_traits>
+
+namespace mmc::nn::detail {
+
+/// c += alpha * op(a) * op(b) on raw column-major storage: c is m x n (leading
+/// dimension ldc), op(a) is m x k, op(b) is k x n. Same contract as
+/// gemm_accumulate (eigen_gemm.hpp), without scratch: the BLAS owns its
+/// packing buffers.
+template <class T>
+void cblas_gemm_accumulate(bool trans_a, bool trans_b, Index m, Index n, Index k, T alpha,
+                           const T* a, Index lda, const T* b, Index ldb, T* c, Index ldc) {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
+                "MMC_USE_CBLAS: CBLAS has GEMMs for float and double only");
+  if (m == 0 || n == 0 || k == 0) return;
+  // CBLAS takes int dimensions (32-bit unless the BLAS is built ILP64); an
+  // MLP layer's blocks are far below that.
+  constexpr Index kMax = std::numeric_limits<int>::max();
+  assert(m <= kMax && n <= kMax && k <= kMax && lda <= kMax && ldb <= kMax && ldc <= kMax);
+  (void)kMax;
+  const CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans;
+  const CBLAS_TRANSPOSE tb = trans_b ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>) {
+    cblas_sgemm(CblasColMajor, ta, tb, int(m), int(n), int(k), alpha, a, int(lda), b, int(ldb),
+                1.0f, c, int(ldc));
+  } else {
+    cblas_dgemm(CblasColMajor, ta, tb, int(m), int(n), int(k), alpha, a, int(lda), b, int(ldb),
+                1.0, c, int(ldc));
+  }
+}
+
+}  // namespace mmc::nn::detail
+
+#endif  // MMC_USE_CBLAS
+// ---- end mmc/nn/detail/cblas_gemm.hpp ----
 
 namespace mmc::nn {
 
@@ -5908,6 +6369,7 @@ class CpuBackend {
     const bool split = 2.0 * double(m) * double(n) * double(k) >= kMinParallelFlops;
     const Index grain = split ? kGemmGrain : extent;
     const Index blocks = block_count(extent, grain);
+#if !defined(MMC_USE_CBLAS)  // (a CBLAS owns its packing buffers)
     // Size every worker's packing buffers for the largest block before running.
     const Index full = std::min(grain, extent), tail = extent - (blocks - 1) * grain;
     const Index need = by_cols ? std::max(detail::gemm_scratch_size<T>(m, full, k),
@@ -5915,6 +6377,7 @@ class CpuBackend {
                                : std::max(detail::gemm_scratch_size<T>(full, n, k),
                                           detail::gemm_scratch_size<T>(tail, n, k));
     for (auto& s : context_->scratch) s.reserve(need);
+#endif
 
     auto block = [&](Index bi, int slot) {
       const Index begin = bi * grain, len = std::min(grain, extent - begin);
@@ -5933,8 +6396,14 @@ class CpuBackend {
       } else {
         ab += trans_a ? begin * a.ld : begin;
       }
+#if defined(MMC_USE_CBLAS)
+      (void)slot;
+      detail::cblas_gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb,
+                                       b.ld, cb.data, cb.ld);
+#else
       detail::gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb, b.ld,
                                  cb.data, cb.ld, context_->scratch[slot].data());
+#endif
     };
     run_blocks(blocks, block);
   }

@@ -15,6 +15,10 @@
 // buffers that are sized before the blocks run, so steady-state steps do not
 // allocate. Element-wise operations are computed column by column, so their
 // bits do not depend on the cut either.
+//
+// Opt-in: with MMC_USE_CBLAS defined, each block is one cblas_sgemm/cblas_dgemm
+// call instead of Eigen's kernel (same blocks; detail/cblas_gemm.hpp says when
+// that pays, and how to set the BLAS's own threads). Off by default.
 #pragma once
 
 #include <Eigen/Core>
@@ -30,6 +34,7 @@
 #include "mmc/nn/activations.hpp"
 #include "mmc/nn/backend.hpp"
 #include "mmc/nn/detail/eigen_gemm.hpp"
+#include "mmc/nn/detail/cblas_gemm.hpp"  // empty unless MMC_USE_CBLAS (opt-in, see there)
 #include "mmc/nn/view.hpp"
 
 namespace mmc::nn {
@@ -87,6 +92,7 @@ class CpuBackend {
     const bool split = 2.0 * double(m) * double(n) * double(k) >= kMinParallelFlops;
     const Index grain = split ? kGemmGrain : extent;
     const Index blocks = block_count(extent, grain);
+#if !defined(MMC_USE_CBLAS)  // (a CBLAS owns its packing buffers)
     // Size every worker's packing buffers for the largest block before running.
     const Index full = std::min(grain, extent), tail = extent - (blocks - 1) * grain;
     const Index need = by_cols ? std::max(detail::gemm_scratch_size<T>(m, full, k),
@@ -94,6 +100,7 @@ class CpuBackend {
                                : std::max(detail::gemm_scratch_size<T>(full, n, k),
                                           detail::gemm_scratch_size<T>(tail, n, k));
     for (auto& s : context_->scratch) s.reserve(need);
+#endif
 
     auto block = [&](Index bi, int slot) {
       const Index begin = bi * grain, len = std::min(grain, extent - begin);
@@ -112,8 +119,14 @@ class CpuBackend {
       } else {
         ab += trans_a ? begin * a.ld : begin;
       }
+#if defined(MMC_USE_CBLAS)
+      (void)slot;
+      detail::cblas_gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb,
+                                       b.ld, cb.data, cb.ld);
+#else
       detail::gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb, b.ld,
                                  cb.data, cb.ld, context_->scratch[slot].data());
+#endif
     };
     run_blocks(blocks, block);
   }
