@@ -1,14 +1,17 @@
 // neighbors::sort_axis (axis_order.hpp) against the obvious oracle, std::sort
 // of (value, index) pairs: the same sorted values, order and ranks, on
 // continuous, tied and constant data, with strided input, for sizes that take
-// one block, several parallel blocks and merges (n > 2 * 65536), at 1 and 2
-// threads. And mmc::LargeVector (core/large_vector.hpp), the storage it uses:
+// one block and several parallel chunks (n > 2 * 65536), at 1 and 2 threads;
+// float and double (the radix path: bit patterns at the edges of the format,
+// signed zeros, infinities, subnormals, neighbours one ulp apart) and int and
+// long double (the comparison-sort path). And mmc::LargeVector (core/large_vector.hpp), the storage it uses:
 // small and huge-page-sized blocks behave as a std::vector.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <mmc/core/large_vector.hpp>
 #include <mmc/core/rng.hpp>
 #include <mmc/neighbors/axis_order.hpp>
@@ -52,6 +55,75 @@ TEST(SortAxis, EqualsStdSortOfPairs) {
         }
       }
     }
+  }
+}
+
+// Values at the edges of the format: both zeros, infinities, subnormals, the
+// extremes, and neighbours one ulp apart, mixed with normal draws and repeated.
+template <class T>
+std::vector<T> edge_column(Index n, std::uint64_t seed) {
+  using limits = std::numeric_limits<T>;
+  const std::vector<T> edges = {T(0), -T(0), limits::infinity(), -limits::infinity(), limits::denorm_min(),
+                                -limits::denorm_min(), limits::min(), -limits::min(), limits::max(),
+                                limits::lowest(), T(1), std::nextafter(T(1), T(2)), std::nextafter(T(1), T(0)),
+                                T(-1), std::nextafter(T(-1), T(-2)), std::nextafter(T(-1), T(0))};
+  mmc::Rng rng(seed);
+  std::vector<T> data(static_cast<std::size_t>(n));
+  for (auto& v : data) {
+    const double u = rng.uniform();
+    v = u < 0.5 ? edges[static_cast<std::size_t>(u * 2 * double(edges.size()))] : static_cast<T>(rng.normal() * 1e3);
+  }
+  return data;
+}
+
+template <class T>
+void expect_sorted_like_std_sort(const std::vector<T>& data, Index n) {
+  std::vector<std::pair<T, Index>> pairs(static_cast<std::size_t>(n));
+  for (Index i = 0; i < n; ++i) pairs[static_cast<std::size_t>(i)] = {data[static_cast<std::size_t>(i)], i};
+  std::sort(pairs.begin(), pairs.end());
+  for (int threads : {1, 2}) {
+    const auto axis = mmc::neighbors::sort_axis(data.data(), n, 1, threads);
+    for (Index p = 0; p < n; ++p) {
+      const auto s = static_cast<std::size_t>(p);
+      ASSERT_EQ(axis.values[s], pairs[s].first) << "n " << n << " position " << p;
+      ASSERT_EQ(axis.order[s], pairs[s].second) << "n " << n << " position " << p;
+      ASSERT_EQ(axis.rank[static_cast<std::size_t>(pairs[s].second)], p) << "n " << n << " position " << p;
+    }
+  }
+}
+
+TEST(SortAxis, RadixPathHandlesTheEdgesOfTheFormat) {
+  for (Index n : {Index{1}, Index{17}, Index{5000}, Index{140000}}) {
+    expect_sorted_like_std_sort(edge_column<double>(n, 11), n);
+    expect_sorted_like_std_sort(edge_column<float>(n, 12), n);
+  }
+}
+
+TEST(SortAxis, RadixKeyPreservesOrder) {
+  using mmc::neighbors::detail::radix_key;
+  using mmc::neighbors::detail::radix_value;
+  const auto values = edge_column<double>(2000, 5);
+  for (std::size_t i = 0; i + 1 < values.size(); ++i) {
+    const double a = values[i], b = values[i + 1];
+    ASSERT_EQ(a < b, radix_key(a) < radix_key(b)) << a << " vs " << b;
+    ASSERT_EQ(a == b, radix_key(a) == radix_key(b)) << a << " vs " << b;
+    ASSERT_EQ(radix_value<double>(radix_key(a)), a);
+  }
+  EXPECT_FALSE(std::signbit(radix_value<double>(radix_key(-0.0))));  // -0 is keyed as +0
+}
+
+TEST(SortAxis, ComparisonPathForOtherTypes) {
+  static_assert(!mmc::neighbors::detail::kRadixSortable<int>);
+  mmc::Rng rng(3);
+  for (Index n : {Index{0}, Index{9}, Index{200000}}) {
+    std::vector<int> ints(static_cast<std::size_t>(n));
+    std::vector<long double> longs(static_cast<std::size_t>(n));
+    for (Index i = 0; i < n; ++i) {
+      ints[static_cast<std::size_t>(i)] = static_cast<int>(std::floor(rng.normal() * 50));
+      longs[static_cast<std::size_t>(i)] = static_cast<long double>(rng.normal());
+    }
+    expect_sorted_like_std_sort(ints, n);
+    expect_sorted_like_std_sort(longs, n);
   }
 }
 
