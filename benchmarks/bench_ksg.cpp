@@ -142,6 +142,21 @@ BENCHMARK(BM_Ksg1PlanePhases)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
+// Time against N for the 1 + 1 path, 10^4 to 10^7 (docs/benchmarks.md plots
+// it with scripts/plot_scaling.py). One estimate per iteration, as BM_Ksg1.
+void BM_Ksg1Scale(benchmark::State& state) { BM_Ksg1(state); }
+
+void scale_sizes(benchmark::internal::Benchmark* b) {
+  for (int threads : {1, 2})
+    for (long n : {10000L, 30000L, 100000L, 300000L, 1000000L, 3000000L, 10000000L}) b->Args({n, 1, threads});
+}
+
+BENCHMARK(BM_Ksg1Scale)
+    ->Apply(scale_sizes)
+    ->ArgNames({"N", "d", "threads"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
 void sizes(benchmark::internal::Benchmark* b) {
   for (int threads : {1, 2}) {
     for (long n : {1000L, 10000L, 100000L, 1000000L}) b->Args({n, 1, threads});

@@ -160,22 +160,33 @@ class Grid2D {
     return bound;
   }
 
+  /// Offers every point of the cells in rows row_first..row_last of one
+  /// grid column: one contiguous run of stored points. A candidate farther
+  /// than the current k-th distance is dropped before its index is read
+  /// (KnnList::offer would reject it too: same result, less memory traffic).
+  template <class List>
+  void scan_rows(Index column, Index row_first, Index row_last, double qx, double qy, Index self,
+                 List& list) const noexcept {
+    if (column < 0 || column >= bins_) return;
+    row_first = std::max<Index>(row_first, 0);
+    row_last = std::min(row_last, bins_ - 1);
+    if (row_first > row_last) return;
+    const Index end = cell_start_[static_cast<std::size_t>(column * bins_ + row_last + 1)];
+    for (Index p = cell_start_[static_cast<std::size_t>(column * bins_ + row_first)]; p < end; ++p) {
+      const auto s = static_cast<std::size_t>(p);
+      const double d = std::max(std::fabs(qx - points_[2 * s]), std::fabs(qy - points_[2 * s + 1]));
+      if (d > list.worst()) continue;
+      if (order_[s] != self) list.offer(d, order_[s], p);
+    }
+  }
+
   /// Offers every point of the cells at Chebyshev ring r around (cx, cy).
   /// The cells of one grid column are stored one after another, so the
   /// ring's left and right sides are one contiguous run of points each.
   template <class List>
   void scan_ring(Index cx, Index cy, Index r, double qx, double qy, Index self, List& list) const noexcept {
     const auto scan_rows = [&](Index column, Index row_first, Index row_last) {
-      if (column < 0 || column >= bins_) return;
-      row_first = std::max<Index>(row_first, 0);
-      row_last = std::min(row_last, bins_ - 1);
-      if (row_first > row_last) return;
-      const Index end = cell_start_[static_cast<std::size_t>(column * bins_ + row_last + 1)];
-      for (Index p = cell_start_[static_cast<std::size_t>(column * bins_ + row_first)]; p < end; ++p) {
-        const auto s = static_cast<std::size_t>(p);
-        const double d = std::max(std::fabs(qx - points_[2 * s]), std::fabs(qy - points_[2 * s + 1]));
-        if (order_[s] != self) list.offer(d, order_[s], p);
-      }
+      this->scan_rows(column, row_first, row_last, qx, qy, self, list);
     };
     if (r == 0) {
       scan_rows(cx, cy, cy);
