@@ -1,6 +1,9 @@
 // Kozachenko–Leonenko entropy and 3KL MI (docs/design.md §3.1) against a naive
 // O(N^2) implementation of the definition: same local values bit for bit, for
 // both norms, d = 1..5, k = 1..7, 1 and 2 threads; duplicates are rejected.
+// The sorted search paths (one column: the sorted order; two: the rank-bin
+// grid) against the kd-tree path: same radii and tie flags bit for bit, on
+// continuous, gridded, duplicated and half-discrete data.
 #include <gtest/gtest.h>
 
 #include <Eigen/Core>
@@ -8,6 +11,8 @@
 #include <mmc/core/special.hpp>
 #include <mmc/knn/kl_entropy.hpp>
 #include <mmc/neighbors/distance.hpp>
+#include <string>
+#include <vector>
 
 #include "ksg_test_util.hpp"
 
@@ -70,6 +75,56 @@ TEST(KlMutualInformation, EqualsSumOfNaiveEntropies) {
     const Eigen::VectorXd expected = naive_kl(x, 3, norm) + naive_kl(y, 3, norm) - naive_kl(joint, 3, norm);
     for (Index i = 0; i < x.rows(); ++i) ASSERT_EQ(result.local(i), expected(i));
     EXPECT_EQ(mmc::knn::kl_mi(x, y, options), result.value);
+  }
+}
+
+TEST(KlRadii, SortedPathsEqualTheKdTreePath) {
+  for (Index d : {1, 2}) {
+    for (Kind kind : {Kind::continuous, Kind::grid, Kind::duplicated}) {
+      for (Index n : {Index{5}, Index{400}, Index{30000}}) {
+        Matrix x = make_data(n, d, kind, static_cast<std::uint64_t>(11 * n + d));
+        if (d == 2 && kind == Kind::continuous && n > 5)  // one discrete column: column ties with r > 0
+          for (Index i = 0; i < n; i += 2) x(i, 1) = std::floor(x(i, 1));
+        for (Index k : {1, 3, 4}) {
+          if (k >= n) continue;
+          Eigen::VectorXd expected_radius;
+          std::vector<Index> expected_tied;
+          mmc::knn::detail::kl_tree_radii(x, k, Norm::max, 1, expected_radius, expected_tied);
+          for (int threads : {1, 2}) {
+            Eigen::VectorXd radius;
+            std::vector<Index> tied;
+            mmc::knn::detail::kl_radii(x, k, Norm::max, threads, radius, tied);
+            const std::string where = "d " + std::to_string(d) + " n " + std::to_string(n) + " k " +
+                                      std::to_string(k) + " threads " + std::to_string(threads);
+            ASSERT_EQ(radius.size(), n) << where;
+            for (Index i = 0; i < n; ++i) ASSERT_EQ(radius(i), expected_radius(i)) << where << " row " << i;
+            if (tied.empty()) {  // one column: tied exactly where r = 0 (refused before the tie check)
+              ASSERT_EQ(d, 1) << where;
+              for (Index i = 0; i < n; ++i)
+                ASSERT_EQ(expected_tied[static_cast<std::size_t>(i)], expected_radius(i) == 0 ? 0 : -1) << where;
+            } else {
+              ASSERT_EQ(tied, expected_tied) << where;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// One column: the duplicate report (sorted path) names the same rows.
+TEST(KlEntropy, DuplicatesInOneColumnAreReportedWithRows) {
+  Matrix x = make_data(60, 1, Kind::continuous, 5);
+  x(12, 0) = x(7, 0);
+  x(40, 0) = x(7, 0);
+  mmc::knn::KlEntropyOptions options;
+  options.k = 2;
+  try {
+    mmc::knn::KlEntropy(options).estimate(x);
+    FAIL() << "expected mmc::invalid_argument";
+  } catch (const mmc::invalid_argument& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("rows 7, 12, 40"), std::string::npos) << message;
   }
 }
 

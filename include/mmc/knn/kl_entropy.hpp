@@ -20,10 +20,16 @@
 // value (the density does not exist there): they go through the shared tie
 // check of knn/common.hpp (docs/design.md §3.1: more than 0.1 % of the
 // samples refused, fewer a warning).
+//
+// Search paths (same radii, same tie flags, tested bit for bit): one column
+// under the max-norm walks the sorted order (neighbors::sort_axis), two
+// columns (the joint space of 3KL with 1 + 1 dimensions) use the rank-bin
+// grid (neighbors::Grid2D), anything else the kd-tree.
 #pragma once
 
 #include <Eigen/Core>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,6 +41,9 @@
 #include "mmc/core/validate.hpp"
 #include "mmc/knn/common.hpp"
 #include "mmc/knn/detail/joint_knn.hpp"
+#include "mmc/core/parallel.hpp"
+#include "mmc/neighbors/axis_order.hpp"
+#include "mmc/neighbors/grid_2d.hpp"
 #include "mmc/neighbors/kd_tree.hpp"
 
 namespace mmc::knn {
@@ -53,6 +62,85 @@ inline constexpr std::string_view kKlTieAlternatives =
     "for discrete data use mmc::knn::PluginEntropy (mmc::knn::MixedKsg for the mutual "
     "information of mixed discrete-continuous data)";
 
+/// The k-th neighbour distance radius(i) of every sample under `norm` and,
+/// per sample, its tied column (tied_column) or -1, on a kd-tree: the general
+/// path, and the oracle of the sorted paths below.
+inline void kl_tree_radii(const RowMatrix<double>& data, Index k, Norm norm, int threads,
+                          Eigen::VectorXd& radius, std::vector<Index>& tied) {
+  const Index n = data.rows(), d = data.cols();
+  const Index leaf_size = norm == Norm::max ? knn_leaf_size(d) : 8;
+  const neighbors::KdTree<double> tree(data.data(), n, d, norm, leaf_size, threads);
+  radius.resize(n);
+  tied.assign(static_cast<std::size_t>(n), -1);
+  for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {
+    radius(i) = distances[k - 1];
+    tied[static_cast<std::size_t>(i)] =
+        tied_column([&](Index j) { return tree.point(j); }, i, neighbours, k, d);
+  });
+}
+
+/// One column under the max-norm: the k-th distance from the sorted order
+/// alone — the k nearest values of a sample are the nearest of its left and
+/// right runs of neighbours, merged outward, k steps. No column tie is
+/// possible without r = 0 (a duplicate, refused by the caller), so `tied`
+/// stays empty ("none" to check_ties).
+inline void kl_line_radii(const RowMatrix<double>& data, Index k, int threads, Eigen::VectorXd& radius,
+                          std::vector<Index>& tied) {
+  const Index n = data.rows();
+  const neighbors::AxisOrder<double> axis = neighbors::sort_axis(data.data(), n, 1, threads);
+  const double* v = axis.values.data();
+  radius.resize(n);
+  tied.clear();
+  parallel_for(n, threads, kPointGrain, [&](Index first, Index last) {
+    for (Index p = first; p < last; ++p) {
+      Index left = p - 1, right = p + 1;
+      double kth = 0;
+      for (Index step = 0; step < k; ++step) {  // k < n: a neighbour always remains
+        const double dl = left >= 0 ? std::fabs(v[p] - v[left]) : std::numeric_limits<double>::infinity();
+        const double dr = right < n ? std::fabs(v[p] - v[right]) : std::numeric_limits<double>::infinity();
+        if (dl <= dr) {
+          kth = dl;
+          --left;
+        } else {
+          kth = dr;
+          ++right;
+        }
+      }
+      radius(axis.order[static_cast<std::size_t>(p)]) = kth;
+    }
+  });
+}
+
+/// Two columns under the max-norm: the k nearest neighbours on the rank-bin
+/// grid (neighbors::Grid2D, exact, same neighbour set as the kd-tree).
+inline void kl_plane_radii(const RowMatrix<double>& data, Index k, int threads, Eigen::VectorXd& radius,
+                           std::vector<Index>& tied) {
+  const Index n = data.rows();
+  const neighbors::Grid2D grid = neighbors::Grid2D::of_points(data.data(), n, threads);
+  radius.resize(n);
+  tied.assign(static_cast<std::size_t>(n), -1);
+  parallel_for(n, threads, kPointGrain, [&](Index first, Index last) {
+    std::vector<double> distances(static_cast<std::size_t>(k));
+    std::vector<Index> indices(static_cast<std::size_t>(k)), positions(static_cast<std::size_t>(k));
+    const auto point = [&](Index position) { return grid.point_at_position(position); };
+    for (Index p = first; p < last; ++p) {
+      grid.knn_at_position(p, k, distances.data(), indices.data(), positions.data());
+      const Index i = grid.original_index(p);
+      radius(i) = distances[static_cast<std::size_t>(k - 1)];
+      tied[static_cast<std::size_t>(i)] = tied_column(point, p, positions.data(), k, 2);
+    }
+  });
+}
+
+/// kl_tree_radii, through the sorted paths where they apply (max-norm, one
+/// or two columns); the same radii and tied columns (tested bit for bit).
+inline void kl_radii(const RowMatrix<double>& data, Index k, Norm norm, int threads, Eigen::VectorXd& radius,
+                     std::vector<Index>& tied) {
+  if (norm == Norm::max && data.cols() == 1) return kl_line_radii(data, k, threads, radius, tied);
+  if (norm == Norm::max && data.cols() == 2) return kl_plane_radii(data, k, threads, radius, tied);
+  kl_tree_radii(data, k, norm, threads, radius, tied);
+}
+
 /// KL local values of prepared data (validated, k < rows). Throws, naming
 /// `function` and `argument`, when a sample has k or more exact duplicates,
 /// and applies check_ties (its warnings go to `warnings` when given).
@@ -60,18 +148,13 @@ inline Eigen::VectorXd kl_local_values(std::string_view function, std::string_vi
                                        const RowMatrix<double>& data, Index k, Norm norm,
                                        int threads, std::vector<std::string>* warnings = nullptr) {
   const Index n = data.rows(), d = data.cols();
-  const Index leaf_size = norm == Norm::max ? knn_leaf_size(d) : 8;
-  const neighbors::KdTree<double> tree(data.data(), n, d, norm, leaf_size, threads);
-  Eigen::VectorXd radius(n);
-  std::vector<Index> tied(static_cast<std::size_t>(n), -1);
-  for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {
-    radius(i) = distances[k - 1];
-    tied[static_cast<std::size_t>(i)] =
-        tied_column([&](Index j) { return tree.point(j); }, i, neighbours, k, d);
-  });
+  Eigen::VectorXd radius;
+  std::vector<Index> tied;
+  kl_radii(data, k, norm, threads, radius, tied);
   // Scan in index order so the reported rows never depend on the thread count.
   for (Index i = 0; i < n; ++i) {
     if (radius(i) > 0) continue;
+    const neighbors::KdTree<double> tree(data.data(), n, d, norm, 8, 1);  // the error message only
     std::vector<double> distances(static_cast<std::size_t>(k));
     std::vector<Index> copies(static_cast<std::size_t>(k));
     tree.knn(data.row(i).data(), k, i, distances.data(), copies.data());
