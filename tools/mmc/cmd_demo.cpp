@@ -272,13 +272,6 @@ int run_demo(const ParsedArgs& args) {
                      "; run scripts/fetch-data first, or pass --data DIR");
   }
   d.aav = task == "aav-mnist" || (task == "auto" && !wants_synthetic && cache_found);
-  if (!d.aav && task == "auto" && !wants_synthetic) {
-    std::fprintf(stderr,
-                 "mmc demo: no AAV-MNIST data cache at %s, so this runs the synthetic alpha demo.\n"
-                 "          For the paper's real-data experiment run scripts/fetch-data first "
-                 "(real MNIST + spoken digits, about 2 minutes) or pass --data DIR.\n",
-                 d.data.empty() ? "(no MMC_DATA_DIR or HOME)" : d.data.string().c_str());
-  }
   const std::filesystem::path out = args.get("out", "./mmc-demo");
   d.n = args.get_int("n", d.aav ? 2000 : 5000);
   d.seed = seed_from(args);
@@ -315,6 +308,14 @@ int run_demo(const ParsedArgs& args) {
                      (error ? error.message() : std::string("a file of that name exists")));
   }
 
+  // Told only once every option is valid, so that a usage error stays one line.
+  if (!d.aav && task == "auto" && !wants_synthetic) {
+    std::fprintf(stderr,
+                 "mmc demo: no AAV-MNIST data cache at %s, so this runs the synthetic alpha demo.\n"
+                 "          For the paper's real-data experiment run scripts/fetch-data first "
+                 "(real MNIST + spoken digits, about 2 minutes) or pass --data DIR.\n",
+                 d.data.empty() ? "(no MMC_DATA_DIR or HOME)" : d.data.string().c_str());
+  }
   const auto start = std::chrono::steady_clock::now();
   const std::vector<DemoRow> rows = d.aav ? aav_rows(d) : synthetic_rows(d);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
