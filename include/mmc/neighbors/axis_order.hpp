@@ -83,12 +83,16 @@ template <class T>
 inline constexpr bool kRadixSortable =
     std::is_floating_point_v<T> && std::numeric_limits<T>::is_iec559 && (sizeof(T) == 4 || sizeof(T) == 8);
 
+/// The sign bit of a radix key.
+template <class Key>
+inline constexpr Key kRadixSign = Key{1} << (8 * sizeof(Key) - 1);
+
 /// Order-preserving map of a value to its radix key: a < b  <=>  key(a) < key(b)
 /// for non-NaN values, and key(-0) = key(+0).
 template <class T>
 RadixKey<T> radix_key(T value) noexcept {
   using Key = RadixKey<T>;
-  constexpr Key kSign = Key{1} << (8 * sizeof(Key) - 1);
+  constexpr Key kSign = kRadixSign<Key>;
   const Key bits = std::bit_cast<Key>(value == T(0) ? T(0) : value);
   return (bits & kSign) ? Key(~bits) : Key(bits | kSign);
 }
@@ -97,7 +101,7 @@ RadixKey<T> radix_key(T value) noexcept {
 template <class T>
 T radix_value(RadixKey<T> key) noexcept {
   using Key = RadixKey<T>;
-  constexpr Key kSign = Key{1} << (8 * sizeof(Key) - 1);
+  constexpr Key kSign = kRadixSign<Key>;
   return std::bit_cast<T>((key & kSign) ? Key(key & ~kSign) : Key(~key));
 }
 
@@ -179,15 +183,40 @@ LargeVector<RadixPair<Key>>& radix_sort_pairs(LargeVector<RadixPair<Key>>& pairs
   return *source;
 }
 
+/// Pairs {key_of(data[i * stride]), i} in index order, the input of both sorts.
+template <class Pair, class KeyOf, class T>
+LargeVector<Pair> index_ordered_pairs(const T* data, Index n, Index stride, int threads, KeyOf key_of) {
+  LargeVector<Pair> pairs(static_cast<std::size_t>(n));
+  parallel_for(n, threads, kSortGrain, [&](Index first, Index last) {
+    for (Index i = first; i < last; ++i) pairs[static_cast<std::size_t>(i)] = {key_of(data[i * stride]), i};
+  });
+  return pairs;
+}
+
+/// The AxisOrder of pairs sorted by (value, index); value_of(pair) is the value.
+template <class T, class Pair, class ValueOf>
+AxisOrder<T> axis_of_sorted_pairs(const LargeVector<Pair>& sorted, int threads, ValueOf value_of) {
+  const auto n = static_cast<Index>(sorted.size());
+  AxisOrder<T> axis;
+  axis.values.resize(sorted.size());
+  axis.order.resize(sorted.size());
+  axis.rank.resize(sorted.size());
+  parallel_for(n, threads, kSortGrain, [&](Index first, Index last) {
+    for (Index p = first; p < last; ++p) {
+      const Pair& pair = sorted[static_cast<std::size_t>(p)];
+      axis.values[static_cast<std::size_t>(p)] = value_of(pair);
+      axis.order[static_cast<std::size_t>(p)] = pair.index;
+      axis.rank[static_cast<std::size_t>(pair.index)] = p;
+    }
+  });
+  return axis;
+}
+
 /// The comparison-sort path of sort_axis, for value types without a radix key.
 template <class T>
 AxisOrder<T> comparison_sort_axis(const T* data, Index n, Index stride, int threads) {
   using Pair = SortPair<T>;
-  const auto size = static_cast<std::size_t>(n);
-  LargeVector<Pair> sorted(size);
-  parallel_for(n, threads, kSortGrain, [&](Index first, Index last) {
-    for (Index i = first; i < last; ++i) sorted[static_cast<std::size_t>(i)] = {data[i * stride], i};
-  });
+  LargeVector<Pair> sorted = index_ordered_pairs<Pair>(data, n, stride, threads, [](T v) { return v; });
   const Index blocks = std::clamp<Index>(n / kSortGrain, 1, 16);
   const auto bound = [&](Index b) { return sorted.begin() + std::min(b, blocks) * n / blocks; };
   parallel_for(blocks, threads, 1, [&](Index first, Index last) {
@@ -199,19 +228,7 @@ AxisOrder<T> comparison_sort_axis(const T* data, Index n, Index stride, int thre
         std::inplace_merge(bound(2 * width * t), bound(2 * width * t + width), bound(2 * width * t + 2 * width));
     });
   }
-  AxisOrder<T> axis;
-  axis.values.resize(size);
-  axis.order.resize(size);
-  axis.rank.resize(size);
-  parallel_for(n, threads, kSortGrain, [&](Index first, Index last) {
-    for (Index p = first; p < last; ++p) {
-      const auto [value, original] = sorted[static_cast<std::size_t>(p)];
-      axis.values[static_cast<std::size_t>(p)] = value;
-      axis.order[static_cast<std::size_t>(p)] = original;
-      axis.rank[static_cast<std::size_t>(original)] = p;
-    }
-  });
-  return axis;
+  return axis_of_sorted_pairs<T>(sorted, threads, [](const Pair& pair) { return pair.value; });
 }
 
 }  // namespace detail
@@ -222,25 +239,10 @@ template <class T>
 AxisOrder<T> sort_axis(const T* data, Index n, Index stride = 1, int threads = 1) {
   if constexpr (detail::kRadixSortable<T>) {
     using Pair = detail::RadixPair<detail::RadixKey<T>>;
-    const auto size = static_cast<std::size_t>(n);
-    LargeVector<Pair> pairs(size), spare(size);
-    parallel_for(n, threads, detail::kSortGrain, [&](Index first, Index last) {
-      for (Index i = first; i < last; ++i) pairs[static_cast<std::size_t>(i)] = {detail::radix_key(data[i * stride]), i};
-    });
-    const auto& sorted = detail::radix_sort_pairs(pairs, spare, threads);
-    AxisOrder<T> axis;
-    axis.values.resize(size);
-    axis.order.resize(size);
-    axis.rank.resize(size);
-    parallel_for(n, threads, detail::kSortGrain, [&](Index first, Index last) {
-      for (Index p = first; p < last; ++p) {
-        const auto [key, original] = sorted[static_cast<std::size_t>(p)];
-        axis.values[static_cast<std::size_t>(p)] = detail::radix_value<T>(key);
-        axis.order[static_cast<std::size_t>(p)] = original;
-        axis.rank[static_cast<std::size_t>(original)] = p;
-      }
-    });
-    return axis;
+    LargeVector<Pair> pairs = detail::index_ordered_pairs<Pair>(data, n, stride, threads, detail::radix_key<T>);
+    LargeVector<Pair> spare(pairs.size());
+    return detail::axis_of_sorted_pairs<T>(detail::radix_sort_pairs(pairs, spare, threads), threads,
+                                           [](const Pair& pair) { return detail::radix_value<T>(pair.key); });
   } else {
     return detail::comparison_sort_axis(data, n, stride, threads);
   }

@@ -185,18 +185,18 @@ class Grid2D {
   /// ring's left and right sides are one contiguous run of points each.
   template <class List>
   void scan_ring(Index cx, Index cy, Index r, double qx, double qy, Index self, List& list) const noexcept {
-    const auto scan_rows = [&](Index column, Index row_first, Index row_last) {
-      this->scan_rows(column, row_first, row_last, qx, qy, self, list);
+    const auto rows = [&](Index column, Index row_first, Index row_last) {
+      scan_rows(column, row_first, row_last, qx, qy, self, list);
     };
     if (r == 0) {
-      scan_rows(cx, cy, cy);
+      rows(cx, cy, cy);
       return;
     }
-    scan_rows(cx - r, cy - r, cy + r);  // left and right sides, corners included
-    scan_rows(cx + r, cy - r, cy + r);
+    rows(cx - r, cy - r, cy + r);  // left and right sides, corners included
+    rows(cx + r, cy - r, cy + r);
     for (Index x = cx - r + 1; x <= cx + r - 1; ++x) {  // bottom and top cells between them
-      scan_rows(x, cy - r, cy - r);
-      scan_rows(x, cy + r, cy + r);
+      rows(x, cy - r, cy - r);
+      rows(x, cy + r, cy + r);
     }
   }
 
