@@ -2,7 +2,8 @@
 // machine: N = 1e6 with 1+1 dimensions under 1 s and N = 1e5 with 5+5 under 3 s,
 // with 2 threads; memory O(N)).
 //
-// Data: x, y with d columns each, (x_j, y_j) bivariate normal with rho = 0.5,
+// Data: x, y with d columns each, (x_j, y_j) bivariate normal with rho = 0.5
+// (BM_Ksg1Rho: the rho of its argument),
 // generated once per size outside the timed loop. Counters: points/s
 // (items_per_second), peak_MiB = the process's peak resident memory during the
 // benchmark (VmHWM, reset before each benchmark through /proc/self/clear_refs),
@@ -18,6 +19,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include <mmc/core/rng.hpp>
@@ -29,11 +31,10 @@ namespace {
 
 using Matrix = mmc::RowMatrix<double>;
 
-const std::pair<Matrix, Matrix>& correlated_data(mmc::Index n, mmc::Index d) {
-  static std::map<std::pair<mmc::Index, mmc::Index>, std::pair<Matrix, Matrix>> cache;
-  auto& entry = cache[{n, d}];
+const std::pair<Matrix, Matrix>& correlated_data(mmc::Index n, mmc::Index d, double rho = 0.5) {
+  static std::map<std::tuple<mmc::Index, mmc::Index, double>, std::pair<Matrix, Matrix>> cache;
+  auto& entry = cache[{n, d, rho}];
   if (entry.first.rows() != n) {
-    constexpr double rho = 0.5;
     mmc::Rng rng(2024, static_cast<std::uint64_t>(d));
     entry.first.resize(n, d);
     entry.second.resize(n, d);
@@ -63,9 +64,9 @@ void reset_peak_memory() {
 }
 
 // Arguments: N, dimension of each side, threads.
-void BM_Ksg1(benchmark::State& state) {
+void ksg1_estimates(benchmark::State& state, double rho) {
   const mmc::Index n = state.range(0), d = state.range(1);
-  const auto& [x, y] = correlated_data(n, d);
+  const auto& [x, y] = correlated_data(n, d, rho);
   mmc::knn::KsgOptions options;
   options.threads = static_cast<int>(state.range(2));
   reset_peak_memory();
@@ -81,6 +82,8 @@ void BM_Ksg1(benchmark::State& state) {
   state.counters["extra_MiB"] = peak - before;
   state.counters["mi"] = value;
 }
+
+void BM_Ksg1(benchmark::State& state) { ksg1_estimates(state, 0.5); }
 
 // The 1 + 1 path (knn/detail/ksg_plane.hpp) phase by phase, one estimate per
 // iteration, each phase timed on its own (seconds, counters): the input copy
@@ -154,6 +157,20 @@ void scale_sizes(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_Ksg1Scale)
     ->Apply(scale_sizes)
     ->ArgNames({"N", "d", "threads"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// The 1 + 1 path against the dependence: the rank grid's cells fill unevenly
+// as rho grows (the points crowd the diagonal), which Grid2D's bin count
+// answers (neighbors/grid_2d.hpp).
+// Arguments as BM_Ksg1, then 100 rho.
+void BM_Ksg1Rho(benchmark::State& state) {
+  ksg1_estimates(state, static_cast<double>(state.range(3)) / 100.0);
+}
+
+BENCHMARK(BM_Ksg1Rho)
+    ->ArgsProduct({{1000000}, {1}, {1, 2}, {0, 50, 90, 99}})
+    ->ArgNames({"N", "d", "threads", "rho100"})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -46,8 +46,10 @@ TEST(MixedKsg, LocalValuesEqualTheBruteForceOracle) {
     Index dx, dy;
     Kind x_kind, y_kind;
   };
-  const Kind c = Kind::continuous, g = Kind::grid;
-  const Case cases[] = {{1, 1, c, c}, {2, 3, c, c}, {1, 1, g, c}, {2, 1, c, g}, {2, 1, g, g}, {1, 2, g, g}};
+  const Kind c = Kind::continuous, g = Kind::grid, dup = Kind::duplicated;
+  // 1 + 1 runs the sorted-axes path (detail/mixed_plane.hpp), the rest the tree.
+  const Case cases[] = {{1, 1, c, c},  {1, 1, g, c}, {1, 1, c, g}, {1, 1, g, g}, {1, 1, dup, dup},
+                        {2, 3, c, c},  {2, 1, c, g}, {2, 1, g, g}, {1, 2, g, g}};
   std::uint64_t seed = 1;
   for (const Case& t : cases) {
     for (const Index k : {1, 3, 4}) {
@@ -141,6 +143,30 @@ TEST(MixedKsg, ReferenceVariantIsAccurateOnGaosMixture) {
   // paper 0.7411 +- 0.0059. The mean of 4 has SD ~0.004; 0.03 is a 7-sigma band.
   EXPECT_NEAR(sum_reference / seeds, truth, 0.03);
   EXPECT_LT(sum_paper / seeds, truth - 0.15);  // the documented fixed-k bias
+}
+
+// The sorted-axes path against the kd-tree path on samples too large for the
+// O(N^2) oracle: discrete columns (most rho = 0, long runs of equal values),
+// a discrete column against a continuous one, and duplicated rows.
+TEST(MixedKsg, SortedAxesPathEqualsTheTreePath) {
+  std::uint64_t seed = 100;
+  for (const auto& [x_kind, y_kind] : {std::pair{Kind::grid, Kind::grid}, std::pair{Kind::grid, Kind::continuous},
+                                       std::pair{Kind::duplicated, Kind::continuous}}) {
+    const Matrix x = ksg_test::make_data(20000, 1, x_kind, ++seed);
+    Matrix y = ksg_test::make_data(20000, 1, y_kind, ++seed);
+    y.col(0) += x.col(0);
+    for (const Index k : {1, 3, 10}) {
+      for (const auto variant : {mmc::knn::MixedVariant::paper, mmc::knn::MixedVariant::reference}) {
+        const Eigen::VectorXd tree = mmc::knn::detail::mixed_tree_local_values(x, y, k, 2, variant);
+        const Eigen::VectorXd plane = mmc::knn::detail::mixed_local_values(x, y, k, 2, variant);
+        ASSERT_EQ(plane.size(), tree.size());
+        for (Index i = 0; i < tree.size(); ++i) {
+          ASSERT_EQ(plane(i), tree(i)) << "sample " << i << " k=" << k << " kinds "
+                                       << static_cast<int>(x_kind) << static_cast<int>(y_kind);
+        }
+      }
+    }
+  }
 }
 
 TEST(MixedKsg, ThreadCountDoesNotChangeABit) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <mmc/core/rng.hpp>
 #include <mmc/core/special.hpp>
 #include <mmc/knn/ross.hpp>
 #include <vector>
@@ -111,6 +112,32 @@ TEST(Ross, TiesAtZeroRadiusCountTheDuplicates) {
   EXPECT_EQ(result.local(0), expected);
   EXPECT_EQ(result.local(2), expected);
   EXPECT_TRUE(result.local.allFinite());
+}
+
+// One feature column takes the sorted path; here it is compared with the
+// searcher path on samples too large for the O(N^2) oracle: continuous values,
+// a coarse grid (r = 0 for most samples) and duplicated rows, with classes of
+// very different sizes (one of two samples: k_i = 1).
+TEST(Ross, SortedPathEqualsTheSearcherPath) {
+  const Index n = 20000;
+  for (const Kind kind : {Kind::continuous, Kind::grid, Kind::duplicated}) {
+    const Matrix x = ksg_test::make_data(n, 1, kind, 40 + static_cast<std::uint64_t>(kind));
+    std::vector<long long> labels(static_cast<std::size_t>(n));
+    mmc::Rng rng(41);
+    for (auto& l : labels) l = rng.uniform() < 0.9 ? 1 : static_cast<long long>(2 + rng.uniform_int(40));
+    labels[7] = labels[9] = 1000;  // a class of two
+    const auto classes = mmc::knn::detail::ross_classes("test", labels);
+    ASSERT_EQ(static_cast<Index>(classes.sample.size()), n);  // every label occurs twice or more
+    for (const Index k : {1, 3, 10}) {
+      const Eigen::VectorXd searcher =
+          mmc::knn::detail::ross_searcher_local_values(x, classes, k, Norm::max, 2);
+      const Eigen::VectorXd sorted = mmc::knn::detail::ross_line_local_values(x, classes, k, 2);
+      ASSERT_EQ(sorted.size(), searcher.size());
+      for (Index i = 0; i < n; ++i) {
+        ASSERT_EQ(sorted(i), searcher(i)) << "sample " << i << " k=" << k << " kind " << static_cast<int>(kind);
+      }
+    }
+  }
 }
 
 TEST(Ross, ThreadCountDoesNotChangeABit) {

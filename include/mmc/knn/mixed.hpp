@@ -35,8 +35,10 @@
 // which removes most of the fixed-k bias above (and, on continuous data, is
 // KSG algorithm 1 with log N for psi(N)).
 //
-// Speed: a max-norm kd-tree over the joint space, neighbors::Searcher for the
-// marginal counts; O(N log N) time, O(N) memory.
+// Speed: for one x column against one y column, the sorted axes and rank grid
+// of KSG's 1 + 1 path (detail/mixed_plane.hpp); otherwise a max-norm kd-tree
+// over the joint space and neighbors::Searcher for the marginal counts. Both
+// give the same bits; O(N log N) time, O(N) memory.
 #pragma once
 
 #include <Eigen/Core>
@@ -48,6 +50,8 @@
 #include "mmc/core/validate.hpp"
 #include "mmc/knn/common.hpp"
 #include "mmc/knn/detail/joint_knn.hpp"
+#include "mmc/knn/detail/mixed_plane.hpp"
+#include "mmc/neighbors/axis_order.hpp"
 #include "mmc/neighbors/kd_tree.hpp"
 #include "mmc/neighbors/searcher.hpp"
 
@@ -64,14 +68,18 @@ struct MixedOptions : KnnOptions {
 
 namespace detail {
 
-/// Gao et al.'s local values of prepared inputs (validated, same rows, k < rows).
-inline Eigen::VectorXd mixed_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
-                                          Index k, int threads,
-                                          MixedVariant variant = MixedVariant::paper) {
+/// Gao et al.'s local values through the joint kd-tree and the marginal
+/// searchers (any dimensions; mixed_local_values takes it unless x and y are
+/// one column each).
+inline Eigen::VectorXd mixed_tree_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
+                                               Index k, int threads,
+                                               MixedVariant variant = MixedVariant::paper) {
   const Index n = x.rows();
   const RowMatrix<double> joint = concat_columns(x, y);
-  const neighbors::KdTree<double> tree(joint.data(), n, joint.cols(), Norm::max);
-  const neighbors::Searcher<double> sx(x.data(), n, x.cols()), sy(y.data(), n, y.cols());
+  const neighbors::KdTree<double> tree(joint.data(), n, joint.cols(), Norm::max, knn_leaf_size(joint.cols()),
+                                       threads);
+  const neighbors::Searcher<double> sx(x.data(), n, x.cols(), Norm::max, kCountLeafSize, threads);
+  const neighbors::Searcher<double> sy(y.data(), n, y.cols(), Norm::max, kCountLeafSize, threads);
   const double log_n = std::log(static_cast<double>(n));
   Eigen::VectorXd local(n);
   for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index*) {
@@ -91,6 +99,20 @@ inline Eigen::VectorXd mixed_local_values(const RowMatrix<double>& x, const RowM
                std::log(static_cast<double>(n_x)) - std::log(static_cast<double>(n_y));
   });
   return local;
+}
+
+/// Gao et al.'s local values of prepared inputs (validated, same rows, k < rows):
+/// the sorted-axes path for one column against one column, the tree path
+/// otherwise (the same bits either way).
+inline Eigen::VectorXd mixed_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
+                                          Index k, int threads,
+                                          MixedVariant variant = MixedVariant::paper) {
+  if (x.cols() == 1 && y.cols() == 1) {
+    const neighbors::AxisOrder<double> ax = neighbors::sort_axis(x.data(), x.rows(), 1, threads);
+    const neighbors::AxisOrder<double> ay = neighbors::sort_axis(y.data(), y.rows(), 1, threads);
+    return mixed_plane_local_values(ax.view(), ay.view(), k, variant == MixedVariant::reference, threads);
+  }
+  return mixed_tree_local_values(x, y, k, threads, variant);
 }
 
 }  // namespace detail

@@ -25,10 +25,16 @@
 //
 // Speed: one neighbors::Searcher per class for the k_i-th neighbour and one
 // over all used samples for m_i: O(N log N), O(N) memory, never an N x N matrix.
+// One feature column takes a sorted path with the same bits: the column sorted
+// once (neighbors::sort_axis), each class's values in that order, r_i from the
+// sample's own position in its class (no search), m_i by galloping from its
+// position in the sorted column, samples visited in sorted order.
 #pragma once
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,6 +47,8 @@
 #include "mmc/core/validate.hpp"
 #include "mmc/knn/common.hpp"
 #include "mmc/knn/detail/digamma_table.hpp"
+#include "mmc/neighbors/axis_order.hpp"
+#include "mmc/neighbors/sorted_line.hpp"
 #include "mmc/neighbors/searcher.hpp"
 
 namespace mmc::knn {
@@ -120,12 +128,67 @@ inline RossClasses ross_classes(std::string_view function, const std::vector<lon
   return result;
 }
 
-/// Ross local values of the used samples of validated, prepared features.
-inline Eigen::VectorXd ross_local_values(const RowMatrix<double>& x, const RossClasses& classes,
-                                         Index k, Norm norm, int threads) {
-  const Index n = static_cast<Index>(classes.sample.size()), d = x.cols();
-  RowMatrix<double> used(n, d);
-  for (Index j = 0; j < n; ++j) used.row(j) = x.row(classes.sample[static_cast<std::size_t>(j)]);
+/// Distance from values[p] to its k-th nearest other value of the n sorted
+/// values (0 < k < n): the nearer side is taken k times, as SortedLine::knn
+/// does, so the distance is computed as |q - v| exactly as there.
+inline double kth_distance_in_sorted(const double* values, Index n, Index p, Index k) noexcept {
+  const double q = values[p];
+  Index left = p - 1, right = p + 1;
+  double distance = 0;
+  for (Index found = 0; found < k; ++found) {
+    const double dl = left >= 0 ? std::fabs(q - values[left]) : std::numeric_limits<double>::infinity();
+    const double dr = right < n ? std::fabs(q - values[right]) : std::numeric_limits<double>::infinity();
+    if (dl <= dr) {
+      distance = dl;
+      --left;
+    } else {
+      distance = dr;
+      ++right;
+    }
+  }
+  return distance;
+}
+
+/// Ross local values of the used samples for one feature column `used` (n x 1):
+/// the sorted path of the header comment, the same bits as the searcher path.
+inline Eigen::VectorXd ross_line_local_values(const RowMatrix<double>& used, const RossClasses& classes,
+                                              Index k, int threads) {
+  const Index n = used.rows();
+  const neighbors::AxisOrder<double> axis = neighbors::sort_axis(used.data(), n, 1, threads);
+  std::vector<LargeVector<double>> class_values(classes.members.size());
+  for (std::size_t c = 0; c < class_values.size(); ++c) class_values[c].reserve(classes.members[c].size());
+  LargeVector<Index> class_position(static_cast<std::size_t>(n));  // by sorted position
+  for (Index p = 0; p < n; ++p) {
+    auto& values = class_values[static_cast<std::size_t>(classes.class_of[static_cast<std::size_t>(axis.order[p])])];
+    class_position[static_cast<std::size_t>(p)] = static_cast<Index>(values.size());
+    values.push_back(axis.values[p]);
+  }
+  const DigammaTable psi(n);
+  Eigen::VectorXd local(n);
+  parallel_for(n, threads, kPointGrain, [&](Index begin, Index end) {
+    double per_radius = 0;  // count per unit radius nearby: where to start galloping
+    for (Index p = begin; p < end; ++p) {
+      const Index j = axis.order[p];
+      const auto& values = class_values[static_cast<std::size_t>(classes.class_of[static_cast<std::size_t>(j)])];
+      const auto class_size = static_cast<Index>(values.size());
+      const Index k_i = std::min(k, class_size - 1);
+      const double r = kth_distance_in_sorted(values.data(), class_size, class_position[static_cast<std::size_t>(p)], k_i);
+      const double expected = per_radius * r;
+      const Index guess = expected < 2.0 ? 1 : expected < 1e15 ? static_cast<Index>(expected) / 2 : n;
+      const Index m = r > 0 ? neighbors::count_within_sorted(axis.values.data(), n, p, r, true, guess)
+                            : neighbors::count_within_sorted(axis.values.data(), n, p, 0.0, false);
+      if (r > 0) per_radius = static_cast<double>(m) / r;
+      local(j) = psi(n) + psi(k_i) - psi(class_size) - psi(m);
+    }
+  });
+  return local;
+}
+
+/// Ross local values of the used samples `used` (n x d) through one searcher
+/// per class and one over all: the path for any d.
+inline Eigen::VectorXd ross_searcher_local_values(const RowMatrix<double>& used, const RossClasses& classes,
+                                                  Index k, Norm norm, int threads) {
+  const Index n = used.rows(), d = used.cols();
   const neighbors::Searcher<double> all(used.data(), n, d, norm);
   std::vector<neighbors::Searcher<double>> per_class;
   per_class.reserve(classes.members.size());
@@ -152,6 +215,16 @@ inline Eigen::VectorXd ross_local_values(const RowMatrix<double>& x, const RossC
     }
   });
   return local;
+}
+
+/// Ross local values of the used samples of validated, prepared features.
+inline Eigen::VectorXd ross_local_values(const RowMatrix<double>& x, const RossClasses& classes,
+                                         Index k, Norm norm, int threads) {
+  const Index n = static_cast<Index>(classes.sample.size()), d = x.cols();
+  RowMatrix<double> used(n, d);
+  for (Index j = 0; j < n; ++j) used.row(j) = x.row(classes.sample[static_cast<std::size_t>(j)]);
+  if (d == 1) return ross_line_local_values(used, classes, k, threads);  // any norm: |x_i - x_j|
+  return ross_searcher_local_values(used, classes, k, norm, threads);
 }
 
 }  // namespace detail

@@ -75,12 +75,14 @@ inline void ksg_plane_radii(const neighbors::Grid2D& grid, Index k, bool strict,
   });
 }
 
-/// Pass 2 on one axis: radius[p] (the radius of the sample at sorted position
-/// p) is replaced by psi(count + shift), count = #{j != i : |v_i - v_j| < r}
-/// (strict) or <= r.
-inline void ksg_plane_psi_of_counts(neighbors::AxisView<double> axis, LargeVector<double>& radius, bool strict,
-                                    const DigammaTable& psi, int threads) {
-  const Index shift = strict ? 1 : 0;  // psi(n_x + 1) for algorithm 1, psi(n_x) for 2
+/// Pass 2 on one axis, in sorted order: radius[p] (the radius of the sample at
+/// sorted position p) is replaced by value(count, r), where count = #{j :
+/// |v_p - v_j| < r} when strict_for(r), else <= r, the sample itself included.
+/// Shared by KSG (psi of the counts) and Gao et al.'s mixed estimator
+/// (knn/mixed.hpp: log or psi of counts whose strictness depends on r).
+template <class StrictFor, class Value>
+void replace_radius_by_count(neighbors::AxisView<double> axis, LargeVector<double>& radius,
+                             StrictFor strict_for, Value value, int threads) {
   parallel_for(axis.n, threads, kPointGrain, [&](Index begin, Index end) {
     // Neighbouring positions see about the same density of values, so the
     // previous count per unit radius predicts where this one's boundaries are
@@ -90,13 +92,26 @@ inline void ksg_plane_psi_of_counts(neighbors::AxisView<double> axis, LargeVecto
       const double r = radius[static_cast<std::size_t>(p)];
       const double expected = per_radius * r;
       const Index guess = expected < 2.0 ? 1 : expected < 1e15 ? static_cast<Index>(expected) / 2 : axis.n;
-      // The sorted count includes the sample itself exactly when 0 is within r.
-      const Index count = neighbors::count_within_sorted(axis.values, axis.n, p, r, strict, guess) -
-                          (neighbors::within(0.0, r, strict) ? 1 : 0);
+      const Index count = neighbors::count_within_sorted(axis.values, axis.n, p, r, strict_for(r), guess);
       if (r > 0) per_radius = static_cast<double>(count) / r;
-      radius[static_cast<std::size_t>(p)] = psi(count + shift);
+      radius[static_cast<std::size_t>(p)] = value(count, r);
     }
   });
+}
+
+/// KSG's pass 2 on one axis: radius[p] becomes psi(count + shift), count =
+/// #{j != i : |v_i - v_j| < r} (strict, algorithm 1, shift 1) or <= r
+/// (algorithm 2, shift 0).
+inline void ksg_plane_psi_of_counts(neighbors::AxisView<double> axis, LargeVector<double>& radius, bool strict,
+                                    const DigammaTable& psi, int threads) {
+  const Index shift = strict ? 1 : 0;  // psi(n_x + 1) for algorithm 1, psi(n_x) for 2
+  replace_radius_by_count(
+      axis, radius, [strict](double) { return strict; },
+      [&](Index count, double r) {
+        // The sorted count includes the sample itself exactly when 0 is within r.
+        return psi(count - (neighbors::within(0.0, r, strict) ? 1 : 0) + shift);
+      },
+      threads);
 }
 
 /// KSG local values for x and y given by their sorted axes (same n samples).
