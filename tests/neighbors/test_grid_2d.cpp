@@ -96,6 +96,31 @@ TEST(Grid2D, EveryPointsNeighboursMatchBruteForce) {
   }
 }
 
+// Rank bins fill evenly only for independent coordinates: dependent data get
+// more bins (bin_count), never more than sqrt(2 n), and the searches above run
+// on such refined grids too (the correlated shape).
+TEST(Grid2D, DependentDataGetAFinerGrid) {
+  const Index n = 40000;
+  const auto bins = [&](double rho) {
+    mmc::Rng rng(5);
+    RowMatrix<double> p(n, 2);
+    for (Index i = 0; i < n; ++i) {
+      const double a = rng.normal();
+      p.row(i) << a, rho * a + std::sqrt(1 - rho * rho) * rng.normal();
+    }
+    return mmc::neighbors::Grid2D::of_points(p.data(), n, 2).bins();
+  };
+  const Index base = static_cast<Index>(std::sqrt(n / mmc::neighbors::Grid2D::kPointsPerCell));
+  EXPECT_EQ(bins(0.0), base);
+  EXPECT_EQ(bins(0.5), base);
+  EXPECT_GT(bins(0.9), base * 3 / 2);
+  EXPECT_LE(bins(0.999), static_cast<Index>(std::sqrt(2.0 * n)));
+  EXPECT_GT(bins(0.999), bins(0.9));
+  const RowMatrix<double> c = make_points(2000, Shape::correlated, 9);
+  EXPECT_GT(mmc::neighbors::Grid2D::of_points(c.data(), 2000, 1).bins(),
+            static_cast<Index>(std::sqrt(2000 / mmc::neighbors::Grid2D::kPointsPerCell)));
+}
+
 TEST(Grid2D, KsgPlanePathEqualsTheKdTreePath) {
   // The 1 + 1 path (sorted axes, grid, sorted counts) against the general path
   // (joint kd-tree, marginal searchers) it replaces: the same local values bit
