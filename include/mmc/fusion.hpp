@@ -13,6 +13,7 @@
 #include "mmc/fusion/options.hpp"
 #include "mmc/fusion/paired_features.hpp"
 #include "mmc/fusion/robustness.hpp"
+#include "mmc/fusion/runner.hpp"
 #include "mmc/fusion/standardizer.hpp"
 #include "mmc/fusion/strategies.hpp"
 #include "mmc/fusion/ume.hpp"

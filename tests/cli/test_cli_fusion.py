@@ -172,6 +172,45 @@ class FusionCommands(CliTestCase):
         self.assertTrue(svg.startswith("<svg"))
         self.assertIn("C (knn)", svg)
 
+    def test_device_cpu_is_the_default_and_is_reported(self):
+        x, z, y = self.generate("1.0", n=400)
+        common = ["--modality", x, "--modality", z, "--labels", y, "--epochs", "2"]
+        for command in ["robustness", "fusion"]:
+            default = self.run_json(command, *common)
+            cpu = self.run_json(command, *common, "--device", "cpu")
+            self.assertEqual(default["device"], "cpu")
+            del default["seconds"], cpu["seconds"]
+            self.assertEqual(default, cpu)  # same seed, same bits
+        out = self.path("demo_cpu")
+        result = self.run_json("demo", "--out", out, "--backends", "knn", "--alphas", "1", "--n", "300",
+                               "--repeats", "1", "--device", "cpu")
+        self.assertEqual(result["device"], "cpu")
+
+    def test_device_cuda_without_a_gpu_is_a_clear_error(self):
+        # As `mmc mi --device cuda`: built without CUDA (CI: -Dcuda=disabled), a
+        # usage error (2) naming the option and the fix; built with CUDA but no
+        # device here, the backend's one-line runtime error (1). With a GPU the
+        # command runs and reports the device.
+        x, z, y = self.generate("1.0", n=400)
+        common = ["--modality", x, "--modality", z, "--labels", y, "--epochs", "2"]
+        demo = ["demo", "--out", self.path("demo_cuda"), "--backends", "knn", "--alphas", "1",
+                "--n", "300", "--repeats", "1"]
+        for args in (["robustness", *common], ["fusion", *common], demo):
+            with self.subTest(command=args[0]):
+                code, out, err = run(*args, "--device", "cuda", "--json", "--quiet")
+                if code == 0:
+                    self.assertEqual(json.loads(out)["device"], "cuda")
+                    continue
+                self.assertIn(code, (1, 2))
+                self.assertEqual(len(err.strip().splitlines()), 1, msg=err)
+                self.assertIn("CUDA", err)
+                if code == 2:
+                    self.assertIn("--device cuda", err)
+                    self.assertIn("-Dcuda=enabled", err)
+                if args[0] == "demo":  # checked before the output folder is made
+                    self.assertFalse(os.path.exists(self.path("demo_cuda")))
+        self.assert_bad_input(["robustness", *common, "--device", "gpu"], "--device")
+
     def test_bad_inputs(self):
         x, z, y = self.generate("0.5", n=300)
         for command in ["robustness", "fusion"]:

@@ -28,10 +28,13 @@
 #include <mmc/data/matrix_file.hpp>
 #include <mmc/experiments/aav_mnist.hpp>
 #include <mmc/fusion/robustness.hpp>
+#include <mmc/fusion/runner.hpp>
 #include <mmc/metric/complementarity.hpp>
+#include <mmc/metric/neural_backends.hpp>
 
 #include "commands.hpp"
 #include "command_support.hpp"
+#include "fusion_options.hpp"
 #include "neural_options.hpp"
 #include "progress.hpp"
 #include "svg_plot.hpp"
@@ -126,7 +129,9 @@ CommandSpec demo_spec() {
       "standard deviations. Expected: C falls and robustness rises with alpha.\n"
       "--task auto (default): aav-mnist when its cache is found, else synthetic (with a note).\n"
       "Writes DIR/demo.csv and DIR/demo.svg (C vs robustness to a missing modality); both are\n"
-      "written completely under temporary names first, so a failure leaves the old ones as they were.";
+      "written completely under temporary names first, so a failure leaves the old ones as they were.\n"
+      "--device cuda trains the late-fusion models and the cene/mine backends on the GPU (the\n"
+      "aav-mnist feature encoders stay on the CPU; docs/cuda.md).";
   spec.options = join({{{"task", "NAME", "auto, aav-mnist or synthetic", "auto", false},
                         {"data", "DIR", "AAV-MNIST cache of scripts/fetch-data (aav-mnist)", "auto", false},
                         {"out", "DIR", "output folder", "./mmc-demo", false},
@@ -140,7 +145,8 @@ CommandSpec demo_spec() {
                         {"steps", "N", "maximum training steps of the neural backends", "4000",
                          false},
                         {"repeats", "R", "models (seeds) averaged per point", "3 (aav-mnist: 1)",
-                         false}},
+                         false},
+                        fusion_device_option("where the late-fusion models and the cene/mine backends train")},
                        common_options()});
   return spec;
 }
@@ -158,6 +164,9 @@ struct DemoSettings {
   std::vector<std::string> backend_names;
   std::vector<metric::Backend> backends;
   std::vector<double> parameters;  // alphas or sigmas
+  // --device: the nn backend of the late-fusion models and of cene/mine.
+  fusion::FusionRunner fusion = fusion::cpu_fusion_runner();
+  metric::NeuralRunner neural = metric::cpu_neural_runner();
 };
 
 /// The synthetic alpha demo: C per backend and late-fusion robustness in
@@ -179,6 +188,7 @@ std::vector<DemoRow> synthetic_rows(const DemoSettings& d) {
       options.backend = backend;
       options.seed = d.seed;
       options.threads = d.threads;
+      options.neural = d.neural;
       if (d.steps_given) options.cene.steps = options.mine.steps = d.steps;
       row.metric.push_back(metric::Complementarity(options).estimate(task.modalities, task.labels).metric);
       bar.update(++done, total, row.metric.back());
@@ -190,8 +200,8 @@ std::vector<DemoRow> synthetic_rows(const DemoSettings& d) {
       robustness.train.seed = d.seed + static_cast<std::uint64_t>(r);
       robustness.train.threads = d.threads;
       robustness.robustness.seed = d.seed + static_cast<std::uint64_t>(r);
-      accumulate(row.robustness,
-                 fusion::robustness_experiment(task.modalities, task.labels, robustness), d.repeats);
+      accumulate(row.robustness, d.fusion.robustness_experiment(task.modalities, task.labels, robustness),
+                 d.repeats);
     }
     bar.update(++done, total, row.robustness.robustness_missing);
     rows.push_back(std::move(row));
@@ -221,6 +231,8 @@ std::vector<DemoRow> aav_rows(const DemoSettings& d) {
       options.threads = d.threads;
       options.bootstrap = 0;  // the demo reports point estimates
       options.cene = options.mine = false;
+      options.neural = d.neural;
+      options.fusion = d.fusion;
       for (metric::Backend b : d.backends) {
         if (b == metric::Backend::cene) options.cene = true;
         if (b == metric::Backend::mine) options.mine = true;
@@ -299,6 +311,10 @@ int run_demo(const ParsedArgs& args) {
     throw UsageError("option '--steps' has value " + std::to_string(d.steps) + "; expected at least 1, e.g. 4000");
   }
   if (d.aav && d.steps_given) throw UsageError("option '--steps' belongs to --task synthetic (aav-mnist uses the backends' defaults)");
+  if (device_from(args) == "cuda") {  // fails here, before any output, without CUDA or a device
+    d.fusion = fusion_runner_from(args);
+    d.neural = cuda_neural_runner();
+  }
   // The folder now, so that a bad --out fails before minutes of computation.
   std::error_code error;
   std::filesystem::create_directories(out, error);
@@ -383,14 +399,16 @@ int run_demo(const ParsedArgs& args) {
     }
     print_report(args, {{"task", d.aav ? "aav-mnist" : "synthetic"},
                         {"units", d.aav ? "input" : "standardized"},
+                        {"device", d.fusion.device},
                         {"rows", table},
                         {"csv", (out / "demo.csv").string()},
                         {"plot", (out / "demo.svg").string()},
                         {"seconds", seconds}});
     return 0;
   }
-  std::printf("task: %s (perturbations in %s units)\n", d.aav ? "aav-mnist" : "synthetic",
-              d.aav ? "input" : "training standard deviation");
+  std::printf("task: %s (perturbations in %s units%s)\n", d.aav ? "aav-mnist" : "synthetic",
+              d.aav ? "input" : "training standard deviation",
+              d.fusion.device == "cpu" ? "" : "; networks on the GPU");
   std::printf("%-6s  %6s", parameter.c_str(), "C_true");
   for (const auto& name : backend_names) std::printf("  %8s", ("C_" + name).c_str());
   std::printf("  %6s  %7s  %6s  %11s  %10s\n", "clean", "missing", "noisy", "adversarial",

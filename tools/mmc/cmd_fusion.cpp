@@ -6,6 +6,7 @@
 #include <string>
 
 #include <mmc/fusion/combined_advisor.hpp>
+#include <mmc/fusion/runner.hpp>
 #include <mmc/fusion/strategies.hpp>
 
 #include "commands.hpp"
@@ -54,7 +55,7 @@ CommandSpec fusion_spec() {
       "The JSON carries the verdict (ume|umt|joint), the evidence (C, each Gamma_i, the\n"
       "interaction information, the probe's accuracies) and the reason in plain language.\n"
       "The fused head (naive and UMT) defaults to one hidden layer of 64 units, the same as\n"
-      "`mmc robustness`.";
+      "`mmc robustness`. --device cuda trains every network on the GPU (docs/cuda.md).";
   spec.options = join({fusion_input_options(), fusion_training_options(fusion::StrategyOptions{}.train),
                        {{"rule", "R", "combined | paper: how to recommend a strategy", "combined", false},
                         {"lambda", "L", "UMT distillation weight", "1", false},
@@ -62,7 +63,8 @@ CommandSpec fusion_spec() {
                         {"validation-fraction", "F", "advisor validation fraction", "0.2", false},
                         {"test-fraction", "F", "held-out fraction for the accuracies", "0.2", false},
                         {"standardize", "", "standardise each modality with training statistics",
-                         "on", false}},
+                         "on", false},
+                        fusion_device_option()},
                        common_options()});
   return spec;
 }
@@ -76,14 +78,15 @@ int run_fusion(const ParsedArgs& args) {
   options.validation_fraction = args.get_double("validation-fraction", options.validation_fraction);
   options.test_fraction = args.get_double("test-fraction", options.test_fraction);
   options.probe.seed = seed_from(args);
+  const fusion::FusionRunner runner = fusion_runner_from(args);
   const FusionInputs in = read_fusion_inputs(args);
   const auto [advised, seconds] = timed([&] {
     if (rule == "paper") {
       fusion::AdvisedStrategies a;
-      a.report = fusion::compare_strategies(in.modalities, in.labels, options);
+      a.report = runner.compare_strategies(in.modalities, in.labels, options);
       return a;
     }
-    return fusion::compare_strategies_advised(in.modalities, in.labels, options);
+    return fusion::compare_strategies_advised(runner, in.modalities, in.labels, options);
   });
   const fusion::StrategyReport& r = advised.report;
   const std::string paper(fusion::strategy_name(r.advisor.recommendation));
@@ -106,6 +109,7 @@ int run_fusion(const ParsedArgs& args) {
                                             {"interaction", advised.advice.interaction}}));
   }
   report.emplace_back("test_samples", r.test_samples);
+  report.emplace_back("device", runner.device);
   report.emplace_back("seconds", seconds);
   print_report(args, report);
   return 0;

@@ -1,6 +1,7 @@
 // tools/mmc/cmd_robustness.cpp — `mmc robustness` (docs/design.md §3.6: accuracy
 // of a late-fusion model with one modality missing, noisy or attacked).
 #include <mmc/fusion/robustness.hpp>
+#include <mmc/fusion/runner.hpp>
 
 #include "command_support.hpp"
 #include "commands.hpp"
@@ -22,7 +23,8 @@ CommandSpec robustness_spec() {
       "Units of --noise-sd and --epsilon (--units): 'standardized' = training standard deviations;\n"
       "'input' = the raw values' own units (e.g. pixels in [0, 1]), the result clipped to the\n"
       "training data's range per column; 'auto' (default) = input when every training column\n"
-      "lies in [0, 1], else standardized. The JSON's 'units' says which was used.";
+      "lies in [0, 1], else standardized. The JSON's 'units' says which was used.\n"
+      "--device cuda trains the model on the GPU (docs/cuda.md); the JSON's 'device' says where.";
   spec.options = join({fusion_input_options(), fusion_training_options(fusion::RobustnessExperimentOptions{}.train),
                        {{"noise-sd", "SD", "noise standard deviation", "0.5", false},
                         {"epsilon", "EPS", "FGSM step", "0.03", false},
@@ -30,7 +32,8 @@ CommandSpec robustness_spec() {
                          "auto", false},
                         {"test-fraction", "F", "held-out fraction for the evaluation", "0.3", false},
                         {"standardize", "", "standardise each modality with training statistics",
-                         "on", false}},
+                         "on", false},
+                        fusion_device_option("where the network trains")},
                        common_options()});
   return spec;
 }
@@ -46,9 +49,10 @@ int run_robustness(const ParsedArgs& args) {
                              : units == "standardized" ? fusion::PerturbationUnits::standardized
                                                        : fusion::PerturbationUnits::automatic;
   options.test_fraction = args.get_double("test-fraction", options.test_fraction);
+  const fusion::FusionRunner runner = fusion_runner_from(args);
   const FusionInputs in = read_fusion_inputs(args);
   const auto [r, seconds] =
-      timed([&] { return fusion::robustness_experiment(in.modalities, in.labels, options); });
+      timed([&] { return runner.robustness_experiment(in.modalities, in.labels, options); });
   data::Json per_modality = data::Json::array();
   for (const auto& m : r.per_modality) {
     per_modality.push(data::Json::object(
@@ -64,6 +68,7 @@ int run_robustness(const ParsedArgs& args) {
                       {"per_modality", per_modality},
                       {"test_samples", r.samples},
                       {"units", std::string(fusion::units_name(r.units))},
+                      {"device", runner.device},
                       {"seconds", seconds}});
   return 0;
 }

@@ -18,6 +18,10 @@ namespace mmc::metric {
 struct NeuralRunner;  // mmc/metric/neural_backends.hpp
 }  // namespace mmc::metric
 
+namespace mmc::fusion {
+struct FusionRunner;  // mmc/fusion/runner.hpp
+}  // namespace mmc::fusion
+
 namespace mmc::cli {
 
 struct Command {
@@ -60,5 +64,12 @@ int run_entropy_cene_cuda(const ParsedArgs& args);
 // The complementarity metric's cene/mine training on the GPU (--device cuda).
 metric::NeuralRunner cuda_neural_runner();
 bool cuda_device_built();
+// The fusion networks on the GPU (--device cuda of fusion, robustness, demo):
+// cmd_fusion_cuda.cu with CUDA, cmd_neural_no_cuda.cpp without. Throws at once
+// when there is no usable device, before any data are read.
+fusion::FusionRunner cuda_fusion_runner();
+// --device of a fusion command: the CPU runner (instantiated once, in
+// fusion_runner.cpp) or cuda_fusion_runner().
+fusion::FusionRunner fusion_runner_from(const ParsedArgs& args);
 
 }  // namespace mmc::cli

@@ -1,8 +1,8 @@
 // tools/mmc/fusion_options.hpp — what `mmc robustness`, `mmc fusion` and
 // `mmc demo` share for the late-fusion networks (docs/design.md §3.6-3.7): the
 // modality/label inputs (labels renumbered to 0..C-1, as `complementarity`
-// does) and the training options, with help defaults printed from the
-// library's TrainOptions{}.
+// does), the training options, with help defaults printed from the library's
+// TrainOptions{}, and --device (fusion/runner.hpp, docs/design.md §4).
 #pragma once
 
 #include <string>
@@ -53,6 +53,12 @@ inline std::vector<OptionSpec> fusion_training_options(
       {"batch", "B", "minibatch size", std::to_string(defaults.batch), false},
       {"lr", "RATE", "Adam learning rate", number_text(defaults.lr), false},
   };
+}
+
+/// --device: where the late-fusion networks train (fusion_runner_from, commands.hpp).
+/// `where`: e.g. "where the networks train".
+inline OptionSpec fusion_device_option(const std::string& where = "where the networks train") {
+  return {"device", "D", "cpu | cuda: " + where + " (cuda: a build with CUDA and a GPU)", "cpu", false};
 }
 
 /// TrainOptions from the command line, starting from `defaults`.

@@ -29,7 +29,9 @@
 #include "mmc/data/aav_mnist.hpp"
 #include "mmc/fusion/late_fusion.hpp"
 #include "mmc/fusion/robustness.hpp"
+#include "mmc/fusion/runner.hpp"
 #include "mmc/metric/complementarity.hpp"
+#include "mmc/metric/neural_backends.hpp"
 
 namespace mmc::experiments {
 
@@ -46,6 +48,11 @@ struct AavPointOptions {
   bool mine = false;     ///< also estimate C with the mine backend
   int epochs = 5;        ///< late-fusion training epochs
   int threads = 1;       ///< threads of every step (results do not depend on it)
+  /// The nn backend of the cene and mine backends (metric/neural_backends.hpp).
+  metric::NeuralRunner neural = metric::cpu_neural_runner();
+  /// The nn backend of the late-fusion model (fusion/runner.hpp). The feature
+  /// encoders (data/aav_features.hpp) are trained by the caller, on the CPU.
+  fusion::FusionRunner fusion = fusion::cpu_fusion_runner();
 };
 
 /// What one point measured.
@@ -77,6 +84,7 @@ inline AavPoint run_aav_mnist_point(const data::AavSplit& split, data::AavFeatur
     o.bootstrap = bootstrap;
     o.seed = seed;
     o.threads = options.threads;
+    o.neural = options.neural;
     return metric::Complementarity(o).estimate(features.modalities, features.labels);
   };
   point.knn = complementarity(metric::Backend::knn, options.pca, options.bootstrap);
@@ -89,16 +97,14 @@ inline AavPoint run_aav_mnist_point(const data::AavSplit& split, data::AavFeatur
   train_options.epochs = options.epochs;
   train_options.seed = 300 + seed;
   train_options.threads = options.threads;
-  auto model = fusion::fit_late_fusion<float>(train.task.modalities, train.task.labels, train_options,
-                                              data::kAavDigits);
   fusion::RobustnessOptions perturb;
   perturb.noise_sd = 0.5;
   perturb.epsilon = 0.03;
   perturb.seed = 400 + seed;
   perturb.units = fusion::PerturbationUnits::input;
-  const fusion::ModalityList<double> train_raw = train.task.modalities;
-  point.robustness = fusion::evaluate_robustness(model, test.task.modalities, test.task.labels, perturb,
-                                                 fusion::input_range(train_raw));
+  point.robustness = options.fusion.fit_and_evaluate_robustness(train.task.modalities, train.task.labels,
+                                                                data::kAavDigits, train_options,
+                                                                test.task.modalities, test.task.labels, perturb);
   return point;
 }
 

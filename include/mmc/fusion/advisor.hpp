@@ -34,6 +34,8 @@
 #include "mmc/fusion/options.hpp"
 #include "mmc/fusion/ume.hpp"
 #include "mmc/fusion/unimodal.hpp"
+#include "mmc/nn/backend.hpp"
+#include "mmc/nn/cpu_backend.hpp"
 
 namespace mmc::fusion {
 
@@ -61,8 +63,8 @@ struct AdvisorResult {
 namespace detail {
 
 /// Features of every member on its modality (raw data), concatenated: n x sum e_m.
-template <class T>
-RowMatrix<T> concatenated_features(std::vector<UniModal<T>>& members,
+template <class T, class B>
+RowMatrix<T> concatenated_features(std::vector<UniModal<T, B>>& members,
                                    const ModalityList<double>& x) {
   Index width = 0;
   for (auto& member : members) width += member.feature_size();
@@ -92,16 +94,16 @@ inline AdvisorResult decide(const Eigen::ArrayXd& linear_correct, const Eigen::A
   return r;
 }
 
-/// The advisor on trained members, their training data and a validation part.
-template <class T>
-AdvisorResult advise_members(std::vector<UniModal<T>>& members, const TrainingData<T>& train,
+/// The advisor on trained members, their training data and a validation part;
+/// the probe trains on the members' backend B.
+template <class T, class B>
+AdvisorResult advise_members(std::vector<UniModal<T, B>>& members, const TrainingData<T>& train,
                              const ModalityList<double>& validation_x, const Labels& validation_y,
                              const ProbeOptions& probe_options, double z) {
-  auto probe = fit_linear_probe<T>(concatenated_features(members, train.x), train.y, probe_options,
-                                   train.classes);
+  auto probe = fit_linear_probe<T, B>(concatenated_features(members, train.x), train.y, probe_options,
+                                      train.classes);
   const Labels linear = probe.predict(concatenated_features(members, validation_x));
-  Ume<T> ume(members);
-  const Labels ensemble = ume.predict(validation_x);
+  const Labels ensemble = ensemble_predict(members, validation_x);  // UME, equal weights
   return decide((linear.array() == validation_y.array()).template cast<double>(),
                 (ensemble.array() == validation_y.array()).template cast<double>(), z);
 }
@@ -117,10 +119,11 @@ inline void check_z(std::string_view fn, double z) {
 
 /// Splits the samples (validation_fraction, seeded by options.train.seed),
 /// trains the uni-modal models on the rest and returns both validation
-/// accuracies and the recommendation.
-template <class T = float, ModalityRange R, class L>
+/// accuracies and the recommendation. Every network trains on nn backend B.
+template <class T = float, class B = nn::CpuBackend<T>, ModalityRange R, class L>
 AdvisorResult advise(const R& modalities, const Eigen::DenseBase<L>& labels,
                      const AdvisorOptions& options = {}) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::advise<T, B>");
   constexpr std::string_view fn = "mmc::fusion::advise";
   detail::check_z(fn, options.z);
   detail::check_open_fraction(fn, "options.validation_fraction", options.validation_fraction);
@@ -129,7 +132,7 @@ AdvisorResult advise(const R& modalities, const Eigen::DenseBase<L>& labels,
       options.validation_fraction, 0.0, options.train.seed);
   detail::check_evaluation_size(fn, "options.validation_fraction", s.validation_y.size(),
                                 s.train.y.size() + s.validation_y.size());
-  auto members = detail::fit_members(fn, s.train, options.train);
+  auto members = detail::fit_members<T, B>(fn, s.train, options.train);
   return detail::advise_members(members, s.train, s.validation_x, s.validation_y, options.probe,
                                 options.z);
 }

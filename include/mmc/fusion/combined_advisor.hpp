@@ -34,13 +34,17 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "mmc/core/types.hpp"
 #include "mmc/fusion/advisor.hpp"
 #include "mmc/fusion/data.hpp"
+#include "mmc/fusion/runner.hpp"
 #include "mmc/fusion/strategies.hpp"
 #include "mmc/metric/complementarity.hpp"
+#include "mmc/nn/backend.hpp"
+#include "mmc/nn/cpu_backend.hpp"
 
 namespace mmc::fusion {
 
@@ -115,12 +119,14 @@ inline CombinedAdvice combine(const metric::ComplementarityResult& c, const Advi
   return a;
 }
 
-/// Estimates C and runs the linear-probe advisor on the same data; combines them (see top).
-template <class T = float>
+/// Estimates C and runs the linear-probe advisor on the same data; combines
+/// them (see top). B: the nn backend of the advisor's networks.
+template <class T = float, class B = nn::CpuBackend<T>>
 CombinedAdvice advise_combined(const std::vector<RowMatrix<double>>& modalities, const Labels& labels,
                                const CombinedAdvisorOptions& options = {}) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::advise_combined<T, B>");
   const auto c = metric::Complementarity(options.complementarity).estimate(modalities, labels);
-  const AdvisorResult probe = advise<T>(modalities, labels, options.advisor);
+  const AdvisorResult probe = advise<T, B>(modalities, labels, options.advisor);
   return combine(c, probe, options.synergy_threshold, options.redundancy_threshold);
 }
 
@@ -132,15 +138,16 @@ struct AdvisedStrategies {
   CombinedAdvice advice;
 };
 
-template <class T = float>
-AdvisedStrategies compare_strategies_advised(const std::vector<RowMatrix<double>>& modalities,
-                                             const Labels& labels, const StrategyOptions& options = {},
-                                             metric::ComplementarityOptions complementarity = {},
-                                             double synergy_threshold = CombinedAdvisorOptions{}.synergy_threshold,
-                                             double redundancy_threshold =
-                                                 CombinedAdvisorOptions{}.redundancy_threshold) {
+namespace detail {
+
+/// The combined advice for a StrategyReport made by compare_strategies on
+/// (modalities, labels, options): C on the report's training and validation parts.
+inline AdvisedStrategies advise_on_report(StrategyReport report, const std::vector<RowMatrix<double>>& modalities,
+                                          const Labels& labels, const StrategyOptions& options,
+                                          metric::ComplementarityOptions complementarity,
+                                          double synergy_threshold, double redundancy_threshold) {
   AdvisedStrategies out;
-  out.report = compare_strategies<T>(modalities, labels, options);  // checks every input first
+  out.report = std::move(report);
   const DataSplit split = split_samples(labels.size(), options.validation_fraction,
                                         options.test_fraction, options.train.seed);
   std::vector<Index> seen = split.train;
@@ -151,6 +158,35 @@ AdvisedStrategies compare_strategies_advised(const std::vector<RowMatrix<double>
                      .estimate(take_rows(modalities, seen), take_labels(labels, seen));
   out.advice = combine(c, out.report.advisor, synergy_threshold, redundancy_threshold);
   return out;
+}
+
+}  // namespace detail
+
+/// B: the nn backend of every network (the metric runs on its own options).
+template <class T = float, class B = nn::CpuBackend<T>>
+AdvisedStrategies compare_strategies_advised(const std::vector<RowMatrix<double>>& modalities,
+                                             const Labels& labels, const StrategyOptions& options = {},
+                                             metric::ComplementarityOptions complementarity = {},
+                                             double synergy_threshold = CombinedAdvisorOptions{}.synergy_threshold,
+                                             double redundancy_threshold =
+                                                 CombinedAdvisorOptions{}.redundancy_threshold) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::compare_strategies_advised<T, B>");
+  return detail::advise_on_report(compare_strategies<T, B>(modalities, labels, options),  // checks every input first
+                                  modalities, labels, options, std::move(complementarity), synergy_threshold,
+                                  redundancy_threshold);
+}
+
+/// The same with every network on the runner's backend (fusion/runner.hpp):
+/// e.g. the CUDA backend from a translation unit that nvcc did not compile.
+inline AdvisedStrategies compare_strategies_advised(const FusionRunner& runner,
+                                                    const std::vector<RowMatrix<double>>& modalities,
+                                                    const Labels& labels, const StrategyOptions& options = {},
+                                                    metric::ComplementarityOptions complementarity = {},
+                                                    double synergy_threshold = CombinedAdvisorOptions{}.synergy_threshold,
+                                                    double redundancy_threshold =
+                                                        CombinedAdvisorOptions{}.redundancy_threshold) {
+  return detail::advise_on_report(runner.compare_strategies(modalities, labels, options), modalities, labels,
+                                  options, std::move(complementarity), synergy_threshold, redundancy_threshold);
 }
 
 }  // namespace mmc::fusion

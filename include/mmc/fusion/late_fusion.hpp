@@ -12,6 +12,7 @@
 #include <Eigen/Core>
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "mmc/core/types.hpp"
@@ -20,6 +21,8 @@
 #include "mmc/fusion/model.hpp"
 #include "mmc/fusion/options.hpp"
 #include "mmc/fusion/standardizer.hpp"
+#include "mmc/nn/backend.hpp"
+#include "mmc/nn/cpu_backend.hpp"
 
 namespace mmc::fusion {
 
@@ -71,11 +74,11 @@ SplitData<T> split_data(const TrainingData<T>& d, double validation_fraction, do
           take_labels(d.y, s.validation), take_labels(d.y, s.test)};
 }
 
-/// Builds a model for d, fits its standardizer on d.x and trains it.
-template <class T>
-LateFusion<T> fit_network(std::string_view fn, const TrainingData<T>& d, const TrainOptions& options,
-                          Teachers<T>* teachers = nullptr) {
-  LateFusion<T> net(d.widths(), d.classes, options);
+/// Builds a model on backend B for d, fits its standardizer on d.x and trains it.
+template <class T, class B = nn::CpuBackend<T>>
+LateFusion<T, B> fit_network(std::string_view fn, const TrainingData<T>& d, const TrainOptions& options,
+                             std::type_identity_t<Teachers<T, B>>* teachers = nullptr) {
+  LateFusion<T, B> net(d.widths(), d.classes, options);
   net.set_standardizer(Standardizer<T>::fit(d.x, options.standardize, fn));
   train(net, net.standardizer().apply(d.x), d.y, options, fn, teachers);
   return net;
@@ -86,13 +89,15 @@ LateFusion<T> fit_network(std::string_view fn, const TrainingData<T>& d, const T
 /// Trains a late-fusion classifier jointly (naive training). modalities: two or
 /// more n x d_m matrices (any Eigen expressions), rows aligned; labels: n
 /// integers in [0, classes) (classes <= 0: max label + 1). The model keeps the
-/// training statistics and standardises whatever it is given later.
-template <class T = float, ModalityRange R, class L>
-LateFusion<T> fit_late_fusion(const R& modalities, const Eigen::DenseBase<L>& labels,
-                              const TrainOptions& options = {}, Index classes = 0) {
+/// training statistics and standardises whatever it is given later. B: the nn
+/// backend the networks train on (nn/backend.hpp; docs/design.md §4).
+template <class T = float, class B = nn::CpuBackend<T>, ModalityRange R, class L>
+LateFusion<T, B> fit_late_fusion(const R& modalities, const Eigen::DenseBase<L>& labels,
+                                 const TrainOptions& options = {}, Index classes = 0) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::fit_late_fusion<T, B>");
   constexpr std::string_view fn = "mmc::fusion::fit_late_fusion";
   const auto d = detail::training_data<T>(fn, modalities, labels, options, 2, classes);
-  return detail::fit_network(fn, d, options);
+  return detail::fit_network<T, B>(fn, d, options);
 }
 
 }  // namespace mmc::fusion

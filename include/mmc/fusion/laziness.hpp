@@ -23,6 +23,8 @@
 #include "mmc/fusion/linear_probe.hpp"
 #include "mmc/fusion/options.hpp"
 #include "mmc/fusion/unimodal.hpp"
+#include "mmc/nn/backend.hpp"
+#include "mmc/nn/cpu_backend.hpp"
 
 namespace mmc::fusion {
 
@@ -44,10 +46,12 @@ struct LazinessResult {
 };
 
 /// Trains a naive late-fusion model and one uni-modal model per modality on a
-/// seeded training split and probes their encoders on the test split.
-template <class T = float, ModalityRange R, class L>
+/// seeded training split and probes their encoders on the test split; every
+/// network (probes included) on nn backend B.
+template <class T = float, class B = nn::CpuBackend<T>, ModalityRange R, class L>
 LazinessResult measure_laziness(const R& modalities, const Eigen::DenseBase<L>& labels,
                                 const LazinessOptions& options = {}) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::measure_laziness<T, B>");
   constexpr std::string_view fn = "mmc::fusion::measure_laziness";
   detail::check_open_fraction(fn, "options.test_fraction", options.test_fraction);
   const auto s = detail::split_data(
@@ -56,17 +60,17 @@ LazinessResult measure_laziness(const R& modalities, const Eigen::DenseBase<L>& 
   const auto& train = s.train;
   const auto& test_x = s.test_x;
   const auto& test_y = s.test_y;
-  LateFusion<T> joint = detail::fit_network(fn, train, options.train);
-  auto members = detail::fit_members(fn, train, options.train);
+  LateFusion<T, B> joint = detail::fit_network<T, B>(fn, train, options.train);
+  auto members = detail::fit_members<T, B>(fn, train, options.train);
   const ModalityList<T> joint_train = joint.standardizer().apply(train.x);
   const ModalityList<T> joint_test = joint.standardizer().apply(test_x);
   LazinessResult r;
   r.test_samples = test_y.size();
   for (Index m = 0; m < joint.modalities(); ++m) {
     const auto i = static_cast<std::size_t>(m);
-    auto lazy = fit_linear_probe<T>(joint.features(m, joint_train[i]), train.y, options.probe, train.classes);
+    auto lazy = fit_linear_probe<T, B>(joint.features(m, joint_train[i]), train.y, options.probe, train.classes);
     r.joint.push_back(lazy.accuracy(joint.features(m, joint_test[i]), test_y));
-    auto alone = fit_linear_probe<T>(members[i].features(train.x[i]), train.y, options.probe, train.classes);
+    auto alone = fit_linear_probe<T, B>(members[i].features(train.x[i]), train.y, options.probe, train.classes);
     r.unimodal.push_back(alone.accuracy(members[i].features(test_x[i]), test_y));
   }
   return r;

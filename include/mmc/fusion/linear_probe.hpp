@@ -10,7 +10,9 @@
 // the weights are fitted by Adam on minibatches with a small decoupled weight
 // decay (the objective is convex, so the result is close to the unique
 // regularised optimum; 100 epochs of lr 1e-2 reach it to well under the
-// accuracies' sampling error on the tasks of the tests).
+// accuracies' sampling error on the tasks of the tests). The probe runs on any
+// nn backend B (docs/design.md §4): features go up with each forward pass, the
+// logits come down, and the loss is computed on the host (nn/losses.hpp).
 #pragma once
 
 #include <Eigen/Core>
@@ -30,6 +32,8 @@
 #include "mmc/fusion/model.hpp"
 #include "mmc/fusion/options.hpp"
 #include "mmc/fusion/standardizer.hpp"
+#include "mmc/nn/backend.hpp"
+#include "mmc/nn/cpu_backend.hpp"
 #include "mmc/nn/losses.hpp"
 #include "mmc/nn/mlp.hpp"
 #include "mmc/nn/optimizers.hpp"
@@ -44,10 +48,12 @@ struct ProbeOptions {
   std::uint64_t seed = 0;     ///< initialisation and batch order
 };
 
-template <class T = float>
+template <class T = float, class B = nn::CpuBackend<T>>
 class LinearProbe {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::LinearProbe<T, B>");
+
  public:
-  using Network = nn::Mlp<T, nn::CpuBackend<T>>;
+  using Network = nn::Mlp<T, B>;
 
   LinearProbe(Network linear, Standardizer<T> standardizer)
       : linear_(std::move(linear)), standardizer_(std::move(standardizer)) {}
@@ -70,17 +76,19 @@ class LinearProbe {
     }
     const RowMatrix<T> z = standardizer_.apply(0, RowMatrix<T>(features.template cast<T>()));
     RowMatrix<T> out(z.rows(), classes());
-    for (Index begin = 0; begin < z.rows(); begin += LateFusion<T>::kChunk) {
-      const Index count = std::min(LateFusion<T>::kChunk, z.rows() - begin);
-      out.middleRows(begin, count) =
-          nn::as_eigen(linear_.forward(nn::as_batch(z.middleRows(begin, count)))).transpose();
+    const Index chunk = LateFusion<T, B>::kChunk;
+    for (Index begin = 0; begin < z.rows(); begin += chunk) {
+      const Index count = std::min(chunk, z.rows() - begin);
+      // Rows of the row-major output are the logits' column-major layout.
+      linear_.backend().download(linear_.forward_host(nn::as_batch(z.middleRows(begin, count))),
+                                 out.data() + begin * classes(), classes());
     }
     return out;
   }
 
   template <class D>
   Labels predict(const Eigen::DenseBase<D>& features) {
-    return LateFusion<T>::argmax_rows(logits(features));
+    return LateFusion<T, B>::argmax_rows(logits(features));
   }
 
   template <class D, class L>
@@ -99,10 +107,11 @@ class LinearProbe {
 };
 
 /// Fits a linear probe on features (n x F, e.g. frozen encoder outputs) and
-/// labels in [0, classes) (classes <= 0: max label + 1).
-template <class T = float, class D, class L>
-LinearProbe<T> fit_linear_probe(const Eigen::DenseBase<D>& features, const Eigen::DenseBase<L>& labels,
+/// labels in [0, classes) (classes <= 0: max label + 1), on nn backend B.
+template <class T = float, class B = nn::CpuBackend<T>, class D, class L>
+LinearProbe<T, B> fit_linear_probe(const Eigen::DenseBase<D>& features, const Eigen::DenseBase<L>& labels,
                                 const ProbeOptions& options = {}, Index classes = 0) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::fit_linear_probe<T, B>");
   constexpr std::string_view fn = "mmc::fusion::fit_linear_probe";
   mmc::detail::check_data(fn, "features", features);
   mmc::detail::check_at_least(fn, "options.epochs", options.epochs, 1);
@@ -113,29 +122,36 @@ LinearProbe<T> fit_linear_probe(const Eigen::DenseBase<D>& features, const Eigen
   const ModalityList<T> list{RowMatrix<T>(features.template cast<T>())};
   auto standardizer = Standardizer<T>::fit(list, true);
   const RowMatrix<T> z = standardizer.apply(0, list.front());
-  typename LinearProbe<T>::Network linear(
+  const B backend;
+  typename LinearProbe<T, B>::Network linear(
       nn::MlpSpec{{z.cols(), c}, nn::Activation::relu, nn::Activation::identity, nn::Init::automatic},
-      detail::derive_seed(options.seed, streams::probe));
-  nn::Adam<T> adam(nn::AdamOptions{.lr = options.lr, .weight_decay = options.weight_decay});
+      detail::derive_seed(options.seed, streams::probe), backend);
+  nn::Adam<T, B> adam(nn::AdamOptions{.lr = options.lr, .weight_decay = options.weight_decay}, backend);
   detail::EpochBatches batches(z.rows(), options.batch, options.seed, streams::probe);
   RowMatrix<T> xb;
   std::vector<int> yb;
-  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> grad;
+  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> out, grad;  // host
+  typename B::Buffer grad_buffer;                              // backend memory
   Index step = 0;
   for (int epoch = 0; epoch < options.epochs; ++epoch) {
     batches.shuffle();
     for (Index b = 0; b < batches.count(); ++b, ++step) {
       detail::gather_rows(z, batches.batch(b), xb);
       detail::gather_labels(y, batches.batch(b), yb);
-      const auto out = linear.forward(nn::as_batch(xb));
-      grad.resize(out.rows, out.cols);
-      const double loss = nn::softmax_cross_entropy(out, yb, nn::view(grad));
+      const nn::ConstMatrixRef<T> logits = linear.forward_host(nn::as_batch(xb));
+      out.resize(logits.rows, logits.cols);
+      linear.backend().download(logits, out.data(), logits.rows);
+      grad.resize(out.rows(), out.cols());
+      const double loss = nn::softmax_cross_entropy<T>(nn::view(out), yb, nn::view(grad));
       detail::check_finite_loss(fn, loss, epoch, step);
-      linear.backward(nn::view(grad));
+      linear.backend().resize(grad_buffer, grad.size());
+      const nn::MatrixRef<T> d_logits(linear.backend().data(grad_buffer), grad.rows(), grad.cols());
+      linear.backend().upload(grad.data(), grad.rows(), d_logits);
+      linear.backward(d_logits);
       adam.step(linear);
     }
   }
-  return LinearProbe<T>(std::move(linear), std::move(standardizer));
+  return LinearProbe<T, B>(std::move(linear), std::move(standardizer));
 }
 
 }  // namespace mmc::fusion

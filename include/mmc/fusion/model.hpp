@@ -16,10 +16,21 @@
 // Feature Learning in Supervised Multi-Modal Learning"). A uni-modal model
 // (unimodal.hpp) is the same class with one modality.
 //
+// Backends (docs/design.md §4): the networks run on any nn backend B
+// (nn/backend.hpp), nn::CpuBackend<T> by default, cuda::CudaBackend<T> in a
+// translation unit compiled by nvcc. Activations, logits and gradients then live
+// in B's memory, which the host must not read: every pointer from B is passed
+// only to B's operations, and what the host computes (the losses of
+// nn/losses.hpp, softmax, argmax, FGSM's signs) reaches it through
+// B::download and goes back through B::upload. tests/fusion/test_fusion_backends
+// runs everything here on a CPU backend whose memory is unreadable outside its
+// own operations, so a host read of backend memory crashes there.
+//
 // Memory: the concatenation and the loss gradients are workspaces that grow to
 // the largest batch; inference runs in chunks of kChunk samples, so memory does
-// not grow with the data set. All networks share one CPU backend (one thread
-// pool); results do not depend on its thread count (nn/cpu_backend.hpp).
+// not grow with the data set. All networks of a model share one backend (one
+// thread pool, or one CUDA stream); results do not depend on the CPU backend's
+// thread count (nn/cpu_backend.hpp).
 #pragma once
 
 #include <Eigen/Core>
@@ -36,7 +47,9 @@
 #include "mmc/fusion/detail/batches.hpp"
 #include "mmc/fusion/options.hpp"
 #include "mmc/fusion/standardizer.hpp"
+#include "mmc/neural/trainer.hpp"
 #include "mmc/nn/activations.hpp"
+#include "mmc/nn/backend.hpp"
 #include "mmc/nn/cpu_backend.hpp"
 #include "mmc/nn/losses.hpp"
 #include "mmc/nn/mlp.hpp"
@@ -59,21 +72,25 @@ struct LossParts {
   double total() const noexcept { return cross_entropy + distillation; }
 };
 
-template <class T = float>
+template <class T = float, class B = nn::CpuBackend<T>>
 class LateFusion {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::LateFusion<T, B>");
+
  public:
-  using Backend = nn::CpuBackend<T>;
-  using Network = nn::Mlp<T, Backend>;
+  using Backend = B;
+  using Network = nn::Mlp<T, B>;
   using ColMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
   /// Samples per forward pass at inference.
   static constexpr Index kChunk = 1024;
 
   /// Encoders {d_m, encoder_widths...} (ReLU throughout) and the head
   /// {sum_m e_m, head_hidden..., classes}; weights drawn from options.seed.
-  /// The standardizer is the identity until set_standardizer.
+  /// The standardizer is the identity until set_standardizer. The backend is
+  /// B(options.threads) when B takes a thread count, else B() (e.g. the CUDA
+  /// backend's default context, which throws when there is no usable device).
   LateFusion(const std::vector<Index>& input_sizes, Index classes, const TrainOptions& options)
       : classes_(classes),
-        backend_(options.threads),
+        backend_(neural::detail::make_backend<B>(options.threads)),
         head_(head_spec(input_sizes, classes, options),
               detail::derive_seed(options.seed, streams::head_init), backend_),
         standardizer_(Standardizer<T>::identity(input_sizes)) {
@@ -100,7 +117,7 @@ class LateFusion {
   const Network& encoder(Index m) const { return encoders_.at(static_cast<std::size_t>(m)); }
   Network& head() { return head_; }
   const Network& head() const { return head_; }
-  Backend& backend() noexcept { return backend_; }
+  B& backend() noexcept { return backend_; }
   const Standardizer<T>& standardizer() const noexcept { return standardizer_; }
   void set_standardizer(Standardizer<T> s) { standardizer_ = std::move(s); }
   /// Mean training loss of each epoch (filled by the trainers).
@@ -142,27 +159,28 @@ class LateFusion {
 
   // ---- arithmetic on batches in model space ((features x batch) views) ----
 
-  /// Logits (classes x batch) of one batch; batch[m] is modality m.
+  /// Logits (classes x batch) of one batch, in the BACKEND's memory (read them
+  /// on the host through backend().download); batch[m] is modality m in HOST
+  /// memory, e.g. nn::as_batch of model-space rows.
   nn::ConstMatrixRef<T> forward(std::span<const nn::ConstMatrixRef<T>> batch) {
-    const Index b = batch.front().cols;
-    concat_.resize(offsets_.back(), b);
+    const nn::MatrixRef<T> concat = workspace(concat_, offsets_.back(), batch.front().cols);
     for (std::size_t m = 0; m < encoders_.size(); ++m) {
-      const auto out = encoders_[m].forward(batch[m]);
-      concat_.middleRows(offsets_[m], out.rows) = nn::as_eigen(out);
+      const auto out = encoders_[m].forward_host(batch[m]);
+      backend_.copy(out, concat.middle_rows(offsets_[m], out.rows));
     }
-    return head().forward(nn::view(concat_));
+    return head().forward(concat);
   }
 
   /// Loss of one batch and the gradients of every network (encoder(m).gradients(),
   /// head().gradients()): mean cross-entropy, plus lambda * sum_m MSE(phi_m,
-  /// target[m]) when `distill` is given (MSE = mean over batch and features).
+  /// target[m]) when `distill` is given (MSE = mean over batch and features;
+  /// the targets in host memory). batch as in forward().
   LossParts loss_and_gradients(std::span<const nn::ConstMatrixRef<T>> batch,
                                std::span<const int> labels, const Distillation<T>* distill = nullptr) {
     LossParts loss;
     const auto logits = forward(batch);
-    d_logits_.resize(logits.rows, logits.cols);
-    loss.cross_entropy = nn::softmax_cross_entropy(logits, labels, nn::view(d_logits_));
-    head().backward(nn::view(d_logits_), {.parameter_gradients = true, .input_gradient = true});
+    loss.cross_entropy = cross_entropy(logits, labels, T(1));
+    head().backward(d_logits_view_, {.parameter_gradients = true, .input_gradient = true});
     const auto d_concat = head().input_gradient();
     for (std::size_t m = 0; m < encoders_.size(); ++m) {
       const auto d_features = d_concat.middle_rows(offsets_[m], offsets_[m + 1] - offsets_[m]);
@@ -170,25 +188,28 @@ class LateFusion {
         encoders_[m].backward(d_features);
         continue;
       }
-      d_feature_ = nn::as_eigen(d_features);
+      // The distillation term on the host (nn/losses.hpp), like the cross-entropy.
+      to_host(d_features, d_feature_);
+      to_host(encoders_[m].output(), feature_);
       d_mse_.resize(d_feature_.rows(), d_feature_.cols());
-      const double mse =
-          nn::mean_squared_error(encoders_[m].output(), distill->target[m], nn::view(d_mse_));
+      const double mse = nn::mean_squared_error<T>(nn::view(feature_), distill->target[m], nn::view(d_mse_));
       d_feature_ += static_cast<T>(distill->lambda) * d_mse_;
       loss.distillation += distill->lambda * mse;
-      encoders_[m].backward(nn::view(d_feature_));
+      encoders_[m].backward(to_backend(d_feature_, d_distilled_));
     }
     return loss;
   }
 
-  // ---- whole data sets in model space (n x ... row-major) -----------------
+  // ---- whole data sets in model space (n x ... row-major, host) ------------
 
   /// Logits, n x classes.
   RowMatrix<T> logits(const ModalityList<T>& x) {
     check_model_space(x);
     RowMatrix<T> out(x.front().rows(), classes_);
+    // Rows [begin, begin + count) of a row-major n x classes matrix are the
+    // column-major (classes x count) block that the head writes: one download.
     for_chunks(x, [&](Index begin, std::span<const nn::ConstMatrixRef<T>> batch) {
-      out.middleRows(begin, batch.front().cols) = nn::as_eigen(forward(batch)).transpose();
+      backend_.download(forward(batch), out.data() + begin * classes_, classes_);
     });
     return out;
   }
@@ -205,38 +226,39 @@ class LateFusion {
 
   /// Encoder m's features phi_m(x_m), n x feature_size(m); x_m in model space.
   RowMatrix<T> features(Index m, const RowMatrix<T>& x_m) {
-    RowMatrix<T> out(x_m.rows(), feature_size(m));
+    const Index width = feature_size(m);
+    RowMatrix<T> out(x_m.rows(), width);
     for (Index begin = 0; begin < x_m.rows(); begin += kChunk) {
       const Index count = std::min(kChunk, x_m.rows() - begin);
-      const auto f = encoder(m).forward(nn::as_batch(x_m.middleRows(begin, count)));
-      out.middleRows(begin, count) = nn::as_eigen(f).transpose();
+      const auto f = encoder(m).forward_host(nn::as_batch(x_m.middleRows(begin, count)));
+      backend_.download(f, out.data() + begin * width, width);
     }
     return out;
   }
 
   /// Gradient of the SUM over samples of the cross-entropy with respect to
-  /// modality m's inputs (n x d_m, model space) into `gradient`; returns that
-  /// sum. Row i is the gradient of sample i's own loss (FGSM's direction).
+  /// modality m's inputs (n x d_m, model space) into `gradient` (host); returns
+  /// that sum. Row i is the gradient of sample i's own loss (FGSM's direction).
   /// Parameter gradients are left untouched.
   double loss_input_gradient(const ModalityList<T>& x, const Labels& labels, Index m,
                              RowMatrix<T>& gradient) {
     check_model_space(x);
     mmc::detail::check_labels("mmc::fusion::LateFusion::loss_input_gradient", "labels", labels,
                               x.front().rows(), classes_);
-    gradient.resize(x.front().rows(), input_size(m));
+    const Index width = input_size(m);
+    gradient.resize(x.front().rows(), width);
     double total = 0.0;
     const nn::BackwardOptions propagate{.parameter_gradients = false, .input_gradient = true};
     for_chunks(x, [&](Index begin, std::span<const nn::ConstMatrixRef<T>> batch) {
       const Index count = batch.front().cols;
       const auto logits = forward(batch);
-      d_logits_.resize(logits.rows, count);
       const std::span<const int> y(labels.data() + begin, static_cast<std::size_t>(count));
-      total += static_cast<double>(count) * nn::softmax_cross_entropy(logits, y, nn::view(d_logits_));
-      d_logits_ *= static_cast<T>(count);  // d(mean)/dz -> d(sum)/dz
-      head().backward(nn::view(d_logits_), propagate);
+      // d(mean)/dz -> d(sum)/dz
+      total += static_cast<double>(count) * cross_entropy(logits, y, static_cast<T>(count));
+      head().backward(d_logits_view_, propagate);
       const auto d_concat = head().input_gradient();
       encoder(m).backward(d_concat.middle_rows(offsets_[m], offsets_[m + 1] - offsets_[m]), propagate);
-      gradient.middleRows(begin, count) = nn::as_eigen(encoder(m).input_gradient()).transpose();
+      backend_.download(encoder(m).input_gradient(), gradient.data() + begin * width, width);
     });
     return total;
   }
@@ -271,7 +293,7 @@ class LateFusion {
            static_cast<double>(labels.size());
   }
 
-  /// Index of the largest entry of each row (ties: the first).
+  /// Index of the largest entry of each row (ties: the first); host memory.
   static Labels argmax_rows(const RowMatrix<T>& scores) {
     Labels out(scores.rows());
     for (Index i = 0; i < scores.rows(); ++i) {
@@ -303,14 +325,48 @@ class LateFusion {
     }
   }
 
+  /// A rows x cols view of `buffer` in the backend's memory (grows only).
+  nn::MatrixRef<T> workspace(typename B::Buffer& buffer, Index rows, Index cols) {
+    backend_.resize(buffer, rows * cols);
+    return {backend_.data(buffer), rows, cols};
+  }
+  /// Backend memory -> host (resized to the view's shape).
+  void to_host(nn::ConstMatrixRef<T> src, ColMatrix& host) {
+    host.resize(src.rows, src.cols);
+    backend_.download(src, host.data(), src.rows);
+  }
+  /// Host -> `buffer` in the backend's memory.
+  nn::ConstMatrixRef<T> to_backend(const ColMatrix& host, typename B::Buffer& buffer) {
+    const nn::MatrixRef<T> dst = workspace(buffer, host.rows(), host.cols());
+    backend_.upload(host.data(), host.rows(), dst);
+    return dst;
+  }
+
+  /// Mean softmax cross-entropy of `logits` (backend memory) against `labels`,
+  /// computed on the host (nn/losses.hpp); its gradient times `scale` is
+  /// uploaded, and d_logits_view_ points at it.
+  double cross_entropy(nn::ConstMatrixRef<T> logits, std::span<const int> labels, T scale) {
+    to_host(logits, host_logits_);
+    host_d_logits_.resize(logits.rows, logits.cols);
+    const double loss = nn::softmax_cross_entropy<T>(nn::view(host_logits_), labels, nn::view(host_d_logits_));
+    if (scale != T(1)) host_d_logits_ *= scale;
+    d_logits_view_ = to_backend(host_d_logits_, d_logits_);
+    return loss;
+  }
+
   Index classes_;
-  Backend backend_;
+  B backend_;  // a handle shared by every network of the model (nn/backend.hpp)
   Network head_;
   std::vector<Network> encoders_;
   std::vector<Index> offsets_;
   Standardizer<T> standardizer_;
   std::vector<double> history_;
-  ColMatrix concat_, d_logits_, d_feature_, d_mse_;
+  // Backend memory: the concatenated features, dLoss/dlogits, and an encoder's
+  // dLoss/dfeatures with the distillation term added.
+  typename B::Buffer concat_, d_logits_, d_distilled_;
+  nn::ConstMatrixRef<T> d_logits_view_;
+  // Host memory: what the losses read and write.
+  ColMatrix host_logits_, host_d_logits_, feature_, d_feature_, d_mse_;
 };
 
 }  // namespace mmc::fusion

@@ -31,6 +31,9 @@
 // bit-identical (tested). Noise for modality m comes from Rng(seed, 500 + m),
 // in either unit.
 // A clean accuracy of 0 leaves the ratios at 0 (they are undefined).
+// The model may run on any nn backend B (docs/design.md §4): the perturbations
+// are host arithmetic on host data, and the FGSM gradient reaches the host
+// through LateFusion::loss_input_gradient, which downloads it.
 #pragma once
 
 #include <Eigen/Core>
@@ -48,6 +51,8 @@
 #include "mmc/fusion/late_fusion.hpp"
 #include "mmc/fusion/model.hpp"
 #include "mmc/fusion/options.hpp"
+#include "mmc/nn/backend.hpp"
+#include "mmc/nn/cpu_backend.hpp"
 
 namespace mmc::fusion {
 
@@ -124,8 +129,8 @@ struct RobustnessResult {
 
 namespace detail {
 
-template <class T>
-void check_perturbation(std::string_view fn, const LateFusion<T>& model, const ModalityList<T>& x,
+template <class T, class B>
+void check_perturbation(std::string_view fn, const LateFusion<T, B>& model, const ModalityList<T>& x,
                         Index m) {
   model.check_model_space(x);
   if (m < 0 || m >= model.modalities()) {
@@ -151,8 +156,8 @@ inline void check_robustness_options(std::string_view fn, const RobustnessOption
 }  // namespace detail
 
 /// x (model space) with modality m replaced by the training mean.
-template <class T>
-ModalityList<T> perturb_missing(const LateFusion<T>& model, const ModalityList<T>& x, Index m) {
+template <class T, class B>
+ModalityList<T> perturb_missing(const LateFusion<T, B>& model, const ModalityList<T>& x, Index m) {
   detail::check_perturbation("mmc::fusion::perturb_missing", model, x, m);
   ModalityList<T> out = x;
   const Vector<T> mean = model.standardizer().mean_in_model_space(m);
@@ -162,8 +167,8 @@ ModalityList<T> perturb_missing(const LateFusion<T>& model, const ModalityList<T
 }
 
 /// x (model space) with N(0, sd^2) training-SD units added to modality m.
-template <class T>
-ModalityList<T> perturb_noisy(const LateFusion<T>& model, const ModalityList<T>& x, Index m,
+template <class T, class B>
+ModalityList<T> perturb_noisy(const LateFusion<T, B>& model, const ModalityList<T>& x, Index m,
                               double sd, std::uint64_t seed) {
   detail::check_perturbation("mmc::fusion::perturb_noisy", model, x, m);
   detail::check_size("mmc::fusion::perturb_noisy", "sd", sd, "use a standard deviation >= 0");
@@ -179,12 +184,12 @@ ModalityList<T> perturb_noisy(const LateFusion<T>& model, const ModalityList<T>&
 
 /// x (model space) with FGSM applied to modality m: + epsilon * sign(gradient
 /// of each sample's cross-entropy with respect to x_m), in training-SD units.
-template <class T>
-ModalityList<T> perturb_fgsm(LateFusion<T>& model, const ModalityList<T>& x, const Labels& labels,
+template <class T, class B>
+ModalityList<T> perturb_fgsm(LateFusion<T, B>& model, const ModalityList<T>& x, const Labels& labels,
                              Index m, double epsilon) {
   detail::check_perturbation("mmc::fusion::perturb_fgsm", model, x, m);
   detail::check_size("mmc::fusion::perturb_fgsm", "epsilon", epsilon, "use an FGSM step >= 0");
-  RowMatrix<T> gradient;
+  RowMatrix<T> gradient;  // host memory (downloaded by loss_input_gradient)
   model.loss_input_gradient(x, labels, m, gradient);
   ModalityList<T> out = x;
   const Vector<T> unit = model.standardizer().unit(m);
@@ -244,15 +249,15 @@ inline ModalityList<double> perturb_noisy_input(const ModalityList<double>& raw,
 /// Raw data with FGSM applied to modality m in the input's own units: each raw
 /// value moves by epsilon * sign(gradient of the sample's cross-entropy), then
 /// is clipped to `range` (docs/design.md §3.6). `x` is `raw` in model space.
-template <class T>
-ModalityList<double> perturb_fgsm_input(LateFusion<T>& model, const ModalityList<double>& raw,
+template <class T, class B>
+ModalityList<double> perturb_fgsm_input(LateFusion<T, B>& model, const ModalityList<double>& raw,
                                         const ModalityList<T>& x, const Labels& labels, Index m,
                                         double epsilon, const InputRange& range) {
   constexpr std::string_view fn = "mmc::fusion::perturb_fgsm_input";
   detail::check_perturbation(fn, model, x, m);
   detail::check_input_perturbation(fn, raw, m, range);
   detail::check_size(fn, "epsilon", epsilon, "use an FGSM step >= 0");
-  RowMatrix<T> gradient;
+  RowMatrix<T> gradient;  // host memory (downloaded by loss_input_gradient)
   model.loss_input_gradient(x, labels, m, gradient);
   ModalityList<double> out = raw;
   const auto i = static_cast<std::size_t>(m);
@@ -271,8 +276,8 @@ ModalityList<double> perturb_fgsm_input(LateFusion<T>& model, const ModalityList
 /// `training_range`: the training data's column ranges (input_range), used to
 /// resolve `automatic` units and to clip input-unit perturbations; when empty,
 /// the range of the evaluated data itself stands in for it.
-template <class T, ModalityRange R, class L>
-RobustnessResult evaluate_robustness(LateFusion<T>& model, const R& modalities,
+template <class T, class B, ModalityRange R, class L>
+RobustnessResult evaluate_robustness(LateFusion<T, B>& model, const R& modalities,
                                      const Eigen::DenseBase<L>& labels,
                                      const RobustnessOptions& options = {},
                                      const InputRange& training_range = {}) {
@@ -331,10 +336,12 @@ struct RobustnessExperimentOptions {
 };
 
 /// The paper's experiment end to end: a seeded train/test split, naive late
-/// fusion on the training part, evaluate_robustness on the test part.
-template <class T = float, ModalityRange R, class L>
+/// fusion on the training part (on nn backend B), evaluate_robustness on the
+/// test part.
+template <class T = float, class B = nn::CpuBackend<T>, ModalityRange R, class L>
 RobustnessResult robustness_experiment(const R& modalities, const Eigen::DenseBase<L>& labels,
                                        const RobustnessExperimentOptions& options = {}) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::robustness_experiment<T, B>");
   constexpr std::string_view fn = "mmc::fusion::robustness_experiment";
   detail::check_robustness_options(fn, options.robustness);
   detail::check_open_fraction(fn, "options.test_fraction", options.test_fraction);
@@ -343,7 +350,7 @@ RobustnessResult robustness_experiment(const R& modalities, const Eigen::DenseBa
       options.test_fraction, options.train.seed);
   detail::check_evaluation_size(fn, "options.test_fraction", s.test_y.size(),
                                 s.train.y.size() + s.test_y.size());
-  LateFusion<T> model = detail::fit_network(fn, s.train, options.train);
+  LateFusion<T, B> model = detail::fit_network<T, B>(fn, s.train, options.train);
   return evaluate_robustness(model, s.test_x, s.test_y, options.robustness, input_range(s.train.x));
 }
 

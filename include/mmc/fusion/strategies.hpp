@@ -21,6 +21,8 @@
 #include "mmc/fusion/ume.hpp"
 #include "mmc/fusion/umt.hpp"
 #include "mmc/fusion/unimodal.hpp"
+#include "mmc/nn/backend.hpp"
+#include "mmc/nn/cpu_backend.hpp"
 
 namespace mmc::fusion {
 
@@ -42,9 +44,11 @@ struct StrategyReport {
   Index train_samples = 0, validation_samples = 0, test_samples = 0;
 };
 
-template <class T = float, ModalityRange R, class L>
+/// B: the nn backend every network trains on (nn/backend.hpp, docs/design.md §4).
+template <class T = float, class B = nn::CpuBackend<T>, ModalityRange R, class L>
 StrategyReport compare_strategies(const R& modalities, const Eigen::DenseBase<L>& labels,
                                   const StrategyOptions& options = {}) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::compare_strategies<T, B>");
   constexpr std::string_view fn = "mmc::fusion::compare_strategies";
   detail::check_z(fn, options.z);
   detail::check_lambda(fn, options.lambda);
@@ -63,17 +67,16 @@ StrategyReport compare_strategies(const R& modalities, const Eigen::DenseBase<L>
   r.train_samples = train.y.size();
   r.validation_samples = s.validation_y.size();
   r.test_samples = test_y.size();
-  auto members = detail::fit_members(fn, train, options.train);
+  auto members = detail::fit_members<T, B>(fn, train, options.train);
   r.advisor = detail::advise_members(members, train, s.validation_x, s.validation_y, options.probe,
                                      options.z);
   for (std::size_t m = 0; m < members.size(); ++m) {
     r.unimodal.push_back(members[m].accuracy(test_x[m], test_y));
   }
-  LateFusion<T> naive = detail::fit_network(fn, train, options.train);
+  LateFusion<T, B> naive = detail::fit_network<T, B>(fn, train, options.train);
   r.naive = naive.accuracy(test_x, test_y);
-  Ume<T> ume(members);
-  r.ume = ume.accuracy(test_x, test_y);
-  LateFusion<T> umt = detail::fit_student(fn, train, members, options.train, options.lambda);
+  r.ume = detail::fraction_correct(detail::ensemble_predict(members, test_x), test_y);
+  LateFusion<T, B> umt = detail::fit_student(fn, train, members, options.train, options.lambda);
   r.umt = umt.accuracy(test_x, test_y);
   return r;
 }

@@ -23,6 +23,8 @@
 #include "mmc/fusion/late_fusion.hpp"
 #include "mmc/fusion/options.hpp"
 #include "mmc/fusion/unimodal.hpp"
+#include "mmc/nn/backend.hpp"
+#include "mmc/nn/cpu_backend.hpp"
 
 namespace mmc::fusion {
 
@@ -51,14 +53,47 @@ inline void check_weights(std::string_view fn, const std::vector<double>& weight
   }
 }
 
+/// The weighted average of the members' class probabilities on raw data x
+/// (one matrix per member), n x classes: UME's prediction. A free function so
+/// that the advisor and compare_strategies can score the uni-modal models they
+/// keep as an ensemble without copying them (networks on the CUDA backend are
+/// move-only). `weights` are checked by the caller (check_weights; none empty).
+template <class T, class B>
+RowMatrix<T> ensemble_probabilities(std::vector<UniModal<T, B>>& members, const std::vector<double>& weights,
+                                    const ModalityList<double>& x) {
+  Eigen::MatrixXd sum = Eigen::MatrixXd::Zero(x.front().rows(), members.front().classes());
+  double total = 0.0;
+  for (std::size_t m = 0; m < members.size(); ++m) {
+    if (weights[m] == 0.0) continue;
+    sum += weights[m] * members[m].predict_proba(x[m]).template cast<double>();
+    total += weights[m];
+  }
+  return (sum / total).cast<T>();
+}
+
+/// UME's predicted classes (equal weights) on raw data; see ensemble_probabilities.
+template <class T, class B>
+Labels ensemble_predict(std::vector<UniModal<T, B>>& members, const ModalityList<double>& x) {
+  return LateFusion<T, B>::argmax_rows(
+      ensemble_probabilities(members, std::vector<double>(members.size(), 1.0), x));
+}
+
+/// Fraction of correct entries of `predicted`.
+inline double fraction_correct(const Labels& predicted, const Labels& labels) {
+  return static_cast<double>((predicted.array() == labels.array()).count()) /
+         static_cast<double>(labels.size());
+}
+
 }  // namespace detail
 
-template <class T = float>
+template <class T = float, class B = nn::CpuBackend<T>>
 class Ume {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::Ume<T, B>");
+
  public:
   /// members[m] reads modality m; weights: empty (all 1) or one finite w_m >= 0
   /// per member with a positive sum.
-  explicit Ume(std::vector<UniModal<T>> members, std::vector<double> weights = {})
+  explicit Ume(std::vector<UniModal<T, B>> members, std::vector<double> weights = {})
       : members_(std::move(members)), weights_(std::move(weights)) {
     constexpr std::string_view fn = "mmc::fusion::Ume";
     if (members_.empty()) {
@@ -77,7 +112,7 @@ class Ume {
     if (weights_.empty()) weights_.assign(members_.size(), 1.0);
   }
 
-  std::vector<UniModal<T>>& members() noexcept { return members_; }
+  std::vector<UniModal<T, B>>& members() noexcept { return members_; }
   const std::vector<double>& weights() const noexcept { return weights_; }
   Index classes() const noexcept { return members_.front().classes(); }
 
@@ -92,19 +127,12 @@ class Ume {
                                      std::to_string(members_.size()) + " members",
                                  "pass the modalities the ensemble was trained on");
     }
-    Eigen::MatrixXd sum = Eigen::MatrixXd::Zero(x.front().rows(), classes());
-    double total = 0.0;
-    for (std::size_t m = 0; m < members_.size(); ++m) {
-      if (weights_[m] == 0.0) continue;
-      sum += weights_[m] * members_[m].predict_proba(x[m]).template cast<double>();
-      total += weights_[m];
-    }
-    return (sum / total).cast<T>();
+    return detail::ensemble_probabilities(members_, weights_, x);
   }
 
   template <ModalityRange R>
   Labels predict(const R& raw) {
-    return LateFusion<T>::argmax_rows(predict_proba(raw));
+    return LateFusion<T, B>::argmax_rows(predict_proba(raw));
   }
 
   template <ModalityRange R, class L>
@@ -113,25 +141,25 @@ class Ume {
     Index classes = 0;
     const Labels y = detail::to_labels("mmc::fusion::Ume::accuracy", labels, p.rows(),
                                        this->classes(), classes, false);
-    return static_cast<double>((LateFusion<T>::argmax_rows(p).array() == y.array()).count()) /
-           static_cast<double>(y.size());
+    return detail::fraction_correct(LateFusion<T, B>::argmax_rows(p), y);
   }
 
  private:
-  std::vector<UniModal<T>> members_;
+  std::vector<UniModal<T, B>> members_;
   std::vector<double> weights_;
 };
 
 /// Trains one uni-modal model per modality (fit_unimodal_models) and returns
 /// their ensemble with the given weights (empty: equal).
-template <class T = float, ModalityRange R, class L>
-Ume<T> fit_ume(const R& modalities, const Eigen::DenseBase<L>& labels,
+template <class T = float, class B = nn::CpuBackend<T>, ModalityRange R, class L>
+Ume<T, B> fit_ume(const R& modalities, const Eigen::DenseBase<L>& labels,
                const TrainOptions& options = {}, std::vector<double> weights = {},
                Index classes = 0) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::fit_ume<T, B>");
   constexpr std::string_view fn = "mmc::fusion::fit_ume";
   const auto d = detail::training_data<T>(fn, modalities, labels, options, 2, classes);
   detail::check_weights(fn, weights, d.x.size());
-  return Ume<T>(detail::fit_members(fn, d, options), std::move(weights));
+  return Ume<T, B>(detail::fit_members<T, B>(fn, d, options), std::move(weights));
 }
 
 }  // namespace mmc::fusion

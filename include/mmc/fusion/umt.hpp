@@ -30,6 +30,8 @@
 #include "mmc/fusion/model.hpp"
 #include "mmc/fusion/options.hpp"
 #include "mmc/fusion/unimodal.hpp"
+#include "mmc/nn/backend.hpp"
+#include "mmc/nn/cpu_backend.hpp"
 
 namespace mmc::fusion {
 
@@ -43,17 +45,17 @@ inline void check_lambda(std::string_view fn, double lambda) {
 }
 
 /// Trains the UMT student on validated data with the given teachers.
-template <class T>
-LateFusion<T> fit_student(std::string_view fn, const TrainingData<T>& d,
-                          std::vector<UniModal<T>>& teachers, const TrainOptions& options,
-                          double lambda) {
+template <class T, class B>
+LateFusion<T, B> fit_student(std::string_view fn, const TrainingData<T>& d,
+                             std::vector<UniModal<T, B>>& teachers, const TrainOptions& options,
+                             double lambda) {
   if (teachers.size() != d.x.size()) {
     mmc::detail::throw_invalid(fn, "teachers",
                                "has " + std::to_string(teachers.size()) + " models for " +
                                    std::to_string(d.x.size()) + " modalities",
                                "pass one uni-modal model per modality, in modality order");
   }
-  Teachers<T> frozen;
+  Teachers<T, B> frozen;
   frozen.lambda = lambda;
   for (std::size_t m = 0; m < teachers.size(); ++m) {
     auto& teacher = teachers[m];
@@ -69,21 +71,23 @@ LateFusion<T> fit_student(std::string_view fn, const TrainingData<T>& d,
               " and " + std::to_string(d.classes),
           "train the teachers on these modalities with the same encoder widths and classes");
     }
-    frozen.encoders.push_back(teacher.network().encoder(0));
+    frozen.encoders.push_back(&teacher.network().encoder(0));
     frozen.inputs.push_back(teacher.to_model_space(d.x[m]));
   }
-  return fit_network(fn, d, options, &frozen);
+  return fit_network<T, B>(fn, d, options, &frozen);
 }
 
 }  // namespace detail
 
 /// UMT with the given frozen teachers (teachers[m] trained on modality m, e.g.
 /// by fit_unimodal_models on the same training data). Their parameters are not
-/// changed.
-template <class T = float, ModalityRange R, class L>
-LateFusion<T> fit_umt(const R& modalities, const Eigen::DenseBase<L>& labels,
-                      std::vector<UniModal<T>>& teachers, const TrainOptions& options = {},
-                      double lambda = 1.0, Index classes = 0) {
+/// changed (their networks run forward passes on the teachers' inputs). The
+/// student trains on the teachers' backend B.
+template <class T = float, class B = nn::CpuBackend<T>, ModalityRange R, class L>
+LateFusion<T, B> fit_umt(const R& modalities, const Eigen::DenseBase<L>& labels,
+                         std::vector<UniModal<T, B>>& teachers, const TrainOptions& options = {},
+                         double lambda = 1.0, Index classes = 0) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::fit_umt<T, B>");
   constexpr std::string_view fn = "mmc::fusion::fit_umt";
   detail::check_lambda(fn, lambda);
   const auto d = detail::training_data<T>(fn, modalities, labels, options, 2, classes);
@@ -91,14 +95,15 @@ LateFusion<T> fit_umt(const R& modalities, const Eigen::DenseBase<L>& labels,
 }
 
 /// UMT end to end: trains the teachers (fit_unimodal_models with these options),
-/// then the student.
-template <class T = float, ModalityRange R, class L>
-LateFusion<T> fit_umt(const R& modalities, const Eigen::DenseBase<L>& labels,
-                      const TrainOptions& options = {}, double lambda = 1.0, Index classes = 0) {
+/// then the student, all on backend B.
+template <class T = float, class B = nn::CpuBackend<T>, ModalityRange R, class L>
+LateFusion<T, B> fit_umt(const R& modalities, const Eigen::DenseBase<L>& labels,
+                         const TrainOptions& options = {}, double lambda = 1.0, Index classes = 0) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::fit_umt<T, B>");
   constexpr std::string_view fn = "mmc::fusion::fit_umt";
   detail::check_lambda(fn, lambda);
   const auto d = detail::training_data<T>(fn, modalities, labels, options, 2, classes);
-  auto teachers = detail::fit_members(fn, d, options);
+  auto teachers = detail::fit_members<T, B>(fn, d, options);
   return detail::fit_student(fn, d, teachers, options, lambda);
 }
 

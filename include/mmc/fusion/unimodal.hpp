@@ -23,18 +23,22 @@
 #include "mmc/fusion/late_fusion.hpp"
 #include "mmc/fusion/model.hpp"
 #include "mmc/fusion/options.hpp"
+#include "mmc/nn/backend.hpp"
+#include "mmc/nn/cpu_backend.hpp"
 
 namespace mmc::fusion {
 
-template <class T = float>
+template <class T = float, class B = nn::CpuBackend<T>>
 class UniModal {
  public:
-  UniModal(LateFusion<T> network, Index modality)
+  using Backend = B;
+
+  UniModal(LateFusion<T, B> network, Index modality)
       : network_(std::move(network)), modality_(modality) {}
 
   /// The underlying one-modality network (encoder(0), head()).
-  LateFusion<T>& network() noexcept { return network_; }
-  const LateFusion<T>& network() const noexcept { return network_; }
+  LateFusion<T, B>& network() noexcept { return network_; }
+  const LateFusion<T, B>& network() const noexcept { return network_; }
   /// Which modality of the original list this model reads.
   Index modality() const noexcept { return modality_; }
   Index classes() const noexcept { return network_.classes(); }
@@ -66,23 +70,25 @@ class UniModal {
     return {RowMatrix<double>(x.template cast<double>())};
   }
 
-  LateFusion<T> network_;
+  LateFusion<T, B> network_;
   Index modality_;
 };
 
 /// Trains a uni-modal model on one modality x (n x d) with labels in
 /// [0, classes) (classes <= 0: max label + 1); `modality` is only recorded.
-/// options.head_hidden is ignored: uni-modal heads are linear.
-template <class T = float, class D, class L>
-UniModal<T> fit_unimodal(const Eigen::DenseBase<D>& x, const Eigen::DenseBase<L>& labels,
+/// options.head_hidden is ignored: uni-modal heads are linear. B: the nn backend
+/// (nn/backend.hpp).
+template <class T = float, class B = nn::CpuBackend<T>, class D, class L>
+UniModal<T, B> fit_unimodal(const Eigen::DenseBase<D>& x, const Eigen::DenseBase<L>& labels,
                          const TrainOptions& options = {}, Index classes = 0, Index modality = 0) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::fit_unimodal<T, B>");
   constexpr std::string_view fn = "mmc::fusion::fit_unimodal";
   std::vector<RowMatrix<double>> list{RowMatrix<double>(x.template cast<double>())};
   mmc::detail::check_data(fn, "x", x);
   TrainOptions linear_head = options;
   linear_head.head_hidden.clear();
   const auto d = detail::training_data<T>(fn, list, labels, linear_head, 1, classes);
-  return UniModal<T>(detail::fit_network(fn, d, linear_head), modality);
+  return UniModal<T, B>(detail::fit_network<T, B>(fn, d, linear_head), modality);
 }
 
 namespace detail {
@@ -98,20 +104,20 @@ inline TrainOptions member_options(const TrainOptions& o, Index m, bool side_by_
 }
 
 /// One uni-modal model per modality of validated data (see fit_unimodal_models).
-template <class T>
-std::vector<UniModal<T>> fit_members(std::string_view fn, const TrainingData<T>& d,
-                                     const TrainOptions& options) {
+template <class T, class B = nn::CpuBackend<T>>
+std::vector<UniModal<T, B>> fit_members(std::string_view fn, const TrainingData<T>& d,
+                                        const TrainOptions& options) {
   const auto count = static_cast<Index>(d.x.size());
   const bool side_by_side = resolve_threads(options.threads) > 1 && count > 1;
-  std::vector<std::optional<UniModal<T>>> slots(static_cast<std::size_t>(count));
+  std::vector<std::optional<UniModal<T, B>>> slots(static_cast<std::size_t>(count));
   parallel_for(count, side_by_side ? options.threads : 1, 1, [&](Index begin, Index end) {
     for (Index m = begin; m < end; ++m) {
       TrainingData<T> one{{d.x[static_cast<std::size_t>(m)]}, d.y, d.classes};
       slots[static_cast<std::size_t>(m)].emplace(
-          fit_network(fn, one, member_options(options, m, side_by_side)), m);
+          fit_network<T, B>(fn, one, member_options(options, m, side_by_side)), m);
     }
   });
-  std::vector<UniModal<T>> models;
+  std::vector<UniModal<T, B>> models;
   for (auto& slot : slots) models.push_back(std::move(*slot));
   return models;
 }
@@ -121,12 +127,13 @@ std::vector<UniModal<T>> fit_members(std::string_view fn, const TrainingData<T>&
 /// Trains one uni-modal model per modality (independently; side by side on
 /// options.threads). Model m uses the seed derive_seed(options.seed, 700 + m),
 /// so the set is the same for any thread count.
-template <class T = float, ModalityRange R, class L>
-std::vector<UniModal<T>> fit_unimodal_models(const R& modalities, const Eigen::DenseBase<L>& labels,
-                                             const TrainOptions& options = {}, Index classes = 0) {
+template <class T = float, class B = nn::CpuBackend<T>, ModalityRange R, class L>
+std::vector<UniModal<T, B>> fit_unimodal_models(const R& modalities, const Eigen::DenseBase<L>& labels,
+                                                const TrainOptions& options = {}, Index classes = 0) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::fit_unimodal_models<T, B>");
   constexpr std::string_view fn = "mmc::fusion::fit_unimodal_models";
   const auto d = detail::training_data<T>(fn, modalities, labels, options, 1, classes);
-  return detail::fit_members(fn, d, options);
+  return detail::fit_members<T, B>(fn, d, options);
 }
 
 }  // namespace mmc::fusion
