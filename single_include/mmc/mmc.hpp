@@ -3489,7 +3489,9 @@ class GeometricKnn {
 // on all the queries (0.48 s + 0.50 s on one core). Here each axis is cut into
 // G bins of equal *count* by rank (bin = rank * G / n, ranks from the sorted
 // axes of sort_axis, which the KSG marginal counts need anyway), so a cell
-// holds about n / G^2 points whatever the marginal distributions. The points
+// holds about n / G^2 points whatever the marginal distributions — for
+// independent coordinates; dependent ones crowd the diagonal, and G is then
+// raised until a point's cell holds a few others again (bin_count). The points
 // are stored column by column, each column counting-sorted by row bin (the
 // column's points are a contiguous run of x ranks, so this touches one small
 // region at a time), and a query scans the rings of cells around its own,
@@ -3521,7 +3523,7 @@ class Grid2D {
   /// in cell order; the axes need not outlive the grid. `threads` (0 = all
   /// cores) stores the columns in parallel; the result never depends on it.
   Grid2D(AxisView<double> x, AxisView<double> y, int threads = 1) : n_(x.n) {
-    bins_ = std::max<Index>(1, static_cast<Index>(std::sqrt(static_cast<double>(n_) / kPointsPerCell)));
+    bins_ = bin_count(x, y, n_);
     const auto size = static_cast<std::size_t>(n_);
     points_.resize(2 * size);
     order_.resize(size);
@@ -3546,6 +3548,41 @@ class Grid2D {
     }
   }
 
+  /// The occupancy a point sees (the mean, over points, of the number of
+  /// points in their cell) above which the grid is refined. Rank bins make
+  /// every row and column hold n / G points, but dependent data crowd the
+  /// diagonal: at rho = 0.9 a grid of n / 4 cells shows each point 16.7
+  /// cell-mates (5.0 for independent data, 6.3 at rho = 0.5), and queries
+  /// scan accordingly more candidates.
+  static constexpr double kMaxOccupancy = 8.0;
+
+  /// Bins per axis: sqrt(n / kPointsPerCell), refined where the measured
+  /// occupancy exceeds kMaxOccupancy. Occupancy - 1 falls as 1 / G^2 (cells
+  /// split), so one step lands near the aim; at most 2n cells (memory stays
+  /// O(n)). Measured on every fourth column (x bin): a deterministic function
+  /// of the ranks, so the grid never depends on the thread count.
+  static Index bin_count(const AxisView<double>& x, const AxisView<double>& y, Index n) {
+    const Index base = std::max<Index>(1, static_cast<Index>(std::sqrt(static_cast<double>(n) / kPointsPerCell)));
+    if (base < 16) return base;
+    const auto first = [&](Index b) { return (b * n + base - 1) / base; };  // as first_rank
+    std::vector<Index> row_counts(static_cast<std::size_t>(base));
+    double squares = 0, points = 0;
+    for (Index column = 0; column < base; column += 4) {
+      std::fill(row_counts.begin(), row_counts.end(), 0);
+      for (Index r = first(column); r < first(column + 1); ++r) {
+        Index& count = row_counts[static_cast<std::size_t>(y.rank[x.order[r]] * base / n)];
+        squares += static_cast<double>(2 * count + 1);  // (c + 1)^2 - c^2
+        ++count;
+        ++points;
+      }
+    }
+    const double occupancy = squares / points;
+    if (!(occupancy > kMaxOccupancy)) return base;
+    const double aim = 0.5 * (kPointsPerCell + 1.0 + kMaxOccupancy);  // between independent and the limit
+    const double refined = static_cast<double>(base) * std::sqrt((occupancy - 1.0) / (aim - 1.0));
+    return static_cast<Index>(std::min(refined, std::sqrt(2.0 * static_cast<double>(n))));
+  }
+
   /// The grid of the n points (data[2 i], data[2 i + 1]) of a row-major n x 2
   /// matrix (sorts both columns first).
   static Grid2D of_points(const double* data, Index n, int threads = 1) {
@@ -3554,6 +3591,8 @@ class Grid2D {
   }
 
   Index size() const noexcept { return n_; }
+  /// Bins per axis (bin_count).
+  Index bins() const noexcept { return bins_; }
   /// Original index of the point stored at `position` (cell order).
   Index original_index(Index position) const noexcept { return order_[static_cast<std::size_t>(position)]; }
   /// The coordinates {x, y} of the point stored at `position`.
@@ -4037,12 +4076,14 @@ inline void ksg_plane_radii(const neighbors::Grid2D& grid, Index k, bool strict,
   });
 }
 
-/// Pass 2 on one axis: radius[p] (the radius of the sample at sorted position
-/// p) is replaced by psi(count + shift), count = #{j != i : |v_i - v_j| < r}
-/// (strict) or <= r.
-inline void ksg_plane_psi_of_counts(neighbors::AxisView<double> axis, LargeVector<double>& radius, bool strict,
-                                    const DigammaTable& psi, int threads) {
-  const Index shift = strict ? 1 : 0;  // psi(n_x + 1) for algorithm 1, psi(n_x) for 2
+/// Pass 2 on one axis, in sorted order: radius[p] (the radius of the sample at
+/// sorted position p) is replaced by value(count, r), where count = #{j :
+/// |v_p - v_j| < r} when strict_for(r), else <= r, the sample itself included.
+/// Shared by KSG (psi of the counts) and Gao et al.'s mixed estimator
+/// (knn/mixed.hpp: log or psi of counts whose strictness depends on r).
+template <class StrictFor, class Value>
+void replace_radius_by_count(neighbors::AxisView<double> axis, LargeVector<double>& radius,
+                             StrictFor strict_for, Value value, int threads) {
   parallel_for(axis.n, threads, kPointGrain, [&](Index begin, Index end) {
     // Neighbouring positions see about the same density of values, so the
     // previous count per unit radius predicts where this one's boundaries are
@@ -4052,13 +4093,26 @@ inline void ksg_plane_psi_of_counts(neighbors::AxisView<double> axis, LargeVecto
       const double r = radius[static_cast<std::size_t>(p)];
       const double expected = per_radius * r;
       const Index guess = expected < 2.0 ? 1 : expected < 1e15 ? static_cast<Index>(expected) / 2 : axis.n;
-      // The sorted count includes the sample itself exactly when 0 is within r.
-      const Index count = neighbors::count_within_sorted(axis.values, axis.n, p, r, strict, guess) -
-                          (neighbors::within(0.0, r, strict) ? 1 : 0);
+      const Index count = neighbors::count_within_sorted(axis.values, axis.n, p, r, strict_for(r), guess);
       if (r > 0) per_radius = static_cast<double>(count) / r;
-      radius[static_cast<std::size_t>(p)] = psi(count + shift);
+      radius[static_cast<std::size_t>(p)] = value(count, r);
     }
   });
+}
+
+/// KSG's pass 2 on one axis: radius[p] becomes psi(count + shift), count =
+/// #{j != i : |v_i - v_j| < r} (strict, algorithm 1, shift 1) or <= r
+/// (algorithm 2, shift 0).
+inline void ksg_plane_psi_of_counts(neighbors::AxisView<double> axis, LargeVector<double>& radius, bool strict,
+                                    const DigammaTable& psi, int threads) {
+  const Index shift = strict ? 1 : 0;  // psi(n_x + 1) for algorithm 1, psi(n_x) for 2
+  replace_radius_by_count(
+      axis, radius, [strict](double) { return strict; },
+      [&](Index count, double r) {
+        // The sorted count includes the sample itself exactly when 0 is within r.
+        return psi(count - (neighbors::within(0.0, r, strict) ? 1 : 0) + shift);
+      },
+      threads);
 }
 
 /// KSG local values for x and y given by their sorted axes (same n samples).
@@ -4820,10 +4874,113 @@ class Lnc {
 // which removes most of the fixed-k bias above (and, on continuous data, is
 // KSG algorithm 1 with log N for psi(N)).
 //
-// Speed: a max-norm kd-tree over the joint space, neighbors::Searcher for the
-// marginal counts; O(N log N) time, O(N) memory.
+// Speed: for one x column against one y column, the sorted axes and rank grid
+// of KSG's 1 + 1 path (detail/mixed_plane.hpp); otherwise a max-norm kd-tree
+// over the joint space and neighbors::Searcher for the marginal counts. Both
+// give the same bits; O(N log N) time, O(N) memory.
 
 
+// ---- begin mmc/knn/detail/mixed_plane.hpp ----
+// mmc/knn/detail/mixed_plane.hpp — Gao et al.'s mixed estimator (knn/mixed.hpp)
+// for one x column against one y column, on sorted axes: the layout of
+// KSG's 1 + 1 path (detail/ksg_plane.hpp), the same bits as the kd-tree path.
+//
+//   sort   both columns (neighbors::sort_axis);
+//   pass 1 rho_i, the k-th joint distance, on neighbors::Grid2D (ksg_plane_radii
+//          with algorithm 1 writes it at both of i's ranks);
+//   ties   where rho_i = 0, k~_i = the number of samples equal to i in both
+//          columns: samples are keyed by the first sorted position holding
+//          their x value and the first holding their y value, and the keys of
+//          the rho = 0 samples are sorted and counted (only when some rho is 0:
+//          discrete data);
+//   pass 2 per axis, in sorted order: the marginal count within rho (self
+//          included; strict for the reference variant when rho > 0), replaced
+//          by its log (paper) or psi (reference);
+//   pass 3 local(i) = psi(k~_i) + log N - term_x - term_y, in the order
+//          mixed_tree_local_values evaluates it.
+
+
+
+namespace mmc::knn::detail {
+
+/// group[p] = the first sorted position holding the value at sorted position p
+/// (equal values are adjacent; -0 and +0 compare equal, as their distance is 0).
+inline LargeVector<Index> first_equal_positions(neighbors::AxisView<double> axis) {
+  LargeVector<Index> group(static_cast<std::size_t>(axis.n));
+  for (Index p = 0; p < axis.n; ++p) {
+    group[static_cast<std::size_t>(p)] =
+        p > 0 && axis.values[p] == axis.values[p - 1] ? group[static_cast<std::size_t>(p - 1)] : p;
+  }
+  return group;
+}
+
+/// k_tilde[i] for every sample: k where rho_i > 0, else the number of samples
+/// at joint distance 0 from i (i included). `rho_by_x_rank` as pass 1 leaves it.
+inline LargeVector<Index> mixed_plane_k_tilde(neighbors::AxisView<double> x, neighbors::AxisView<double> y,
+                                              const LargeVector<double>& rho_by_x_rank, Index k) {
+  const Index n = x.n;
+  LargeVector<Index> k_tilde(static_cast<std::size_t>(n), k);
+  LargeVector<std::pair<Index, Index>> keyed;  // (joint value key, original index), rho = 0 only
+  for (Index p = 0; p < n; ++p) {
+    if (!(rho_by_x_rank[static_cast<std::size_t>(p)] > 0)) keyed.push_back({0, x.order[p]});
+  }
+  if (keyed.empty()) return k_tilde;
+  const LargeVector<Index> x_group = first_equal_positions(x), y_group = first_equal_positions(y);
+  for (auto& [key, i] : keyed) {  // n * n < 2^63 for any n an index can hold in memory
+    key = x_group[static_cast<std::size_t>(x.rank[i])] * n + y_group[static_cast<std::size_t>(y.rank[i])];
+  }
+  std::sort(keyed.begin(), keyed.end());
+  for (std::size_t begin = 0; begin < keyed.size();) {
+    std::size_t end = begin + 1;
+    while (end < keyed.size() && keyed[end].first == keyed[begin].first) ++end;
+    // Every sample equal to one at rho = 0 is at rho = 0 too (it has the same k
+    // duplicates), so the run holds all of them.
+    for (std::size_t j = begin; j < end; ++j) {
+      k_tilde[static_cast<std::size_t>(keyed[j].second)] = static_cast<Index>(end - begin);
+    }
+    begin = end;
+  }
+  return k_tilde;
+}
+
+/// Local values of Gao et al.'s estimator (`reference`: the authors' code's
+/// strict counts and psi) for x and y given by their sorted axes.
+inline Eigen::VectorXd mixed_plane_local_values(neighbors::AxisView<double> x, neighbors::AxisView<double> y,
+                                                Index k, bool reference, int threads) {
+  const Index n = x.n;
+  LargeVector<double> term_x, term_y;  // rho, then the count terms, by sorted position
+  {
+    const neighbors::Grid2D grid(x, y, threads);  // freed before the counts
+    ksg_plane_radii(grid, k, true, threads, term_x, term_y, nullptr);
+  }
+  const LargeVector<Index> k_tilde = mixed_plane_k_tilde(x, y, term_x, k);
+  const DigammaTable psi(n);
+  const auto count_terms = [&](neighbors::AxisView<double> axis, LargeVector<double>& radius) {
+    if (reference) {
+      replace_radius_by_count(
+          axis, radius, [](double rho) { return rho > 0; }, [&](Index count, double) { return psi(count); },
+          threads);
+    } else {
+      replace_radius_by_count(
+          axis, radius, [](double) { return false; },
+          [](Index count, double) { return std::log(static_cast<double>(count)); }, threads);
+    }
+  };
+  count_terms(x, term_x);
+  count_terms(y, term_y);
+  const double log_n = std::log(static_cast<double>(n));
+  Eigen::VectorXd local(n);
+  parallel_for(n, threads, kPointGrain, [&](Index first, Index last) {
+    for (Index i = first; i < last; ++i) {
+      local(i) = psi(k_tilde[static_cast<std::size_t>(i)]) + log_n -
+                 term_x[static_cast<std::size_t>(x.rank[i])] - term_y[static_cast<std::size_t>(y.rank[i])];
+    }
+  });
+  return local;
+}
+
+}  // namespace mmc::knn::detail
+// ---- end mmc/knn/detail/mixed_plane.hpp ----
 
 namespace mmc::knn {
 
@@ -4838,14 +4995,18 @@ struct MixedOptions : KnnOptions {
 
 namespace detail {
 
-/// Gao et al.'s local values of prepared inputs (validated, same rows, k < rows).
-inline Eigen::VectorXd mixed_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
-                                          Index k, int threads,
-                                          MixedVariant variant = MixedVariant::paper) {
+/// Gao et al.'s local values through the joint kd-tree and the marginal
+/// searchers (any dimensions; mixed_local_values takes it unless x and y are
+/// one column each).
+inline Eigen::VectorXd mixed_tree_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
+                                               Index k, int threads,
+                                               MixedVariant variant = MixedVariant::paper) {
   const Index n = x.rows();
   const RowMatrix<double> joint = concat_columns(x, y);
-  const neighbors::KdTree<double> tree(joint.data(), n, joint.cols(), Norm::max);
-  const neighbors::Searcher<double> sx(x.data(), n, x.cols()), sy(y.data(), n, y.cols());
+  const neighbors::KdTree<double> tree(joint.data(), n, joint.cols(), Norm::max, knn_leaf_size(joint.cols()),
+                                       threads);
+  const neighbors::Searcher<double> sx(x.data(), n, x.cols(), Norm::max, kCountLeafSize, threads);
+  const neighbors::Searcher<double> sy(y.data(), n, y.cols(), Norm::max, kCountLeafSize, threads);
   const double log_n = std::log(static_cast<double>(n));
   Eigen::VectorXd local(n);
   for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index*) {
@@ -4865,6 +5026,20 @@ inline Eigen::VectorXd mixed_local_values(const RowMatrix<double>& x, const RowM
                std::log(static_cast<double>(n_x)) - std::log(static_cast<double>(n_y));
   });
   return local;
+}
+
+/// Gao et al.'s local values of prepared inputs (validated, same rows, k < rows):
+/// the sorted-axes path for one column against one column, the tree path
+/// otherwise (the same bits either way).
+inline Eigen::VectorXd mixed_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
+                                          Index k, int threads,
+                                          MixedVariant variant = MixedVariant::paper) {
+  if (x.cols() == 1 && y.cols() == 1) {
+    const neighbors::AxisOrder<double> ax = neighbors::sort_axis(x.data(), x.rows(), 1, threads);
+    const neighbors::AxisOrder<double> ay = neighbors::sort_axis(y.data(), y.rows(), 1, threads);
+    return mixed_plane_local_values(ax.view(), ay.view(), k, variant == MixedVariant::reference, threads);
+  }
+  return mixed_tree_local_values(x, y, k, threads, variant);
 }
 
 }  // namespace detail
@@ -4931,6 +5106,10 @@ class MixedKsg {
 //
 // Speed: one neighbors::Searcher per class for the k_i-th neighbour and one
 // over all used samples for m_i: O(N log N), O(N) memory, never an N x N matrix.
+// One feature column takes a sorted path with the same bits: the column sorted
+// once (neighbors::sort_axis), each class's values in that order, r_i from the
+// sample's own position in its class (no search), m_i by galloping from its
+// position in the sorted column, samples visited in sorted order.
 
 
 
@@ -5011,12 +5190,67 @@ inline RossClasses ross_classes(std::string_view function, const std::vector<lon
   return result;
 }
 
-/// Ross local values of the used samples of validated, prepared features.
-inline Eigen::VectorXd ross_local_values(const RowMatrix<double>& x, const RossClasses& classes,
-                                         Index k, Norm norm, int threads) {
-  const Index n = static_cast<Index>(classes.sample.size()), d = x.cols();
-  RowMatrix<double> used(n, d);
-  for (Index j = 0; j < n; ++j) used.row(j) = x.row(classes.sample[static_cast<std::size_t>(j)]);
+/// Distance from values[p] to its k-th nearest other value of the n sorted
+/// values (0 < k < n): the nearer side is taken k times, as SortedLine::knn
+/// does, so the distance is computed as |q - v| exactly as there.
+inline double kth_distance_in_sorted(const double* values, Index n, Index p, Index k) noexcept {
+  const double q = values[p];
+  Index left = p - 1, right = p + 1;
+  double distance = 0;
+  for (Index found = 0; found < k; ++found) {
+    const double dl = left >= 0 ? std::fabs(q - values[left]) : std::numeric_limits<double>::infinity();
+    const double dr = right < n ? std::fabs(q - values[right]) : std::numeric_limits<double>::infinity();
+    if (dl <= dr) {
+      distance = dl;
+      --left;
+    } else {
+      distance = dr;
+      ++right;
+    }
+  }
+  return distance;
+}
+
+/// Ross local values of the used samples for one feature column `used` (n x 1):
+/// the sorted path of the header comment, the same bits as the searcher path.
+inline Eigen::VectorXd ross_line_local_values(const RowMatrix<double>& used, const RossClasses& classes,
+                                              Index k, int threads) {
+  const Index n = used.rows();
+  const neighbors::AxisOrder<double> axis = neighbors::sort_axis(used.data(), n, 1, threads);
+  std::vector<LargeVector<double>> class_values(classes.members.size());
+  for (std::size_t c = 0; c < class_values.size(); ++c) class_values[c].reserve(classes.members[c].size());
+  LargeVector<Index> class_position(static_cast<std::size_t>(n));  // by sorted position
+  for (Index p = 0; p < n; ++p) {
+    auto& values = class_values[static_cast<std::size_t>(classes.class_of[static_cast<std::size_t>(axis.order[p])])];
+    class_position[static_cast<std::size_t>(p)] = static_cast<Index>(values.size());
+    values.push_back(axis.values[p]);
+  }
+  const DigammaTable psi(n);
+  Eigen::VectorXd local(n);
+  parallel_for(n, threads, kPointGrain, [&](Index begin, Index end) {
+    double per_radius = 0;  // count per unit radius nearby: where to start galloping
+    for (Index p = begin; p < end; ++p) {
+      const Index j = axis.order[p];
+      const auto& values = class_values[static_cast<std::size_t>(classes.class_of[static_cast<std::size_t>(j)])];
+      const auto class_size = static_cast<Index>(values.size());
+      const Index k_i = std::min(k, class_size - 1);
+      const double r = kth_distance_in_sorted(values.data(), class_size, class_position[static_cast<std::size_t>(p)], k_i);
+      const double expected = per_radius * r;
+      const Index guess = expected < 2.0 ? 1 : expected < 1e15 ? static_cast<Index>(expected) / 2 : n;
+      const Index m = r > 0 ? neighbors::count_within_sorted(axis.values.data(), n, p, r, true, guess)
+                            : neighbors::count_within_sorted(axis.values.data(), n, p, 0.0, false);
+      if (r > 0) per_radius = static_cast<double>(m) / r;
+      local(j) = psi(n) + psi(k_i) - psi(class_size) - psi(m);
+    }
+  });
+  return local;
+}
+
+/// Ross local values of the used samples `used` (n x d) through one searcher
+/// per class and one over all: the path for any d.
+inline Eigen::VectorXd ross_searcher_local_values(const RowMatrix<double>& used, const RossClasses& classes,
+                                                  Index k, Norm norm, int threads) {
+  const Index n = used.rows(), d = used.cols();
   const neighbors::Searcher<double> all(used.data(), n, d, norm);
   std::vector<neighbors::Searcher<double>> per_class;
   per_class.reserve(classes.members.size());
@@ -5043,6 +5277,16 @@ inline Eigen::VectorXd ross_local_values(const RowMatrix<double>& x, const RossC
     }
   });
   return local;
+}
+
+/// Ross local values of the used samples of validated, prepared features.
+inline Eigen::VectorXd ross_local_values(const RowMatrix<double>& x, const RossClasses& classes,
+                                         Index k, Norm norm, int threads) {
+  const Index n = static_cast<Index>(classes.sample.size()), d = x.cols();
+  RowMatrix<double> used(n, d);
+  for (Index j = 0; j < n; ++j) used.row(j) = x.row(classes.sample[static_cast<std::size_t>(j)]);
+  if (d == 1) return ross_line_local_values(used, classes, k, threads);  // any norm: |x_i - x_j|
+  return ross_searcher_local_values(used, classes, k, norm, threads);
 }
 
 }  // namespace detail
@@ -10745,6 +10989,9 @@ inline DataSplit split_samples(Index n, double validation_fraction, double test_
 // frozen teacher encoders on the same samples to get the distillation targets.
 // The teachers draw nothing from the random stream, so UMT with lambda = 0
 // takes exactly the steps of naive training with the same seed (tested).
+// Batches and labels are gathered on the host and go up with each network's
+// forward pass; the teachers' features come down to the host, where the
+// distillation loss is computed (fusion/model.hpp), so any nn backend works.
 
 
 // ---- begin mmc/fusion/detail/batches.hpp ----
@@ -10832,10 +11079,21 @@ inline void check_finite_loss(std::string_view fn, double loss, int epoch, Index
 // Feature Learning in Supervised Multi-Modal Learning"). A uni-modal model
 // (unimodal.hpp) is the same class with one modality.
 //
+// Backends (docs/design.md §4): the networks run on any nn backend B
+// (nn/backend.hpp), nn::CpuBackend<T> by default, cuda::CudaBackend<T> in a
+// translation unit compiled by nvcc. Activations, logits and gradients then live
+// in B's memory, which the host must not read: every pointer from B is passed
+// only to B's operations, and what the host computes (the losses of
+// nn/losses.hpp, softmax, argmax, FGSM's signs) reaches it through
+// B::download and goes back through B::upload. tests/fusion/test_fusion_backends
+// runs everything here on a CPU backend whose memory is unreadable outside its
+// own operations, so a host read of backend memory crashes there.
+//
 // Memory: the concatenation and the loss gradients are workspaces that grow to
 // the largest batch; inference runs in chunks of kChunk samples, so memory does
-// not grow with the data set. All networks share one CPU backend (one thread
-// pool); results do not depend on its thread count (nn/cpu_backend.hpp).
+// not grow with the data set. All networks of a model share one backend (one
+// thread pool, or one CUDA stream); results do not depend on the CPU backend's
+// thread count (nn/cpu_backend.hpp).
 
 
 // ---- begin mmc/fusion/standardizer.hpp ----
@@ -10986,21 +11244,25 @@ struct LossParts {
   double total() const noexcept { return cross_entropy + distillation; }
 };
 
-template <class T = float>
+template <class T = float, class B = nn::CpuBackend<T>>
 class LateFusion {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::LateFusion<T, B>");
+
  public:
-  using Backend = nn::CpuBackend<T>;
-  using Network = nn::Mlp<T, Backend>;
+  using Backend = B;
+  using Network = nn::Mlp<T, B>;
   using ColMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
   /// Samples per forward pass at inference.
   static constexpr Index kChunk = 1024;
 
   /// Encoders {d_m, encoder_widths...} (ReLU throughout) and the head
   /// {sum_m e_m, head_hidden..., classes}; weights drawn from options.seed.
-  /// The standardizer is the identity until set_standardizer.
+  /// The standardizer is the identity until set_standardizer. The backend is
+  /// B(options.threads) when B takes a thread count, else B() (e.g. the CUDA
+  /// backend's default context, which throws when there is no usable device).
   LateFusion(const std::vector<Index>& input_sizes, Index classes, const TrainOptions& options)
       : classes_(classes),
-        backend_(options.threads),
+        backend_(neural::detail::make_backend<B>(options.threads)),
         head_(head_spec(input_sizes, classes, options),
               detail::derive_seed(options.seed, streams::head_init), backend_),
         standardizer_(Standardizer<T>::identity(input_sizes)) {
@@ -11027,7 +11289,7 @@ class LateFusion {
   const Network& encoder(Index m) const { return encoders_.at(static_cast<std::size_t>(m)); }
   Network& head() { return head_; }
   const Network& head() const { return head_; }
-  Backend& backend() noexcept { return backend_; }
+  B& backend() noexcept { return backend_; }
   const Standardizer<T>& standardizer() const noexcept { return standardizer_; }
   void set_standardizer(Standardizer<T> s) { standardizer_ = std::move(s); }
   /// Mean training loss of each epoch (filled by the trainers).
@@ -11069,27 +11331,28 @@ class LateFusion {
 
   // ---- arithmetic on batches in model space ((features x batch) views) ----
 
-  /// Logits (classes x batch) of one batch; batch[m] is modality m.
+  /// Logits (classes x batch) of one batch, in the BACKEND's memory (read them
+  /// on the host through backend().download); batch[m] is modality m in HOST
+  /// memory, e.g. nn::as_batch of model-space rows.
   nn::ConstMatrixRef<T> forward(std::span<const nn::ConstMatrixRef<T>> batch) {
-    const Index b = batch.front().cols;
-    concat_.resize(offsets_.back(), b);
+    const nn::MatrixRef<T> concat = workspace(concat_, offsets_.back(), batch.front().cols);
     for (std::size_t m = 0; m < encoders_.size(); ++m) {
-      const auto out = encoders_[m].forward(batch[m]);
-      concat_.middleRows(offsets_[m], out.rows) = nn::as_eigen(out);
+      const auto out = encoders_[m].forward_host(batch[m]);
+      backend_.copy(out, concat.middle_rows(offsets_[m], out.rows));
     }
-    return head().forward(nn::view(concat_));
+    return head().forward(concat);
   }
 
   /// Loss of one batch and the gradients of every network (encoder(m).gradients(),
   /// head().gradients()): mean cross-entropy, plus lambda * sum_m MSE(phi_m,
-  /// target[m]) when `distill` is given (MSE = mean over batch and features).
+  /// target[m]) when `distill` is given (MSE = mean over batch and features;
+  /// the targets in host memory). batch as in forward().
   LossParts loss_and_gradients(std::span<const nn::ConstMatrixRef<T>> batch,
                                std::span<const int> labels, const Distillation<T>* distill = nullptr) {
     LossParts loss;
     const auto logits = forward(batch);
-    d_logits_.resize(logits.rows, logits.cols);
-    loss.cross_entropy = nn::softmax_cross_entropy(logits, labels, nn::view(d_logits_));
-    head().backward(nn::view(d_logits_), {.parameter_gradients = true, .input_gradient = true});
+    loss.cross_entropy = cross_entropy(logits, labels, T(1));
+    head().backward(d_logits_view_, {.parameter_gradients = true, .input_gradient = true});
     const auto d_concat = head().input_gradient();
     for (std::size_t m = 0; m < encoders_.size(); ++m) {
       const auto d_features = d_concat.middle_rows(offsets_[m], offsets_[m + 1] - offsets_[m]);
@@ -11097,25 +11360,28 @@ class LateFusion {
         encoders_[m].backward(d_features);
         continue;
       }
-      d_feature_ = nn::as_eigen(d_features);
+      // The distillation term on the host (nn/losses.hpp), like the cross-entropy.
+      to_host(d_features, d_feature_);
+      to_host(encoders_[m].output(), feature_);
       d_mse_.resize(d_feature_.rows(), d_feature_.cols());
-      const double mse =
-          nn::mean_squared_error(encoders_[m].output(), distill->target[m], nn::view(d_mse_));
+      const double mse = nn::mean_squared_error<T>(nn::view(feature_), distill->target[m], nn::view(d_mse_));
       d_feature_ += static_cast<T>(distill->lambda) * d_mse_;
       loss.distillation += distill->lambda * mse;
-      encoders_[m].backward(nn::view(d_feature_));
+      encoders_[m].backward(to_backend(d_feature_, d_distilled_));
     }
     return loss;
   }
 
-  // ---- whole data sets in model space (n x ... row-major) -----------------
+  // ---- whole data sets in model space (n x ... row-major, host) ------------
 
   /// Logits, n x classes.
   RowMatrix<T> logits(const ModalityList<T>& x) {
     check_model_space(x);
     RowMatrix<T> out(x.front().rows(), classes_);
+    // Rows [begin, begin + count) of a row-major n x classes matrix are the
+    // column-major (classes x count) block that the head writes: one download.
     for_chunks(x, [&](Index begin, std::span<const nn::ConstMatrixRef<T>> batch) {
-      out.middleRows(begin, batch.front().cols) = nn::as_eigen(forward(batch)).transpose();
+      backend_.download(forward(batch), out.data() + begin * classes_, classes_);
     });
     return out;
   }
@@ -11132,38 +11398,39 @@ class LateFusion {
 
   /// Encoder m's features phi_m(x_m), n x feature_size(m); x_m in model space.
   RowMatrix<T> features(Index m, const RowMatrix<T>& x_m) {
-    RowMatrix<T> out(x_m.rows(), feature_size(m));
+    const Index width = feature_size(m);
+    RowMatrix<T> out(x_m.rows(), width);
     for (Index begin = 0; begin < x_m.rows(); begin += kChunk) {
       const Index count = std::min(kChunk, x_m.rows() - begin);
-      const auto f = encoder(m).forward(nn::as_batch(x_m.middleRows(begin, count)));
-      out.middleRows(begin, count) = nn::as_eigen(f).transpose();
+      const auto f = encoder(m).forward_host(nn::as_batch(x_m.middleRows(begin, count)));
+      backend_.download(f, out.data() + begin * width, width);
     }
     return out;
   }
 
   /// Gradient of the SUM over samples of the cross-entropy with respect to
-  /// modality m's inputs (n x d_m, model space) into `gradient`; returns that
-  /// sum. Row i is the gradient of sample i's own loss (FGSM's direction).
+  /// modality m's inputs (n x d_m, model space) into `gradient` (host); returns
+  /// that sum. Row i is the gradient of sample i's own loss (FGSM's direction).
   /// Parameter gradients are left untouched.
   double loss_input_gradient(const ModalityList<T>& x, const Labels& labels, Index m,
                              RowMatrix<T>& gradient) {
     check_model_space(x);
     mmc::detail::check_labels("mmc::fusion::LateFusion::loss_input_gradient", "labels", labels,
                               x.front().rows(), classes_);
-    gradient.resize(x.front().rows(), input_size(m));
+    const Index width = input_size(m);
+    gradient.resize(x.front().rows(), width);
     double total = 0.0;
     const nn::BackwardOptions propagate{.parameter_gradients = false, .input_gradient = true};
     for_chunks(x, [&](Index begin, std::span<const nn::ConstMatrixRef<T>> batch) {
       const Index count = batch.front().cols;
       const auto logits = forward(batch);
-      d_logits_.resize(logits.rows, count);
       const std::span<const int> y(labels.data() + begin, static_cast<std::size_t>(count));
-      total += static_cast<double>(count) * nn::softmax_cross_entropy(logits, y, nn::view(d_logits_));
-      d_logits_ *= static_cast<T>(count);  // d(mean)/dz -> d(sum)/dz
-      head().backward(nn::view(d_logits_), propagate);
+      // d(mean)/dz -> d(sum)/dz
+      total += static_cast<double>(count) * cross_entropy(logits, y, static_cast<T>(count));
+      head().backward(d_logits_view_, propagate);
       const auto d_concat = head().input_gradient();
       encoder(m).backward(d_concat.middle_rows(offsets_[m], offsets_[m + 1] - offsets_[m]), propagate);
-      gradient.middleRows(begin, count) = nn::as_eigen(encoder(m).input_gradient()).transpose();
+      backend_.download(encoder(m).input_gradient(), gradient.data() + begin * width, width);
     });
     return total;
   }
@@ -11198,7 +11465,7 @@ class LateFusion {
            static_cast<double>(labels.size());
   }
 
-  /// Index of the largest entry of each row (ties: the first).
+  /// Index of the largest entry of each row (ties: the first); host memory.
   static Labels argmax_rows(const RowMatrix<T>& scores) {
     Labels out(scores.rows());
     for (Index i = 0; i < scores.rows(); ++i) {
@@ -11230,14 +11497,48 @@ class LateFusion {
     }
   }
 
+  /// A rows x cols view of `buffer` in the backend's memory (grows only).
+  nn::MatrixRef<T> workspace(typename B::Buffer& buffer, Index rows, Index cols) {
+    backend_.resize(buffer, rows * cols);
+    return {backend_.data(buffer), rows, cols};
+  }
+  /// Backend memory -> host (resized to the view's shape).
+  void to_host(nn::ConstMatrixRef<T> src, ColMatrix& host) {
+    host.resize(src.rows, src.cols);
+    backend_.download(src, host.data(), src.rows);
+  }
+  /// Host -> `buffer` in the backend's memory.
+  nn::ConstMatrixRef<T> to_backend(const ColMatrix& host, typename B::Buffer& buffer) {
+    const nn::MatrixRef<T> dst = workspace(buffer, host.rows(), host.cols());
+    backend_.upload(host.data(), host.rows(), dst);
+    return dst;
+  }
+
+  /// Mean softmax cross-entropy of `logits` (backend memory) against `labels`,
+  /// computed on the host (nn/losses.hpp); its gradient times `scale` is
+  /// uploaded, and d_logits_view_ points at it.
+  double cross_entropy(nn::ConstMatrixRef<T> logits, std::span<const int> labels, T scale) {
+    to_host(logits, host_logits_);
+    host_d_logits_.resize(logits.rows, logits.cols);
+    const double loss = nn::softmax_cross_entropy<T>(nn::view(host_logits_), labels, nn::view(host_d_logits_));
+    if (scale != T(1)) host_d_logits_ *= scale;
+    d_logits_view_ = to_backend(host_d_logits_, d_logits_);
+    return loss;
+  }
+
   Index classes_;
-  Backend backend_;
+  B backend_;  // a handle shared by every network of the model (nn/backend.hpp)
   Network head_;
   std::vector<Network> encoders_;
   std::vector<Index> offsets_;
   Standardizer<T> standardizer_;
   std::vector<double> history_;
-  ColMatrix concat_, d_logits_, d_feature_, d_mse_;
+  // Backend memory: the concatenated features, dLoss/dlogits, and an encoder's
+  // dLoss/dfeatures with the distillation term added.
+  typename B::Buffer concat_, d_logits_, d_distilled_;
+  nn::ConstMatrixRef<T> d_logits_view_;
+  // Host memory: what the losses read and write.
+  ColMatrix host_logits_, host_d_logits_, feature_, d_feature_, d_mse_;
 };
 
 }  // namespace mmc::fusion
@@ -11245,11 +11546,13 @@ class LateFusion {
 
 namespace mmc::fusion::detail {
 
-/// UMT's frozen teachers: one encoder per modality and the training inputs in
-/// each teacher's model space (rows aligned with the student's training data).
-template <class T>
+/// UMT's frozen teachers: one encoder per modality (not owned: the teachers'
+/// own networks, which run forward passes but are never updated; networks on
+/// the CUDA backend cannot be copied) and the training inputs in each
+/// teacher's model space (rows aligned with the student's training data).
+template <class T, class B = nn::CpuBackend<T>>
 struct Teachers {
-  std::vector<typename LateFusion<T>::Network> encoders;
+  std::vector<nn::Mlp<T, B>*> encoders;
   ModalityList<T> inputs;
   double lambda = 1.0;
 };
@@ -11260,15 +11563,15 @@ struct Teachers {
 /// loop once per epoch (eval_interval = batches per epoch) -- closes the epoch
 /// and records its mean loss in net.history(). No clipping, schedule, early
 /// stopping or divergence recovery: snapshots are empty.
-template <class T>
+template <class T, class B>
 class LateFusionTraining {
  public:
   struct Snapshot {};
 
-  LateFusionTraining(LateFusion<T>& net, const ModalityList<T>& x, const Labels& y, const TrainOptions& o,
-                     Teachers<T>* teachers)
+  LateFusionTraining(LateFusion<T, B>& net, const ModalityList<T>& x, const Labels& y, const TrainOptions& o,
+                     Teachers<T, B>* teachers)
       : net_(net), x_(x), y_(y), teachers_(teachers), batches_(y.size(), o.batch, o.seed, streams::batches),
-        next_batch_(batches_.count()), xb_(x.size()), tb_(x.size()), views_(x.size()) {
+        next_batch_(batches_.count()), xb_(x.size()), tb_(x.size()), targets_(x.size()), views_(x.size()) {
     const nn::AdamOptions adam_options{.lr = o.lr, .weight_decay = o.weight_decay};
     for (std::size_t m = 0; m <= x.size(); ++m) adam_.emplace_back(adam_options, net.backend());
     if (teachers_ != nullptr) {
@@ -11292,7 +11595,11 @@ class LateFusionTraining {
       views_[m] = nn::as_batch(xb_[m]);
       if (teachers_ != nullptr) {
         gather_rows(teachers_->inputs[m], indices, tb_[m]);
-        distill_.target[m] = teachers_->encoders[m].forward(nn::as_batch(tb_[m]));
+        nn::Mlp<T, B>& teacher = *teachers_->encoders[m];
+        const nn::ConstMatrixRef<T> features = teacher.forward_host(nn::as_batch(tb_[m]));
+        targets_[m].resize(features.rows, features.cols);
+        teacher.backend().download(features, targets_[m].data(), features.rows);
+        distill_.target[m] = nn::view(targets_[m]);
       }
     }
     gather_labels(y_, indices, yb_);
@@ -11317,15 +11624,16 @@ class LateFusionTraining {
   void reset_state() {}
 
  private:
-  LateFusion<T>& net_;
+  LateFusion<T, B>& net_;
   const ModalityList<T>& x_;
   const Labels& y_;
-  Teachers<T>* teachers_;
-  std::vector<nn::Adam<T, typename LateFusion<T>::Backend>> adam_;
+  Teachers<T, B>* teachers_;
+  std::vector<nn::Adam<T, B>> adam_;
   EpochBatches batches_;
   Index next_batch_;
   double epoch_sum_ = 0.0;
   std::vector<RowMatrix<T>> xb_, tb_;
+  std::vector<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>> targets_;  // teachers' features, host
   std::vector<nn::ConstMatrixRef<T>> views_;
   std::vector<int> yb_;
   Distillation<T> distill_;
@@ -11334,10 +11642,10 @@ class LateFusionTraining {
 /// Trains `net` on x (model space) and labels y for o.epochs epochs with the
 /// library's training loop; appends the mean loss of each epoch to
 /// net.history(). Throws mmc::training_error on a non-finite loss.
-template <class T>
-void train(LateFusion<T>& net, const ModalityList<T>& x, const Labels& y, const TrainOptions& o,
-           std::string_view fn, Teachers<T>* teachers = nullptr) {
-  LateFusionTraining<T> model(net, x, y, o, teachers);
+template <class T, class B>
+void train(LateFusion<T, B>& net, const ModalityList<T>& x, const Labels& y, const TrainOptions& o,
+           std::string_view fn, std::type_identity_t<Teachers<T, B>>* teachers = nullptr) {
+  LateFusionTraining<T, B> model(net, x, y, o, teachers);
   neural::TrainingOptions loop;
   loop.steps = static_cast<Index>(o.epochs) * model.batches_per_epoch();
   loop.eval_interval = model.batches_per_epoch();
@@ -11401,11 +11709,11 @@ SplitData<T> split_data(const TrainingData<T>& d, double validation_fraction, do
           take_labels(d.y, s.validation), take_labels(d.y, s.test)};
 }
 
-/// Builds a model for d, fits its standardizer on d.x and trains it.
-template <class T>
-LateFusion<T> fit_network(std::string_view fn, const TrainingData<T>& d, const TrainOptions& options,
-                          Teachers<T>* teachers = nullptr) {
-  LateFusion<T> net(d.widths(), d.classes, options);
+/// Builds a model on backend B for d, fits its standardizer on d.x and trains it.
+template <class T, class B = nn::CpuBackend<T>>
+LateFusion<T, B> fit_network(std::string_view fn, const TrainingData<T>& d, const TrainOptions& options,
+                             std::type_identity_t<Teachers<T, B>>* teachers = nullptr) {
+  LateFusion<T, B> net(d.widths(), d.classes, options);
   net.set_standardizer(Standardizer<T>::fit(d.x, options.standardize, fn));
   train(net, net.standardizer().apply(d.x), d.y, options, fn, teachers);
   return net;
@@ -11416,13 +11724,15 @@ LateFusion<T> fit_network(std::string_view fn, const TrainingData<T>& d, const T
 /// Trains a late-fusion classifier jointly (naive training). modalities: two or
 /// more n x d_m matrices (any Eigen expressions), rows aligned; labels: n
 /// integers in [0, classes) (classes <= 0: max label + 1). The model keeps the
-/// training statistics and standardises whatever it is given later.
-template <class T = float, ModalityRange R, class L>
-LateFusion<T> fit_late_fusion(const R& modalities, const Eigen::DenseBase<L>& labels,
-                              const TrainOptions& options = {}, Index classes = 0) {
+/// training statistics and standardises whatever it is given later. B: the nn
+/// backend the networks train on (nn/backend.hpp; docs/design.md §4).
+template <class T = float, class B = nn::CpuBackend<T>, ModalityRange R, class L>
+LateFusion<T, B> fit_late_fusion(const R& modalities, const Eigen::DenseBase<L>& labels,
+                                 const TrainOptions& options = {}, Index classes = 0) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::fit_late_fusion<T, B>");
   constexpr std::string_view fn = "mmc::fusion::fit_late_fusion";
   const auto d = detail::training_data<T>(fn, modalities, labels, options, 2, classes);
-  return detail::fit_network(fn, d, options);
+  return detail::fit_network<T, B>(fn, d, options);
 }
 
 }  // namespace mmc::fusion
@@ -11440,7 +11750,9 @@ LateFusion<T> fit_late_fusion(const R& modalities, const Eigen::DenseBase<L>& la
 // the weights are fitted by Adam on minibatches with a small decoupled weight
 // decay (the objective is convex, so the result is close to the unique
 // regularised optimum; 100 epochs of lr 1e-2 reach it to well under the
-// accuracies' sampling error on the tasks of the tests).
+// accuracies' sampling error on the tasks of the tests). The probe runs on any
+// nn backend B (docs/design.md §4): features go up with each forward pass, the
+// logits come down, and the loss is computed on the host (nn/losses.hpp).
 
 
 
@@ -11454,10 +11766,12 @@ struct ProbeOptions {
   std::uint64_t seed = 0;     ///< initialisation and batch order
 };
 
-template <class T = float>
+template <class T = float, class B = nn::CpuBackend<T>>
 class LinearProbe {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::LinearProbe<T, B>");
+
  public:
-  using Network = nn::Mlp<T, nn::CpuBackend<T>>;
+  using Network = nn::Mlp<T, B>;
 
   LinearProbe(Network linear, Standardizer<T> standardizer)
       : linear_(std::move(linear)), standardizer_(std::move(standardizer)) {}
@@ -11480,17 +11794,19 @@ class LinearProbe {
     }
     const RowMatrix<T> z = standardizer_.apply(0, RowMatrix<T>(features.template cast<T>()));
     RowMatrix<T> out(z.rows(), classes());
-    for (Index begin = 0; begin < z.rows(); begin += LateFusion<T>::kChunk) {
-      const Index count = std::min(LateFusion<T>::kChunk, z.rows() - begin);
-      out.middleRows(begin, count) =
-          nn::as_eigen(linear_.forward(nn::as_batch(z.middleRows(begin, count)))).transpose();
+    const Index chunk = LateFusion<T, B>::kChunk;
+    for (Index begin = 0; begin < z.rows(); begin += chunk) {
+      const Index count = std::min(chunk, z.rows() - begin);
+      // Rows of the row-major output are the logits' column-major layout.
+      linear_.backend().download(linear_.forward_host(nn::as_batch(z.middleRows(begin, count))),
+                                 out.data() + begin * classes(), classes());
     }
     return out;
   }
 
   template <class D>
   Labels predict(const Eigen::DenseBase<D>& features) {
-    return LateFusion<T>::argmax_rows(logits(features));
+    return LateFusion<T, B>::argmax_rows(logits(features));
   }
 
   template <class D, class L>
@@ -11509,10 +11825,11 @@ class LinearProbe {
 };
 
 /// Fits a linear probe on features (n x F, e.g. frozen encoder outputs) and
-/// labels in [0, classes) (classes <= 0: max label + 1).
-template <class T = float, class D, class L>
-LinearProbe<T> fit_linear_probe(const Eigen::DenseBase<D>& features, const Eigen::DenseBase<L>& labels,
+/// labels in [0, classes) (classes <= 0: max label + 1), on nn backend B.
+template <class T = float, class B = nn::CpuBackend<T>, class D, class L>
+LinearProbe<T, B> fit_linear_probe(const Eigen::DenseBase<D>& features, const Eigen::DenseBase<L>& labels,
                                 const ProbeOptions& options = {}, Index classes = 0) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::fit_linear_probe<T, B>");
   constexpr std::string_view fn = "mmc::fusion::fit_linear_probe";
   mmc::detail::check_data(fn, "features", features);
   mmc::detail::check_at_least(fn, "options.epochs", options.epochs, 1);
@@ -11523,29 +11840,36 @@ LinearProbe<T> fit_linear_probe(const Eigen::DenseBase<D>& features, const Eigen
   const ModalityList<T> list{RowMatrix<T>(features.template cast<T>())};
   auto standardizer = Standardizer<T>::fit(list, true);
   const RowMatrix<T> z = standardizer.apply(0, list.front());
-  typename LinearProbe<T>::Network linear(
+  const B backend;
+  typename LinearProbe<T, B>::Network linear(
       nn::MlpSpec{{z.cols(), c}, nn::Activation::relu, nn::Activation::identity, nn::Init::automatic},
-      detail::derive_seed(options.seed, streams::probe));
-  nn::Adam<T> adam(nn::AdamOptions{.lr = options.lr, .weight_decay = options.weight_decay});
+      detail::derive_seed(options.seed, streams::probe), backend);
+  nn::Adam<T, B> adam(nn::AdamOptions{.lr = options.lr, .weight_decay = options.weight_decay}, backend);
   detail::EpochBatches batches(z.rows(), options.batch, options.seed, streams::probe);
   RowMatrix<T> xb;
   std::vector<int> yb;
-  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> grad;
+  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> out, grad;  // host
+  typename B::Buffer grad_buffer;                              // backend memory
   Index step = 0;
   for (int epoch = 0; epoch < options.epochs; ++epoch) {
     batches.shuffle();
     for (Index b = 0; b < batches.count(); ++b, ++step) {
       detail::gather_rows(z, batches.batch(b), xb);
       detail::gather_labels(y, batches.batch(b), yb);
-      const auto out = linear.forward(nn::as_batch(xb));
-      grad.resize(out.rows, out.cols);
-      const double loss = nn::softmax_cross_entropy(out, yb, nn::view(grad));
+      const nn::ConstMatrixRef<T> logits = linear.forward_host(nn::as_batch(xb));
+      out.resize(logits.rows, logits.cols);
+      linear.backend().download(logits, out.data(), logits.rows);
+      grad.resize(out.rows(), out.cols());
+      const double loss = nn::softmax_cross_entropy<T>(nn::view(out), yb, nn::view(grad));
       detail::check_finite_loss(fn, loss, epoch, step);
-      linear.backward(nn::view(grad));
+      linear.backend().resize(grad_buffer, grad.size());
+      const nn::MatrixRef<T> d_logits(linear.backend().data(grad_buffer), grad.rows(), grad.cols());
+      linear.backend().upload(grad.data(), grad.rows(), d_logits);
+      linear.backward(d_logits);
       adam.step(linear);
     }
   }
-  return LinearProbe<T>(std::move(linear), std::move(standardizer));
+  return LinearProbe<T, B>(std::move(linear), std::move(standardizer));
 }
 
 }  // namespace mmc::fusion
@@ -11579,15 +11903,17 @@ LinearProbe<T> fit_linear_probe(const Eigen::DenseBase<D>& features, const Eigen
 
 namespace mmc::fusion {
 
-template <class T = float>
+template <class T = float, class B = nn::CpuBackend<T>>
 class UniModal {
  public:
-  UniModal(LateFusion<T> network, Index modality)
+  using Backend = B;
+
+  UniModal(LateFusion<T, B> network, Index modality)
       : network_(std::move(network)), modality_(modality) {}
 
   /// The underlying one-modality network (encoder(0), head()).
-  LateFusion<T>& network() noexcept { return network_; }
-  const LateFusion<T>& network() const noexcept { return network_; }
+  LateFusion<T, B>& network() noexcept { return network_; }
+  const LateFusion<T, B>& network() const noexcept { return network_; }
   /// Which modality of the original list this model reads.
   Index modality() const noexcept { return modality_; }
   Index classes() const noexcept { return network_.classes(); }
@@ -11619,23 +11945,25 @@ class UniModal {
     return {RowMatrix<double>(x.template cast<double>())};
   }
 
-  LateFusion<T> network_;
+  LateFusion<T, B> network_;
   Index modality_;
 };
 
 /// Trains a uni-modal model on one modality x (n x d) with labels in
 /// [0, classes) (classes <= 0: max label + 1); `modality` is only recorded.
-/// options.head_hidden is ignored: uni-modal heads are linear.
-template <class T = float, class D, class L>
-UniModal<T> fit_unimodal(const Eigen::DenseBase<D>& x, const Eigen::DenseBase<L>& labels,
+/// options.head_hidden is ignored: uni-modal heads are linear. B: the nn backend
+/// (nn/backend.hpp).
+template <class T = float, class B = nn::CpuBackend<T>, class D, class L>
+UniModal<T, B> fit_unimodal(const Eigen::DenseBase<D>& x, const Eigen::DenseBase<L>& labels,
                          const TrainOptions& options = {}, Index classes = 0, Index modality = 0) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::fit_unimodal<T, B>");
   constexpr std::string_view fn = "mmc::fusion::fit_unimodal";
   std::vector<RowMatrix<double>> list{RowMatrix<double>(x.template cast<double>())};
   mmc::detail::check_data(fn, "x", x);
   TrainOptions linear_head = options;
   linear_head.head_hidden.clear();
   const auto d = detail::training_data<T>(fn, list, labels, linear_head, 1, classes);
-  return UniModal<T>(detail::fit_network(fn, d, linear_head), modality);
+  return UniModal<T, B>(detail::fit_network<T, B>(fn, d, linear_head), modality);
 }
 
 namespace detail {
@@ -11651,20 +11979,20 @@ inline TrainOptions member_options(const TrainOptions& o, Index m, bool side_by_
 }
 
 /// One uni-modal model per modality of validated data (see fit_unimodal_models).
-template <class T>
-std::vector<UniModal<T>> fit_members(std::string_view fn, const TrainingData<T>& d,
-                                     const TrainOptions& options) {
+template <class T, class B = nn::CpuBackend<T>>
+std::vector<UniModal<T, B>> fit_members(std::string_view fn, const TrainingData<T>& d,
+                                        const TrainOptions& options) {
   const auto count = static_cast<Index>(d.x.size());
   const bool side_by_side = resolve_threads(options.threads) > 1 && count > 1;
-  std::vector<std::optional<UniModal<T>>> slots(static_cast<std::size_t>(count));
+  std::vector<std::optional<UniModal<T, B>>> slots(static_cast<std::size_t>(count));
   parallel_for(count, side_by_side ? options.threads : 1, 1, [&](Index begin, Index end) {
     for (Index m = begin; m < end; ++m) {
       TrainingData<T> one{{d.x[static_cast<std::size_t>(m)]}, d.y, d.classes};
       slots[static_cast<std::size_t>(m)].emplace(
-          fit_network(fn, one, member_options(options, m, side_by_side)), m);
+          fit_network<T, B>(fn, one, member_options(options, m, side_by_side)), m);
     }
   });
-  std::vector<UniModal<T>> models;
+  std::vector<UniModal<T, B>> models;
   for (auto& slot : slots) models.push_back(std::move(*slot));
   return models;
 }
@@ -11674,12 +12002,13 @@ std::vector<UniModal<T>> fit_members(std::string_view fn, const TrainingData<T>&
 /// Trains one uni-modal model per modality (independently; side by side on
 /// options.threads). Model m uses the seed derive_seed(options.seed, 700 + m),
 /// so the set is the same for any thread count.
-template <class T = float, ModalityRange R, class L>
-std::vector<UniModal<T>> fit_unimodal_models(const R& modalities, const Eigen::DenseBase<L>& labels,
-                                             const TrainOptions& options = {}, Index classes = 0) {
+template <class T = float, class B = nn::CpuBackend<T>, ModalityRange R, class L>
+std::vector<UniModal<T, B>> fit_unimodal_models(const R& modalities, const Eigen::DenseBase<L>& labels,
+                                                const TrainOptions& options = {}, Index classes = 0) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::fit_unimodal_models<T, B>");
   constexpr std::string_view fn = "mmc::fusion::fit_unimodal_models";
   const auto d = detail::training_data<T>(fn, modalities, labels, options, 1, classes);
-  return detail::fit_members(fn, d, options);
+  return detail::fit_members<T, B>(fn, d, options);
 }
 
 }  // namespace mmc::fusion
@@ -11712,14 +12041,47 @@ inline void check_weights(std::string_view fn, const std::vector<double>& weight
   }
 }
 
+/// The weighted average of the members' class probabilities on raw data x
+/// (one matrix per member), n x classes: UME's prediction. A free function so
+/// that the advisor and compare_strategies can score the uni-modal models they
+/// keep as an ensemble without copying them (networks on the CUDA backend are
+/// move-only). `weights` are checked by the caller (check_weights; none empty).
+template <class T, class B>
+RowMatrix<T> ensemble_probabilities(std::vector<UniModal<T, B>>& members, const std::vector<double>& weights,
+                                    const ModalityList<double>& x) {
+  Eigen::MatrixXd sum = Eigen::MatrixXd::Zero(x.front().rows(), members.front().classes());
+  double total = 0.0;
+  for (std::size_t m = 0; m < members.size(); ++m) {
+    if (weights[m] == 0.0) continue;
+    sum += weights[m] * members[m].predict_proba(x[m]).template cast<double>();
+    total += weights[m];
+  }
+  return (sum / total).cast<T>();
+}
+
+/// UME's predicted classes (equal weights) on raw data; see ensemble_probabilities.
+template <class T, class B>
+Labels ensemble_predict(std::vector<UniModal<T, B>>& members, const ModalityList<double>& x) {
+  return LateFusion<T, B>::argmax_rows(
+      ensemble_probabilities(members, std::vector<double>(members.size(), 1.0), x));
+}
+
+/// Fraction of correct entries of `predicted`.
+inline double fraction_correct(const Labels& predicted, const Labels& labels) {
+  return static_cast<double>((predicted.array() == labels.array()).count()) /
+         static_cast<double>(labels.size());
+}
+
 }  // namespace detail
 
-template <class T = float>
+template <class T = float, class B = nn::CpuBackend<T>>
 class Ume {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::Ume<T, B>");
+
  public:
   /// members[m] reads modality m; weights: empty (all 1) or one finite w_m >= 0
   /// per member with a positive sum.
-  explicit Ume(std::vector<UniModal<T>> members, std::vector<double> weights = {})
+  explicit Ume(std::vector<UniModal<T, B>> members, std::vector<double> weights = {})
       : members_(std::move(members)), weights_(std::move(weights)) {
     constexpr std::string_view fn = "mmc::fusion::Ume";
     if (members_.empty()) {
@@ -11738,7 +12100,7 @@ class Ume {
     if (weights_.empty()) weights_.assign(members_.size(), 1.0);
   }
 
-  std::vector<UniModal<T>>& members() noexcept { return members_; }
+  std::vector<UniModal<T, B>>& members() noexcept { return members_; }
   const std::vector<double>& weights() const noexcept { return weights_; }
   Index classes() const noexcept { return members_.front().classes(); }
 
@@ -11753,19 +12115,12 @@ class Ume {
                                      std::to_string(members_.size()) + " members",
                                  "pass the modalities the ensemble was trained on");
     }
-    Eigen::MatrixXd sum = Eigen::MatrixXd::Zero(x.front().rows(), classes());
-    double total = 0.0;
-    for (std::size_t m = 0; m < members_.size(); ++m) {
-      if (weights_[m] == 0.0) continue;
-      sum += weights_[m] * members_[m].predict_proba(x[m]).template cast<double>();
-      total += weights_[m];
-    }
-    return (sum / total).cast<T>();
+    return detail::ensemble_probabilities(members_, weights_, x);
   }
 
   template <ModalityRange R>
   Labels predict(const R& raw) {
-    return LateFusion<T>::argmax_rows(predict_proba(raw));
+    return LateFusion<T, B>::argmax_rows(predict_proba(raw));
   }
 
   template <ModalityRange R, class L>
@@ -11774,25 +12129,25 @@ class Ume {
     Index classes = 0;
     const Labels y = detail::to_labels("mmc::fusion::Ume::accuracy", labels, p.rows(),
                                        this->classes(), classes, false);
-    return static_cast<double>((LateFusion<T>::argmax_rows(p).array() == y.array()).count()) /
-           static_cast<double>(y.size());
+    return detail::fraction_correct(LateFusion<T, B>::argmax_rows(p), y);
   }
 
  private:
-  std::vector<UniModal<T>> members_;
+  std::vector<UniModal<T, B>> members_;
   std::vector<double> weights_;
 };
 
 /// Trains one uni-modal model per modality (fit_unimodal_models) and returns
 /// their ensemble with the given weights (empty: equal).
-template <class T = float, ModalityRange R, class L>
-Ume<T> fit_ume(const R& modalities, const Eigen::DenseBase<L>& labels,
+template <class T = float, class B = nn::CpuBackend<T>, ModalityRange R, class L>
+Ume<T, B> fit_ume(const R& modalities, const Eigen::DenseBase<L>& labels,
                const TrainOptions& options = {}, std::vector<double> weights = {},
                Index classes = 0) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::fit_ume<T, B>");
   constexpr std::string_view fn = "mmc::fusion::fit_ume";
   const auto d = detail::training_data<T>(fn, modalities, labels, options, 2, classes);
   detail::check_weights(fn, weights, d.x.size());
-  return Ume<T>(detail::fit_members(fn, d, options), std::move(weights));
+  return Ume<T, B>(detail::fit_members<T, B>(fn, d, options), std::move(weights));
 }
 
 }  // namespace mmc::fusion
@@ -11824,8 +12179,8 @@ struct AdvisorResult {
 namespace detail {
 
 /// Features of every member on its modality (raw data), concatenated: n x sum e_m.
-template <class T>
-RowMatrix<T> concatenated_features(std::vector<UniModal<T>>& members,
+template <class T, class B>
+RowMatrix<T> concatenated_features(std::vector<UniModal<T, B>>& members,
                                    const ModalityList<double>& x) {
   Index width = 0;
   for (auto& member : members) width += member.feature_size();
@@ -11855,16 +12210,16 @@ inline AdvisorResult decide(const Eigen::ArrayXd& linear_correct, const Eigen::A
   return r;
 }
 
-/// The advisor on trained members, their training data and a validation part.
-template <class T>
-AdvisorResult advise_members(std::vector<UniModal<T>>& members, const TrainingData<T>& train,
+/// The advisor on trained members, their training data and a validation part;
+/// the probe trains on the members' backend B.
+template <class T, class B>
+AdvisorResult advise_members(std::vector<UniModal<T, B>>& members, const TrainingData<T>& train,
                              const ModalityList<double>& validation_x, const Labels& validation_y,
                              const ProbeOptions& probe_options, double z) {
-  auto probe = fit_linear_probe<T>(concatenated_features(members, train.x), train.y, probe_options,
-                                   train.classes);
+  auto probe = fit_linear_probe<T, B>(concatenated_features(members, train.x), train.y, probe_options,
+                                      train.classes);
   const Labels linear = probe.predict(concatenated_features(members, validation_x));
-  Ume<T> ume(members);
-  const Labels ensemble = ume.predict(validation_x);
+  const Labels ensemble = ensemble_predict(members, validation_x);  // UME, equal weights
   return decide((linear.array() == validation_y.array()).template cast<double>(),
                 (ensemble.array() == validation_y.array()).template cast<double>(), z);
 }
@@ -11880,10 +12235,11 @@ inline void check_z(std::string_view fn, double z) {
 
 /// Splits the samples (validation_fraction, seeded by options.train.seed),
 /// trains the uni-modal models on the rest and returns both validation
-/// accuracies and the recommendation.
-template <class T = float, ModalityRange R, class L>
+/// accuracies and the recommendation. Every network trains on nn backend B.
+template <class T = float, class B = nn::CpuBackend<T>, ModalityRange R, class L>
 AdvisorResult advise(const R& modalities, const Eigen::DenseBase<L>& labels,
                      const AdvisorOptions& options = {}) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::advise<T, B>");
   constexpr std::string_view fn = "mmc::fusion::advise";
   detail::check_z(fn, options.z);
   detail::check_open_fraction(fn, "options.validation_fraction", options.validation_fraction);
@@ -11892,7 +12248,7 @@ AdvisorResult advise(const R& modalities, const Eigen::DenseBase<L>& labels,
       options.validation_fraction, 0.0, options.train.seed);
   detail::check_evaluation_size(fn, "options.validation_fraction", s.validation_y.size(),
                                 s.train.y.size() + s.validation_y.size());
-  auto members = detail::fit_members(fn, s.train, options.train);
+  auto members = detail::fit_members<T, B>(fn, s.train, options.train);
   return detail::advise_members(members, s.train, s.validation_x, s.validation_y, options.probe,
                                 options.z);
 }
@@ -11933,6 +12289,364 @@ AdvisorResult advise(const R& modalities, const Eigen::DenseBase<L>& labels,
 // test) and a plain-language reason.
 
 
+// ---- begin mmc/fusion/runner.hpp ----
+// mmc/fusion/runner.hpp — the fusion experiments on one nn backend, as
+// functions (docs/design.md §3.6-3.7, §4): the strategy comparison of `mmc
+// fusion`, the robustness experiment of `mmc robustness`, and "train a
+// late-fusion model, evaluate its robustness" as the AAV-MNIST experiment does
+// it (experiments/aav_mnist.hpp).
+//
+// Why functions and not templates: fusion/ is templated on the nn backend
+// (nn/backend.hpp), and the CUDA backend exists only in translation units
+// compiled by nvcc. fusion_runner<B>() instantiates the experiments for B
+// where B is known (the CLI's --device cuda: tools/mmc/cmd_fusion_cuda.cu);
+// callers compiled by the host compiler hold a FusionRunner and never see B.
+// metric::NeuralRunner (metric/neural_backends.hpp) does the same for the
+// complementarity metric's neural backends.
+
+
+// ---- begin mmc/fusion/robustness.hpp ----
+// mmc/fusion/robustness.hpp — the robustness evaluation of docs/design.md §3.6 ("what
+// the complementarity metric predicts"): the accuracy of a trained late-fusion
+// model on clean test data and with ONE modality perturbed at a time,
+//   missing      the modality replaced by its training mean,
+//   noisy        + N(0, noise_sd^2) per entry, noise_sd = 0.5 training SDs,
+//   adversarial  FGSM (Goodfellow et al. 2015) on that modality only:
+//                x_m + epsilon * sign(grad_{x_m} CE(model(x), y)), epsilon = 0.03
+//                training SDs, the gradient of each sample's own loss;
+// and per perturbation kind, robustness = (mean over modalities of the
+// perturbed accuracy) / clean accuracy. The paper predicts that robustness
+// falls as the complementarity C rises: the more each modality carries
+// information the others lack, the more its loss costs.
+//
+// Units of noise_sd and epsilon (RobustnessOptions::units, docs/design.md §3.6):
+//   standardized  training standard deviations: the perturbation is added in
+//                 model space (standardizer.hpp);
+//   input         the raw input's own units: x_m + N(0, noise_sd^2), or
+//                 x_m + epsilon * sign(gradient), on the raw values, then
+//                 clipped column by column to the range [min, max] observed in
+//                 the training data, then standardised like clean data. For
+//                 pixels in [0, 1] this is the usual "noise 0.5, epsilon 0.03
+//                 of the pixel range" of the robustness literature; in SD units
+//                 a pixel column with SD 0.1 would only get noise 0.05;
+//   automatic     (default) input when every column of every training modality
+//                 lies in [0, 1] (bounded data such as pixels or probabilities),
+//                 else standardized. RobustnessResult::units says which was used.
+// The sign of the gradient is the same in raw and in model space (the
+// standardizer divides by a positive scale), so FGSM in input units moves each
+// raw value by exactly epsilon before clipping.
+// Every other modality, and the chosen one where it must not change, stays
+// bit-identical (tested). Noise for modality m comes from Rng(seed, 500 + m),
+// in either unit.
+// A clean accuracy of 0 leaves the ratios at 0 (they are undefined).
+// The model may run on any nn backend B (docs/design.md §4): the perturbations
+// are host arithmetic on host data, and the FGSM gradient reaches the host
+// through LateFusion::loss_input_gradient, which downloads it.
+
+
+
+namespace mmc::fusion {
+
+/// The unit of RobustnessOptions::noise_sd and ::epsilon (see top).
+enum class PerturbationUnits { automatic, standardized, input };
+
+inline std::string_view units_name(PerturbationUnits u) noexcept {
+  return u == PerturbationUnits::standardized ? "standardized"
+         : u == PerturbationUnits::input      ? "input"
+                                              : "auto";
+}
+
+struct RobustnessOptions {
+  double noise_sd = 0.5;   ///< Gaussian noise SD, in `units`
+  double epsilon = 0.03;   ///< FGSM step, in `units`
+  std::uint64_t seed = 0;  ///< noise draws
+  /// automatic: input units for data in [0, 1], else standardized (see top).
+  PerturbationUnits units = PerturbationUnits::automatic;
+};
+
+/// Per modality and column, the [min, max] of the training data: where
+/// input-unit perturbations are clipped to (docs/design.md §3.6).
+struct InputRange {
+  std::vector<Eigen::VectorXd> low, high;
+
+  bool empty() const noexcept { return low.empty(); }
+  /// true when every column lies in [0, 1] (what `automatic` units test).
+  bool unit_interval() const {
+    if (empty()) return false;
+    for (std::size_t m = 0; m < low.size(); ++m) {
+      if (low[m].size() > 0 && (low[m].minCoeff() < 0.0 || high[m].maxCoeff() > 1.0)) return false;
+    }
+    return true;
+  }
+};
+
+/// The column ranges of raw data (one matrix per modality).
+inline InputRange input_range(const ModalityList<double>& raw) {
+  InputRange r;
+  for (const auto& x : raw) {
+    if (x.rows() == 0) {
+      r.low.push_back(Eigen::VectorXd::Zero(x.cols()));
+      r.high.push_back(Eigen::VectorXd::Zero(x.cols()));
+      continue;
+    }
+    r.low.push_back(x.colwise().minCoeff().transpose());
+    r.high.push_back(x.colwise().maxCoeff().transpose());
+  }
+  return r;
+}
+
+/// `automatic` resolved for data with these training ranges.
+inline PerturbationUnits resolve_units(PerturbationUnits requested, const InputRange& training) {
+  if (requested != PerturbationUnits::automatic) return requested;
+  return training.unit_interval() ? PerturbationUnits::input : PerturbationUnits::standardized;
+}
+
+/// Accuracies with modality m perturbed.
+struct ModalityRobustness {
+  double missing = 0.0, noisy = 0.0, adversarial = 0.0;
+};
+
+struct RobustnessResult {
+  double clean = 0.0;
+  std::vector<ModalityRobustness> per_modality;
+  /// Means of per_modality over the modalities.
+  double missing = 0.0, noisy = 0.0, adversarial = 0.0;
+  /// The means divided by clean (docs/design.md §3.6).
+  double robustness_missing = 0.0, robustness_noisy = 0.0, robustness_adversarial = 0.0;
+  Index samples = 0;  ///< evaluated (test) samples
+  /// The units noise_sd and epsilon were applied in (never `automatic`).
+  PerturbationUnits units = PerturbationUnits::standardized;
+};
+
+namespace detail {
+
+template <class T, class B>
+void check_perturbation(std::string_view fn, const LateFusion<T, B>& model, const ModalityList<T>& x,
+                        Index m) {
+  model.check_model_space(x);
+  if (m < 0 || m >= model.modalities()) {
+    mmc::detail::throw_invalid(fn, "modality",
+                               "is " + std::to_string(m) + " but the model has " +
+                                   std::to_string(model.modalities()) + " modalities",
+                               "pass a modality index in [0, " + std::to_string(model.modalities()) + ")");
+  }
+}
+
+inline void check_size(std::string_view fn, std::string_view argument, double value,
+                       std::string_view fix) {
+  if (!(std::isfinite(value) && value >= 0.0)) {
+    mmc::detail::throw_invalid(fn, argument, "is " + std::to_string(value) + ", not >= 0", fix);
+  }
+}
+
+inline void check_robustness_options(std::string_view fn, const RobustnessOptions& o) {
+  check_size(fn, "options.noise_sd", o.noise_sd, "use a standard deviation >= 0 (the paper's is 0.5)");
+  check_size(fn, "options.epsilon", o.epsilon, "use an FGSM step >= 0 (the paper's is 0.03)");
+}
+
+}  // namespace detail
+
+/// x (model space) with modality m replaced by the training mean.
+template <class T, class B>
+ModalityList<T> perturb_missing(const LateFusion<T, B>& model, const ModalityList<T>& x, Index m) {
+  detail::check_perturbation("mmc::fusion::perturb_missing", model, x, m);
+  ModalityList<T> out = x;
+  const Vector<T> mean = model.standardizer().mean_in_model_space(m);
+  auto& xm = out[static_cast<std::size_t>(m)];
+  for (Index r = 0; r < xm.rows(); ++r) xm.row(r) = mean.transpose();
+  return out;
+}
+
+/// x (model space) with N(0, sd^2) training-SD units added to modality m.
+template <class T, class B>
+ModalityList<T> perturb_noisy(const LateFusion<T, B>& model, const ModalityList<T>& x, Index m,
+                              double sd, std::uint64_t seed) {
+  detail::check_perturbation("mmc::fusion::perturb_noisy", model, x, m);
+  detail::check_size("mmc::fusion::perturb_noisy", "sd", sd, "use a standard deviation >= 0");
+  ModalityList<T> out = x;
+  const Vector<T> unit = model.standardizer().unit(m);
+  Rng rng(seed, streams::noise + static_cast<std::uint64_t>(m));
+  auto& xm = out[static_cast<std::size_t>(m)];
+  for (Index r = 0; r < xm.rows(); ++r) {
+    for (Index c = 0; c < xm.cols(); ++c) xm(r, c) += static_cast<T>(sd * unit(c) * rng.normal());
+  }
+  return out;
+}
+
+/// x (model space) with FGSM applied to modality m: + epsilon * sign(gradient
+/// of each sample's cross-entropy with respect to x_m), in training-SD units.
+template <class T, class B>
+ModalityList<T> perturb_fgsm(LateFusion<T, B>& model, const ModalityList<T>& x, const Labels& labels,
+                             Index m, double epsilon) {
+  detail::check_perturbation("mmc::fusion::perturb_fgsm", model, x, m);
+  detail::check_size("mmc::fusion::perturb_fgsm", "epsilon", epsilon, "use an FGSM step >= 0");
+  RowMatrix<T> gradient;  // host memory (downloaded by loss_input_gradient)
+  model.loss_input_gradient(x, labels, m, gradient);
+  ModalityList<T> out = x;
+  const Vector<T> unit = model.standardizer().unit(m);
+  auto& xm = out[static_cast<std::size_t>(m)];
+  for (Index r = 0; r < xm.rows(); ++r) {
+    for (Index c = 0; c < xm.cols(); ++c) {
+      const T g = gradient(r, c);
+      const T sign = g > T(0) ? T(1) : (g < T(0) ? T(-1) : T(0));
+      xm(r, c) += static_cast<T>(epsilon) * unit(c) * sign;
+    }
+  }
+  return out;
+}
+
+namespace detail {
+
+inline void check_input_perturbation(std::string_view fn, const ModalityList<double>& raw, Index m,
+                                     const InputRange& range) {
+  if (m < 0 || m >= static_cast<Index>(raw.size())) {
+    mmc::detail::throw_invalid(fn, "modality",
+                               "is " + std::to_string(m) + " but there are " + std::to_string(raw.size()) +
+                                   " modalities",
+                               "pass a modality index in [0, " + std::to_string(raw.size()) + ")");
+  }
+  const auto i = static_cast<std::size_t>(m);
+  if (range.low.size() != raw.size() || range.high.size() != raw.size() ||
+      range.low[i].size() != raw[i].cols() || range.high[i].size() != raw[i].cols()) {
+    mmc::detail::throw_invalid(fn, "range", "does not match the modalities' widths",
+                               "build it with input_range() on the training data");
+  }
+}
+
+inline void clip_row(Eigen::Ref<Eigen::RowVectorXd> row, const Eigen::VectorXd& low, const Eigen::VectorXd& high) {
+  for (Index c = 0; c < row.size(); ++c) row(c) = std::clamp(row(c), low(c), high(c));
+}
+
+}  // namespace detail
+
+/// Raw data with N(0, sd^2) in the input's own units added to modality m, then
+/// clipped to `range` (docs/design.md §3.6). Same noise stream as perturb_noisy.
+inline ModalityList<double> perturb_noisy_input(const ModalityList<double>& raw, Index m, double sd,
+                                                std::uint64_t seed, const InputRange& range) {
+  constexpr std::string_view fn = "mmc::fusion::perturb_noisy_input";
+  detail::check_input_perturbation(fn, raw, m, range);
+  detail::check_size(fn, "sd", sd, "use a standard deviation >= 0");
+  ModalityList<double> out = raw;
+  const auto i = static_cast<std::size_t>(m);
+  Rng rng(seed, streams::noise + static_cast<std::uint64_t>(m));
+  auto& xm = out[i];
+  for (Index r = 0; r < xm.rows(); ++r) {
+    for (Index c = 0; c < xm.cols(); ++c) xm(r, c) += sd * rng.normal();
+    detail::clip_row(xm.row(r), range.low[i], range.high[i]);
+  }
+  return out;
+}
+
+/// Raw data with FGSM applied to modality m in the input's own units: each raw
+/// value moves by epsilon * sign(gradient of the sample's cross-entropy), then
+/// is clipped to `range` (docs/design.md §3.6). `x` is `raw` in model space.
+template <class T, class B>
+ModalityList<double> perturb_fgsm_input(LateFusion<T, B>& model, const ModalityList<double>& raw,
+                                        const ModalityList<T>& x, const Labels& labels, Index m,
+                                        double epsilon, const InputRange& range) {
+  constexpr std::string_view fn = "mmc::fusion::perturb_fgsm_input";
+  detail::check_perturbation(fn, model, x, m);
+  detail::check_input_perturbation(fn, raw, m, range);
+  detail::check_size(fn, "epsilon", epsilon, "use an FGSM step >= 0");
+  RowMatrix<T> gradient;  // host memory (downloaded by loss_input_gradient)
+  model.loss_input_gradient(x, labels, m, gradient);
+  ModalityList<double> out = raw;
+  const auto i = static_cast<std::size_t>(m);
+  auto& xm = out[i];
+  for (Index r = 0; r < xm.rows(); ++r) {
+    for (Index c = 0; c < xm.cols(); ++c) {
+      const T g = gradient(r, c);
+      xm(r, c) += epsilon * (g > T(0) ? 1.0 : (g < T(0) ? -1.0 : 0.0));
+    }
+    detail::clip_row(xm.row(r), range.low[i], range.high[i]);
+  }
+  return out;
+}
+
+/// Clean and perturbed accuracies of a trained model on (raw) test data.
+/// `training_range`: the training data's column ranges (input_range), used to
+/// resolve `automatic` units and to clip input-unit perturbations; when empty,
+/// the range of the evaluated data itself stands in for it.
+template <class T, class B, ModalityRange R, class L>
+RobustnessResult evaluate_robustness(LateFusion<T, B>& model, const R& modalities,
+                                     const Eigen::DenseBase<L>& labels,
+                                     const RobustnessOptions& options = {},
+                                     const InputRange& training_range = {}) {
+  constexpr std::string_view fn = "mmc::fusion::evaluate_robustness";
+  detail::check_robustness_options(fn, options);
+  const ModalityList<T> x = model.to_model_space(modalities);  // validates (named as LateFusion)
+  const ModalityList<double> raw = detail::to_modalities<double>(fn, modalities, model.modalities());
+  Index classes = 0;
+  const Labels y = detail::to_labels(fn, labels, x.front().rows(), model.classes(), classes, false);
+  const InputRange range = training_range.empty() ? input_range(raw) : training_range;
+  RobustnessResult r;
+  r.units = resolve_units(options.units, range);
+  const bool input = r.units == PerturbationUnits::input;
+  r.samples = y.size();
+  r.clean = model.accuracy_in_model_space(x, y);
+  for (Index m = 0; m < model.modalities(); ++m) {
+    ModalityRobustness p;
+    p.missing = model.accuracy_in_model_space(perturb_missing(model, x, m), y);
+    if (input) {
+      p.noisy = model.accuracy_in_model_space(
+          model.to_model_space(perturb_noisy_input(raw, m, options.noise_sd, options.seed, range)), y);
+      p.adversarial = model.accuracy_in_model_space(
+          model.to_model_space(perturb_fgsm_input(model, raw, x, y, m, options.epsilon, range)), y);
+    } else {
+      p.noisy = model.accuracy_in_model_space(perturb_noisy(model, x, m, options.noise_sd, options.seed), y);
+      p.adversarial = model.accuracy_in_model_space(perturb_fgsm(model, x, y, m, options.epsilon), y);
+    }
+    r.missing += p.missing;
+    r.noisy += p.noisy;
+    r.adversarial += p.adversarial;
+    r.per_modality.push_back(p);
+  }
+  const auto count = static_cast<double>(model.modalities());
+  r.missing /= count;
+  r.noisy /= count;
+  r.adversarial /= count;
+  if (r.clean > 0.0) {
+    r.robustness_missing = r.missing / r.clean;
+    r.robustness_noisy = r.noisy / r.clean;
+    r.robustness_adversarial = r.adversarial / r.clean;
+  }
+  return r;
+}
+
+struct RobustnessExperimentOptions {
+  /// The late-fusion model (naive training). Unlike TrainOptions' linear head,
+  /// the default head is default_fused_head() (options.hpp, shared with
+  /// StrategyOptions): with a linear head the fused logit is a sum of
+  /// per-modality terms, which cannot fit labels that need a product of
+  /// modalities (the alpha generator at alpha near 0: clean accuracy ~50 %),
+  /// and the robustness of a model that has not learned the task says nothing.
+  /// Set head_hidden = {} for the linear head.
+  TrainOptions train{.head_hidden = default_fused_head()};
+  RobustnessOptions robustness; ///< the perturbations
+  double test_fraction = 0.3;   ///< held out for the evaluation (split from train.seed)
+};
+
+/// The paper's experiment end to end: a seeded train/test split, naive late
+/// fusion on the training part (on nn backend B), evaluate_robustness on the
+/// test part.
+template <class T = float, class B = nn::CpuBackend<T>, ModalityRange R, class L>
+RobustnessResult robustness_experiment(const R& modalities, const Eigen::DenseBase<L>& labels,
+                                       const RobustnessExperimentOptions& options = {}) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::robustness_experiment<T, B>");
+  constexpr std::string_view fn = "mmc::fusion::robustness_experiment";
+  detail::check_robustness_options(fn, options.robustness);
+  detail::check_open_fraction(fn, "options.test_fraction", options.test_fraction);
+  const auto s = detail::split_data(
+      detail::training_data<T>(fn, modalities, labels, options.train, 2, 0), 0.0,
+      options.test_fraction, options.train.seed);
+  detail::check_evaluation_size(fn, "options.test_fraction", s.test_y.size(),
+                                s.train.y.size() + s.test_y.size());
+  LateFusion<T, B> model = detail::fit_network<T, B>(fn, s.train, options.train);
+  return evaluate_robustness(model, s.test_x, s.test_y, options.robustness, input_range(s.train.x));
+}
+
+}  // namespace mmc::fusion
+// ---- end mmc/fusion/robustness.hpp ----
 // ---- begin mmc/fusion/strategies.hpp ----
 // mmc/fusion/strategies.hpp — naive late fusion vs UME vs UMT on one data set,
 // with the advisor's verdict (docs/design.md §3.7, §5 `mmc fusion`).
@@ -11977,17 +12691,17 @@ inline void check_lambda(std::string_view fn, double lambda) {
 }
 
 /// Trains the UMT student on validated data with the given teachers.
-template <class T>
-LateFusion<T> fit_student(std::string_view fn, const TrainingData<T>& d,
-                          std::vector<UniModal<T>>& teachers, const TrainOptions& options,
-                          double lambda) {
+template <class T, class B>
+LateFusion<T, B> fit_student(std::string_view fn, const TrainingData<T>& d,
+                             std::vector<UniModal<T, B>>& teachers, const TrainOptions& options,
+                             double lambda) {
   if (teachers.size() != d.x.size()) {
     mmc::detail::throw_invalid(fn, "teachers",
                                "has " + std::to_string(teachers.size()) + " models for " +
                                    std::to_string(d.x.size()) + " modalities",
                                "pass one uni-modal model per modality, in modality order");
   }
-  Teachers<T> frozen;
+  Teachers<T, B> frozen;
   frozen.lambda = lambda;
   for (std::size_t m = 0; m < teachers.size(); ++m) {
     auto& teacher = teachers[m];
@@ -12003,21 +12717,23 @@ LateFusion<T> fit_student(std::string_view fn, const TrainingData<T>& d,
               " and " + std::to_string(d.classes),
           "train the teachers on these modalities with the same encoder widths and classes");
     }
-    frozen.encoders.push_back(teacher.network().encoder(0));
+    frozen.encoders.push_back(&teacher.network().encoder(0));
     frozen.inputs.push_back(teacher.to_model_space(d.x[m]));
   }
-  return fit_network(fn, d, options, &frozen);
+  return fit_network<T, B>(fn, d, options, &frozen);
 }
 
 }  // namespace detail
 
 /// UMT with the given frozen teachers (teachers[m] trained on modality m, e.g.
 /// by fit_unimodal_models on the same training data). Their parameters are not
-/// changed.
-template <class T = float, ModalityRange R, class L>
-LateFusion<T> fit_umt(const R& modalities, const Eigen::DenseBase<L>& labels,
-                      std::vector<UniModal<T>>& teachers, const TrainOptions& options = {},
-                      double lambda = 1.0, Index classes = 0) {
+/// changed (their networks run forward passes on the teachers' inputs). The
+/// student trains on the teachers' backend B.
+template <class T = float, class B = nn::CpuBackend<T>, ModalityRange R, class L>
+LateFusion<T, B> fit_umt(const R& modalities, const Eigen::DenseBase<L>& labels,
+                         std::vector<UniModal<T, B>>& teachers, const TrainOptions& options = {},
+                         double lambda = 1.0, Index classes = 0) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::fit_umt<T, B>");
   constexpr std::string_view fn = "mmc::fusion::fit_umt";
   detail::check_lambda(fn, lambda);
   const auto d = detail::training_data<T>(fn, modalities, labels, options, 2, classes);
@@ -12025,14 +12741,15 @@ LateFusion<T> fit_umt(const R& modalities, const Eigen::DenseBase<L>& labels,
 }
 
 /// UMT end to end: trains the teachers (fit_unimodal_models with these options),
-/// then the student.
-template <class T = float, ModalityRange R, class L>
-LateFusion<T> fit_umt(const R& modalities, const Eigen::DenseBase<L>& labels,
-                      const TrainOptions& options = {}, double lambda = 1.0, Index classes = 0) {
+/// then the student, all on backend B.
+template <class T = float, class B = nn::CpuBackend<T>, ModalityRange R, class L>
+LateFusion<T, B> fit_umt(const R& modalities, const Eigen::DenseBase<L>& labels,
+                         const TrainOptions& options = {}, double lambda = 1.0, Index classes = 0) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::fit_umt<T, B>");
   constexpr std::string_view fn = "mmc::fusion::fit_umt";
   detail::check_lambda(fn, lambda);
   const auto d = detail::training_data<T>(fn, modalities, labels, options, 2, classes);
-  auto teachers = detail::fit_members(fn, d, options);
+  auto teachers = detail::fit_members<T, B>(fn, d, options);
   return detail::fit_student(fn, d, teachers, options, lambda);
 }
 
@@ -12059,9 +12776,11 @@ struct StrategyReport {
   Index train_samples = 0, validation_samples = 0, test_samples = 0;
 };
 
-template <class T = float, ModalityRange R, class L>
+/// B: the nn backend every network trains on (nn/backend.hpp, docs/design.md §4).
+template <class T = float, class B = nn::CpuBackend<T>, ModalityRange R, class L>
 StrategyReport compare_strategies(const R& modalities, const Eigen::DenseBase<L>& labels,
                                   const StrategyOptions& options = {}) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::compare_strategies<T, B>");
   constexpr std::string_view fn = "mmc::fusion::compare_strategies";
   detail::check_z(fn, options.z);
   detail::check_lambda(fn, options.lambda);
@@ -12080,23 +12799,73 @@ StrategyReport compare_strategies(const R& modalities, const Eigen::DenseBase<L>
   r.train_samples = train.y.size();
   r.validation_samples = s.validation_y.size();
   r.test_samples = test_y.size();
-  auto members = detail::fit_members(fn, train, options.train);
+  auto members = detail::fit_members<T, B>(fn, train, options.train);
   r.advisor = detail::advise_members(members, train, s.validation_x, s.validation_y, options.probe,
                                      options.z);
   for (std::size_t m = 0; m < members.size(); ++m) {
     r.unimodal.push_back(members[m].accuracy(test_x[m], test_y));
   }
-  LateFusion<T> naive = detail::fit_network(fn, train, options.train);
+  LateFusion<T, B> naive = detail::fit_network<T, B>(fn, train, options.train);
   r.naive = naive.accuracy(test_x, test_y);
-  Ume<T> ume(members);
-  r.ume = ume.accuracy(test_x, test_y);
-  LateFusion<T> umt = detail::fit_student(fn, train, members, options.train, options.lambda);
+  r.ume = detail::fraction_correct(detail::ensemble_predict(members, test_x), test_y);
+  LateFusion<T, B> umt = detail::fit_student(fn, train, members, options.train, options.lambda);
   r.umt = umt.accuracy(test_x, test_y);
   return r;
 }
 
 }  // namespace mmc::fusion
 // ---- end mmc/fusion/strategies.hpp ----
+
+namespace mmc::fusion {
+
+/// The fusion experiments on one nn backend. Made by fusion_runner<B>().
+struct FusionRunner {
+  std::string device = "cpu";  ///< for messages and reports
+  /// compare_strategies<float, B> (strategies.hpp).
+  std::function<StrategyReport(const ModalityList<double>& modalities, const Labels& labels,
+                               const StrategyOptions& options)>
+      compare_strategies;
+  /// robustness_experiment<float, B> (robustness.hpp).
+  std::function<RobustnessResult(const ModalityList<double>& modalities, const Labels& labels,
+                                 const RobustnessExperimentOptions& options)>
+      robustness_experiment;
+  /// fit_late_fusion<float, B> on (train_x, train_y) with `classes` classes,
+  /// then evaluate_robustness on (test_x, test_y) with the training data's
+  /// column ranges.
+  std::function<RobustnessResult(const ModalityList<double>& train_x, const Labels& train_y, Index classes,
+                                 const TrainOptions& train, const ModalityList<double>& test_x,
+                                 const Labels& test_y, const RobustnessOptions& robustness)>
+      fit_and_evaluate_robustness;
+};
+
+/// The runner for nn backend B (float scalars, fusion/'s default).
+template <class B>
+FusionRunner fusion_runner(std::string device) {
+  MMC_NN_CHECK_BACKEND(B, float, "mmc::fusion::fusion_runner<B>");
+  FusionRunner r;
+  r.device = std::move(device);
+  r.compare_strategies = [](const ModalityList<double>& modalities, const Labels& labels,
+                            const StrategyOptions& options) {
+    return compare_strategies<float, B>(modalities, labels, options);
+  };
+  r.robustness_experiment = [](const ModalityList<double>& modalities, const Labels& labels,
+                               const RobustnessExperimentOptions& options) {
+    return robustness_experiment<float, B>(modalities, labels, options);
+  };
+  r.fit_and_evaluate_robustness = [](const ModalityList<double>& train_x, const Labels& train_y, Index classes,
+                                     const TrainOptions& train, const ModalityList<double>& test_x,
+                                     const Labels& test_y, const RobustnessOptions& robustness) {
+    auto model = fit_late_fusion<float, B>(train_x, train_y, train, classes);
+    return evaluate_robustness(model, test_x, test_y, robustness, input_range(train_x));
+  };
+  return r;
+}
+
+/// The CPU (Eigen) runner.
+inline FusionRunner cpu_fusion_runner() { return fusion_runner<nn::CpuBackend<float>>("cpu"); }
+
+}  // namespace mmc::fusion
+// ---- end mmc/fusion/runner.hpp ----
 // ---- begin mmc/metric/complementarity.hpp ----
 // mmc/metric/complementarity.hpp — the modality complementarity metric
 // C = sum_i I(X_i; Y | X_{-i}) / I(X_1..X_M; Y) of "Modality Complementariness:
@@ -13365,12 +14134,14 @@ inline CombinedAdvice combine(const metric::ComplementarityResult& c, const Advi
   return a;
 }
 
-/// Estimates C and runs the linear-probe advisor on the same data; combines them (see top).
-template <class T = float>
+/// Estimates C and runs the linear-probe advisor on the same data; combines
+/// them (see top). B: the nn backend of the advisor's networks.
+template <class T = float, class B = nn::CpuBackend<T>>
 CombinedAdvice advise_combined(const std::vector<RowMatrix<double>>& modalities, const Labels& labels,
                                const CombinedAdvisorOptions& options = {}) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::advise_combined<T, B>");
   const auto c = metric::Complementarity(options.complementarity).estimate(modalities, labels);
-  const AdvisorResult probe = advise<T>(modalities, labels, options.advisor);
+  const AdvisorResult probe = advise<T, B>(modalities, labels, options.advisor);
   return combine(c, probe, options.synergy_threshold, options.redundancy_threshold);
 }
 
@@ -13382,15 +14153,16 @@ struct AdvisedStrategies {
   CombinedAdvice advice;
 };
 
-template <class T = float>
-AdvisedStrategies compare_strategies_advised(const std::vector<RowMatrix<double>>& modalities,
-                                             const Labels& labels, const StrategyOptions& options = {},
-                                             metric::ComplementarityOptions complementarity = {},
-                                             double synergy_threshold = CombinedAdvisorOptions{}.synergy_threshold,
-                                             double redundancy_threshold =
-                                                 CombinedAdvisorOptions{}.redundancy_threshold) {
+namespace detail {
+
+/// The combined advice for a StrategyReport made by compare_strategies on
+/// (modalities, labels, options): C on the report's training and validation parts.
+inline AdvisedStrategies advise_on_report(StrategyReport report, const std::vector<RowMatrix<double>>& modalities,
+                                          const Labels& labels, const StrategyOptions& options,
+                                          metric::ComplementarityOptions complementarity,
+                                          double synergy_threshold, double redundancy_threshold) {
   AdvisedStrategies out;
-  out.report = compare_strategies<T>(modalities, labels, options);  // checks every input first
+  out.report = std::move(report);
   const DataSplit split = split_samples(labels.size(), options.validation_fraction,
                                         options.test_fraction, options.train.seed);
   std::vector<Index> seen = split.train;
@@ -13401,6 +14173,35 @@ AdvisedStrategies compare_strategies_advised(const std::vector<RowMatrix<double>
                      .estimate(take_rows(modalities, seen), take_labels(labels, seen));
   out.advice = combine(c, out.report.advisor, synergy_threshold, redundancy_threshold);
   return out;
+}
+
+}  // namespace detail
+
+/// B: the nn backend of every network (the metric runs on its own options).
+template <class T = float, class B = nn::CpuBackend<T>>
+AdvisedStrategies compare_strategies_advised(const std::vector<RowMatrix<double>>& modalities,
+                                             const Labels& labels, const StrategyOptions& options = {},
+                                             metric::ComplementarityOptions complementarity = {},
+                                             double synergy_threshold = CombinedAdvisorOptions{}.synergy_threshold,
+                                             double redundancy_threshold =
+                                                 CombinedAdvisorOptions{}.redundancy_threshold) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::compare_strategies_advised<T, B>");
+  return detail::advise_on_report(compare_strategies<T, B>(modalities, labels, options),  // checks every input first
+                                  modalities, labels, options, std::move(complementarity), synergy_threshold,
+                                  redundancy_threshold);
+}
+
+/// The same with every network on the runner's backend (fusion/runner.hpp):
+/// e.g. the CUDA backend from a translation unit that nvcc did not compile.
+inline AdvisedStrategies compare_strategies_advised(const FusionRunner& runner,
+                                                    const std::vector<RowMatrix<double>>& modalities,
+                                                    const Labels& labels, const StrategyOptions& options = {},
+                                                    metric::ComplementarityOptions complementarity = {},
+                                                    double synergy_threshold = CombinedAdvisorOptions{}.synergy_threshold,
+                                                    double redundancy_threshold =
+                                                        CombinedAdvisorOptions{}.redundancy_threshold) {
+  return detail::advise_on_report(runner.compare_strategies(modalities, labels, options), modalities, labels,
+                                  options, std::move(complementarity), synergy_threshold, redundancy_threshold);
 }
 
 }  // namespace mmc::fusion
@@ -13442,10 +14243,12 @@ struct LazinessResult {
 };
 
 /// Trains a naive late-fusion model and one uni-modal model per modality on a
-/// seeded training split and probes their encoders on the test split.
-template <class T = float, ModalityRange R, class L>
+/// seeded training split and probes their encoders on the test split; every
+/// network (probes included) on nn backend B.
+template <class T = float, class B = nn::CpuBackend<T>, ModalityRange R, class L>
 LazinessResult measure_laziness(const R& modalities, const Eigen::DenseBase<L>& labels,
                                 const LazinessOptions& options = {}) {
+  MMC_NN_CHECK_BACKEND(B, T, "mmc::fusion::measure_laziness<T, B>");
   constexpr std::string_view fn = "mmc::fusion::measure_laziness";
   detail::check_open_fraction(fn, "options.test_fraction", options.test_fraction);
   const auto s = detail::split_data(
@@ -13454,17 +14257,17 @@ LazinessResult measure_laziness(const R& modalities, const Eigen::DenseBase<L>& 
   const auto& train = s.train;
   const auto& test_x = s.test_x;
   const auto& test_y = s.test_y;
-  LateFusion<T> joint = detail::fit_network(fn, train, options.train);
-  auto members = detail::fit_members(fn, train, options.train);
+  LateFusion<T, B> joint = detail::fit_network<T, B>(fn, train, options.train);
+  auto members = detail::fit_members<T, B>(fn, train, options.train);
   const ModalityList<T> joint_train = joint.standardizer().apply(train.x);
   const ModalityList<T> joint_test = joint.standardizer().apply(test_x);
   LazinessResult r;
   r.test_samples = test_y.size();
   for (Index m = 0; m < joint.modalities(); ++m) {
     const auto i = static_cast<std::size_t>(m);
-    auto lazy = fit_linear_probe<T>(joint.features(m, joint_train[i]), train.y, options.probe, train.classes);
+    auto lazy = fit_linear_probe<T, B>(joint.features(m, joint_train[i]), train.y, options.probe, train.classes);
     r.joint.push_back(lazy.accuracy(joint.features(m, joint_test[i]), test_y));
-    auto alone = fit_linear_probe<T>(members[i].features(train.x[i]), train.y, options.probe, train.classes);
+    auto alone = fit_linear_probe<T, B>(members[i].features(train.x[i]), train.y, options.probe, train.classes);
     r.unimodal.push_back(alone.accuracy(members[i].features(test_x[i]), test_y));
   }
   return r;
@@ -13673,343 +14476,6 @@ inline data::LabelledTask paired_features_task(const PairedFeatureOptions& o, In
 
 }  // namespace mmc::fusion
 // ---- end mmc/fusion/paired_features.hpp ----
-// ---- begin mmc/fusion/robustness.hpp ----
-// mmc/fusion/robustness.hpp — the robustness evaluation of docs/design.md §3.6 ("what
-// the complementarity metric predicts"): the accuracy of a trained late-fusion
-// model on clean test data and with ONE modality perturbed at a time,
-//   missing      the modality replaced by its training mean,
-//   noisy        + N(0, noise_sd^2) per entry, noise_sd = 0.5 training SDs,
-//   adversarial  FGSM (Goodfellow et al. 2015) on that modality only:
-//                x_m + epsilon * sign(grad_{x_m} CE(model(x), y)), epsilon = 0.03
-//                training SDs, the gradient of each sample's own loss;
-// and per perturbation kind, robustness = (mean over modalities of the
-// perturbed accuracy) / clean accuracy. The paper predicts that robustness
-// falls as the complementarity C rises: the more each modality carries
-// information the others lack, the more its loss costs.
-//
-// Units of noise_sd and epsilon (RobustnessOptions::units, docs/design.md §3.6):
-//   standardized  training standard deviations: the perturbation is added in
-//                 model space (standardizer.hpp);
-//   input         the raw input's own units: x_m + N(0, noise_sd^2), or
-//                 x_m + epsilon * sign(gradient), on the raw values, then
-//                 clipped column by column to the range [min, max] observed in
-//                 the training data, then standardised like clean data. For
-//                 pixels in [0, 1] this is the usual "noise 0.5, epsilon 0.03
-//                 of the pixel range" of the robustness literature; in SD units
-//                 a pixel column with SD 0.1 would only get noise 0.05;
-//   automatic     (default) input when every column of every training modality
-//                 lies in [0, 1] (bounded data such as pixels or probabilities),
-//                 else standardized. RobustnessResult::units says which was used.
-// The sign of the gradient is the same in raw and in model space (the
-// standardizer divides by a positive scale), so FGSM in input units moves each
-// raw value by exactly epsilon before clipping.
-// Every other modality, and the chosen one where it must not change, stays
-// bit-identical (tested). Noise for modality m comes from Rng(seed, 500 + m),
-// in either unit.
-// A clean accuracy of 0 leaves the ratios at 0 (they are undefined).
-
-
-
-namespace mmc::fusion {
-
-/// The unit of RobustnessOptions::noise_sd and ::epsilon (see top).
-enum class PerturbationUnits { automatic, standardized, input };
-
-inline std::string_view units_name(PerturbationUnits u) noexcept {
-  return u == PerturbationUnits::standardized ? "standardized"
-         : u == PerturbationUnits::input      ? "input"
-                                              : "auto";
-}
-
-struct RobustnessOptions {
-  double noise_sd = 0.5;   ///< Gaussian noise SD, in `units`
-  double epsilon = 0.03;   ///< FGSM step, in `units`
-  std::uint64_t seed = 0;  ///< noise draws
-  /// automatic: input units for data in [0, 1], else standardized (see top).
-  PerturbationUnits units = PerturbationUnits::automatic;
-};
-
-/// Per modality and column, the [min, max] of the training data: where
-/// input-unit perturbations are clipped to (docs/design.md §3.6).
-struct InputRange {
-  std::vector<Eigen::VectorXd> low, high;
-
-  bool empty() const noexcept { return low.empty(); }
-  /// true when every column lies in [0, 1] (what `automatic` units test).
-  bool unit_interval() const {
-    if (empty()) return false;
-    for (std::size_t m = 0; m < low.size(); ++m) {
-      if (low[m].size() > 0 && (low[m].minCoeff() < 0.0 || high[m].maxCoeff() > 1.0)) return false;
-    }
-    return true;
-  }
-};
-
-/// The column ranges of raw data (one matrix per modality).
-inline InputRange input_range(const ModalityList<double>& raw) {
-  InputRange r;
-  for (const auto& x : raw) {
-    if (x.rows() == 0) {
-      r.low.push_back(Eigen::VectorXd::Zero(x.cols()));
-      r.high.push_back(Eigen::VectorXd::Zero(x.cols()));
-      continue;
-    }
-    r.low.push_back(x.colwise().minCoeff().transpose());
-    r.high.push_back(x.colwise().maxCoeff().transpose());
-  }
-  return r;
-}
-
-/// `automatic` resolved for data with these training ranges.
-inline PerturbationUnits resolve_units(PerturbationUnits requested, const InputRange& training) {
-  if (requested != PerturbationUnits::automatic) return requested;
-  return training.unit_interval() ? PerturbationUnits::input : PerturbationUnits::standardized;
-}
-
-/// Accuracies with modality m perturbed.
-struct ModalityRobustness {
-  double missing = 0.0, noisy = 0.0, adversarial = 0.0;
-};
-
-struct RobustnessResult {
-  double clean = 0.0;
-  std::vector<ModalityRobustness> per_modality;
-  /// Means of per_modality over the modalities.
-  double missing = 0.0, noisy = 0.0, adversarial = 0.0;
-  /// The means divided by clean (docs/design.md §3.6).
-  double robustness_missing = 0.0, robustness_noisy = 0.0, robustness_adversarial = 0.0;
-  Index samples = 0;  ///< evaluated (test) samples
-  /// The units noise_sd and epsilon were applied in (never `automatic`).
-  PerturbationUnits units = PerturbationUnits::standardized;
-};
-
-namespace detail {
-
-template <class T>
-void check_perturbation(std::string_view fn, const LateFusion<T>& model, const ModalityList<T>& x,
-                        Index m) {
-  model.check_model_space(x);
-  if (m < 0 || m >= model.modalities()) {
-    mmc::detail::throw_invalid(fn, "modality",
-                               "is " + std::to_string(m) + " but the model has " +
-                                   std::to_string(model.modalities()) + " modalities",
-                               "pass a modality index in [0, " + std::to_string(model.modalities()) + ")");
-  }
-}
-
-inline void check_size(std::string_view fn, std::string_view argument, double value,
-                       std::string_view fix) {
-  if (!(std::isfinite(value) && value >= 0.0)) {
-    mmc::detail::throw_invalid(fn, argument, "is " + std::to_string(value) + ", not >= 0", fix);
-  }
-}
-
-inline void check_robustness_options(std::string_view fn, const RobustnessOptions& o) {
-  check_size(fn, "options.noise_sd", o.noise_sd, "use a standard deviation >= 0 (the paper's is 0.5)");
-  check_size(fn, "options.epsilon", o.epsilon, "use an FGSM step >= 0 (the paper's is 0.03)");
-}
-
-}  // namespace detail
-
-/// x (model space) with modality m replaced by the training mean.
-template <class T>
-ModalityList<T> perturb_missing(const LateFusion<T>& model, const ModalityList<T>& x, Index m) {
-  detail::check_perturbation("mmc::fusion::perturb_missing", model, x, m);
-  ModalityList<T> out = x;
-  const Vector<T> mean = model.standardizer().mean_in_model_space(m);
-  auto& xm = out[static_cast<std::size_t>(m)];
-  for (Index r = 0; r < xm.rows(); ++r) xm.row(r) = mean.transpose();
-  return out;
-}
-
-/// x (model space) with N(0, sd^2) training-SD units added to modality m.
-template <class T>
-ModalityList<T> perturb_noisy(const LateFusion<T>& model, const ModalityList<T>& x, Index m,
-                              double sd, std::uint64_t seed) {
-  detail::check_perturbation("mmc::fusion::perturb_noisy", model, x, m);
-  detail::check_size("mmc::fusion::perturb_noisy", "sd", sd, "use a standard deviation >= 0");
-  ModalityList<T> out = x;
-  const Vector<T> unit = model.standardizer().unit(m);
-  Rng rng(seed, streams::noise + static_cast<std::uint64_t>(m));
-  auto& xm = out[static_cast<std::size_t>(m)];
-  for (Index r = 0; r < xm.rows(); ++r) {
-    for (Index c = 0; c < xm.cols(); ++c) xm(r, c) += static_cast<T>(sd * unit(c) * rng.normal());
-  }
-  return out;
-}
-
-/// x (model space) with FGSM applied to modality m: + epsilon * sign(gradient
-/// of each sample's cross-entropy with respect to x_m), in training-SD units.
-template <class T>
-ModalityList<T> perturb_fgsm(LateFusion<T>& model, const ModalityList<T>& x, const Labels& labels,
-                             Index m, double epsilon) {
-  detail::check_perturbation("mmc::fusion::perturb_fgsm", model, x, m);
-  detail::check_size("mmc::fusion::perturb_fgsm", "epsilon", epsilon, "use an FGSM step >= 0");
-  RowMatrix<T> gradient;
-  model.loss_input_gradient(x, labels, m, gradient);
-  ModalityList<T> out = x;
-  const Vector<T> unit = model.standardizer().unit(m);
-  auto& xm = out[static_cast<std::size_t>(m)];
-  for (Index r = 0; r < xm.rows(); ++r) {
-    for (Index c = 0; c < xm.cols(); ++c) {
-      const T g = gradient(r, c);
-      const T sign = g > T(0) ? T(1) : (g < T(0) ? T(-1) : T(0));
-      xm(r, c) += static_cast<T>(epsilon) * unit(c) * sign;
-    }
-  }
-  return out;
-}
-
-namespace detail {
-
-inline void check_input_perturbation(std::string_view fn, const ModalityList<double>& raw, Index m,
-                                     const InputRange& range) {
-  if (m < 0 || m >= static_cast<Index>(raw.size())) {
-    mmc::detail::throw_invalid(fn, "modality",
-                               "is " + std::to_string(m) + " but there are " + std::to_string(raw.size()) +
-                                   " modalities",
-                               "pass a modality index in [0, " + std::to_string(raw.size()) + ")");
-  }
-  const auto i = static_cast<std::size_t>(m);
-  if (range.low.size() != raw.size() || range.high.size() != raw.size() ||
-      range.low[i].size() != raw[i].cols() || range.high[i].size() != raw[i].cols()) {
-    mmc::detail::throw_invalid(fn, "range", "does not match the modalities' widths",
-                               "build it with input_range() on the training data");
-  }
-}
-
-inline void clip_row(Eigen::Ref<Eigen::RowVectorXd> row, const Eigen::VectorXd& low, const Eigen::VectorXd& high) {
-  for (Index c = 0; c < row.size(); ++c) row(c) = std::clamp(row(c), low(c), high(c));
-}
-
-}  // namespace detail
-
-/// Raw data with N(0, sd^2) in the input's own units added to modality m, then
-/// clipped to `range` (docs/design.md §3.6). Same noise stream as perturb_noisy.
-inline ModalityList<double> perturb_noisy_input(const ModalityList<double>& raw, Index m, double sd,
-                                                std::uint64_t seed, const InputRange& range) {
-  constexpr std::string_view fn = "mmc::fusion::perturb_noisy_input";
-  detail::check_input_perturbation(fn, raw, m, range);
-  detail::check_size(fn, "sd", sd, "use a standard deviation >= 0");
-  ModalityList<double> out = raw;
-  const auto i = static_cast<std::size_t>(m);
-  Rng rng(seed, streams::noise + static_cast<std::uint64_t>(m));
-  auto& xm = out[i];
-  for (Index r = 0; r < xm.rows(); ++r) {
-    for (Index c = 0; c < xm.cols(); ++c) xm(r, c) += sd * rng.normal();
-    detail::clip_row(xm.row(r), range.low[i], range.high[i]);
-  }
-  return out;
-}
-
-/// Raw data with FGSM applied to modality m in the input's own units: each raw
-/// value moves by epsilon * sign(gradient of the sample's cross-entropy), then
-/// is clipped to `range` (docs/design.md §3.6). `x` is `raw` in model space.
-template <class T>
-ModalityList<double> perturb_fgsm_input(LateFusion<T>& model, const ModalityList<double>& raw,
-                                        const ModalityList<T>& x, const Labels& labels, Index m,
-                                        double epsilon, const InputRange& range) {
-  constexpr std::string_view fn = "mmc::fusion::perturb_fgsm_input";
-  detail::check_perturbation(fn, model, x, m);
-  detail::check_input_perturbation(fn, raw, m, range);
-  detail::check_size(fn, "epsilon", epsilon, "use an FGSM step >= 0");
-  RowMatrix<T> gradient;
-  model.loss_input_gradient(x, labels, m, gradient);
-  ModalityList<double> out = raw;
-  const auto i = static_cast<std::size_t>(m);
-  auto& xm = out[i];
-  for (Index r = 0; r < xm.rows(); ++r) {
-    for (Index c = 0; c < xm.cols(); ++c) {
-      const T g = gradient(r, c);
-      xm(r, c) += epsilon * (g > T(0) ? 1.0 : (g < T(0) ? -1.0 : 0.0));
-    }
-    detail::clip_row(xm.row(r), range.low[i], range.high[i]);
-  }
-  return out;
-}
-
-/// Clean and perturbed accuracies of a trained model on (raw) test data.
-/// `training_range`: the training data's column ranges (input_range), used to
-/// resolve `automatic` units and to clip input-unit perturbations; when empty,
-/// the range of the evaluated data itself stands in for it.
-template <class T, ModalityRange R, class L>
-RobustnessResult evaluate_robustness(LateFusion<T>& model, const R& modalities,
-                                     const Eigen::DenseBase<L>& labels,
-                                     const RobustnessOptions& options = {},
-                                     const InputRange& training_range = {}) {
-  constexpr std::string_view fn = "mmc::fusion::evaluate_robustness";
-  detail::check_robustness_options(fn, options);
-  const ModalityList<T> x = model.to_model_space(modalities);  // validates (named as LateFusion)
-  const ModalityList<double> raw = detail::to_modalities<double>(fn, modalities, model.modalities());
-  Index classes = 0;
-  const Labels y = detail::to_labels(fn, labels, x.front().rows(), model.classes(), classes, false);
-  const InputRange range = training_range.empty() ? input_range(raw) : training_range;
-  RobustnessResult r;
-  r.units = resolve_units(options.units, range);
-  const bool input = r.units == PerturbationUnits::input;
-  r.samples = y.size();
-  r.clean = model.accuracy_in_model_space(x, y);
-  for (Index m = 0; m < model.modalities(); ++m) {
-    ModalityRobustness p;
-    p.missing = model.accuracy_in_model_space(perturb_missing(model, x, m), y);
-    if (input) {
-      p.noisy = model.accuracy_in_model_space(
-          model.to_model_space(perturb_noisy_input(raw, m, options.noise_sd, options.seed, range)), y);
-      p.adversarial = model.accuracy_in_model_space(
-          model.to_model_space(perturb_fgsm_input(model, raw, x, y, m, options.epsilon, range)), y);
-    } else {
-      p.noisy = model.accuracy_in_model_space(perturb_noisy(model, x, m, options.noise_sd, options.seed), y);
-      p.adversarial = model.accuracy_in_model_space(perturb_fgsm(model, x, y, m, options.epsilon), y);
-    }
-    r.missing += p.missing;
-    r.noisy += p.noisy;
-    r.adversarial += p.adversarial;
-    r.per_modality.push_back(p);
-  }
-  const auto count = static_cast<double>(model.modalities());
-  r.missing /= count;
-  r.noisy /= count;
-  r.adversarial /= count;
-  if (r.clean > 0.0) {
-    r.robustness_missing = r.missing / r.clean;
-    r.robustness_noisy = r.noisy / r.clean;
-    r.robustness_adversarial = r.adversarial / r.clean;
-  }
-  return r;
-}
-
-struct RobustnessExperimentOptions {
-  /// The late-fusion model (naive training). Unlike TrainOptions' linear head,
-  /// the default head is default_fused_head() (options.hpp, shared with
-  /// StrategyOptions): with a linear head the fused logit is a sum of
-  /// per-modality terms, which cannot fit labels that need a product of
-  /// modalities (the alpha generator at alpha near 0: clean accuracy ~50 %),
-  /// and the robustness of a model that has not learned the task says nothing.
-  /// Set head_hidden = {} for the linear head.
-  TrainOptions train{.head_hidden = default_fused_head()};
-  RobustnessOptions robustness; ///< the perturbations
-  double test_fraction = 0.3;   ///< held out for the evaluation (split from train.seed)
-};
-
-/// The paper's experiment end to end: a seeded train/test split, naive late
-/// fusion on the training part, evaluate_robustness on the test part.
-template <class T = float, ModalityRange R, class L>
-RobustnessResult robustness_experiment(const R& modalities, const Eigen::DenseBase<L>& labels,
-                                       const RobustnessExperimentOptions& options = {}) {
-  constexpr std::string_view fn = "mmc::fusion::robustness_experiment";
-  detail::check_robustness_options(fn, options.robustness);
-  detail::check_open_fraction(fn, "options.test_fraction", options.test_fraction);
-  const auto s = detail::split_data(
-      detail::training_data<T>(fn, modalities, labels, options.train, 2, 0), 0.0,
-      options.test_fraction, options.train.seed);
-  detail::check_evaluation_size(fn, "options.test_fraction", s.test_y.size(),
-                                s.train.y.size() + s.test_y.size());
-  LateFusion<T> model = detail::fit_network(fn, s.train, options.train);
-  return evaluate_robustness(model, s.test_x, s.test_y, options.robustness, input_range(s.train.x));
-}
-
-}  // namespace mmc::fusion
-// ---- end mmc/fusion/robustness.hpp ----
 // ---- end mmc/fusion.hpp ----
 // ---- begin mmc/io.hpp ----
 // mmc/io.hpp — file input/output: CSV and .npy readers/writers (from memory
