@@ -35,6 +35,9 @@ inline constexpr std::uint64_t batches = 103;       ///< minibatch order
 inline constexpr std::uint64_t permutations = 104;  ///< marginal pairs of each step
 inline constexpr std::uint64_t evaluation = 105;    ///< held-out marginal shifts
 inline constexpr std::uint64_t init = 106;          ///< network initialisation (+ 16 per network)
+/// The device-resident loop (neural/resident.hpp) draws with core/counter_hash.hpp:
+inline constexpr std::uint64_t resident_epochs = 107;  ///< (epoch, position): the order of an epoch
+inline constexpr std::uint64_t resident_shifts = 108;  ///< (step, 0): the marginal pairing's shift
 }  // namespace neural
 
 /// Late fusion, uni-modal models, probes (fusion/).

@@ -32,6 +32,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "mmc/core/errors.hpp"
@@ -145,7 +146,86 @@ B make_backend(int threads) {
   else return B();
 }
 
+/// The learning rate of 1-based `step` of `steps`: lr itself, or cosine
+/// annealing from lr to lr * lr_decay (Loshchilov & Hutter 2017) when lr_decay < 1.
+inline double scheduled_learning_rate(double lr, double lr_decay, Index step, Index steps) {
+  if (lr_decay >= 1.0) return lr;
+  const double pi = 3.14159265358979323846;
+  const double t = static_cast<double>(step - 1) / static_cast<double>(steps);
+  return lr * (lr_decay + (1.0 - lr_decay) * 0.5 * (1.0 + std::cos(pi * t)));
+}
+
 inline const char* nonfinite_word(double v) noexcept { return std::isnan(v) ? "NaN" : "Inf"; }
+
+/// The bookkeeping of evaluations shared by the host loop (run_training) and
+/// the device-resident loop (resident.hpp): the last finite evaluation's
+/// parameters (`good`, for divergence recovery), the best one's (`best`, for
+/// early stopping) and the patience counter.
+template <class Snapshot>
+struct EvaluationTracker {
+  Snapshot good, best;
+  bool evaluated = false;
+  double best_value = std::numeric_limits<double>::quiet_NaN();
+  Index since_best = 0;
+
+  /// Records evaluation `h` (finite) at `step` with the model's current
+  /// parameters `now`; returns true when patience has run out.
+  bool record(Index step, double h, Snapshot now, const TrainingOptions& o, bool maximize,
+              TrainingLog& log) {
+    good = std::move(now);
+    if (!evaluated || (maximize ? h > best_value : h < best_value)) {
+      evaluated = true;
+      best_value = h;
+      log.best_step = step;
+      since_best = 0;
+      if (o.patience > 0) best = good;
+      return false;
+    }
+    return o.patience > 0 && ++since_best >= o.patience;
+  }
+};
+
+/// The divergence error (or nothing, after a recovery the caller performs):
+/// true when the caller should recover, else throws mmc::training_error.
+inline bool may_recover(const TrainingOptions& o, TrainingLog& log, std::string_view fn,
+                        std::string_view fix, Index step, const std::string& what, double value) {
+  if (o.recover_from_divergence && log.recoveries < o.max_recoveries) {
+    ++log.recoveries;
+    return true;
+  }
+  throw training_error(
+      std::string(fn) + ": training diverged at step " + std::to_string(step) + " of " +
+      std::to_string(o.steps) + " (" + what + " is " + nonfinite_word(value) +
+      (log.recoveries > 0 ? ", after " + std::to_string(log.recoveries) + " recoveries" : "") +
+      "); " + std::string(fix));
+}
+
+/// Ends a run: the returned parameters and monitor value, the mean training
+/// estimate of the last eval_interval steps.
+template <class Model, class Snapshot>
+void finish_training(Model& model, const TrainingOptions& o, const EvaluationTracker<Snapshot>& t,
+                     double current, std::string_view fn, std::string_view fix, TrainingLog& log) {
+  if (log.steps == 0) {
+    throw training_error(std::string(fn) + ": no training step succeeded; " + std::string(fix));
+  }
+  const CurvePoint& last = log.curve.back();
+  if (o.patience > 0 && t.evaluated && log.best_step != last.step) {
+    model.restore(t.best);  // early stopping returns the best evaluation's parameters
+    log.monitor = t.best_value;
+  } else if (!std::isnan(last.heldout)) {
+    log.monitor = last.heldout;  // the final parameters were evaluated at the last step
+    log.best_step = last.step;
+  } else {  // stopped by the callback between evaluations
+    log.monitor = model.evaluate();
+    log.best_step = last.step;
+  }
+  log.learning_rate = current;
+  const std::size_t tail = std::min<std::size_t>(log.curve.size(),
+                                                 static_cast<std::size_t>(o.eval_interval));
+  double sum = 0.0;
+  for (std::size_t i = log.curve.size() - tail; i < log.curve.size(); ++i) sum += log.curve[i].train;
+  log.train_estimate = sum / static_cast<double>(tail);
+}
 
 }  // namespace detail
 
@@ -164,40 +244,24 @@ TrainingLog run_training(Model& model, const TrainingOptions& o, std::string_vie
   TrainingLog log;
   log.curve.reserve(static_cast<std::size_t>(o.steps));
   double lr = o.lr;
-  auto good = model.snapshot();  // last parameters with a finite evaluation
-  auto best = good;              // parameters of the best evaluation (patience > 0)
-  bool evaluated = false;
-  double best_value = std::numeric_limits<double>::quiet_NaN();
-  Index since_best = 0;
+  detail::EvaluationTracker<decltype(model.snapshot())> tracker;
+  tracker.good = model.snapshot();  // the initial parameters count as good
+  tracker.best = tracker.good;
   double current = lr;  // this step's learning rate (schedule)
 
   const auto diverged = [&](Index step, const std::string& what, double value) {
-    if (o.recover_from_divergence && log.recoveries < o.max_recoveries) {
-      ++log.recoveries;
-      model.restore(good);
-      model.reset_optimizer();
-      model.reset_state();
-      lr *= 0.5;
-      current = lr;
-      model.set_learning_rate(lr);
-      return;
-    }
-    throw training_error(
-        std::string(fn) + ": training diverged at step " + std::to_string(step) + " of " +
-        std::to_string(o.steps) + " (" + what + " is " + detail::nonfinite_word(value) +
-        (log.recoveries > 0 ? ", after " + std::to_string(log.recoveries) + " recoveries" : "") +
-        "); " + std::string(fix));
+    if (!detail::may_recover(o, log, fn, fix, step, what, value)) return;
+    model.restore(tracker.good);
+    model.reset_optimizer();
+    model.reset_state();
+    lr *= 0.5;
+    current = lr;
+    model.set_learning_rate(lr);
   };
 
-  const auto pi = 3.14159265358979323846;
   for (Index step = 1; step <= o.steps; ++step) {
-    if (o.lr_decay < 1.0) {  // cosine annealing from lr to lr * lr_decay
-      const double t = static_cast<double>(step - 1) / static_cast<double>(o.steps);
-      current = lr * (o.lr_decay + (1.0 - o.lr_decay) * 0.5 * (1.0 + std::cos(pi * t)));
-      model.set_learning_rate(current);
-    } else {
-      current = lr;
-    }
+    current = detail::scheduled_learning_rate(lr, o.lr_decay, step, o.steps);
+    if (o.lr_decay < 1.0) model.set_learning_rate(current);
     const StepValues v = model.step();
     if (!std::isfinite(v.loss)) { diverged(step, "the training loss", v.loss); continue; }
     if (!std::isfinite(v.estimate)) { diverged(step, "the batch estimate", v.estimate); continue; }
@@ -213,16 +277,7 @@ TrainingLog run_training(Model& model, const TrainingOptions& o, std::string_vie
       const double h = model.evaluate();
       if (!std::isfinite(h)) { diverged(step, "the evaluated value", h); continue; }
       log.curve.back().heldout = p.heldout = h;
-      good = model.snapshot();
-      if (!evaluated || (maximize ? h > best_value : h < best_value)) {
-        evaluated = true;
-        best_value = h;
-        log.best_step = step;
-        since_best = 0;
-        if (o.patience > 0) best = good;
-      } else if (o.patience > 0 && ++since_best >= o.patience) {
-        stop_early = true;
-      }
+      stop_early = tracker.record(step, h, model.snapshot(), o, maximize, log);
     }
     if (o.progress && o.progress(p) == ProgressAction::stop) {
       log.stop = StopReason::callback;
@@ -233,26 +288,7 @@ TrainingLog run_training(Model& model, const TrainingOptions& o, std::string_vie
       break;
     }
   }
-  if (log.steps == 0) {
-    throw training_error(std::string(fn) + ": no training step succeeded; " + std::string(fix));
-  }
-  const CurvePoint& last = log.curve.back();
-  if (o.patience > 0 && evaluated && log.best_step != last.step) {
-    model.restore(best);  // early stopping returns the best evaluation's parameters
-    log.monitor = best_value;
-  } else if (!std::isnan(last.heldout)) {
-    log.monitor = last.heldout;  // the final parameters were evaluated at the last step
-    log.best_step = last.step;
-  } else {  // stopped by the callback between evaluations
-    log.monitor = model.evaluate();
-    log.best_step = last.step;
-  }
-  log.learning_rate = current;
-  const std::size_t tail = std::min<std::size_t>(log.curve.size(),
-                                                 static_cast<std::size_t>(o.eval_interval));
-  double sum = 0.0;
-  for (std::size_t i = log.curve.size() - tail; i < log.curve.size(); ++i) sum += log.curve[i].train;
-  log.train_estimate = sum / static_cast<double>(tail);
+  detail::finish_training(model, o, tracker, current, fn, fix, log);
   return log;
 }
 

@@ -94,6 +94,23 @@ class OptimizerState {
 
 }  // namespace detail
 
+/// The scalars of Adam's t-th step (t >= 1) with these options, computed in
+/// double and rounded to T (backend.hpp, AdamCoefficients). Shared by Adam and
+/// the device-resident loop's coefficient table (neural/resident.hpp), so both
+/// apply bit-identical updates.
+template <class T>
+AdamCoefficients<T> adam_coefficients(const AdamOptions& o, long long t) {
+  const double steps = static_cast<double>(t);
+  AdamCoefficients<T> c;
+  c.beta1 = static_cast<T>(o.beta1);
+  c.beta2 = static_cast<T>(o.beta2);
+  c.step_size = static_cast<T>(o.lr / (1.0 - std::pow(o.beta1, steps)));
+  c.inv_sqrt_bias2 = static_cast<T>(1.0 / std::sqrt(1.0 - std::pow(o.beta2, steps)));
+  c.eps = static_cast<T>(o.eps);
+  c.decay = static_cast<T>(o.lr * o.weight_decay);
+  return c;
+}
+
 template <class T = float, class B = CpuBackend<T>>
 class Adam {
   MMC_NN_CHECK_BACKEND(B, T, "mmc::nn::Adam<T, B>");
@@ -114,15 +131,8 @@ class Adam {
   void step(MatrixRef<T> params, ConstMatrixRef<T> grads) {
     state_.prepare(backend_, "mmc::nn::Adam::step", params, grads);
     ++t_;
-    const double t = static_cast<double>(t_);
-    AdamCoefficients<T> c;
-    c.beta1 = static_cast<T>(options_.beta1);
-    c.beta2 = static_cast<T>(options_.beta2);
-    c.step_size = static_cast<T>(options_.lr / (1.0 - std::pow(options_.beta1, t)));
-    c.inv_sqrt_bias2 = static_cast<T>(1.0 / std::sqrt(1.0 - std::pow(options_.beta2, t)));
-    c.eps = static_cast<T>(options_.eps);
-    c.decay = static_cast<T>(options_.lr * options_.weight_decay);
-    backend_.adam_update(params, grads, state_.get(backend_, 0), state_.get(backend_, 1), c);
+    backend_.adam_update(params, grads, state_.get(backend_, 0), state_.get(backend_, 1),
+                         adam_coefficients<T>(options_, t_));
   }
 
   /// step(model.parameters(), model.gradients()).
