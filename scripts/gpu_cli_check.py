@@ -14,6 +14,11 @@ settings on both sides:
     mmc mi --estimator mine | infonce          (the Gaussians)
     mmc entropy --estimator cene               (x of the Gaussians; H = 8 log(2 pi e))
     mmc complementarity --backend mine | cene  (the complementarity task)
+    mmc mi --estimator mine --loop host        (last: the host loop's time, for the
+                                                resident loop's speed-up)
+
+mine runs with --loop resident on both sides (the device's default, and the CPU
+runs the same loop: neural/resident.hpp), so both see the same batches.
 
 once with `--device DEVICE --seed 0` and on the CPU with seeds 0, 1 (and 2 when the
 budget allows). Each value must satisfy
@@ -56,6 +61,7 @@ import time
 # Keys: run label, value name.
 FLOORS = {
     ("mi mine", "value"): 0.028,
+    ("mi mine --loop host", "value"): 0.028,
     ("mi infonce", "value"): 0.015,
     ("entropy cene", "value"): 0.011,
     ("complementarity mine", "joint_mi"): 0.0070,
@@ -195,8 +201,10 @@ class Checker:
             y = os.path.join(gauss["folder"], "y.npy")
             truth_mi = {"value": gauss["truth"].get("mi", float("nan"))}
             for estimator in ("mine", "infonce"):
+                loop = ["--loop", "resident"] if estimator == "mine" else []
                 self.compare(f"mi {estimator}", ["mi", "--x", x, "--y", y, "--estimator", estimator,
-                                                 "--steps", str(mi_steps), "--batch", "512"], value, truth_mi)
+                                                 "--steps", str(mi_steps), "--batch", "512", *loop],
+                             value, truth_mi)
             # x is standard normal in 16 dimensions: H = 16/2 log(2 pi e).
             self.compare("entropy cene", ["entropy", "--x", x, "--estimator", "cene", "--steps", str(cene_steps)],
                          value, {"value": 8.0 * math.log(2.0 * math.pi * math.e)})
@@ -212,7 +220,12 @@ class Checker:
                              ["complementarity", "--modality", os.path.join(folder, "modality_0.npy"),
                               "--modality", os.path.join(folder, "modality_1.npy"),
                               "--labels", os.path.join(folder, "labels.npy"), "--backend", backend,
-                              "--steps", str(comp_steps)], gammas, truth)
+                              "--steps", str(comp_steps),
+                              *(["--loop", "resident"] if backend == "mine" else [])], gammas, truth)
+        if gauss:  # the host loop on the device: what the resident loop saves per run
+            self.compare("mi mine --loop host", ["mi", "--x", x, "--y", y, "--estimator", "mine",
+                                                 "--steps", str(mi_steps), "--batch", "512", "--loop", "host"],
+                         value, truth_mi)
         total = self.passed + self.failures
         self.line(f"cli end to end: {self.passed} of {total} comparisons passed, {self.failures} failure(s), "
                   f"{self.skipped} estimator(s) skipped for time; wall time {self.device} "

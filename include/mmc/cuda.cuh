@@ -10,3 +10,4 @@
 #include "mmc/cuda/device_buffer.cuh"
 #include "mmc/cuda/kernels.cuh"
 #include "mmc/cuda/reduce.cuh"
+#include "mmc/cuda/resident_ops.cuh"

@@ -6042,6 +6042,9 @@ inline constexpr std::uint64_t batches = 103;       ///< minibatch order
 inline constexpr std::uint64_t permutations = 104;  ///< marginal pairs of each step
 inline constexpr std::uint64_t evaluation = 105;    ///< held-out marginal shifts
 inline constexpr std::uint64_t init = 106;          ///< network initialisation (+ 16 per network)
+/// The device-resident loop (neural/resident.hpp) draws with core/counter_hash.hpp:
+inline constexpr std::uint64_t resident_epochs = 107;  ///< (epoch, position): the order of an epoch
+inline constexpr std::uint64_t resident_shifts = 108;  ///< (step, 0): the marginal pairing's shift
 }  // namespace neural
 
 /// Late fusion, uni-modal models, probes (fusion/).
@@ -7520,6 +7523,23 @@ class OptimizerState {
 
 }  // namespace detail
 
+/// The scalars of Adam's t-th step (t >= 1) with these options, computed in
+/// double and rounded to T (backend.hpp, AdamCoefficients). Shared by Adam and
+/// the device-resident loop's coefficient table (neural/resident.hpp), so both
+/// apply bit-identical updates.
+template <class T>
+AdamCoefficients<T> adam_coefficients(const AdamOptions& o, long long t) {
+  const double steps = static_cast<double>(t);
+  AdamCoefficients<T> c;
+  c.beta1 = static_cast<T>(o.beta1);
+  c.beta2 = static_cast<T>(o.beta2);
+  c.step_size = static_cast<T>(o.lr / (1.0 - std::pow(o.beta1, steps)));
+  c.inv_sqrt_bias2 = static_cast<T>(1.0 / std::sqrt(1.0 - std::pow(o.beta2, steps)));
+  c.eps = static_cast<T>(o.eps);
+  c.decay = static_cast<T>(o.lr * o.weight_decay);
+  return c;
+}
+
 template <class T = float, class B = CpuBackend<T>>
 class Adam {
   MMC_NN_CHECK_BACKEND(B, T, "mmc::nn::Adam<T, B>");
@@ -7540,15 +7560,8 @@ class Adam {
   void step(MatrixRef<T> params, ConstMatrixRef<T> grads) {
     state_.prepare(backend_, "mmc::nn::Adam::step", params, grads);
     ++t_;
-    const double t = static_cast<double>(t_);
-    AdamCoefficients<T> c;
-    c.beta1 = static_cast<T>(options_.beta1);
-    c.beta2 = static_cast<T>(options_.beta2);
-    c.step_size = static_cast<T>(options_.lr / (1.0 - std::pow(options_.beta1, t)));
-    c.inv_sqrt_bias2 = static_cast<T>(1.0 / std::sqrt(1.0 - std::pow(options_.beta2, t)));
-    c.eps = static_cast<T>(options_.eps);
-    c.decay = static_cast<T>(options_.lr * options_.weight_decay);
-    backend_.adam_update(params, grads, state_.get(backend_, 0), state_.get(backend_, 1), c);
+    backend_.adam_update(params, grads, state_.get(backend_, 0), state_.get(backend_, 1),
+                         adam_coefficients<T>(options_, t_));
   }
 
   /// step(model.parameters(), model.gradients()).
@@ -8020,7 +8033,86 @@ B make_backend(int threads) {
   else return B();
 }
 
+/// The learning rate of 1-based `step` of `steps`: lr itself, or cosine
+/// annealing from lr to lr * lr_decay (Loshchilov & Hutter 2017) when lr_decay < 1.
+inline double scheduled_learning_rate(double lr, double lr_decay, Index step, Index steps) {
+  if (lr_decay >= 1.0) return lr;
+  const double pi = 3.14159265358979323846;
+  const double t = static_cast<double>(step - 1) / static_cast<double>(steps);
+  return lr * (lr_decay + (1.0 - lr_decay) * 0.5 * (1.0 + std::cos(pi * t)));
+}
+
 inline const char* nonfinite_word(double v) noexcept { return std::isnan(v) ? "NaN" : "Inf"; }
+
+/// The bookkeeping of evaluations shared by the host loop (run_training) and
+/// the device-resident loop (resident.hpp): the last finite evaluation's
+/// parameters (`good`, for divergence recovery), the best one's (`best`, for
+/// early stopping) and the patience counter.
+template <class Snapshot>
+struct EvaluationTracker {
+  Snapshot good, best;
+  bool evaluated = false;
+  double best_value = std::numeric_limits<double>::quiet_NaN();
+  Index since_best = 0;
+
+  /// Records evaluation `h` (finite) at `step` with the model's current
+  /// parameters `now`; returns true when patience has run out.
+  bool record(Index step, double h, Snapshot now, const TrainingOptions& o, bool maximize,
+              TrainingLog& log) {
+    good = std::move(now);
+    if (!evaluated || (maximize ? h > best_value : h < best_value)) {
+      evaluated = true;
+      best_value = h;
+      log.best_step = step;
+      since_best = 0;
+      if (o.patience > 0) best = good;
+      return false;
+    }
+    return o.patience > 0 && ++since_best >= o.patience;
+  }
+};
+
+/// The divergence error (or nothing, after a recovery the caller performs):
+/// true when the caller should recover, else throws mmc::training_error.
+inline bool may_recover(const TrainingOptions& o, TrainingLog& log, std::string_view fn,
+                        std::string_view fix, Index step, const std::string& what, double value) {
+  if (o.recover_from_divergence && log.recoveries < o.max_recoveries) {
+    ++log.recoveries;
+    return true;
+  }
+  throw training_error(
+      std::string(fn) + ": training diverged at step " + std::to_string(step) + " of " +
+      std::to_string(o.steps) + " (" + what + " is " + nonfinite_word(value) +
+      (log.recoveries > 0 ? ", after " + std::to_string(log.recoveries) + " recoveries" : "") +
+      "); " + std::string(fix));
+}
+
+/// Ends a run: the returned parameters and monitor value, the mean training
+/// estimate of the last eval_interval steps.
+template <class Model, class Snapshot>
+void finish_training(Model& model, const TrainingOptions& o, const EvaluationTracker<Snapshot>& t,
+                     double current, std::string_view fn, std::string_view fix, TrainingLog& log) {
+  if (log.steps == 0) {
+    throw training_error(std::string(fn) + ": no training step succeeded; " + std::string(fix));
+  }
+  const CurvePoint& last = log.curve.back();
+  if (o.patience > 0 && t.evaluated && log.best_step != last.step) {
+    model.restore(t.best);  // early stopping returns the best evaluation's parameters
+    log.monitor = t.best_value;
+  } else if (!std::isnan(last.heldout)) {
+    log.monitor = last.heldout;  // the final parameters were evaluated at the last step
+    log.best_step = last.step;
+  } else {  // stopped by the callback between evaluations
+    log.monitor = model.evaluate();
+    log.best_step = last.step;
+  }
+  log.learning_rate = current;
+  const std::size_t tail = std::min<std::size_t>(log.curve.size(),
+                                                 static_cast<std::size_t>(o.eval_interval));
+  double sum = 0.0;
+  for (std::size_t i = log.curve.size() - tail; i < log.curve.size(); ++i) sum += log.curve[i].train;
+  log.train_estimate = sum / static_cast<double>(tail);
+}
 
 }  // namespace detail
 
@@ -8039,40 +8131,24 @@ TrainingLog run_training(Model& model, const TrainingOptions& o, std::string_vie
   TrainingLog log;
   log.curve.reserve(static_cast<std::size_t>(o.steps));
   double lr = o.lr;
-  auto good = model.snapshot();  // last parameters with a finite evaluation
-  auto best = good;              // parameters of the best evaluation (patience > 0)
-  bool evaluated = false;
-  double best_value = std::numeric_limits<double>::quiet_NaN();
-  Index since_best = 0;
+  detail::EvaluationTracker<decltype(model.snapshot())> tracker;
+  tracker.good = model.snapshot();  // the initial parameters count as good
+  tracker.best = tracker.good;
   double current = lr;  // this step's learning rate (schedule)
 
   const auto diverged = [&](Index step, const std::string& what, double value) {
-    if (o.recover_from_divergence && log.recoveries < o.max_recoveries) {
-      ++log.recoveries;
-      model.restore(good);
-      model.reset_optimizer();
-      model.reset_state();
-      lr *= 0.5;
-      current = lr;
-      model.set_learning_rate(lr);
-      return;
-    }
-    throw training_error(
-        std::string(fn) + ": training diverged at step " + std::to_string(step) + " of " +
-        std::to_string(o.steps) + " (" + what + " is " + detail::nonfinite_word(value) +
-        (log.recoveries > 0 ? ", after " + std::to_string(log.recoveries) + " recoveries" : "") +
-        "); " + std::string(fix));
+    if (!detail::may_recover(o, log, fn, fix, step, what, value)) return;
+    model.restore(tracker.good);
+    model.reset_optimizer();
+    model.reset_state();
+    lr *= 0.5;
+    current = lr;
+    model.set_learning_rate(lr);
   };
 
-  const auto pi = 3.14159265358979323846;
   for (Index step = 1; step <= o.steps; ++step) {
-    if (o.lr_decay < 1.0) {  // cosine annealing from lr to lr * lr_decay
-      const double t = static_cast<double>(step - 1) / static_cast<double>(o.steps);
-      current = lr * (o.lr_decay + (1.0 - o.lr_decay) * 0.5 * (1.0 + std::cos(pi * t)));
-      model.set_learning_rate(current);
-    } else {
-      current = lr;
-    }
+    current = detail::scheduled_learning_rate(lr, o.lr_decay, step, o.steps);
+    if (o.lr_decay < 1.0) model.set_learning_rate(current);
     const StepValues v = model.step();
     if (!std::isfinite(v.loss)) { diverged(step, "the training loss", v.loss); continue; }
     if (!std::isfinite(v.estimate)) { diverged(step, "the batch estimate", v.estimate); continue; }
@@ -8088,16 +8164,7 @@ TrainingLog run_training(Model& model, const TrainingOptions& o, std::string_vie
       const double h = model.evaluate();
       if (!std::isfinite(h)) { diverged(step, "the evaluated value", h); continue; }
       log.curve.back().heldout = p.heldout = h;
-      good = model.snapshot();
-      if (!evaluated || (maximize ? h > best_value : h < best_value)) {
-        evaluated = true;
-        best_value = h;
-        log.best_step = step;
-        since_best = 0;
-        if (o.patience > 0) best = good;
-      } else if (o.patience > 0 && ++since_best >= o.patience) {
-        stop_early = true;
-      }
+      stop_early = tracker.record(step, h, model.snapshot(), o, maximize, log);
     }
     if (o.progress && o.progress(p) == ProgressAction::stop) {
       log.stop = StopReason::callback;
@@ -8108,26 +8175,7 @@ TrainingLog run_training(Model& model, const TrainingOptions& o, std::string_vie
       break;
     }
   }
-  if (log.steps == 0) {
-    throw training_error(std::string(fn) + ": no training step succeeded; " + std::string(fix));
-  }
-  const CurvePoint& last = log.curve.back();
-  if (o.patience > 0 && evaluated && log.best_step != last.step) {
-    model.restore(best);  // early stopping returns the best evaluation's parameters
-    log.monitor = best_value;
-  } else if (!std::isnan(last.heldout)) {
-    log.monitor = last.heldout;  // the final parameters were evaluated at the last step
-    log.best_step = last.step;
-  } else {  // stopped by the callback between evaluations
-    log.monitor = model.evaluate();
-    log.best_step = last.step;
-  }
-  log.learning_rate = current;
-  const std::size_t tail = std::min<std::size_t>(log.curve.size(),
-                                                 static_cast<std::size_t>(o.eval_interval));
-  double sum = 0.0;
-  for (std::size_t i = log.curve.size() - tail; i < log.curve.size(); ++i) sum += log.curve[i].train;
-  log.train_estimate = sum / static_cast<double>(tail);
+  detail::finish_training(model, o, tracker, current, fn, fix, log);
   return log;
 }
 
@@ -9029,62 +9077,15 @@ BatchValues bound_step(BoundOps<B>& ops, const BoundConfig& c, nn::ConstMatrixRe
 
 }  // namespace mmc::neural
 // ---- end mmc/neural/bound_ops.hpp ----
+// ---- begin mmc/neural/mi_model.hpp ----
+// mmc/neural/mi_model.hpp — the model the host training loop (trainer.hpp)
+// trains for the neural MI bounds (neural_mi.hpp, docs/design.md §3.2): a critic,
+// minibatches drawn on the host, the bound's step (bound_ops.hpp), and the
+// held-out evaluation, which the device-resident loop (resident.hpp) shares.
 
-namespace mmc::neural {
 
-/// Options of NeuralMi<kBound>; the defaults depend on the bound.
-template <Bound kBound>
-struct NeuralMiOptions : TrainingOptions {
-  /// The MI defaults differ from TrainingOptions' in the regularisation: AdamW
-  /// weight decay 1 (per unit lr) and cosine decay of the learning rate to 5 %
-  /// (docs/estimators/mine.md: without them the 256-256 concat critic overfits
-  /// 16 000 training pairs at d = 20, and the final steps are noisy). InfoNCE
-  /// also stops early (patience 4, the best critic restored): with all pairs of
-  /// a fixed sample its separable critic learns to tell the training samples
-  /// apart (instance discrimination), and its held-out value then FALLS while
-  /// the training value climbs towards log K (docs/estimators/infonce.md).
-  NeuralMiOptions() {
-    weight_decay = 1.0;
-    lr_decay = 0.05;
-    if (kBound == Bound::infonce) patience = 4;
-  }
-  /// MINE's moving-average rate alpha in (0, 1] (Mine only; 1 = plain DV gradient).
-  double ema = 0.01;
-  /// SMILE's clipping threshold tau > 0 (Smile only).
-  double tau = 5.0;
-  CriticKind critic = kBound == Bound::infonce ? CriticKind::separable : CriticKind::concat;
-  Pairing pairing = kBound == Bound::infonce ? Pairing::all_pairs : Pairing::shuffled;
-  /// Output width of f and g of the separable critic.
-  Index embedding = 32;
-  /// Fixed shifts of the held-out samples for the marginal term (shuffled pairing).
-  Index eval_permutations = 8;
-  /// Pairs per critic forward pass when evaluating (memory vs. speed only).
-  Index eval_chunk = 4096;
-};
 
-/// The result of a neural MI estimate (nats).
-struct NeuralMiResult {
-  double value = 0.0;           ///< the bound on the held-out split
-  double train_estimate = 0.0;  ///< mean batch bound over the last eval_interval steps
-  std::vector<CurvePoint> curve;
-  Index steps = 0;              ///< training steps actually run
-  double seconds = 0.0;         ///< wall time of estimate()
-  Index n_train = 0, n_heldout = 0;
-  Bound bound = Bound::dv;
-  Index best_step = 0;          ///< step whose critic gave `value`
-  Index recoveries = 0;         ///< divergence recoveries (recover_from_divergence)
-  double learning_rate = 0.0;   ///< final learning rate
-  StopReason stop = StopReason::completed;
-  /// InfoNCE's cap log K of the held-out evaluation (+infinity for other bounds).
-  double cap = std::numeric_limits<double>::infinity();
-};
-
-namespace detail {
-
-/// The fix of to_working_copy's refusal of data the network's scalar cannot hold.
-inline constexpr std::string_view kMiUnrepresentableFix =
-    "set options.standardize = true (the default; it standardises in double precision first) or "
-    "center and scale the data before estimating";
+namespace mmc::neural::detail {
 
 /// The model run_training trains: a critic on the data with one bound.
 template <class T, class B, class Critic>
@@ -9161,6 +9162,8 @@ class MiModel {
     return s;
   }
 
+  Index heldout_size() const noexcept { return static_cast<Index>(heldout_.size()); }
+
   double clip(double max_norm) { return critic_.clip(max_norm); }
   void update() { critic_.update(); }
   auto snapshot() const { return critic_.snapshot(); }
@@ -9193,6 +9196,573 @@ class MiModel {
   std::vector<Index> rows_, perm_, xr_, yr_, eval_x_, eval_y_, shifts_;
   typename B::Buffer grad_;
 };
+
+}  // namespace mmc::neural::detail
+// ---- end mmc/neural/mi_model.hpp ----
+// ---- begin mmc/neural/resident.hpp ----
+// mmc/neural/resident.hpp — the device-resident training loop of the neural MI
+// bounds (docs/design.md §4): the concat critic with shuffled pairing (the
+// default of MINE, NWJ, JS and SMILE), trained without a host synchronisation
+// between evaluations.
+//
+// What stays in the backend's memory (ResidentOps, resident_ops.hpp): the
+// standardised data set, the training indices and the order of the current and
+// next epoch, the step counter, MINE's moving average, the Adam moments, a table
+// of Adam's per-step coefficients (learning-rate schedule and bias corrections,
+// computed on the host once and again after a recovery), and a log of each
+// step's loss, batch estimate and gradient norm. A step queues
+//   gather the batch's joint and marginal pairs -> critic forward -> bound
+//   statistics, moving average, dLoss/dScores -> critic backward -> gradient
+//   norm (and clipping) -> Adam -> advance the counters,
+// all with the same arguments at every step, so a CUDA backend captures it once
+// in a CUDA graph and replays it. The host reads back only at evaluation points
+// (every eval_interval steps and at the last): the log of the block of steps,
+// the held-out evaluation, and a snapshot of the parameters.
+//
+// Minibatches: epoch e's order is a key sort of the training indices with keys
+// counter_hash(seed, e, i) (Thrust's stable sort on a GPU, std::sort here: the
+// same permutation); batches are consumed in order, a batch straddling two
+// epochs takes the end of one and the start of the next (as the host loop's
+// sampler does). The marginal pairs of step s pair x_i with y_{(i + d) mod K}
+// for a random shift d in [1, K - 1] of the randomly ordered batch, instead of
+// the host loop's random permutation: one draw instead of K, and no sample is
+// ever paired with itself. So the two loops see different minibatches and their
+// estimates agree within the estimator's seed-to-seed spread, not bit for bit.
+//
+// Differences from the host loop (trainer.hpp), all from reading back once per
+// block: a non-finite loss, estimate or gradient norm is found at the end of its
+// block; the error names the first such step, and a recovery (if enabled)
+// restores the last evaluated parameters and continues after the block with the
+// learning rate halved. The progress callback sees the steps of a block after it
+// has run; a stop request ends training at the end of that block.
+
+
+// ---- begin mmc/neural/resident_ops.hpp ----
+// mmc/neural/resident_ops.hpp — the operations of the device-resident training
+// loop (neural/resident.hpp, docs/design.md §4) and their CPU implementation.
+//
+// Why a second set of operations: the host loop (trainer.hpp + neural_mi.hpp)
+// draws each minibatch on the host, uploads it, and reads the loss, estimate and
+// gradient norm back every step — three stream synchronisations per step, which
+// on a GPU cost more than the step itself at batch 512. The resident loop keeps
+// the data set, the minibatch order, MINE's moving average, the Adam moments and
+// the per-step values in the backend's memory, and reads the values back once
+// per evaluation. Every queued operation takes the same arguments at every step
+// (what changes lives in backend memory), so a CUDA backend can capture a whole
+// step in a CUDA graph and replay it.
+//
+// ============================== THE CONTRACT ===============================
+// ResidentOps<B> is specialised per nn backend B (this file: nn::CpuBackend<T>;
+// the CUDA backend's is in mmc/cuda/resident_ops.cuh). It serves one training
+// run of the concat critic with shuffled pairing (docs/design.md §3.2) and is
+// used from one thread.
+//
+//   ResidentOps(const B& backend, const ResidentSetup& setup,
+//               const RowMatrix<T>& x, const RowMatrix<T>& y, std::span<const Index> train)
+//       copies x (n x dx), y (n x dy) and the training indices into backend
+//       memory (once), allocates the per-step log (setup.steps records), the
+//       Adam coefficient table (setup.steps entries) and the Adam moments
+//       (setup.parameters scalars, zero).
+//
+// State in backend memory: the 1-based number s of the next step, the position
+// o of its batch in the WINDOW, 2 n_train training indices [epoch e | epoch e+1];
+// MINE's moving average; the log; the table; the moments.
+//
+// Queued step operations (no host reads, no allocation after the first step,
+// the same arguments at every step):
+//   gather_pairs(MatrixRef<T> input)       input is (dx + dy) x 2K: with
+//       r_c = window[o + c] and d = pairing_shift(seed, s, K), column c < K is
+//       [x_{r_c}; y_{r_c}] (joint) and column K + c is [x_{r_c}; y_{r_{(c+d) mod K}}]
+//       (marginal: a cyclic shift by d in [1, K-1] of a randomly ordered batch,
+//       so no sample is paired with itself).
+//   bound_step(ConstMatrixRef<T> scores, MatrixRef<T> grad)   scores/grad 1 x 2K:
+//       neural::bound_step() (bound_ops.hpp) with the moving average in backend
+//       memory; writes log[s].loss and log[s].estimate.
+//   gradient_norm(MatrixRef<T> grads)      log[s].squared_norm = |grads|^2 (in
+//       double); when setup.clip_norm > 0 and the norm is finite and larger,
+//       grads *= clip_norm / (norm + 1e-6) (nn/clip.hpp's rule).
+//   adam(MatrixRef<T> params, ConstMatrixRef<T> grads)   backend.adam_update with
+//       the moments and table[s].
+//   advance()                              s += 1; o = (o + K) mod n_train.
+// Host-driven operations, between steps:
+//   fill_epoch(int half, uint64 epoch)     window half (0: [0, n), 1: [n, 2n)) =
+//                                          epoch_order(seed, epoch, train)
+//   rotate_window()                        half 0 = half 1
+//   set_position(Index s, Index o)
+//   set_schedule(Index first, span<const AdamCoefficients<T>> c)   table[first..]
+//   reset_optimizer()                      moments = 0
+//   reset_bound_state()                    MINE's average restarts
+//   read_log(Index first, Index count, StepRecord* out)   records first..first+count-1
+//                                          to the host: the one synchronising call
+//   run_step(F&& step)                     runs step() (a callable queuing the step
+//                                          operations); a device backend may capture
+//                                          it once and replay the capture afterwards
+// ===========================================================================
+
+
+// ---- begin mmc/core/counter_hash.hpp ----
+// mmc/core/counter_hash.hpp — a counter-based random draw: a pure function of
+// (seed, stream, a, b), callable from host code and from CUDA kernels.
+//
+// Why: the device-resident training loop (neural/resident.hpp) draws its
+// minibatch orders and pairings where the data live. A sequential generator
+// (core/rng.hpp) cannot be advanced from thousands of device threads, but a
+// hash of the draw's coordinates can: every thread computes its own value, and
+// the CPU and the GPU produce the same bits for the same seed (docs/design.md
+// §2). The mixer is splitmix64's finaliser (Steele, Lea & Flood 2014), applied
+// once per coordinate, which passes BigCrush as a counter-based generator.
+
+
+#if defined(__CUDACC__)
+#define MMC_HOST_DEVICE __host__ __device__
+#else
+#define MMC_HOST_DEVICE
+#endif
+
+namespace mmc {
+
+/// splitmix64's output function applied to z + golden ratio.
+MMC_HOST_DEVICE constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
+  z += 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+/// A 64-bit draw determined by its coordinates: the seed, a stream
+/// (core/streams.hpp) and two counters (e.g. an epoch and a position in it).
+MMC_HOST_DEVICE constexpr std::uint64_t counter_hash(std::uint64_t seed, std::uint64_t stream,
+                                                     std::uint64_t a, std::uint64_t b) noexcept {
+  return mix64(mix64(mix64(seed ^ mix64(stream)) ^ a) ^ b);
+}
+
+}  // namespace mmc
+// ---- end mmc/core/counter_hash.hpp ----
+
+namespace mmc::neural {
+
+/// What a resident run is set up with.
+struct ResidentSetup {
+  Index batch = 0;       ///< K >= 2 joint pairs per step
+  Index steps = 0;       ///< length of the per-step log and the coefficient table
+  Index parameters = 0;  ///< the critic's parameter count (Adam moments)
+  BoundConfig config;    ///< shuffled pairing
+  double clip_norm = 0.0;
+  std::uint64_t seed = 0;
+};
+
+/// What one step leaves in the log.
+struct StepRecord {
+  double loss = 0.0;
+  double estimate = 0.0;
+  double squared_norm = 0.0;  ///< of the gradient before clipping
+};
+
+/// The order of epoch `epoch`: the training indices sorted by the keys
+/// counter_hash(seed, resident_epochs, epoch, i), ties by position i (a
+/// uniformly random permutation; a stable key sort on a device gives the same).
+inline void epoch_order(std::uint64_t seed, std::uint64_t epoch, std::span<const Index> train,
+                        Index* out) {
+  std::vector<std::pair<std::uint64_t, Index>> keyed(train.size());
+  for (std::size_t i = 0; i < train.size(); ++i) {
+    keyed[i] = {counter_hash(seed, mmc::streams::neural::resident_epochs, epoch, i),
+                static_cast<Index>(i)};
+  }
+  std::sort(keyed.begin(), keyed.end());
+  for (std::size_t i = 0; i < keyed.size(); ++i) {
+    out[i] = train[static_cast<std::size_t>(keyed[i].second)];
+  }
+}
+
+/// The cyclic shift d in [1, k - 1] of step s's marginal pairs (k >= 2). The
+/// modulo bias is below k / 2^64.
+MMC_HOST_DEVICE constexpr Index pairing_shift(std::uint64_t seed, Index step, Index k) noexcept {
+  const std::uint64_t h =
+      counter_hash(seed, mmc::streams::neural::resident_shifts, static_cast<std::uint64_t>(step), 0);
+  return 1 + static_cast<Index>(h % static_cast<std::uint64_t>(k - 1));
+}
+
+template <class B>
+struct ResidentOps;  // specialised per backend (contract above)
+
+/// The CPU implementation: "backend memory" is host memory, so the state is
+/// kept in plain members and every operation runs at once.
+template <class T>
+class CpuResidentOps {
+ public:
+  CpuResidentOps(const nn::CpuBackend<T>& backend, const ResidentSetup& setup,
+                 const RowMatrix<T>& x, const RowMatrix<T>& y, std::span<const Index> train)
+      : backend_(backend), bound_ops_(backend), setup_(setup), x_(x), y_(y),
+        train_(train.begin(), train.end()),
+        window_(2 * train.size()),
+        log_(static_cast<std::size_t>(setup.steps)),
+        table_(static_cast<std::size_t>(setup.steps)),
+        moments_(2 * setup.parameters) {
+    std::fill(moments_.begin(), moments_.end(), T(0));
+  }
+
+  void gather_pairs(nn::MatrixRef<T> input) const {
+    const Index k = setup_.batch, dx = x_.cols(), dy = y_.cols();
+    const Index d = pairing_shift(setup_.seed, step_, k);
+    const Index* r = window_.data() + offset_;
+    for (Index c = 0; c < 2 * k; ++c) {
+      const Index joint = c < k ? c : c - k;
+      const Index partner = c < k ? joint : (joint + d) % k;
+      T* column = input.data + c * input.ld;
+      std::copy_n(x_.row(r[joint]).data(), dx, column);
+      std::copy_n(y_.row(r[partner]).data(), dy, column + dx);
+    }
+  }
+
+  void bound_step(nn::ConstMatrixRef<T> scores, nn::MatrixRef<T> grad) {
+    const BatchValues v = neural::bound_step(bound_ops_, setup_.config, scores, grad, state_);
+    record().loss = v.loss;
+    record().estimate = v.estimate;
+  }
+
+  void gradient_norm(nn::MatrixRef<T> grads) {
+    const double squared = backend_.squared_norm(grads);
+    record().squared_norm = squared;
+    const double norm = std::sqrt(squared);
+    if (setup_.clip_norm > 0.0 && std::isfinite(norm) && norm > setup_.clip_norm) {
+      backend_.scale(grads, static_cast<T>(setup_.clip_norm / (norm + 1e-6)));
+    }
+  }
+
+  void adam(nn::MatrixRef<T> params, nn::ConstMatrixRef<T> grads) {
+    const Index p = setup_.parameters;
+    backend_.adam_update(params, grads, {moments_.data(), p, 1}, {moments_.data() + p, p, 1},
+                         table_[static_cast<std::size_t>(step_ - 1)]);
+  }
+
+  void advance() {
+    ++step_;
+    offset_ += setup_.batch;
+    if (offset_ >= static_cast<Index>(train_.size())) offset_ -= static_cast<Index>(train_.size());
+  }
+
+  void fill_epoch(int half, std::uint64_t epoch) {
+    epoch_order(setup_.seed, epoch, train_, window_.data() + half * train_.size());
+  }
+  void rotate_window() {
+    std::copy(window_.begin() + static_cast<std::ptrdiff_t>(train_.size()), window_.end(),
+              window_.begin());
+  }
+  void set_position(Index step, Index offset) {
+    step_ = step;
+    offset_ = offset;
+  }
+  void set_schedule(Index first, std::span<const nn::AdamCoefficients<T>> c) {
+    std::copy(c.begin(), c.end(), table_.begin() + (first - 1));
+  }
+  void reset_optimizer() { std::fill(moments_.begin(), moments_.end(), T(0)); }
+  void reset_bound_state() { state_ = BoundState{}; }
+  void read_log(Index first, Index count, StepRecord* out) const {
+    std::copy_n(log_.begin() + (first - 1), count, out);
+  }
+  template <class F>
+  void run_step(F&& step) {
+    step();
+  }
+
+ private:
+  StepRecord& record() { return log_[static_cast<std::size_t>(step_ - 1)]; }
+
+  nn::CpuBackend<T> backend_;
+  BoundOps<nn::CpuBackend<T>> bound_ops_;
+  ResidentSetup setup_;
+  RowMatrix<T> x_, y_;
+  std::vector<Index> train_, window_;
+  std::vector<StepRecord> log_;
+  std::vector<nn::AdamCoefficients<T>> table_;
+  std::vector<T> moments_;  // [m | v]
+  BoundState state_;
+  Index step_ = 1, offset_ = 0;
+};
+
+template <class T>
+struct ResidentOps<nn::CpuBackend<T>> : CpuResidentOps<T> {
+  using CpuResidentOps<T>::CpuResidentOps;
+};
+
+}  // namespace mmc::neural
+// ---- end mmc/neural/resident_ops.hpp ----
+
+namespace mmc::neural {
+
+/// Which training loop a neural MI estimator runs.
+enum class TrainingLoop {
+  automatic,  ///< resident where the backend prefers it (CUDA) and the setup allows, else host
+  host,       ///< trainer.hpp: minibatches drawn on the host, values read every step
+  resident    ///< this file (concat critic, shuffled pairing only)
+};
+
+/// Whether backend B has the resident operations, and prefers them by default.
+template <class B>
+inline constexpr bool resident_by_default_v = [] {
+  if constexpr (requires { ResidentOps<B>::kPreferred; }) return ResidentOps<B>::kPreferred;
+  else return false;
+}();
+
+namespace detail {
+
+/// The model run_resident_training trains: the concat critic with ResidentOps.
+template <class T, class B>
+class ResidentMiModel {
+ public:
+  using Critic = ConcatCritic<T, B>;
+
+  ResidentMiModel(Critic& critic, const B& backend, const BoundConfig& config,
+                  const RowMatrix<T>& x, const RowMatrix<T>& y, Split split,
+                  const TrainingOptions& o, Index permutations, Index chunk, std::uint64_t seed)
+      : critic_(critic), backend_(backend),
+        ops_(backend,
+             ResidentSetup{o.batch, o.steps, critic.mlp(0).parameter_count(), config, o.clip_norm,
+                           seed},
+             x, y, split.train),
+        options_(o), n_train_(static_cast<Index>(split.train.size())),
+        rows_(x.cols() + y.cols()),
+        evaluator_(critic, backend, config, x, y, std::move(split), o.batch, permutations, chunk,
+                   seed) {
+    // The workspaces hold the held-out evaluation's largest chunk too, so that
+    // evaluating never moves the buffers a captured step (CUDA graph) points to.
+    critic.mlp(0).reserve(std::max(2 * o.batch, std::min(chunk, evaluator_.heldout_size())));
+    backend_.resize(input_, rows_ * 2 * o.batch);
+    backend_.resize(grad_, 2 * o.batch);
+    ops_.fill_epoch(0, 0);
+    ops_.fill_epoch(1, 1);
+    ops_.set_position(1, 0);
+    schedule(1, o.lr, 0);
+  }
+
+  /// Queues steps first..last (one run_step each) and keeps the epoch window
+  /// ahead of the device's position (host arithmetic mirrors the device's).
+  void run_steps(Index first, Index last) {
+    for (Index s = first; s <= last; ++s) {
+      ops_.run_step([this] { queue_step(); });
+      offset_ += options_.batch;
+      if (offset_ >= n_train_) {
+        offset_ -= n_train_;
+        ops_.rotate_window();
+        ops_.fill_epoch(1, next_epoch_++);
+      }
+    }
+  }
+
+  void read_log(Index first, Index count, StepRecord* out) { ops_.read_log(first, count, out); }
+
+  /// After a divergence found at the end of block `after`: zero moments, a new
+  /// moving average, and the schedule from step after + 1 with learning rate lr
+  /// and Adam's bias corrections restarting (as the host loop's reset does).
+  void restart(Index after, double lr) {
+    ops_.reset_optimizer();
+    ops_.reset_bound_state();
+    if (after < options_.steps) schedule(after + 1, lr, after);
+  }
+
+  double evaluate() { return evaluator_.evaluate(); }
+  auto snapshot() const { return critic_.snapshot(); }
+  template <class S>
+  void restore(const S& s) { critic_.restore(s); }
+
+ private:
+  /// One step's operations (ResidentOps' contract): the same calls, on the same
+  /// buffers, at every step.
+  void queue_step() {
+    auto& mlp = critic_.mlp(0);
+    const Index k2 = 2 * options_.batch;
+    const nn::MatrixRef<T> input(backend_.data(input_), rows_, k2);
+    const nn::MatrixRef<T> grad(backend_.data(grad_), 1, k2);
+    ops_.gather_pairs(input);
+    const nn::ConstMatrixRef<T> scores = mlp.forward(input);
+    ops_.bound_step(scores, grad);
+    mlp.backward(grad);
+    ops_.gradient_norm(mlp.gradients());
+    ops_.adam(mlp.parameters(), mlp.gradients());
+    ops_.advance();
+  }
+
+  /// Adam's coefficients for steps first..steps: the learning-rate schedule at
+  /// base rate lr, bias corrections counted from step `t0` + 1.
+  void schedule(Index first, double lr, Index t0) {
+    std::vector<nn::AdamCoefficients<T>> table;
+    table.reserve(static_cast<std::size_t>(options_.steps - first + 1));
+    for (Index s = first; s <= options_.steps; ++s) {
+      const double rate = scheduled_learning_rate(lr, options_.lr_decay, s, options_.steps);
+      table.push_back(nn::adam_coefficients<T>(
+          nn::AdamOptions{.lr = rate, .weight_decay = options_.weight_decay}, s - t0));
+    }
+    ops_.set_schedule(first, table);
+  }
+
+  Critic& critic_;
+  B backend_;
+  ResidentOps<B> ops_;
+  const TrainingOptions& options_;
+  Index n_train_, rows_;
+  Index offset_ = 0;
+  std::uint64_t next_epoch_ = 2;
+  MiModel<T, B, Critic> evaluator_;  // the held-out evaluation, as in the host loop
+  typename B::Buffer input_, grad_;
+};
+
+/// The first non-finite value of a block's records, as the host loop checks
+/// them (loss, batch estimate, gradient norm): its step (0: none), name and value.
+struct NonFinite {
+  Index step = 0;
+  std::string what;
+  double value = 0.0;
+};
+inline NonFinite first_nonfinite(std::span<const StepRecord> records, Index first) {
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const StepRecord& r = records[i];
+    const Index step = first + static_cast<Index>(i);
+    if (!std::isfinite(r.loss)) return {step, "the training loss", r.loss};
+    if (!std::isfinite(r.estimate)) return {step, "the batch estimate", r.estimate};
+    const double norm = std::sqrt(r.squared_norm);
+    if (!std::isfinite(norm)) return {step, "the gradient norm", norm};
+  }
+  return {};
+}
+
+}  // namespace detail
+
+/// run_training's contract (trainer.hpp) for a ResidentMiModel, with the
+/// differences listed in this file's header.
+template <class Model>
+TrainingLog run_resident_training(Model& model, const TrainingOptions& o, std::string_view fn,
+                                  bool maximize, std::string_view fix) {
+  TrainingLog log;
+  log.curve.reserve(static_cast<std::size_t>(o.steps));
+  double lr = o.lr;
+  detail::EvaluationTracker<decltype(model.snapshot())> tracker;
+  tracker.good = model.snapshot();
+  tracker.best = tracker.good;
+  double current = lr;
+  std::vector<StepRecord> records(static_cast<std::size_t>(std::min(o.eval_interval, o.steps)));
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+  Index first = 1;
+  bool stop = false;
+  while (first <= o.steps && !stop) {
+    const Index last = std::min(o.steps, ((first - 1) / o.eval_interval + 1) * o.eval_interval);
+    const Index count = last - first + 1;
+    model.run_steps(first, last);
+    model.read_log(first, count, records.data());  // the block's one read-back
+    const std::span<const StepRecord> block(records.data(), static_cast<std::size_t>(count));
+    const auto recover = [&] {
+      model.restore(tracker.good);
+      lr *= 0.5;
+      current = lr;
+      model.restart(last, lr);
+      first = last + 1;
+    };
+    if (const detail::NonFinite bad = detail::first_nonfinite(block, first); bad.step > 0) {
+      for (Index s = first; s < bad.step; ++s) {  // the block's good steps stay on the curve
+        log.curve.push_back({s, block[static_cast<std::size_t>(s - first)].estimate, kNaN});
+        log.steps = s;
+      }
+      if (detail::may_recover(o, log, fn, fix, bad.step, bad.what, bad.value)) recover();
+      continue;
+    }
+    for (Index s = first; s <= last; ++s) {
+      log.curve.push_back({s, block[static_cast<std::size_t>(s - first)].estimate, kNaN});
+    }
+    log.steps = last;
+    current = detail::scheduled_learning_rate(lr, o.lr_decay, last, o.steps);
+    const double h = model.evaluate();
+    if (!std::isfinite(h)) {
+      if (detail::may_recover(o, log, fn, fix, last, "the evaluated value", h)) recover();
+      continue;
+    }
+    log.curve.back().heldout = h;
+    const bool stop_early = tracker.record(last, h, model.snapshot(), o, maximize, log);
+    if (o.progress) {
+      for (Index s = first; s <= last && !stop; ++s) {
+        const Progress p{s, o.steps, block[static_cast<std::size_t>(s - first)].estimate,
+                         s == last ? h : kNaN,
+                         detail::scheduled_learning_rate(lr, o.lr_decay, s, o.steps)};
+        if (o.progress(p) == ProgressAction::stop) {
+          log.stop = StopReason::callback;
+          stop = true;
+        }
+      }
+    }
+    if (!stop && stop_early) {
+      log.stop = StopReason::early_stopping;
+      stop = true;
+    }
+    first = last + 1;
+  }
+  detail::finish_training(model, o, tracker, current, fn, fix, log);
+  return log;
+}
+
+}  // namespace mmc::neural
+// ---- end mmc/neural/resident.hpp ----
+
+namespace mmc::neural {
+
+/// Options of NeuralMi<kBound>; the defaults depend on the bound.
+template <Bound kBound>
+struct NeuralMiOptions : TrainingOptions {
+  /// The MI defaults differ from TrainingOptions' in the regularisation: AdamW
+  /// weight decay 1 (per unit lr) and cosine decay of the learning rate to 5 %
+  /// (docs/estimators/mine.md: without them the 256-256 concat critic overfits
+  /// 16 000 training pairs at d = 20, and the final steps are noisy). InfoNCE
+  /// also stops early (patience 4, the best critic restored): with all pairs of
+  /// a fixed sample its separable critic learns to tell the training samples
+  /// apart (instance discrimination), and its held-out value then FALLS while
+  /// the training value climbs towards log K (docs/estimators/infonce.md).
+  NeuralMiOptions() {
+    weight_decay = 1.0;
+    lr_decay = 0.05;
+    if (kBound == Bound::infonce) patience = 4;
+  }
+  /// MINE's moving-average rate alpha in (0, 1] (Mine only; 1 = plain DV gradient).
+  double ema = 0.01;
+  /// SMILE's clipping threshold tau > 0 (Smile only).
+  double tau = 5.0;
+  CriticKind critic = kBound == Bound::infonce ? CriticKind::separable : CriticKind::concat;
+  Pairing pairing = kBound == Bound::infonce ? Pairing::all_pairs : Pairing::shuffled;
+  /// Output width of f and g of the separable critic.
+  Index embedding = 32;
+  /// Fixed shifts of the held-out samples for the marginal term (shuffled pairing).
+  Index eval_permutations = 8;
+  /// Pairs per critic forward pass when evaluating (memory vs. speed only).
+  Index eval_chunk = 4096;
+  /// The training loop (resident.hpp): automatic = the device-resident loop on
+  /// backends that prefer it (CUDA) when the critic is concat with shuffled
+  /// pairing, else the host loop. `resident` works on every backend (the CPU
+  /// backend runs the same loop, which is how it is tested without a GPU).
+  TrainingLoop loop = TrainingLoop::automatic;
+};
+
+/// The result of a neural MI estimate (nats).
+struct NeuralMiResult {
+  double value = 0.0;           ///< the bound on the held-out split
+  double train_estimate = 0.0;  ///< mean batch bound over the last eval_interval steps
+  std::vector<CurvePoint> curve;
+  Index steps = 0;              ///< training steps actually run
+  double seconds = 0.0;         ///< wall time of estimate()
+  Index n_train = 0, n_heldout = 0;
+  Bound bound = Bound::dv;
+  Index best_step = 0;          ///< step whose critic gave `value`
+  Index recoveries = 0;         ///< divergence recoveries (recover_from_divergence)
+  double learning_rate = 0.0;   ///< final learning rate
+  StopReason stop = StopReason::completed;
+  /// InfoNCE's cap log K of the held-out evaluation (+infinity for other bounds).
+  double cap = std::numeric_limits<double>::infinity();
+  /// Whether the device-resident loop trained the critic (resident.hpp).
+  bool resident = false;
+};
+
+namespace detail {
+
+/// The fix of to_working_copy's refusal of data the network's scalar cannot hold.
+inline constexpr std::string_view kMiUnrepresentableFix =
+    "set options.standardize = true (the default; it standardises in double precision first) or "
+    "center and scale the data before estimating";
 
 }  // namespace detail
 
@@ -9270,6 +9840,14 @@ class NeuralMi {
       mmc::detail::throw_invalid(fn, "pairing", "is shuffled, but InfoNCE needs the K x K scores",
                                  "use pairing = Pairing::all_pairs for InfoNCE");
     }
+    if (o.loop == TrainingLoop::resident &&
+        (o.critic != CriticKind::concat || o.pairing != Pairing::shuffled)) {
+      mmc::detail::throw_invalid(fn, "loop",
+                                 "is resident, which trains the concat critic with shuffled "
+                                 "pairing only",
+                                 "use critic = CriticKind::concat and pairing = "
+                                 "Pairing::shuffled, or loop = TrainingLoop::host");
+    }
     if (o.pairing == Pairing::shuffled && o.critic == CriticKind::separable) {
       mmc::detail::throw_invalid(fn, "pairing",
                                  "is shuffled, but the separable critic computes all pairs",
@@ -9278,21 +9856,40 @@ class NeuralMi {
     }
   }
 
+  /// Whether the options select the device-resident loop (check_options has
+  /// refused `resident` with another critic or pairing).
+  static bool resident(const Options& o) {
+    if (o.critic != CriticKind::concat || o.pairing != Pairing::shuffled) return false;
+    return o.loop == TrainingLoop::resident ||
+           (o.loop == TrainingLoop::automatic && resident_by_default_v<B>);
+  }
+
   template <class Critic>
   Result run(const std::string& fn, const RowMatrix<T>& x, const RowMatrix<T>& y, const B& backend,
              const BoundConfig& config, const CriticSpec& spec) const {
     const Options& o = options_;
     Critic critic(x.cols(), y.cols(), spec, o.seed, backend, o.lr, o.weight_decay);
-    detail::MiModel<T, B, Critic> model(critic, backend, config, x, y,
-                                        make_split(x.rows(), o.holdout, o.seed), o.batch,
-                                        o.eval_permutations, o.eval_chunk, o.seed);
     const std::string fix =
         "lower the learning rate (lr, " + detail::number(o.lr) + " now; CLI --lr)" +
         (kBound == Bound::dv ? ", use a smaller moving-average rate (ema; --ema)" : "") +
         ", standardise the inputs (standardize = true; --standardize), clip gradients "
         "(clip_norm, e.g. 1.0), or set recover_from_divergence = true";
-    TrainingLog log = run_training(model, o, fn, true, fix);
     Result r;
+    TrainingLog log;
+    if (resident(o)) {
+      if constexpr (std::is_same_v<Critic, ConcatCritic<T, B>>) {
+        detail::ResidentMiModel<T, B> model(critic, backend, config, x, y,
+                                            make_split(x.rows(), o.holdout, o.seed), o,
+                                            o.eval_permutations, o.eval_chunk, o.seed);
+        log = run_resident_training(model, o, fn, true, fix);
+        r.resident = true;
+      }
+    } else {
+      detail::MiModel<T, B, Critic> model(critic, backend, config, x, y,
+                                          make_split(x.rows(), o.holdout, o.seed), o.batch,
+                                          o.eval_permutations, o.eval_chunk, o.seed);
+      log = run_training(model, o, fn, true, fix);
+    }
     r.value = log.monitor;
     r.train_estimate = log.train_estimate;
     r.curve = std::move(log.curve);

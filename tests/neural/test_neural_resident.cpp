@@ -187,6 +187,20 @@ TEST(ResidentLoop, NeverReadsBackendMemoryOnTheHostAndReadsBackOncePerBlock) {
   EXPECT_EQ(reads, 3);
 }
 
+// A CUDA graph replays the pointers of the captured step: evaluating the
+// held-out part (larger batches than a step) must not move the critic's buffers.
+TEST(ResidentLoop, EveryStepAfterTheCaptureUsesTheCapturedBuffers) {
+  RowMatrix<float> x, y;
+  make_data(600, 19, x, y);  // 120 held-out pairs per evaluation chunk > 2K = 32
+  auto o = small_options<neural::Bound::dv>();
+  o.batch = 16;
+  long long& mismatches = neural::ResidentOps<Guarded>::replay_mismatches();
+  mismatches = 0;
+  const auto r = neural::Mine<float, Guarded>(o).estimate(x, y);
+  EXPECT_TRUE(r.resident);
+  EXPECT_EQ(mismatches, 0);
+}
+
 TEST(ResidentLoop, ThreadCountNeverChangesTheBits) {
   RowMatrix<float> x, y;
   make_data(600, 13, x, y);

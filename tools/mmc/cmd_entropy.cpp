@@ -47,7 +47,7 @@ int run_entropy(const ParsedArgs& args) {
   const std::vector<std::string> discrete_only = {"bins", "binning", "miller-madow"};
   if (id != estimators::Estimator::kl) reject_unused(args, {"norm"}, subject);
   if (info.family == estimators::Family::neural) {
-    reject_unused(args, {"k", "jitter", "ema"}, subject + " (a neural estimator)");
+    reject_unused(args, {"k", "jitter", "ema", "loop"}, subject + " (a neural estimator)");
     reject_unused(args, discrete_only, subject + " (a neural estimator)");
     return run_entropy_cene(args);
   }

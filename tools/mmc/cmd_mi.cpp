@@ -112,6 +112,11 @@ int run_mi(const ParsedArgs& args) {
     reject_unused(args, kDiscreteOnly, "estimator '" + std::string(info.name) + "' (a neural estimator)");
     reject_unused(args, {"variant"}, "estimator '" + std::string(info.name) + "'");
     if (id != Estimator::mine) reject_unused(args, {"ema"}, "estimator '" + std::string(info.name) + "'");
+    if (id == Estimator::doe) reject_unused(args, {"loop"}, "estimator 'doe' (it trains CENE classifiers)");
+    if (id == Estimator::infonce && args.has("loop") && loop_from(args) == neural::TrainingLoop::resident) {
+      throw UsageError("option '--loop resident' trains the concat critic with shuffled pairs (mine, nwj, "
+                       "js, smile); infonce trains a separable critic on all pairs: use --loop host or auto");
+    }
     return run_mi_neural(args, id);
   }
   // A plug-in estimate of continuous data is the binned estimator.

@@ -40,6 +40,7 @@ Report run_bound(const ParsedArgs& args, const RowMatrix<double>& x, const RowMa
   std::shared_ptr<ProgressBar> bar;
   apply_training_options(args, options, bar, "mmc mi " + name);
   if constexpr (Estimator::bound == neural::Bound::dv) options.ema = args.get_double("ema", options.ema);
+  options.loop = loop_from(args);
   const auto [result, seconds] = timed([&] { return Estimator(options).estimate(x, y); });
   bar->finish();
   value = result.value;
@@ -52,6 +53,7 @@ Report run_bound(const ParsedArgs& args, const RowMatrix<double>& x, const RowMa
                 {"n_heldout", result.n_heldout},
                 {"best_step", result.best_step}};
   if (std::isfinite(result.cap)) report.emplace_back("cap", result.cap);
+  report.emplace_back("loop", std::string(result.resident ? "resident" : "host"));
   add_neural_permutations<Estimator>(args, report, options, x, y, result.value);
   return report;
 }

@@ -20,6 +20,11 @@ std::vector<OptionSpec> neural_options() {
       {"holdout", "FRACTION", "held-out fraction for the reported estimate",
        number_text(defaults.holdout), false},
       {"device", "D", "cpu | cuda", "cpu", false},
+      {"loop", "L",
+       "auto | host | resident: training loop of mine, nwj, js, smile (resident keeps data, "
+       "minibatch draws and per-step values on the device and reads back once per evaluation; "
+       "auto = resident with --device cuda, host on the cpu)",
+       "auto", false},
   };
 }
 
@@ -51,6 +56,13 @@ void apply_training_options(const ParsedArgs& args, neural::TrainingOptions& opt
       return neural::ProgressAction::proceed;
     };
   }
+}
+
+neural::TrainingLoop loop_from(const ParsedArgs& args) {
+  const std::string loop = args.get_choice("loop", {"auto", "host", "resident"}, "auto");
+  return loop == "host"       ? neural::TrainingLoop::host
+         : loop == "resident" ? neural::TrainingLoop::resident
+                              : neural::TrainingLoop::automatic;
 }
 
 std::string device_from(const ParsedArgs& args) {

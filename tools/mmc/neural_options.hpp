@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <mmc/neural/resident.hpp>
 #include <mmc/neural/trainer.hpp>
 
 #include "args.hpp"
@@ -25,6 +26,9 @@ std::vector<std::string> neural_option_names();
 /// stderr (when it is a terminal and --quiet is absent), owned by `bar`.
 void apply_training_options(const ParsedArgs& args, neural::TrainingOptions& options,
                             std::shared_ptr<ProgressBar>& bar, const std::string& label);
+
+/// --loop: the training loop of the concat-critic MI bounds (neural/resident.hpp).
+neural::TrainingLoop loop_from(const ParsedArgs& args);
 
 /// --device: "cpu" or "cuda" (a build without CUDA rejects cuda when it is used).
 std::string device_from(const ParsedArgs& args);

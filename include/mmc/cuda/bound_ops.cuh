@@ -218,3 +218,12 @@ struct BoundOps<cuda::CudaBackend<T>> {
 };
 
 }  // namespace mmc::neural
+
+// Every translation unit that can train a neural estimator on the CUDA backend
+// (it needs BoundOps<CudaBackend>) also sees its resident operations, so
+// NeuralMi's automatic choice of loop is the same everywhere. (Skipped while
+// resident_kernels.cuh, which needs this file, is being read: it includes
+// resident_ops.cuh itself at its end.)
+#ifndef MMC_CUDA_RESIDENT_KERNELS_CUH
+#include "mmc/cuda/resident_ops.cuh"
+#endif

@@ -96,6 +96,8 @@ class MiModel {
     return s;
   }
 
+  Index heldout_size() const noexcept { return static_cast<Index>(heldout_.size()); }
+
   double clip(double max_norm) { return critic_.clip(max_norm); }
   void update() { critic_.update(); }
   auto snapshot() const { return critic_.snapshot(); }

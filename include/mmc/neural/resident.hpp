@@ -91,6 +91,9 @@ class ResidentMiModel {
         rows_(x.cols() + y.cols()),
         evaluator_(critic, backend, config, x, y, std::move(split), o.batch, permutations, chunk,
                    seed) {
+    // The workspaces hold the held-out evaluation's largest chunk too, so that
+    // evaluating never moves the buffers a captured step (CUDA graph) points to.
+    critic.mlp(0).reserve(std::max(2 * o.batch, std::min(chunk, evaluator_.heldout_size())));
     backend_.resize(input_, rows_ * 2 * o.batch);
     backend_.resize(grad_, 2 * o.batch);
     ops_.fill_epoch(0, 0);
