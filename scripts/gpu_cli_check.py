@@ -17,8 +17,9 @@ settings on both sides:
     mmc mi --estimator mine --loop host        (last: the host loop's time, for the
                                                 resident loop's speed-up)
 
-mine runs with --loop resident on both sides (the device's default, and the CPU
-runs the same loop: neural/resident.hpp), so both see the same batches.
+`mmc mi --estimator mine` runs with --loop resident on both sides (the device's
+default, and the CPU runs the same loop: neural/resident.hpp), so both see the
+same batches.
 
 once with `--device DEVICE --seed 0` and on the CPU with seeds 0, 1 (and 2 when the
 budget allows). Each value must satisfy
@@ -220,8 +221,7 @@ class Checker:
                              ["complementarity", "--modality", os.path.join(folder, "modality_0.npy"),
                               "--modality", os.path.join(folder, "modality_1.npy"),
                               "--labels", os.path.join(folder, "labels.npy"), "--backend", backend,
-                              "--steps", str(comp_steps),
-                              *(["--loop", "resident"] if backend == "mine" else [])], gammas, truth)
+                              "--steps", str(comp_steps)], gammas, truth)
         if gauss:  # the host loop on the device: what the resident loop saves per run
             self.compare("mi mine --loop host", ["mi", "--x", x, "--y", y, "--estimator", "mine",
                                                  "--steps", str(mi_steps), "--batch", "512", "--loop", "host"],

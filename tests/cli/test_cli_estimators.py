@@ -155,6 +155,9 @@ class MiCommand(CliTestCase):
         self.assert_bad_input(["mi", *xy, "--estimator", "doe", "--loop", "host"], "--loop")
         self.assert_bad_input(["entropy", "--x", self.path("x.npy"), "--estimator", "cene",
                                "--loop", "host"], "--loop")
+        self.assert_bad_input(["complementarity", "--modality", self.path("x.npy"), "--modality",
+                               self.path("y.npy"), "--labels", self.path("labels.npy"),
+                               "--backend", "mine", "--loop", "resident"], "--loop")
 
     def test_device_cuda_without_a_gpu_is_a_clear_error(self):
         # Built without CUDA: usage error (2). Built with CUDA but no device here:

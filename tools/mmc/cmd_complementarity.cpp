@@ -67,7 +67,10 @@ int run_complementarity(const ParsedArgs& args) {
   const std::string subject = "backend '" + backend_name + "'";
   if (options.backend == metric::Backend::knn) reject_unused(args, neural_option_names(), subject + " (no training)");
   if (options.backend != metric::Backend::knn) reject_unused(args, {"k", "jitter"}, subject + " (no neighbours)");
-  if (options.backend != metric::Backend::mine) reject_unused(args, {"ema", "loop"}, subject);
+  if (options.backend != metric::Backend::mine) reject_unused(args, {"ema"}, subject);
+  // The mine backend trains one shared critic with a class output per label
+  // (metric/shared_critic.hpp), in the host loop: --loop is for `mmc mi`.
+  reject_unused(args, {"loop"}, subject + " (the metric trains in the host loop)");
   options.standardize = args.get_switch("standardize", options.standardize);
   options.pca = args.get_int("pca", options.pca);
   options.bootstrap = args.get_int("bootstrap", options.bootstrap);
@@ -86,7 +89,6 @@ int run_complementarity(const ParsedArgs& args) {
   apply_training_options(args, options.cene, unused, "");
   apply_training_options(args, options.mine, unused, "");
   options.mine.ema = args.get_double("ema", options.mine.ema);
-  options.mine.loop = loop_from(args);
   options.cene.progress = nullptr;
   options.mine.progress = nullptr;
   if (device_from(args) == "cuda") options.neural = cuda_neural_runner();
