@@ -9385,6 +9385,13 @@ MMC_HOST_DEVICE constexpr Index pairing_shift(std::uint64_t seed, Index step, In
 template <class B>
 struct ResidentOps;  // specialised per backend (contract above)
 
+/// Whether backend B has ResidentOps (a backend without them, e.g. a custom
+/// one, trains in the host loop only). Include the backend's specialisation
+/// before instantiating an estimator on it (the CUDA one comes with
+/// cuda/bound_ops.cuh, which every CUDA training needs).
+template <class B>
+inline constexpr bool has_resident_ops_v = requires { sizeof(ResidentOps<B>); };
+
 /// The CPU implementation: "backend memory" is host memory, so the state is
 /// kept in plain members and every operation runs at once.
 template <class T>
@@ -9500,7 +9507,8 @@ enum class TrainingLoop {
 /// Whether backend B has the resident operations, and prefers them by default.
 template <class B>
 inline constexpr bool resident_by_default_v = [] {
-  if constexpr (requires { ResidentOps<B>::kPreferred; }) return ResidentOps<B>::kPreferred;
+  if constexpr (!has_resident_ops_v<B>) return false;
+  else if constexpr (requires { ResidentOps<B>::kPreferred; }) return ResidentOps<B>::kPreferred;
   else return false;
 }();
 
@@ -9848,6 +9856,12 @@ class NeuralMi {
                                  "use critic = CriticKind::concat and pairing = "
                                  "Pairing::shuffled, or loop = TrainingLoop::host");
     }
+    if (o.loop == TrainingLoop::resident && !has_resident_ops_v<B>) {
+      mmc::detail::throw_invalid(fn, "loop",
+                                 "is resident, but this backend has no resident operations "
+                                 "(mmc::neural::ResidentOps<B>, neural/resident_ops.hpp)",
+                                 "use loop = TrainingLoop::host or automatic with this backend");
+    }
     if (o.pairing == Pairing::shuffled && o.critic == CriticKind::separable) {
       mmc::detail::throw_invalid(fn, "pairing",
                                  "is shuffled, but the separable critic computes all pairs",
@@ -9877,7 +9891,7 @@ class NeuralMi {
     Result r;
     TrainingLog log;
     if (resident(o)) {
-      if constexpr (std::is_same_v<Critic, ConcatCritic<T, B>>) {
+      if constexpr (std::is_same_v<Critic, ConcatCritic<T, B>> && has_resident_ops_v<B>) {
         detail::ResidentMiModel<T, B> model(critic, backend, config, x, y,
                                             make_split(x.rows(), o.holdout, o.seed), o,
                                             o.eval_permutations, o.eval_chunk, o.seed);

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 #include "../nn/guarded_backend.hpp"
@@ -239,6 +240,12 @@ TEST(NeuralBackends, MineEstimate) {
   EXPECT_EQ(a.value, b.value);
   EXPECT_EQ(a.train_estimate, b.train_estimate);
   EXPECT_EQ(a.steps, b.steps);
+  EXPECT_FALSE(b.resident);
+  // This translation unit gives the guarded backend no ResidentOps
+  // (tests/neural/guarded_resident.hpp does): asking for the resident loop is
+  // a clear error, the automatic choice the host loop.
+  o.loop = mmc::neural::TrainingLoop::resident;
+  EXPECT_THROW((mmc::neural::Mine<float, Guarded>(o).estimate(x, y)), std::invalid_argument);
 }
 
 }  // namespace

@@ -210,6 +210,12 @@ class NeuralMi {
                                  "use critic = CriticKind::concat and pairing = "
                                  "Pairing::shuffled, or loop = TrainingLoop::host");
     }
+    if (o.loop == TrainingLoop::resident && !has_resident_ops_v<B>) {
+      mmc::detail::throw_invalid(fn, "loop",
+                                 "is resident, but this backend has no resident operations "
+                                 "(mmc::neural::ResidentOps<B>, neural/resident_ops.hpp)",
+                                 "use loop = TrainingLoop::host or automatic with this backend");
+    }
     if (o.pairing == Pairing::shuffled && o.critic == CriticKind::separable) {
       mmc::detail::throw_invalid(fn, "pairing",
                                  "is shuffled, but the separable critic computes all pairs",
@@ -239,7 +245,7 @@ class NeuralMi {
     Result r;
     TrainingLog log;
     if (resident(o)) {
-      if constexpr (std::is_same_v<Critic, ConcatCritic<T, B>>) {
+      if constexpr (std::is_same_v<Critic, ConcatCritic<T, B>> && has_resident_ops_v<B>) {
         detail::ResidentMiModel<T, B> model(critic, backend, config, x, y,
                                             make_split(x.rows(), o.holdout, o.seed), o,
                                             o.eval_permutations, o.eval_chunk, o.seed);

@@ -67,7 +67,8 @@ enum class TrainingLoop {
 /// Whether backend B has the resident operations, and prefers them by default.
 template <class B>
 inline constexpr bool resident_by_default_v = [] {
-  if constexpr (requires { ResidentOps<B>::kPreferred; }) return ResidentOps<B>::kPreferred;
+  if constexpr (!has_resident_ops_v<B>) return false;
+  else if constexpr (requires { ResidentOps<B>::kPreferred; }) return ResidentOps<B>::kPreferred;
   else return false;
 }();
 

@@ -122,6 +122,13 @@ MMC_HOST_DEVICE constexpr Index pairing_shift(std::uint64_t seed, Index step, In
 template <class B>
 struct ResidentOps;  // specialised per backend (contract above)
 
+/// Whether backend B has ResidentOps (a backend without them, e.g. a custom
+/// one, trains in the host loop only). Include the backend's specialisation
+/// before instantiating an estimator on it (the CUDA one comes with
+/// cuda/bound_ops.cuh, which every CUDA training needs).
+template <class B>
+inline constexpr bool has_resident_ops_v = requires { sizeof(ResidentOps<B>); };
+
 /// The CPU implementation: "backend memory" is host memory, so the state is
 /// kept in plain members and every operation runs at once.
 template <class T>
