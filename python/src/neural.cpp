@@ -58,6 +58,7 @@ py::dict neural_mi(const Array& xa, const Array& ya, const std::string& estimato
     bool integer;
   };
   std::vector<Field> fields;
+  const char* loop = nullptr;  // the MI bounds' training loop, as `mmc mi --json` reports it
   estimators::visit_neural_mi<float, Backend>(info.id, [&]<class E>() {
     typename E::Options options;
     apply(t, options, fn);
@@ -96,6 +97,7 @@ py::dict neural_mi(const Array& xa, const Array& ya, const std::string& estimato
                 {"n_heldout", static_cast<double>(r.n_heldout), true},
                 {"best_step", static_cast<double>(r.best_step), true}};
       if (std::isfinite(r.cap)) fields.push_back({"cap", r.cap, false});
+      loop = r.resident ? "resident" : "host";
     }
   });
   py::dict d;
@@ -106,6 +108,7 @@ py::dict neural_mi(const Array& xa, const Array& ya, const std::string& estimato
     else
       d[f.key] = f.value;
   }
+  if (loop != nullptr) d["loop"] = loop;
   d["device"] = "cpu";
   d["warnings"] = py::list();
   return d;
