@@ -157,7 +157,7 @@ struct ShuffledGradientOp {
   }
 };
 
-/// log[s].squared_norm = *squared; *factor = nn/clip.hpp's scale (1 when no clipping).
+/// log[s].squared_norm = *squared; *factor = nn::clip_factor() (nn/clip.hpp), on the device.
 template <class T>
 __global__ void resident_norm_kernel(const double* squared, double clip, const Index* counters,
                                      Index steps, double* records, T* factor) {

@@ -73,6 +73,7 @@
 #include "mmc/core/types.hpp"
 #include "mmc/neural/bound_ops.hpp"
 #include "mmc/nn/backend.hpp"
+#include "mmc/nn/clip.hpp"
 #include "mmc/nn/cpu_backend.hpp"
 #include "mmc/nn/view.hpp"
 
@@ -167,9 +168,9 @@ class CpuResidentOps {
   void gradient_norm(nn::MatrixRef<T> grads) {
     const double squared = backend_.squared_norm(grads);
     record().squared_norm = squared;
-    const double norm = std::sqrt(squared);
-    if (setup_.clip_norm > 0.0 && std::isfinite(norm) && norm > setup_.clip_norm) {
-      backend_.scale(grads, static_cast<T>(setup_.clip_norm / (norm + 1e-6)));
+    if (setup_.clip_norm <= 0.0) return;
+    if (const double factor = nn::clip_factor(std::sqrt(squared), setup_.clip_norm); factor < 1.0) {
+      backend_.scale(grads, static_cast<T>(factor));
     }
   }
 

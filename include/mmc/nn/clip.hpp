@@ -20,6 +20,14 @@ namespace mmc::nn {
 /// Clips the gradient buffers together; returns their norm BEFORE clipping. A
 /// non-finite norm is returned without touching the gradients, so the caller can
 /// report divergence (mmc::training_error) instead of silently training on NaN.
+/// The factor clip_gradient_norm scales the gradients by for a gradient of
+/// norm `norm`: max_norm / (norm + 1e-6) when the norm is finite and above
+/// max_norm, else 1 (no scaling). The device-resident loop uses the same rule
+/// (neural/resident_ops.hpp; its CUDA kernel in cuda/resident_kernels.cuh).
+inline double clip_factor(double norm, double max_norm) noexcept {
+  return std::isfinite(norm) && norm > max_norm ? max_norm / (norm + 1e-6) : 1.0;
+}
+
 template <class B>
 double clip_gradient_norm(B& backend, std::initializer_list<MatrixRef<typename B::Scalar>> grads,
                           double max_norm) {
@@ -32,9 +40,8 @@ double clip_gradient_norm(B& backend, std::initializer_list<MatrixRef<typename B
   double squared = 0.0;
   for (const auto& g : grads) squared += backend.squared_norm(g);
   const double norm = std::sqrt(squared);
-  if (std::isfinite(norm) && norm > max_norm) {
-    const T factor = static_cast<T>(max_norm / (norm + 1e-6));
-    for (const auto& g : grads) backend.scale(g, factor);
+  if (const double factor = clip_factor(norm, max_norm); factor < 1.0) {
+    for (const auto& g : grads) backend.scale(g, static_cast<T>(factor));
   }
   return norm;
 }
