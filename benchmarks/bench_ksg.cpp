@@ -21,6 +21,7 @@
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include <mmc/core/rng.hpp>
 #include <mmc/core/types.hpp>
@@ -85,6 +86,27 @@ void ksg1_estimates(benchmark::State& state, double rho) {
 
 void BM_Ksg1(benchmark::State& state) { ksg1_estimates(state, 0.5); }
 
+// Seconds per phase of a benchmark that times its phases one after another:
+// `auto lap = seconds.start();` at the top of each iteration, lap("phase")
+// after each phase; report() writes "<phase>_s" counters per iteration.
+class PhaseSeconds {
+ public:
+  auto start() {
+    return [this, begin = std::chrono::steady_clock::now()](const char* phase) mutable {
+      const auto now = std::chrono::steady_clock::now();
+      totals_[phase] += std::chrono::duration<double>(now - begin).count();
+      begin = now;
+    };
+  }
+  void report(benchmark::State& state) const {
+    const auto iterations = static_cast<double>(state.iterations());
+    for (const auto& [phase, total] : totals_) state.counters[phase + "_s"] = total / iterations;
+  }
+
+ private:
+  std::map<std::string, double> totals_;
+};
+
 // The 1 + 1 path (knn/detail/ksg_plane.hpp) phase by phase, one estimate per
 // iteration, each phase timed on its own (seconds, counters): the input copy
 // and checks (prepare), the two axis sorts, the grid build, the joint k-NN
@@ -93,19 +115,13 @@ void BM_Ksg1(benchmark::State& state) { ksg1_estimates(state, 0.5); }
 // Arguments: N, threads.
 void BM_Ksg1PlanePhases(benchmark::State& state) {
   namespace detail = mmc::knn::detail;
-  using Clock = std::chrono::steady_clock;
   const mmc::Index n = state.range(0);
   const int threads = static_cast<int>(state.range(1));
   const auto& [x, y] = correlated_data(n, 1);
-  std::map<std::string, double> seconds;
+  PhaseSeconds seconds;
   double value = 0;
   for (auto _ : state) {
-    auto start = Clock::now();
-    const auto lap = [&](const char* phase) {
-      const auto now = Clock::now();
-      seconds[phase] += std::chrono::duration<double>(now - start).count();
-      start = now;
-    };
+    auto lap = seconds.start();
     mmc::knn::KsgOptions options;
     const Matrix xs = detail::prepare("bench", "x", x, options, 0), ys = detail::prepare("bench", "y", y, options, 1);
     lap("prepare");
@@ -133,8 +149,7 @@ void BM_Ksg1PlanePhases(benchmark::State& state) {
     benchmark::DoNotOptimize(value);
     lap("combine");
   }
-  const auto iterations = static_cast<double>(state.iterations());
-  for (const auto& [phase, total] : seconds) state.counters[phase + "_s"] = total / iterations;
+  seconds.report(state);
   state.counters["mi"] = value;
 }
 
@@ -142,6 +157,88 @@ BENCHMARK(BM_Ksg1PlanePhases)
     ->Args({1000000, 1})
     ->Args({1000000, 2})
     ->ArgNames({"N", "threads"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// The kd-tree path (any dimensions other than 1 + 1; knn/ksg.hpp
+// ksg_tree_local_values) phase by phase, as BM_Ksg1PlanePhases: input copy and
+// checks, the joint tree's build, the joint k-NN pass, each marginal tree's
+// build and count pass, the final combination. Arguments: N, dimension of
+// each side, threads, 100 rho.
+void BM_Ksg1TreePhases(benchmark::State& state) {
+  namespace detail = mmc::knn::detail;
+  const mmc::Index n = state.range(0), d = state.range(1);
+  const int threads = static_cast<int>(state.range(2));
+  const auto& [x, y] = correlated_data(n, d, static_cast<double>(state.range(3)) / 100.0);
+  PhaseSeconds seconds;
+  double value = 0;
+  for (auto _ : state) {
+    auto lap = seconds.start();
+    mmc::knn::KsgOptions options;
+    const Matrix xs = detail::prepare("bench", "x", x, options, 0), ys = detail::prepare("bench", "y", y, options, 1);
+    lap("prepare");
+    std::vector<double> radius, unused;
+    {
+      const mmc::neighbors::KdTree<double> joint = detail::ksg_joint_tree(xs, ys, threads);
+      lap("joint_tree");
+      detail::ksg_radii(joint, d, d, 3, true, threads, radius, unused, nullptr);
+      lap("joint_knn");
+    }
+    std::vector<mmc::Index> counts[2];
+    for (int side = 0; side < 2; ++side) {
+      const Matrix& m = side == 0 ? xs : ys;
+      const mmc::neighbors::Searcher<double> searcher(m.data(), n, d, mmc::Norm::max, detail::kCountLeafSize,
+                                                      threads);
+      lap(side == 0 ? "tree_x" : "tree_y");
+      counts[side] = detail::count_others(searcher, radius, true, threads);
+      lap(side == 0 ? "count_x" : "count_y");
+    }
+    value = detail::ksg_local_from_counts(counts[0], counts[1], 3, true, threads).mean();
+    benchmark::DoNotOptimize(value);
+    lap("combine");
+  }
+  seconds.report(state);
+  state.counters["mi"] = value;
+}
+
+BENCHMARK(BM_Ksg1TreePhases)
+    ->ArgsProduct({{100000}, {5}, {1, 2}, {50, 90}})
+    ->ArgNames({"N", "d", "threads", "rho100"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// One k-NN pass (k = 3) over every point of a max-norm kd-tree, the queries
+// one by one (KdTree::knn in storage order, batched = 0) or a leaf at a time
+// (KdTree::knn_of_leaf, batched = 1), one thread, on [x | y] of BM_Ksg1's
+// data (rho = 0.9) with the leaf size the estimators use. Arguments: N,
+// dimension of each side, batched.
+void BM_KdTreeKnnPass(benchmark::State& state) {
+  const mmc::Index n = state.range(0), d = state.range(1), k = 3;
+  const bool batched = state.range(2) != 0;
+  const auto& [x, y] = correlated_data(n, d, 0.9);
+  const mmc::neighbors::KdTree<double> tree = mmc::knn::detail::ksg_joint_tree(x, y, 1);
+  std::vector<double> distances(static_cast<std::size_t>(n * k));
+  std::vector<mmc::Index> indices(static_cast<std::size_t>(n * k));
+  for (auto _ : state) {
+    if (batched) {
+      for (mmc::Index l = 0; l < tree.leaf_count(); ++l) {
+        const mmc::Index row = tree.leaf_begin(l) * k;
+        tree.knn_of_leaf(l, k, distances.data() + row, indices.data() + row);
+      }
+    } else {
+      for (mmc::Index p = 0; p < n; ++p)
+        tree.knn(tree.point_at_position(p), k, tree.original_index(p), distances.data() + p * k, indices.data() + p * k);
+    }
+    benchmark::DoNotOptimize(distances.data());
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+
+BENCHMARK(BM_KdTreeKnnPass)
+    ->ArgsProduct({{100000}, {2, 3, 5}, {0, 1}})
+    ->Args({1000000, 1, 0})
+    ->Args({1000000, 1, 1})
+    ->ArgNames({"N", "d", "batched"})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -1,7 +1,7 @@
 // Every fast neighbour path must return exactly what an O(N^2) brute-force
 // oracle returns (docs/design.md §3.1, §6): the same k-NN distances *and* indices
 // (ties broken by index), and the same strict and non-strict radius counts, on
-// data with duplicated points and many ties, d = 1..20, N up to 2000.
+// data with duplicated points and many ties, d = 1..40, N up to 2000.
 //
 // The oracle is deliberately plain: for each query, the distances to all N
 // points (computed by neighbors/distance.hpp, the one definition of the norms),
@@ -124,6 +124,91 @@ TEST_P(NeighborsVsBruteForce, KdTreeMatchesExactly) {
                                                         c.norm, {1, 3, 7});
 }
 
+// The leaf-batched searches (KdTree::knn_of_leaf and count_within_leaf, one
+// walk per leaf; one by one under the Euclidean norm and for leaves over 64
+// points) against the oracle: every point's k-NN list, and radius counts
+// where the lanes of one batch carry different radii (the k-th distance, with
+// its boundary ties, just inside it, 0, twice it and the nearest distance,
+// rotated across lanes so a batch mixes them).
+TEST_P(NeighborsVsBruteForce, KdTreeLeafBatchesMatchExactly) {
+  const auto c = GetParam();
+  const auto x = make_points(c.n, c.d, c.kind, 41 + static_cast<std::uint64_t>(c.d));
+  const std::vector<Index> ks{1, 3, 7};
+  struct Batched {
+    std::vector<std::vector<double>> distances;  // per k: row i = original index i
+    std::vector<std::vector<Index>> indices;
+    std::vector<std::vector<Index>> counts;  // per (variant, strict): by original index
+  };
+  std::vector<Batched> results;
+  std::vector<std::vector<double>> radii(5, std::vector<double>(static_cast<std::size_t>(c.n)));
+  for (Index i = 0; i < c.n; ++i) {
+    const Oracle oracle(x, c.n, c.d, c.norm, &x[i * c.d], i);
+    const double kth = oracle.sorted[2].first;
+    const double choices[5] = {kth, std::nextafter(kth, 0.0), 0.0, 2 * kth, oracle.sorted[0].first};
+    for (std::size_t v = 0; v < 5; ++v) radii[v][static_cast<std::size_t>(i)] = choices[(v + static_cast<std::size_t>(i)) % 5];
+  }
+  for (Index leaf_size : {1, 8, 32, 64, 100}) {
+    const mmc::neighbors::KdTree<double> tree(x.data(), c.n, c.d, c.norm, leaf_size);
+    Batched b;
+    Index covered = 0;
+    for (Index l = 0; l < tree.leaf_count(); ++l) {
+      ASSERT_EQ(tree.leaf_begin(l), covered) << "leaves tile the positions in order";
+      ASSERT_GT(tree.leaf_end(l), tree.leaf_begin(l));
+      covered = tree.leaf_end(l);
+    }
+    ASSERT_EQ(covered, c.n);
+    for (Index k : ks) {
+      std::vector<double> dist(static_cast<std::size_t>(c.n * k));
+      std::vector<Index> idx(static_cast<std::size_t>(c.n * k));
+      for (Index l = 0; l < tree.leaf_count(); ++l) {
+        const Index begin = tree.leaf_begin(l), m = tree.leaf_end(l) - begin;
+        std::vector<double> d(static_cast<std::size_t>(m * k));
+        std::vector<Index> id(static_cast<std::size_t>(m * k));
+        tree.knn_of_leaf(l, k, d.data(), id.data());
+        for (Index a = 0; a < m; ++a) {
+          const Index i = tree.original_index(begin + a);
+          std::copy_n(&d[a * k], k, &dist[i * k]);
+          std::copy_n(&id[a * k], k, &idx[i * k]);
+        }
+      }
+      b.distances.push_back(std::move(dist));
+      b.indices.push_back(std::move(idx));
+    }
+    for (const auto& r : radii) {
+      for (bool strict : {true, false}) {
+        std::vector<Index> counts(static_cast<std::size_t>(c.n));
+        for (Index l = 0; l < tree.leaf_count(); ++l) {
+          const Index begin = tree.leaf_begin(l), m = tree.leaf_end(l) - begin;
+          std::vector<double> leaf_radii(static_cast<std::size_t>(m));
+          std::vector<Index> leaf_counts(static_cast<std::size_t>(m));
+          for (Index a = 0; a < m; ++a) leaf_radii[a] = r[static_cast<std::size_t>(tree.original_index(begin + a))];
+          tree.count_within_leaf(l, leaf_radii.data(), strict, leaf_counts.data());
+          for (Index a = 0; a < m; ++a) counts[static_cast<std::size_t>(tree.original_index(begin + a))] = leaf_counts[a];
+        }
+        b.counts.push_back(std::move(counts));
+      }
+    }
+    results.push_back(std::move(b));
+  }
+  for (Index i = 0; i < c.n; ++i) {
+    const Oracle oracle(x, c.n, c.d, c.norm, &x[i * c.d], i);
+    for (const Batched& b : results) {
+      for (std::size_t t = 0; t < ks.size(); ++t) {
+        const Index k = ks[t];
+        for (Index j = 0; j < k; ++j) {
+          ASSERT_EQ(b.distances[t][static_cast<std::size_t>(i * k + j)], oracle.sorted[j].first) << "point " << i << " k " << k;
+          ASSERT_EQ(b.indices[t][static_cast<std::size_t>(i * k + j)], oracle.sorted[j].second) << "point " << i << " k " << k;
+        }
+      }
+      for (std::size_t v = 0; v < 5; ++v) {
+        const double r = radii[v][static_cast<std::size_t>(i)];
+        ASSERT_EQ(b.counts[2 * v][static_cast<std::size_t>(i)], oracle.count(r, true, true)) << "point " << i << " r " << r;
+        ASSERT_EQ(b.counts[2 * v + 1][static_cast<std::size_t>(i)], oracle.count(r, false, true)) << "point " << i << " r " << r;
+      }
+    }
+  }
+}
+
 TEST_P(NeighborsVsBruteForce, SearcherMatchesExactly) {
   const auto c = GetParam();
   const auto x = make_points(c.n, c.d, c.kind, 99 + static_cast<std::uint64_t>(c.d));
@@ -152,10 +237,11 @@ TEST_P(NeighborsVsBruteForce, BruteForceClassMatchesTheOracle) {
 std::vector<Case> cases() {
   std::vector<Case> result;
   for (Kind kind : {Kind::continuous, Kind::grid, Kind::duplicated}) {
-    for (Index d : {1, 2, 3, 5, 10, 20}) {
+    for (Index d : {1, 2, 3, 5, 10, 20, 40}) {
       // N = 2000 where the tree is deepest relative to d; fewer points in high d,
-      // where every query already visits most leaves.
-      const Index n = d <= 2 ? 2000 : d <= 5 ? 800 : 400;
+      // where every query already visits most leaves. 40 axes: beyond the
+      // leaf-batched searches' 32, so their one-by-one fallback.
+      const Index n = d <= 2 ? 2000 : d <= 5 ? 800 : d <= 20 ? 400 : 200;
       for (Norm norm : {Norm::max, Norm::euclidean}) result.push_back({n, d, kind, norm});
     }
   }

@@ -19,7 +19,9 @@
 // testing a node's tight box only where that bound does not prune; leaves are
 // scanned axis by axis from a column-major copy (vectorised). Construction and
 // layout: detail/kd_tree_layout.hpp. Points are stored in tree order, so
-// callers looping over positions 0..n-1 issue cache-friendly queries.
+// callers looping over positions 0..n-1 issue cache-friendly queries; callers
+// that query every point do better still leaf by leaf (knn_of_leaf,
+// count_within_leaf: one walk per leaf, detail/kd_tree_batch.hpp).
 #pragma once
 
 #include <algorithm>
@@ -28,6 +30,7 @@
 #include <vector>
 
 #include "mmc/core/types.hpp"
+#include "mmc/neighbors/detail/kd_tree_batch.hpp"
 #include "mmc/neighbors/detail/kd_tree_layout.hpp"
 #include "mmc/neighbors/distance.hpp"
 #include "mmc/neighbors/knn_list.hpp"
@@ -35,14 +38,14 @@
 namespace mmc::neighbors {
 
 template <class T = double>
-class KdTree : private detail::KdTreeLayout<T> {
+class KdTree : private detail::KdTreeBatch<T> {
  public:
   /// Builds the tree over n points of dimension d stored row-major at `data`
   /// (copied). `leaf_size` trades tree depth for leaf scans; `threads` (0 = all
   /// cores) builds subtrees in parallel — the tree is the same for any value.
   KdTree(const T* data, Index n, Index d, Norm norm = Norm::max, Index leaf_size = 8,
          int threads = 1)
-      : Layout(data, n, d, leaf_size, threads), norm_(norm) {}
+      : Batch(data, n, d, leaf_size, threads), norm_(norm) {}
 
   Index size() const noexcept { return n_; }
   Index dim() const noexcept { return d_; }
@@ -70,6 +73,39 @@ class KdTree : private detail::KdTreeLayout<T> {
     return list.size();
   }
 
+  /// Leaves in storage order: leaf l holds the tree positions
+  /// [leaf_begin(l), leaf_end(l)); the leaves tile 0..n-1 in order.
+  Index leaf_count() const noexcept { return static_cast<Index>(leaves_.size()); }
+  Index leaf_begin(Index l) const noexcept { return leaf_node(l).begin; }
+  Index leaf_end(Index l) const noexcept { return leaf_node(l).end; }
+
+  /// The k nearest other points of every point stored in leaf l: row a (the
+  /// point at position leaf_begin(l) + a) at distances + a k and indices + a k,
+  /// the same lists as knn(point_at_position(p), k, original_index(p), ...).
+  /// Requires k < size(). Max-norm leaves are searched as one batch.
+  void knn_of_leaf(Index l, Index k, T* distances, Index* indices) const noexcept {
+    const Node& leaf = leaf_node(l);
+    if (norm_ == Norm::max && this->batch_fits(leaf)) {
+      this->knn_batch(leaves_[static_cast<std::size_t>(l)], k, distances, indices);
+      return;
+    }
+    for (Index p = leaf.begin; p < leaf.end; ++p)
+      knn(point_at_position(p), k, order_[p], distances + (p - leaf.begin) * k, indices + (p - leaf.begin) * k);
+  }
+
+  /// counts[a] = count_within(point_at_position(leaf_begin(l) + a), radii[a],
+  /// strict) for every point of leaf l. Max-norm leaves are counted as one batch.
+  void count_within_leaf(Index l, const T* radii, bool strict, Index* counts) const noexcept {
+    const Node& leaf = leaf_node(l);
+    if (norm_ == Norm::max && this->batch_fits(leaf)) {
+      if (strict) this->template count_batch<true>(leaf, radii, counts);
+      else this->template count_batch<false>(leaf, radii, counts);
+      return;
+    }
+    for (Index p = leaf.begin; p < leaf.end; ++p)
+      counts[p - leaf.begin] = count_within(point_at_position(p), radii[p - leaf.begin], strict);
+  }
+
   /// Number of points at distance < r (strict) or <= r, the query point itself
   /// included when it belongs to the set.
   Index count_within(const T* query, T r, bool strict) const noexcept {
@@ -93,9 +129,13 @@ class KdTree : private detail::KdTreeLayout<T> {
   }
 
  private:
+  using Batch = detail::KdTreeBatch<T>;
   using Layout = detail::KdTreeLayout<T>;
   using typename Layout::Node;
+  using Batch::box_farther_than;
+  using Batch::kMaxDepth;
   using Layout::boxes_;
+  using Layout::leaves_;
   using Layout::columns_;
   using Layout::d_;
   using Layout::n_;
@@ -105,6 +145,10 @@ class KdTree : private detail::KdTreeLayout<T> {
   using Layout::position_;
 
   Norm norm_;
+
+  const Node& leaf_node(Index l) const noexcept {
+    return nodes_[static_cast<std::size_t>(leaves_[static_cast<std::size_t>(l)])];
+  }
 
   // Lower bound on the distance from q to any point of the node's box.
   T box_min_distance(Index id, const T* q) const noexcept {
@@ -135,23 +179,11 @@ class KdTree : private detail::KdTreeLayout<T> {
     return within(distance(norm_, q, points_.data() + p * d_, d_), r, strict);
   }
 
-  // True when every point of the node's tight box is farther than `bound` from
-  // q under the max-norm (stops at the first axis that shows it).
-  bool box_farther_than(Index id, const T* q, T bound) const noexcept {
-    const T* lo = boxes_.data() + id * 2 * d_;
-    const T* hi = lo + d_;
-    for (Index j = 0; j < d_; ++j)
-      if (lo[j] - q[j] > bound || q[j] - hi[j] > bound) return true;
-    return false;
-  }
-
   // Max-norm distances from q to the points at positions [begin, end), at most
   // kChunk of them, read axis by axis from the column copy so that the loop
   // over points vectorises. Same operations as max_norm_distance, same bits.
   static constexpr Index kChunk = 64;
   static constexpr Index kScalarDims = 3;  // below this, early exit beats vectorising
-  // Bound on the tree depth: sizes halve at every level, so depth <= 64.
-  static constexpr int kMaxDepth = 128;
   void chunk_max_distances(const T* q, Index begin, Index end, T* out) const noexcept {
     const Index m = end - begin;
     const T q0 = q[0];

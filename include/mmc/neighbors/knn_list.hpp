@@ -21,6 +21,7 @@ class KnnList {
  public:
   /// Uses caller-provided storage of length k for distances and indices (and
   /// positions, when kWithPositions).
+  KnnList() noexcept = default;  // empty (k = 0); assign a real list before use
   KnnList(Index k, T* distances, Index* indices, Index* positions = nullptr) noexcept
       : k_(k), distances_(distances), indices_(indices), positions_(positions) {}
 
@@ -54,10 +55,10 @@ class KnnList {
   }
 
  private:
-  Index k_;
-  T* distances_;
-  Index* indices_;
-  Index* positions_;
+  Index k_ = 0;
+  T* distances_ = nullptr;
+  Index* indices_ = nullptr;
+  Index* positions_ = nullptr;
   Index size_ = 0;
   T worst_ = std::numeric_limits<T>::infinity();
 };

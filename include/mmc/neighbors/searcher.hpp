@@ -57,6 +57,10 @@ class Searcher {
     return line_ ? line_->original_index(position) : tree_->original_index(position);
   }
 
+  /// The kd-tree behind the searcher, or nullptr where it is the sorted line
+  /// (callers use the tree's leaf-batched searches).
+  const KdTree<T>* tree() const noexcept { return tree_.get(); }
+
   /// Same as count_within_point(original_index(position), r, strict).
   Index count_within_position(Index position, T r, bool strict) const noexcept {
     return line_ ? line_->count_within_position(position, r, strict)
