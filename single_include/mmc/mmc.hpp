@@ -2099,9 +2099,11 @@ inline bool within(T d, T r, bool strict) noexcept {
 // bound and its own result, and a node is entered while *some* lane may still
 // need it. Leaf scans compute a fixed-width block of distances (the width a
 // compile-time constant, so the loop over points vectorises without a scalar
-// tail) from the column-major copy of the points. In 10 dimensions at N = 1e5
-// the k-NN pass takes about 0.7 of the time of one-by-one queries and the
-// radius counts in 5 dimensions about 0.75 (docs/benchmarks.md).
+// tail) from the column-major copy of the points. One thread, Gaussian data,
+// k = 3 (bench_ksg BM_KdTreeKnnPass, docs/benchmarks.md): the k-NN pass over
+// every point takes 0.62 of the one-by-one time in 10 dimensions (N = 1e5),
+// 0.69 in 6, 0.73 in 4 and 0.54 in 2 (N = 1e6); KSG's radius counts in 5
+// dimensions take 0.65-0.70.
 //
 // Exactness: every lane prunes only by its own lower bound (Arya & Mount's
 // incremental bound, then the leaf's tight box) against its own current k-th
@@ -2128,7 +2130,7 @@ inline bool within(T d, T r, bool strict) noexcept {
 // column-major (vectorised leaf scans; zero padding after the last column lets
 // the leaf-batched scans read fixed-width blocks). Both are LargeVectors: the
 // scans of one query touch a few hundred leaves spread over d columns, and with
-// 4 KiB pages the TLB misses alone cost ~15 % of a 10-D k-NN pass (N = 1e5).
+// 4 KiB pages the TLB misses cost 10-20 % of a 10-D k-NN pass (N = 1e5).
 // Memory is O(n d).
 
 

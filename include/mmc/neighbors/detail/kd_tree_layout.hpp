@@ -12,7 +12,7 @@
 // column-major (vectorised leaf scans; zero padding after the last column lets
 // the leaf-batched scans read fixed-width blocks). Both are LargeVectors: the
 // scans of one query touch a few hundred leaves spread over d columns, and with
-// 4 KiB pages the TLB misses alone cost ~15 % of a 10-D k-NN pass (N = 1e5).
+// 4 KiB pages the TLB misses cost 10-20 % of a 10-D k-NN pass (N = 1e5).
 // Memory is O(n d).
 #pragma once
 
