@@ -3764,7 +3764,7 @@ inline void check_geometric_k(std::string_view function, Index k, Index d,
 inline Eigen::VectorXd geometric_local_entropy(std::string_view function, std::string_view space,
                                                const RowMatrix<double>& x, Index k, int threads) {
   const Index n = x.rows(), d = x.cols();
-  const neighbors::KdTree<double> tree(x.data(), n, d, Norm::euclidean);
+  const neighbors::KdTree<double> tree(x.data(), n, d, Norm::euclidean, 8, threads);
   const double base = std::log(static_cast<double>(n)) + log_unit_ball_volume(static_cast<int>(d), true);
   Eigen::VectorXd local(n);
   std::vector<char> degenerate(static_cast<std::size_t>(n), 0);
@@ -5197,7 +5197,7 @@ inline LncCorrections lnc_corrections(const RowMatrix<double>& x, const RowMatri
   const Index n = x.rows();
   const RowMatrix<double> joint = concat_columns(x, y);
   const Index d = joint.cols();
-  const neighbors::KdTree<double> tree(joint.data(), n, d, Norm::max);
+  const neighbors::KdTree<double> tree(joint.data(), n, d, Norm::max, knn_leaf_size(d), threads);
   const double log_alpha = std::log(alpha);
   LncCorrections out{Eigen::VectorXd::Zero(n), std::vector<char>(static_cast<std::size_t>(n), 0)};
   for_each_knn(tree, k, threads, [&](Index i, const double*, const Index* neighbours) {

@@ -83,7 +83,7 @@ inline void check_geometric_k(std::string_view function, Index k, Index d,
 inline Eigen::VectorXd geometric_local_entropy(std::string_view function, std::string_view space,
                                                const RowMatrix<double>& x, Index k, int threads) {
   const Index n = x.rows(), d = x.cols();
-  const neighbors::KdTree<double> tree(x.data(), n, d, Norm::euclidean);
+  const neighbors::KdTree<double> tree(x.data(), n, d, Norm::euclidean, 8, threads);
   const double base = std::log(static_cast<double>(n)) + log_unit_ball_volume(static_cast<int>(d), true);
   Eigen::VectorXd local(n);
   std::vector<char> degenerate(static_cast<std::size_t>(n), 0);

@@ -201,7 +201,7 @@ inline LncCorrections lnc_corrections(const RowMatrix<double>& x, const RowMatri
   const Index n = x.rows();
   const RowMatrix<double> joint = concat_columns(x, y);
   const Index d = joint.cols();
-  const neighbors::KdTree<double> tree(joint.data(), n, d, Norm::max);
+  const neighbors::KdTree<double> tree(joint.data(), n, d, Norm::max, knn_leaf_size(d), threads);
   const double log_alpha = std::log(alpha);
   LncCorrections out{Eigen::VectorXd::Zero(n), std::vector<char>(static_cast<std::size_t>(n), 0)};
   for_each_knn(tree, k, threads, [&](Index i, const double*, const Index* neighbours) {
