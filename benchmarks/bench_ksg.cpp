@@ -107,6 +107,13 @@ class PhaseSeconds {
   std::map<std::string, double> totals_;
 };
 
+// x and y copied, checked and standardised as Ksg::estimate prepares them
+// (the "prepare" phase of the phase benchmarks).
+std::pair<Matrix, Matrix> prepared(const Matrix& x, const Matrix& y) {
+  const mmc::knn::KsgOptions options;
+  return {mmc::knn::detail::prepare("bench", "x", x, options, 0), mmc::knn::detail::prepare("bench", "y", y, options, 1)};
+}
+
 // The 1 + 1 path (knn/detail/ksg_plane.hpp) phase by phase, one estimate per
 // iteration, each phase timed on its own (seconds, counters): the input copy
 // and checks (prepare), the two axis sorts, the grid build, the joint k-NN
@@ -122,8 +129,7 @@ void BM_Ksg1PlanePhases(benchmark::State& state) {
   double value = 0;
   for (auto _ : state) {
     auto lap = seconds.start();
-    mmc::knn::KsgOptions options;
-    const Matrix xs = detail::prepare("bench", "x", x, options, 0), ys = detail::prepare("bench", "y", y, options, 1);
+    const auto [xs, ys] = prepared(x, y);
     lap("prepare");
     const auto ax = mmc::neighbors::sort_axis(xs.data(), n, 1, threads);
     const auto ay = mmc::neighbors::sort_axis(ys.data(), n, 1, threads);
@@ -174,8 +180,7 @@ void BM_Ksg1TreePhases(benchmark::State& state) {
   double value = 0;
   for (auto _ : state) {
     auto lap = seconds.start();
-    mmc::knn::KsgOptions options;
-    const Matrix xs = detail::prepare("bench", "x", x, options, 0), ys = detail::prepare("bench", "y", y, options, 1);
+    const auto [xs, ys] = prepared(x, y);
     lap("prepare");
     std::vector<double> radius, unused;
     {

@@ -17,9 +17,6 @@
 
 namespace mmc::nn {
 
-/// Clips the gradient buffers together; returns their norm BEFORE clipping. A
-/// non-finite norm is returned without touching the gradients, so the caller can
-/// report divergence (mmc::training_error) instead of silently training on NaN.
 /// The factor clip_gradient_norm scales the gradients by for a gradient of
 /// norm `norm`: max_norm / (norm + 1e-6) when the norm is finite and above
 /// max_norm, else 1 (no scaling). The device-resident loop uses the same rule
@@ -28,6 +25,9 @@ inline double clip_factor(double norm, double max_norm) noexcept {
   return std::isfinite(norm) && norm > max_norm ? max_norm / (norm + 1e-6) : 1.0;
 }
 
+/// Clips the gradient buffers together; returns their norm BEFORE clipping. A
+/// non-finite norm is returned without touching the gradients, so the caller can
+/// report divergence (mmc::training_error) instead of silently training on NaN.
 template <class B>
 double clip_gradient_norm(B& backend, std::initializer_list<MatrixRef<typename B::Scalar>> grads,
                           double max_norm) {
