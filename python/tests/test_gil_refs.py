@@ -13,71 +13,84 @@ import mmc_mi
 
 
 def _slow_data():
+    # One single-threaded KSG estimate on these takes 0.1-0.3 s on the 2-core
+    # CI machines: long against scheduling gaps (a few ms), short for a test.
     rng = np.random.default_rng(5)
-    x = rng.standard_normal((6000, 3))
-    return x, x + rng.standard_normal((6000, 3))
+    x = rng.standard_normal((30000, 3))
+    return x, x + rng.standard_normal((30000, 3))
 
 
 def test_gil_released_while_estimating():
     """A pure-Python thread keeps running while another thread is inside C++.
 
-    Robust on a loaded machine: it does not compare wall times of two estimates
-    (that needs two free cores) but counts how often a Python loop advanced
-    during one single-threaded estimate. With the GIL held, the loop could not
-    advance at all between the start and the end of the call."""
+    Independent of the machine's speed and load: the spinner thread records
+    every pause of more than 1 ms between two of its loop iterations, and the
+    test takes the longest pause that falls inside the estimate's
+    [start, end). With the GIL held during the C++ work, the spinner could not
+    run at all until the call returned: a pause as long as the call. With the
+    GIL released, pauses are only the scheduler's (milliseconds, even with the
+    other core busy), far below half the call."""
     x, y = _slow_data()
     mmc_mi.mi(x[:200], y[:200], threads=1)  # warm up
-    ticks = 0
-    inside = threading.Event()
+    pauses = []
+    ticked = threading.Event()
     done = threading.Event()
 
     def spin():
-        nonlocal ticks
-        inside.wait()
+        last = time.perf_counter()
+        ticked.set()
         while not done.is_set():
-            ticks += 1
+            now = time.perf_counter()
+            if now - last > 1e-3:
+                pauses.append((last, now))
+            last = now
+        now = time.perf_counter()  # the pause that covers the call's end, if any
+        if now - last > 1e-3:
+            pauses.append((last, now))
 
     spinner = threading.Thread(target=spin)
-    spinner.start()
     old = sys.getswitchinterval()
     sys.setswitchinterval(1e-4)
     try:
-        inside.set()
-        before = ticks
+        spinner.start()
+        ticked.wait()
         start = time.perf_counter()
         mmc_mi.mi(x, y, estimator="ksg1", threads=1)
-        elapsed = time.perf_counter() - start
-        during = ticks - before
+        end = time.perf_counter()
     finally:
         done.set()
         spinner.join()
         sys.setswitchinterval(old)
-    assert elapsed > 0.01
-    # While the GIL is released, the spinner runs freely: far more than the
-    # handful of switches it would get at the call's start and end.
-    assert during > 1000, (during, elapsed)
+    elapsed = end - start
+    longest = max((min(b, end) - max(a, start) for a, b in pauses), default=0.0)
+    assert elapsed > 0.02, f"the estimate took {elapsed:.4f} s: too short to tell; use more samples"
+    assert longest < 0.5 * elapsed, (longest, elapsed)
 
 
 def test_two_threads_run_concurrently():
-    """Two estimates in two threads: both are reported inside C++ at once
-    (their [start, end) intervals overlap); the speed-up is only printed, as
-    it depends on free cores."""
+    """Two estimates in two threads: both are inside C++ at once (their
+    [start, end) intervals overlap). A barrier starts both calls together, so
+    a slow thread start on a loaded machine cannot serialise them; the
+    speed-up is only printed, as it depends on free cores."""
     x, y = _slow_data()
     intervals = []
     lock = threading.Lock()
+    barrier = threading.Barrier(2)
 
-    def work():
+    def work(wait):
+        if wait:
+            barrier.wait()
         t0 = time.perf_counter()
         mmc_mi.mi(x, y, threads=1)
         with lock:
             intervals.append((t0, time.perf_counter()))
 
     start = time.perf_counter()
-    work()
-    work()
+    work(False)
+    work(False)
     sequential = time.perf_counter() - start
     intervals.clear()
-    threads = [threading.Thread(target=work) for _ in range(2)]
+    threads = [threading.Thread(target=work, args=(True,)) for _ in range(2)]
     start = time.perf_counter()
     for t in threads:
         t.start()
@@ -85,7 +98,7 @@ def test_two_threads_run_concurrently():
         t.join()
     concurrent = time.perf_counter() - start
     (a0, a1), (b0, b1) = intervals
-    assert a0 < b1 and b0 < a1  # overlapping calls
+    assert a0 < b1 and b0 < a1, intervals  # overlapping calls
     print(f"sequential {sequential:.3f} s, two threads {concurrent:.3f} s")
 
 
