@@ -99,6 +99,27 @@ TEST(SortAxis, RadixPathHandlesTheEdgesOfTheFormat) {
   }
 }
 
+// Keys that agree on the digits the radix passes sort by (the sign, exponent
+// and top 30 mantissa bits of a double) and differ below: 40 base values, each
+// repeated with offsets of up to +-5000 ulps and exact repeats, so that the
+// final run sort has runs of thousands that cross the parallel chunks, and
+// (for the small n) runs of a few. Floats need no run sort (3 digits).
+TEST(SortAxis, RadixPathSortsKeysThatAgreeOnTheirTopDigits) {
+  for (Index n : {Index{3}, Index{700}, Index{300001}}) {
+    mmc::Rng rng(static_cast<std::uint64_t>(n));
+    std::vector<double> bases(40);
+    for (auto& b : bases) b = rng.normal() * 10;
+    std::vector<double> data(static_cast<std::size_t>(n));
+    for (auto& v : data) {
+      double value = bases[static_cast<std::size_t>(rng.uniform() * 40)];
+      const auto steps = static_cast<int>(rng.uniform() * 10001) - 5000;
+      for (int s = 0; s < std::abs(steps) % 64; ++s) value = std::nextafter(value, steps > 0 ? 1e300 : -1e300);
+      v = rng.uniform() < 0.2 ? value : value + static_cast<double>(steps) * std::numeric_limits<double>::epsilon() * std::fabs(value);
+    }
+    expect_sorted_like_std_sort(data, n);
+  }
+}
+
 TEST(SortAxis, RadixKeyPreservesOrder) {
   using mmc::neighbors::detail::radix_key;
   using mmc::neighbors::detail::radix_value;
