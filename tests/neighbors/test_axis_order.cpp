@@ -100,7 +100,7 @@ TEST(SortAxis, RadixPathHandlesTheEdgesOfTheFormat) {
 }
 
 // Keys that agree on the digits the radix passes sort by (the sign, exponent
-// and top 30 mantissa bits of a double) and differ below: 40 base values, each
+// and top 19 mantissa bits of a double) and differ below: 40 base values, each
 // repeated with offsets of up to +-5000 ulps and exact repeats, so that the
 // final run sort has runs of thousands that cross the parallel chunks, and
 // (for the small n) runs of a few. Floats need no run sort (3 digits).
