@@ -27,6 +27,7 @@
 #include <mmc/core/types.hpp>
 #include <mmc/knn/detail/ksg_plane.hpp>
 #include <mmc/knn/ksg.hpp>
+#include <mmc/neighbors/axis_order.hpp>
 
 namespace {
 
@@ -273,6 +274,27 @@ void BM_Ksg1Rho(benchmark::State& state) {
 BENCHMARK(BM_Ksg1Rho)
     ->ArgsProduct({{1000000}, {1}, {1, 2}, {0, 50, 90, 99}})
     ->ArgNames({"N", "d", "threads", "rho100"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// neighbors::sort_axis alone (the "sort" phase, one column): N standard
+// normal doubles (x of correlated_data), one sort per iteration, including
+// its allocations, as an estimate pays them.
+// Arguments: N, threads.
+void BM_SortAxis(benchmark::State& state) {
+  const mmc::Index n = state.range(0);
+  const int threads = static_cast<int>(state.range(1));
+  const Matrix& x = correlated_data(n, 1).first;
+  for (auto _ : state) {
+    const auto axis = mmc::neighbors::sort_axis(x.data(), n, 1, threads);
+    benchmark::DoNotOptimize(axis.order.data());
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+
+BENCHMARK(BM_SortAxis)
+    ->ArgsProduct({{1000000, 10000000}, {1, 2}})
+    ->ArgNames({"N", "threads"})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

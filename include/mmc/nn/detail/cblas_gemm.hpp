@@ -26,6 +26,12 @@
 //     threads 1) gains 1.16-1.25x on 1 thread (3.14 -> 2.70 ms best, 3.74 ->
 //     2.95 ms median) and 1.2-1.3x on 2 (2.45 -> 1.88 ms best, 2.98 -> 2.55 ms
 //     median): short of the 1.5x that would justify a BLAS dependency.
+//   * On an Intel Xeon of the Sapphire Rapids class (2-core VM, AVX-512,
+//     2026-12-06; bench_mlp BM_CriticTrainStep, OpenBLAS threads 1, two
+//     alternated runs): OpenBLAS 0.3.21 does not know that CPU either and
+//     falls back to its "Prescott" (SSE3) kernels: 1 thread 4.0-4.2 ms with
+//     Eigen against 15.7-16.2 ms, 4x slower. With OPENBLAS_CORETYPE=SkylakeX
+//     4.5 ms, Cooperlake 4.1 ms, Haswell 6.5 ms: parity at best.
 //   So: worth it only with a BLAS whose kernels fit the CPU, and then modest.
 //
 // Threading: the backend still cuts every GEMM into its fixed blocks and runs
