@@ -3148,9 +3148,10 @@ class KdTree : private detail::KdTreeBatch<T> {
 // and only the 3 most significant varying digits get a pass: keys that agree
 // on those are left in runs, in index order, which a final scan sorts by full
 // key (stably). Continuous doubles then take 3 passes instead of 6 (or 8 of
-// one byte): 1.35-1.6x faster at N = 10^6 and 10^7 than 8 byte passes. Each pass counts its digit per fixed chunk and scatters the chunks
-// in parallel to offsets computed bucket by bucket, chunk by chunk (so the
-// result is the stable order whatever the thread count). At N = 10^6 this is
+// one byte): 1.35-1.6x faster at N = 10^6 and 10^7 than 8 byte passes. Each
+// pass counts its digit per fixed chunk and scatters the chunks in parallel
+// to offsets computed bucket by bucket, chunk by chunk (so the result is the
+// stable order whatever the thread count). At N = 10^6 this is
 // several times faster than std::sort on the pairs (bench_ksg's sort phase),
 // and it scales with cores, where a sort-then-merge keeps a serial final merge.
 // Other value types fall back to a comparison sort of the pairs: fixed blocks
@@ -3265,8 +3266,9 @@ void sort_equal_prefix_runs(LargeVector<RadixPair<Key>>& pairs, Key prefix_mask,
       Index i = begin;
       while (i > 0 && i < end && prefix(i) == prefix(i - 1)) ++i;  // that run is the previous chunk's
       while (i < end) {
+        const Key run_prefix = prefix(i);
         Index j = i + 1;
-        while (j < n && prefix(j) == prefix(i)) ++j;
+        while (j < n && prefix(j) == run_prefix) ++j;
         const auto run = pairs.begin() + i;
         if (j - i > kInsertionSortRun) {
           std::stable_sort(run, run + (j - i), by_key);  // stable: equal keys stay in index order
@@ -3313,21 +3315,23 @@ LargeVector<RadixPair<Key>>& radix_sort_pairs(LargeVector<RadixPair<Key>>& pairs
     }
   });
   std::array<bool, kDigits> needed{};
-  int varying = 0;
+  int passes = 0, lowest_sorted = 0;
+  bool unsorted_below = false;  // a varying digit below the passes' digits
   for (int d = kDigits - 1; d >= 0; --d) {  // most significant first: keep the top kMaxRadixPasses
     Counts total{};
     for (const auto& counts : chunk_counts)
       for (std::size_t v = 0; v < kRadixBuckets; ++v) total[v] += counts[static_cast<std::size_t>(d)][v];
-    const bool varies = std::none_of(total.begin(), total.end(), [&](Index t) { return t == n; });
-    if (varies) ++varying;
-    needed[static_cast<std::size_t>(d)] = varies && varying <= kMaxRadixPasses;
+    if (std::any_of(total.begin(), total.end(), [&](Index t) { return t == n; })) continue;  // constant
+    if (passes == kMaxRadixPasses) {
+      unsorted_below = true;
+      break;
+    }
+    ++passes;
+    needed[static_cast<std::size_t>(d)] = true;
+    lowest_sorted = d;
   }
-  Key prefix_mask = ~Key(0);  // the bits the passes order by (and every constant bit below them)
-  if (varying > kMaxRadixPasses) {
-    int lowest = 0;
-    while (!needed[static_cast<std::size_t>(lowest)]) ++lowest;
-    prefix_mask = Key(~Key(0) << (kRadixDigitBits * lowest));
-  }
+  // The bits the passes order by (and every constant bit between them).
+  const Key prefix_mask = unsorted_below ? Key(~Key(0) << (kRadixDigitBits * lowest_sorted)) : ~Key(0);
 
   auto* source = &pairs;
   auto* target = &spare;
@@ -3364,7 +3368,7 @@ LargeVector<RadixPair<Key>>& radix_sort_pairs(LargeVector<RadixPair<Key>>& pairs
     });
     std::swap(source, target);
   }
-  if (prefix_mask != ~Key(0)) sort_equal_prefix_runs(*source, prefix_mask, threads);
+  if (unsorted_below) sort_equal_prefix_runs(*source, prefix_mask, threads);
   return *source;
 }
 
