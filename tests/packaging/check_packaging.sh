@@ -24,8 +24,10 @@ ninja -C "$tmp/consumer-build"
 "$tmp/consumer-build/consumer"
 
 step "(b) meson install into $tmp/prefix, then pkg-config"
+# -Dpython=disabled: the Python module (docs/python.md) has its own tests; building
+# it here only doubled this test's time.
 meson setup "$tmp/mmc-build" "$src" --prefix="$tmp/prefix" \
-  -Dtests=disabled -Dbenchmarks=disabled -Dexamples=false -Dtools=false -Dcuda=disabled
+  -Dtests=disabled -Dbenchmarks=disabled -Dexamples=false -Dtools=false -Dcuda=disabled -Dpython=disabled
 meson install -C "$tmp/mmc-build" --quiet
 # The installed headers are exactly the source tree's.
 diff -r "$src/include/mmc" "$tmp/prefix/include/mmc"
