@@ -14,6 +14,7 @@
 //      ninja -C build-release benchmarks/bench_ksg && ./build-release/benchmarks/bench_ksg
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -213,16 +214,12 @@ BENCHMARK(BM_Ksg1TreePhases)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
-// One k-NN pass (k = 3) over every point of a max-norm kd-tree, the queries
-// one by one (KdTree::knn in storage order, batched = 0) or a leaf at a time
-// (KdTree::knn_of_leaf, batched = 1), one thread, on [x | y] of BM_Ksg1's
-// data (rho = 0.9) with the leaf size the estimators use. Arguments: N,
-// dimension of each side, batched.
-void BM_KdTreeKnnPass(benchmark::State& state) {
-  const mmc::Index n = state.range(0), d = state.range(1), k = 3;
-  const bool batched = state.range(2) != 0;
-  const auto& [x, y] = correlated_data(n, d, 0.9);
-  const mmc::neighbors::KdTree<double> tree = mmc::knn::detail::ksg_joint_tree(x, y, 1);
+// The k-NN lists of every point of `tree` (k per point, in storage order),
+// one by one (KdTree::knn) or a leaf at a time (KdTree::knn_of_leaf), once per
+// benchmark iteration.
+void knn_passes(benchmark::State& state, const mmc::neighbors::KdTree<double>& tree, mmc::Index k,
+                bool batched) {
+  const mmc::Index n = tree.size();
   std::vector<double> distances(static_cast<std::size_t>(n * k));
   std::vector<mmc::Index> indices(static_cast<std::size_t>(n * k));
   for (auto _ : state) {
@@ -240,11 +237,46 @@ void BM_KdTreeKnnPass(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * n);
 }
 
+// One k-NN pass (k = 3) over every point of a max-norm kd-tree, the queries
+// one by one (KdTree::knn in storage order, batched = 0) or a leaf at a time
+// (KdTree::knn_of_leaf, batched = 1), one thread, on [x | y] of BM_Ksg1's
+// data (rho = 0.9) with the leaf size the estimators use. Arguments: N,
+// dimension of each side, batched.
+void BM_KdTreeKnnPass(benchmark::State& state) {
+  const mmc::Index n = state.range(0), d = state.range(1), k = 3;
+  const bool batched = state.range(2) != 0;
+  const auto& [x, y] = correlated_data(n, d, 0.9);
+  const mmc::neighbors::KdTree<double> tree = mmc::knn::detail::ksg_joint_tree(x, y, 1);
+  knn_passes(state, tree, k, batched);
+}
+
 BENCHMARK(BM_KdTreeKnnPass)
     ->ArgsProduct({{100000}, {2, 3, 5}, {0, 1}})
     ->Args({1000000, 1, 0})
     ->Args({1000000, 1, 1})
     ->ArgNames({"N", "d", "batched"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// The same pass under the Euclidean norm, as geometric kNN and Euclidean KL
+// entropy run it: the tree over [x | y] with the given leaf size, k = the
+// geometric estimator's max(3, 2 d) for the joint space of 2 d axes, queries
+// one by one (batched = 0, the path before Euclidean leaf batches) or a leaf
+// at a time. Arguments: N, dimension of each side, leaf size, batched.
+void BM_EuclideanKnnPass(benchmark::State& state) {
+  const mmc::Index n = state.range(0), d = state.range(1), leaf = state.range(2);
+  const mmc::Index k = std::max<mmc::Index>(3, 2 * d);
+  const bool batched = state.range(3) != 0;
+  const auto& [x, y] = correlated_data(n, d, 0.9);
+  mmc::RowMatrix<double> joint(n, 2 * d);
+  joint << x, y;
+  const mmc::neighbors::KdTree<double> tree(joint.data(), n, 2 * d, mmc::Norm::euclidean, leaf, 1);
+  knn_passes(state, tree, k, batched);
+}
+
+BENCHMARK(BM_EuclideanKnnPass)
+    ->ArgsProduct({{100000}, {1, 2, 5}, {8, 16, 32, 64}, {0, 1}})
+    ->ArgNames({"N", "d", "leaf", "batched"})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

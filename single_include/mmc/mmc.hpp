@@ -1790,8 +1790,11 @@ class BinnedMutualInformation {
 // geometric-knn.md gives measured values). Use it to compare, or where its
 // shape adaptivity matters; use KL/KSG for unbiased values on round densities.
 //
-// Speed: a Euclidean kd-tree per space and an SVD of a (k+1) x d matrix per
-// sample: O(N (log N + k d^2)) time, O(N d) memory.
+// Speed: a Euclidean kd-tree per space, searched leaf by leaf in more than 4
+// dimensions (KdTree::knn_of_leaf), and an SVD of a (k+1) x d matrix per
+// sample in per-thread buffers: O(N (log N + k d^2)) time, O(N d) memory.
+// At N = 1e5, 5 + 5 dimensions (k = 10), one thread, the k-NN passes and the
+// SVDs take about 40 % of the time each (docs/benchmarks.md).
 
 #include <Eigen/SVD>
 
@@ -2088,9 +2091,9 @@ inline bool within(T d, T r, bool strict) noexcept {
 
 
 // ---- begin mmc/neighbors/detail/kd_tree_batch.hpp ----
-// mmc/neighbors/detail/kd_tree_batch.hpp — max-norm k-NN queries and radius
-// counts for all the points of one kd-tree leaf at once (KdTree::knn_of_leaf,
-// KdTree::count_within_leaf).
+// mmc/neighbors/detail/kd_tree_batch.hpp — k-NN queries (max-norm and
+// Euclidean) and max-norm radius counts for all the points of one kd-tree leaf
+// at once (KdTree::knn_of_leaf, KdTree::count_within_leaf).
 //
 // Why: the kNN estimators query every point of the tree, and the points of a
 // leaf are close together, so their searches walk nearly the same nodes. One
@@ -2105,14 +2108,22 @@ inline bool within(T d, T r, bool strict) noexcept {
 // 0.69 in 6, 0.73 in 4 and 0.54 in 2 (N = 1e6); KSG's radius counts in 5
 // dimensions take 0.65-0.70.
 //
-// Exactness: every lane prunes only by its own lower bound (Arya & Mount's
-// incremental bound, then the leaf's tight box) against its own current k-th
-// distance or radius, as the one-by-one searches of kd_tree.hpp do, and
-// distances are max_j |q_j - x_j| as in neighbors/distance.hpp. A k-NN list in
-// (distance, index) order does not depend on the order candidates arrive in,
-// and a count does not depend on how the points are grouped, so the results
-// equal the one-by-one searches' (and the brute-force oracle's) bit for bit.
-// The inputs are finite (the estimators check), so `a <= b` and `!(a > b)` agree.
+// Exactness: every lane prunes only by its own lower bound against its own
+// current k-th distance or radius, as the one-by-one searches of kd_tree.hpp
+// do. Max-norm bounds are Arya & Mount's incremental bound, then the leaf's
+// tight box. Euclidean bounds are the distance to each child's tight box,
+// sqrt(sum_j gap_j^2) summed in axis order: every gap is at most the point's
+// own |q_j - x_j| and rounding is monotone, so this bound never exceeds the
+// point's computed distance, even where squares underflow or overflow.
+// Distances are computed as neighbors/distance.hpp computes them (max_j
+// |q_j - x_j|; sqrt of the squares summed in axis order). Exactness is tested
+// with -ffp-contract=off: a build that lets the compiler fuse multiply-adds
+// may fuse the vectorised sums here and not the scalar ones there, and so move
+// a Euclidean distance by an ulp. A k-NN list in (distance, index) order does
+// not depend on the order candidates arrive in, and a count does not depend on
+// how the points are grouped, so the results equal the one-by-one searches'
+// (and the brute-force oracle's) bit for bit. The inputs are finite (the
+// estimators check), so `a <= b` and `!(a > b)` agree.
 
 
 // ---- begin mmc/neighbors/detail/kd_tree_layout.hpp ----
@@ -2500,9 +2511,10 @@ class KdTreeBatch : protected KdTreeLayout<T> {
     return false;
   }
 
-  // The k nearest other points of every point of leaf `leaf` (node id): lane a
-  // is the point at position own.begin + a; its list goes to distances + a k,
-  // indices + a k.
+  // The k nearest other points of every point of leaf `leaf` (node id) under
+  // the norm N: lane a is the point at position own.begin + a; its list goes
+  // to distances + a k, indices + a k.
+  template <Norm N>
   void knn_batch(Index leaf, Index k, T* distances, Index* indices) const noexcept {
     const Node& own = nodes_[static_cast<std::size_t>(leaf)];
     const Index m = own.end - own.begin;
@@ -2516,7 +2528,7 @@ class KdTreeBatch : protected KdTreeLayout<T> {
     // The lanes' own leaf first: every list is full after it (k < leaf size)
     // or at least holds the nearest candidates, so pruning starts early.
     for (Index a = 0; a < m; ++a) {
-      offer_leaf(own, own.begin + a, own.begin + a, lists[a]);
+      offer_leaf<N>(own, own.begin + a, own.begin + a, lists[a]);
       worst[a] = lists[a].worst();
     }
     alignas(64) T stack_bounds[kMaxDepth][kBatch];
@@ -2526,19 +2538,25 @@ class KdTreeBatch : protected KdTreeLayout<T> {
     for (;;) {
       const Node& node = nodes_[static_cast<std::size_t>(id)];
       if (node.right >= 0) {
-        // Both children's incremental bounds, lane by lane (knn_max's rule),
-        // how many lanes each child may serve, and how many prefer the left.
-        const T* split = qcol + node.split_dim * n_;
+        // Both children's lower bounds, lane by lane (max-norm: knn_max's
+        // incremental rule; Euclidean: the children's tight boxes), how many
+        // lanes each child may serve, and how many prefer the left.
+        if constexpr (N == Norm::max) {
+          const T* split = qcol + node.split_dim * n_;
+          for (Index a = 0; a < m; ++a) {
+            const T v = split[a];
+            left[a] = std::max(std::max(bound[a], node.left_lo - v), v - node.left_hi);
+            right[a] = std::max(std::max(bound[a], node.right_lo - v), v - node.right_hi);
+          }
+        } else {
+          box_distances(id + 1, qcol, m, left);
+          box_distances(node.right, qcol, m, right);
+        }
         int alive_left = 0, alive_right = 0, nearer_left = 0;
         for (Index a = 0; a < m; ++a) {
-          const T v = split[a];
-          const T bl = std::max(std::max(bound[a], node.left_lo - v), v - node.left_hi);
-          const T br = std::max(std::max(bound[a], node.right_lo - v), v - node.right_hi);
-          left[a] = bl;
-          right[a] = br;
-          alive_left += bl <= worst[a];
-          alive_right += br <= worst[a];
-          nearer_left += bl <= br;
+          alive_left += left[a] <= worst[a];
+          alive_right += right[a] <= worst[a];
+          nearer_left += left[a] <= right[a];
         }
         const bool left_first = 2 * nearer_left >= m;
         if ((left_first ? alive_right : alive_left) > 0) {
@@ -2553,9 +2571,11 @@ class KdTreeBatch : protected KdTreeLayout<T> {
       } else if (id != leaf) {
         for (Index a = 0; a < m; ++a) {
           if (bound[a] > worst[a]) continue;
-          const T* q = points_.data() + (own.begin + a) * d_;
-          if (box_farther_than(id, q, worst[a])) continue;
-          offer_leaf(node, own.begin + a, -1, lists[a]);
+          // A Euclidean bound already is the leaf's tight-box distance.
+          if constexpr (N == Norm::max) {
+            if (box_farther_than(id, points_.data() + (own.begin + a) * d_, worst[a])) continue;
+          }
+          offer_leaf<N>(node, own.begin + a, -1, lists[a]);
           worst[a] = lists[a].worst();
         }
       }
@@ -2713,35 +2733,72 @@ class KdTreeBatch : protected KdTreeLayout<T> {
     return f(std::integral_constant<Index, 64>{});
   }
 
-  // Max-norm distances from q to the W points at positions begin.., axis by
-  // axis from the column copy. Lanes past the leaf read the next points or the
-  // layout's zero padding (KdTreeLayout::kColumnPadding >= 64); callers ignore them.
-  template <Index W>
+  // Distances under the norm N from q to the W points at positions begin..,
+  // axis by axis from the column copy, with neighbors/distance.hpp's
+  // operations in its order (Euclidean: the squares summed from axis 0, then
+  // one square root). Lanes past the leaf read the next points or the layout's
+  // zero padding (KdTreeLayout::kColumnPadding >= 64); callers ignore them.
+  template <Norm N, Index W>
   void block_distances(const T* q, Index begin, T* __restrict out) const noexcept {
     const T* __restrict first = columns_.data() + begin;
     const T q0 = q[0];
-    for (Index p = 0; p < W; ++p) out[p] = std::fabs(q0 - first[p]);
-    for (Index j = 1; j < d_; ++j) {
-      const T qj = q[j];
-      const T* __restrict column = first + j * n_;
+    if constexpr (N == Norm::max) {
+      for (Index p = 0; p < W; ++p) out[p] = std::fabs(q0 - first[p]);
+      for (Index j = 1; j < d_; ++j) {
+        const T qj = q[j];
+        const T* __restrict column = first + j * n_;
+        for (Index p = 0; p < W; ++p) {
+          const T diff = std::fabs(qj - column[p]);
+          out[p] = diff > out[p] ? diff : out[p];
+        }
+      }
+    } else {
       for (Index p = 0; p < W; ++p) {
-        const T diff = std::fabs(qj - column[p]);
-        out[p] = diff > out[p] ? diff : out[p];
+        const T diff = q0 - first[p];
+        out[p] = diff * diff;
+      }
+      for (Index j = 1; j < d_; ++j) {
+        const T qj = q[j];
+        const T* __restrict column = first + j * n_;
+        for (Index p = 0; p < W; ++p) {
+          const T diff = qj - column[p];
+          out[p] += diff * diff;
+        }
+      }
+      for (Index p = 0; p < W; ++p) out[p] = std::sqrt(out[p]);
+    }
+  }
+
+  // Euclidean distance from each of the m lanes (lane a's axis j at
+  // qcol[j * n_ + a]) to the tight box of node `id`: sqrt(sum_j gap_j^2), the
+  // gaps summed in axis order (see the file comment for why it is a bound).
+  void box_distances(Index id, const T* qcol, Index m, T* __restrict out) const noexcept {
+    const T* lo = boxes_.data() + id * 2 * d_;
+    const T* hi = lo + d_;
+    for (Index a = 0; a < m; ++a) out[a] = 0;
+    for (Index j = 0; j < d_; ++j) {
+      const T* __restrict qj = qcol + j * n_;
+      const T l = lo[j], h = hi[j];
+      for (Index a = 0; a < m; ++a) {
+        const T gap = std::max(std::max(l - qj[a], qj[a] - h), T(0));
+        out[a] += gap * gap;
       }
     }
+    for (Index a = 0; a < m; ++a) out[a] = std::sqrt(out[a]);
   }
 
   // Offers the points of a leaf (at most 64) to the list of the query at
   // position `query`, skipping position `self` (-1: none). A vectorised count
   // of the candidates not farther than the list's worst skips the scalar offer
   // loop when, as usual, there are none.
+  template <Norm N>
   void offer_leaf(const Node& leaf, Index query, Index self, KnnList<T>& list) const noexcept {
     const T* q = points_.data() + query * d_;
     const Index count = leaf.end - leaf.begin;
     with_block_width(count, [&](auto width) {
       constexpr Index W = decltype(width)::value;
       alignas(64) T dist[W];
-      block_distances<W>(q, leaf.begin, dist);
+      block_distances<N, W>(q, leaf.begin, dist);
       const T w = list.worst();
       int candidates = 0;
       for (Index p = 0; p < W; ++p) candidates += dist[p] <= w;
@@ -2758,7 +2815,7 @@ class KdTreeBatch : protected KdTreeLayout<T> {
     return with_block_width(count, [&](auto width) -> Index {
       constexpr Index W = decltype(width)::value;
       alignas(64) T dist[W];
-      block_distances<W>(q, leaf.begin, dist);
+      block_distances<Norm::max, W>(q, leaf.begin, dist);
       std::int64_t within = 0;
       for (Index p = 0; p < W; ++p) within += (p < count) & within_r<Strict>(dist[p], r);
       return within;
@@ -2780,6 +2837,14 @@ class KdTree : private detail::KdTreeBatch<T> {
   KdTree(const T* data, Index n, Index d, Norm norm = Norm::max, Index leaf_size = 8,
          int threads = 1)
       : Batch(data, n, d, leaf_size, threads), norm_(norm) {}
+
+  /// A Euclidean batch bounds both children of every node it walks by their
+  /// tight boxes (d operations per query), which pays only in more dimensions
+  /// than this: bench_ksg BM_EuclideanKnnPass, k = max(3, d), N = 1e5, one
+  /// thread, best leaf size each way: 10-D 3.0 s batched (leaves of 32)
+  /// against 5.4 s one by one (leaves of 8); 4-D 0.21 s against 0.22 s; 2-D
+  /// 0.051 s against 0.065 s.
+  static constexpr Index kEuclideanBatchMinDims = 4;
 
   Index size() const noexcept { return n_; }
   Index dim() const noexcept { return d_; }
@@ -2816,12 +2881,21 @@ class KdTree : private detail::KdTreeBatch<T> {
   /// The k nearest other points of every point stored in leaf l: row a (the
   /// point at position leaf_begin(l) + a) at distances + a k and indices + a k,
   /// the same lists as knn(point_at_position(p), k, original_index(p), ...).
-  /// Requires k < size(). Max-norm leaves are searched as one batch.
+  /// Requires k < size(). Leaves of at most 64 points in at most 32 dimensions
+  /// are searched as one batch: always under the max-norm, in more than
+  /// kEuclideanBatchMinDims dimensions under the Euclidean norm.
   void knn_of_leaf(Index l, Index k, T* distances, Index* indices) const noexcept {
     const Node& leaf = leaf_node(l);
-    if (norm_ == Norm::max && this->batch_fits(leaf)) {
-      this->knn_batch(leaves_[static_cast<std::size_t>(l)], k, distances, indices);
-      return;
+    if (this->batch_fits(leaf)) {
+      const Index id = leaves_[static_cast<std::size_t>(l)];
+      if (norm_ == Norm::max) {
+        this->template knn_batch<Norm::max>(id, k, distances, indices);
+        return;
+      }
+      if (d_ > kEuclideanBatchMinDims) {
+        this->template knn_batch<Norm::euclidean>(id, k, distances, indices);
+        return;
+      }
     }
     for (Index p = leaf.begin; p < leaf.end; ++p)
       knn(point_at_position(p), k, order_[p], distances + (p - leaf.begin) * k, indices + (p - leaf.begin) * k);
@@ -3676,14 +3750,24 @@ class Searcher {
 
 namespace mmc::knn::detail {
 
-/// Leaf size of a max-norm kd-tree used for k-NN queries in d dimensions.
+/// Leaf size of a kd-tree used for k-NN queries in d dimensions under `norm`.
 /// Every leaf's points are searched as one batch (KdTree::knn_of_leaf) whose
 /// leaf scans are vectorised blocks, so in more dimensions larger leaves pay.
-/// Batched k-NN pass, k = 3, Gaussian rho = 0.9, one thread: 10-D, N = 1e5:
-/// 0.54 s with 32, 0.51 s with 64 (rho = 0.5: 1.01 s, 0.83 s); 6-D: 0.17 s,
-/// 0.15 s; 4-D: 0.075 s either way; 2-D, N = 1e6: 0.29 s with 8, 0.32 s with
-/// 16, 0.35 s with 32. At most 64 (KdTree's batch size).
-inline Index knn_leaf_size(Index d) noexcept { return d <= 2 ? 8 : (d <= 4 ? 32 : 64); }
+/// Max-norm batched k-NN pass, k = 3, Gaussian rho = 0.9, one thread: 10-D,
+/// N = 1e5: 0.54 s with 32, 0.51 s with 64 (rho = 0.5: 1.01 s, 0.83 s); 6-D:
+/// 0.17 s, 0.15 s; 4-D: 0.075 s either way; 2-D, N = 1e6: 0.29 s with 8,
+/// 0.32 s with 16, 0.35 s with 32. Euclidean trees are searched one query at
+/// a time up to KdTree::kEuclideanBatchMinDims dimensions, where small leaves
+/// prune best, and as batches above, which bound every child node by its tight
+/// box (d operations per query) and so want shallower trees: bench_ksg
+/// BM_EuclideanKnnPass (k = max(3, d), N = 1e5, one thread), 10-D batched:
+/// 11.2 s with 8, 5.9 s with 16, 3.0 s with 32, 3.8 s with 64; 4-D one by
+/// one: 0.25 s with 8, 0.23 s with 16, 0.26 s with 32. At most 64 (KdTree's
+/// batch size).
+inline Index knn_leaf_size(Index d, Norm norm = Norm::max) noexcept {
+  if (norm == Norm::euclidean) return d <= neighbors::KdTree<double>::kEuclideanBatchMinDims ? 8 : 32;
+  return d <= 2 ? 8 : (d <= 4 ? 32 : 64);
+}
 
 /// Blocks of whole leaves holding about kPointGrain points on average (fixed by
 /// the tree alone, so the work split never depends on the thread count).
@@ -3830,28 +3914,46 @@ inline void check_geometric_k(std::string_view function, Index k, Index d,
 
 /// Geometric-kNN local entropy values of a validated, prepared n x d matrix
 /// (k >= d, k < n). Throws on the first degenerate neighbourhood.
+/// Per-thread buffers of geometric_local_entropy: the neighbourhood, its
+/// centred copy and the SVD, allocated once per thread and shape rather than
+/// once per sample (JacobiSVD::compute reuses its storage at a fixed size, and
+/// computes the same values as a freshly constructed decomposition).
+struct GeometricWorkspace {
+  Eigen::MatrixXd set, centred;
+  Eigen::JacobiSVD<Eigen::MatrixXd> svd;
+
+  void shape(Index rows, Index cols) {
+    if (set.rows() == rows && set.cols() == cols) return;
+    set.resize(rows, cols);
+    centred.resize(rows, cols);
+    svd = Eigen::JacobiSVD<Eigen::MatrixXd>(rows, cols, Eigen::ComputeThinV);
+  }
+};
+
 inline Eigen::VectorXd geometric_local_entropy(std::string_view function, std::string_view space,
                                                const RowMatrix<double>& x, Index k, int threads) {
   const Index n = x.rows(), d = x.cols();
-  const neighbors::KdTree<double> tree(x.data(), n, d, Norm::euclidean, 8, threads);
+  const neighbors::KdTree<double> tree(x.data(), n, d, Norm::euclidean, knn_leaf_size(d, Norm::euclidean), threads);
   const double base = std::log(static_cast<double>(n)) + log_unit_ball_volume(static_cast<int>(d), true);
   Eigen::VectorXd local(n);
   std::vector<char> degenerate(static_cast<std::size_t>(n), 0);
   for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {
     const double eps = distances[k - 1];
+    thread_local GeometricWorkspace work;
+    work.shape(k + 1, d);
+    Eigen::MatrixXd& set = work.set;
+    Eigen::MatrixXd& centred = work.centred;
     // Plain loops in a fixed order (not Eigen reductions) so that the result
     // does not depend on vectorisation: the test oracle repeats them exactly.
-    Eigen::MatrixXd set(k + 1, d);
     set.row(0) = x.row(i);
     for (Index j = 0; j < k; ++j) set.row(j + 1) = x.row(neighbours[j]);
-    Eigen::MatrixXd centred(k + 1, d);
     for (Index c = 0; c < d; ++c) {
       double mean = 0.0;
       for (Index p = 0; p <= k; ++p) mean += set(p, c);
       mean /= static_cast<double>(k + 1);
       for (Index p = 0; p <= k; ++p) centred(p, c) = set(p, c) - mean;
     }
-    const Eigen::JacobiSVD<Eigen::MatrixXd> svd(centred, Eigen::ComputeThinV);
+    const Eigen::JacobiSVD<Eigen::MatrixXd>& svd = work.svd.compute(centred);
     const Eigen::VectorXd& sigma = svd.singularValues();
     const Eigen::MatrixXd& v = svd.matrixV();
     if (!(eps > 0) || !(sigma(d - 1) > kGeometricRankTolerance * sigma(0))) {
@@ -4241,8 +4343,7 @@ inline constexpr std::string_view kKlTieAlternatives =
 inline void kl_tree_radii(const RowMatrix<double>& data, Index k, Norm norm, int threads,
                           Eigen::VectorXd& radius, std::vector<Index>& tied) {
   const Index n = data.rows(), d = data.cols();
-  const Index leaf_size = norm == Norm::max ? knn_leaf_size(d) : 8;
-  const neighbors::KdTree<double> tree(data.data(), n, d, norm, leaf_size, threads);
+  const neighbors::KdTree<double> tree(data.data(), n, d, norm, knn_leaf_size(d, norm), threads);
   radius.resize(n);
   tied.assign(static_cast<std::size_t>(n), -1);
   for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {

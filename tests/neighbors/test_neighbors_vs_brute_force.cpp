@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <mmc/core/rng.hpp>
 #include <mmc/neighbors.hpp>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -107,6 +108,26 @@ void expect_matches_oracle(const std::vector<const Fast*>& structures, const std
   }
 }
 
+/// Every point's k-NN list from KdTree::knn_of_leaf, leaf by leaf: row i (k
+/// entries) belongs to the point of original index i.
+std::pair<std::vector<double>, std::vector<Index>> leaf_batch_lists(
+    const mmc::neighbors::KdTree<double>& tree, Index k) {
+  std::vector<double> dist(static_cast<std::size_t>(tree.size() * k));
+  std::vector<Index> idx(static_cast<std::size_t>(tree.size() * k));
+  for (Index l = 0; l < tree.leaf_count(); ++l) {
+    const Index begin = tree.leaf_begin(l), m = tree.leaf_end(l) - begin;
+    std::vector<double> d(static_cast<std::size_t>(m * k));
+    std::vector<Index> id(static_cast<std::size_t>(m * k));
+    tree.knn_of_leaf(l, k, d.data(), id.data());
+    for (Index a = 0; a < m; ++a) {
+      const Index i = tree.original_index(begin + a);
+      std::copy_n(&d[a * k], k, &dist[i * k]);
+      std::copy_n(&id[a * k], k, &idx[i * k]);
+    }
+  }
+  return {std::move(dist), std::move(idx)};
+}
+
 struct Case {
   Index n, d;
   Kind kind;
@@ -125,8 +146,9 @@ TEST_P(NeighborsVsBruteForce, KdTreeMatchesExactly) {
 }
 
 // The leaf-batched searches (KdTree::knn_of_leaf and count_within_leaf, one
-// walk per leaf; one by one under the Euclidean norm and for leaves over 64
-// points) against the oracle: every point's k-NN list, and radius counts
+// walk per leaf; one by one for leaves over 64 points, beyond 32 axes, and
+// under the Euclidean norm in 4 axes or fewer and for its counts) against the
+// oracle: every point's k-NN list, and radius counts
 // where the lanes of one batch carry different radii (the k-th distance, with
 // its boundary ties, just inside it, 0, twice it and the nearest distance,
 // rotated across lanes so a batch mixes them).
@@ -158,19 +180,7 @@ TEST_P(NeighborsVsBruteForce, KdTreeLeafBatchesMatchExactly) {
     }
     ASSERT_EQ(covered, c.n);
     for (Index k : ks) {
-      std::vector<double> dist(static_cast<std::size_t>(c.n * k));
-      std::vector<Index> idx(static_cast<std::size_t>(c.n * k));
-      for (Index l = 0; l < tree.leaf_count(); ++l) {
-        const Index begin = tree.leaf_begin(l), m = tree.leaf_end(l) - begin;
-        std::vector<double> d(static_cast<std::size_t>(m * k));
-        std::vector<Index> id(static_cast<std::size_t>(m * k));
-        tree.knn_of_leaf(l, k, d.data(), id.data());
-        for (Index a = 0; a < m; ++a) {
-          const Index i = tree.original_index(begin + a);
-          std::copy_n(&d[a * k], k, &dist[i * k]);
-          std::copy_n(&id[a * k], k, &idx[i * k]);
-        }
-      }
+      auto [dist, idx] = leaf_batch_lists(tree, k);
       b.distances.push_back(std::move(dist));
       b.indices.push_back(std::move(idx));
     }
@@ -231,6 +241,35 @@ TEST_P(NeighborsVsBruteForce, BruteForceClassMatchesTheOracle) {
     expect_knn(brute, &x[i * c.d], i, 5, oracle, i);
     ASSERT_EQ(brute.count_within(&x[i * c.d], oracle.sorted[4].first, true),
               oracle.count(oracle.sorted[4].first, true, true));
+  }
+}
+// Euclidean batches prune by sqrt(sum of squared box gaps), which must never
+// exceed a point's computed distance: also where the squares underflow to
+// subnormals or zero (scale 1e-160, 1e-300: many distances 0, ties broken by
+// index) or overflow to infinity (1e160: most distances +inf). Every point's
+// k-NN list from knn_of_leaf equals the oracle's, in batches (leaves of 8 and
+// 64) and one by one (knn).
+TEST(KdTree, EuclideanLeafBatchesMatchAtExtremeScales) {
+  for (double scale : {1e-160, 1e-300, 1e160}) {
+    for (Index d : {2, 5, 8}) {  // 2: one by one; 5, 8: batched (KdTree::kEuclideanBatchMinDims)
+      constexpr Index n = 300, k = 7;
+      auto x = make_points(n, d, Kind::duplicated, 5 + static_cast<std::uint64_t>(d));
+      for (double& v : x) v *= scale;
+      for (Index leaf_size : {8, 64}) {
+        const mmc::neighbors::KdTree<double> tree(x.data(), n, d, Norm::euclidean, leaf_size);
+        const auto [dist, idx] = leaf_batch_lists(tree, k);
+        for (Index i = 0; i < n; ++i) {
+          const Oracle oracle(x, n, d, Norm::euclidean, &x[i * d], i);
+          for (Index j = 0; j < k; ++j) {
+            ASSERT_EQ(dist[i * k + j], oracle.sorted[j].first)
+                << "scale " << scale << " d " << d << " leaf " << leaf_size << " point " << i;
+            ASSERT_EQ(idx[i * k + j], oracle.sorted[j].second)
+                << "scale " << scale << " d " << d << " leaf " << leaf_size << " point " << i;
+          }
+          expect_knn(tree, &x[i * d], i, k, oracle, i);
+        }
+      }
+    }
   }
 }
 

@@ -68,8 +68,7 @@ inline constexpr std::string_view kKlTieAlternatives =
 inline void kl_tree_radii(const RowMatrix<double>& data, Index k, Norm norm, int threads,
                           Eigen::VectorXd& radius, std::vector<Index>& tied) {
   const Index n = data.rows(), d = data.cols();
-  const Index leaf_size = norm == Norm::max ? knn_leaf_size(d) : 8;
-  const neighbors::KdTree<double> tree(data.data(), n, d, norm, leaf_size, threads);
+  const neighbors::KdTree<double> tree(data.data(), n, d, norm, knn_leaf_size(d, norm), threads);
   radius.resize(n);
   tied.assign(static_cast<std::size_t>(n), -1);
   for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index* neighbours) {

@@ -28,14 +28,24 @@
 
 namespace mmc::knn::detail {
 
-/// Leaf size of a max-norm kd-tree used for k-NN queries in d dimensions.
+/// Leaf size of a kd-tree used for k-NN queries in d dimensions under `norm`.
 /// Every leaf's points are searched as one batch (KdTree::knn_of_leaf) whose
 /// leaf scans are vectorised blocks, so in more dimensions larger leaves pay.
-/// Batched k-NN pass, k = 3, Gaussian rho = 0.9, one thread: 10-D, N = 1e5:
-/// 0.54 s with 32, 0.51 s with 64 (rho = 0.5: 1.01 s, 0.83 s); 6-D: 0.17 s,
-/// 0.15 s; 4-D: 0.075 s either way; 2-D, N = 1e6: 0.29 s with 8, 0.32 s with
-/// 16, 0.35 s with 32. At most 64 (KdTree's batch size).
-inline Index knn_leaf_size(Index d) noexcept { return d <= 2 ? 8 : (d <= 4 ? 32 : 64); }
+/// Max-norm batched k-NN pass, k = 3, Gaussian rho = 0.9, one thread: 10-D,
+/// N = 1e5: 0.54 s with 32, 0.51 s with 64 (rho = 0.5: 1.01 s, 0.83 s); 6-D:
+/// 0.17 s, 0.15 s; 4-D: 0.075 s either way; 2-D, N = 1e6: 0.29 s with 8,
+/// 0.32 s with 16, 0.35 s with 32. Euclidean trees are searched one query at
+/// a time up to KdTree::kEuclideanBatchMinDims dimensions, where small leaves
+/// prune best, and as batches above, which bound every child node by its tight
+/// box (d operations per query) and so want shallower trees: bench_ksg
+/// BM_EuclideanKnnPass (k = max(3, d), N = 1e5, one thread), 10-D batched:
+/// 11.2 s with 8, 5.9 s with 16, 3.0 s with 32, 3.8 s with 64; 4-D one by
+/// one: 0.25 s with 8, 0.23 s with 16, 0.26 s with 32. At most 64 (KdTree's
+/// batch size).
+inline Index knn_leaf_size(Index d, Norm norm = Norm::max) noexcept {
+  if (norm == Norm::euclidean) return d <= neighbors::KdTree<double>::kEuclideanBatchMinDims ? 8 : 32;
+  return d <= 2 ? 8 : (d <= 4 ? 32 : 64);
+}
 
 /// Blocks of whole leaves holding about kPointGrain points on average (fixed by
 /// the tree alone, so the work split never depends on the thread count).

@@ -1,6 +1,6 @@
-// mmc/neighbors/detail/kd_tree_batch.hpp — max-norm k-NN queries and radius
-// counts for all the points of one kd-tree leaf at once (KdTree::knn_of_leaf,
-// KdTree::count_within_leaf).
+// mmc/neighbors/detail/kd_tree_batch.hpp — k-NN queries (max-norm and
+// Euclidean) and max-norm radius counts for all the points of one kd-tree leaf
+// at once (KdTree::knn_of_leaf, KdTree::count_within_leaf).
 //
 // Why: the kNN estimators query every point of the tree, and the points of a
 // leaf are close together, so their searches walk nearly the same nodes. One
@@ -15,17 +15,26 @@
 // 0.69 in 6, 0.73 in 4 and 0.54 in 2 (N = 1e6); KSG's radius counts in 5
 // dimensions take 0.65-0.70.
 //
-// Exactness: every lane prunes only by its own lower bound (Arya & Mount's
-// incremental bound, then the leaf's tight box) against its own current k-th
-// distance or radius, as the one-by-one searches of kd_tree.hpp do, and
-// distances are max_j |q_j - x_j| as in neighbors/distance.hpp. A k-NN list in
-// (distance, index) order does not depend on the order candidates arrive in,
-// and a count does not depend on how the points are grouped, so the results
-// equal the one-by-one searches' (and the brute-force oracle's) bit for bit.
-// The inputs are finite (the estimators check), so `a <= b` and `!(a > b)` agree.
+// Exactness: every lane prunes only by its own lower bound against its own
+// current k-th distance or radius, as the one-by-one searches of kd_tree.hpp
+// do. Max-norm bounds are Arya & Mount's incremental bound, then the leaf's
+// tight box. Euclidean bounds are the distance to each child's tight box,
+// sqrt(sum_j gap_j^2) summed in axis order: every gap is at most the point's
+// own |q_j - x_j| and rounding is monotone, so this bound never exceeds the
+// point's computed distance, even where squares underflow or overflow.
+// Distances are computed as neighbors/distance.hpp computes them (max_j
+// |q_j - x_j|; sqrt of the squares summed in axis order). Exactness is tested
+// with -ffp-contract=off: a build that lets the compiler fuse multiply-adds
+// may fuse the vectorised sums here and not the scalar ones there, and so move
+// a Euclidean distance by an ulp. A k-NN list in (distance, index) order does
+// not depend on the order candidates arrive in, and a count does not depend on
+// how the points are grouped, so the results equal the one-by-one searches'
+// (and the brute-force oracle's) bit for bit. The inputs are finite (the
+// estimators check), so `a <= b` and `!(a > b)` agree.
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <type_traits>
 #include <vector>
@@ -74,9 +83,10 @@ class KdTreeBatch : protected KdTreeLayout<T> {
     return false;
   }
 
-  // The k nearest other points of every point of leaf `leaf` (node id): lane a
-  // is the point at position own.begin + a; its list goes to distances + a k,
-  // indices + a k.
+  // The k nearest other points of every point of leaf `leaf` (node id) under
+  // the norm N: lane a is the point at position own.begin + a; its list goes
+  // to distances + a k, indices + a k.
+  template <Norm N>
   void knn_batch(Index leaf, Index k, T* distances, Index* indices) const noexcept {
     const Node& own = nodes_[static_cast<std::size_t>(leaf)];
     const Index m = own.end - own.begin;
@@ -90,7 +100,7 @@ class KdTreeBatch : protected KdTreeLayout<T> {
     // The lanes' own leaf first: every list is full after it (k < leaf size)
     // or at least holds the nearest candidates, so pruning starts early.
     for (Index a = 0; a < m; ++a) {
-      offer_leaf(own, own.begin + a, own.begin + a, lists[a]);
+      offer_leaf<N>(own, own.begin + a, own.begin + a, lists[a]);
       worst[a] = lists[a].worst();
     }
     alignas(64) T stack_bounds[kMaxDepth][kBatch];
@@ -100,19 +110,25 @@ class KdTreeBatch : protected KdTreeLayout<T> {
     for (;;) {
       const Node& node = nodes_[static_cast<std::size_t>(id)];
       if (node.right >= 0) {
-        // Both children's incremental bounds, lane by lane (knn_max's rule),
-        // how many lanes each child may serve, and how many prefer the left.
-        const T* split = qcol + node.split_dim * n_;
+        // Both children's lower bounds, lane by lane (max-norm: knn_max's
+        // incremental rule; Euclidean: the children's tight boxes), how many
+        // lanes each child may serve, and how many prefer the left.
+        if constexpr (N == Norm::max) {
+          const T* split = qcol + node.split_dim * n_;
+          for (Index a = 0; a < m; ++a) {
+            const T v = split[a];
+            left[a] = std::max(std::max(bound[a], node.left_lo - v), v - node.left_hi);
+            right[a] = std::max(std::max(bound[a], node.right_lo - v), v - node.right_hi);
+          }
+        } else {
+          box_distances(id + 1, qcol, m, left);
+          box_distances(node.right, qcol, m, right);
+        }
         int alive_left = 0, alive_right = 0, nearer_left = 0;
         for (Index a = 0; a < m; ++a) {
-          const T v = split[a];
-          const T bl = std::max(std::max(bound[a], node.left_lo - v), v - node.left_hi);
-          const T br = std::max(std::max(bound[a], node.right_lo - v), v - node.right_hi);
-          left[a] = bl;
-          right[a] = br;
-          alive_left += bl <= worst[a];
-          alive_right += br <= worst[a];
-          nearer_left += bl <= br;
+          alive_left += left[a] <= worst[a];
+          alive_right += right[a] <= worst[a];
+          nearer_left += left[a] <= right[a];
         }
         const bool left_first = 2 * nearer_left >= m;
         if ((left_first ? alive_right : alive_left) > 0) {
@@ -127,9 +143,11 @@ class KdTreeBatch : protected KdTreeLayout<T> {
       } else if (id != leaf) {
         for (Index a = 0; a < m; ++a) {
           if (bound[a] > worst[a]) continue;
-          const T* q = points_.data() + (own.begin + a) * d_;
-          if (box_farther_than(id, q, worst[a])) continue;
-          offer_leaf(node, own.begin + a, -1, lists[a]);
+          // A Euclidean bound already is the leaf's tight-box distance.
+          if constexpr (N == Norm::max) {
+            if (box_farther_than(id, points_.data() + (own.begin + a) * d_, worst[a])) continue;
+          }
+          offer_leaf<N>(node, own.begin + a, -1, lists[a]);
           worst[a] = lists[a].worst();
         }
       }
@@ -287,35 +305,72 @@ class KdTreeBatch : protected KdTreeLayout<T> {
     return f(std::integral_constant<Index, 64>{});
   }
 
-  // Max-norm distances from q to the W points at positions begin.., axis by
-  // axis from the column copy. Lanes past the leaf read the next points or the
-  // layout's zero padding (KdTreeLayout::kColumnPadding >= 64); callers ignore them.
-  template <Index W>
+  // Distances under the norm N from q to the W points at positions begin..,
+  // axis by axis from the column copy, with neighbors/distance.hpp's
+  // operations in its order (Euclidean: the squares summed from axis 0, then
+  // one square root). Lanes past the leaf read the next points or the layout's
+  // zero padding (KdTreeLayout::kColumnPadding >= 64); callers ignore them.
+  template <Norm N, Index W>
   void block_distances(const T* q, Index begin, T* __restrict out) const noexcept {
     const T* __restrict first = columns_.data() + begin;
     const T q0 = q[0];
-    for (Index p = 0; p < W; ++p) out[p] = std::fabs(q0 - first[p]);
-    for (Index j = 1; j < d_; ++j) {
-      const T qj = q[j];
-      const T* __restrict column = first + j * n_;
+    if constexpr (N == Norm::max) {
+      for (Index p = 0; p < W; ++p) out[p] = std::fabs(q0 - first[p]);
+      for (Index j = 1; j < d_; ++j) {
+        const T qj = q[j];
+        const T* __restrict column = first + j * n_;
+        for (Index p = 0; p < W; ++p) {
+          const T diff = std::fabs(qj - column[p]);
+          out[p] = diff > out[p] ? diff : out[p];
+        }
+      }
+    } else {
       for (Index p = 0; p < W; ++p) {
-        const T diff = std::fabs(qj - column[p]);
-        out[p] = diff > out[p] ? diff : out[p];
+        const T diff = q0 - first[p];
+        out[p] = diff * diff;
+      }
+      for (Index j = 1; j < d_; ++j) {
+        const T qj = q[j];
+        const T* __restrict column = first + j * n_;
+        for (Index p = 0; p < W; ++p) {
+          const T diff = qj - column[p];
+          out[p] += diff * diff;
+        }
+      }
+      for (Index p = 0; p < W; ++p) out[p] = std::sqrt(out[p]);
+    }
+  }
+
+  // Euclidean distance from each of the m lanes (lane a's axis j at
+  // qcol[j * n_ + a]) to the tight box of node `id`: sqrt(sum_j gap_j^2), the
+  // gaps summed in axis order (see the file comment for why it is a bound).
+  void box_distances(Index id, const T* qcol, Index m, T* __restrict out) const noexcept {
+    const T* lo = boxes_.data() + id * 2 * d_;
+    const T* hi = lo + d_;
+    for (Index a = 0; a < m; ++a) out[a] = 0;
+    for (Index j = 0; j < d_; ++j) {
+      const T* __restrict qj = qcol + j * n_;
+      const T l = lo[j], h = hi[j];
+      for (Index a = 0; a < m; ++a) {
+        const T gap = std::max(std::max(l - qj[a], qj[a] - h), T(0));
+        out[a] += gap * gap;
       }
     }
+    for (Index a = 0; a < m; ++a) out[a] = std::sqrt(out[a]);
   }
 
   // Offers the points of a leaf (at most 64) to the list of the query at
   // position `query`, skipping position `self` (-1: none). A vectorised count
   // of the candidates not farther than the list's worst skips the scalar offer
   // loop when, as usual, there are none.
+  template <Norm N>
   void offer_leaf(const Node& leaf, Index query, Index self, KnnList<T>& list) const noexcept {
     const T* q = points_.data() + query * d_;
     const Index count = leaf.end - leaf.begin;
     with_block_width(count, [&](auto width) {
       constexpr Index W = decltype(width)::value;
       alignas(64) T dist[W];
-      block_distances<W>(q, leaf.begin, dist);
+      block_distances<N, W>(q, leaf.begin, dist);
       const T w = list.worst();
       int candidates = 0;
       for (Index p = 0; p < W; ++p) candidates += dist[p] <= w;
@@ -332,7 +387,7 @@ class KdTreeBatch : protected KdTreeLayout<T> {
     return with_block_width(count, [&](auto width) -> Index {
       constexpr Index W = decltype(width)::value;
       alignas(64) T dist[W];
-      block_distances<W>(q, leaf.begin, dist);
+      block_distances<Norm::max, W>(q, leaf.begin, dist);
       std::int64_t within = 0;
       for (Index p = 0; p < W; ++p) within += (p < count) & within_r<Strict>(dist[p], r);
       return within;
