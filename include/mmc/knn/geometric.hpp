@@ -81,8 +81,6 @@ inline void check_geometric_k(std::string_view function, Index k, Index d,
   }
 }
 
-/// Geometric-kNN local entropy values of a validated, prepared n x d matrix
-/// (k >= d, k < n). Throws on the first degenerate neighbourhood.
 /// Per-thread buffers of geometric_local_entropy: the neighbourhood, its
 /// centred copy and the SVD, allocated once per thread and shape rather than
 /// once per sample (JacobiSVD::compute reuses its storage at a fixed size, and
@@ -99,6 +97,8 @@ struct GeometricWorkspace {
   }
 };
 
+/// Geometric-kNN local entropy values of a validated, prepared n x d matrix
+/// (k >= d, k < n). Throws on the first degenerate neighbourhood.
 inline Eigen::VectorXd geometric_local_entropy(std::string_view function, std::string_view space,
                                                const RowMatrix<double>& x, Index k, int threads) {
   const Index n = x.rows(), d = x.cols();

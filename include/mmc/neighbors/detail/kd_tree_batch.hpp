@@ -312,33 +312,25 @@ class KdTreeBatch : protected KdTreeLayout<T> {
   // zero padding (KdTreeLayout::kColumnPadding >= 64); callers ignore them.
   template <Norm N, Index W>
   void block_distances(const T* q, Index begin, T* __restrict out) const noexcept {
+    // One axis's term: |diff| (max-norm) or diff^2 (Euclidean).
+    const auto term = [](T diff) {
+      if constexpr (N == Norm::max) return std::fabs(diff);
+      else return diff * diff;
+    };
     const T* __restrict first = columns_.data() + begin;
     const T q0 = q[0];
-    if constexpr (N == Norm::max) {
-      for (Index p = 0; p < W; ++p) out[p] = std::fabs(q0 - first[p]);
-      for (Index j = 1; j < d_; ++j) {
-        const T qj = q[j];
-        const T* __restrict column = first + j * n_;
-        for (Index p = 0; p < W; ++p) {
-          const T diff = std::fabs(qj - column[p]);
-          out[p] = diff > out[p] ? diff : out[p];
-        }
-      }
-    } else {
+    for (Index p = 0; p < W; ++p) out[p] = term(q0 - first[p]);
+    for (Index j = 1; j < d_; ++j) {
+      const T qj = q[j];
+      const T* __restrict column = first + j * n_;
       for (Index p = 0; p < W; ++p) {
-        const T diff = q0 - first[p];
-        out[p] = diff * diff;
+        const T t = term(qj - column[p]);
+        if constexpr (N == Norm::max) out[p] = t > out[p] ? t : out[p];
+        else out[p] += t;
       }
-      for (Index j = 1; j < d_; ++j) {
-        const T qj = q[j];
-        const T* __restrict column = first + j * n_;
-        for (Index p = 0; p < W; ++p) {
-          const T diff = qj - column[p];
-          out[p] += diff * diff;
-        }
-      }
-      for (Index p = 0; p < W; ++p) out[p] = std::sqrt(out[p]);
     }
+    if constexpr (N == Norm::euclidean)
+      for (Index p = 0; p < W; ++p) out[p] = std::sqrt(out[p]);
   }
 
   // Euclidean distance from each of the m lanes (lane a's axis j at
