@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -24,6 +25,13 @@ bool defined_in(const testing::TestInfo& test, std::string_view source) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A filter given by flag or environment, even "*", is a second selection.
+  bool filter_given = std::getenv("GTEST_FILTER") != nullptr;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    filter_given = filter_given || arg.starts_with("--gtest_filter") || arg.starts_with("-gtest_filter") ||
+                   arg.starts_with("/gtest_filter");
+  }
   testing::InitGoogleTest(&argc, argv);  // removes the flags GoogleTest knows
   std::string source;
   for (int i = 1; i < argc; ++i) {
@@ -37,7 +45,7 @@ int main(int argc, char** argv) {
     }
   }
   if (!source.empty()) {
-    if (GTEST_FLAG_GET(filter) != "*") {
+    if (filter_given) {
       std::fprintf(stderr, "%s: --mmc_source and --gtest_filter cannot be combined; "
                    "pass the full test names to --gtest_filter instead\n", argv[0]);
       return 2;
