@@ -11,7 +11,7 @@
 //   eps_i   = distance to the k-th nearest neighbour;
 //   S_i     = {x_i and its k neighbours}, a (k+1) x d matrix centred on its mean,
 //             with singular values sigma_1 >= ... >= sigma_d and right singular
-//             vectors v_1..v_d (Eigen::JacobiSVD);
+//             vectors v_1..v_d (one-sided Jacobi, detail/small_svd.hpp);
 //   E_i     = the ellipsoid centred on x_i with axes v_j and semi-axes
 //             r_j = eps_i sigma_j / sigma_1 (so r_1 = eps_i);
 //   k_i     = #{p in S_i : sum_j ((p - x_i).v_j / r_j)^2 <= 1}: the *closed*
@@ -35,14 +35,14 @@
 // shape adaptivity matters; use KL/KSG for unbiased values on round densities.
 //
 // Speed: a Euclidean kd-tree per space, searched leaf by leaf in more than 4
-// dimensions (KdTree::knn_of_leaf), and an SVD of a (k+1) x d matrix per
-// sample in per-thread buffers: O(N (log N + k d^2)) time, O(N d) memory.
-// At N = 1e5, 5 + 5 dimensions (k = 10), one thread, the k-NN passes and the
-// SVDs take about 40 % of the time each (docs/benchmarks.md).
+// dimensions (KdTree::knn_of_leaf), and a one-sided Jacobi SVD of a (k+1) x d
+// matrix per sample in per-thread buffers (detail/small_svd.hpp, about twice
+// as fast as Eigen's JacobiSVD at these shapes): O(N (log N + k d^2)) time,
+// O(N d) memory. At N = 1e5, 5 + 5 dimensions (k = 10), one thread, the k-NN
+// passes take about 73 % of the time and the SVDs 17 % (docs/benchmarks.md).
 #pragma once
 
 #include <Eigen/Core>
-#include <Eigen/SVD>
 #include <cmath>
 #include <string>
 #include <string_view>
@@ -54,6 +54,7 @@
 #include "mmc/core/validate.hpp"
 #include "mmc/knn/common.hpp"
 #include "mmc/knn/detail/joint_knn.hpp"
+#include "mmc/knn/detail/small_svd.hpp"
 #include "mmc/neighbors/kd_tree.hpp"
 
 namespace mmc::knn {
@@ -81,19 +82,17 @@ inline void check_geometric_k(std::string_view function, Index k, Index d,
   }
 }
 
-/// Per-thread buffers of geometric_local_entropy: the neighbourhood, its
-/// centred copy and the SVD, allocated once per thread and shape rather than
-/// once per sample (JacobiSVD::compute reuses its storage at a fixed size, and
-/// computes the same values as a freshly constructed decomposition).
+/// Per-thread buffers of geometric_local_entropy: the neighbourhood and the
+/// SVD (which holds the centred copy), allocated once per thread and shape
+/// rather than once per sample.
 struct GeometricWorkspace {
-  Eigen::MatrixXd set, centred;
-  Eigen::JacobiSVD<Eigen::MatrixXd> svd;
+  Eigen::MatrixXd set;
+  SmallSvd svd;
 
   void shape(Index rows, Index cols) {
     if (set.rows() == rows && set.cols() == cols) return;
     set.resize(rows, cols);
-    centred.resize(rows, cols);
-    svd = Eigen::JacobiSVD<Eigen::MatrixXd>(rows, cols, Eigen::ComputeThinV);
+    svd.shape(rows, cols);
   }
 };
 
@@ -111,9 +110,9 @@ inline Eigen::VectorXd geometric_local_entropy(std::string_view function, std::s
     thread_local GeometricWorkspace work;
     work.shape(k + 1, d);
     Eigen::MatrixXd& set = work.set;
-    Eigen::MatrixXd& centred = work.centred;
-    // Plain loops in a fixed order (not Eigen reductions) so that the result
-    // does not depend on vectorisation: the test oracle repeats them exactly.
+    Eigen::MatrixXd& centred = work.svd.matrix();
+    // Plain loops in a fixed order (not Eigen reductions), here and in
+    // SmallSvd, so that the result does not depend on vectorisation.
     set.row(0) = x.row(i);
     for (Index j = 0; j < k; ++j) set.row(j + 1) = x.row(neighbours[j]);
     for (Index c = 0; c < d; ++c) {
@@ -122,9 +121,11 @@ inline Eigen::VectorXd geometric_local_entropy(std::string_view function, std::s
       mean /= static_cast<double>(k + 1);
       for (Index p = 0; p <= k; ++p) centred(p, c) = set(p, c) - mean;
     }
-    const Eigen::JacobiSVD<Eigen::MatrixXd>& svd = work.svd.compute(centred);
-    const Eigen::VectorXd& sigma = svd.singularValues();
-    const Eigen::MatrixXd& v = svd.matrixV();
+    // Non-finite input (a mean that overflowed) gives NaN singular values,
+    // which fail the rank test below.
+    work.svd.compute();
+    const Eigen::VectorXd& sigma = work.svd.singular_values();
+    const Eigen::MatrixXd& v = work.svd.matrix_v();
     if (!(eps > 0) || !(sigma(d - 1) > kGeometricRankTolerance * sigma(0))) {
       degenerate[static_cast<std::size_t>(i)] = 1;
       local(i) = 0.0;
