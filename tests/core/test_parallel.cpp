@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <mmc/core/errors.hpp>
@@ -152,6 +153,33 @@ TEST(ThreadPool, RunCallsEveryBlockOnce) {
   pool.run(100, [&](Index b) { calls[static_cast<std::size_t>(b)]++; });
   for (auto& c : calls) EXPECT_EQ(c.load(), 1);
   pool.run(0, [&](Index) { FAIL() << "no blocks, no calls"; });
+}
+
+// Workers poll for the next run() before they sleep, so back-to-back calls
+// reach workers that never slept: each call must still run its own task on
+// every block exactly once (never a block of the previous call's task), also
+// when the calls alternate tasks, sizes and pause between them long enough
+// for the workers to go to sleep (the condition-variable path).
+TEST(ThreadPool, BackToBackRunsEachRunTheirOwnTaskOnce) {
+  for (int threads : {2, 8}) {
+    mmc::ThreadPool pool(threads);
+    std::vector<std::atomic<int>> first(64), second(64);
+    for (int call = 0; call < 2000; ++call) {
+      const bool even = call % 2 == 0;
+      const Index blocks = 2 + call % 63;
+      auto& target = even ? first : second;
+      for (auto& c : target) c.store(0);
+      pool.run(blocks, [&, even](Index b) {
+        // a block of the other task would write the other array
+        (even ? first : second)[static_cast<std::size_t>(b)]++;
+      });
+      for (Index b = 0; b < 64; ++b) {
+        ASSERT_EQ(target[static_cast<std::size_t>(b)].load(), b < blocks ? 1 : 0)
+            << "threads " << threads << " call " << call << " block " << b;
+      }
+      if (call % 500 == 499) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
 }
 
 TEST(ThreadPool, PropagatesExceptionsAndStaysUsable) {

@@ -3,10 +3,13 @@
 // the element-wise operations (against the scalar definitions of
 // activations.hpp), reductions and transfers; and its determinism: the same
 // bits for 1, 2 and 3 threads, on shapes that are cut into several blocks
-// along columns and along rows.
+// along columns and along rows; column blocks (which share one packing of
+// op(a)) against the serial kernel on each block, bit for bit.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -124,6 +127,57 @@ TEST(NnCpuBackend, GemmSameBitsForAnyThreadCount) {
       }
     }
   }
+}
+
+// Column blocks share one packing of op(a) (detail::SharedLhsPlan): each block
+// must still have the bits of the serial kernel run on that block alone — the
+// per-block path the backend used before, and still uses for a last block
+// whose panels differ. Shapes: the MLP's products (256 x 1024 x 256 forward and
+// input gradient, 256 x 256 x 1024 weight gradient), a short last block
+// (1000 = 7 x 128 + 104), a depth split into several panels, and doubles.
+template <class T>
+void check_blocks_equal_serial_kernel(Index m, Index n, Index k) {
+  const Index grain = CpuBackend<T>::kGemmGrain;
+  ASSERT_GE(2.0 * double(m) * double(n) * double(k), CpuBackend<T>::kMinParallelFlops);
+  ASSERT_GE(n, m) << "a shape cut along columns";
+  for (Trans ta : {Trans::no, Trans::yes}) {
+    for (Trans tb : {Trans::no, Trans::yes}) {
+      const bool ya = ta == Trans::yes, yb = tb == Trans::yes;
+      const Mat<T> a = random_matrix<Mat<T>>(ya ? k : m, ya ? m : k, 7);
+      const Mat<T> b = random_matrix<Mat<T>>(yb ? n : k, yb ? k : n, 8);
+      const Mat<T> c0 = random_matrix<Mat<T>>(m, n, 9);
+      for (const T beta : {T(0), T(0.25)}) {
+        Mat<T> expected = beta * c0;
+        for (Index begin = 0; begin < n; begin += grain) {
+          const Index len = std::min(grain, n - begin);
+          const T* bb = b.data() + (yb ? begin : begin * b.rows());
+          std::vector<T> scratch(static_cast<std::size_t>(mmc::nn::detail::gemm_scratch_size<T>(m, len, k)) + 64);
+          T* aligned = scratch.data();
+          while (reinterpret_cast<std::uintptr_t>(aligned) % 64 != 0) ++aligned;
+          mmc::nn::detail::gemm_accumulate<T>(ya, yb, m, len, k, T(0.7), a.data(), a.rows(), bb, b.rows(),
+                                              expected.data() + begin * m, m, aligned);
+        }
+        for (int threads : {1, 2}) {
+          Mat<T> c = c0;
+          CpuBackend<T>(threads).gemm(ta, tb, T(0.7), mmc::nn::view(a), mmc::nn::view(b), beta,
+                                      mmc::nn::view(c));
+          EXPECT_EQ(c, expected) << m << "x" << n << "x" << k << " ta " << ya << " tb " << yb << " beta "
+                                 << beta << ", " << threads << " threads";
+        }
+      }
+    }
+  }
+}
+
+TEST(NnCpuBackend, ColumnBlocksSharingPackedLhsEqualTheSerialKernelBitForBit) {
+#if defined(MMC_USE_CBLAS) || !MMC_NN_EIGEN_GEMM_NO_ALLOC
+  GTEST_SKIP() << "the blocks run a CBLAS, or Eigen's public product: no shared packing to check";
+#endif
+  check_blocks_equal_serial_kernel<float>(256, 1024, 256);
+  check_blocks_equal_serial_kernel<float>(256, 256, 1024);
+  check_blocks_equal_serial_kernel<float>(200, 1000, 70);
+  check_blocks_equal_serial_kernel<float>(64, 300, 3000);
+  check_blocks_equal_serial_kernel<double>(100, 300, 500);
 }
 
 TEST(NnCpuBackend, GemmWithEmptyInnerDimensionOnlyScalesC) {

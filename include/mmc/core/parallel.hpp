@@ -93,6 +93,16 @@ inline Index block_count(Index n, Index grain) noexcept {
 
 namespace detail {
 
+/// A hint to the CPU that this thread is polling (x86 pause, ARM yield): it
+/// saves power and leaves the core's resources to a sibling hyperthread.
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 /// Test hook: when set, called just before each worker thread is started by
 /// parallel_for or ThreadPool; a hook that throws (e.g. std::system_error with
 /// std::errc::resource_unavailable_try_again) simulates a failed thread start.
@@ -163,7 +173,9 @@ void parallel_for(Index n, int threads, Index grain, Body&& body) {
 
 /// A persistent pool for hot loops (one training step calls it several times;
 /// spawning threads each time would cost more than the work). Same contract as
-/// parallel_for: fixed blocks, dynamic hand-out, exceptions rethrown.
+/// parallel_for: fixed blocks, dynamic hand-out, exceptions rethrown. Between
+/// calls the workers poll briefly (kSpinIterations) before they sleep on a
+/// condition variable, so calls in quick succession do not pay a wake-up each.
 class ThreadPool {
  public:
   /// Up to effective_threads(threads) threads (0 = all cores), the calling
@@ -183,7 +195,7 @@ class ThreadPool {
   ~ThreadPool() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
+      stopping_.store(true, std::memory_order_relaxed);
     }
     wake_.notify_all();
     for (auto& thread : workers_) thread.join();
@@ -204,14 +216,19 @@ class ThreadPool {
       task_ = &task;
       blocks_ = blocks;
       next_.store(0, std::memory_order_relaxed);
-      pending_ = static_cast<int>(workers_.size());
+      pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
       error_ = nullptr;
-      ++generation_;
+      // Publishes the fields above to workers that spin on generation_ without the lock.
+      generation_.fetch_add(1, std::memory_order_release);
     }
-    wake_.notify_all();
+    wake_.notify_all();  // no system call when every worker is still spinning
     drain();
+    // The workers finish their last blocks about when we do: spin first.
+    for (int spin = 0; spin < kSpinIterations && pending_.load(std::memory_order_acquire) != 0; ++spin) {
+      detail::cpu_relax();
+    }
     std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [this] { return pending_ == 0; });
+    done_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
     task_ = nullptr;
     if (error_) std::rethrow_exception(error_);
   }
@@ -227,6 +244,14 @@ class ThreadPool {
   }
 
  private:
+  /// How long a worker polls for the next run() before it sleeps, and the
+  /// caller for the workers' last blocks (about 20-100 us, depending on the
+  /// CPU's pause latency). A training step calls run() dozens of times, a few
+  /// hundred microseconds apart: waking a sleeping worker through the
+  /// condition variable cost about 5 us per call on the 2-core VM of
+  /// docs/benchmarks.md, and the worker started its share late.
+  static constexpr int kSpinIterations = 1 << 12;
+
   void drain() {
     for (;;) {
       const Index b = next_.fetch_add(1, std::memory_order_relaxed);
@@ -244,16 +269,24 @@ class ThreadPool {
   void worker_loop() {
     std::size_t seen = 0;
     for (;;) {
+      for (int spin = 0; spin < kSpinIterations && generation_.load(std::memory_order_acquire) == seen &&
+                         !stopping_.load(std::memory_order_relaxed);
+           ++spin) {
+        detail::cpu_relax();
+      }
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-        if (stopping_) return;
-        seen = generation_;
+        wake_.wait(lock, [&] {
+          return stopping_.load(std::memory_order_relaxed) || generation_.load(std::memory_order_relaxed) != seen;
+        });
+        if (stopping_.load(std::memory_order_relaxed)) return;
+        seen = generation_.load(std::memory_order_relaxed);
       }
       drain();
-      {
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        // Under the lock, so the caller cannot miss it between its check and its wait.
         std::lock_guard<std::mutex> lock(mutex_);
-        if (--pending_ == 0) done_.notify_one();
+        done_.notify_one();
       }
     }
   }
@@ -264,9 +297,9 @@ class ThreadPool {
   const std::function<void(Index)>* task_ = nullptr;
   Index blocks_ = 0;
   std::atomic<Index> next_{0};
-  int pending_ = 0;
-  std::size_t generation_ = 0;
-  bool stopping_ = false;
+  std::atomic<int> pending_{0};
+  std::atomic<std::size_t> generation_{0};
+  std::atomic<bool> stopping_{false};
   std::exception_ptr error_;
   std::vector<std::thread> workers_;
   int size_ = 1;

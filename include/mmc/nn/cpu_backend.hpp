@@ -13,7 +13,9 @@
 // serial kernel. Eigen's own (OpenMP) threading is never used: we call its
 // serial kernel directly (detail/eigen_gemm.hpp), with per-worker packing
 // buffers that are sized before the blocks run, so steady-state steps do not
-// allocate. Element-wise operations are computed column by column, so their
+// allocate. Column blocks share one packing of op(a), done (in parallel by
+// panels) before they run; each block's bits are still those of the serial
+// kernel on that block alone. Element-wise operations are computed column by column, so their
 // bits do not depend on the cut either.
 //
 // Opt-in: with MMC_USE_CBLAS defined, each block is one cblas_sgemm/cblas_dgemm
@@ -95,11 +97,33 @@ class CpuBackend {
 #if !defined(MMC_USE_CBLAS)  // (a CBLAS owns its packing buffers)
     // Size every worker's packing buffers for the largest block before running.
     const Index full = std::min(grain, extent), tail = extent - (blocks - 1) * grain;
-    const Index need = by_cols ? std::max(detail::gemm_scratch_size<T>(m, full, k),
-                                          detail::gemm_scratch_size<T>(m, tail, k))
-                               : std::max(detail::gemm_scratch_size<T>(full, n, k),
-                                          detail::gemm_scratch_size<T>(tail, n, k));
+    Index need = by_cols ? std::max(detail::gemm_scratch_size<T>(m, full, k),
+                                    detail::gemm_scratch_size<T>(m, tail, k))
+                         : std::max(detail::gemm_scratch_size<T>(full, n, k),
+                                    detail::gemm_scratch_size<T>(tail, n, k));
+#if MMC_NN_EIGEN_GEMM_NO_ALLOC
+    // Column blocks share one packing of op(a) (detail::SharedLhsPlan); a
+    // last, narrower block whose panels would differ packs its own.
+    const bool share_lhs = by_cols && blocks > 1 && k > 0 && alpha != T(0);
+    const detail::SharedLhsPlan<T> plan = share_lhs ? detail::SharedLhsPlan<T>(m, full, k) : detail::SharedLhsPlan<T>();
+    const detail::SharedLhsPlan<T> tail_plan = share_lhs ? detail::SharedLhsPlan<T>(m, tail, k) : plan;
+    const bool tail_shares = tail_plan.same_panels(plan);
+    T* packed_lhs = nullptr;
+    if (share_lhs) {
+      context_->shared_lhs.reserve(plan.packed_size());
+      packed_lhs = context_->shared_lhs.data();
+      need = std::max({need, plan.block_scratch_size(), tail_plan.block_scratch_size()});
+    }
+#endif
     for (auto& s : context_->scratch) s.reserve(need);
+#if MMC_NN_EIGEN_GEMM_NO_ALLOC
+    if (share_lhs) {
+      auto pack = [&](Index panel, int) {
+        detail::pack_shared_lhs_panel<T>(plan, panel, trans_a, a.data, a.ld, packed_lhs);
+      };
+      run_blocks(plan.panels(), pack);
+    }
+#endif
 #endif
 
     auto block = [&](Index bi, int slot) {
@@ -124,6 +148,13 @@ class CpuBackend {
       detail::cblas_gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb,
                                        b.ld, cb.data, cb.ld);
 #else
+#if MMC_NN_EIGEN_GEMM_NO_ALLOC
+      if (share_lhs && (len == full || tail_shares)) {
+        detail::gemm_accumulate_shared_lhs<T>(len == full ? plan : tail_plan, packed_lhs, trans_b, len, alpha,
+                                              bb, b.ld, cb.data, cb.ld, context_->scratch[slot].data());
+        return;
+      }
+#endif
       detail::gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb, b.ld,
                                  cb.data, cb.ld, context_->scratch[slot].data());
 #endif
@@ -224,6 +255,7 @@ class CpuBackend {
     }
     std::unique_ptr<ThreadPool> pool;
     std::vector<detail::AlignedScratch<T>> scratch;  // one per worker slot
+    detail::AlignedScratch<T> shared_lhs;            // op(a) packed once for all column blocks
   };
 
   /// Runs f(block, slot) for every block; slot in [0, workers) is owned by one
