@@ -311,6 +311,16 @@ inline Index block_count(Index n, Index grain) noexcept {
 
 namespace detail {
 
+/// A hint to the CPU that this thread is polling (x86 pause, ARM yield): it
+/// saves power and leaves the core's resources to a sibling hyperthread.
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 /// Test hook: when set, called just before each worker thread is started by
 /// parallel_for or ThreadPool; a hook that throws (e.g. std::system_error with
 /// std::errc::resource_unavailable_try_again) simulates a failed thread start.
@@ -381,7 +391,9 @@ void parallel_for(Index n, int threads, Index grain, Body&& body) {
 
 /// A persistent pool for hot loops (one training step calls it several times;
 /// spawning threads each time would cost more than the work). Same contract as
-/// parallel_for: fixed blocks, dynamic hand-out, exceptions rethrown.
+/// parallel_for: fixed blocks, dynamic hand-out, exceptions rethrown. Between
+/// calls the workers poll briefly (kSpinIterations) before they sleep on a
+/// condition variable, so calls in quick succession do not pay a wake-up each.
 class ThreadPool {
  public:
   /// Up to effective_threads(threads) threads (0 = all cores), the calling
@@ -401,7 +413,7 @@ class ThreadPool {
   ~ThreadPool() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
+      stopping_.store(true, std::memory_order_relaxed);
     }
     wake_.notify_all();
     for (auto& thread : workers_) thread.join();
@@ -422,14 +434,19 @@ class ThreadPool {
       task_ = &task;
       blocks_ = blocks;
       next_.store(0, std::memory_order_relaxed);
-      pending_ = static_cast<int>(workers_.size());
+      pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
       error_ = nullptr;
-      ++generation_;
+      // Publishes the fields above to workers that spin on generation_ without the lock.
+      generation_.fetch_add(1, std::memory_order_release);
     }
-    wake_.notify_all();
+    wake_.notify_all();  // no system call when every worker is still spinning
     drain();
+    // The workers finish their last blocks about when we do: spin first.
+    for (int spin = 0; spin < kSpinIterations && pending_.load(std::memory_order_acquire) != 0; ++spin) {
+      detail::cpu_relax();
+    }
     std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [this] { return pending_ == 0; });
+    done_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
     task_ = nullptr;
     if (error_) std::rethrow_exception(error_);
   }
@@ -445,6 +462,14 @@ class ThreadPool {
   }
 
  private:
+  /// How long a worker polls for the next run() before it sleeps, and the
+  /// caller for the workers' last blocks (about 20-100 us, depending on the
+  /// CPU's pause latency). A training step calls run() dozens of times, a few
+  /// hundred microseconds apart: waking a sleeping worker through the
+  /// condition variable cost about 5 us per call on the 2-core VM of
+  /// docs/benchmarks.md, and the worker started its share late.
+  static constexpr int kSpinIterations = 1 << 12;
+
   void drain() {
     for (;;) {
       const Index b = next_.fetch_add(1, std::memory_order_relaxed);
@@ -462,16 +487,24 @@ class ThreadPool {
   void worker_loop() {
     std::size_t seen = 0;
     for (;;) {
+      for (int spin = 0; spin < kSpinIterations && generation_.load(std::memory_order_acquire) == seen &&
+                         !stopping_.load(std::memory_order_relaxed);
+           ++spin) {
+        detail::cpu_relax();
+      }
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-        if (stopping_) return;
-        seen = generation_;
+        wake_.wait(lock, [&] {
+          return stopping_.load(std::memory_order_relaxed) || generation_.load(std::memory_order_relaxed) != seen;
+        });
+        if (stopping_.load(std::memory_order_relaxed)) return;
+        seen = generation_.load(std::memory_order_relaxed);
       }
       drain();
-      {
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        // Under the lock, so the caller cannot miss it between its check and its wait.
         std::lock_guard<std::mutex> lock(mutex_);
-        if (--pending_ == 0) done_.notify_one();
+        done_.notify_one();
       }
     }
   }
@@ -482,9 +515,9 @@ class ThreadPool {
   const std::function<void(Index)>* task_ = nullptr;
   Index blocks_ = 0;
   std::atomic<Index> next_{0};
-  int pending_ = 0;
-  std::size_t generation_ = 0;
-  bool stopping_ = false;
+  std::atomic<int> pending_{0};
+  std::atomic<std::size_t> generation_{0};
+  std::atomic<bool> stopping_{false};
   std::exception_ptr error_;
   std::vector<std::thread> workers_;
   int size_ = 1;
@@ -1767,7 +1800,7 @@ class BinnedMutualInformation {
 //   eps_i   = distance to the k-th nearest neighbour;
 //   S_i     = {x_i and its k neighbours}, a (k+1) x d matrix centred on its mean,
 //             with singular values sigma_1 >= ... >= sigma_d and right singular
-//             vectors v_1..v_d (Eigen::JacobiSVD);
+//             vectors v_1..v_d (one-sided Jacobi, detail/small_svd.hpp);
 //   E_i     = the ellipsoid centred on x_i with axes v_j and semi-axes
 //             r_j = eps_i sigma_j / sigma_1 (so r_1 = eps_i);
 //   k_i     = #{p in S_i : sum_j ((p - x_i).v_j / r_j)^2 <= 1}: the *closed*
@@ -1791,12 +1824,12 @@ class BinnedMutualInformation {
 // shape adaptivity matters; use KL/KSG for unbiased values on round densities.
 //
 // Speed: a Euclidean kd-tree per space, searched leaf by leaf in more than 4
-// dimensions (KdTree::knn_of_leaf), and an SVD of a (k+1) x d matrix per
-// sample in per-thread buffers: O(N (log N + k d^2)) time, O(N d) memory.
-// At N = 1e5, 5 + 5 dimensions (k = 10), one thread, the k-NN passes and the
-// SVDs take about 40 % of the time each (docs/benchmarks.md).
+// dimensions (KdTree::knn_of_leaf), and a one-sided Jacobi SVD of a (k+1) x d
+// matrix per sample in per-thread buffers (detail/small_svd.hpp, about twice
+// as fast as Eigen's JacobiSVD at these shapes): O(N (log N + k d^2)) time,
+// O(N d) memory. At N = 1e5, 5 + 5 dimensions (k = 10), one thread, the k-NN
+// passes take about 73 % of the time and the SVDs 17 % (docs/benchmarks.md).
 
-#include <Eigen/SVD>
 
 // ---- begin mmc/knn/common.hpp ----
 // mmc/knn/common.hpp — what every kNN-family estimator shares: the options
@@ -3878,6 +3911,200 @@ inline std::vector<Index> count_others(const neighbors::Searcher<double>& search
 
 }  // namespace mmc::knn::detail
 // ---- end mmc/knn/detail/joint_knn.hpp ----
+// ---- begin mmc/knn/detail/small_svd.hpp ----
+// mmc/knn/detail/small_svd.hpp — the singular values and right singular
+// vectors of a small dense matrix (a few dozen rows and columns at most), for
+// the per-sample neighbourhoods of geometric kNN.
+//
+// Why: geometric kNN decomposes one (k+1) x d matrix per sample and space
+// (docs/design.md §3.1). On such shapes Eigen's dynamic-size JacobiSVD spends
+// much of its time outside the arithmetic (its QR preconditioner, two-sided
+// 2 x 2 steps through generic expressions): 25 us for a random 11 x 10 matrix
+// and 4.5 us for 11 x 5, against 11 us and 2.3 us here (docs/benchmarks.md).
+//
+// Method: one-sided (Hestenes) Jacobi on the columns a_1..a_n of A. Each step
+// rotates a pair of columns (p, q) in their plane so that they become
+// orthogonal, and V's columns alike: with alpha = |a_p|^2, beta = |a_q|^2,
+// gamma = a_p.a_q, tau = beta - alpha, h = sqrt(tau^2 + 4 gamma^2), the
+// smaller rotation angle (Rutishauser's, as in LAPACK's dgesvj) has
+//   tan = sign(tau) 2 gamma / (|tau| + h),
+//   (cos, sin) = (|tau| + h, sign(tau) 2 gamma) / sqrt((|tau| + h)^2 + 4 gamma^2),
+//   (a_p, a_q) <- (cos a_p - sin a_q, sin a_p + cos a_q)
+// (one division and two square roots, the usual zeta form takes three
+// divisions: this is the latency every step waits for). A sweep visits every
+// pair once in round-robin order: n - 1 rounds (n rounded up to even) of
+// disjoint pairs, (r, n-1) and ((r + i) mod (n-1), (r - i) mod (n-1)), whose
+// steps are independent, so the processor overlaps them (1 to 25 % faster than
+// the row-by-row order at 11 x 10, in 4 % fewer sweeps). Sweeps stop after the
+// first one in which every pair passes gamma^2 <= tol^2 alpha beta, tol = rows
+// * epsilon (the rounding of a dot product of that length: a smaller tol would
+// chase rounding noise); then A V = U Sigma with sigma_j = |a_j|. At most
+// kSmallSvdMaxSweeps sweeps (quadratic convergence: 5 to 8 for random 11 x 10
+// matrices, up to 11 for rank-deficient ones).
+//
+// Accuracy: unlike an eigen-decomposition of the Gram matrix A^T A, which
+// squares the condition number (a small sigma_j is then known only to
+// sqrt(epsilon) sigma_1), every step is an orthogonal transformation of A
+// itself, so every sigma_j is accurate to a few epsilon sigma_1 and V is
+// orthogonal to a few epsilon, as with JacobiSVD (tests/knn/test_small_svd.cpp):
+// geometric kNN's rank test sigma_d <= 1e-12 sigma_1 needs that.
+//
+// Scaling: A is first multiplied by the power of two that brings its largest
+// magnitude into [0.5, 1) (exact: a matrix times 2^e decomposes into the same
+// V and 2^e Sigma), so that no square overflows; only a pair of columns whose
+// norms multiply to less than about 1e-139 of the largest entry squared meets
+// underflow in its test, and singular values that small relative to sigma_1
+// are not resolved (the rank test calls them zero anyway). The singular
+// values are scaled back at the end.
+//
+// Determinism: plain loops in a fixed order, fresh dot products for every
+// pair (no norms carried over between steps), no reduction left to the
+// compiler's vectorisation: the results depend only on the input's bits, not
+// on the thread that computes them.
+// Storage is allocated by shape() only, so that one decomposition per thread
+// serves every sample of a given shape without allocating.
+
+
+
+namespace mmc::knn::detail {
+
+/// Sweep cap of SmallSvd::compute.
+inline constexpr int kSmallSvdMaxSweeps = 30;
+
+/// One-sided Jacobi SVD of a rows x cols matrix, rows >= cols >= 1 (file
+/// comment): fill matrix(), call compute(), read singular_values() (descending)
+/// and matrix_v() (thin V, its columns in the same order).
+class SmallSvd {
+ public:
+  /// Allocates for a rows x cols input; a no-op when the shape is unchanged.
+  void shape(Index rows, Index cols) {
+    if (a_.rows() == rows && a_.cols() == cols) return;
+    a_.resize(rows, cols);
+    v_.resize(cols, cols);
+    sigma_.resize(cols);
+  }
+
+  /// The input, column-major; compute() overwrites it with U Sigma (the
+  /// columns sigma_j u_j, in the order of the singular values).
+  Eigen::MatrixXd& matrix() noexcept { return a_; }
+  const Eigen::MatrixXd& matrix() const noexcept { return a_; }
+  const Eigen::VectorXd& singular_values() const noexcept { return sigma_; }
+  const Eigen::MatrixXd& matrix_v() const noexcept { return v_; }
+  /// Sweeps of the last compute(), the final one (which rotated nothing) included.
+  int sweeps() const noexcept { return sweeps_; }
+
+  /// Decomposes matrix(). Returns false when A holds a non-finite value (then
+  /// every singular value is NaN and V = I), and when the sweep cap was reached
+  /// before every pair of columns passed the orthogonality test (the result is
+  /// then still A V with V orthogonal, its columns not quite orthogonal).
+  bool compute() {
+    const Index rows = a_.rows(), cols = a_.cols();
+    double* a = a_.data();
+    double* v = v_.data();
+    for (Index c = 0; c < cols; ++c)
+      for (Index r = 0; r < cols; ++r) v[c * cols + r] = r == c ? 1.0 : 0.0;
+    sweeps_ = 0;
+    double largest = 0.0;
+    bool finite = true;
+    for (Index i = 0; i < rows * cols; ++i) {
+      finite = finite && std::isfinite(a[i]);
+      largest = std::max(largest, std::abs(a[i]));
+    }
+    if (!finite) {
+      sigma_.setConstant(std::numeric_limits<double>::quiet_NaN());
+      return false;
+    }
+    if (largest == 0.0) {
+      sigma_.setZero();
+      return true;
+    }
+    int exponent = 0;
+    std::frexp(largest, &exponent);  // largest = f 2^exponent, f in [0.5, 1)
+    const double down = std::ldexp(1.0, -exponent);
+    for (Index i = 0; i < rows * cols; ++i) a[i] *= down;
+
+    const double tol = static_cast<double>(rows) * std::numeric_limits<double>::epsilon();
+    const double tol2 = tol * tol;
+    const Index players = cols + cols % 2;  // round-robin over an even count (one may be absent)
+    bool converged = false;
+    while (!converged && sweeps_ < kSmallSvdMaxSweeps) {
+      ++sweeps_;
+      converged = true;
+      for (Index round = 0; round + 1 < players; ++round) {
+        for (Index i = 0; 2 * i < players; ++i) {
+          Index p = round, q = players - 1;
+          if (i > 0) {
+            p = (round + i) % (players - 1);
+            q = (round + players - 1 - i) % (players - 1);
+          }
+          if (p > q) std::swap(p, q);
+          if (q >= cols) continue;  // the absent column of an odd count
+          converged = rotate(a + p * rows, a + q * rows, v + p * cols, v + q * cols, rows, cols, tol2) && converged;
+        }
+      }
+    }
+
+    const double up = std::ldexp(1.0, exponent);
+    for (Index c = 0; c < cols; ++c) {
+      double* ac = a + c * rows;
+      double norm2 = 0.0;
+      for (Index r = 0; r < rows; ++r) norm2 += ac[r] * ac[r];
+      sigma_(c) = std::sqrt(norm2) * up;
+      for (Index r = 0; r < rows; ++r) ac[r] *= up;
+    }
+    // Descending order, V's and U Sigma's columns alike: selection sort, the
+    // first of equal values first (cols is small; the order is deterministic).
+    for (Index j = 0; j + 1 < cols; ++j) {
+      Index largest_at = j;
+      for (Index c = j + 1; c < cols; ++c)
+        if (sigma_(c) > sigma_(largest_at)) largest_at = c;
+      if (largest_at == j) continue;
+      std::swap(sigma_(j), sigma_(largest_at));
+      a_.col(j).swap(a_.col(largest_at));
+      v_.col(j).swap(v_.col(largest_at));
+    }
+    return converged;
+  }
+
+ private:
+  /// One Jacobi step on columns ap, aq (length rows) and vp, vq (length cols):
+  /// returns true, rotating nothing, when they already pass the test.
+  static bool rotate(double* ap, double* aq, double* vp, double* vq, Index rows, Index cols,
+                     double tol2) {
+    double alpha = 0.0, beta = 0.0, gamma = 0.0;
+    for (Index r = 0; r < rows; ++r) {
+      alpha += ap[r] * ap[r];
+      beta += aq[r] * aq[r];
+      gamma += ap[r] * aq[r];
+    }
+    // Also true for a zero column (orthogonal to every other).
+    if (!(gamma * gamma > tol2 * alpha * beta)) return true;
+    // gamma^2 > 0 here, so the square roots are of positive numbers.
+    const double tau = beta - alpha, two_gamma = 2.0 * gamma;
+    const double cos_scaled = std::abs(tau) + std::sqrt(tau * tau + two_gamma * two_gamma);
+    const double inverse = 1.0 / std::sqrt(cos_scaled * cos_scaled + two_gamma * two_gamma);
+    const double cosine = cos_scaled * inverse;
+    const double sine = (tau >= 0.0 ? two_gamma : -two_gamma) * inverse;
+    for (Index r = 0; r < rows; ++r) {
+      const double x = ap[r], y = aq[r];
+      ap[r] = cosine * x - sine * y;
+      aq[r] = sine * x + cosine * y;
+    }
+    for (Index r = 0; r < cols; ++r) {
+      const double x = vp[r], y = vq[r];
+      vp[r] = cosine * x - sine * y;
+      vq[r] = sine * x + cosine * y;
+    }
+    return false;
+  }
+
+  Eigen::MatrixXd a_, v_;
+  Eigen::VectorXd sigma_;
+  int sweeps_ = 0;
+};
+
+}  // namespace mmc::knn::detail
+// ---- end mmc/knn/detail/small_svd.hpp ----
 
 namespace mmc::knn {
 
@@ -3904,19 +4131,17 @@ inline void check_geometric_k(std::string_view function, Index k, Index d,
   }
 }
 
-/// Per-thread buffers of geometric_local_entropy: the neighbourhood, its
-/// centred copy and the SVD, allocated once per thread and shape rather than
-/// once per sample (JacobiSVD::compute reuses its storage at a fixed size, and
-/// computes the same values as a freshly constructed decomposition).
+/// Per-thread buffers of geometric_local_entropy: the neighbourhood and the
+/// SVD (which holds the centred copy), allocated once per thread and shape
+/// rather than once per sample.
 struct GeometricWorkspace {
-  Eigen::MatrixXd set, centred;
-  Eigen::JacobiSVD<Eigen::MatrixXd> svd;
+  Eigen::MatrixXd set;
+  SmallSvd svd;
 
   void shape(Index rows, Index cols) {
     if (set.rows() == rows && set.cols() == cols) return;
     set.resize(rows, cols);
-    centred.resize(rows, cols);
-    svd = Eigen::JacobiSVD<Eigen::MatrixXd>(rows, cols, Eigen::ComputeThinV);
+    svd.shape(rows, cols);
   }
 };
 
@@ -3934,9 +4159,9 @@ inline Eigen::VectorXd geometric_local_entropy(std::string_view function, std::s
     thread_local GeometricWorkspace work;
     work.shape(k + 1, d);
     Eigen::MatrixXd& set = work.set;
-    Eigen::MatrixXd& centred = work.centred;
-    // Plain loops in a fixed order (not Eigen reductions) so that the result
-    // does not depend on vectorisation: the test oracle repeats them exactly.
+    Eigen::MatrixXd& centred = work.svd.matrix();
+    // Plain loops in a fixed order (not Eigen reductions), here and in
+    // SmallSvd, so that the result does not depend on vectorisation.
     set.row(0) = x.row(i);
     for (Index j = 0; j < k; ++j) set.row(j + 1) = x.row(neighbours[j]);
     for (Index c = 0; c < d; ++c) {
@@ -3945,9 +4170,11 @@ inline Eigen::VectorXd geometric_local_entropy(std::string_view function, std::s
       mean /= static_cast<double>(k + 1);
       for (Index p = 0; p <= k; ++p) centred(p, c) = set(p, c) - mean;
     }
-    const Eigen::JacobiSVD<Eigen::MatrixXd>& svd = work.svd.compute(centred);
-    const Eigen::VectorXd& sigma = svd.singularValues();
-    const Eigen::MatrixXd& v = svd.matrixV();
+    // Non-finite input (a mean that overflowed) gives NaN singular values,
+    // which fail the rank test below.
+    work.svd.compute();
+    const Eigen::VectorXd& sigma = work.svd.singular_values();
+    const Eigen::MatrixXd& v = work.svd.matrix_v();
     if (!(eps > 0) || !(sigma(d - 1) > kGeometricRankTolerance * sigma(0))) {
       degenerate[static_cast<std::size_t>(i)] = 1;
       local(i) = 0.0;
@@ -7162,7 +7389,9 @@ double clip_gradient_norm(Model& model, double max_norm) {
 // serial kernel. Eigen's own (OpenMP) threading is never used: we call its
 // serial kernel directly (detail/eigen_gemm.hpp), with per-worker packing
 // buffers that are sized before the blocks run, so steady-state steps do not
-// allocate. Element-wise operations are computed column by column, so their
+// allocate. Column blocks share one packing of op(a), done (in parallel by
+// panels) before they run; each block's bits are still those of the serial
+// kernel on that block alone. Element-wise operations are computed column by column, so their
 // bits do not depend on the cut either.
 //
 // Opt-in: with MMC_USE_CBLAS defined, each block is one cblas_sgemm/cblas_dgemm
@@ -7262,6 +7491,101 @@ void run_kernel(Index m, Index n, Index k, const T* a, Index lda, const T* b, In
                                                  Eigen::ColMajor, 1>::run(m, n, k, a, lda, b, ldb,
                                                                           c, 1, ldc, alpha,
                                                                           blocking, nullptr);
+}
+
+/// The left operand of a GEMM that is cut into column blocks, packed once and
+/// shared by every block (instead of once per block: for the MLP's 256 x 1024
+/// products cut into 8 blocks, Eigen's per-block packing of the same 256 x 256
+/// weights was about 7 % of a training step). The panels and the order of the
+/// kernel calls are those of Eigen's sequential general_matrix_matrix_product
+/// for one block of `block_cols` columns, so each block's result has the same
+/// bits as gemm_accumulate on that block.
+template <class T>
+struct SharedLhsPlan {
+  Index m = 0, k = 0, kc = 0, mc = 0, nc = 0;
+
+  SharedLhsPlan() = default;
+  /// Eigen's blocking for a block of c of rows x block_cols with inner dimension
+  /// depth (> 0: Eigen's heuristic divides by it).
+  SharedLhsPlan(Index rows, Index block_cols, Index depth) : m(rows), k(depth), kc(depth), mc(rows), nc(block_cols) {
+    Eigen::internal::computeProductBlockingSizes<T, T, 1>(kc, mc, nc, Index(1));
+    mc = std::min(m, mc);
+    nc = std::min(block_cols, nc);
+  }
+  bool same_panels(const SharedLhsPlan& other) const noexcept {
+    return m == other.m && k == other.k && kc == other.kc && mc == other.mc;
+  }
+  Index row_panels() const noexcept { return (m + mc - 1) / mc; }
+  Index depth_panels() const noexcept { return (k + kc - 1) / kc; }
+  Index panels() const noexcept { return row_panels() * depth_panels(); }
+  /// Scalars of one panel slot (every slot has the largest panel's padded size).
+  Index panel_stride() const noexcept { return AlignedScratch<T>::padded(kc * mc); }
+  Index packed_size() const noexcept { return panels() * panel_stride(); }
+  /// Scalars of per-block scratch (the packed right operand).
+  Index block_scratch_size() const noexcept { return kc * nc; }
+};
+
+/// Packs panel `index` (row panel index / depth_panels(), depth panel index %
+/// depth_panels()) of op(a) into packed + index * plan.panel_stride().
+template <class T>
+void pack_shared_lhs_panel(const SharedLhsPlan<T>& plan, Index index, bool trans_a, const T* a, Index lda,
+                           T* packed) {
+  using Traits = Eigen::internal::gebp_traits<T, T>;
+  const Index i2 = (index / plan.depth_panels()) * plan.mc, k2 = (index % plan.depth_panels()) * plan.kc;
+  const Index actual_mc = std::min(i2 + plan.mc, plan.m) - i2, actual_kc = std::min(k2 + plan.kc, plan.k) - k2;
+  T* panel = packed + index * plan.panel_stride();
+  const auto pack = [&](auto order) {
+    constexpr int Order = decltype(order)::value;
+    using Mapper = Eigen::internal::const_blas_data_mapper<T, Index, Order>;
+    Eigen::internal::gemm_pack_lhs<T, Index, Mapper, Traits::mr, Traits::LhsProgress,
+                                   typename Traits::LhsPacket4Packing, Order>
+        pack_lhs;
+    pack_lhs(panel, Mapper(a, lda).getSubMapper(i2, k2), actual_kc, actual_mc);
+  };
+  // op(a) = a^T of a column-major a is a read as row-major with the same stride.
+  if (trans_a) {
+    pack(std::integral_constant<int, Eigen::RowMajor>{});
+  } else {
+    pack(std::integral_constant<int, Eigen::ColMajor>{});
+  }
+}
+
+/// c += alpha * op(a) * op(b) for one column block (c is m x n, n <= the plan's
+/// block width) with op(a) already packed by pack_shared_lhs_panel; `scratch`
+/// holds plan.block_scratch_size() scalars, 64-byte aligned. The loops are
+/// those of Eigen's sequential product, without its pack_lhs.
+template <class T>
+void gemm_accumulate_shared_lhs(const SharedLhsPlan<T>& plan, const T* packed, bool trans_b, Index n, T alpha,
+                                const T* b, Index ldb, T* c, Index ldc, T* scratch) {
+  using Traits = Eigen::internal::gebp_traits<T, T>;
+  using ResMapper = Eigen::internal::blas_data_mapper<T, Index, Eigen::ColMajor, Eigen::Unaligned, 1>;
+  Eigen::internal::gebp_kernel<T, T, Index, ResMapper, Traits::mr, Traits::nr, false, false> gebp;
+  const ResMapper res(c, ldc);
+  const Index nc = std::min(n, plan.nc);
+  const bool pack_rhs_once = plan.mc != plan.m && plan.kc == plan.k && nc == n;
+  const auto run = [&](auto order) {
+    constexpr int Order = decltype(order)::value;
+    using RhsMapper = Eigen::internal::const_blas_data_mapper<T, Index, Order>;
+    Eigen::internal::gemm_pack_rhs<T, Index, RhsMapper, Traits::nr, Order> pack_rhs;
+    const RhsMapper rhs(b, ldb);
+    for (Index i2 = 0, row_panel = 0; i2 < plan.m; i2 += plan.mc, ++row_panel) {
+      const Index actual_mc = std::min(i2 + plan.mc, plan.m) - i2;
+      for (Index k2 = 0, depth_panel = 0; k2 < plan.k; k2 += plan.kc, ++depth_panel) {
+        const Index actual_kc = std::min(k2 + plan.kc, plan.k) - k2;
+        const T* block_a = packed + (row_panel * plan.depth_panels() + depth_panel) * plan.panel_stride();
+        for (Index j2 = 0; j2 < n; j2 += nc) {
+          const Index actual_nc = std::min(j2 + nc, n) - j2;
+          if (!pack_rhs_once || i2 == 0) pack_rhs(scratch, rhs.getSubMapper(k2, j2), actual_kc, actual_nc);
+          gebp(res.getSubMapper(i2, j2), block_a, scratch, actual_mc, actual_kc, actual_nc, alpha);
+        }
+      }
+    }
+  };
+  if (trans_b) {
+    run(std::integral_constant<int, Eigen::RowMajor>{});
+  } else {
+    run(std::integral_constant<int, Eigen::ColMajor>{});
+  }
 }
 #endif
 
@@ -7452,11 +7776,33 @@ class CpuBackend {
 #if !defined(MMC_USE_CBLAS)  // (a CBLAS owns its packing buffers)
     // Size every worker's packing buffers for the largest block before running.
     const Index full = std::min(grain, extent), tail = extent - (blocks - 1) * grain;
-    const Index need = by_cols ? std::max(detail::gemm_scratch_size<T>(m, full, k),
-                                          detail::gemm_scratch_size<T>(m, tail, k))
-                               : std::max(detail::gemm_scratch_size<T>(full, n, k),
-                                          detail::gemm_scratch_size<T>(tail, n, k));
+    Index need = by_cols ? std::max(detail::gemm_scratch_size<T>(m, full, k),
+                                    detail::gemm_scratch_size<T>(m, tail, k))
+                         : std::max(detail::gemm_scratch_size<T>(full, n, k),
+                                    detail::gemm_scratch_size<T>(tail, n, k));
+#if MMC_NN_EIGEN_GEMM_NO_ALLOC
+    // Column blocks share one packing of op(a) (detail::SharedLhsPlan); a
+    // last, narrower block whose panels would differ packs its own.
+    const bool share_lhs = by_cols && blocks > 1 && k > 0 && alpha != T(0);
+    const detail::SharedLhsPlan<T> plan = share_lhs ? detail::SharedLhsPlan<T>(m, full, k) : detail::SharedLhsPlan<T>();
+    const detail::SharedLhsPlan<T> tail_plan = share_lhs ? detail::SharedLhsPlan<T>(m, tail, k) : plan;
+    const bool tail_shares = tail_plan.same_panels(plan);
+    T* packed_lhs = nullptr;
+    if (share_lhs) {
+      context_->shared_lhs.reserve(plan.packed_size());
+      packed_lhs = context_->shared_lhs.data();
+      need = std::max({need, plan.block_scratch_size(), tail_plan.block_scratch_size()});
+    }
+#endif
     for (auto& s : context_->scratch) s.reserve(need);
+#if MMC_NN_EIGEN_GEMM_NO_ALLOC
+    if (share_lhs) {
+      auto pack = [&](Index panel, int) {
+        detail::pack_shared_lhs_panel<T>(plan, panel, trans_a, a.data, a.ld, packed_lhs);
+      };
+      run_blocks(plan.panels(), pack);
+    }
+#endif
 #endif
 
     auto block = [&](Index bi, int slot) {
@@ -7481,6 +7827,13 @@ class CpuBackend {
       detail::cblas_gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb,
                                        b.ld, cb.data, cb.ld);
 #else
+#if MMC_NN_EIGEN_GEMM_NO_ALLOC
+      if (share_lhs && (len == full || tail_shares)) {
+        detail::gemm_accumulate_shared_lhs<T>(len == full ? plan : tail_plan, packed_lhs, trans_b, len, alpha,
+                                              bb, b.ld, cb.data, cb.ld, context_->scratch[slot].data());
+        return;
+      }
+#endif
       detail::gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb, b.ld,
                                  cb.data, cb.ld, context_->scratch[slot].data());
 #endif
@@ -7581,6 +7934,7 @@ class CpuBackend {
     }
     std::unique_ptr<ThreadPool> pool;
     std::vector<detail::AlignedScratch<T>> scratch;  // one per worker slot
+    detail::AlignedScratch<T> shared_lhs;            // op(a) packed once for all column blocks
   };
 
   /// Runs f(block, slot) for every block; slot in [0, workers) is owned by one
