@@ -16,14 +16,20 @@ and prints value agreement and time ratios (peer seconds / mmc seconds).
 
 Timing: mmc's own "seconds" (estimation only, file reading excluded) with
 --threads equal to the peer's thread count (sklearn: 1; NPEET: all cores; torch:
-torch.get_num_threads()), the peer's time around its estimate call (data
-already in memory). Best of `--repeats` runs for the kNN cases with N <= 10^4
-(one run above). mmc's wall
+torch.get_num_threads(), or with --mine-threads best each side at its faster
+of 1 thread and all cores), the peer's time around its estimate call (data
+already in memory). Best of `--repeats` runs, for both sides, in every kNN
+case (a single run on a shared VM can be 10-50 % slow, e.g. when the host
+must back freshly touched memory); one run of each MINE training. mmc's wall
 time (process start, reading the .npy files) is reported beside it.
 
 Every peer is optional: a missing one is skipped with a line saying so. Never
 a test dependency. Usage:
   scripts/peer_comparison.py [--mmc PATH] [--quick] [--out DIR] [--repeats R]
+                             [--mine-steps S] [--mine-threads same|best]
+PyTorch's GEMMs run in OpenBLAS, whose kernel choice the notes print: on a CPU
+it does not know it falls back to slow generic kernels, so set
+OPENBLAS_CORETYPE (e.g. SkylakeX or Cooperlake on AVX-512 Xeons) for a fair peer.
 Writes DIR/peers.md and DIR/peers.csv when --out is given.
 """
 import argparse
@@ -74,6 +80,35 @@ def npeet_mi(x, y, k=3, seed=0):
         return np.mean(digamma(counts))  # counts include the point itself: n_x + 1
 
     return -avgdigamma(x, dvec) - avgdigamma(y, dvec) + digamma(k) + digamma(len(x))
+
+
+def fastest_torch_threads(x, y, cores, notes, label, probe_steps=50):
+    """PyTorch's faster thread count (1 or all cores) for MINE on x, y, by a short probe."""
+    seconds = {}
+    for t in sorted({1, cores}):
+        torch.set_num_threads(t)
+        start = time.perf_counter()
+        torch_mine(x, y, probe_steps, seed=0)
+        seconds[t] = time.perf_counter() - start
+    best = min(seconds, key=seconds.get)
+    notes.append(f"MINE {label}: PyTorch {probe_steps}-step probe seconds by threads " +
+                 ", ".join(f"{t}: {s:.3f}" for t, s in seconds.items()) + f" (kept {best})")
+    return best
+
+
+def openblas_core():
+    """The kernel family OpenBLAS chose for this CPU (its Prescott fallback is several
+    times slower than the AVX-512 kernels: set OPENBLAS_CORETYPE for a fair peer)."""
+    import ctypes
+    import ctypes.util
+    for name in ("libopenblas.so.0", ctypes.util.find_library("openblas")):
+        try:
+            lib = ctypes.CDLL(name)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            return lib.openblas_get_corename().decode()
+        except (OSError, AttributeError, TypeError):
+            continue
+    return "unknown (no OpenBLAS found)"
 
 
 def standardize(a):
@@ -153,6 +188,9 @@ def main():
     ap.add_argument("--out", help="write peers.md and peers.csv here")
     ap.add_argument("--repeats", type=int, default=3, help="best of R timings for the kNN cases")
     ap.add_argument("--mine-steps", type=int, default=1000)
+    ap.add_argument("--mine-threads", choices=["same", "best"], default="same",
+                    help="same: mmc trains MINE with PyTorch's default thread count; best: each "
+                         "side at its faster of 1 thread and all cores")
     args = ap.parse_args()
     if not os.access(args.mmc, os.X_OK):
         sys.exit(f"peer_comparison: mmc not found at {args.mmc} (build it or pass --mmc)")
@@ -185,7 +223,7 @@ def main():
         for n, d in ksg_sizes:
             x, y, truth = gaussian(n, d, 0.9, seed=n + d)
             write(x, y)
-            reps = args.repeats if n <= 10000 else 1
+            reps = args.repeats  # both sides, every size: single runs on a VM vary by 10-50 %
             for peer, threads in (("sklearn", 1), ("npeet-scipy", cores)):
                 if peer == "sklearn" and (mutual_info_regression is None or d > 1 or n > 100000):
                     continue  # sklearn: X against one target column only; 1e6 takes minutes
@@ -207,23 +245,42 @@ def main():
                                  mmc_s=seconds, mmc_wall_s=wall, peer_s=pt))
                 print_row(rows[-1])
         if torch is not None and not args.quick:
-            torch_threads = torch.get_num_threads()
+            default_threads = torch.get_num_threads()
             for n, d in [(5000, 1), (5000, 5)]:
                 x, y, truth = gaussian(n, d, 0.9, seed=7 + d)
                 write(x, y)
+                torch_threads, mmc_threads = default_threads, default_threads
+                if args.mine_threads == "best":
+                    # Each side at its faster thread count (1 or all cores): PyTorch's
+                    # chosen by a short probe, mmc's by full runs of the first seed.
+                    torch_threads = fastest_torch_threads(x, y, cores, notes, f"N={n} d={d}")
+                    trials = {t: run_mmc(args.mmc, folder, "mine", t, ["--steps", str(args.mine_steps),
+                                                                      "--seed", "0"])
+                              for t in sorted({1, cores})}
+                    mmc_threads = min(trials, key=lambda t: trials[t][1])
+                    notes.append(f"MINE N={n} d={d}: mmc seconds by threads " +
+                                 ", ".join(f"{t}: {trials[t][1]:.3f}" for t in trials) +
+                                 f" (kept {mmc_threads})")
                 # Two training seeds each: the networks, splits and batches differ
                 # between the implementations, so values agree only statistically;
                 # the seed-to-seed spread shows how closely they can.
                 for seed in (0, 1):
-                    value, seconds, wall = run_mmc(args.mmc, folder, "mine", torch_threads,
+                    value, seconds, wall = run_mmc(args.mmc, folder, "mine", mmc_threads,
                                                    ["--steps", str(args.mine_steps), "--seed", str(seed)])
+                    torch.set_num_threads(torch_threads)
                     start = time.perf_counter()
                     pv = torch_mine(x, y, args.mine_steps, seed=seed)
                     pt = time.perf_counter() - start
+                    threads = (torch_threads if mmc_threads == torch_threads
+                               else f"mmc {mmc_threads}, peer {torch_threads}")
                     rows.append(dict(case=f"MINE {args.mine_steps} steps, rho=0.9, seed {seed}", n=n,
                                      d=d, truth=truth, mmc=value, peer="pytorch", peer_value=pv,
-                                     threads=torch_threads, mmc_s=seconds, mmc_wall_s=wall, peer_s=pt))
+                                     threads=threads, mmc_s=seconds, mmc_wall_s=wall, peer_s=pt))
                     print_row(rows[-1])
+            torch.set_num_threads(default_threads)
+            notes.append(f"PyTorch {torch.__version__}: default threads {default_threads}; "
+                         f"OpenBLAS core type {openblas_core()} (OPENBLAS_CORETYPE="
+                         f"{os.environ.get('OPENBLAS_CORETYPE', 'unset')})")
     finish(args, rows, notes)
 
 
