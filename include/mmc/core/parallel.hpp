@@ -245,8 +245,8 @@ class ThreadPool {
 
  private:
   /// How long a worker polls for the next run() before it sleeps, and the
-  /// caller for the workers' last blocks (about 20-100 us, depending on the
-  /// CPU's pause latency). A training step calls run() dozens of times, a few
+  /// caller for the workers' last blocks: 4096 pause instructions, about
+  /// 15 us to 0.2 ms depending on the CPU's pause latency (10 to 140 cycles). A training step calls run() dozens of times, a few
   /// hundred microseconds apart: waking a sleeping worker through the
   /// condition variable cost about 5 us per call on the 2-core VM of
   /// docs/benchmarks.md, and the worker started its share late.
