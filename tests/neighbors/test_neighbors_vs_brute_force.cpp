@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <mmc/core/rng.hpp>
 #include <mmc/neighbors.hpp>
 #include <utility>
@@ -321,6 +323,49 @@ TEST(SortedLine, CountFromAnyGuessMatchesBruteForce) {
           for (Index guess : {Index{-5}, Index{0}, Index{1}, Index{2}, expected / 2, expected, Index{3} * expected + 11, n, 10 * n})
             ASSERT_EQ(mmc::neighbors::count_within_sorted(axis.values.data(), n, p, r, strict, guess), expected)
                 << "position " << p << " r " << r << " strict " << strict << " guess " << guess;
+        }
+      }
+    }
+  }
+}
+
+/// #{j : |v[position] - v[j]| < r (strict) or <= r}, by scanning every value.
+Index count_by_scan(const std::vector<double>& v, Index position, double r, bool strict) {
+  Index c = 0;
+  for (const double value : v) c += mmc::neighbors::within(std::fabs(v[static_cast<std::size_t>(position)] - value), r, strict);
+  return c;
+}
+
+// count_within_sorted first tests windows of kCountWindow positions, the
+// first at the guess, the next placed by interpolation, and gallops when none
+// straddles the boundary. Every branch must give the scan's count: a window
+// that straddles (guess near the boundary), misses on either side (guess off
+// by more than a window), runs of equal values longer than a window (nothing
+// to interpolate), boundaries within a window of either end of the array, and
+// values and radii so extreme that the interpolation overflows.
+TEST(SortedLine, CountByWindowsMatchesAScanEverywhere) {
+  constexpr Index w = mmc::neighbors::detail::kCountWindow;
+  mmc::Rng rng(21);
+  std::vector<std::vector<double>> cases;
+  std::vector<double> smooth(3000), runs(3000), extreme(200);
+  for (auto& v : smooth) v = rng.normal();
+  for (auto& v : runs) v = std::floor(rng.uniform(0.0, 40.0));  // runs of about 75 equal values
+  for (auto& v : extreme) v = (rng.uniform() < 0.5 ? -1.0 : 1.0) * std::pow(10.0, rng.uniform(-300.0, 307.0));
+  cases = {smooth, runs, extreme, std::vector<double>(w - 1, 1.0), std::vector<double>(w + 1, 1.0)};
+  for (auto& v : cases) std::sort(v.begin(), v.end());
+  for (const auto& v : cases) {
+    const auto n = static_cast<Index>(v.size());
+    for (Index p = 0; p < n; p += (n > 500 ? 7 : 1)) {
+      for (double r : {0.0, 1e-3, 0.02, 0.3, 2.0, 1e300, std::numeric_limits<double>::max(),
+                       std::numeric_limits<double>::infinity()}) {
+        for (bool strict : {true, false}) {
+          const Index expected = count_by_scan(v, p, r, strict);
+          const Index half = expected / 2;
+          for (Index guess : {Index{1}, half, half - w / 4, half + w / 4, half - w, half + w, half + 3 * w,
+                              Index{10} * n}) {
+            ASSERT_EQ(mmc::neighbors::count_within_sorted(v.data(), n, p, r, strict, guess), expected)
+                << "n " << n << " position " << p << " r " << r << " strict " << strict << " guess " << guess;
+          }
         }
       }
     }

@@ -179,9 +179,9 @@ class Grid2D {
   Index search(Index position, List list) const noexcept {
     const auto s = static_cast<std::size_t>(position);
     const double qx = points_[2 * s], qy = points_[2 * s + 1];
-    const Index cx = bin_of_rank(x_rank_[s]), cy = bin_of_rank(y_rank_[s]), self = order_[s];
+    const Index cx = bin_of_rank(x_rank_[s]), cy = bin_of_rank(y_rank_[s]);
     for (Index r = 0;; ++r) {
-      scan_ring(cx, cy, r, qx, qy, self, list);
+      scan_ring(cx, cy, r, qx, qy, position, list);
       const double bound = std::min(axis_bound(x_low_, x_high_, cx, r, qx), axis_bound(y_low_, y_high_, cy, r, qy));
       if (bound == std::numeric_limits<double>::infinity()) break;  // every cell scanned
       if (list.full() && bound > list.worst()) break;
@@ -204,7 +204,7 @@ class Grid2D {
   /// than the current k-th distance is dropped before its index is read
   /// (KnnList::offer would reject it too: same result, less memory traffic).
   template <class List>
-  void scan_rows(Index column, Index row_first, Index row_last, double qx, double qy, Index self,
+  void scan_rows(Index column, Index row_first, Index row_last, double qx, double qy, Index self_position,
                  List& list) const noexcept {
     if (column < 0 || column >= bins_) return;
     row_first = std::max<Index>(row_first, 0);
@@ -215,27 +215,40 @@ class Grid2D {
       const auto s = static_cast<std::size_t>(p);
       const double d = std::max(std::fabs(qx - points_[2 * s]), std::fabs(qy - points_[2 * s + 1]));
       if (d > list.worst()) continue;
-      if (order_[s] != self) list.offer(d, order_[s], p);
+      if (p != self_position) list.offer(d, order_[s], p);
     }
   }
 
   /// Offers every point of the cells at Chebyshev ring r around (cx, cy).
   /// The cells of one grid column are stored one after another, so the
   /// ring's left and right sides are one contiguous run of points each.
+  /// A side (or a cell of the bottom and top rows) whose bins lie farther
+  /// from q along one axis than the current k-th distance is skipped: every
+  /// point there is farther (the bound argument of the file comment), and
+  /// KnnList::offer rejects d > worst, so the list ends the same.
   template <class List>
-  void scan_ring(Index cx, Index cy, Index r, double qx, double qy, Index self, List& list) const noexcept {
+  void scan_ring(Index cx, Index cy, Index r, double qx, double qy, Index self_position, List& list) const noexcept {
     const auto rows = [&](Index column, Index row_first, Index row_last) {
-      scan_rows(column, row_first, row_last, qx, qy, self, list);
+      scan_rows(column, row_first, row_last, qx, qy, self_position, list);
     };
     if (r == 0) {
       rows(cx, cy, cy);
       return;
     }
-    rows(cx - r, cy - r, cy + r);  // left and right sides, corners included
-    rows(cx + r, cy - r, cy + r);
-    for (Index x = cx - r + 1; x <= cx + r - 1; ++x) {  // bottom and top cells between them
-      rows(x, cy - r, cy - r);
-      rows(x, cy + r, cy + r);
+    // worst() is +inf until the list is full: nothing is skipped before.
+    const auto beyond = [&](double bound) { return bound > list.worst(); };
+    const auto column_bound = [&](Index x) {
+      return x < cx ? qx - x_high_[static_cast<std::size_t>(x)] : x_low_[static_cast<std::size_t>(x)] - qx;
+    };
+    if (cx - r >= 0 && !beyond(column_bound(cx - r))) rows(cx - r, cy - r, cy + r);  // left, corners included
+    if (cx + r < bins_ && !beyond(column_bound(cx + r))) rows(cx + r, cy - r, cy + r);  // right
+    const bool bottom = cy - r >= 0 && !beyond(qy - y_high_[static_cast<std::size_t>(cy - r)]);
+    const bool top = cy + r < bins_ && !beyond(y_low_[static_cast<std::size_t>(cy + r)] - qy);
+    if (!bottom && !top) return;
+    for (Index x = std::max<Index>(cx - r + 1, 0); x <= std::min(cx + r - 1, bins_ - 1); ++x) {
+      if (x != cx && beyond(column_bound(x))) continue;
+      if (bottom) rows(x, cy - r, cy - r);
+      if (top) rows(x, cy + r, cy + r);
     }
   }
 

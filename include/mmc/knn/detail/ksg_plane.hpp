@@ -11,7 +11,8 @@
 //          rank and at its y rank: cells of one grid column are one run of x
 //          ranks, so the x writes stay in a small region;
 //   pass 2 per axis, in sorted order: the marginal count at that position's
-//          radius (galloping through the sorted values, count_within_sorted),
+//          radius (count_within_sorted: a vectorised count in a window
+//          around the predicted boundary, galloping when it misses),
 //          replaced in place by psi(count + shift), read sequentially;
 //   pass 3 local(i) = base - psi_x[rank_x(i)] - psi_y[rank_y(i)], evaluated in
 //          the order ksg_local_from_counts evaluates it.
