@@ -7487,8 +7487,12 @@ double clip_gradient_norm(Model& model, double max_norm) {
 // buffers that are sized before the blocks run, so steady-state steps do not
 // allocate. Column blocks share one packing of op(a), done (in parallel by
 // panels) before they run; each block's bits are still those of the serial
-// kernel on that block alone. Element-wise operations are computed column by column, so their
-// bits do not depend on the cut either.
+// kernel on that block alone. Element-wise operations (activations, optimizer
+// updates) are computed column by column, and bias sums (sum_columns) row by
+// row over the columns in order, so their bits do not depend on the cut either.
+//
+// Products with m, n or k = 1 (a one-unit output layer) skip the packing
+// kernel: detail/thin_gemm.hpp, same blocks, same thread-independence.
 //
 // Opt-in: with MMC_USE_CBLAS defined, each block is one cblas_sgemm/cblas_dgemm
 // call instead of Eigen's kernel (same blocks; detail/cblas_gemm.hpp says when
@@ -7813,6 +7817,99 @@ void cblas_gemm_accumulate(bool trans_a, bool trans_b, Index m, Index n, Index k
 
 #endif  // MMC_USE_CBLAS
 // ---- end mmc/nn/detail/cblas_gemm.hpp ----
+// ---- begin mmc/nn/detail/thin_gemm.hpp ----
+// mmc/nn/detail/thin_gemm.hpp — the CPU backend's products with one side of
+// length 1: a row of c (m = 1), a column of c (n = 1) or an outer product
+// (k = 1). An MLP with one output unit (every critic and CENE head) computes
+// three per training step: T = w3 A2 (1 x batch), dW3 = dT A2^T (1 x width)
+// and dA2 = w3^T dT (width x batch).
+//
+// Why not Eigen's GEMM kernel: it packs op(a) and op(b) into panels built for
+// blocks of 48 x 4 and more, and with a dimension of 1 the packing and the
+// kernel's edge loops are all the work. Measured on the 2-core VM of
+// docs/benchmarks.md (256 x 1024 activations, float): 25, 60 and 23 us for the
+// three products through the kernel, a few us each here.
+//
+// Bits: every element of c is one fixed sequence of operations on its own
+// row and column of op(a) and op(b) — a dot product with kDotLanes partial
+// sums combined in a fixed order, or a running sum over l = 0..k-1 in order —
+// so it does not depend on how the backend cuts c into blocks, or on threads.
+// The result differs from Eigen's kernel's in the last bits (another order of
+// summation), within the same rounding bound (tested against a long-double
+// oracle in tests/nn/test_nn_backend.cpp).
+
+
+namespace mmc::nn::detail {
+
+/// Partial sums of thin_dot: a multiple of the widest SIMD register's lanes
+/// (16 floats in AVX-512), so the compiler vectorises the lane loop.
+inline constexpr Index kDotLanes = 16;
+
+/// sum_l x[l * incx] * y[l] for l < k, in kDotLanes partial sums (lane t sums
+/// l = t, t + kDotLanes, ...) added lane by lane in index order at the end.
+template <class T>
+T thin_dot(const T* x, Index incx, const T* y, Index k) noexcept {
+  T lanes[kDotLanes] = {};
+  Index l = 0;
+  if (incx == 1) {
+    for (; l + kDotLanes <= k; l += kDotLanes) {
+      for (Index t = 0; t < kDotLanes; ++t) lanes[t] += x[l + t] * y[l + t];
+    }
+  } else {
+    for (; l + kDotLanes <= k; l += kDotLanes) {
+      for (Index t = 0; t < kDotLanes; ++t) lanes[t] += x[(l + t) * incx] * y[l + t];
+    }
+  }
+  for (Index t = 0; l < k; ++l, ++t) lanes[t] += x[l * incx] * y[l];
+  T sum = T(0);
+  for (Index t = 0; t < kDotLanes; ++t) sum += lanes[t];
+  return sum;
+}
+
+/// True when c = op(a) op(b) (m x n, inner dimension k) is a product
+/// thin_gemm_accumulate takes: m, n or k equal to 1.
+inline bool is_thin_product(Index m, Index n, Index k) noexcept { return m == 1 || n == 1 || k == 1; }
+
+/// c += alpha * op(a) * op(b) for a thin product (is_thin_product), on raw
+/// column-major storage with the contract of gemm_accumulate (eigen_gemm.hpp):
+/// c is m x n (leading dimension ldc), op(a) is m x k, op(b) is k x n.
+template <class T>
+void thin_gemm_accumulate(bool trans_a, bool trans_b, Index m, Index n, Index k, T alpha, const T* a, Index lda,
+                          const T* b, Index ldb, T* c, Index ldc) noexcept {
+  // op(a)(i, l) = a[i * ai + l * al], op(b)(l, j) = b[l * bl + j * bj].
+  const Index ai = trans_a ? lda : 1, al = trans_a ? 1 : lda;
+  const Index bl = trans_b ? ldb : 1, bj = trans_b ? 1 : ldb;
+  if (k == 1) {  // outer product: c(i, j) += a_i * (alpha b_j)
+    for (Index j = 0; j < n; ++j) {
+      const T s = alpha * b[j * bj];
+      T* cj = c + j * ldc;
+      for (Index i = 0; i < m; ++i) cj[i] += a[i * ai] * s;
+    }
+  } else if (m == 1) {  // one row of c
+    if (bl == 1) {  // column j of op(b) contiguous: c(0, j) += alpha dot(op(a) row, column j)
+      for (Index j = 0; j < n; ++j) c[j * ldc] += alpha * thin_dot(a, al, b + j * bj, k);
+    } else {  // row l of op(b) contiguous in j (bj == 1): c row += (alpha a_l) op(b) row l, l in order
+      for (Index l = 0; l < k; ++l) {
+        const T s = alpha * a[l * al];
+        const T* bl_row = b + l * bl;
+        for (Index j = 0; j < n; ++j) c[j * ldc] += s * bl_row[j];
+      }
+    }
+  } else {  // n == 1: one column of c
+    if (ai == 1) {  // column l of op(a) contiguous: c += (alpha b_l) op(a) column l, l in order
+      for (Index l = 0; l < k; ++l) {
+        const T s = alpha * b[l * bl];
+        const T* al_column = a + l * al;
+        for (Index i = 0; i < m; ++i) c[i] += s * al_column[i];
+      }
+    } else {  // row i of op(a) contiguous (al == 1): c(i, 0) += alpha dot(row i, op(b) column)
+      for (Index i = 0; i < m; ++i) c[i] += alpha * thin_dot(b, bl, a + i * ai, k);
+    }
+  }
+}
+
+}  // namespace mmc::nn::detail
+// ---- end mmc/nn/detail/thin_gemm.hpp ----
 
 namespace mmc::nn {
 
@@ -7828,6 +7925,8 @@ class CpuBackend {
   static constexpr double kMinParallelFlops = 4.0e6;
   /// Element-wise operations are cut into blocks of about this many elements.
   static constexpr Index kElementGrain = 1 << 15;
+  /// Rows per block of sum_columns (when the matrix has kElementGrain elements or more).
+  static constexpr Index kRowGrain = 64;
 
   /// threads: workers for GEMMs and element-wise work (0 = all cores, 1 = serial).
   explicit CpuBackend(int threads = 1) : context_(std::make_shared<Context>(threads)) {}
@@ -7869,6 +7968,9 @@ class CpuBackend {
     const bool split = 2.0 * double(m) * double(n) * double(k) >= kMinParallelFlops;
     const Index grain = split ? kGemmGrain : extent;
     const Index blocks = block_count(extent, grain);
+    // m, n or k = 1 (a one-unit output layer): dot products, axpys or an outer
+    // product (detail/thin_gemm.hpp), in the same blocks, with no packing.
+    const bool thin = detail::is_thin_product(m, n, k);
 #if !defined(MMC_USE_CBLAS)  // (a CBLAS owns its packing buffers)
     // Size every worker's packing buffers for the largest block before running.
     const Index full = std::min(grain, extent), tail = extent - (blocks - 1) * grain;
@@ -7879,7 +7981,7 @@ class CpuBackend {
 #if MMC_NN_EIGEN_GEMM_NO_ALLOC
     // Column blocks share one packing of op(a) (detail::SharedLhsPlan); a
     // last, narrower block whose panels would differ packs its own.
-    const bool share_lhs = by_cols && blocks > 1 && k > 0 && alpha != T(0);
+    const bool share_lhs = !thin && by_cols && blocks > 1 && k > 0 && alpha != T(0);
     const detail::SharedLhsPlan<T> plan = share_lhs ? detail::SharedLhsPlan<T>(m, full, k) : detail::SharedLhsPlan<T>();
     const detail::SharedLhsPlan<T> tail_plan = share_lhs ? detail::SharedLhsPlan<T>(m, tail, k) : plan;
     const bool tail_shares = tail_plan.same_panels(plan);
@@ -7917,6 +8019,11 @@ class CpuBackend {
         bb += trans_b ? begin : begin * b.ld;
       } else {
         ab += trans_a ? begin * a.ld : begin;
+      }
+      if (thin) {
+        detail::thin_gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb, b.ld, cb.data,
+                                        cb.ld);
+        return;
       }
 #if defined(MMC_USE_CBLAS)
       (void)slot;
@@ -7972,14 +8079,21 @@ class CpuBackend {
 
   void sum_columns(ConstMatrixRef<T> g, T beta, MatrixRef<T> out) const {
     assert(out.rows == g.rows && out.cols == 1);
-    auto o = as_eigen(out).col(0);
-    if (beta == T(0)) {
-      o.setZero();
-    } else if (beta != T(1)) {
-      o *= beta;
-    }
-    const auto G = as_eigen(g);
-    for (Index j = 0; j < g.cols; ++j) o += G.col(j);  // serial, in column order
+    // Blocks of rows, each summing its rows over every column in column
+    // order: an element's sum is the same whatever the cut.
+    const Index grain = g.rows * g.cols >= kElementGrain ? kRowGrain : std::max<Index>(g.rows, 1);
+    auto block = [&](Index bi, int) {
+      const Index begin = bi * grain, len = std::min(grain, g.rows - begin);
+      auto o = as_eigen(out).col(0).segment(begin, len);
+      if (beta == T(0)) {
+        o.setZero();
+      } else if (beta != T(1)) {
+        o *= beta;
+      }
+      const auto G = as_eigen(g).middleRows(begin, len);
+      for (Index j = 0; j < g.cols; ++j) o += G.col(j);
+    };
+    run_blocks(block_count(g.rows, grain), block);
   }
 
   double squared_norm(ConstMatrixRef<T> x) const {
@@ -7995,7 +8109,7 @@ class CpuBackend {
   // ---- optimizer updates (formulas in backend.hpp) ---------------------------
   void adam_update(MatrixRef<T> p, ConstMatrixRef<T> g, MatrixRef<T> m, MatrixRef<T> v,
                    const AdamCoefficients<T>& c) const {
-    for (Index j = 0; j < p.cols; ++j) {
+    for_columns(p.rows, p.cols, [&](Index j) {
       auto P = as_eigen(p).col(j).array();
       const auto G = as_eigen(g).col(j).array();
       auto M = as_eigen(m).col(j).array();
@@ -8003,12 +8117,12 @@ class CpuBackend {
       M = c.beta1 * M + (T(1) - c.beta1) * G;
       V = c.beta2 * V + (T(1) - c.beta2) * G.square();
       P = P - c.decay * P - c.step_size * M / (V.sqrt() * c.inv_sqrt_bias2 + c.eps);
-    }
+    });
   }
 
   void sgd_update(MatrixRef<T> p, ConstMatrixRef<T> g, MatrixRef<T> velocity,
                   const SgdCoefficients<T>& c) const {
-    for (Index j = 0; j < p.cols; ++j) {
+    for_columns(p.rows, p.cols, [&](Index j) {
       auto P = as_eigen(p).col(j).array();
       const auto G = as_eigen(g).col(j).array();
       auto U = as_eigen(velocity).col(j).array();
@@ -8018,7 +8132,7 @@ class CpuBackend {
       } else {
         P -= c.lr * U;
       }
-    }
+    });
   }
 
  private:

@@ -34,11 +34,18 @@ struct Shape {
   Index m, n, k;
 };
 // Small (one block); cut along columns (n >= m: 3 blocks, the last one short);
-// cut along rows (m > n: 3 blocks); matrix-vector shapes.
-const Shape kShapes[] = {{3, 5, 4}, {200, 300, 70}, {300, 70, 200}, {1, 600, 300}, {300, 1, 600}};
+// cut along rows (m > n: 3 blocks); matrix-vector shapes, one block and cut
+// (thin products: detail/thin_gemm.hpp).
+const Shape kShapes[] = {{3, 5, 4},      {200, 300, 70}, {300, 70, 200}, {1, 600, 300},
+                         {300, 1, 600},  {1, 9000, 300}, {9000, 1, 300}, {300, 9000, 1}};
 // Smaller shapes for the O(mnk) long-double oracle, still cut into blocks
 // (2mnk >= CpuBackend::kMinParallelFlops): 2 column blocks, 3 row blocks.
-const Shape kOracleShapes[] = {{3, 5, 4}, {150, 260, 60}, {260, 150, 60}, {1, 90, 70}, {90, 1, 70}};
+// Thin products (detail/thin_gemm.hpp): m = 1, n = 1 and k = 1, below and
+// above the split (1 x 9000 x 300, 9000 x 1 x 300, 300 x 9000 x 1 cut into
+// blocks), with depths that are and are not multiples of kDotLanes.
+const Shape kOracleShapes[] = {{3, 5, 4},      {150, 260, 60}, {260, 150, 60},  {1, 90, 70},    {90, 1, 70},
+                               {70, 90, 1},    {1, 1, 37},     {1, 9000, 300},  {9000, 1, 300}, {300, 9000, 1},
+                               {1, 130, 1}};
 
 /// A rows x cols view with leading dimension rows + 3 inside `storage`.
 template <class T>
@@ -233,6 +240,44 @@ TEST(NnCpuBackend, ActivationDerivativesFromOutputMatchCalculus) {
       const double h = 1e-6;
       const double numeric = (mmc::nn::activate(f, z + h) - mmc::nn::activate(f, z - h)) / (2 * h);
       EXPECT_NEAR(mmc::nn::derivative_from_output(f, mmc::nn::activate(f, z)), numeric, 1e-8);
+    }
+  }
+}
+
+// Bias sums are cut into blocks of kRowGrain rows and optimizer updates into
+// blocks of columns once a matrix has kElementGrain elements: the bits must
+// not move with the thread count, and a bias sum must equal the serial sum
+// over the columns in order exactly (each element's additions are the same).
+TEST(NnCpuBackend, BiasSumsAndUpdatesSameBitsForAnyThreadCount) {
+  const Index rows = 300, cols = 500;  // 150000 elements: 5 row blocks, 5 column blocks
+  static_assert(rows * cols >= 4 * CpuBackend<float>::kElementGrain);
+  static_assert(rows > 4 * CpuBackend<float>::kRowGrain);
+  const Mat<float> g = random_matrix<Mat<float>>(rows, cols, 31);
+  Mat<float> serial = Mat<float>::Constant(rows, 1, 0.5f);
+  serial *= 0.25f;
+  for (Index j = 0; j < cols; ++j) serial += g.col(j);
+  const mmc::nn::AdamCoefficients<float> adam{0.9f, 0.999f, 1e-3f, 1.05f, 1e-8f, 1e-4f};
+  const mmc::nn::SgdCoefficients<float> sgd{0.05f, 0.9f, 1e-3f, true};
+  Mat<float> p1, m1, v1, q1, u1;
+  for (int threads : {1, 2, 3}) {
+    CpuBackend<float> backend(threads);
+    Mat<float> out = Mat<float>::Constant(rows, 1, 0.5f);
+    backend.sum_columns(mmc::nn::view(g), 0.25f, mmc::nn::view(out));
+    EXPECT_EQ(out, serial) << threads << " threads";
+    Mat<float> p = random_matrix<Mat<float>>(rows, cols, 32), m = random_matrix<Mat<float>>(rows, cols, 33);
+    Mat<float> v = random_matrix<Mat<float>>(rows, cols, 34).cwiseAbs();
+    Mat<float> q = p, u = m;
+    backend.adam_update(mmc::nn::view(p), mmc::nn::view(g), mmc::nn::view(m), mmc::nn::view(v), adam);
+    backend.sgd_update(mmc::nn::view(q), mmc::nn::view(g), mmc::nn::view(u), sgd);
+    if (threads == 1) {
+      p1 = p, m1 = m, v1 = v, q1 = q, u1 = u;
+      EXPECT_NE(p, random_matrix<Mat<float>>(rows, cols, 32));  // the update did something
+    } else {
+      EXPECT_EQ(p, p1) << threads << " threads";
+      EXPECT_EQ(m, m1) << threads << " threads";
+      EXPECT_EQ(v, v1) << threads << " threads";
+      EXPECT_EQ(q, q1) << threads << " threads";
+      EXPECT_EQ(u, u1) << threads << " threads";
     }
   }
 }

@@ -15,8 +15,12 @@
 // buffers that are sized before the blocks run, so steady-state steps do not
 // allocate. Column blocks share one packing of op(a), done (in parallel by
 // panels) before they run; each block's bits are still those of the serial
-// kernel on that block alone. Element-wise operations are computed column by column, so their
-// bits do not depend on the cut either.
+// kernel on that block alone. Element-wise operations (activations, optimizer
+// updates) are computed column by column, and bias sums (sum_columns) row by
+// row over the columns in order, so their bits do not depend on the cut either.
+//
+// Products with m, n or k = 1 (a one-unit output layer) skip the packing
+// kernel: detail/thin_gemm.hpp, same blocks, same thread-independence.
 //
 // Opt-in: with MMC_USE_CBLAS defined, each block is one cblas_sgemm/cblas_dgemm
 // call instead of Eigen's kernel (same blocks; detail/cblas_gemm.hpp says when
@@ -37,6 +41,7 @@
 #include "mmc/nn/backend.hpp"
 #include "mmc/nn/detail/eigen_gemm.hpp"
 #include "mmc/nn/detail/cblas_gemm.hpp"  // empty unless MMC_USE_CBLAS (opt-in, see there)
+#include "mmc/nn/detail/thin_gemm.hpp"
 #include "mmc/nn/view.hpp"
 
 namespace mmc::nn {
@@ -53,6 +58,8 @@ class CpuBackend {
   static constexpr double kMinParallelFlops = 4.0e6;
   /// Element-wise operations are cut into blocks of about this many elements.
   static constexpr Index kElementGrain = 1 << 15;
+  /// Rows per block of sum_columns (when the matrix has kElementGrain elements or more).
+  static constexpr Index kRowGrain = 64;
 
   /// threads: workers for GEMMs and element-wise work (0 = all cores, 1 = serial).
   explicit CpuBackend(int threads = 1) : context_(std::make_shared<Context>(threads)) {}
@@ -94,6 +101,9 @@ class CpuBackend {
     const bool split = 2.0 * double(m) * double(n) * double(k) >= kMinParallelFlops;
     const Index grain = split ? kGemmGrain : extent;
     const Index blocks = block_count(extent, grain);
+    // m, n or k = 1 (a one-unit output layer): dot products, axpys or an outer
+    // product (detail/thin_gemm.hpp), in the same blocks, with no packing.
+    const bool thin = detail::is_thin_product(m, n, k);
 #if !defined(MMC_USE_CBLAS)  // (a CBLAS owns its packing buffers)
     // Size every worker's packing buffers for the largest block before running.
     const Index full = std::min(grain, extent), tail = extent - (blocks - 1) * grain;
@@ -104,7 +114,7 @@ class CpuBackend {
 #if MMC_NN_EIGEN_GEMM_NO_ALLOC
     // Column blocks share one packing of op(a) (detail::SharedLhsPlan); a
     // last, narrower block whose panels would differ packs its own.
-    const bool share_lhs = by_cols && blocks > 1 && k > 0 && alpha != T(0);
+    const bool share_lhs = !thin && by_cols && blocks > 1 && k > 0 && alpha != T(0);
     const detail::SharedLhsPlan<T> plan = share_lhs ? detail::SharedLhsPlan<T>(m, full, k) : detail::SharedLhsPlan<T>();
     const detail::SharedLhsPlan<T> tail_plan = share_lhs ? detail::SharedLhsPlan<T>(m, tail, k) : plan;
     const bool tail_shares = tail_plan.same_panels(plan);
@@ -142,6 +152,11 @@ class CpuBackend {
         bb += trans_b ? begin : begin * b.ld;
       } else {
         ab += trans_a ? begin * a.ld : begin;
+      }
+      if (thin) {
+        detail::thin_gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb, b.ld, cb.data,
+                                        cb.ld);
+        return;
       }
 #if defined(MMC_USE_CBLAS)
       (void)slot;
@@ -197,14 +212,21 @@ class CpuBackend {
 
   void sum_columns(ConstMatrixRef<T> g, T beta, MatrixRef<T> out) const {
     assert(out.rows == g.rows && out.cols == 1);
-    auto o = as_eigen(out).col(0);
-    if (beta == T(0)) {
-      o.setZero();
-    } else if (beta != T(1)) {
-      o *= beta;
-    }
-    const auto G = as_eigen(g);
-    for (Index j = 0; j < g.cols; ++j) o += G.col(j);  // serial, in column order
+    // Blocks of rows, each summing its rows over every column in column
+    // order: an element's sum is the same whatever the cut.
+    const Index grain = g.rows * g.cols >= kElementGrain ? kRowGrain : std::max<Index>(g.rows, 1);
+    auto block = [&](Index bi, int) {
+      const Index begin = bi * grain, len = std::min(grain, g.rows - begin);
+      auto o = as_eigen(out).col(0).segment(begin, len);
+      if (beta == T(0)) {
+        o.setZero();
+      } else if (beta != T(1)) {
+        o *= beta;
+      }
+      const auto G = as_eigen(g).middleRows(begin, len);
+      for (Index j = 0; j < g.cols; ++j) o += G.col(j);
+    };
+    run_blocks(block_count(g.rows, grain), block);
   }
 
   double squared_norm(ConstMatrixRef<T> x) const {
@@ -220,7 +242,7 @@ class CpuBackend {
   // ---- optimizer updates (formulas in backend.hpp) ---------------------------
   void adam_update(MatrixRef<T> p, ConstMatrixRef<T> g, MatrixRef<T> m, MatrixRef<T> v,
                    const AdamCoefficients<T>& c) const {
-    for (Index j = 0; j < p.cols; ++j) {
+    for_columns(p.rows, p.cols, [&](Index j) {
       auto P = as_eigen(p).col(j).array();
       const auto G = as_eigen(g).col(j).array();
       auto M = as_eigen(m).col(j).array();
@@ -228,12 +250,12 @@ class CpuBackend {
       M = c.beta1 * M + (T(1) - c.beta1) * G;
       V = c.beta2 * V + (T(1) - c.beta2) * G.square();
       P = P - c.decay * P - c.step_size * M / (V.sqrt() * c.inv_sqrt_bias2 + c.eps);
-    }
+    });
   }
 
   void sgd_update(MatrixRef<T> p, ConstMatrixRef<T> g, MatrixRef<T> velocity,
                   const SgdCoefficients<T>& c) const {
-    for (Index j = 0; j < p.cols; ++j) {
+    for_columns(p.rows, p.cols, [&](Index j) {
       auto P = as_eigen(p).col(j).array();
       const auto G = as_eigen(g).col(j).array();
       auto U = as_eigen(velocity).col(j).array();
@@ -243,7 +265,7 @@ class CpuBackend {
       } else {
         P -= c.lr * U;
       }
-    }
+    });
   }
 
  private:
