@@ -3630,36 +3630,36 @@ Index count_within_sorted(const T* values, Index n, Index position, T r, bool st
   // Equal values sit on both sides of `position`, all at distance 0.
   if (!within(T(0), r, strict)) return 0;  // r <= 0 (strict) or r < 0: nothing, not even q
   guess = std::max<Index>(guess, 1);
-  // Right: lo inside, hi the first outside position (or n), then bisect.
-  Index lo = position, hi = n;
   const bool windows = guess >= detail::kMinWindowGuess;
   Index right_guess = position + guess;
   Index right_end = windows ? detail::boundary_by_windows(values, position + 1, n, q, r, strict, true, right_guess) : -1;
-  if (right_end < 0 && position + 1 < n) {
-    const Index g = std::clamp(right_guess, position + 1, n - 1);
-    if (inside(g)) {
-      lo = g;
-      Index step = 1;
-      hi = g + 1;
-      while (hi < n && inside(hi)) {
-        lo = hi;
-        step *= 2;
-        hi = g + step;
-      }
-      hi = std::min(hi, n);
-    } else {
-      hi = g;
-      Index step = 1;
-      lo = g - 1;
-      while (lo > position && !inside(lo)) {
-        hi = lo;
-        step *= 2;
-        lo = g - step;
-      }
-      lo = std::max(lo, position);
-    }
-  }
   if (right_end < 0) {
+    // Right: lo inside, hi the first outside position (or n), then bisect.
+    Index lo = position, hi = n;
+    if (position + 1 < n) {
+      const Index g = std::clamp(right_guess, position + 1, n - 1);
+      if (inside(g)) {
+        lo = g;
+        Index step = 1;
+        hi = g + 1;
+        while (hi < n && inside(hi)) {
+          lo = hi;
+          step *= 2;
+          hi = g + step;
+        }
+        hi = std::min(hi, n);
+      } else {
+        hi = g;
+        Index step = 1;
+        lo = g - 1;
+        while (lo > position && !inside(lo)) {
+          hi = lo;
+          step *= 2;
+          lo = g - step;
+        }
+        lo = std::max(lo, position);
+      }
+    }
     while (hi - lo > 1) {  // invariant: inside(lo), hi outside or == n
       const Index m = lo + (hi - lo) / 2;
       const bool in = inside(m);  // selects, not branches: the outcome is unpredictable
@@ -4564,9 +4564,16 @@ class Grid2D {
   double axis_bound(const std::vector<double>& low, const std::vector<double>& high, Index c, Index r,
                     double q) const noexcept {
     double bound = std::numeric_limits<double>::infinity();
-    if (c - r - 1 >= 0) bound = q - high[static_cast<std::size_t>(c - r - 1)];
-    if (c + r + 1 < bins_) bound = std::min(bound, low[static_cast<std::size_t>(c + r + 1)] - q);
+    if (c - r - 1 >= 0) bound = gap_to_bin(low, high, c, c - r - 1, q);
+    if (c + r + 1 < bins_) bound = std::min(bound, gap_to_bin(low, high, c, c + r + 1, q));
     return bound;
+  }
+
+  /// Lower bound on the distance along one axis from q (in bin c) to any point
+  /// of another bin b: q - max(b) below c, min(b) - q above.
+  static double gap_to_bin(const std::vector<double>& low, const std::vector<double>& high, Index c, Index b,
+                           double q) noexcept {
+    return b < c ? q - high[static_cast<std::size_t>(b)] : low[static_cast<std::size_t>(b)] - q;
   }
 
   /// Offers every point of the cells in rows row_first..row_last of one
@@ -4607,13 +4614,11 @@ class Grid2D {
     }
     // worst() is +inf until the list is full: nothing is skipped before.
     const auto beyond = [&](double bound) { return bound > list.worst(); };
-    const auto column_bound = [&](Index x) {
-      return x < cx ? qx - x_high_[static_cast<std::size_t>(x)] : x_low_[static_cast<std::size_t>(x)] - qx;
-    };
+    const auto column_bound = [&](Index x) { return gap_to_bin(x_low_, x_high_, cx, x, qx); };
     if (cx - r >= 0 && !beyond(column_bound(cx - r))) rows(cx - r, cy - r, cy + r);  // left, corners included
     if (cx + r < bins_ && !beyond(column_bound(cx + r))) rows(cx + r, cy - r, cy + r);  // right
-    const bool bottom = cy - r >= 0 && !beyond(qy - y_high_[static_cast<std::size_t>(cy - r)]);
-    const bool top = cy + r < bins_ && !beyond(y_low_[static_cast<std::size_t>(cy + r)] - qy);
+    const bool bottom = cy - r >= 0 && !beyond(gap_to_bin(y_low_, y_high_, cy, cy - r, qy));
+    const bool top = cy + r < bins_ && !beyond(gap_to_bin(y_low_, y_high_, cy, cy + r, qy));
     if (!bottom && !top) return;
     for (Index x = std::max<Index>(cx - r + 1, 0); x <= std::min(cx + r - 1, bins_ - 1); ++x) {
       if (x != cx && beyond(column_bound(x))) continue;
@@ -7851,6 +7856,8 @@ template <class T>
 T thin_dot(const T* x, Index incx, const T* y, Index k) noexcept {
   T lanes[kDotLanes] = {};
   Index l = 0;
+  // The same operations either way; the unit-stride copy lets the compiler
+  // use plain vector loads instead of gathers.
   if (incx == 1) {
     for (; l + kDotLanes <= k; l += kDotLanes) {
       for (Index t = 0; t < kDotLanes; ++t) lanes[t] += x[l + t] * y[l + t];
@@ -7974,10 +7981,12 @@ class CpuBackend {
 #if !defined(MMC_USE_CBLAS)  // (a CBLAS owns its packing buffers)
     // Size every worker's packing buffers for the largest block before running.
     const Index full = std::min(grain, extent), tail = extent - (blocks - 1) * grain;
-    Index need = by_cols ? std::max(detail::gemm_scratch_size<T>(m, full, k),
-                                    detail::gemm_scratch_size<T>(m, tail, k))
-                         : std::max(detail::gemm_scratch_size<T>(full, n, k),
-                                    detail::gemm_scratch_size<T>(tail, n, k));
+    // (Thin products pack nothing.)
+    Index need = thin      ? 0
+                 : by_cols ? std::max(detail::gemm_scratch_size<T>(m, full, k),
+                                      detail::gemm_scratch_size<T>(m, tail, k))
+                           : std::max(detail::gemm_scratch_size<T>(full, n, k),
+                                      detail::gemm_scratch_size<T>(tail, n, k));
 #if MMC_NN_EIGEN_GEMM_NO_ALLOC
     // Column blocks share one packing of op(a) (detail::SharedLhsPlan); a
     // last, narrower block whose panels would differ packs its own.

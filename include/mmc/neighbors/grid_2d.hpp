@@ -194,9 +194,16 @@ class Grid2D {
   double axis_bound(const std::vector<double>& low, const std::vector<double>& high, Index c, Index r,
                     double q) const noexcept {
     double bound = std::numeric_limits<double>::infinity();
-    if (c - r - 1 >= 0) bound = q - high[static_cast<std::size_t>(c - r - 1)];
-    if (c + r + 1 < bins_) bound = std::min(bound, low[static_cast<std::size_t>(c + r + 1)] - q);
+    if (c - r - 1 >= 0) bound = gap_to_bin(low, high, c, c - r - 1, q);
+    if (c + r + 1 < bins_) bound = std::min(bound, gap_to_bin(low, high, c, c + r + 1, q));
     return bound;
+  }
+
+  /// Lower bound on the distance along one axis from q (in bin c) to any point
+  /// of another bin b: q - max(b) below c, min(b) - q above.
+  static double gap_to_bin(const std::vector<double>& low, const std::vector<double>& high, Index c, Index b,
+                           double q) noexcept {
+    return b < c ? q - high[static_cast<std::size_t>(b)] : low[static_cast<std::size_t>(b)] - q;
   }
 
   /// Offers every point of the cells in rows row_first..row_last of one
@@ -237,13 +244,11 @@ class Grid2D {
     }
     // worst() is +inf until the list is full: nothing is skipped before.
     const auto beyond = [&](double bound) { return bound > list.worst(); };
-    const auto column_bound = [&](Index x) {
-      return x < cx ? qx - x_high_[static_cast<std::size_t>(x)] : x_low_[static_cast<std::size_t>(x)] - qx;
-    };
+    const auto column_bound = [&](Index x) { return gap_to_bin(x_low_, x_high_, cx, x, qx); };
     if (cx - r >= 0 && !beyond(column_bound(cx - r))) rows(cx - r, cy - r, cy + r);  // left, corners included
     if (cx + r < bins_ && !beyond(column_bound(cx + r))) rows(cx + r, cy - r, cy + r);  // right
-    const bool bottom = cy - r >= 0 && !beyond(qy - y_high_[static_cast<std::size_t>(cy - r)]);
-    const bool top = cy + r < bins_ && !beyond(y_low_[static_cast<std::size_t>(cy + r)] - qy);
+    const bool bottom = cy - r >= 0 && !beyond(gap_to_bin(y_low_, y_high_, cy, cy - r, qy));
+    const bool top = cy + r < bins_ && !beyond(gap_to_bin(y_low_, y_high_, cy, cy + r, qy));
     if (!bottom && !top) return;
     for (Index x = std::max<Index>(cx - r + 1, 0); x <= std::min(cx + r - 1, bins_ - 1); ++x) {
       if (x != cx && beyond(column_bound(x))) continue;

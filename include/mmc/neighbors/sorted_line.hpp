@@ -112,36 +112,36 @@ Index count_within_sorted(const T* values, Index n, Index position, T r, bool st
   // Equal values sit on both sides of `position`, all at distance 0.
   if (!within(T(0), r, strict)) return 0;  // r <= 0 (strict) or r < 0: nothing, not even q
   guess = std::max<Index>(guess, 1);
-  // Right: lo inside, hi the first outside position (or n), then bisect.
-  Index lo = position, hi = n;
   const bool windows = guess >= detail::kMinWindowGuess;
   Index right_guess = position + guess;
   Index right_end = windows ? detail::boundary_by_windows(values, position + 1, n, q, r, strict, true, right_guess) : -1;
-  if (right_end < 0 && position + 1 < n) {
-    const Index g = std::clamp(right_guess, position + 1, n - 1);
-    if (inside(g)) {
-      lo = g;
-      Index step = 1;
-      hi = g + 1;
-      while (hi < n && inside(hi)) {
-        lo = hi;
-        step *= 2;
-        hi = g + step;
-      }
-      hi = std::min(hi, n);
-    } else {
-      hi = g;
-      Index step = 1;
-      lo = g - 1;
-      while (lo > position && !inside(lo)) {
-        hi = lo;
-        step *= 2;
-        lo = g - step;
-      }
-      lo = std::max(lo, position);
-    }
-  }
   if (right_end < 0) {
+    // Right: lo inside, hi the first outside position (or n), then bisect.
+    Index lo = position, hi = n;
+    if (position + 1 < n) {
+      const Index g = std::clamp(right_guess, position + 1, n - 1);
+      if (inside(g)) {
+        lo = g;
+        Index step = 1;
+        hi = g + 1;
+        while (hi < n && inside(hi)) {
+          lo = hi;
+          step *= 2;
+          hi = g + step;
+        }
+        hi = std::min(hi, n);
+      } else {
+        hi = g;
+        Index step = 1;
+        lo = g - 1;
+        while (lo > position && !inside(lo)) {
+          hi = lo;
+          step *= 2;
+          lo = g - step;
+        }
+        lo = std::max(lo, position);
+      }
+    }
     while (hi - lo > 1) {  // invariant: inside(lo), hi outside or == n
       const Index m = lo + (hi - lo) / 2;
       const bool in = inside(m);  // selects, not branches: the outcome is unpredictable

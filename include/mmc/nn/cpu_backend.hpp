@@ -107,10 +107,12 @@ class CpuBackend {
 #if !defined(MMC_USE_CBLAS)  // (a CBLAS owns its packing buffers)
     // Size every worker's packing buffers for the largest block before running.
     const Index full = std::min(grain, extent), tail = extent - (blocks - 1) * grain;
-    Index need = by_cols ? std::max(detail::gemm_scratch_size<T>(m, full, k),
-                                    detail::gemm_scratch_size<T>(m, tail, k))
-                         : std::max(detail::gemm_scratch_size<T>(full, n, k),
-                                    detail::gemm_scratch_size<T>(tail, n, k));
+    // (Thin products pack nothing.)
+    Index need = thin      ? 0
+                 : by_cols ? std::max(detail::gemm_scratch_size<T>(m, full, k),
+                                      detail::gemm_scratch_size<T>(m, tail, k))
+                           : std::max(detail::gemm_scratch_size<T>(full, n, k),
+                                      detail::gemm_scratch_size<T>(tail, n, k));
 #if MMC_NN_EIGEN_GEMM_NO_ALLOC
     // Column blocks share one packing of op(a) (detail::SharedLhsPlan); a
     // last, narrower block whose panels would differ packs its own.
