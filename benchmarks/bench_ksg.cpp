@@ -141,7 +141,10 @@ void BM_Ksg1PlanePhases(benchmark::State& state) {
     {
       const mmc::neighbors::Grid2D grid(ax.view(), ay.view(), threads);
       lap("grid");
-      detail::ksg_plane_radii(grid, 3, true, threads, psi_x, psi_y, &tied);
+      // As the estimator: the tie flags only where a column repeats a value.
+      const bool may_tie = mmc::neighbors::has_repeated_value(ax.view()) ||
+                           mmc::neighbors::has_repeated_value(ay.view());
+      detail::ksg_plane_radii(grid, 3, true, threads, psi_x, psi_y, may_tie ? &tied : nullptr);
       lap("joint_knn");
     }
     const detail::DigammaTable psi(n);

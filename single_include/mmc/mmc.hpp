@@ -2501,6 +2501,43 @@ class KnnList {
   T worst_ = std::numeric_limits<T>::infinity();
 };
 
+/// The k smallest distances of a query, without the neighbours' identities:
+/// the same interface as KnnList for the searches (offer, worst, full), for
+/// callers that need only the k-th distance (KSG algorithm 1's radius, the
+/// mixed estimator's rho). The k smallest values of a multiset do not depend
+/// on how equal values are ordered, so kth() equals KnnList's k-th distance
+/// bit for bit; a candidate *at* the current k-th distance cannot change it
+/// and is not inserted (no index comparison, no index read).
+template <class T>
+class KthDistanceList {
+ public:
+  KthDistanceList(Index k, T* distances) noexcept : k_(k), distances_(distances) {}
+
+  Index size() const noexcept { return size_; }
+  bool full() const noexcept { return size_ == k_; }
+  T worst() const noexcept { return worst_; }
+  /// The k-th smallest distance offered (requires full()).
+  T kth() const noexcept { return distances_[k_ - 1]; }
+
+  void offer(T d, Index = 0, Index = 0) noexcept {
+    if (!(d < worst_)) return;  // worst_ is +inf until full, so finite d always enter then
+    if (!full()) ++size_;
+    Index pos = size_ - 1;
+    while (pos > 0 && distances_[pos - 1] > d) {
+      distances_[pos] = distances_[pos - 1];
+      --pos;
+    }
+    distances_[pos] = d;
+    if (full()) worst_ = distances_[k_ - 1];
+  }
+
+ private:
+  Index k_;
+  T* distances_;
+  Index size_ = 0;
+  T worst_ = std::numeric_limits<T>::infinity();
+};
+
 }  // namespace mmc::neighbors
 // ---- end mmc/neighbors/knn_list.hpp ----
 
@@ -3286,6 +3323,15 @@ struct AxisOrder {
     return {values.data(), order.data(), rank.data(), static_cast<Index>(values.size())};
   }
 };
+
+/// True when some value occurs twice in the sorted column (equal values are
+/// adjacent there). Without repeats no two samples share that coordinate.
+template <class T>
+bool has_repeated_value(AxisView<T> axis) noexcept {
+  for (Index p = 1; p < axis.n; ++p)
+    if (axis.values[p - 1] == axis.values[p]) return true;
+  return false;
+}
 
 namespace detail {
 
@@ -4510,6 +4556,16 @@ class Grid2D {
     return search(position, KnnList<double>(k, distances, indices));
   }
 
+  /// The distance from the point stored at `position` to its k-th nearest
+  /// other point: distances[k - 1] of knn_at_position, bit for bit, found
+  /// without tracking which points are the neighbours (KthDistanceList).
+  /// Requires 0 < k < size(); `scratch` holds k values.
+  double kth_distance_at_position(Index position, Index k, double* scratch) const noexcept {
+    KthDistanceList<double> list(k, scratch);
+    search(position, list);
+    return list.kth();
+  }
+
  private:
   /// First rank of bin b: the smallest r with r * bins / n >= b.
   Index first_rank(Index b) const noexcept { return (b * n_ + bins_ - 1) / bins_; }
@@ -4546,7 +4602,7 @@ class Grid2D {
   }
 
   template <class List>
-  Index search(Index position, List list) const noexcept {
+  Index search(Index position, List&& list) const noexcept {
     const auto s = static_cast<std::size_t>(position);
     const double qx = points_[2 * s], qy = points_[2 * s + 1];
     const Index cx = bin_of_rank(x_rank_[s]), cy = bin_of_rank(y_rank_[s]);
@@ -4705,13 +4761,25 @@ inline void kl_line_radii(const RowMatrix<double>& data, Index k, int threads, E
 }
 
 /// Two columns under the max-norm: the k nearest neighbours on the rank-bin
-/// grid (neighbors::Grid2D, exact, same neighbour set as the kd-tree).
+/// grid (neighbors::Grid2D, exact, same neighbour set as the kd-tree). When
+/// neither column repeats a value no sample can be tied, and the grid is
+/// asked for the k-th distances alone (Grid2D::kth_distance_at_position).
 inline void kl_plane_radii(const RowMatrix<double>& data, Index k, int threads, Eigen::VectorXd& radius,
                            std::vector<Index>& tied) {
   const Index n = data.rows();
-  const neighbors::Grid2D grid = neighbors::Grid2D::of_points(data.data(), n, threads);
+  const neighbors::AxisOrder<double> x = neighbors::sort_axis(data.data(), n, 2, threads);
+  const neighbors::AxisOrder<double> y = neighbors::sort_axis(data.data() + 1, n, 2, threads);
+  const neighbors::Grid2D grid(x.view(), y.view(), threads);
   radius.resize(n);
   tied.assign(static_cast<std::size_t>(n), -1);
+  if (!neighbors::has_repeated_value(x.view()) && !neighbors::has_repeated_value(y.view())) {
+    parallel_for(n, threads, kPointGrain, [&](Index first, Index last) {
+      std::vector<double> scratch(static_cast<std::size_t>(k));
+      for (Index p = first; p < last; ++p)
+        radius(grid.original_index(p)) = grid.kth_distance_at_position(p, k, scratch.data());
+    });
+    return;
+  }
   parallel_for(n, threads, kPointGrain, [&](Index first, Index last) {
     std::vector<double> distances(static_cast<std::size_t>(k));
     std::vector<Index> indices(static_cast<std::size_t>(k)), positions(static_cast<std::size_t>(k));
@@ -4951,18 +5019,37 @@ class DigammaTable {
 
 namespace mmc::knn::detail {
 
+/// Pass 1 of algorithm 1 without the tie check: radius_x[rank_x(i)] =
+/// radius_y[rank_y(i)] = the k-th joint distance of sample i (the vectors
+/// already have n entries). Its own function so that the grid search inlines
+/// here and in ksg_plane_radii alike.
+inline void ksg_plane_kth_radii(const neighbors::Grid2D& grid, Index k, int threads,
+                                LargeVector<double>& radius_x, LargeVector<double>& radius_y) {
+  parallel_for(grid.size(), threads, kPointGrain, [&](Index begin, Index end) {
+    std::vector<double> scratch(static_cast<std::size_t>(k));
+    for (Index p = begin; p < end; ++p) {
+      const double eps = grid.kth_distance_at_position(p, k, scratch.data());
+      radius_x[static_cast<std::size_t>(grid.x_rank(p))] = eps;
+      radius_y[static_cast<std::size_t>(grid.y_rank(p))] = eps;
+    }
+  });
+}
+
 /// Pass 1, on the grid of the two axes: radius_x[rank_x(i)] and
 /// radius_y[rank_y(i)] for every sample i —
 /// the k-th joint distance for both (algorithm 1, `strict`), or the largest
 /// x- and y-distances among the k neighbours (algorithm 2). When `tied` is
 /// given, tied[rank_x(i)] = the joint column (0 = x, 1 = y) in which i and its
-/// k neighbours share one value, or -1 (knn/common.hpp tied_column).
+/// k neighbours share one value, or -1 (knn/common.hpp tied_column). Without
+/// `tied`, algorithm 1 asks the grid for the k-th distance alone
+/// (Grid2D::kth_distance_at_position: same bits, no neighbour identities).
 inline void ksg_plane_radii(const neighbors::Grid2D& grid, Index k, bool strict, int threads,
                             LargeVector<double>& radius_x, LargeVector<double>& radius_y,
                             LargeVector<signed char>* tied) {
   const Index n = grid.size();
   radius_x.resize(static_cast<std::size_t>(n));
   radius_y.resize(static_cast<std::size_t>(n));
+  if (strict && tied == nullptr) return ksg_plane_kth_radii(grid, k, threads, radius_x, radius_y);
   if (tied != nullptr) tied->resize(static_cast<std::size_t>(n));
   parallel_for(n, threads, kPointGrain, [&](Index begin, Index end) {
     std::vector<double> distances(static_cast<std::size_t>(k));
@@ -5041,12 +5128,16 @@ inline Eigen::VectorXd ksg_plane_local_values(neighbors::AxisView<double> x, nei
   const bool strict = algorithm == 1;
   LargeVector<double> psi_x, psi_y;  // radii, then psi of the counts, by sorted position
   LargeVector<signed char> tied_by_x_rank;
+  // A sample is tied only in a column where some value repeats: without
+  // repeats in either column no sample is, and algorithm 1 then needs only
+  // the k-th distances (the faster search of ksg_plane_radii).
+  const bool may_tie = tied != nullptr && (neighbors::has_repeated_value(x) || neighbors::has_repeated_value(y));
   {
     const neighbors::Grid2D grid(x, y, threads);  // freed before the counts
-    ksg_plane_radii(grid, k, strict, threads, psi_x, psi_y, tied != nullptr ? &tied_by_x_rank : nullptr);
+    ksg_plane_radii(grid, k, strict, threads, psi_x, psi_y, may_tie ? &tied_by_x_rank : nullptr);
   }
-  if (tied != nullptr) {
-    tied->clear();
+  if (tied != nullptr) tied->clear();
+  if (may_tie) {
     for (Index r = 0; r < n; ++r) {
       const signed char column = tied_by_x_rank[static_cast<std::size_t>(r)];
       if (column < 0) continue;

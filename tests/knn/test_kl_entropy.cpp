@@ -82,28 +82,32 @@ TEST(KlRadii, SortedPathsEqualTheKdTreePath) {
   for (Index d : {1, 2}) {
     for (Kind kind : {Kind::continuous, Kind::grid, Kind::duplicated}) {
       for (Index n : {Index{5}, Index{400}, Index{30000}}) {
-        Matrix x = make_data(n, d, kind, static_cast<std::uint64_t>(11 * n + d));
-        if (d == 2 && kind == Kind::continuous && n > 5)  // one discrete column: column ties with r > 0
-          for (Index i = 0; i < n; i += 2) x(i, 1) = std::floor(x(i, 1));
-        for (Index k : {1, 3, 4}) {
-          if (k >= n) continue;
-          Eigen::VectorXd expected_radius;
-          std::vector<Index> expected_tied;
-          mmc::knn::detail::kl_tree_radii(x, k, Norm::max, 1, expected_radius, expected_tied);
-          for (int threads : {1, 2}) {
-            Eigen::VectorXd radius;
-            std::vector<Index> tied;
-            mmc::knn::detail::kl_radii(x, k, Norm::max, threads, radius, tied);
-            const std::string where = "d " + std::to_string(d) + " n " + std::to_string(n) + " k " +
-                                      std::to_string(k) + " threads " + std::to_string(threads);
-            ASSERT_EQ(radius.size(), n) << where;
-            for (Index i = 0; i < n; ++i) ASSERT_EQ(radius(i), expected_radius(i)) << where << " row " << i;
-            if (tied.empty()) {  // one column: tied exactly where r = 0 (refused before the tie check)
-              ASSERT_EQ(d, 1) << where;
-              for (Index i = 0; i < n; ++i)
-                ASSERT_EQ(expected_tied[static_cast<std::size_t>(i)], expected_radius(i) == 0 ? 0 : -1) << where;
-            } else {
-              ASSERT_EQ(tied, expected_tied) << where;
+        for (bool floor_second : {false, true}) {  // continuous 2-D: without repeats, then with
+          if (floor_second && !(d == 2 && kind == Kind::continuous)) continue;
+          Matrix x = make_data(n, d, kind, static_cast<std::uint64_t>(11 * n + d));
+          if (floor_second)  // one discrete column: column ties with r > 0
+            for (Index i = 0; i < n; i += 2) x(i, 1) = std::floor(x(i, 1));
+          for (Index k : {1, 3, 4}) {
+            if (k >= n) continue;
+            Eigen::VectorXd expected_radius;
+            std::vector<Index> expected_tied;
+            mmc::knn::detail::kl_tree_radii(x, k, Norm::max, 1, expected_radius, expected_tied);
+            for (int threads : {1, 2}) {
+              Eigen::VectorXd radius;
+              std::vector<Index> tied;
+              mmc::knn::detail::kl_radii(x, k, Norm::max, threads, radius, tied);
+              const std::string where = "d " + std::to_string(d) + " n " + std::to_string(n) + " k " +
+                                        std::to_string(k) + " threads " + std::to_string(threads) +
+                                        (floor_second ? " floored" : "");
+              ASSERT_EQ(radius.size(), n) << where;
+              for (Index i = 0; i < n; ++i) ASSERT_EQ(radius(i), expected_radius(i)) << where << " row " << i;
+              if (tied.empty()) {  // one column: tied exactly where r = 0 (refused before the tie check)
+                ASSERT_EQ(d, 1) << where;
+                for (Index i = 0; i < n; ++i)
+                  ASSERT_EQ(expected_tied[static_cast<std::size_t>(i)], expected_radius(i) == 0 ? 0 : -1) << where;
+              } else {
+                ASSERT_EQ(tied, expected_tied) << where;
+              }
             }
           }
         }

@@ -5,7 +5,8 @@
 // float and double (the radix path: bit patterns at the edges of the format,
 // signed zeros, infinities, subnormals, neighbours one ulp apart) and int and
 // long double (the comparison-sort path). And mmc::LargeVector (core/large_vector.hpp), the storage it uses:
-// small and huge-page-sized blocks behave as a std::vector.
+// small and huge-page-sized blocks behave as a std::vector. has_repeated_value
+// against a pairwise search.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -145,6 +146,29 @@ TEST(SortAxis, ComparisonPathForOtherTypes) {
     }
     expect_sorted_like_std_sort(ints, n);
     expect_sorted_like_std_sort(longs, n);
+  }
+}
+
+TEST(SortAxis, HasRepeatedValueMatchesAPairwiseSearch) {
+  // Against the quadratic definition (some i != j with v_i == v_j), with a
+  // repeat at the front, the back, only between signed zeros, and none.
+  const auto pairwise = [](const std::vector<double>& v) {
+    for (std::size_t i = 0; i < v.size(); ++i)
+      for (std::size_t j = i + 1; j < v.size(); ++j)
+        if (v[i] == v[j]) return true;
+    return false;
+  };
+  const std::vector<std::vector<double>> cases = {
+      {}, {1.0}, {2.0, 1.0, 3.0}, {1.0, 2.0, 1.0}, {5.0, -1.0, 5.0 + 1e-15, -1.0},
+      {0.0, -0.0}, {3.0, 1e-300, -1e-300, 7.0, 3.0}, {std::nextafter(1.0, 2.0), 1.0}};
+  for (const std::vector<double>& v : cases) {
+    const auto axis = mmc::neighbors::sort_axis(v.data(), static_cast<Index>(v.size()), 1);
+    EXPECT_EQ(mmc::neighbors::has_repeated_value(axis.view()), pairwise(v)) << "size " << v.size();
+  }
+  for (Shape shape : {Shape::continuous, Shape::ties, Shape::constant}) {
+    const std::vector<double> v = make_column(500, 1, shape, 4);
+    const auto axis = mmc::neighbors::sort_axis(v.data(), 500, 1);
+    EXPECT_EQ(mmc::neighbors::has_repeated_value(axis.view()), pairwise(v));
   }
 }
 

@@ -89,6 +89,11 @@ TEST(Grid2D, EveryPointsNeighboursMatchBruteForce) {
             ASSERT_EQ(idx[j], bidx[j]);
             ASSERT_EQ(grid.original_index(at[j]), idx[j]);
           }
+          // The k-th distance alone (no neighbour identities): the oracle's, ties included.
+          if (k < n) {
+            ASSERT_EQ(grid.kth_distance_at_position(pos, k, d.data()), bd[static_cast<std::size_t>(k - 1)])
+                << name(shape) << " n " << n << " k " << k << " point " << i;
+          }
         }
       }
       EXPECT_EQ(std::count(seen.begin(), seen.end(), true), n) << "every point is stored once";
@@ -138,6 +143,8 @@ TEST(Grid2D, KsgPlanePathEqualsTheKdTreePath) {
         for (int threads : {1, 2}) {
           const Eigen::VectorXd plane =
               mmc::knn::detail::ksg_local_values(x, y, k, algorithm, threads, &plane_tied);
+          // Without the tie check (algorithm 1 then asks the grid for k-th distances only).
+          const Eigen::VectorXd unchecked = mmc::knn::detail::ksg_local_values(x, y, k, algorithm, threads);
           if (plane_tied.empty()) plane_tied.assign(static_cast<std::size_t>(n), -1);
           const std::string where = std::string(name(shape)) + " algorithm " + std::to_string(algorithm) +
                                     " k " + std::to_string(k) + " threads " + std::to_string(threads);
@@ -146,6 +153,8 @@ TEST(Grid2D, KsgPlanePathEqualsTheKdTreePath) {
             // NaN == NaN here: psi(0) where algorithm 2 meets a zero count on tied data.
             ASSERT_TRUE(plane(i) == tree(i) || (std::isnan(plane(i)) && std::isnan(tree(i))))
                 << where << " sample " << i << ": " << plane(i) << " vs " << tree(i);
+            ASSERT_TRUE(unchecked(i) == tree(i) || (std::isnan(unchecked(i)) && std::isnan(tree(i))))
+                << where << " sample " << i << " without the tie check: " << unchecked(i) << " vs " << tree(i);
           }
           EXPECT_EQ(plane_tied, tree_tied) << where;
         }

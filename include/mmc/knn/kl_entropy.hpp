@@ -111,13 +111,25 @@ inline void kl_line_radii(const RowMatrix<double>& data, Index k, int threads, E
 }
 
 /// Two columns under the max-norm: the k nearest neighbours on the rank-bin
-/// grid (neighbors::Grid2D, exact, same neighbour set as the kd-tree).
+/// grid (neighbors::Grid2D, exact, same neighbour set as the kd-tree). When
+/// neither column repeats a value no sample can be tied, and the grid is
+/// asked for the k-th distances alone (Grid2D::kth_distance_at_position).
 inline void kl_plane_radii(const RowMatrix<double>& data, Index k, int threads, Eigen::VectorXd& radius,
                            std::vector<Index>& tied) {
   const Index n = data.rows();
-  const neighbors::Grid2D grid = neighbors::Grid2D::of_points(data.data(), n, threads);
+  const neighbors::AxisOrder<double> x = neighbors::sort_axis(data.data(), n, 2, threads);
+  const neighbors::AxisOrder<double> y = neighbors::sort_axis(data.data() + 1, n, 2, threads);
+  const neighbors::Grid2D grid(x.view(), y.view(), threads);
   radius.resize(n);
   tied.assign(static_cast<std::size_t>(n), -1);
+  if (!neighbors::has_repeated_value(x.view()) && !neighbors::has_repeated_value(y.view())) {
+    parallel_for(n, threads, kPointGrain, [&](Index first, Index last) {
+      std::vector<double> scratch(static_cast<std::size_t>(k));
+      for (Index p = first; p < last; ++p)
+        radius(grid.original_index(p)) = grid.kth_distance_at_position(p, k, scratch.data());
+    });
+    return;
+  }
   parallel_for(n, threads, kPointGrain, [&](Index first, Index last) {
     std::vector<double> distances(static_cast<std::size_t>(k));
     std::vector<Index> indices(static_cast<std::size_t>(k)), positions(static_cast<std::size_t>(k));

@@ -64,6 +64,15 @@ struct AxisOrder {
   }
 };
 
+/// True when some value occurs twice in the sorted column (equal values are
+/// adjacent there). Without repeats no two samples share that coordinate.
+template <class T>
+bool has_repeated_value(AxisView<T> axis) noexcept {
+  for (Index p = 1; p < axis.n; ++p)
+    if (axis.values[p - 1] == axis.values[p]) return true;
+  return false;
+}
+
 namespace detail {
 
 /// Grain of the element-wise loops of sort_axis: fixed, so results never

@@ -140,6 +140,16 @@ class Grid2D {
     return search(position, KnnList<double>(k, distances, indices));
   }
 
+  /// The distance from the point stored at `position` to its k-th nearest
+  /// other point: distances[k - 1] of knn_at_position, bit for bit, found
+  /// without tracking which points are the neighbours (KthDistanceList).
+  /// Requires 0 < k < size(); `scratch` holds k values.
+  double kth_distance_at_position(Index position, Index k, double* scratch) const noexcept {
+    KthDistanceList<double> list(k, scratch);
+    search(position, list);
+    return list.kth();
+  }
+
  private:
   /// First rank of bin b: the smallest r with r * bins / n >= b.
   Index first_rank(Index b) const noexcept { return (b * n_ + bins_ - 1) / bins_; }
@@ -176,7 +186,7 @@ class Grid2D {
   }
 
   template <class List>
-  Index search(Index position, List list) const noexcept {
+  Index search(Index position, List&& list) const noexcept {
     const auto s = static_cast<std::size_t>(position);
     const double qx = points_[2 * s], qy = points_[2 * s + 1];
     const Index cx = bin_of_rank(x_rank_[s]), cy = bin_of_rank(y_rank_[s]);

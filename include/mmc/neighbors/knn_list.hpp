@@ -63,4 +63,41 @@ class KnnList {
   T worst_ = std::numeric_limits<T>::infinity();
 };
 
+/// The k smallest distances of a query, without the neighbours' identities:
+/// the same interface as KnnList for the searches (offer, worst, full), for
+/// callers that need only the k-th distance (KSG algorithm 1's radius, the
+/// mixed estimator's rho). The k smallest values of a multiset do not depend
+/// on how equal values are ordered, so kth() equals KnnList's k-th distance
+/// bit for bit; a candidate *at* the current k-th distance cannot change it
+/// and is not inserted (no index comparison, no index read).
+template <class T>
+class KthDistanceList {
+ public:
+  KthDistanceList(Index k, T* distances) noexcept : k_(k), distances_(distances) {}
+
+  Index size() const noexcept { return size_; }
+  bool full() const noexcept { return size_ == k_; }
+  T worst() const noexcept { return worst_; }
+  /// The k-th smallest distance offered (requires full()).
+  T kth() const noexcept { return distances_[k_ - 1]; }
+
+  void offer(T d, Index = 0, Index = 0) noexcept {
+    if (!(d < worst_)) return;  // worst_ is +inf until full, so finite d always enter then
+    if (!full()) ++size_;
+    Index pos = size_ - 1;
+    while (pos > 0 && distances_[pos - 1] > d) {
+      distances_[pos] = distances_[pos - 1];
+      --pos;
+    }
+    distances_[pos] = d;
+    if (full()) worst_ = distances_[k_ - 1];
+  }
+
+ private:
+  Index k_;
+  T* distances_;
+  Index size_ = 0;
+  T worst_ = std::numeric_limits<T>::infinity();
+};
+
 }  // namespace mmc::neighbors

@@ -36,18 +36,37 @@
 
 namespace mmc::knn::detail {
 
+/// Pass 1 of algorithm 1 without the tie check: radius_x[rank_x(i)] =
+/// radius_y[rank_y(i)] = the k-th joint distance of sample i (the vectors
+/// already have n entries). Its own function so that the grid search inlines
+/// here and in ksg_plane_radii alike.
+inline void ksg_plane_kth_radii(const neighbors::Grid2D& grid, Index k, int threads,
+                                LargeVector<double>& radius_x, LargeVector<double>& radius_y) {
+  parallel_for(grid.size(), threads, kPointGrain, [&](Index begin, Index end) {
+    std::vector<double> scratch(static_cast<std::size_t>(k));
+    for (Index p = begin; p < end; ++p) {
+      const double eps = grid.kth_distance_at_position(p, k, scratch.data());
+      radius_x[static_cast<std::size_t>(grid.x_rank(p))] = eps;
+      radius_y[static_cast<std::size_t>(grid.y_rank(p))] = eps;
+    }
+  });
+}
+
 /// Pass 1, on the grid of the two axes: radius_x[rank_x(i)] and
 /// radius_y[rank_y(i)] for every sample i —
 /// the k-th joint distance for both (algorithm 1, `strict`), or the largest
 /// x- and y-distances among the k neighbours (algorithm 2). When `tied` is
 /// given, tied[rank_x(i)] = the joint column (0 = x, 1 = y) in which i and its
-/// k neighbours share one value, or -1 (knn/common.hpp tied_column).
+/// k neighbours share one value, or -1 (knn/common.hpp tied_column). Without
+/// `tied`, algorithm 1 asks the grid for the k-th distance alone
+/// (Grid2D::kth_distance_at_position: same bits, no neighbour identities).
 inline void ksg_plane_radii(const neighbors::Grid2D& grid, Index k, bool strict, int threads,
                             LargeVector<double>& radius_x, LargeVector<double>& radius_y,
                             LargeVector<signed char>* tied) {
   const Index n = grid.size();
   radius_x.resize(static_cast<std::size_t>(n));
   radius_y.resize(static_cast<std::size_t>(n));
+  if (strict && tied == nullptr) return ksg_plane_kth_radii(grid, k, threads, radius_x, radius_y);
   if (tied != nullptr) tied->resize(static_cast<std::size_t>(n));
   parallel_for(n, threads, kPointGrain, [&](Index begin, Index end) {
     std::vector<double> distances(static_cast<std::size_t>(k));
@@ -126,12 +145,16 @@ inline Eigen::VectorXd ksg_plane_local_values(neighbors::AxisView<double> x, nei
   const bool strict = algorithm == 1;
   LargeVector<double> psi_x, psi_y;  // radii, then psi of the counts, by sorted position
   LargeVector<signed char> tied_by_x_rank;
+  // A sample is tied only in a column where some value repeats: without
+  // repeats in either column no sample is, and algorithm 1 then needs only
+  // the k-th distances (the faster search of ksg_plane_radii).
+  const bool may_tie = tied != nullptr && (neighbors::has_repeated_value(x) || neighbors::has_repeated_value(y));
   {
     const neighbors::Grid2D grid(x, y, threads);  // freed before the counts
-    ksg_plane_radii(grid, k, strict, threads, psi_x, psi_y, tied != nullptr ? &tied_by_x_rank : nullptr);
+    ksg_plane_radii(grid, k, strict, threads, psi_x, psi_y, may_tie ? &tied_by_x_rank : nullptr);
   }
-  if (tied != nullptr) {
-    tied->clear();
+  if (tied != nullptr) tied->clear();
+  if (may_tie) {
     for (Index r = 0; r < n; ++r) {
       const signed char column = tied_by_x_rank[static_cast<std::size_t>(r)];
       if (column < 0) continue;
