@@ -2538,6 +2538,44 @@ class KthDistanceList {
   T worst_ = std::numeric_limits<T>::infinity();
 };
 
+/// KthDistanceList for a compile-time k, kept in registers and updated
+/// without branches: offering d sets d_i = min(d_i, max(d_{i-1}, d)) from the
+/// last entry down and d_0 = min(d_0, d), the insertion of d into a sorted
+/// array that drops the largest. Every candidate costs the same 2k - 1
+/// min/max operations, and no mispredicted branch, whether it enters or not.
+/// Entries are +inf until offered, so worst() is +inf until k finite
+/// candidates arrived, and +inf offers (a masked-out candidate) change
+/// nothing. Same k-th distance as KthDistanceList, bit for bit.
+template <class T, int K>
+class KthDistanceNetwork {
+  static_assert(K >= 1, "KthDistanceNetwork: K is the neighbour count k, at least 1");
+
+ public:
+  /// The scans may offer every candidate unconditionally (no early reject).
+  static constexpr bool kBranchFree = true;
+
+  KthDistanceNetwork() noexcept {
+    for (T& d : distances_) d = std::numeric_limits<T>::infinity();
+  }
+
+  bool full() const noexcept { return distances_[K - 1] < std::numeric_limits<T>::infinity(); }
+  T worst() const noexcept { return distances_[K - 1]; }
+  T kth() const noexcept { return distances_[K - 1]; }
+  Index size() const noexcept {
+    Index finite = 0;
+    for (const T d : distances_) finite += d < std::numeric_limits<T>::infinity();
+    return finite;
+  }
+
+  void offer(T d, Index = 0, Index = 0) noexcept {
+    for (int i = K - 1; i > 0; --i) distances_[i] = std::min(distances_[i], std::max(distances_[i - 1], d));
+    distances_[0] = std::min(distances_[0], d);
+  }
+
+ private:
+  T distances_[K];
+};
+
 }  // namespace mmc::neighbors
 // ---- end mmc/neighbors/knn_list.hpp ----
 
@@ -4561,6 +4599,15 @@ class Grid2D {
   /// without tracking which points are the neighbours (KthDistanceList).
   /// Requires 0 < k < size(); `scratch` holds k values.
   double kth_distance_at_position(Index position, Index k, double* scratch) const noexcept {
+    switch (k) {  // the common k in registers, branch-free (KthDistanceNetwork)
+      case 1: return kth_by_network<1>(position);
+      case 2: return kth_by_network<2>(position);
+      case 3: return kth_by_network<3>(position);
+      case 4: return kth_by_network<4>(position);
+      case 5: return kth_by_network<5>(position);
+      case 6: return kth_by_network<6>(position);
+      default: break;
+    }
     KthDistanceList<double> list(k, scratch);
     search(position, list);
     return list.kth();
@@ -4599,6 +4646,22 @@ class Grid2D {
       x_rank_[p] = r;
       y_rank_[p] = rank_y;
     }
+  }
+
+  template <int K>
+  double kth_by_network(Index position) const noexcept {
+    KthDistanceNetwork<double, K> list;
+    search(position, list);
+    return list.kth();
+  }
+
+  /// Whether List takes every candidate unconditionally (KthDistanceNetwork).
+  template <class List>
+  static constexpr bool branch_free() noexcept {
+    if constexpr (requires { std::remove_reference_t<List>::kBranchFree; })
+      return std::remove_reference_t<List>::kBranchFree;
+    else
+      return false;
   }
 
   template <class List>
@@ -4644,7 +4707,16 @@ class Grid2D {
     row_last = std::min(row_last, bins_ - 1);
     if (row_first > row_last) return;
     const Index end = cell_start_[static_cast<std::size_t>(column * bins_ + row_last + 1)];
-    for (Index p = cell_start_[static_cast<std::size_t>(column * bins_ + row_first)]; p < end; ++p) {
+    const Index begin = cell_start_[static_cast<std::size_t>(column * bins_ + row_first)];
+    if constexpr (branch_free<List>()) {  // self masked out by +inf, no early reject
+      for (Index p = begin; p < end; ++p) {
+        const auto s = static_cast<std::size_t>(p);
+        const double d = std::max(std::fabs(qx - points_[2 * s]), std::fabs(qy - points_[2 * s + 1]));
+        list.offer(p == self_position ? std::numeric_limits<double>::infinity() : d);
+      }
+      return;
+    }
+    for (Index p = begin; p < end; ++p) {
       const auto s = static_cast<std::size_t>(p);
       const double d = std::max(std::fabs(qx - points_[2 * s]), std::fabs(qy - points_[2 * s + 1]));
       if (d > list.worst()) continue;

@@ -65,7 +65,7 @@ TEST(Grid2D, EveryPointsNeighboursMatchBruteForce) {
       const mmc::neighbors::BruteForce<double> brute(p.data(), n, 2, mmc::Norm::max);
       const auto x = mmc::neighbors::sort_axis(p.data(), n, 2), y = mmc::neighbors::sort_axis(p.data() + 1, n, 2);
       std::vector<bool> seen(static_cast<std::size_t>(n), false);
-      for (Index k : {1, 3, 7, 40}) {
+      for (Index k : {1, 3, 6, 7, 40}) {
         std::vector<double> d(static_cast<std::size_t>(k)), bd(static_cast<std::size_t>(k));
         std::vector<Index> idx(static_cast<std::size_t>(k)), bidx(static_cast<std::size_t>(k)),
             at(static_cast<std::size_t>(k));

@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "mmc/core/large_vector.hpp"
@@ -145,6 +146,15 @@ class Grid2D {
   /// without tracking which points are the neighbours (KthDistanceList).
   /// Requires 0 < k < size(); `scratch` holds k values.
   double kth_distance_at_position(Index position, Index k, double* scratch) const noexcept {
+    switch (k) {  // the common k in registers, branch-free (KthDistanceNetwork)
+      case 1: return kth_by_network<1>(position);
+      case 2: return kth_by_network<2>(position);
+      case 3: return kth_by_network<3>(position);
+      case 4: return kth_by_network<4>(position);
+      case 5: return kth_by_network<5>(position);
+      case 6: return kth_by_network<6>(position);
+      default: break;
+    }
     KthDistanceList<double> list(k, scratch);
     search(position, list);
     return list.kth();
@@ -183,6 +193,22 @@ class Grid2D {
       x_rank_[p] = r;
       y_rank_[p] = rank_y;
     }
+  }
+
+  template <int K>
+  double kth_by_network(Index position) const noexcept {
+    KthDistanceNetwork<double, K> list;
+    search(position, list);
+    return list.kth();
+  }
+
+  /// Whether List takes every candidate unconditionally (KthDistanceNetwork).
+  template <class List>
+  static constexpr bool branch_free() noexcept {
+    if constexpr (requires { std::remove_reference_t<List>::kBranchFree; })
+      return std::remove_reference_t<List>::kBranchFree;
+    else
+      return false;
   }
 
   template <class List>
@@ -228,7 +254,16 @@ class Grid2D {
     row_last = std::min(row_last, bins_ - 1);
     if (row_first > row_last) return;
     const Index end = cell_start_[static_cast<std::size_t>(column * bins_ + row_last + 1)];
-    for (Index p = cell_start_[static_cast<std::size_t>(column * bins_ + row_first)]; p < end; ++p) {
+    const Index begin = cell_start_[static_cast<std::size_t>(column * bins_ + row_first)];
+    if constexpr (branch_free<List>()) {  // self masked out by +inf, no early reject
+      for (Index p = begin; p < end; ++p) {
+        const auto s = static_cast<std::size_t>(p);
+        const double d = std::max(std::fabs(qx - points_[2 * s]), std::fabs(qy - points_[2 * s + 1]));
+        list.offer(p == self_position ? std::numeric_limits<double>::infinity() : d);
+      }
+      return;
+    }
+    for (Index p = begin; p < end; ++p) {
       const auto s = static_cast<std::size_t>(p);
       const double d = std::max(std::fabs(qx - points_[2 * s]), std::fabs(qy - points_[2 * s + 1]));
       if (d > list.worst()) continue;

@@ -6,6 +6,7 @@
 // set, so this rule is part of the contract tested against brute force.
 #pragma once
 
+#include <algorithm>
 #include <limits>
 
 #include "mmc/core/types.hpp"
@@ -98,6 +99,44 @@ class KthDistanceList {
   T* distances_;
   Index size_ = 0;
   T worst_ = std::numeric_limits<T>::infinity();
+};
+
+/// KthDistanceList for a compile-time k, kept in registers and updated
+/// without branches: offering d sets d_i = min(d_i, max(d_{i-1}, d)) from the
+/// last entry down and d_0 = min(d_0, d), the insertion of d into a sorted
+/// array that drops the largest. Every candidate costs the same 2k - 1
+/// min/max operations, and no mispredicted branch, whether it enters or not.
+/// Entries are +inf until offered, so worst() is +inf until k finite
+/// candidates arrived, and +inf offers (a masked-out candidate) change
+/// nothing. Same k-th distance as KthDistanceList, bit for bit.
+template <class T, int K>
+class KthDistanceNetwork {
+  static_assert(K >= 1, "KthDistanceNetwork: K is the neighbour count k, at least 1");
+
+ public:
+  /// The scans may offer every candidate unconditionally (no early reject).
+  static constexpr bool kBranchFree = true;
+
+  KthDistanceNetwork() noexcept {
+    for (T& d : distances_) d = std::numeric_limits<T>::infinity();
+  }
+
+  bool full() const noexcept { return distances_[K - 1] < std::numeric_limits<T>::infinity(); }
+  T worst() const noexcept { return distances_[K - 1]; }
+  T kth() const noexcept { return distances_[K - 1]; }
+  Index size() const noexcept {
+    Index finite = 0;
+    for (const T d : distances_) finite += d < std::numeric_limits<T>::infinity();
+    return finite;
+  }
+
+  void offer(T d, Index = 0, Index = 0) noexcept {
+    for (int i = K - 1; i > 0; --i) distances_[i] = std::min(distances_[i], std::max(distances_[i - 1], d));
+    distances_[0] = std::min(distances_[0], d);
+  }
+
+ private:
+  T distances_[K];
 };
 
 }  // namespace mmc::neighbors
