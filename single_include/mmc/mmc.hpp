@@ -2445,6 +2445,9 @@ class KdTreeLayout {
 // broken by the smaller index, so every search path returns the same neighbour
 // *set*, not only the same k-th distance. KSG algorithm 2 and LNC depend on the
 // set, so this rule is part of the contract tested against brute force.
+// KthDistanceList and KthDistanceNetwork keep only the k smallest distances,
+// for callers that need the k-th distance alone (it does not depend on the
+// tie rule).
 
 
 
@@ -2837,7 +2840,9 @@ class KdTreeBatch : protected KdTreeLayout<T> {
     if (count <= 16) return f(std::integral_constant<Index, 16>{});
     if (count <= 24) return f(std::integral_constant<Index, 24>{});
     if (count <= 32) return f(std::integral_constant<Index, 32>{});
+    if (count <= 40) return f(std::integral_constant<Index, 40>{});
     if (count <= 48) return f(std::integral_constant<Index, 48>{});
+    if (count <= 56) return f(std::integral_constant<Index, 56>{});
     return f(std::integral_constant<Index, 64>{});
   }
 
@@ -4487,7 +4492,9 @@ class GeometricKnn {
 // bound), and because rounding is monotone fl(q - v) >= fl(q - max(bin)): B
 // never exceeds a true distance, and stopping when B > the k-th distance
 // (strictly: a point *at* that distance with a smaller index still counts)
-// misses nothing.
+// misses nothing. Callers that need only the k-th distance
+// (kth_distance_at_position) search the same rings with a list of distances
+// alone; the k smallest values do not depend on the order of equal ones.
 
 
 
@@ -4596,8 +4603,9 @@ class Grid2D {
 
   /// The distance from the point stored at `position` to its k-th nearest
   /// other point: distances[k - 1] of knn_at_position, bit for bit, found
-  /// without tracking which points are the neighbours (KthDistanceList).
-  /// Requires 0 < k < size(); `scratch` holds k values.
+  /// without tracking which points are the neighbours (KthDistanceNetwork
+  /// for k <= 6, KthDistanceList above). Requires 0 < k < size(); `scratch`
+  /// holds k values.
   double kth_distance_at_position(Index position, Index k, double* scratch) const noexcept {
     switch (k) {  // the common k in registers, branch-free (KthDistanceNetwork)
       case 1: return kth_by_network<1>(position);

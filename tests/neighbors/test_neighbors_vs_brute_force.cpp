@@ -281,8 +281,10 @@ std::vector<Case> cases() {
     for (Index d : {1, 2, 3, 5, 10, 20, 40}) {
       // N = 2000 where the tree is deepest relative to d; fewer points in high d,
       // where every query already visits most leaves. 40 axes: beyond the
-      // leaf-batched searches' 32, so their one-by-one fallback.
-      const Index n = d <= 2 ? 2000 : d <= 5 ? 800 : d <= 20 ? 400 : 200;
+      // leaf-batched searches' 32, so their one-by-one fallback. With leaves
+      // of 64, N = 600, 800 and 2000 give leaves of 37-38, 50 and 62-63
+      // points: the leaf scans' block widths 40, 56 and 64.
+      const Index n = d <= 2 ? 2000 : d == 3 ? 600 : d <= 5 ? 800 : d <= 20 ? 400 : 200;
       for (Norm norm : {Norm::max, Norm::euclidean}) result.push_back({n, d, kind, norm});
     }
   }

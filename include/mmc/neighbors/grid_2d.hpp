@@ -23,7 +23,9 @@
 // bound), and because rounding is monotone fl(q - v) >= fl(q - max(bin)): B
 // never exceeds a true distance, and stopping when B > the k-th distance
 // (strictly: a point *at* that distance with a smaller index still counts)
-// misses nothing.
+// misses nothing. Callers that need only the k-th distance
+// (kth_distance_at_position) search the same rings with a list of distances
+// alone; the k smallest values do not depend on the order of equal ones.
 #pragma once
 
 #include <algorithm>
@@ -143,8 +145,9 @@ class Grid2D {
 
   /// The distance from the point stored at `position` to its k-th nearest
   /// other point: distances[k - 1] of knn_at_position, bit for bit, found
-  /// without tracking which points are the neighbours (KthDistanceList).
-  /// Requires 0 < k < size(); `scratch` holds k values.
+  /// without tracking which points are the neighbours (KthDistanceNetwork
+  /// for k <= 6, KthDistanceList above). Requires 0 < k < size(); `scratch`
+  /// holds k values.
   double kth_distance_at_position(Index position, Index k, double* scratch) const noexcept {
     switch (k) {  // the common k in registers, branch-free (KthDistanceNetwork)
       case 1: return kth_by_network<1>(position);

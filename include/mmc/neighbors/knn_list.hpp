@@ -4,6 +4,9 @@
 // broken by the smaller index, so every search path returns the same neighbour
 // *set*, not only the same k-th distance. KSG algorithm 2 and LNC depend on the
 // set, so this rule is part of the contract tested against brute force.
+// KthDistanceList and KthDistanceNetwork keep only the k smallest distances,
+// for callers that need the k-th distance alone (it does not depend on the
+// tie rule).
 #pragma once
 
 #include <algorithm>

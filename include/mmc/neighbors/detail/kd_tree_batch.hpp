@@ -301,7 +301,9 @@ class KdTreeBatch : protected KdTreeLayout<T> {
     if (count <= 16) return f(std::integral_constant<Index, 16>{});
     if (count <= 24) return f(std::integral_constant<Index, 24>{});
     if (count <= 32) return f(std::integral_constant<Index, 32>{});
+    if (count <= 40) return f(std::integral_constant<Index, 40>{});
     if (count <= 48) return f(std::integral_constant<Index, 48>{});
+    if (count <= 56) return f(std::integral_constant<Index, 56>{});
     return f(std::integral_constant<Index, 64>{});
   }
 
