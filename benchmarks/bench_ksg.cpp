@@ -142,8 +142,7 @@ void BM_Ksg1PlanePhases(benchmark::State& state) {
       const mmc::neighbors::Grid2D grid(ax.view(), ay.view(), threads);
       lap("grid");
       // As the estimator: the tie flags only where a column repeats a value.
-      const bool may_tie = mmc::neighbors::has_repeated_value(ax.view()) ||
-                           mmc::neighbors::has_repeated_value(ay.view());
+      const bool may_tie = detail::plane_may_tie(ax.view(), ay.view());
       detail::ksg_plane_radii(grid, 3, true, threads, psi_x, psi_y, may_tie ? &tied : nullptr);
       lap("joint_knn");
     }

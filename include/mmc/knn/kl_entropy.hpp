@@ -122,12 +122,8 @@ inline void kl_plane_radii(const RowMatrix<double>& data, Index k, int threads, 
   const neighbors::Grid2D grid(x.view(), y.view(), threads);
   radius.resize(n);
   tied.assign(static_cast<std::size_t>(n), -1);
-  if (!neighbors::has_repeated_value(x.view()) && !neighbors::has_repeated_value(y.view())) {
-    parallel_for(n, threads, kPointGrain, [&](Index first, Index last) {
-      std::vector<double> scratch(static_cast<std::size_t>(k));
-      for (Index p = first; p < last; ++p)
-        radius(grid.original_index(p)) = grid.kth_distance_at_position(p, k, scratch.data());
-    });
+  if (!plane_may_tie(x.view(), y.view())) {
+    for_each_kth_distance(grid, k, threads, [&](Index p, double kth) { radius(grid.original_index(p)) = kth; });
     return;
   }
   parallel_for(n, threads, kPointGrain, [&](Index first, Index last) {

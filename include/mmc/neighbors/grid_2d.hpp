@@ -31,7 +31,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <type_traits>
 #include <vector>
 
 #include "mmc/core/large_vector.hpp"
@@ -205,15 +204,6 @@ class Grid2D {
     return list.kth();
   }
 
-  /// Whether List takes every candidate unconditionally (KthDistanceNetwork).
-  template <class List>
-  static constexpr bool branch_free() noexcept {
-    if constexpr (requires { std::remove_reference_t<List>::kBranchFree; })
-      return std::remove_reference_t<List>::kBranchFree;
-    else
-      return false;
-  }
-
   template <class List>
   Index search(Index position, List&& list) const noexcept {
     const auto s = static_cast<std::size_t>(position);
@@ -258,19 +248,15 @@ class Grid2D {
     if (row_first > row_last) return;
     const Index end = cell_start_[static_cast<std::size_t>(column * bins_ + row_last + 1)];
     const Index begin = cell_start_[static_cast<std::size_t>(column * bins_ + row_first)];
-    if constexpr (branch_free<List>()) {  // self masked out by +inf, no early reject
-      for (Index p = begin; p < end; ++p) {
-        const auto s = static_cast<std::size_t>(p);
-        const double d = std::max(std::fabs(qx - points_[2 * s]), std::fabs(qy - points_[2 * s + 1]));
-        list.offer(p == self_position ? std::numeric_limits<double>::infinity() : d);
-      }
-      return;
-    }
     for (Index p = begin; p < end; ++p) {
       const auto s = static_cast<std::size_t>(p);
       const double d = std::max(std::fabs(qx - points_[2 * s]), std::fabs(qy - points_[2 * s + 1]));
-      if (d > list.worst()) continue;
-      if (p != self_position) list.offer(d, order_[s], p);
+      if constexpr (requires { List::kBranchFree; }) {  // KthDistanceNetwork: self masked by +inf
+        list.offer(p == self_position ? std::numeric_limits<double>::infinity() : d);
+      } else {
+        if (d > list.worst()) continue;
+        if (p != self_position) list.offer(d, order_[s], p);
+      }
     }
   }
 

@@ -22,7 +22,9 @@
 #include "mmc/core/parallel.hpp"
 #include "mmc/core/types.hpp"
 #include "mmc/knn/common.hpp"
+#include "mmc/neighbors/axis_order.hpp"
 #include "mmc/neighbors/distance.hpp"
+#include "mmc/neighbors/grid_2d.hpp"
 #include "mmc/neighbors/kd_tree.hpp"
 #include "mmc/neighbors/searcher.hpp"
 
@@ -73,6 +75,26 @@ void for_each_knn(const neighbors::KdTree<double>& tree, Index k, int threads, V
               static_cast<const Index*>(indices.data() + row));
       }
     }
+  });
+}
+
+/// Whether a sample of the plane with sorted axes x and y can be tied
+/// (knn/common.hpp tied_column): only in a column that repeats a value. When
+/// neither does, the tie check has nothing to find, and the 1 + 1 paths need
+/// no neighbour identities.
+inline bool plane_may_tie(neighbors::AxisView<double> x, neighbors::AxisView<double> y) noexcept {
+  return neighbors::has_repeated_value(x) || neighbors::has_repeated_value(y);
+}
+
+/// Calls visit(position, d) for every position stored in `grid`, with d the
+/// distance to its k-th nearest other point (Grid2D::kth_distance_at_position:
+/// no neighbour identities), in fixed blocks of positions run by
+/// mmc::parallel_for. Requires 0 < k < grid.size().
+template <class Visit>
+void for_each_kth_distance(const neighbors::Grid2D& grid, Index k, int threads, Visit&& visit) {
+  parallel_for(grid.size(), threads, kPointGrain, [&](Index first, Index last) {
+    std::vector<double> scratch(static_cast<std::size_t>(k));
+    for (Index p = first; p < last; ++p) visit(p, grid.kth_distance_at_position(p, k, scratch.data()));
   });
 }
 

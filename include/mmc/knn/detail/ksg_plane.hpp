@@ -30,27 +30,12 @@
 #include "mmc/core/types.hpp"
 #include "mmc/knn/common.hpp"
 #include "mmc/knn/detail/digamma_table.hpp"
+#include "mmc/knn/detail/joint_knn.hpp"
 #include "mmc/neighbors/distance.hpp"
 #include "mmc/neighbors/grid_2d.hpp"
 #include "mmc/neighbors/sorted_line.hpp"
 
 namespace mmc::knn::detail {
-
-/// Pass 1 of algorithm 1 without the tie check: radius_x[rank_x(i)] =
-/// radius_y[rank_y(i)] = the k-th joint distance of sample i (the vectors
-/// already have n entries). Its own function so that the grid search inlines
-/// here and in ksg_plane_radii alike.
-inline void ksg_plane_kth_radii(const neighbors::Grid2D& grid, Index k, int threads,
-                                LargeVector<double>& radius_x, LargeVector<double>& radius_y) {
-  parallel_for(grid.size(), threads, kPointGrain, [&](Index begin, Index end) {
-    std::vector<double> scratch(static_cast<std::size_t>(k));
-    for (Index p = begin; p < end; ++p) {
-      const double eps = grid.kth_distance_at_position(p, k, scratch.data());
-      radius_x[static_cast<std::size_t>(grid.x_rank(p))] = eps;
-      radius_y[static_cast<std::size_t>(grid.y_rank(p))] = eps;
-    }
-  });
-}
 
 /// Pass 1, on the grid of the two axes: radius_x[rank_x(i)] and
 /// radius_y[rank_y(i)] for every sample i —
@@ -66,7 +51,13 @@ inline void ksg_plane_radii(const neighbors::Grid2D& grid, Index k, bool strict,
   const Index n = grid.size();
   radius_x.resize(static_cast<std::size_t>(n));
   radius_y.resize(static_cast<std::size_t>(n));
-  if (strict && tied == nullptr) return ksg_plane_kth_radii(grid, k, threads, radius_x, radius_y);
+  if (strict && tied == nullptr) {  // the k-th joint distance alone
+    for_each_kth_distance(grid, k, threads, [&](Index p, double eps) {
+      radius_x[static_cast<std::size_t>(grid.x_rank(p))] = eps;
+      radius_y[static_cast<std::size_t>(grid.y_rank(p))] = eps;
+    });
+    return;
+  }
   if (tied != nullptr) tied->resize(static_cast<std::size_t>(n));
   parallel_for(n, threads, kPointGrain, [&](Index begin, Index end) {
     std::vector<double> distances(static_cast<std::size_t>(k));
@@ -145,10 +136,9 @@ inline Eigen::VectorXd ksg_plane_local_values(neighbors::AxisView<double> x, nei
   const bool strict = algorithm == 1;
   LargeVector<double> psi_x, psi_y;  // radii, then psi of the counts, by sorted position
   LargeVector<signed char> tied_by_x_rank;
-  // A sample is tied only in a column where some value repeats: without
-  // repeats in either column no sample is, and algorithm 1 then needs only
-  // the k-th distances (the faster search of ksg_plane_radii).
-  const bool may_tie = tied != nullptr && (neighbors::has_repeated_value(x) || neighbors::has_repeated_value(y));
+  // Without repeats no sample is tied, and algorithm 1 then needs only the
+  // k-th distances (the faster search of ksg_plane_radii).
+  const bool may_tie = tied != nullptr && plane_may_tie(x, y);
   {
     const neighbors::Grid2D grid(x, y, threads);  // freed before the counts
     ksg_plane_radii(grid, k, strict, threads, psi_x, psi_y, may_tie ? &tied_by_x_rank : nullptr);
