@@ -116,9 +116,16 @@ std::pair<Matrix, Matrix> prepared(const Matrix& x, const Matrix& y) {
   return {mmc::knn::detail::prepare("bench", "x", x, options, 0), mmc::knn::detail::prepare("bench", "y", y, options, 1)};
 }
 
+// Both copies standardised, as the mmc program does by default (--standardize).
+void standardize_both(Matrix& x, Matrix& y, int threads) {
+  mmc::standardize_columns(x, "bench", "x", threads);
+  mmc::standardize_columns(y, "bench", "y", threads);
+}
+
 // The 1 + 1 path (knn/detail/ksg_plane.hpp) phase by phase, one estimate per
 // iteration, each phase timed on its own (seconds, counters): the input copy
-// and checks (prepare), the two axis sorts, the grid build, the joint k-NN
+// and checks (prepare), standardisation (the mmc program's default), the two
+// axis sorts, the grid build, the joint k-NN
 // pass, the two marginal count passes and the final combination. With 2
 // threads the phases that stay near their 1-thread time are the serial ones.
 // Arguments: N, threads.
@@ -131,8 +138,10 @@ void BM_Ksg1PlanePhases(benchmark::State& state) {
   double value = 0;
   for (auto _ : state) {
     auto lap = seconds.start();
-    const auto [xs, ys] = prepared(x, y);
+    auto [xs, ys] = prepared(x, y);
     lap("prepare");
+    standardize_both(xs, ys, threads);
+    lap("standardize");
     const auto ax = mmc::neighbors::sort_axis(xs.data(), n, 1, threads);
     const auto ay = mmc::neighbors::sort_axis(ys.data(), n, 1, threads);
     lap("sort");
@@ -172,7 +181,7 @@ BENCHMARK(BM_Ksg1PlanePhases)
 
 // The kd-tree path (any dimensions other than 1 + 1; knn/ksg.hpp
 // ksg_tree_local_values) phase by phase, as BM_Ksg1PlanePhases: input copy and
-// checks, the joint tree's build, the joint k-NN pass, each marginal tree's
+// checks, standardisation, the joint tree's build, the joint k-NN pass, each marginal tree's
 // build and count pass, the final combination. Arguments: N, dimension of
 // each side, threads, 100 rho.
 void BM_Ksg1TreePhases(benchmark::State& state) {
@@ -184,8 +193,10 @@ void BM_Ksg1TreePhases(benchmark::State& state) {
   double value = 0;
   for (auto _ : state) {
     auto lap = seconds.start();
-    const auto [xs, ys] = prepared(x, y);
+    auto [xs, ys] = prepared(x, y);
     lap("prepare");
+    standardize_both(xs, ys, threads);
+    lap("standardize");
     std::vector<double> radius, unused;
     {
       const mmc::neighbors::KdTree<double> joint = detail::ksg_joint_tree(xs, ys, threads);

@@ -277,7 +277,7 @@ class Complementarity {
                                   "information); the metric uses the other " +
                                   std::to_string(keep.size()));
       }
-      if (options_.standardize) standardize_columns(data, fn, name);
+      if (options_.standardize) standardize_columns(data, fn, name, options_.threads);
       if (options_.pca > 0) data = pca_reduce(data, options_.pca, fn, "pca");
       prepared.push_back(std::move(data));
     }
