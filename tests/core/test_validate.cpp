@@ -69,6 +69,17 @@ TEST(Validate, NonFiniteNamesRowAndColumn) {
   f(2, 3) = std::numeric_limits<float>::infinity();
   expect_invalid([&] { mmc::detail::check_finite(kFunction, "x", f.rightCols(2)); }, "x",
                  {"row 2", "column 1"});
+  // Several non-finite values in a large column-major matrix: the first in
+  // row order is named (row 700's column 2 comes before row 701's column 0).
+  Eigen::MatrixXd big = Eigen::MatrixXd::Ones(100000, 3);
+  big(90000, 0) = std::numeric_limits<double>::quiet_NaN();
+  big(701, 0) = std::numeric_limits<double>::infinity();
+  big(700, 2) = -std::numeric_limits<double>::infinity();
+  expect_invalid([&] { mmc::detail::check_finite(kFunction, "x", big); }, "x", {"Inf", "row 700", "column 2"});
+  big(700, 2) = big(701, 0) = 1.0;
+  expect_invalid([&] { mmc::detail::check_finite(kFunction, "x", big); }, "x", {"NaN", "row 90000", "column 0"});
+  big(90000, 0) = std::numeric_limits<double>::max();  // finite, however large
+  EXPECT_NO_THROW(mmc::detail::check_finite(kFunction, "x", big));
 }
 
 TEST(Validate, RowMismatchNamesBothArguments) {

@@ -170,6 +170,17 @@ TEST(SortAxis, HasRepeatedValueMatchesAPairwiseSearch) {
     const auto axis = mmc::neighbors::sort_axis(v.data(), 500, 1);
     EXPECT_EQ(mmc::neighbors::has_repeated_value(axis.view()), pairwise(v));
   }
+  // A single repeat at every sorted position around the chunks of 256 pairs
+  // the search compares at once (first pair, chunk ends and starts, last).
+  for (const Index at : {1, 2, 255, 256, 257, 258, 511, 512, 513, 998, 999}) {
+    std::vector<double> v(1000);
+    for (Index i = 0; i < 1000; ++i) v[static_cast<std::size_t>(i)] = 0.5 * static_cast<double>(i);
+    v[static_cast<std::size_t>(at)] = v[static_cast<std::size_t>(at - 1)];
+    const auto axis = mmc::neighbors::sort_axis(v.data(), 1000, 1);
+    EXPECT_TRUE(mmc::neighbors::has_repeated_value(axis.view())) << at;
+    v[static_cast<std::size_t>(at)] = std::nextafter(v[static_cast<std::size_t>(at - 1)], 1e9);
+    EXPECT_FALSE(mmc::neighbors::has_repeated_value(mmc::neighbors::sort_axis(v.data(), 1000, 1).view())) << at;
+  }
 }
 
 TEST(LargeVector, SmallAndHugeBlocksBehaveAsVectors) {
