@@ -5316,6 +5316,20 @@ inline void ksg_plane_psi_of_counts(neighbors::AxisView<double> axis, LargeVecto
       threads);
 }
 
+/// The local values base - psi_x - psi_y of every sample, in sample order
+/// (psi_x, psi_y by sorted position: sample i's are at its ranks).
+inline Eigen::VectorXd ksg_plane_combine(neighbors::AxisView<double> x, neighbors::AxisView<double> y, double base,
+                                         const LargeVector<double>& psi_x, const LargeVector<double>& psi_y,
+                                         int threads) {
+  Eigen::VectorXd local(x.n);
+  parallel_for(x.n, threads, kPointGrain, [&](Index first, Index last) {
+    for (Index i = first; i < last; ++i) {
+      local(i) = base - psi_x[static_cast<std::size_t>(x.rank[i])] - psi_y[static_cast<std::size_t>(y.rank[i])];
+    }
+  });
+  return local;
+}
+
 /// KSG local values for x and y given by their sorted axes (same n samples).
 /// `tied`, when given, receives every sample's tied column of [x | y] as
 /// ksg_local_values documents — or stays empty when no sample is tied (which
@@ -5347,13 +5361,7 @@ inline Eigen::VectorXd ksg_plane_local_values(neighbors::AxisView<double> x, nei
   ksg_plane_psi_of_counts(x, psi_x, strict, psi, threads);
   ksg_plane_psi_of_counts(y, psi_y, strict, psi, threads);
   const double base = strict ? psi(k) + psi(n) : psi(k) - 1.0 / static_cast<double>(k) + psi(n);
-  Eigen::VectorXd local(n);
-  parallel_for(n, threads, kPointGrain, [&](Index first, Index last) {
-    for (Index i = first; i < last; ++i) {
-      local(i) = base - psi_x[static_cast<std::size_t>(x.rank[i])] - psi_y[static_cast<std::size_t>(y.rank[i])];
-    }
-  });
-  return local;
+  return ksg_plane_combine(x, y, base, psi_x, psi_y, threads);
 }
 
 }  // namespace mmc::knn::detail
