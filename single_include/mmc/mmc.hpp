@@ -861,8 +861,25 @@ void check_no_constant_columns(std::string_view function, std::string_view argum
 namespace mmc {
 
 /// Copies any Eigen expression into a contiguous row-major matrix of scalar T.
+/// With threads != 1 (0 = all cores), an input with direct storage access (a
+/// matrix, map or block of one) is copied in blocks of rows in parallel: the
+/// copy of 10^7 doubles took 31 ms on one core, mostly faulting in the new
+/// matrix's pages, a serial pass in front of every estimate. The copy is the
+/// same whatever the thread count; lazy expressions (a product, say) are
+/// evaluated once, serially.
 template <class T, class Derived>
-RowMatrix<T> to_row_major(const Eigen::DenseBase<Derived>& m) {
+RowMatrix<T> to_row_major(const Eigen::DenseBase<Derived>& m, int threads = 1) {
+  constexpr Index kCopyBlockRows = Index{1} << 15;
+  if constexpr (bool(Derived::Flags & Eigen::DirectAccessBit)) {
+    if (threads != 1 && m.rows() > kCopyBlockRows) {
+      RowMatrix<T> copy(m.rows(), m.cols());
+      parallel_for(block_count(m.rows(), kCopyBlockRows), threads, 1, [&](Index first, Index last) {
+        const Index begin = first * kCopyBlockRows, end = std::min(m.rows(), last * kCopyBlockRows);
+        copy.middleRows(begin, end - begin) = m.derived().middleRows(begin, end - begin).template cast<T>();
+      });
+      return copy;
+    }
+  }
   return m.template cast<T>();
 }
 
@@ -2006,7 +2023,7 @@ RowMatrix<double> prepare(std::string_view function, std::string_view argument,
                           const Eigen::DenseBase<Derived>& input, const KnnOptions& options,
                           std::uint64_t stream) {
   mmc::detail::check_data(function, argument, input);
-  RowMatrix<double> data = to_row_major<double>(input);
+  RowMatrix<double> data = to_row_major<double>(input, options.threads);
   if (options.standardize) standardize_columns(data, function, argument, options.threads);
   add_jitter(data, options.jitter, options.seed, stream);
   return data;

@@ -9,7 +9,10 @@
 //   * more rows: block sums added in order, within a few ulps of the oracle
 //     (a long double sum of n terms is off by at most about n 2^-64 relative
 //     to the sum of magnitudes, far below double's 2^-53 for n < 2^11 blocks);
-//   * the results never depend on the thread count.
+//   * the results never depend on the thread count;
+//   * to_row_major's parallel copy equals Eigen's serial cast for every kind
+//     of input (row- and column-major, blocks, strided maps, transposes, lazy
+//     expressions, float).
 #include <gtest/gtest.h>
 
 #include <Eigen/Core>
@@ -167,6 +170,33 @@ TEST(PreprocessBlocks, ResultsDoNotDependOnTheThreadCount) {
   for (Index c = 0; c < m.cols(); ++c) {
     EXPECT_NEAR(one.col(c).mean(), 0.0, c == 1 ? 2e-5 : 1e-12) << c;
     EXPECT_NEAR(one.col(c).squaredNorm() / static_cast<double>(n), 1.0, c == 1 ? 1e-9 : 1e-12) << c;
+  }
+}
+
+TEST(PreprocessBlocks, ParallelCopyEqualsTheSerialCast) {
+  const Index n = 2 * kMomentBlockRows + 999;  // more than one block of the copy
+  const RowMatrix<double> rows = columns(n, 4);  // 3 columns, seed 4
+  const Eigen::MatrixXd cols = rows;  // column-major
+  const Eigen::MatrixXf floats = cols.cast<float>();
+  const Eigen::Map<const Eigen::MatrixXd, 0, Eigen::OuterStride<>> strided(cols.data(), n / 2, 2,
+                                                                           Eigen::OuterStride<>(2 * n));
+  const auto same = [](const RowMatrix<double>& got, const auto& expected) {
+    const RowMatrix<double> want = expected.template cast<double>();
+    return got.rows() == want.rows() && got.cols() == want.cols() &&
+           std::memcmp(got.data(), want.data(), sizeof(double) * static_cast<std::size_t>(want.size())) == 0;
+  };
+  for (const int threads : {1, 2, 3, 0}) {
+    EXPECT_TRUE(same(mmc::to_row_major<double>(rows, threads), rows)) << threads;
+    EXPECT_TRUE(same(mmc::to_row_major<double>(cols, threads), cols)) << threads;
+    EXPECT_TRUE(same(mmc::to_row_major<double>(cols.middleCols(1, 2), threads), cols.middleCols(1, 2))) << threads;
+    EXPECT_TRUE(same(mmc::to_row_major<double>(strided, threads), strided)) << threads;
+    EXPECT_TRUE(same(mmc::to_row_major<double>(floats, threads), floats)) << threads;
+    EXPECT_TRUE(same(mmc::to_row_major<double>(cols.topRows(10).transpose(), threads), cols.topRows(10).transpose()))
+        << threads;
+    // A lazy product: evaluated once, serially, as Eigen evaluates it.
+    const Eigen::MatrixXd product = cols * Eigen::MatrixXd::Identity(3, 3);
+    EXPECT_TRUE(same(mmc::to_row_major<double>(cols * Eigen::MatrixXd::Identity(3, 3), threads), product))
+        << threads;
   }
 }
 

@@ -65,7 +65,7 @@ RowMatrix<double> prepare(std::string_view function, std::string_view argument,
                           const Eigen::DenseBase<Derived>& input, const KnnOptions& options,
                           std::uint64_t stream) {
   mmc::detail::check_data(function, argument, input);
-  RowMatrix<double> data = to_row_major<double>(input);
+  RowMatrix<double> data = to_row_major<double>(input, options.threads);
   if (options.standardize) standardize_columns(data, function, argument, options.threads);
   add_jitter(data, options.jitter, options.seed, stream);
   return data;
