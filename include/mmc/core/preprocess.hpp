@@ -9,10 +9,11 @@
 // magnitude, so finite data never overflow or underflow however large or small
 // they are (1e308, 1e-308), and standardisation is applied in that scaled
 // form. The passes run over fixed blocks of rows in parallel (the `threads`
-// arguments), with results independent of the thread count. Estimators that train in float32 standardise in double first and round
-// to float afterwards (to_working_copy), so an offset such as a Unix
-// timestamp costs nothing; without standardisation they refuse data that
-// float32 cannot hold (check_representable).
+// arguments), with results independent of the thread count. Estimators that
+// train in float32 standardise in double first and round to float afterwards
+// (to_working_copy), so an offset such as a Unix timestamp costs nothing;
+// without standardisation they refuse data that float32 cannot hold
+// (check_representable).
 #pragma once
 
 #include <Eigen/Core>
