@@ -4,7 +4,7 @@
 // std::ldexp, one long double sum over all rows in order.
 //   * PowerOfTwoScale (two exact multiplications) is std::ldexp bit for bit
 //     over the whole range of column exponents, subnormal columns included;
-//   * at most kMomentBlockRows rows form one block, so the moments and the
+//   * at most kRowBlock rows form one block, so the moments and the
 //     standardised values are the serial oracle's bits;
 //   * more rows: block sums added in order, within a few ulps of the oracle
 //     (a long double sum of n terms is off by at most about n 2^-64 relative
@@ -28,7 +28,7 @@ namespace {
 
 using mmc::Index;
 using mmc::RowMatrix;
-using mmc::detail::kMomentBlockRows;
+using mmc::detail::kRowBlock;
 
 std::uint64_t bits(double v) {
   std::uint64_t b;
@@ -97,7 +97,7 @@ TEST(PreprocessBlocks, PowerOfTwoScaleIsLdexpOverEveryExponent) {
 }
 
 TEST(PreprocessBlocks, OneBlockIsTheSerialSumBitForBit) {
-  for (const Index n : {Index{1}, Index{2}, Index{1000}, kMomentBlockRows}) {
+  for (const Index n : {Index{1}, Index{2}, Index{1000}, kRowBlock}) {
     const RowMatrix<double> m = columns(n, 1);
     const auto moments = mmc::detail::scaled_moments(m, 2);
     for (Index c = 0; c < m.cols(); ++c) {
@@ -130,7 +130,7 @@ TEST(PreprocessBlocks, ManyBlocksStayWithinUlpsOfTheSerialSum) {
   // spread of 0.01: scaled mean 0.79, scaled sd 4.7e-12): a mean off by delta
   // changes the sum of squared deviations by the relative (delta / sd)^2,
   // about (1e-17 / 4.7e-12)^2 = 5e-12; 1e-9 allows 200 times that.
-  const Index n = 7 * kMomentBlockRows + 123;
+  const Index n = 7 * kRowBlock + 123;
   const RowMatrix<double> m = columns(n, 2);
   const auto moments = mmc::detail::scaled_moments(m, 2);
   const double eps = std::numeric_limits<double>::epsilon();
@@ -145,7 +145,7 @@ TEST(PreprocessBlocks, ManyBlocksStayWithinUlpsOfTheSerialSum) {
 }
 
 TEST(PreprocessBlocks, ResultsDoNotDependOnTheThreadCount) {
-  const Index n = 3 * kMomentBlockRows + 17;
+  const Index n = 3 * kRowBlock + 17;
   const RowMatrix<double> m = columns(n, 3);
   RowMatrix<double> one = m;
   const auto removed_one = mmc::standardize_columns(one, "f", "x", 1);
@@ -174,7 +174,7 @@ TEST(PreprocessBlocks, ResultsDoNotDependOnTheThreadCount) {
 }
 
 TEST(PreprocessBlocks, ParallelCopyEqualsTheSerialCast) {
-  const Index n = 2 * kMomentBlockRows + 999;  // more than one block of the copy
+  const Index n = 2 * kRowBlock + 999;  // more than one block of the copy
   const RowMatrix<double> rows = columns(n, 4);  // 3 columns, seed 4
   const Eigen::MatrixXd cols = rows;  // column-major
   const Eigen::MatrixXf floats = cols.cast<float>();
@@ -202,7 +202,7 @@ TEST(PreprocessBlocks, ParallelCopyEqualsTheSerialCast) {
 
 TEST(PreprocessBlocks, AConstantColumnSpanningBlocksStaysExact) {
   // Constant across several blocks, then one different value in the last.
-  RowMatrix<double> m(2 * kMomentBlockRows + 5, 1);
+  RowMatrix<double> m(2 * kRowBlock + 5, 1);
   m.setConstant(-1e-310);
   auto moments = mmc::column_moments(m, 2);
   EXPECT_EQ(moments.mean(0), -1e-310);

@@ -34,6 +34,26 @@
 
 namespace mmc {
 
+namespace detail {
+
+/// Rows per block of the parallel passes over a matrix (copy, moments,
+/// standardisation). The blocks are fixed by the data alone, so the blocked
+/// sums, and every result, are the same bits whatever the thread count; data
+/// of at most this many rows form a single block, whose sums are the plain
+/// serial sums.
+inline constexpr Index kRowBlock = Index{1} << 15;
+
+/// Calls pass(b, first, last) for every block b of kRowBlock rows [first,
+/// last) of [0, rows), on up to `threads` threads (0 = all cores).
+template <class Pass>
+void for_row_blocks(Index rows, int threads, Pass&& pass) {
+  parallel_for(block_count(rows, kRowBlock), threads, 1, [&](Index b_first, Index b_last) {
+    for (Index b = b_first; b < b_last; ++b) pass(b, b * kRowBlock, std::min(rows, (b + 1) * kRowBlock));
+  });
+}
+
+}  // namespace detail
+
 /// Copies any Eigen expression into a contiguous row-major matrix of scalar T.
 /// With threads != 1 (0 = all cores), an input with direct storage access (a
 /// matrix, map or block of one) is copied in blocks of rows in parallel: the
@@ -43,13 +63,11 @@ namespace mmc {
 /// evaluated once, serially.
 template <class T, class Derived>
 RowMatrix<T> to_row_major(const Eigen::DenseBase<Derived>& m, int threads = 1) {
-  constexpr Index kCopyBlockRows = Index{1} << 15;
   if constexpr (bool(Derived::Flags & Eigen::DirectAccessBit)) {
-    if (threads != 1 && m.rows() > kCopyBlockRows) {
+    if (threads != 1 && m.rows() > detail::kRowBlock) {
       RowMatrix<T> copy(m.rows(), m.cols());
-      parallel_for(block_count(m.rows(), kCopyBlockRows), threads, 1, [&](Index first, Index last) {
-        const Index begin = first * kCopyBlockRows, end = std::min(m.rows(), last * kCopyBlockRows);
-        copy.middleRows(begin, end - begin) = m.derived().middleRows(begin, end - begin).template cast<T>();
+      detail::for_row_blocks(m.rows(), threads, [&](Index, Index first, Index last) {
+        copy.middleRows(first, last - first) = m.derived().middleRows(first, last - first).template cast<T>();
       });
       return copy;
     }
@@ -75,12 +93,6 @@ struct ScaledMoments {
   double stddev = 0.0;
 };
 
-/// Rows per block of the moment and standardisation passes. The blocks are
-/// fixed by the data alone, so the blocked sums, and every result, are the
-/// same bits whatever the thread count; data of at most this many rows form a
-/// single block, whose sums are the plain serial sums.
-inline constexpr Index kMomentBlockRows = Index{1} << 15;
-
 /// Multiplication by 2^-exponent in at most two exact steps: the same double
 /// as std::ldexp(v, -exponent) (both are the correctly rounded v 2^-exponent),
 /// without a library call per element (ldexp made standardising 10^7 values
@@ -104,7 +116,7 @@ class PowerOfTwoScale {
 /// Moments of every column of m without overflow: each column is divided by
 /// the power of two 2^e >= max |x| (frexp: max |x| = f 2^e, f in [0.5, 1)), so
 /// every scaled value lies in (-1, 1) and no square or sum can overflow; the
-/// sums are long double, per block of kMomentBlockRows rows, added in block
+/// sums are long double, per block of kRowBlock rows, added in block
 /// order (blocks run on up to `threads` threads, 0 = all cores). Non-finite
 /// input (not validated) falls back to e = 0 and propagates.
 template <class Derived>
@@ -112,15 +124,8 @@ std::vector<ScaledMoments> scaled_moments(const Eigen::DenseBase<Derived>& m, in
   const Index n = m.rows(), d = m.cols();
   std::vector<ScaledMoments> result(static_cast<std::size_t>(d));
   if (n == 0 || d == 0) return result;
-  const Index blocks = block_count(n, kMomentBlockRows);
+  const Index blocks = block_count(n, kRowBlock);
   const auto at = [d](Index b, Index c) { return static_cast<std::size_t>(b * d + c); };
-  // Runs pass(b, first, last) for every block b of rows [first, last).
-  const auto for_blocks = [&](auto&& pass) {
-    parallel_for(blocks, threads, 1, [&](Index b_first, Index b_last) {
-      for (Index b = b_first; b < b_last; ++b)
-        pass(b, b * kMomentBlockRows, std::min(n, (b + 1) * kMomentBlockRows));
-    });
-  };
 
   // Pass 1: the largest magnitude, and whether every value equals row 0's.
   // Each block keeps its running values in locals and stores them once: its
@@ -128,7 +133,7 @@ std::vector<ScaledMoments> scaled_moments(const Eigen::DenseBase<Derived>& m, in
   // element by element.
   std::vector<double> largest(static_cast<std::size_t>(blocks * d), 0.0);
   std::vector<char> constant(static_cast<std::size_t>(blocks * d), 1);
-  for_blocks([&](Index b, Index first, Index last) {
+  for_row_blocks(n, threads, [&](Index b, Index first, Index last) {
     for (Index c = 0; c < d; ++c) {
       const double row0 = static_cast<double>(m(0, c));
       double top = 0.0;
@@ -162,43 +167,36 @@ std::vector<ScaledMoments> scaled_moments(const Eigen::DenseBase<Derived>& m, in
     }
   }
 
-  // Passes 2 and 3: the mean, then the sum of squared deviations from it.
+  // Passes 2 and 3: per column that needs them, the sum of term(scaled value,
+  // column) over each block in row order (one block is the serial sum), then
+  // the block sums added in block order.
   std::vector<long double> partial(static_cast<std::size_t>(blocks * d));
-  std::vector<long double> mean(static_cast<std::size_t>(d), 0.0L);
-  const auto sum_blocks = [&](Index c) {
-    long double sum = 0;
-    for (Index b = 0; b < blocks; ++b) sum += partial[at(b, c)];
-    return sum;
-  };
-  for (int pass = 0; pass < 2; ++pass) {
-    for_blocks([&](Index b, Index first, Index last) {
+  const auto column_sums = [&](auto&& term) {
+    for_row_blocks(n, threads, [&](Index b, Index first, Index last) {
       for (Index c = 0; c < d; ++c) {
         const auto i = static_cast<std::size_t>(c);
         if (spread[i] == 0) continue;
         const PowerOfTwoScale to_scaled = scale[i];
-        long double sum = 0;  // in rows' order: one block is the serial sum
-        if (pass == 0) {
-          for (Index r = first; r < last; ++r) sum += to_scaled(static_cast<double>(m(r, c)));
-        } else {
-          const long double centre = mean[i];
-          for (Index r = first; r < last; ++r) {
-            const long double deviation = to_scaled(static_cast<double>(m(r, c))) - centre;
-            sum += deviation * deviation;
-          }
-        }
+        long double sum = 0;
+        for (Index r = first; r < last; ++r) sum += term(to_scaled(static_cast<double>(m(r, c))), i);
         partial[at(b, c)] = sum;
       }
     });
-    for (Index c = 0; c < d; ++c) {
-      const auto i = static_cast<std::size_t>(c);
-      if (spread[i] == 0) continue;
-      if (pass == 0) {
-        mean[i] = sum_blocks(c) / static_cast<long double>(n);
-        result[i].mean = static_cast<double>(mean[i]);
-      } else {
-        result[i].stddev = static_cast<double>(std::sqrt(sum_blocks(c) / static_cast<long double>(n)));
-      }
-    }
+    std::vector<long double> sums(static_cast<std::size_t>(d), 0.0L);
+    for (Index c = 0; c < d; ++c)
+      for (Index b = 0; b < blocks; ++b) sums[static_cast<std::size_t>(c)] += partial[at(b, c)];
+    return sums;
+  };
+  std::vector<long double> mean = column_sums([](long double v, std::size_t) { return v; });
+  for (long double& sum : mean) sum /= static_cast<long double>(n);
+  const std::vector<long double> squares = column_sums([&](long double v, std::size_t i) {
+    const long double deviation = v - mean[i];
+    return deviation * deviation;
+  });
+  for (std::size_t i = 0; i < result.size(); ++i) {
+    if (spread[i] == 0) continue;
+    result[i].mean = static_cast<double>(mean[i]);
+    result[i].stddev = static_cast<double>(std::sqrt(squares[i] / static_cast<long double>(n)));
   }
   return result;
 }
@@ -253,10 +251,8 @@ ColumnMoments<double> standardize_columns(RowMatrix<T>& m, std::string_view func
     moments.mean(c) = std::ldexp(s.mean, s.exponent);
     moments.stddev(c) = std::ldexp(s.stddev, s.exponent);
   }
-  const Index n = m.rows();
-  parallel_for(block_count(n, detail::kMomentBlockRows), threads, 1, [&](Index b_first, Index b_last) {
-    const Index last = std::min(n, b_last * detail::kMomentBlockRows);
-    for (Index r = b_first * detail::kMomentBlockRows; r < last; ++r) {
+  detail::for_row_blocks(m.rows(), threads, [&](Index, Index first, Index last) {
+    for (Index r = first; r < last; ++r) {
       for (Index c = 0; c < d; ++c) {
         const detail::ScaledMoments& s = scaled[static_cast<std::size_t>(c)];
         m(r, c) = static_cast<T>((scale[static_cast<std::size_t>(c)](static_cast<double>(m(r, c))) - s.mean) /
