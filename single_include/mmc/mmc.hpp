@@ -1470,715 +1470,35 @@ inline std::string_view name_of(Estimator id) noexcept {
 // MI gains (m_x + m_y - m_xy - 1)/(2N) and H(Y|X) gains (m_xy - m_x)/(2N);
 // `local` stays uncorrected and `value` = mean(local) + `correction`.
 //
-// Symbols are coded by sorting the row indices (lexicographic order of the
-// rows), O(N d log N), no hashing: codes come out in symbol order, so results
-// are reproducible bit for bit. Fast path, same codes: a single column of
-// integer values (labels, or integral floating-point values) spanning at most
-// 4N + 1024 consecutive integers, and the (x, y) pairs when m_x m_y is within
-// that bound, are coded by one counting pass instead of a sort (O(N + range)).
+// Symbols get dense codes in lexicographic order of the rows, no hashing, so
+// results are reproducible bit for bit (detail/symbol_codes.hpp: column by
+// column, by counting where a column or pair of codes spans few integers, by
+// radix sort elsewhere).
 
 #include <numeric>
 
-
-namespace mmc::knn {
-
-/// Options of the plug-in estimators.
-struct PluginOptions {
-  /// Add the Miller–Madow correction (m - 1)/(2N) to every entropy
-  /// (m = occupied cells). Off by default: the plain plug-in value.
-  bool miller_madow = false;
-};
-
-/// Result of PluginEntropy (and BinnedEntropy).
-struct PluginEntropyResult {
-  /// The entropy in nats: mean(local) + correction.
-  double value = 0.0;
-  /// -log p^(x_i) = log N - log n(x_i), uncorrected.
-  Eigen::VectorXd local;
-  /// Number of samples.
-  Index n = 0;
-  /// Occupied cells (distinct symbols).
-  Index cells = 0;
-  /// Miller–Madow correction added to mean(local) (0 when off).
-  double correction = 0.0;
-};
-
-/// Result of PluginMutualInformation (and BinnedMutualInformation).
-struct PluginMutualInformationResult {
-  /// I(X;Y) in nats: mean(local) + correction (= h_x + h_y - h_xy up to rounding).
-  double value = 0.0;
-  /// log n(x_i,y_i) + log N - log n(x_i) - log n(y_i), uncorrected.
-  Eigen::VectorXd local;
-  Index n = 0;
-  /// The three entropies, each with its own correction when Miller–Madow is on.
-  double h_x = 0.0, h_y = 0.0, h_xy = 0.0;
-  Index cells_x = 0, cells_y = 0, cells_xy = 0;
-  /// Miller–Madow correction added to mean(local): (m_x + m_y - m_xy - 1)/(2N).
-  double correction = 0.0;
-};
-
-/// Result of PluginConditionalEntropy.
-struct PluginConditionalEntropyResult {
-  /// H(Y|X) in nats: mean(local) + correction (= h_xy - h_x up to rounding).
-  double value = 0.0;
-  /// log n(x_i) - log n(x_i,y_i), uncorrected.
-  Eigen::VectorXd local;
-  Index n = 0;
-  double h_x = 0.0, h_xy = 0.0;
-  Index cells_x = 0, cells_xy = 0;
-  /// Miller–Madow correction added to mean(local): (m_xy - m_x)/(2N).
-  double correction = 0.0;
-};
-
-namespace detail {
-
-/// Dense symbol codes: code[i] in [0, cells) in increasing symbol order, and
-/// count[c] = number of samples with code c.
-struct SymbolCodes {
-  std::vector<Index> code;
-  std::vector<Index> count;
-  Index cells() const noexcept { return static_cast<Index>(count.size()); }
-};
-
-/// Codes n samples by sorting their indices with a strict weak order `less`.
-template <class Less>
-SymbolCodes code_by_order(Index n, Less less) {
-  std::vector<Index> order(static_cast<std::size_t>(n));
-  std::iota(order.begin(), order.end(), Index{0});
-  std::sort(order.begin(), order.end(), less);
-  SymbolCodes result;
-  result.code.resize(static_cast<std::size_t>(n));
-  for (std::size_t p = 0; p < order.size(); ++p) {
-    if (p == 0 || less(order[p - 1], order[p])) result.count.push_back(0);
-    ++result.count.back();
-    result.code[static_cast<std::size_t>(order[p])] = result.cells() - 1;
-  }
-  return result;
-}
-
-/// Codes n samples by integer keys in [0, range): the codes code_by_order
-/// would give (increasing key), by counting instead of sorting.
-inline SymbolCodes code_by_key(const std::vector<Index>& key, Index range) {
-  std::vector<Index> code_of_key(static_cast<std::size_t>(range), 0);
-  for (const Index k : key) ++code_of_key[static_cast<std::size_t>(k)];  // counts first
-  SymbolCodes result;
-  for (auto& slot : code_of_key) {
-    if (slot == 0) continue;
-    result.count.push_back(slot);
-    slot = result.cells() - 1;  // the count becomes the key's code
-  }
-  result.code.resize(key.size());
-  for (std::size_t i = 0; i < key.size(); ++i)
-    result.code[i] = code_of_key[static_cast<std::size_t>(key[i])];
-  return result;
-}
-
-/// Largest key range coded by counting: memory O(N), like the sort's.
-inline Index counting_range_limit(Index n) { return 4 * n + 1024; }
-
-/// Keys v - min for one column of integer values spanning at most
-/// counting_range_limit(n) integers; empty when the column does not qualify.
-/// Integer types subtract in unsigned 64-bit arithmetic (exact for any values);
-/// floating-point values must be integral, and v - min is then exact (both
-/// are within 4N + 1024 of each other, Sterbenz).
-template <class Scalar>
-std::vector<Index> small_integer_keys(const Scalar* values, Index n, Index& range) {
-  const auto [lo, hi] = std::minmax_element(values, values + n);
-  const auto limit = static_cast<std::uint64_t>(counting_range_limit(n));
-  std::vector<Index> key(static_cast<std::size_t>(n));
-  if constexpr (std::is_integral_v<Scalar>) {
-    const auto base = static_cast<std::uint64_t>(static_cast<std::int64_t>(*lo));
-    const std::uint64_t span = static_cast<std::uint64_t>(static_cast<std::int64_t>(*hi)) - base;
-    if (span >= limit) return {};
-    for (Index i = 0; i < n; ++i)
-      key[static_cast<std::size_t>(i)] = static_cast<Index>(
-          static_cast<std::uint64_t>(static_cast<std::int64_t>(values[i])) - base);
-    range = static_cast<Index>(span) + 1;
-  } else {
-    const double base = static_cast<double>(*lo);
-    const double span = static_cast<double>(*hi) - base;
-    if (!(span < static_cast<double>(limit))) return {};
-    for (Index i = 0; i < n; ++i) {
-      const double v = static_cast<double>(values[i]);
-      if (v != std::floor(v)) return {};  // not an integer: sort instead
-      key[static_cast<std::size_t>(i)] = static_cast<Index>(v - base);
-    }
-    range = static_cast<Index>(span) + 1;
-  }
-  return key;
-}
-
-/// Validates an input (non-empty, finite) and codes its rows as symbols.
-template <class Derived>
-SymbolCodes code_rows(std::string_view function, std::string_view argument,
-                      const Eigen::DenseBase<Derived>& x) {
-  mmc::detail::check_data(function, argument, x);
-  const RowMatrix<typename Derived::Scalar> rows = x.derived();
-  const Index d = rows.cols();
-  if (d == 1) {
-    Index range = 0;
-    const std::vector<Index> key = small_integer_keys(rows.data(), rows.rows(), range);
-    if (!key.empty()) return code_by_key(key, range);
-  }
-  return code_by_order(rows.rows(), [&](Index a, Index b) {
-    const auto* ra = rows.data() + a * d;
-    const auto* rb = rows.data() + b * d;
-    return std::lexicographical_compare(ra, ra + d, rb, rb + d);
-  });
-}
-
-/// Codes the pairs (x_i, y_i) of two codings of the same samples.
-inline SymbolCodes code_pairs(const SymbolCodes& x, const SymbolCodes& y) {
-  std::vector<Index> key(x.code.size());
-  for (std::size_t i = 0; i < key.size(); ++i) key[i] = x.code[i] * y.cells() + y.code[i];
-  const Index range = x.cells() * y.cells();  // <= N^2: no overflow for N < 3e9
-  if (range <= counting_range_limit(static_cast<Index>(key.size()))) return code_by_key(key, range);
-  return code_by_order(static_cast<Index>(key.size()),
-                       [&](Index a, Index b) { return key[a] < key[b]; });
-}
-
-/// log count[c] per cell: one log per cell instead of one per sample (the same
-/// values, so the local terms are bit-identical).
-inline std::vector<double> log_counts(const SymbolCodes& s) {
-  std::vector<double> out(s.count.size());
-  for (std::size_t c = 0; c < out.size(); ++c) out[c] = std::log(static_cast<double>(s.count[c]));
-  return out;
-}
-
-/// Mean of per-sample values, summed in index order.
-inline double mean_of(const Eigen::VectorXd& local) {
-  return accurate_sum(local.data(), local.data() + local.size()) / static_cast<double>(local.size());
-}
-
-/// Miller–Madow term (cells - 1)/(2N), or 0 when off.
-inline double miller_madow(bool on, Index cells, Index n) {
-  return on ? static_cast<double>(cells - 1) / (2.0 * static_cast<double>(n)) : 0.0;
-}
-
-inline PluginEntropyResult plugin_entropy(const SymbolCodes& s, bool mm) {
-  const Index n = static_cast<Index>(s.code.size());
-  const double log_n = std::log(static_cast<double>(n));
-  PluginEntropyResult r;
-  r.local.resize(n);
-  const std::vector<double> log_s = log_counts(s);
-  for (Index i = 0; i < n; ++i) r.local(i) = log_n - log_s[s.code[i]];
-  r.n = n;
-  r.cells = s.cells();
-  r.correction = miller_madow(mm, r.cells, n);
-  r.value = mean_of(r.local) + r.correction;
-  return r;
-}
-
-inline PluginMutualInformationResult plugin_mi(const SymbolCodes& x, const SymbolCodes& y, bool mm) {
-  const SymbolCodes xy = code_pairs(x, y);
-  const Index n = static_cast<Index>(x.code.size());
-  const double log_n = std::log(static_cast<double>(n));
-  PluginMutualInformationResult r;
-  r.local.resize(n);
-  const std::vector<double> log_x = log_counts(x), log_y = log_counts(y), log_xy = log_counts(xy);
-  for (Index i = 0; i < n; ++i)
-    r.local(i) = log_xy[xy.code[i]] + log_n - log_x[x.code[i]] - log_y[y.code[i]];
-  r.n = n;
-  r.h_x = plugin_entropy(x, mm).value;
-  r.h_y = plugin_entropy(y, mm).value;
-  r.h_xy = plugin_entropy(xy, mm).value;
-  r.cells_x = x.cells();
-  r.cells_y = y.cells();
-  r.cells_xy = xy.cells();
-  r.correction = mm ? static_cast<double>(r.cells_x + r.cells_y - r.cells_xy - 1) /
-                          (2.0 * static_cast<double>(n))
-                    : 0.0;
-  r.value = mean_of(r.local) + r.correction;
-  return r;
-}
-
-inline PluginConditionalEntropyResult plugin_conditional(const SymbolCodes& y, const SymbolCodes& x,
-                                                         bool mm) {
-  const SymbolCodes xy = code_pairs(x, y);
-  const Index n = static_cast<Index>(x.code.size());
-  PluginConditionalEntropyResult r;
-  r.local.resize(n);
-  const std::vector<double> log_x = log_counts(x), log_xy = log_counts(xy);
-  for (Index i = 0; i < n; ++i) r.local(i) = log_x[x.code[i]] - log_xy[xy.code[i]];
-  r.n = n;
-  r.h_x = plugin_entropy(x, mm).value;
-  r.h_xy = plugin_entropy(xy, mm).value;
-  r.cells_x = x.cells();
-  r.cells_xy = xy.cells();
-  r.correction =
-      mm ? static_cast<double>(r.cells_xy - r.cells_x) / (2.0 * static_cast<double>(n)) : 0.0;
-  r.value = mean_of(r.local) + r.correction;
-  return r;
-}
-
-/// An int span as an Eigen column vector (no copy).
-inline Eigen::Map<const Eigen::VectorXi> as_vector(std::span<const int> values) {
-  return {values.data(), static_cast<Index>(values.size())};
-}
-
-}  // namespace detail
-
-/// Plug-in entropy H(X) of discrete symbols (one per row), in nats.
-class PluginEntropy {
- public:
-  using Options = PluginOptions;
-
-  PluginEntropy() = default;
-  explicit PluginEntropy(const Options& options) : options_(options) {}
-  const Options& options() const noexcept { return options_; }
-
-  /// Entropy of the rows of x (integer or floating, compared exactly).
-  template <class Derived>
-  PluginEntropyResult estimate(const Eigen::DenseBase<Derived>& x) const {
-    return detail::plugin_entropy(detail::code_rows("mmc::knn::PluginEntropy::estimate", "x", x),
-                                  options_.miller_madow);
-  }
-  /// Entropy of integer symbols given as a span (e.g. a std::vector<int>).
-  PluginEntropyResult estimate(std::span<const int> x) const { return estimate(detail::as_vector(x)); }
-
- private:
-  Options options_;
-};
-
-/// Plug-in mutual information I(X;Y) = H(X) + H(Y) - H(X,Y), in nats.
-class PluginMutualInformation {
- public:
-  using Options = PluginOptions;
-
-  PluginMutualInformation() = default;
-  explicit PluginMutualInformation(const Options& options) : options_(options) {}
-  const Options& options() const noexcept { return options_; }
-
-  /// MI between the rows of x and y (same number of rows).
-  template <class DerivedX, class DerivedY>
-  PluginMutualInformationResult estimate(const Eigen::DenseBase<DerivedX>& x,
-                                         const Eigen::DenseBase<DerivedY>& y) const {
-    constexpr std::string_view function = "mmc::knn::PluginMutualInformation::estimate";
-    const detail::SymbolCodes cx = detail::code_rows(function, "x", x);
-    const detail::SymbolCodes cy = detail::code_rows(function, "y", y);
-    mmc::detail::check_same_rows(function, "y", y.rows(), "x", x.rows());
-    return detail::plugin_mi(cx, cy, options_.miller_madow);
-  }
-  /// Same, for integer symbols given as spans.
-  PluginMutualInformationResult estimate(std::span<const int> x, std::span<const int> y) const {
-    return estimate(detail::as_vector(x), detail::as_vector(y));
-  }
-
- private:
-  Options options_;
-};
-
-/// Plug-in conditional entropy H(Y|X) = H(X,Y) - H(X), in nats.
-class PluginConditionalEntropy {
- public:
-  using Options = PluginOptions;
-
-  PluginConditionalEntropy() = default;
-  explicit PluginConditionalEntropy(const Options& options) : options_(options) {}
-  const Options& options() const noexcept { return options_; }
-
-  /// Entropy of the rows of y given the rows of x (same number of rows).
-  template <class DerivedY, class DerivedX>
-  PluginConditionalEntropyResult estimate(const Eigen::DenseBase<DerivedY>& y,
-                                          const Eigen::DenseBase<DerivedX>& x) const {
-    constexpr std::string_view function = "mmc::knn::PluginConditionalEntropy::estimate";
-    const detail::SymbolCodes cy = detail::code_rows(function, "y", y);
-    const detail::SymbolCodes cx = detail::code_rows(function, "x", x);
-    mmc::detail::check_same_rows(function, "x", x.rows(), "y", y.rows());
-    return detail::plugin_conditional(cy, cx, options_.miller_madow);
-  }
-  /// Same, for integer symbols given as spans.
-  PluginConditionalEntropyResult estimate(std::span<const int> y, std::span<const int> x) const {
-    return estimate(detail::as_vector(y), detail::as_vector(x));
-  }
-
- private:
-  Options options_;
-};
-
-}  // namespace mmc::knn
-// ---- end mmc/knn/plugin.hpp ----
-
-namespace mmc::knn {
-
-/// How BinnedEntropy / BinnedMutualInformation cut each column.
-enum class Binning { equal_width, equal_frequency };
-
-/// Options of the binned estimators.
-struct BinnedOptions {
-  /// Bins per column (B >= 1).
-  Index bins = 10;
-  /// Equal-width bins between the column's min and max, or equal-frequency
-  /// (quantile) bins.
-  Binning binning = Binning::equal_width;
-  /// Miller–Madow correction of each entropy (on by default, docs/design.md §3.1).
-  bool miller_madow = true;
-};
-
-namespace detail {
-
-/// Bin index of every entry of a validated matrix, column by column.
-inline RowMatrix<Index> bin_columns(std::string_view function, std::string_view argument,
-                                    const RowMatrix<double>& x, Index bins, Binning binning) {
-  const Index n = x.rows();
-  RowMatrix<Index> result(n, x.cols());
-  std::vector<double> sorted(static_cast<std::size_t>(n));
-  for (Index c = 0; c < x.cols(); ++c) {
-    for (Index i = 0; i < n; ++i) sorted[static_cast<std::size_t>(i)] = x(i, c);
-    std::sort(sorted.begin(), sorted.end());
-    if (binning == Binning::equal_frequency) {
-      // B >= N gives every distinct rank its own bin, the same partition as B = N
-      // (which also keeps rank * B from overflowing).
-      const Index b = std::min(bins, n);
-      for (Index i = 0; i < n; ++i) {
-        const Index rank = std::lower_bound(sorted.begin(), sorted.end(), x(i, c)) - sorted.begin();
-        result(i, c) = rank * b / n;
-      }
-      continue;
-    }
-    const double lo = sorted.front(), range = sorted.back() - sorted.front();
-    if (!std::isfinite(range)) {
-      mmc::detail::throw_invalid(function, argument,
-                                 "has column " + std::to_string(c) +
-                                     " whose range max - min overflows a double",
-                                 "rescale the column (e.g. options.standardize upstream)");
-    }
-    for (Index i = 0; i < n; ++i) {
-      const double t = range > 0 ? (x(i, c) - lo) / range : 0.0;
-      const double bin = std::floor(t * static_cast<double>(bins));  // in [0, B]
-      result(i, c) = bin >= static_cast<double>(bins - 1) ? bins - 1 : static_cast<Index>(bin);
-    }
-  }
-  return result;
-}
-
-/// Validates and bins one input.
-template <class Derived>
-RowMatrix<Index> binned_symbols(std::string_view function, std::string_view argument,
-                                const Eigen::DenseBase<Derived>& x, const BinnedOptions& options) {
-  mmc::detail::check_data(function, argument, x);
-  return bin_columns(function, argument, to_row_major<double>(x), options.bins, options.binning);
-}
-
-inline void check_bins(std::string_view function, const BinnedOptions& options) {
-  mmc::detail::check_at_least(function, "bins", options.bins, 1);
-}
-
-}  // namespace detail
-
-/// Binned plug-in entropy of continuous data (one sample per row), in nats.
-/// The differential entropy is not what it estimates: it is H of the bins,
-/// which grows like d log B; use it for comparisons at fixed binning.
-class BinnedEntropy {
- public:
-  using Options = BinnedOptions;
-
-  BinnedEntropy() = default;
-  explicit BinnedEntropy(const Options& options) : options_(options) {}
-  const Options& options() const noexcept { return options_; }
-
-  template <class Derived>
-  PluginEntropyResult estimate(const Eigen::DenseBase<Derived>& x) const {
-    constexpr std::string_view function = "mmc::knn::BinnedEntropy::estimate";
-    detail::check_bins(function, options_);
-    return detail::plugin_entropy(
-        detail::code_rows(function, "x", detail::binned_symbols(function, "x", x, options_)),
-        options_.miller_madow);
-  }
-
- private:
-  Options options_;
-};
-
-/// Binned plug-in mutual information I(X;Y) of continuous data, in nats.
-class BinnedMutualInformation {
- public:
-  using Options = BinnedOptions;
-
-  BinnedMutualInformation() = default;
-  explicit BinnedMutualInformation(const Options& options) : options_(options) {}
-  const Options& options() const noexcept { return options_; }
-
-  /// MI between the rows of x and y (same number of rows), each column binned
-  /// on its own.
-  template <class DerivedX, class DerivedY>
-  PluginMutualInformationResult estimate(const Eigen::DenseBase<DerivedX>& x,
-                                         const Eigen::DenseBase<DerivedY>& y) const {
-    constexpr std::string_view function = "mmc::knn::BinnedMutualInformation::estimate";
-    detail::check_bins(function, options_);
-    const RowMatrix<Index> bx = detail::binned_symbols(function, "x", x, options_);
-    const RowMatrix<Index> by = detail::binned_symbols(function, "y", y, options_);
-    mmc::detail::check_same_rows(function, "y", by.rows(), "x", bx.rows());
-    return detail::plugin_mi(detail::code_rows(function, "x", bx),
-                             detail::code_rows(function, "y", by), options_.miller_madow);
-  }
-
- private:
-  Options options_;
-};
-
-}  // namespace mmc::knn
-// ---- end mmc/knn/binned.hpp ----
-// ---- begin mmc/knn/geometric.hpp ----
-// mmc/knn/geometric.hpp — geometric k-nearest-neighbour entropy and mutual
-// information (Lord, Sun & Bollt 2018, "Geometric k-nearest neighbor estimation
-// of entropy and mutual information", Chaos 28, 033114).
+// ---- begin mmc/knn/detail/symbol_codes.hpp ----
+// mmc/knn/detail/symbol_codes.hpp — dense codes of discrete symbols, the first
+// step of the plug-in estimators (knn/plugin.hpp, knn/binned.hpp).
 //
-// Why: the Kozachenko–Leonenko ball assumes the density is uniform in a round
-// neighbourhood; near a low-dimensional structure (strong dependence) the
-// k neighbours lie in a thin sliver and the ball overstates the volume. Here
-// the ball becomes an ellipsoid fitted to the neighbourhood.
+// A symbol is one row of the input, compared exactly (rows equal under == are
+// the same symbol; -0.0 == 0.0). Its code is the rank of its row among the
+// distinct rows in lexicographic order, so codes and counts do not depend on
+// how they are computed, and the estimates are reproducible bit for bit.
 //
-// docs/design.md §3.1, for each sample i (Euclidean distances, self excluded):
-//   eps_i   = distance to the k-th nearest neighbour;
-//   S_i     = {x_i and its k neighbours}, a (k+1) x d matrix centred on its mean,
-//             with singular values sigma_1 >= ... >= sigma_d and right singular
-//             vectors v_1..v_d (one-sided Jacobi, detail/small_svd.hpp);
-//   E_i     = the ellipsoid centred on x_i with axes v_j and semi-axes
-//             r_j = eps_i sigma_j / sigma_1 (so r_1 = eps_i);
-//   k_i     = #{p in S_i : sum_j ((p - x_i).v_j / r_j)^2 <= 1}: the *closed*
-//             ellipsoid, counted over S_i only (E_i lies inside the eps_i-ball,
-//             so no other sample can be inside except exact ties of the k-th
-//             distance, which are not counted). x_i itself is always counted,
-//             as in the paper, so k_i >= 1;
-//   local(i) = log N + log V_d + d log eps_i + sum_j log(sigma_j/sigma_1) - log k_i,
-//             V_d = pi^(d/2)/Gamma(1 + d/2), evaluated left to right;
-//   H = mean(local);  I(X;Y) = H(X) + H(Y) - H(X,Y), local_I = local_x + local_y - local_xy.
-//
-// Degenerate neighbourhoods: S_i must span all d axes, so k >= d is required
-// (an error otherwise), and a neighbourhood of duplicated or collinear points
-// (eps_i = 0 or sigma_d <= 1e-12 sigma_1) has no finite ellipsoid volume: the
-// estimate throws naming the first such sample and recommends jitter, never
-// returning -inf or NaN.
-//
-// Bias: the normalisation log N - log k_i (no digamma) is the paper's; at fixed
-// k it leaves an O(1) bias that does not vanish with N (docs/estimators/
-// geometric-knn.md gives measured values). Use it to compare, or where its
-// shape adaptivity matters; use KL/KSG for unbiased values on round densities.
-//
-// Speed: a Euclidean kd-tree per space, searched leaf by leaf in more than 4
-// dimensions (KdTree::knn_of_leaf), and a one-sided Jacobi SVD of a (k+1) x d
-// matrix per sample in per-thread buffers (detail/small_svd.hpp, about twice
-// as fast as Eigen's JacobiSVD at these shapes): O(N (log N + k d^2)) time,
-// O(N d) memory. At N = 1e5, 5 + 5 dimensions (k = 10), one thread, the k-NN
-// passes take about 73 % of the time and the SVDs 17 % (docs/benchmarks.md).
-
-
-// ---- begin mmc/knn/common.hpp ----
-// mmc/knn/common.hpp — what every kNN-family estimator shares: the options
-// every one of them takes, the result type, and input preparation.
-//
-// Conventions (docs/design.md §2): inputs are any Eigen expressions with one sample
-// per row; estimators copy them into a row-major double matrix (never touching
-// caller data), validate, then optionally standardise and jitter the copy.
-// Results are in nats and carry the per-sample local values; the estimate is
-// their mean, summed in index order so it never depends on the thread count.
-
-#include <initializer_list>
-
-
-namespace mmc::knn {
-
-/// Options every kNN estimator has. Estimators with more options derive from it.
-struct KnnOptions {
-  /// Number of neighbours (docs/design.md §3.1 "k"); 3 is the customary default.
-  Index k = 3;
-  /// Standardise every column of every input to zero mean, unit variance first.
-  bool standardize = false;
-  /// Gaussian jitter, relative to each column's standard deviation, added to
-  /// break ties between duplicated points (0 = none). Uses `seed`.
-  double jitter = 0.0;
-  /// Seed for jitter (and any other randomness of the estimator).
-  std::uint64_t seed = 0;
-  /// Worker threads (0 = all cores). Results never depend on it.
-  int threads = 0;
-};
-
-/// The result of a kNN estimate.
-struct KnnResult {
-  /// The estimate in nats.
-  double value = 0.0;
-  /// Per-sample local values; `value` is their mean unless the estimator's
-  /// documentation says otherwise (e.g. Ross drops singleton classes).
-  Eigen::VectorXd local;
-  /// Number of samples used.
-  Index n = 0;
-  /// Neighbour count used.
-  Index k = 0;
-  /// Problems that did not stop the estimate but may bias it (e.g. a few tied
-  /// samples, docs/design.md §3.1); empty for clean data.
-  std::vector<std::string> warnings;
-};
-
-namespace detail {
-
-/// Row-major double copy of an input after validation, standardisation and
-/// jitter according to the options. `stream` keeps jitter of different inputs
-/// independent (use 0 for x, 1 for y, 2 for z, ...).
-template <class Derived>
-RowMatrix<double> prepare(std::string_view function, std::string_view argument,
-                          const Eigen::DenseBase<Derived>& input, const KnnOptions& options,
-                          std::uint64_t stream) {
-  mmc::detail::check_data(function, argument, input);
-  RowMatrix<double> data = to_row_major<double>(input, options.threads);
-  if (options.standardize) standardize_columns(data, function, argument, options.threads);
-  add_jitter(data, options.jitter, options.seed, stream);
-  return data;
-}
-
-/// Validates the options shared by all kNN estimators against a sample count.
-inline void check_options(std::string_view function, const KnnOptions& options, Index samples) {
-  mmc::detail::check_k(function, options.k, samples);
-  if (!(options.jitter >= 0.0) || !std::isfinite(options.jitter)) {
-    mmc::detail::throw_invalid(function, "jitter", "must be a finite number >= 0",
-                               "pass 0 for no jitter or a small scale such as 1e-10");
-  }
-}
-
-/// [a | b]: the joint space of two inputs with the same rows.
-inline RowMatrix<double> concat_columns(const RowMatrix<double>& a, const RowMatrix<double>& b) {
-  RowMatrix<double> joint(a.rows(), a.cols() + b.cols());
-  joint.leftCols(a.cols()) = a;
-  joint.rightCols(b.cols()) = b;
-  return joint;
-}
-
-/// Fills value = mean of local (Neumaier sum in index order), n and k.
-inline KnnResult finish(Eigen::VectorXd local, Index k) {
-  KnnResult result;
-  result.n = local.size();
-  result.k = k;
-  result.value = local.size() > 0
-                     ? accurate_sum(local.data(), local.data() + local.size()) /
-                           static_cast<double>(local.size())
-                     : 0.0;
-  result.local = std::move(local);
-  return result;
-}
-
-/// Grain (points per block) for parallel loops over samples: fixed, so block
-/// boundaries never depend on the thread count.
-inline constexpr Index kPointGrain = 1024;
-
-// ---------------------------------------------------------------------------
-// Ties (docs/design.md §3.1). KSG-type estimators (KSG 1 and 2, KSG-CMI, LNC)
-// assume continuous data: their counts compare distances to a neighbour radius
-// that is positive and that no other sample shares. Sample i is *tied* when it
-// and all k of its nearest neighbours in the joint space share one value in
-// some column, i.e. its k-th neighbour distance in that column is 0 (always
-// the case when its k-th joint distance is 0). Its counts then measure the
-// size of an atom, not a density: 10 symbols repeated give KSG 1 = 9.7 nats
-// for H(X) = 2.3, and x + 1e15 (rounded to steps of 0.125) gives 4.8 nats for
-// 0.15. Continuous data never tie (any such coincidence has probability 0);
-// data written with few digits tie when the rounding step is comparable to
-// the neighbour distances. The flag costs O(d) per sample on continuous data
-// (the first neighbour already differs in every column), on neighbours the
-// estimator has found anyway.
-// Rule: more than kMaxTiedFraction of the samples tied -> mmc::invalid_argument
-// naming options.jitter and the estimators built for discrete data; fewer
-// (but some) -> a warning in KnnResult::warnings.
-
-/// Fraction of tied samples above which an estimate is refused. A tied
-/// sample's local value is off by up to about log N nats (its counts collapse
-/// to the atom), so the bias grows like (tied fraction) x log N. Measured
-/// (N = 1e4, Gaussians with I = 0.154 nats, groups of 4 identical rows, KSG 1):
-/// 0.1 % of the samples tied give +0.009 nats (about one standard error of
-/// the estimate there), 0.3 % +0.03, 1 % +0.11, 3 % +0.33; continuous x
-/// rounded to steps of 0.01 sd ties 0.85 % and gives +0.08. Hence refuse above
-/// 0.1 %, and below it only warn: the effect is then within the estimator's
-/// own error. Continuous data tie only by coincidence of rounding (k = 1 with
-/// coarse data; with k = 3 essentially never).
-inline constexpr double kMaxTiedFraction = 0.001;
-
-/// Shared advice for tied data (the argument names are the library's).
-inline constexpr std::string_view kTieFix =
-    "if the data are continuous but rounded, set options.jitter to about the rounding step in "
-    "standard deviations (e.g. 1e-3; it breaks ties, it cannot restore lost digits)";
-
-/// The first column in which point `self` and all k of its neighbours share
-/// one value, or -1. `row(j)` returns a pointer to the `columns` coordinates of
-/// sample j. O(columns) when the first neighbour differs everywhere.
-template <class Row>
-Index tied_column(Row&& row, Index self, const Index* neighbours, Index k, Index columns) {
-  const double* a = row(self);
-  for (Index c = 0; c < columns; ++c) {
-    Index j = 0;
-    while (j < k && row(neighbours[j])[c] == a[c]) ++j;
-    if (j == k) return c;
-  }
-  return -1;
-}
-
-/// A block of columns of a joint space, named by the argument it came from
-/// (the joint space [x | y] is {{"x", d_x}, {"y", d_y}}).
-struct ColumnBlock {
-  std::string_view argument;
-  Index columns = 0;
-};
-
-/// The one tie check of the kNN estimators (see above). tied[i] is the joint
-/// column in which sample i is tied, or -1 (tied_column). Throws
-/// mmc::invalid_argument when more than kMaxTiedFraction of the samples are
-/// tied, naming the argument and column of the first tied sample; otherwise
-/// appends a warning to `warnings` when any sample is tied. `alternatives`
-/// names the estimators meant for such data (appended to kTieFix).
-inline void check_ties(std::string_view function, std::initializer_list<ColumnBlock> blocks,
-                       const std::vector<Index>& tied, Index k, std::string_view alternatives,
-                       std::vector<std::string>& warnings) {
-  const auto n = static_cast<Index>(tied.size());
-  Index count = 0, first = -1;
-  for (Index i = 0; i < n; ++i) {  // index order: the report never depends on threads
-    if (tied[static_cast<std::size_t>(i)] < 0) continue;
-    if (count++ == 0) first = i;
-  }
-  if (count == 0) return;
-  Index column = tied[static_cast<std::size_t>(first)];
-  std::string_view argument = "x";
-  for (const ColumnBlock& block : blocks) {
-    argument = block.argument;
-    if (column < block.columns) break;
-    column -= block.columns;
-  }
-  char percent[32];
-  std::snprintf(percent, sizeof percent, "%.3g %%",
-                100.0 * static_cast<double>(count) / static_cast<double>(n));
-  const std::string what =
-      "has tied values: for " + std::to_string(count) + " of " + std::to_string(n) +
-      " samples (" + percent + ") all k = " + std::to_string(k) +
-      " nearest neighbours share the sample's value in one column (first: row " +
-      std::to_string(first) + ", column " + std::to_string(column) + " of '" +
-      std::string(argument) + "')";
-  const std::string fix = std::string(kTieFix) + "; " + std::string(alternatives);
-  if (static_cast<double>(count) > kMaxTiedFraction * static_cast<double>(n)) {
-    mmc::detail::throw_invalid(function, argument,
-                               what + ", so the kNN counts, which assume continuous data, "
-                                      "measure the ties instead of a density",
-                               fix);
-  }
-  warnings.push_back(std::string(function) + ": argument '" + std::string(argument) + "' " + what +
-                     "; their local values are unreliable; " + fix);
-}
-
-}  // namespace detail
-}  // namespace mmc::knn
-// ---- end mmc/knn/common.hpp ----
-// ---- begin mmc/knn/detail/joint_knn.hpp ----
-// mmc/knn/detail/joint_knn.hpp — the loop every kNN estimator starts with:
-// the k nearest other points of every sample, found in a kd-tree.
-//
-// Why this shape: a kd-tree stores its points in tree order, and the points of
-// one leaf are neighbours, so their searches walk nearly the same nodes: the
-// queries are issued leaf by leaf, each leaf's points as one batch
-// (KdTree::knn_of_leaf, one walk per leaf). The leaves are cut into fixed
-// blocks (about knn::detail::kPointGrain points each) handed to
-// mmc::parallel_for, and every query is independent, so the per-sample results
-// never depend on the thread count (docs/design.md §2). The visitor receives the
-// sample's *original* index and writes only that sample's outputs.
-// Marginal counts (KSG's n_x, n_y) run as a second pass over each marginal
-// structure in *its* storage order, for the same reason: leaf by leaf in a
-// kd-tree (KdTree::count_within_leaf), and in sorted order on a line, where a
-// 1-D count gallops through values the previous count has just read. The
-// per-sample arrays, indexed by original index, are prefetched there.
+// The obviously correct way (code_by_order) sorts the row indices with a
+// lexicographic comparison: O(N d log N) comparisons, each up to d entries.
+// code_rows gets the same codes column by column instead: it codes the first
+// column, then pairs the codes so far with the next column's codes, key =
+// prefix code * (cells of the column) + column code. Both codes are ranks, so
+// the key order is the lexicographic order of (prefix, column), and the ranks
+// of the keys are the codes of the longer prefix. Once every row has its own
+// code the remaining columns cannot split a symbol, and coding stops. Each
+// step is a counting pass when its keys span at most counting_range_limit(N)
+// values (small integer columns, e.g. bin indices: O(N + range)) and a radix
+// sort of (key, index) pairs otherwise (neighbors/axis_order.hpp), never a
+// comparison sort. Binned data at N = 10^6 with 5 columns of 10 bins per
+// side: every step counts (docs/benchmarks.md, "Plug-in and binned").
 
 
 // ---- begin mmc/neighbors/axis_order.hpp ----
@@ -2508,6 +1828,791 @@ AxisOrder<T> sort_axis(const T* data, Index n, Index stride = 1, int threads = 1
 
 }  // namespace mmc::neighbors
 // ---- end mmc/neighbors/axis_order.hpp ----
+
+namespace mmc::knn::detail {
+
+/// Dense symbol codes: code[i] in [0, cells) in increasing symbol order, and
+/// count[c] = number of samples with code c.
+struct SymbolCodes {
+  std::vector<Index> code;
+  std::vector<Index> count;
+  Index cells() const noexcept { return static_cast<Index>(count.size()); }
+};
+
+/// Codes n samples by sorting their indices with a strict weak order `less`
+/// (the reference the faster paths are tested against).
+template <class Less>
+SymbolCodes code_by_order(Index n, Less less) {
+  std::vector<Index> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), Index{0});
+  std::sort(order.begin(), order.end(), less);
+  SymbolCodes result;
+  result.code.resize(static_cast<std::size_t>(n));
+  for (std::size_t p = 0; p < order.size(); ++p) {
+    if (p == 0 || less(order[p - 1], order[p])) result.count.push_back(0);
+    ++result.count.back();
+    result.code[static_cast<std::size_t>(order[p])] = result.cells() - 1;
+  }
+  return result;
+}
+
+/// Codes n samples by integer keys in [0, range): the codes code_by_order
+/// would give (increasing key), by counting instead of sorting.
+inline SymbolCodes code_by_key(const std::vector<Index>& key, Index range) {
+  std::vector<Index> code_of_key(static_cast<std::size_t>(range), 0);
+  for (const Index k : key) ++code_of_key[static_cast<std::size_t>(k)];  // counts first
+  SymbolCodes result;
+  for (auto& slot : code_of_key) {
+    if (slot == 0) continue;
+    result.count.push_back(slot);
+    slot = result.cells() - 1;  // the count becomes the key's code
+  }
+  result.code.resize(key.size());
+  for (std::size_t i = 0; i < key.size(); ++i)
+    result.code[i] = code_of_key[static_cast<std::size_t>(key[i])];
+  return result;
+}
+
+/// Largest key range coded by counting: memory O(N), like the sort's.
+inline Index counting_range_limit(Index n) { return 4 * n + 1024; }
+
+/// (key, sample index) pairs, in index order before sorting.
+using KeyPairs = LargeVector<neighbors::detail::RadixPair<std::uint64_t>>;
+
+/// Codes the samples of `pairs` (one per sample, key order = symbol order) by
+/// a stable radix sort of the pairs: the codes code_by_order would give.
+inline SymbolCodes code_by_radix(KeyPairs& pairs) {
+  KeyPairs spare(pairs.size());
+  const KeyPairs& sorted = neighbors::detail::radix_sort_pairs(pairs, spare, 1);
+  SymbolCodes result;
+  result.code.resize(sorted.size());
+  for (std::size_t p = 0; p < sorted.size(); ++p) {
+    if (p == 0 || sorted[p - 1].key != sorted[p].key) result.count.push_back(0);
+    ++result.count.back();
+    result.code[static_cast<std::size_t>(sorted[p].index)] = result.cells() - 1;
+  }
+  return result;
+}
+
+/// Whether a column of this type has an order-preserving 64-bit radix key.
+template <class Scalar>
+inline constexpr bool kHasRadixKey =
+    (std::is_integral_v<Scalar> && sizeof(Scalar) <= 8) || neighbors::detail::kRadixSortable<Scalar>;
+
+/// Order-preserving 64-bit key of a value (a < b <=> key(a) < key(b); equal
+/// values, -0.0 and 0.0 included, get equal keys).
+template <class Scalar>
+std::uint64_t column_key(Scalar value) noexcept {
+  if constexpr (std::is_floating_point_v<Scalar>) {
+    return static_cast<std::uint64_t>(neighbors::detail::radix_key<Scalar>(value));
+  } else if constexpr (std::is_signed_v<Scalar>) {
+    // Two's complement with the sign bit flipped: INT64_MIN -> 0, -1 -> 2^63 - 1.
+    return static_cast<std::uint64_t>(static_cast<std::int64_t>(value)) ^ (std::uint64_t{1} << 63);
+  } else {
+    return static_cast<std::uint64_t>(value);
+  }
+}
+
+/// Keys v - min for n values of integers
+/// spanning at most counting_range_limit(n) consecutive integers; empty when
+/// the values do not qualify. Integer types subtract in unsigned 64-bit
+/// arithmetic (exact for any values); floating-point values must be integral,
+/// and v - min is then exact (both are within 4N + 1024 of each other,
+/// Sterbenz).
+template <class Scalar>
+std::vector<Index> small_integer_keys(const Scalar* values, Index n, Index& range) {
+  if (n == 0) return {};
+  Scalar lo = values[0], hi = values[0];
+  for (Index i = 1; i < n; ++i) {
+    const Scalar v = values[i];
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+  }
+  const auto limit = static_cast<std::uint64_t>(counting_range_limit(n));
+  std::vector<Index> key(static_cast<std::size_t>(n));
+  if constexpr (std::is_integral_v<Scalar>) {
+    const auto base = static_cast<std::uint64_t>(static_cast<std::int64_t>(lo));
+    const std::uint64_t span = static_cast<std::uint64_t>(static_cast<std::int64_t>(hi)) - base;
+    if (span >= limit) return {};
+    for (Index i = 0; i < n; ++i)
+      key[static_cast<std::size_t>(i)] = static_cast<Index>(
+          static_cast<std::uint64_t>(static_cast<std::int64_t>(values[i])) - base);
+    range = static_cast<Index>(span) + 1;
+  } else {
+    const double base = static_cast<double>(lo);
+    const double span = static_cast<double>(hi) - base;
+    if (!(span < static_cast<double>(limit))) return {};
+    for (Index i = 0; i < n; ++i) {
+      const double v = static_cast<double>(values[i]);
+      if (v != std::floor(v)) return {};  // not an integer: sort instead
+      key[static_cast<std::size_t>(i)] = static_cast<Index>(v - base);
+    }
+    range = static_cast<Index>(span) + 1;
+  }
+  return key;
+}
+
+/// Codes n values (one column): by counting when they are integers of a
+/// small range, else by a radix sort of their keys (a comparison sort for
+/// types without one).
+template <class Scalar>
+SymbolCodes code_column(const Scalar* values, Index n) {
+  Index range = 0;
+  const std::vector<Index> small = small_integer_keys(values, n, range);
+  if (!small.empty()) return code_by_key(small, range);
+  if constexpr (kHasRadixKey<Scalar>) {
+    KeyPairs pairs(static_cast<std::size_t>(n));
+    for (Index i = 0; i < n; ++i) pairs[static_cast<std::size_t>(i)] = {column_key(values[i]), i};
+    return code_by_radix(pairs);
+  } else {
+    return code_by_order(n, [&](Index a, Index b) { return values[a] < values[b]; });
+  }
+}
+
+/// Codes the pairs (x_i, y_i) of two codings of the same samples, in
+/// lexicographic order of (x code, y code).
+inline SymbolCodes code_pairs(const SymbolCodes& x, const SymbolCodes& y) {
+  const auto n = static_cast<Index>(x.code.size());
+  const Index range = x.cells() * y.cells();  // <= N^2: no overflow for N < 3e9
+  if (range <= counting_range_limit(n)) {
+    std::vector<Index> key(x.code.size());
+    for (std::size_t i = 0; i < key.size(); ++i) key[i] = x.code[i] * y.cells() + y.code[i];
+    return code_by_key(key, range);
+  }
+  KeyPairs pairs(x.code.size());
+  for (Index i = 0; i < n; ++i) {
+    const auto s = static_cast<std::size_t>(i);
+    pairs[s] = {static_cast<std::uint64_t>(x.code[s] * y.cells() + y.code[s]), i};
+  }
+  return code_by_radix(pairs);
+}
+
+/// Validates an input (non-empty, finite) and codes its rows as symbols:
+/// column by column (see the file comment); the codes of code_by_order with
+/// the lexicographic order of the rows.
+template <class Derived>
+SymbolCodes code_rows(std::string_view function, std::string_view argument,
+                      const Eigen::DenseBase<Derived>& x) {
+  mmc::detail::check_data(function, argument, x);
+  // Column-major: every column contiguous (no copy when x already is).
+  const Eigen::Ref<const Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic>> columns =
+      x.derived();
+  const Index n = columns.rows(), d = columns.cols();
+  SymbolCodes codes = code_column(columns.col(0).data(), n);
+  for (Index c = 1; c < d && codes.cells() < n; ++c) codes = code_pairs(codes, code_column(columns.col(c).data(), n));
+  return codes;
+}
+
+}  // namespace mmc::knn::detail
+// ---- end mmc/knn/detail/symbol_codes.hpp ----
+
+namespace mmc::knn {
+
+/// Options of the plug-in estimators.
+struct PluginOptions {
+  /// Add the Miller–Madow correction (m - 1)/(2N) to every entropy
+  /// (m = occupied cells). Off by default: the plain plug-in value.
+  bool miller_madow = false;
+};
+
+/// Result of PluginEntropy (and BinnedEntropy).
+struct PluginEntropyResult {
+  /// The entropy in nats: mean(local) + correction.
+  double value = 0.0;
+  /// -log p^(x_i) = log N - log n(x_i), uncorrected.
+  Eigen::VectorXd local;
+  /// Number of samples.
+  Index n = 0;
+  /// Occupied cells (distinct symbols).
+  Index cells = 0;
+  /// Miller–Madow correction added to mean(local) (0 when off).
+  double correction = 0.0;
+};
+
+/// Result of PluginMutualInformation (and BinnedMutualInformation).
+struct PluginMutualInformationResult {
+  /// I(X;Y) in nats: mean(local) + correction (= h_x + h_y - h_xy up to rounding).
+  double value = 0.0;
+  /// log n(x_i,y_i) + log N - log n(x_i) - log n(y_i), uncorrected.
+  Eigen::VectorXd local;
+  Index n = 0;
+  /// The three entropies, each with its own correction when Miller–Madow is on.
+  double h_x = 0.0, h_y = 0.0, h_xy = 0.0;
+  Index cells_x = 0, cells_y = 0, cells_xy = 0;
+  /// Miller–Madow correction added to mean(local): (m_x + m_y - m_xy - 1)/(2N).
+  double correction = 0.0;
+};
+
+/// Result of PluginConditionalEntropy.
+struct PluginConditionalEntropyResult {
+  /// H(Y|X) in nats: mean(local) + correction (= h_xy - h_x up to rounding).
+  double value = 0.0;
+  /// log n(x_i) - log n(x_i,y_i), uncorrected.
+  Eigen::VectorXd local;
+  Index n = 0;
+  double h_x = 0.0, h_xy = 0.0;
+  Index cells_x = 0, cells_xy = 0;
+  /// Miller–Madow correction added to mean(local): (m_xy - m_x)/(2N).
+  double correction = 0.0;
+};
+
+namespace detail {
+
+/// log count[c] per cell: one log per cell instead of one per sample (the same
+/// values, so the local terms are bit-identical).
+inline std::vector<double> log_counts(const SymbolCodes& s) {
+  std::vector<double> out(s.count.size());
+  for (std::size_t c = 0; c < out.size(); ++c) out[c] = std::log(static_cast<double>(s.count[c]));
+  return out;
+}
+
+/// Mean of per-sample values, summed in index order.
+inline double mean_of(const Eigen::VectorXd& local) {
+  return accurate_sum(local.data(), local.data() + local.size()) / static_cast<double>(local.size());
+}
+
+/// Miller–Madow term (cells - 1)/(2N), or 0 when off.
+inline double miller_madow(bool on, Index cells, Index n) {
+  return on ? static_cast<double>(cells - 1) / (2.0 * static_cast<double>(n)) : 0.0;
+}
+
+inline PluginEntropyResult plugin_entropy(const SymbolCodes& s, bool mm) {
+  const Index n = static_cast<Index>(s.code.size());
+  const double log_n = std::log(static_cast<double>(n));
+  PluginEntropyResult r;
+  r.local.resize(n);
+  const std::vector<double> log_s = log_counts(s);
+  for (Index i = 0; i < n; ++i) r.local(i) = log_n - log_s[s.code[i]];
+  r.n = n;
+  r.cells = s.cells();
+  r.correction = miller_madow(mm, r.cells, n);
+  r.value = mean_of(r.local) + r.correction;
+  return r;
+}
+
+inline PluginMutualInformationResult plugin_mi(const SymbolCodes& x, const SymbolCodes& y, bool mm) {
+  const SymbolCodes xy = code_pairs(x, y);
+  const Index n = static_cast<Index>(x.code.size());
+  const double log_n = std::log(static_cast<double>(n));
+  PluginMutualInformationResult r;
+  r.local.resize(n);
+  const std::vector<double> log_x = log_counts(x), log_y = log_counts(y), log_xy = log_counts(xy);
+  for (Index i = 0; i < n; ++i)
+    r.local(i) = log_xy[xy.code[i]] + log_n - log_x[x.code[i]] - log_y[y.code[i]];
+  r.n = n;
+  r.h_x = plugin_entropy(x, mm).value;
+  r.h_y = plugin_entropy(y, mm).value;
+  r.h_xy = plugin_entropy(xy, mm).value;
+  r.cells_x = x.cells();
+  r.cells_y = y.cells();
+  r.cells_xy = xy.cells();
+  r.correction = mm ? static_cast<double>(r.cells_x + r.cells_y - r.cells_xy - 1) /
+                          (2.0 * static_cast<double>(n))
+                    : 0.0;
+  r.value = mean_of(r.local) + r.correction;
+  return r;
+}
+
+inline PluginConditionalEntropyResult plugin_conditional(const SymbolCodes& y, const SymbolCodes& x,
+                                                         bool mm) {
+  const SymbolCodes xy = code_pairs(x, y);
+  const Index n = static_cast<Index>(x.code.size());
+  PluginConditionalEntropyResult r;
+  r.local.resize(n);
+  const std::vector<double> log_x = log_counts(x), log_xy = log_counts(xy);
+  for (Index i = 0; i < n; ++i) r.local(i) = log_x[x.code[i]] - log_xy[xy.code[i]];
+  r.n = n;
+  r.h_x = plugin_entropy(x, mm).value;
+  r.h_xy = plugin_entropy(xy, mm).value;
+  r.cells_x = x.cells();
+  r.cells_xy = xy.cells();
+  r.correction =
+      mm ? static_cast<double>(r.cells_xy - r.cells_x) / (2.0 * static_cast<double>(n)) : 0.0;
+  r.value = mean_of(r.local) + r.correction;
+  return r;
+}
+
+/// An int span as an Eigen column vector (no copy).
+inline Eigen::Map<const Eigen::VectorXi> as_vector(std::span<const int> values) {
+  return {values.data(), static_cast<Index>(values.size())};
+}
+
+}  // namespace detail
+
+/// Plug-in entropy H(X) of discrete symbols (one per row), in nats.
+class PluginEntropy {
+ public:
+  using Options = PluginOptions;
+
+  PluginEntropy() = default;
+  explicit PluginEntropy(const Options& options) : options_(options) {}
+  const Options& options() const noexcept { return options_; }
+
+  /// Entropy of the rows of x (integer or floating, compared exactly).
+  template <class Derived>
+  PluginEntropyResult estimate(const Eigen::DenseBase<Derived>& x) const {
+    return detail::plugin_entropy(detail::code_rows("mmc::knn::PluginEntropy::estimate", "x", x),
+                                  options_.miller_madow);
+  }
+  /// Entropy of integer symbols given as a span (e.g. a std::vector<int>).
+  PluginEntropyResult estimate(std::span<const int> x) const { return estimate(detail::as_vector(x)); }
+
+ private:
+  Options options_;
+};
+
+/// Plug-in mutual information I(X;Y) = H(X) + H(Y) - H(X,Y), in nats.
+class PluginMutualInformation {
+ public:
+  using Options = PluginOptions;
+
+  PluginMutualInformation() = default;
+  explicit PluginMutualInformation(const Options& options) : options_(options) {}
+  const Options& options() const noexcept { return options_; }
+
+  /// MI between the rows of x and y (same number of rows).
+  template <class DerivedX, class DerivedY>
+  PluginMutualInformationResult estimate(const Eigen::DenseBase<DerivedX>& x,
+                                         const Eigen::DenseBase<DerivedY>& y) const {
+    constexpr std::string_view function = "mmc::knn::PluginMutualInformation::estimate";
+    const detail::SymbolCodes cx = detail::code_rows(function, "x", x);
+    const detail::SymbolCodes cy = detail::code_rows(function, "y", y);
+    mmc::detail::check_same_rows(function, "y", y.rows(), "x", x.rows());
+    return detail::plugin_mi(cx, cy, options_.miller_madow);
+  }
+  /// Same, for integer symbols given as spans.
+  PluginMutualInformationResult estimate(std::span<const int> x, std::span<const int> y) const {
+    return estimate(detail::as_vector(x), detail::as_vector(y));
+  }
+
+ private:
+  Options options_;
+};
+
+/// Plug-in conditional entropy H(Y|X) = H(X,Y) - H(X), in nats.
+class PluginConditionalEntropy {
+ public:
+  using Options = PluginOptions;
+
+  PluginConditionalEntropy() = default;
+  explicit PluginConditionalEntropy(const Options& options) : options_(options) {}
+  const Options& options() const noexcept { return options_; }
+
+  /// Entropy of the rows of y given the rows of x (same number of rows).
+  template <class DerivedY, class DerivedX>
+  PluginConditionalEntropyResult estimate(const Eigen::DenseBase<DerivedY>& y,
+                                          const Eigen::DenseBase<DerivedX>& x) const {
+    constexpr std::string_view function = "mmc::knn::PluginConditionalEntropy::estimate";
+    const detail::SymbolCodes cy = detail::code_rows(function, "y", y);
+    const detail::SymbolCodes cx = detail::code_rows(function, "x", x);
+    mmc::detail::check_same_rows(function, "x", x.rows(), "y", y.rows());
+    return detail::plugin_conditional(cy, cx, options_.miller_madow);
+  }
+  /// Same, for integer symbols given as spans.
+  PluginConditionalEntropyResult estimate(std::span<const int> y, std::span<const int> x) const {
+    return estimate(detail::as_vector(y), detail::as_vector(x));
+  }
+
+ private:
+  Options options_;
+};
+
+}  // namespace mmc::knn
+// ---- end mmc/knn/plugin.hpp ----
+
+namespace mmc::knn {
+
+/// How BinnedEntropy / BinnedMutualInformation cut each column.
+enum class Binning { equal_width, equal_frequency };
+
+/// Options of the binned estimators.
+struct BinnedOptions {
+  /// Bins per column (B >= 1).
+  Index bins = 10;
+  /// Equal-width bins between the column's min and max, or equal-frequency
+  /// (quantile) bins.
+  Binning binning = Binning::equal_width;
+  /// Miller–Madow correction of each entropy (on by default, docs/design.md §3.1).
+  bool miller_madow = true;
+};
+
+namespace detail {
+
+/// Bin index of every entry of a validated matrix, column by column. Equal
+/// width needs only the column's extremes (one pass); equal frequency takes
+/// rank(v) = #{values < v} from the column's sorted order (radix sort,
+/// neighbors/axis_order.hpp): the first sorted position holding v.
+/// Column-major in and out: every pass reads and writes one contiguous column.
+inline Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic> bin_columns(
+    std::string_view function, std::string_view argument, const Eigen::Ref<const Eigen::MatrixXd>& x,
+    Index bins, Binning binning) {
+  const Index n = x.rows();
+  Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic> result(n, x.cols());
+  for (Index c = 0; c < x.cols(); ++c) {
+    if (binning == Binning::equal_frequency) {
+      // B >= N gives every distinct rank its own bin, the same partition as B = N
+      // (which also keeps rank * B from overflowing).
+      const Index b = std::min(bins, n);
+      const neighbors::AxisOrder<double> axis = neighbors::sort_axis(x.col(c).data(), n);
+      Index rank = 0;  // first sorted position of the current run of equal values
+      for (Index p = 0; p < n; ++p) {
+        if (p > 0 && axis.values[static_cast<std::size_t>(p)] != axis.values[static_cast<std::size_t>(p - 1)]) rank = p;
+        result(axis.order[static_cast<std::size_t>(p)], c) = rank * b / n;
+      }
+      continue;
+    }
+    double lo = x(0, c), hi = x(0, c);
+    for (Index i = 1; i < n; ++i) {
+      lo = x(i, c) < lo ? x(i, c) : lo;
+      hi = x(i, c) > hi ? x(i, c) : hi;
+    }
+    const double range = hi - lo;
+    if (!std::isfinite(range)) {
+      mmc::detail::throw_invalid(function, argument,
+                                 "has column " + std::to_string(c) +
+                                     " whose range max - min overflows a double",
+                                 "rescale the column (e.g. options.standardize upstream)");
+    }
+    for (Index i = 0; i < n; ++i) {
+      const double t = range > 0 ? (x(i, c) - lo) / range : 0.0;
+      const double bin = std::floor(t * static_cast<double>(bins));  // in [0, B]
+      result(i, c) = bin >= static_cast<double>(bins - 1) ? bins - 1 : static_cast<Index>(bin);
+    }
+  }
+  return result;
+}
+
+/// Validates and bins one input.
+template <class Derived>
+Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic> binned_symbols(std::string_view function,
+                                                                    std::string_view argument,
+                                                                    const Eigen::DenseBase<Derived>& x,
+                                                                    const BinnedOptions& options) {
+  mmc::detail::check_data(function, argument, x);
+  return bin_columns(function, argument, x.derived().template cast<double>(), options.bins, options.binning);
+}
+
+inline void check_bins(std::string_view function, const BinnedOptions& options) {
+  mmc::detail::check_at_least(function, "bins", options.bins, 1);
+}
+
+}  // namespace detail
+
+/// Binned plug-in entropy of continuous data (one sample per row), in nats.
+/// The differential entropy is not what it estimates: it is H of the bins,
+/// which grows like d log B; use it for comparisons at fixed binning.
+class BinnedEntropy {
+ public:
+  using Options = BinnedOptions;
+
+  BinnedEntropy() = default;
+  explicit BinnedEntropy(const Options& options) : options_(options) {}
+  const Options& options() const noexcept { return options_; }
+
+  template <class Derived>
+  PluginEntropyResult estimate(const Eigen::DenseBase<Derived>& x) const {
+    constexpr std::string_view function = "mmc::knn::BinnedEntropy::estimate";
+    detail::check_bins(function, options_);
+    return detail::plugin_entropy(
+        detail::code_rows(function, "x", detail::binned_symbols(function, "x", x, options_)),
+        options_.miller_madow);
+  }
+
+ private:
+  Options options_;
+};
+
+/// Binned plug-in mutual information I(X;Y) of continuous data, in nats.
+class BinnedMutualInformation {
+ public:
+  using Options = BinnedOptions;
+
+  BinnedMutualInformation() = default;
+  explicit BinnedMutualInformation(const Options& options) : options_(options) {}
+  const Options& options() const noexcept { return options_; }
+
+  /// MI between the rows of x and y (same number of rows), each column binned
+  /// on its own.
+  template <class DerivedX, class DerivedY>
+  PluginMutualInformationResult estimate(const Eigen::DenseBase<DerivedX>& x,
+                                         const Eigen::DenseBase<DerivedY>& y) const {
+    constexpr std::string_view function = "mmc::knn::BinnedMutualInformation::estimate";
+    detail::check_bins(function, options_);
+    const auto bx = detail::binned_symbols(function, "x", x, options_);
+    const auto by = detail::binned_symbols(function, "y", y, options_);
+    mmc::detail::check_same_rows(function, "y", by.rows(), "x", bx.rows());
+    return detail::plugin_mi(detail::code_rows(function, "x", bx),
+                             detail::code_rows(function, "y", by), options_.miller_madow);
+  }
+
+ private:
+  Options options_;
+};
+
+}  // namespace mmc::knn
+// ---- end mmc/knn/binned.hpp ----
+// ---- begin mmc/knn/geometric.hpp ----
+// mmc/knn/geometric.hpp — geometric k-nearest-neighbour entropy and mutual
+// information (Lord, Sun & Bollt 2018, "Geometric k-nearest neighbor estimation
+// of entropy and mutual information", Chaos 28, 033114).
+//
+// Why: the Kozachenko–Leonenko ball assumes the density is uniform in a round
+// neighbourhood; near a low-dimensional structure (strong dependence) the
+// k neighbours lie in a thin sliver and the ball overstates the volume. Here
+// the ball becomes an ellipsoid fitted to the neighbourhood.
+//
+// docs/design.md §3.1, for each sample i (Euclidean distances, self excluded):
+//   eps_i   = distance to the k-th nearest neighbour;
+//   S_i     = {x_i and its k neighbours}, a (k+1) x d matrix centred on its mean,
+//             with singular values sigma_1 >= ... >= sigma_d and right singular
+//             vectors v_1..v_d (one-sided Jacobi, detail/small_svd.hpp);
+//   E_i     = the ellipsoid centred on x_i with axes v_j and semi-axes
+//             r_j = eps_i sigma_j / sigma_1 (so r_1 = eps_i);
+//   k_i     = #{p in S_i : sum_j ((p - x_i).v_j / r_j)^2 <= 1}: the *closed*
+//             ellipsoid, counted over S_i only (E_i lies inside the eps_i-ball,
+//             so no other sample can be inside except exact ties of the k-th
+//             distance, which are not counted). x_i itself is always counted,
+//             as in the paper, so k_i >= 1;
+//   local(i) = log N + log V_d + d log eps_i + sum_j log(sigma_j/sigma_1) - log k_i,
+//             V_d = pi^(d/2)/Gamma(1 + d/2), evaluated left to right;
+//   H = mean(local);  I(X;Y) = H(X) + H(Y) - H(X,Y), local_I = local_x + local_y - local_xy.
+//
+// Degenerate neighbourhoods: S_i must span all d axes, so k >= d is required
+// (an error otherwise), and a neighbourhood of duplicated or collinear points
+// (eps_i = 0 or sigma_d <= 1e-12 sigma_1) has no finite ellipsoid volume: the
+// estimate throws naming the first such sample and recommends jitter, never
+// returning -inf or NaN.
+//
+// Bias: the normalisation log N - log k_i (no digamma) is the paper's; at fixed
+// k it leaves an O(1) bias that does not vanish with N (docs/estimators/
+// geometric-knn.md gives measured values). Use it to compare, or where its
+// shape adaptivity matters; use KL/KSG for unbiased values on round densities.
+//
+// Speed: a Euclidean kd-tree per space, searched leaf by leaf in more than 4
+// dimensions (KdTree::knn_of_leaf), and a one-sided Jacobi SVD of a (k+1) x d
+// matrix per sample in per-thread buffers (detail/small_svd.hpp, about twice
+// as fast as Eigen's JacobiSVD at these shapes): O(N (log N + k d^2)) time,
+// O(N d) memory. At N = 1e5, 5 + 5 dimensions (k = 10), one thread, the k-NN
+// passes take about 73 % of the time and the SVDs 17 % (docs/benchmarks.md).
+
+
+// ---- begin mmc/knn/common.hpp ----
+// mmc/knn/common.hpp — what every kNN-family estimator shares: the options
+// every one of them takes, the result type, and input preparation.
+//
+// Conventions (docs/design.md §2): inputs are any Eigen expressions with one sample
+// per row; estimators copy them into a row-major double matrix (never touching
+// caller data), validate, then optionally standardise and jitter the copy.
+// Results are in nats and carry the per-sample local values; the estimate is
+// their mean, summed in index order so it never depends on the thread count.
+
+#include <initializer_list>
+
+
+namespace mmc::knn {
+
+/// Options every kNN estimator has. Estimators with more options derive from it.
+struct KnnOptions {
+  /// Number of neighbours (docs/design.md §3.1 "k"); 3 is the customary default.
+  Index k = 3;
+  /// Standardise every column of every input to zero mean, unit variance first.
+  bool standardize = false;
+  /// Gaussian jitter, relative to each column's standard deviation, added to
+  /// break ties between duplicated points (0 = none). Uses `seed`.
+  double jitter = 0.0;
+  /// Seed for jitter (and any other randomness of the estimator).
+  std::uint64_t seed = 0;
+  /// Worker threads (0 = all cores). Results never depend on it.
+  int threads = 0;
+};
+
+/// The result of a kNN estimate.
+struct KnnResult {
+  /// The estimate in nats.
+  double value = 0.0;
+  /// Per-sample local values; `value` is their mean unless the estimator's
+  /// documentation says otherwise (e.g. Ross drops singleton classes).
+  Eigen::VectorXd local;
+  /// Number of samples used.
+  Index n = 0;
+  /// Neighbour count used.
+  Index k = 0;
+  /// Problems that did not stop the estimate but may bias it (e.g. a few tied
+  /// samples, docs/design.md §3.1); empty for clean data.
+  std::vector<std::string> warnings;
+};
+
+namespace detail {
+
+/// Row-major double copy of an input after validation, standardisation and
+/// jitter according to the options. `stream` keeps jitter of different inputs
+/// independent (use 0 for x, 1 for y, 2 for z, ...).
+template <class Derived>
+RowMatrix<double> prepare(std::string_view function, std::string_view argument,
+                          const Eigen::DenseBase<Derived>& input, const KnnOptions& options,
+                          std::uint64_t stream) {
+  mmc::detail::check_data(function, argument, input);
+  RowMatrix<double> data = to_row_major<double>(input, options.threads);
+  if (options.standardize) standardize_columns(data, function, argument, options.threads);
+  add_jitter(data, options.jitter, options.seed, stream);
+  return data;
+}
+
+/// Validates the options shared by all kNN estimators against a sample count.
+inline void check_options(std::string_view function, const KnnOptions& options, Index samples) {
+  mmc::detail::check_k(function, options.k, samples);
+  if (!(options.jitter >= 0.0) || !std::isfinite(options.jitter)) {
+    mmc::detail::throw_invalid(function, "jitter", "must be a finite number >= 0",
+                               "pass 0 for no jitter or a small scale such as 1e-10");
+  }
+}
+
+/// [a | b]: the joint space of two inputs with the same rows.
+inline RowMatrix<double> concat_columns(const RowMatrix<double>& a, const RowMatrix<double>& b) {
+  RowMatrix<double> joint(a.rows(), a.cols() + b.cols());
+  joint.leftCols(a.cols()) = a;
+  joint.rightCols(b.cols()) = b;
+  return joint;
+}
+
+/// Fills value = mean of local (Neumaier sum in index order), n and k.
+inline KnnResult finish(Eigen::VectorXd local, Index k) {
+  KnnResult result;
+  result.n = local.size();
+  result.k = k;
+  result.value = local.size() > 0
+                     ? accurate_sum(local.data(), local.data() + local.size()) /
+                           static_cast<double>(local.size())
+                     : 0.0;
+  result.local = std::move(local);
+  return result;
+}
+
+/// Grain (points per block) for parallel loops over samples: fixed, so block
+/// boundaries never depend on the thread count.
+inline constexpr Index kPointGrain = 1024;
+
+// ---------------------------------------------------------------------------
+// Ties (docs/design.md §3.1). KSG-type estimators (KSG 1 and 2, KSG-CMI, LNC)
+// assume continuous data: their counts compare distances to a neighbour radius
+// that is positive and that no other sample shares. Sample i is *tied* when it
+// and all k of its nearest neighbours in the joint space share one value in
+// some column, i.e. its k-th neighbour distance in that column is 0 (always
+// the case when its k-th joint distance is 0). Its counts then measure the
+// size of an atom, not a density: 10 symbols repeated give KSG 1 = 9.7 nats
+// for H(X) = 2.3, and x + 1e15 (rounded to steps of 0.125) gives 4.8 nats for
+// 0.15. Continuous data never tie (any such coincidence has probability 0);
+// data written with few digits tie when the rounding step is comparable to
+// the neighbour distances. The flag costs O(d) per sample on continuous data
+// (the first neighbour already differs in every column), on neighbours the
+// estimator has found anyway.
+// Rule: more than kMaxTiedFraction of the samples tied -> mmc::invalid_argument
+// naming options.jitter and the estimators built for discrete data; fewer
+// (but some) -> a warning in KnnResult::warnings.
+
+/// Fraction of tied samples above which an estimate is refused. A tied
+/// sample's local value is off by up to about log N nats (its counts collapse
+/// to the atom), so the bias grows like (tied fraction) x log N. Measured
+/// (N = 1e4, Gaussians with I = 0.154 nats, groups of 4 identical rows, KSG 1):
+/// 0.1 % of the samples tied give +0.009 nats (about one standard error of
+/// the estimate there), 0.3 % +0.03, 1 % +0.11, 3 % +0.33; continuous x
+/// rounded to steps of 0.01 sd ties 0.85 % and gives +0.08. Hence refuse above
+/// 0.1 %, and below it only warn: the effect is then within the estimator's
+/// own error. Continuous data tie only by coincidence of rounding (k = 1 with
+/// coarse data; with k = 3 essentially never).
+inline constexpr double kMaxTiedFraction = 0.001;
+
+/// Shared advice for tied data (the argument names are the library's).
+inline constexpr std::string_view kTieFix =
+    "if the data are continuous but rounded, set options.jitter to about the rounding step in "
+    "standard deviations (e.g. 1e-3; it breaks ties, it cannot restore lost digits)";
+
+/// The first column in which point `self` and all k of its neighbours share
+/// one value, or -1. `row(j)` returns a pointer to the `columns` coordinates of
+/// sample j. O(columns) when the first neighbour differs everywhere.
+template <class Row>
+Index tied_column(Row&& row, Index self, const Index* neighbours, Index k, Index columns) {
+  const double* a = row(self);
+  for (Index c = 0; c < columns; ++c) {
+    Index j = 0;
+    while (j < k && row(neighbours[j])[c] == a[c]) ++j;
+    if (j == k) return c;
+  }
+  return -1;
+}
+
+/// A block of columns of a joint space, named by the argument it came from
+/// (the joint space [x | y] is {{"x", d_x}, {"y", d_y}}).
+struct ColumnBlock {
+  std::string_view argument;
+  Index columns = 0;
+};
+
+/// The one tie check of the kNN estimators (see above). tied[i] is the joint
+/// column in which sample i is tied, or -1 (tied_column). Throws
+/// mmc::invalid_argument when more than kMaxTiedFraction of the samples are
+/// tied, naming the argument and column of the first tied sample; otherwise
+/// appends a warning to `warnings` when any sample is tied. `alternatives`
+/// names the estimators meant for such data (appended to kTieFix).
+inline void check_ties(std::string_view function, std::initializer_list<ColumnBlock> blocks,
+                       const std::vector<Index>& tied, Index k, std::string_view alternatives,
+                       std::vector<std::string>& warnings) {
+  const auto n = static_cast<Index>(tied.size());
+  Index count = 0, first = -1;
+  for (Index i = 0; i < n; ++i) {  // index order: the report never depends on threads
+    if (tied[static_cast<std::size_t>(i)] < 0) continue;
+    if (count++ == 0) first = i;
+  }
+  if (count == 0) return;
+  Index column = tied[static_cast<std::size_t>(first)];
+  std::string_view argument = "x";
+  for (const ColumnBlock& block : blocks) {
+    argument = block.argument;
+    if (column < block.columns) break;
+    column -= block.columns;
+  }
+  char percent[32];
+  std::snprintf(percent, sizeof percent, "%.3g %%",
+                100.0 * static_cast<double>(count) / static_cast<double>(n));
+  const std::string what =
+      "has tied values: for " + std::to_string(count) + " of " + std::to_string(n) +
+      " samples (" + percent + ") all k = " + std::to_string(k) +
+      " nearest neighbours share the sample's value in one column (first: row " +
+      std::to_string(first) + ", column " + std::to_string(column) + " of '" +
+      std::string(argument) + "')";
+  const std::string fix = std::string(kTieFix) + "; " + std::string(alternatives);
+  if (static_cast<double>(count) > kMaxTiedFraction * static_cast<double>(n)) {
+    mmc::detail::throw_invalid(function, argument,
+                               what + ", so the kNN counts, which assume continuous data, "
+                                      "measure the ties instead of a density",
+                               fix);
+  }
+  warnings.push_back(std::string(function) + ": argument '" + std::string(argument) + "' " + what +
+                     "; their local values are unreliable; " + fix);
+}
+
+}  // namespace detail
+}  // namespace mmc::knn
+// ---- end mmc/knn/common.hpp ----
+// ---- begin mmc/knn/detail/joint_knn.hpp ----
+// mmc/knn/detail/joint_knn.hpp — the loop every kNN estimator starts with:
+// the k nearest other points of every sample, found in a kd-tree.
+//
+// Why this shape: a kd-tree stores its points in tree order, and the points of
+// one leaf are neighbours, so their searches walk nearly the same nodes: the
+// queries are issued leaf by leaf, each leaf's points as one batch
+// (KdTree::knn_of_leaf, one walk per leaf). The leaves are cut into fixed
+// blocks (about knn::detail::kPointGrain points each) handed to
+// mmc::parallel_for, and every query is independent, so the per-sample results
+// never depend on the thread count (docs/design.md §2). The visitor receives the
+// sample's *original* index and writes only that sample's outputs.
+// Marginal counts (KSG's n_x, n_y) run as a second pass over each marginal
+// structure in *its* storage order, for the same reason: leaf by leaf in a
+// kd-tree (KdTree::count_within_leaf), and in sorted order on a line, where a
+// 1-D count gallops through values the previous count has just read. The
+// per-sample arrays, indexed by original index, are prefetched there.
+
+
 // ---- begin mmc/neighbors/distance.hpp ----
 // mmc/neighbors/distance.hpp — the two norms, computed the one way every search
 // path (kd-tree, sorted line, brute force) computes them.

@@ -24,10 +24,10 @@
 #include <vector>
 
 #include "mmc/core/errors.hpp"
-#include "mmc/core/preprocess.hpp"
 #include "mmc/core/types.hpp"
 #include "mmc/core/validate.hpp"
 #include "mmc/knn/plugin.hpp"
+#include "mmc/neighbors/axis_order.hpp"
 
 namespace mmc::knn {
 
@@ -47,26 +47,35 @@ struct BinnedOptions {
 
 namespace detail {
 
-/// Bin index of every entry of a validated matrix, column by column.
-inline RowMatrix<Index> bin_columns(std::string_view function, std::string_view argument,
-                                    const RowMatrix<double>& x, Index bins, Binning binning) {
+/// Bin index of every entry of a validated matrix, column by column. Equal
+/// width needs only the column's extremes (one pass); equal frequency takes
+/// rank(v) = #{values < v} from the column's sorted order (radix sort,
+/// neighbors/axis_order.hpp): the first sorted position holding v.
+/// Column-major in and out: every pass reads and writes one contiguous column.
+inline Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic> bin_columns(
+    std::string_view function, std::string_view argument, const Eigen::Ref<const Eigen::MatrixXd>& x,
+    Index bins, Binning binning) {
   const Index n = x.rows();
-  RowMatrix<Index> result(n, x.cols());
-  std::vector<double> sorted(static_cast<std::size_t>(n));
+  Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic> result(n, x.cols());
   for (Index c = 0; c < x.cols(); ++c) {
-    for (Index i = 0; i < n; ++i) sorted[static_cast<std::size_t>(i)] = x(i, c);
-    std::sort(sorted.begin(), sorted.end());
     if (binning == Binning::equal_frequency) {
       // B >= N gives every distinct rank its own bin, the same partition as B = N
       // (which also keeps rank * B from overflowing).
       const Index b = std::min(bins, n);
-      for (Index i = 0; i < n; ++i) {
-        const Index rank = std::lower_bound(sorted.begin(), sorted.end(), x(i, c)) - sorted.begin();
-        result(i, c) = rank * b / n;
+      const neighbors::AxisOrder<double> axis = neighbors::sort_axis(x.col(c).data(), n);
+      Index rank = 0;  // first sorted position of the current run of equal values
+      for (Index p = 0; p < n; ++p) {
+        if (p > 0 && axis.values[static_cast<std::size_t>(p)] != axis.values[static_cast<std::size_t>(p - 1)]) rank = p;
+        result(axis.order[static_cast<std::size_t>(p)], c) = rank * b / n;
       }
       continue;
     }
-    const double lo = sorted.front(), range = sorted.back() - sorted.front();
+    double lo = x(0, c), hi = x(0, c);
+    for (Index i = 1; i < n; ++i) {
+      lo = x(i, c) < lo ? x(i, c) : lo;
+      hi = x(i, c) > hi ? x(i, c) : hi;
+    }
+    const double range = hi - lo;
     if (!std::isfinite(range)) {
       mmc::detail::throw_invalid(function, argument,
                                  "has column " + std::to_string(c) +
@@ -84,10 +93,12 @@ inline RowMatrix<Index> bin_columns(std::string_view function, std::string_view 
 
 /// Validates and bins one input.
 template <class Derived>
-RowMatrix<Index> binned_symbols(std::string_view function, std::string_view argument,
-                                const Eigen::DenseBase<Derived>& x, const BinnedOptions& options) {
+Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic> binned_symbols(std::string_view function,
+                                                                    std::string_view argument,
+                                                                    const Eigen::DenseBase<Derived>& x,
+                                                                    const BinnedOptions& options) {
   mmc::detail::check_data(function, argument, x);
-  return bin_columns(function, argument, to_row_major<double>(x), options.bins, options.binning);
+  return bin_columns(function, argument, x.derived().template cast<double>(), options.bins, options.binning);
 }
 
 inline void check_bins(std::string_view function, const BinnedOptions& options) {
@@ -136,8 +147,8 @@ class BinnedMutualInformation {
                                          const Eigen::DenseBase<DerivedY>& y) const {
     constexpr std::string_view function = "mmc::knn::BinnedMutualInformation::estimate";
     detail::check_bins(function, options_);
-    const RowMatrix<Index> bx = detail::binned_symbols(function, "x", x, options_);
-    const RowMatrix<Index> by = detail::binned_symbols(function, "y", y, options_);
+    const auto bx = detail::binned_symbols(function, "x", x, options_);
+    const auto by = detail::binned_symbols(function, "y", y, options_);
     mmc::detail::check_same_rows(function, "y", by.rows(), "x", bx.rows());
     return detail::plugin_mi(detail::code_rows(function, "x", bx),
                              detail::code_rows(function, "y", by), options_.miller_madow);

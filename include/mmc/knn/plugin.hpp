@@ -14,12 +14,10 @@
 // MI gains (m_x + m_y - m_xy - 1)/(2N) and H(Y|X) gains (m_xy - m_x)/(2N);
 // `local` stays uncorrected and `value` = mean(local) + `correction`.
 //
-// Symbols are coded by sorting the row indices (lexicographic order of the
-// rows), O(N d log N), no hashing: codes come out in symbol order, so results
-// are reproducible bit for bit. Fast path, same codes: a single column of
-// integer values (labels, or integral floating-point values) spanning at most
-// 4N + 1024 consecutive integers, and the (x, y) pairs when m_x m_y is within
-// that bound, are coded by one counting pass instead of a sort (O(N + range)).
+// Symbols get dense codes in lexicographic order of the rows, no hashing, so
+// results are reproducible bit for bit (detail/symbol_codes.hpp: column by
+// column, by counting where a column or pair of codes spans few integers, by
+// radix sort elsewhere).
 #pragma once
 
 #include <Eigen/Core>
@@ -35,6 +33,7 @@
 #include "mmc/core/parallel.hpp"
 #include "mmc/core/types.hpp"
 #include "mmc/core/validate.hpp"
+#include "mmc/knn/detail/symbol_codes.hpp"
 
 namespace mmc::knn {
 
@@ -87,111 +86,6 @@ struct PluginConditionalEntropyResult {
 };
 
 namespace detail {
-
-/// Dense symbol codes: code[i] in [0, cells) in increasing symbol order, and
-/// count[c] = number of samples with code c.
-struct SymbolCodes {
-  std::vector<Index> code;
-  std::vector<Index> count;
-  Index cells() const noexcept { return static_cast<Index>(count.size()); }
-};
-
-/// Codes n samples by sorting their indices with a strict weak order `less`.
-template <class Less>
-SymbolCodes code_by_order(Index n, Less less) {
-  std::vector<Index> order(static_cast<std::size_t>(n));
-  std::iota(order.begin(), order.end(), Index{0});
-  std::sort(order.begin(), order.end(), less);
-  SymbolCodes result;
-  result.code.resize(static_cast<std::size_t>(n));
-  for (std::size_t p = 0; p < order.size(); ++p) {
-    if (p == 0 || less(order[p - 1], order[p])) result.count.push_back(0);
-    ++result.count.back();
-    result.code[static_cast<std::size_t>(order[p])] = result.cells() - 1;
-  }
-  return result;
-}
-
-/// Codes n samples by integer keys in [0, range): the codes code_by_order
-/// would give (increasing key), by counting instead of sorting.
-inline SymbolCodes code_by_key(const std::vector<Index>& key, Index range) {
-  std::vector<Index> code_of_key(static_cast<std::size_t>(range), 0);
-  for (const Index k : key) ++code_of_key[static_cast<std::size_t>(k)];  // counts first
-  SymbolCodes result;
-  for (auto& slot : code_of_key) {
-    if (slot == 0) continue;
-    result.count.push_back(slot);
-    slot = result.cells() - 1;  // the count becomes the key's code
-  }
-  result.code.resize(key.size());
-  for (std::size_t i = 0; i < key.size(); ++i)
-    result.code[i] = code_of_key[static_cast<std::size_t>(key[i])];
-  return result;
-}
-
-/// Largest key range coded by counting: memory O(N), like the sort's.
-inline Index counting_range_limit(Index n) { return 4 * n + 1024; }
-
-/// Keys v - min for one column of integer values spanning at most
-/// counting_range_limit(n) integers; empty when the column does not qualify.
-/// Integer types subtract in unsigned 64-bit arithmetic (exact for any values);
-/// floating-point values must be integral, and v - min is then exact (both
-/// are within 4N + 1024 of each other, Sterbenz).
-template <class Scalar>
-std::vector<Index> small_integer_keys(const Scalar* values, Index n, Index& range) {
-  const auto [lo, hi] = std::minmax_element(values, values + n);
-  const auto limit = static_cast<std::uint64_t>(counting_range_limit(n));
-  std::vector<Index> key(static_cast<std::size_t>(n));
-  if constexpr (std::is_integral_v<Scalar>) {
-    const auto base = static_cast<std::uint64_t>(static_cast<std::int64_t>(*lo));
-    const std::uint64_t span = static_cast<std::uint64_t>(static_cast<std::int64_t>(*hi)) - base;
-    if (span >= limit) return {};
-    for (Index i = 0; i < n; ++i)
-      key[static_cast<std::size_t>(i)] = static_cast<Index>(
-          static_cast<std::uint64_t>(static_cast<std::int64_t>(values[i])) - base);
-    range = static_cast<Index>(span) + 1;
-  } else {
-    const double base = static_cast<double>(*lo);
-    const double span = static_cast<double>(*hi) - base;
-    if (!(span < static_cast<double>(limit))) return {};
-    for (Index i = 0; i < n; ++i) {
-      const double v = static_cast<double>(values[i]);
-      if (v != std::floor(v)) return {};  // not an integer: sort instead
-      key[static_cast<std::size_t>(i)] = static_cast<Index>(v - base);
-    }
-    range = static_cast<Index>(span) + 1;
-  }
-  return key;
-}
-
-/// Validates an input (non-empty, finite) and codes its rows as symbols.
-template <class Derived>
-SymbolCodes code_rows(std::string_view function, std::string_view argument,
-                      const Eigen::DenseBase<Derived>& x) {
-  mmc::detail::check_data(function, argument, x);
-  const RowMatrix<typename Derived::Scalar> rows = x.derived();
-  const Index d = rows.cols();
-  if (d == 1) {
-    Index range = 0;
-    const std::vector<Index> key = small_integer_keys(rows.data(), rows.rows(), range);
-    if (!key.empty()) return code_by_key(key, range);
-  }
-  return code_by_order(rows.rows(), [&](Index a, Index b) {
-    const auto* ra = rows.data() + a * d;
-    const auto* rb = rows.data() + b * d;
-    return std::lexicographical_compare(ra, ra + d, rb, rb + d);
-  });
-}
-
-/// Codes the pairs (x_i, y_i) of two codings of the same samples.
-inline SymbolCodes code_pairs(const SymbolCodes& x, const SymbolCodes& y) {
-  std::vector<Index> key(x.code.size());
-  for (std::size_t i = 0; i < key.size(); ++i) key[i] = x.code[i] * y.cells() + y.code[i];
-  const Index range = x.cells() * y.cells();  // <= N^2: no overflow for N < 3e9
-  if (range <= counting_range_limit(static_cast<Index>(key.size()))) return code_by_key(key, range);
-  return code_by_order(static_cast<Index>(key.size()),
-                       [&](Index a, Index b) { return key[a] < key[b]; });
-}
 
 /// log count[c] per cell: one log per cell instead of one per sample (the same
 /// values, so the local terms are bit-identical).
