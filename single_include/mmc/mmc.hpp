@@ -5512,13 +5512,23 @@ inline constexpr std::string_view kKsgTieAlternatives =
     "for discrete or mixed discrete-continuous data use mmc::knn::MixedKsg, for purely discrete "
     "data mmc::knn::PluginMutualInformation";
 
+/// A visitor of k-NN lists that does nothing (the default of ksg_radii's
+/// `also`): any arguments, no effect.
+struct NoListVisitor {
+  template <class... Args>
+  void operator()(Args&&...) const noexcept {}
+};
+
 /// Pass 1 of KSG: the k joint neighbours in `tree` (over [x | y], dx + dy
 /// columns) give each sample its marginal radii: the k-th joint distance
 /// (algorithm 1, radius_y left empty: it equals radius_x) or the largest x- and
 /// y-distances among the neighbours (algorithm 2). `tied` as in ksg_local_values.
-template <class Joint>
+/// `also(i, distances, neighbours)` is called with every sample's list too, so
+/// an estimator built on KSG (LNC) needs no second k-NN pass.
+template <class Joint, class Also = NoListVisitor>
 void ksg_radii(const Joint& tree, Index dx, Index dy, Index k, bool strict, int threads,
-               std::vector<double>& radius_x, std::vector<double>& radius_y, std::vector<Index>* tied) {
+               std::vector<double>& radius_x, std::vector<double>& radius_y, std::vector<Index>* tied,
+               Also&& also = {}) {
   const Index n = tree.size();
   radius_x.assign(static_cast<std::size_t>(n), 0.0);
   radius_y.assign(strict ? 0 : static_cast<std::size_t>(n), 0.0);
@@ -5534,6 +5544,7 @@ void ksg_radii(const Joint& tree, Index dx, Index dy, Index k, bool strict, int 
       radius_x[s] = max_subspace_distance(tree, 0, dx, i, neighbours, k);
       radius_y[s] = max_subspace_distance(tree, dx, dy, i, neighbours, k);
     }
+    also(i, distances, neighbours);
   });
 }
 
@@ -5564,24 +5575,30 @@ inline Eigen::VectorXd ksg_local_from_counts(const std::vector<Index>& n_x, cons
 }
 
 /// Pass 1 on [x | y] through the max-norm kd-tree, freed on return, before
-/// the marginal counts.
-inline void ksg_joint_radii(const RowMatrix<double>& x, const RowMatrix<double>& y, Index k, bool strict,
-                            int threads, std::vector<double>& radius_x, std::vector<double>& radius_y,
-                            std::vector<Index>* tied) {
+/// the marginal counts. `also(tree, i, distances, neighbours)` as in ksg_radii.
+template <class Also = NoListVisitor>
+void ksg_joint_radii(const RowMatrix<double>& x, const RowMatrix<double>& y, Index k, bool strict,
+                     int threads, std::vector<double>& radius_x, std::vector<double>& radius_y,
+                     std::vector<Index>* tied, Also&& also = {}) {
   const neighbors::KdTree<double> tree = ksg_joint_tree(x, y, threads);
-  ksg_radii(tree, x.cols(), y.cols(), k, strict, threads, radius_x, radius_y, tied);
+  ksg_radii(tree, x.cols(), y.cols(), k, strict, threads, radius_x, radius_y, tied,
+            [&](Index i, const double* distances, const Index* neighbours) {
+              also(tree, i, distances, neighbours);
+            });
 }
 
 /// KSG local values through the joint kd-tree and the marginal searchers: the
 /// path for any dimensions (ksg_local_values takes it unless x and y are one
-/// column each). `tied` as in ksg_local_values.
-inline Eigen::VectorXd ksg_tree_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
-                                             Index k, int algorithm, int threads,
-                                             std::vector<Index>* tied = nullptr) {
+/// column each). `tied` as in ksg_local_values; `also(tree, i, distances,
+/// neighbours)` sees every sample's joint k-NN list (see ksg_radii).
+template <class Also = NoListVisitor>
+Eigen::VectorXd ksg_tree_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y, Index k,
+                                      int algorithm, int threads, std::vector<Index>* tied = nullptr,
+                                      Also&& also = {}) {
   const Index n = x.rows();
   const bool strict = algorithm == 1;
   std::vector<double> radius_x, radius_y;
-  ksg_joint_radii(x, y, k, strict, threads, radius_x, radius_y, tied);  // pass 1
+  ksg_joint_radii(x, y, k, strict, threads, radius_x, radius_y, tied, also);  // pass 1
   // Pass 2: marginal counts, one space at a time (O(N) memory at any moment).
   const auto marginal_counts = [&](const RowMatrix<double>& m, const std::vector<double>& radius) {
     const neighbors::Searcher<double> searcher(m.data(), n, m.cols(), Norm::max, kCountLeafSize,
@@ -5960,9 +5977,11 @@ double ksg_cmi(const Eigen::DenseBase<DerivedX>& x, const Eigen::DenseBase<Deriv
 // LncResult::warnings (and those samples are among the degenerate ones).
 // k > d is required: k neighbours span at most k directions about z_i.
 //
-// Speed: Ksg's pass (joint kd-tree, marginal counts), a second joint k-NN pass
-// for the boxes and a d x d eigen-decomposition per sample:
-// O(N (log N + k d^2 + d^3)) time, O(N d) memory.
+// Speed: Ksg's passes (joint kd-tree, marginal counts), whose joint k-NN
+// lists also give the boxes (one column against one column: KSG's sorted
+// axes, then a k-NN pass for the boxes), and a d x d eigen-decomposition per
+// sample in a per-thread workspace: O(N (log N + k d^2 + d^3)) time, O(N d)
+// memory.
 
 #include <Eigen/Eigenvalues>
 
@@ -6053,9 +6072,19 @@ inline double lnc_alpha(std::string_view function, const LncOptions& options, In
   return alpha;
 }
 
-/// log(Vbar_i / V_i) for the neighbour offsets u (k x d), or nullopt when a
-/// box has a zero side.
-inline std::optional<double> lnc_log_volume_ratio(const Eigen::MatrixXd& u) {
+/// Workspace of lnc_log_volume_ratio, one per thread: sized once for (k, d),
+/// so the per-sample decomposition allocates nothing (a reused solver computes
+/// what a fresh one does: same operations, same bits).
+struct LncScratch {
+  Eigen::MatrixXd u, covariance;
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> pca;
+  Eigen::VectorXd sides;
+};
+
+/// log(Vbar_i / V_i) for the neighbour offsets scratch.u (k x d), or nullopt
+/// when a box has a zero side.
+inline std::optional<double> lnc_log_volume_ratio(LncScratch& scratch) {
+  const Eigen::MatrixXd& u = scratch.u;
   const Index k = u.rows(), d = u.cols();
   double log_v = 0.0;
   for (Index c = 0; c < d; ++c) {
@@ -6064,7 +6093,8 @@ inline std::optional<double> lnc_log_volume_ratio(const Eigen::MatrixXd& u) {
     if (!(side > 0.0)) return std::nullopt;
     log_v += std::log(side);
   }
-  Eigen::MatrixXd covariance(d, d);
+  Eigen::MatrixXd& covariance = scratch.covariance;
+  covariance.resize(d, d);
   for (Index a = 0; a < d; ++a) {
     for (Index b = 0; b < d; ++b) {
       double sum = 0.0;
@@ -6072,9 +6102,10 @@ inline std::optional<double> lnc_log_volume_ratio(const Eigen::MatrixXd& u) {
       covariance(a, b) = sum / static_cast<double>(k);
     }
   }
-  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> pca(covariance);
-  const Eigen::MatrixXd& e = pca.eigenvectors();
-  Eigen::VectorXd sides = Eigen::VectorXd::Zero(d);
+  scratch.pca.compute(covariance);
+  const Eigen::MatrixXd& e = scratch.pca.eigenvectors();
+  Eigen::VectorXd& sides = scratch.sides;
+  sides.setZero(d);
   for (Index c = 0; c < d; ++c) {
     for (Index j = 0; j < k; ++j) {
       double projection = 0.0;
@@ -6096,27 +6127,53 @@ inline std::optional<double> lnc_log_volume_ratio(const Eigen::MatrixXd& u) {
 struct LncCorrections {
   Eigen::VectorXd value;
   std::vector<char> degenerate;
+  double log_alpha = 0.0;
+
+  LncCorrections(Index n, double alpha)
+      : value(Eigen::VectorXd::Zero(n)), degenerate(static_cast<std::size_t>(n), 0), log_alpha(std::log(alpha)) {}
+
+  /// Sample i's correction from its k joint neighbours; point(j) gives the d
+  /// joint coordinates of sample j. Writes only sample i's entries.
+  template <class PointOf>
+  void add(PointOf point, Index i, const Index* neighbours, Index k, Index d) {
+    thread_local LncScratch scratch;
+    scratch.u.resize(k, d);
+    const double* zi = point(i);
+    for (Index j = 0; j < k; ++j) {
+      const double* zj = point(neighbours[j]);
+      for (Index c = 0; c < d; ++c) scratch.u(j, c) = zj[c] - zi[c];
+    }
+    const std::optional<double> log_ratio = lnc_log_volume_ratio(scratch);
+    if (!log_ratio) {
+      degenerate[static_cast<std::size_t>(i)] = 1;
+    } else if (*log_ratio < log_alpha) {
+      value(i) = -*log_ratio;
+    }
+  }
 };
 
-inline LncCorrections lnc_corrections(const RowMatrix<double>& x, const RowMatrix<double>& y,
-                                      Index k, double alpha, int threads) {
-  const Index n = x.rows();
+/// KSG-1 local values and the LNC corrections of prepared inputs. In more
+/// than 1 + 1 dimensions both come from one pass over the joint kd-tree (the
+/// corrections are computed from the lists KSG's radii come from); one column
+/// against one column takes KSG's sorted-axes path, which finds no neighbour
+/// lists, and then a k-NN pass of its own.
+inline Eigen::VectorXd lnc_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y, Index k,
+                                        int threads, std::vector<Index>& tied, LncCorrections& corrections) {
+  const Index d = x.cols() + y.cols();
+  if (d > 2) {
+    return ksg_tree_local_values(x, y, k, 1, threads, &tied,
+                                 [&](const neighbors::KdTree<double>& tree, Index i, const double*,
+                                     const Index* neighbours) {
+                                   corrections.add([&](Index j) { return tree.point(j); }, i, neighbours, k, d);
+                                 });
+  }
+  Eigen::VectorXd ksg = ksg_local_values(x, y, k, 1, threads, &tied);
   const RowMatrix<double> joint = concat_columns(x, y);
-  const Index d = joint.cols();
-  const neighbors::KdTree<double> tree(joint.data(), n, d, Norm::max, knn_leaf_size(d), threads);
-  const double log_alpha = std::log(alpha);
-  LncCorrections out{Eigen::VectorXd::Zero(n), std::vector<char>(static_cast<std::size_t>(n), 0)};
+  const neighbors::KdTree<double> tree(joint.data(), joint.rows(), d, Norm::max, knn_leaf_size(d), threads);
   for_each_knn(tree, k, threads, [&](Index i, const double*, const Index* neighbours) {
-    Eigen::MatrixXd u(k, d);
-    for (Index j = 0; j < k; ++j) u.row(j) = joint.row(neighbours[j]) - joint.row(i);
-    const std::optional<double> log_ratio = lnc_log_volume_ratio(u);
-    if (!log_ratio) {
-      out.degenerate[static_cast<std::size_t>(i)] = 1;
-    } else if (*log_ratio < log_alpha) {
-      out.value(i) = -*log_ratio;
-    }
+    corrections.add([&](Index j) { return joint.data() + j * d; }, i, neighbours, k, d);
   });
-  return out;
+  return ksg;
 }
 
 }  // namespace detail
@@ -6142,13 +6199,12 @@ class Lnc {
     detail::check_options(function, options_, xs.rows());
     const double alpha = detail::lnc_alpha(function, options_, xs.cols() + ys.cols());
     std::vector<Index> tied;
+    detail::LncCorrections corrections(xs.rows(), alpha);
     const Eigen::VectorXd ksg =
-        detail::ksg_local_values(xs, ys, options_.k, 1, options_.threads, &tied);
+        detail::lnc_local_values(xs, ys, options_.k, options_.threads, tied, corrections);
     std::vector<std::string> warnings;
     detail::check_ties(function, {{"x", xs.cols()}, {"y", ys.cols()}}, tied, options_.k,
                        detail::kKsgTieAlternatives, warnings);
-    const detail::LncCorrections corrections =
-        detail::lnc_corrections(xs, ys, options_.k, alpha, options_.threads);
     LncResult result;
     static_cast<KnnResult&>(result) = detail::finish(ksg + corrections.value, options_.k);
     result.ksg = detail::finish(ksg, options_.k).value;

@@ -76,13 +76,23 @@ inline constexpr std::string_view kKsgTieAlternatives =
     "for discrete or mixed discrete-continuous data use mmc::knn::MixedKsg, for purely discrete "
     "data mmc::knn::PluginMutualInformation";
 
+/// A visitor of k-NN lists that does nothing (the default of ksg_radii's
+/// `also`): any arguments, no effect.
+struct NoListVisitor {
+  template <class... Args>
+  void operator()(Args&&...) const noexcept {}
+};
+
 /// Pass 1 of KSG: the k joint neighbours in `tree` (over [x | y], dx + dy
 /// columns) give each sample its marginal radii: the k-th joint distance
 /// (algorithm 1, radius_y left empty: it equals radius_x) or the largest x- and
 /// y-distances among the neighbours (algorithm 2). `tied` as in ksg_local_values.
-template <class Joint>
+/// `also(i, distances, neighbours)` is called with every sample's list too, so
+/// an estimator built on KSG (LNC) needs no second k-NN pass.
+template <class Joint, class Also = NoListVisitor>
 void ksg_radii(const Joint& tree, Index dx, Index dy, Index k, bool strict, int threads,
-               std::vector<double>& radius_x, std::vector<double>& radius_y, std::vector<Index>* tied) {
+               std::vector<double>& radius_x, std::vector<double>& radius_y, std::vector<Index>* tied,
+               Also&& also = {}) {
   const Index n = tree.size();
   radius_x.assign(static_cast<std::size_t>(n), 0.0);
   radius_y.assign(strict ? 0 : static_cast<std::size_t>(n), 0.0);
@@ -98,6 +108,7 @@ void ksg_radii(const Joint& tree, Index dx, Index dy, Index k, bool strict, int 
       radius_x[s] = max_subspace_distance(tree, 0, dx, i, neighbours, k);
       radius_y[s] = max_subspace_distance(tree, dx, dy, i, neighbours, k);
     }
+    also(i, distances, neighbours);
   });
 }
 
@@ -128,24 +139,30 @@ inline Eigen::VectorXd ksg_local_from_counts(const std::vector<Index>& n_x, cons
 }
 
 /// Pass 1 on [x | y] through the max-norm kd-tree, freed on return, before
-/// the marginal counts.
-inline void ksg_joint_radii(const RowMatrix<double>& x, const RowMatrix<double>& y, Index k, bool strict,
-                            int threads, std::vector<double>& radius_x, std::vector<double>& radius_y,
-                            std::vector<Index>* tied) {
+/// the marginal counts. `also(tree, i, distances, neighbours)` as in ksg_radii.
+template <class Also = NoListVisitor>
+void ksg_joint_radii(const RowMatrix<double>& x, const RowMatrix<double>& y, Index k, bool strict,
+                     int threads, std::vector<double>& radius_x, std::vector<double>& radius_y,
+                     std::vector<Index>* tied, Also&& also = {}) {
   const neighbors::KdTree<double> tree = ksg_joint_tree(x, y, threads);
-  ksg_radii(tree, x.cols(), y.cols(), k, strict, threads, radius_x, radius_y, tied);
+  ksg_radii(tree, x.cols(), y.cols(), k, strict, threads, radius_x, radius_y, tied,
+            [&](Index i, const double* distances, const Index* neighbours) {
+              also(tree, i, distances, neighbours);
+            });
 }
 
 /// KSG local values through the joint kd-tree and the marginal searchers: the
 /// path for any dimensions (ksg_local_values takes it unless x and y are one
-/// column each). `tied` as in ksg_local_values.
-inline Eigen::VectorXd ksg_tree_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
-                                             Index k, int algorithm, int threads,
-                                             std::vector<Index>* tied = nullptr) {
+/// column each). `tied` as in ksg_local_values; `also(tree, i, distances,
+/// neighbours)` sees every sample's joint k-NN list (see ksg_radii).
+template <class Also = NoListVisitor>
+Eigen::VectorXd ksg_tree_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y, Index k,
+                                      int algorithm, int threads, std::vector<Index>* tied = nullptr,
+                                      Also&& also = {}) {
   const Index n = x.rows();
   const bool strict = algorithm == 1;
   std::vector<double> radius_x, radius_y;
-  ksg_joint_radii(x, y, k, strict, threads, radius_x, radius_y, tied);  // pass 1
+  ksg_joint_radii(x, y, k, strict, threads, radius_x, radius_y, tied, also);  // pass 1
   // Pass 2: marginal counts, one space at a time (O(N) memory at any moment).
   const auto marginal_counts = [&](const RowMatrix<double>& m, const std::vector<double>& radius) {
     const neighbors::Searcher<double> searcher(m.data(), n, m.cols(), Norm::max, kCountLeafSize,

@@ -42,9 +42,11 @@
 // LncResult::warnings (and those samples are among the degenerate ones).
 // k > d is required: k neighbours span at most k directions about z_i.
 //
-// Speed: Ksg's pass (joint kd-tree, marginal counts), a second joint k-NN pass
-// for the boxes and a d x d eigen-decomposition per sample:
-// O(N (log N + k d^2 + d^3)) time, O(N d) memory.
+// Speed: Ksg's passes (joint kd-tree, marginal counts), whose joint k-NN
+// lists also give the boxes (one column against one column: KSG's sorted
+// axes, then a k-NN pass for the boxes), and a d x d eigen-decomposition per
+// sample in a per-thread workspace: O(N (log N + k d^2 + d^3)) time, O(N d)
+// memory.
 #pragma once
 
 #include <Eigen/Core>
@@ -151,9 +153,19 @@ inline double lnc_alpha(std::string_view function, const LncOptions& options, In
   return alpha;
 }
 
-/// log(Vbar_i / V_i) for the neighbour offsets u (k x d), or nullopt when a
-/// box has a zero side.
-inline std::optional<double> lnc_log_volume_ratio(const Eigen::MatrixXd& u) {
+/// Workspace of lnc_log_volume_ratio, one per thread: sized once for (k, d),
+/// so the per-sample decomposition allocates nothing (a reused solver computes
+/// what a fresh one does: same operations, same bits).
+struct LncScratch {
+  Eigen::MatrixXd u, covariance;
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> pca;
+  Eigen::VectorXd sides;
+};
+
+/// log(Vbar_i / V_i) for the neighbour offsets scratch.u (k x d), or nullopt
+/// when a box has a zero side.
+inline std::optional<double> lnc_log_volume_ratio(LncScratch& scratch) {
+  const Eigen::MatrixXd& u = scratch.u;
   const Index k = u.rows(), d = u.cols();
   double log_v = 0.0;
   for (Index c = 0; c < d; ++c) {
@@ -162,7 +174,8 @@ inline std::optional<double> lnc_log_volume_ratio(const Eigen::MatrixXd& u) {
     if (!(side > 0.0)) return std::nullopt;
     log_v += std::log(side);
   }
-  Eigen::MatrixXd covariance(d, d);
+  Eigen::MatrixXd& covariance = scratch.covariance;
+  covariance.resize(d, d);
   for (Index a = 0; a < d; ++a) {
     for (Index b = 0; b < d; ++b) {
       double sum = 0.0;
@@ -170,9 +183,10 @@ inline std::optional<double> lnc_log_volume_ratio(const Eigen::MatrixXd& u) {
       covariance(a, b) = sum / static_cast<double>(k);
     }
   }
-  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> pca(covariance);
-  const Eigen::MatrixXd& e = pca.eigenvectors();
-  Eigen::VectorXd sides = Eigen::VectorXd::Zero(d);
+  scratch.pca.compute(covariance);
+  const Eigen::MatrixXd& e = scratch.pca.eigenvectors();
+  Eigen::VectorXd& sides = scratch.sides;
+  sides.setZero(d);
   for (Index c = 0; c < d; ++c) {
     for (Index j = 0; j < k; ++j) {
       double projection = 0.0;
@@ -194,27 +208,53 @@ inline std::optional<double> lnc_log_volume_ratio(const Eigen::MatrixXd& u) {
 struct LncCorrections {
   Eigen::VectorXd value;
   std::vector<char> degenerate;
+  double log_alpha = 0.0;
+
+  LncCorrections(Index n, double alpha)
+      : value(Eigen::VectorXd::Zero(n)), degenerate(static_cast<std::size_t>(n), 0), log_alpha(std::log(alpha)) {}
+
+  /// Sample i's correction from its k joint neighbours; point(j) gives the d
+  /// joint coordinates of sample j. Writes only sample i's entries.
+  template <class PointOf>
+  void add(PointOf point, Index i, const Index* neighbours, Index k, Index d) {
+    thread_local LncScratch scratch;
+    scratch.u.resize(k, d);
+    const double* zi = point(i);
+    for (Index j = 0; j < k; ++j) {
+      const double* zj = point(neighbours[j]);
+      for (Index c = 0; c < d; ++c) scratch.u(j, c) = zj[c] - zi[c];
+    }
+    const std::optional<double> log_ratio = lnc_log_volume_ratio(scratch);
+    if (!log_ratio) {
+      degenerate[static_cast<std::size_t>(i)] = 1;
+    } else if (*log_ratio < log_alpha) {
+      value(i) = -*log_ratio;
+    }
+  }
 };
 
-inline LncCorrections lnc_corrections(const RowMatrix<double>& x, const RowMatrix<double>& y,
-                                      Index k, double alpha, int threads) {
-  const Index n = x.rows();
+/// KSG-1 local values and the LNC corrections of prepared inputs. In more
+/// than 1 + 1 dimensions both come from one pass over the joint kd-tree (the
+/// corrections are computed from the lists KSG's radii come from); one column
+/// against one column takes KSG's sorted-axes path, which finds no neighbour
+/// lists, and then a k-NN pass of its own.
+inline Eigen::VectorXd lnc_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y, Index k,
+                                        int threads, std::vector<Index>& tied, LncCorrections& corrections) {
+  const Index d = x.cols() + y.cols();
+  if (d > 2) {
+    return ksg_tree_local_values(x, y, k, 1, threads, &tied,
+                                 [&](const neighbors::KdTree<double>& tree, Index i, const double*,
+                                     const Index* neighbours) {
+                                   corrections.add([&](Index j) { return tree.point(j); }, i, neighbours, k, d);
+                                 });
+  }
+  Eigen::VectorXd ksg = ksg_local_values(x, y, k, 1, threads, &tied);
   const RowMatrix<double> joint = concat_columns(x, y);
-  const Index d = joint.cols();
-  const neighbors::KdTree<double> tree(joint.data(), n, d, Norm::max, knn_leaf_size(d), threads);
-  const double log_alpha = std::log(alpha);
-  LncCorrections out{Eigen::VectorXd::Zero(n), std::vector<char>(static_cast<std::size_t>(n), 0)};
+  const neighbors::KdTree<double> tree(joint.data(), joint.rows(), d, Norm::max, knn_leaf_size(d), threads);
   for_each_knn(tree, k, threads, [&](Index i, const double*, const Index* neighbours) {
-    Eigen::MatrixXd u(k, d);
-    for (Index j = 0; j < k; ++j) u.row(j) = joint.row(neighbours[j]) - joint.row(i);
-    const std::optional<double> log_ratio = lnc_log_volume_ratio(u);
-    if (!log_ratio) {
-      out.degenerate[static_cast<std::size_t>(i)] = 1;
-    } else if (*log_ratio < log_alpha) {
-      out.value(i) = -*log_ratio;
-    }
+    corrections.add([&](Index j) { return joint.data() + j * d; }, i, neighbours, k, d);
   });
-  return out;
+  return ksg;
 }
 
 }  // namespace detail
@@ -240,13 +280,12 @@ class Lnc {
     detail::check_options(function, options_, xs.rows());
     const double alpha = detail::lnc_alpha(function, options_, xs.cols() + ys.cols());
     std::vector<Index> tied;
+    detail::LncCorrections corrections(xs.rows(), alpha);
     const Eigen::VectorXd ksg =
-        detail::ksg_local_values(xs, ys, options_.k, 1, options_.threads, &tied);
+        detail::lnc_local_values(xs, ys, options_.k, options_.threads, tied, corrections);
     std::vector<std::string> warnings;
     detail::check_ties(function, {{"x", xs.cols()}, {"y", ys.cols()}}, tied, options_.k,
                        detail::kKsgTieAlternatives, warnings);
-    const detail::LncCorrections corrections =
-        detail::lnc_corrections(xs, ys, options_.k, alpha, options_.threads);
     LncResult result;
     static_cast<KnnResult&>(result) = detail::finish(ksg + corrections.value, options_.k);
     result.ksg = detail::finish(ksg, options_.k).value;
