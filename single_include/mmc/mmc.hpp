@@ -6263,8 +6263,9 @@ class Lnc {
 //
 // Speed: for one x column against one y column, the sorted axes and rank grid
 // of KSG's 1 + 1 path (detail/mixed_plane.hpp); otherwise a max-norm kd-tree
-// over the joint space and neighbors::Searcher for the marginal counts. Both
-// give the same bits; O(N log N) time, O(N) memory.
+// over the joint space and neighbors::Searcher for the marginal counts, each
+// counted leaf by leaf in its own pass as KSG's are. Both paths give the same
+// bits; O(N log N) time, O(N) memory.
 
 
 // ---- begin mmc/knn/detail/mixed_plane.hpp ----
@@ -6384,33 +6385,50 @@ namespace detail {
 
 /// Gao et al.'s local values through the joint kd-tree and the marginal
 /// searchers (any dimensions; mixed_local_values takes it unless x and y are
-/// one column each).
+/// one column each), in KSG's three passes: the joint k-NN pass gives every
+/// rho_i and k~_i (the tree is freed after it), each marginal searcher then
+/// counts all its samples leaf by leaf (count_others), and a last pass forms
+/// the local values.
 inline Eigen::VectorXd mixed_tree_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y,
                                                Index k, int threads,
                                                MixedVariant variant = MixedVariant::paper) {
   const Index n = x.rows();
-  const RowMatrix<double> joint = concat_columns(x, y);
-  const neighbors::KdTree<double> tree(joint.data(), n, joint.cols(), Norm::max, knn_leaf_size(joint.cols()),
-                                       threads);
-  const neighbors::Searcher<double> sx(x.data(), n, x.cols(), Norm::max, kCountLeafSize, threads);
-  const neighbors::Searcher<double> sy(y.data(), n, y.cols(), Norm::max, kCountLeafSize, threads);
+  const bool reference = variant == MixedVariant::reference;
+  // The reference variant counts strictly (< rho_i) where rho_i > 0 and ties
+  // (<= 0) where rho_i = 0. Distances are >= 0, and d <= 0 <=> d < denorm_min,
+  // so one strict count with that radius serves both cases.
+  std::vector<double> radius(static_cast<std::size_t>(n));
+  std::vector<Index> k_tilde(static_cast<std::size_t>(n));
+  {
+    const RowMatrix<double> joint = concat_columns(x, y);
+    const neighbors::KdTree<double> tree(joint.data(), n, joint.cols(), Norm::max,
+                                         knn_leaf_size(joint.cols()), threads);
+    for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index*) {
+      const double rho = distances[k - 1];
+      const auto s = static_cast<std::size_t>(i);
+      k_tilde[s] = rho > 0 ? k : tree.count_within(tree.point(i), 0.0, false);
+      radius[s] = reference && !(rho > 0) ? std::numeric_limits<double>::denorm_min() : rho;
+    });
+  }
+  // Counts of the others; n_x(i) = others + 1 (self: distance 0 is within
+  // every radius above, strict or not).
+  const auto others = [&](const RowMatrix<double>& m) {
+    const neighbors::Searcher<double> searcher(m.data(), n, m.cols(), Norm::max, kCountLeafSize, threads);
+    return count_others(searcher, radius, reference, threads);
+  };
+  const std::vector<Index> x_others = others(x);
+  const std::vector<Index> y_others = others(y);
   const double log_n = std::log(static_cast<double>(n));
   Eigen::VectorXd local(n);
-  for_each_knn(tree, k, threads, [&](Index i, const double* distances, const Index*) {
-    const double rho = distances[k - 1];
-    const Index k_tilde = rho > 0 ? k : tree.count_within(tree.point(i), 0.0, false);
-    if (variant == MixedVariant::reference) {
-      // Strict counts for rho > 0; ties (<= 0) otherwise. Self is always counted.
-      const bool strict = rho > 0;
-      const auto n_x = static_cast<double>(sx.count_within_point(i, rho, strict));
-      const auto n_y = static_cast<double>(sy.count_within_point(i, rho, strict));
-      local(i) = digamma(static_cast<double>(k_tilde)) + log_n - digamma(n_x) - digamma(n_y);
-      return;
+  parallel_for(n, threads, kPointGrain, [&](Index first, Index last) {
+    for (Index i = first; i < last; ++i) {
+      const auto s = static_cast<std::size_t>(i);
+      const auto n_x = static_cast<double>(x_others[s] + 1);
+      const auto n_y = static_cast<double>(y_others[s] + 1);
+      const double psi_k = digamma(static_cast<double>(k_tilde[s]));
+      local(i) = reference ? psi_k + log_n - digamma(n_x) - digamma(n_y)
+                           : psi_k + log_n - std::log(n_x) - std::log(n_y);
     }
-    const Index n_x = sx.count_within_point(i, rho, false);
-    const Index n_y = sy.count_within_point(i, rho, false);
-    local(i) = digamma(static_cast<double>(k_tilde)) + log_n -
-               std::log(static_cast<double>(n_x)) - std::log(static_cast<double>(n_y));
   });
   return local;
 }
