@@ -6509,8 +6509,9 @@ class MixedKsg {
 // - The estimate is not clipped at 0 (scikit-learn clips): clipping biases
 //   averages over seeds and hides estimator noise.
 //
-// Speed: one neighbors::Searcher per class for the k_i-th neighbour and one
-// over all used samples for m_i: O(N log N), O(N) memory, never an N x N matrix.
+// Speed: one kd-tree per class for the k_i-th neighbour and one over all used
+// samples for m_i, each searched leaf by leaf in its own pass (as KSG's):
+// O(N log N), O(N) memory, never an N x N matrix.
 // One feature column takes a sorted path with the same bits: the column sorted
 // once (neighbors::sort_axis), each class's values in that order, r_i from the
 // sample's own position in its class (no search), m_i by galloping from its
@@ -6617,7 +6618,7 @@ inline double kth_distance_in_sorted(const double* values, Index n, Index p, Ind
 }
 
 /// Ross local values of the used samples for one feature column `used` (n x 1):
-/// the sorted path of the header comment, the same bits as the searcher path.
+/// the sorted path of the header comment, the same bits as the tree path.
 inline Eigen::VectorXd ross_line_local_values(const RowMatrix<double>& used, const RossClasses& classes,
                                               Index k, int threads) {
   const Index n = used.rows();
@@ -6651,34 +6652,42 @@ inline Eigen::VectorXd ross_line_local_values(const RowMatrix<double>& used, con
   return local;
 }
 
-/// Ross local values of the used samples `used` (n x d) through one searcher
-/// per class and one over all: the path for any d.
-inline Eigen::VectorXd ross_searcher_local_values(const RowMatrix<double>& used, const RossClasses& classes,
+/// Ross local values of the used samples `used` (n x d) through one kd-tree
+/// per class and one over all: the path for d > 1, in KSG's passes. Each
+/// class's tree gives its samples' k_i-th distances leaf by leaf
+/// (for_each_knn), then the tree over all counts every sample's m_j leaf by
+/// leaf (count_others), then the local values.
+inline Eigen::VectorXd ross_tree_local_values(const RowMatrix<double>& used, const RossClasses& classes,
                                                   Index k, Norm norm, int threads) {
   const Index n = used.rows(), d = used.cols();
-  const neighbors::Searcher<double> all(used.data(), n, d, norm);
-  std::vector<neighbors::Searcher<double>> per_class;
-  per_class.reserve(classes.members.size());
+  // m_j counts strictly inside r_j > 0 and ties (<= 0) at r_j = 0. Distances
+  // are >= 0, and d <= 0 <=> d < denorm_min, so one strict count serves both.
+  std::vector<double> radius(static_cast<std::size_t>(n));
   for (const auto& members : classes.members) {
-    RowMatrix<double> points(static_cast<Index>(members.size()), d);
-    for (std::size_t p = 0; p < members.size(); ++p)
-      points.row(static_cast<Index>(p)) = used.row(members[p]);
-    per_class.emplace_back(points.data(), points.rows(), d, norm);
+    const auto class_size = static_cast<Index>(members.size());
+    RowMatrix<double> points(class_size, d);
+    for (Index p = 0; p < class_size; ++p) points.row(p) = used.row(members[static_cast<std::size_t>(p)]);
+    const Index k_i = std::min(k, class_size - 1);
+    const neighbors::KdTree<double> tree(points.data(), class_size, d, norm, knn_leaf_size(d, norm), threads);
+    for_each_knn(tree, k_i, threads, [&](Index p, const double* distances, const Index*) {
+      const double r = distances[k_i - 1];
+      radius[static_cast<std::size_t>(members[static_cast<std::size_t>(p)])] =
+          r > 0 ? r : std::numeric_limits<double>::denorm_min();
+    });
+  }
+  std::vector<Index> others;
+  {
+    const neighbors::KdTree<double> all(used.data(), n, d, norm, kCountLeafSize, threads);
+    others = count_others(all, radius, true, threads);  // m_j - 1: self is within every radius
   }
   const DigammaTable psi(n);
   Eigen::VectorXd local(n);
-  parallel_for(n, threads, kPointGrain, [&](Index begin, Index end) {
-    std::vector<double> distances(static_cast<std::size_t>(k));
-    std::vector<Index> neighbours(static_cast<std::size_t>(k));
-    for (Index j = begin; j < end; ++j) {
+  parallel_for(n, threads, kPointGrain, [&](Index first, Index last) {
+    for (Index j = first; j < last; ++j) {
       const auto c = static_cast<std::size_t>(classes.class_of[static_cast<std::size_t>(j)]);
       const Index class_size = static_cast<Index>(classes.members[c].size());
       const Index k_i = std::min(k, class_size - 1);
-      per_class[c].knn(used.row(j).data(), k_i, classes.position[static_cast<std::size_t>(j)],
-                       distances.data(), neighbours.data());
-      const double r = distances[static_cast<std::size_t>(k_i - 1)];
-      const Index m = r > 0 ? all.count_within_point(j, r, true) : all.count_within_point(j, 0.0, false);
-      local(j) = psi(n) + psi(k_i) - psi(class_size) - psi(m);
+      local(j) = psi(n) + psi(k_i) - psi(class_size) - psi(others[static_cast<std::size_t>(j)] + 1);
     }
   });
   return local;
@@ -6691,7 +6700,7 @@ inline Eigen::VectorXd ross_local_values(const RowMatrix<double>& x, const RossC
   RowMatrix<double> used(n, d);
   for (Index j = 0; j < n; ++j) used.row(j) = x.row(classes.sample[static_cast<std::size_t>(j)]);
   if (d == 1) return ross_line_local_values(used, classes, k, threads);  // any norm: |x_i - x_j|
-  return ross_searcher_local_values(used, classes, k, norm, threads);
+  return ross_tree_local_values(used, classes, k, norm, threads);
 }
 
 }  // namespace detail

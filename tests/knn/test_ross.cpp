@@ -115,10 +115,10 @@ TEST(Ross, TiesAtZeroRadiusCountTheDuplicates) {
 }
 
 // One feature column takes the sorted path; here it is compared with the
-// searcher path on samples too large for the O(N^2) oracle: continuous values,
+// kd-tree path on samples too large for the O(N^2) oracle: continuous values,
 // a coarse grid (r = 0 for most samples) and duplicated rows, with classes of
 // very different sizes (one of two samples: k_i = 1).
-TEST(Ross, SortedPathEqualsTheSearcherPath) {
+TEST(Ross, SortedPathEqualsTheTreePath) {
   const Index n = 20000;
   for (const Kind kind : {Kind::continuous, Kind::grid, Kind::duplicated}) {
     const Matrix x = ksg_test::make_data(n, 1, kind, 40 + static_cast<std::uint64_t>(kind));
@@ -129,12 +129,11 @@ TEST(Ross, SortedPathEqualsTheSearcherPath) {
     const auto classes = mmc::knn::detail::ross_classes("test", labels);
     ASSERT_EQ(static_cast<Index>(classes.sample.size()), n);  // every label occurs twice or more
     for (const Index k : {1, 3, 10}) {
-      const Eigen::VectorXd searcher =
-          mmc::knn::detail::ross_searcher_local_values(x, classes, k, Norm::max, 2);
+      const Eigen::VectorXd tree = mmc::knn::detail::ross_tree_local_values(x, classes, k, Norm::max, 2);
       const Eigen::VectorXd sorted = mmc::knn::detail::ross_line_local_values(x, classes, k, 2);
-      ASSERT_EQ(sorted.size(), searcher.size());
+      ASSERT_EQ(sorted.size(), tree.size());
       for (Index i = 0; i < n; ++i) {
-        ASSERT_EQ(sorted(i), searcher(i)) << "sample " << i << " k=" << k << " kind " << static_cast<int>(kind);
+        ASSERT_EQ(sorted(i), tree(i)) << "sample " << i << " k=" << k << " kind " << static_cast<int>(kind);
       }
     }
   }
