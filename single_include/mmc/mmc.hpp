@@ -3991,8 +3991,7 @@ class KdTreeBatch : protected KdTreeLayout<T> {
         else out[p] += t;
       }
     }
-    if constexpr (N == Norm::euclidean)
-      for (Index p = 0; p < W; ++p) out[p] = std::sqrt(out[p]);
+    if constexpr (N == Norm::euclidean) vector_sqrt(out, W);
   }
 
   // Euclidean distance from each of the m lanes (lane a's axis j at
@@ -4010,7 +4009,18 @@ class KdTreeBatch : protected KdTreeLayout<T> {
         out[a] += gap * gap;
       }
     }
-    for (Index a = 0; a < m; ++a) out[a] = std::sqrt(out[a]);
+    vector_sqrt(out, m);
+  }
+
+  // values[i] = sqrt(values[i]) for i < count, vectorised. A loop of std::sqrt
+  // does not vectorise unless errno is off (-fno-math-errno): GCC then emits
+  // one scalar square root per value behind a branch to the library call,
+  // which took half of the Euclidean leaf scans' time (geometric kNN at
+  // 5 + 5). IEEE square roots are correctly rounded in vector and scalar
+  // form alike, so the values are the same bits as std::sqrt's.
+  static void vector_sqrt(T* values, Index count) noexcept {
+    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> v(values, count);
+    v = v.sqrt();
   }
 
   // Offers the points of a leaf (at most 64) to the list of the query at
