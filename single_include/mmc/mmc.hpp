@@ -1913,9 +1913,8 @@ std::uint64_t column_key(Scalar value) noexcept {
   }
 }
 
-/// Keys v - min for n values of integers
-/// spanning at most counting_range_limit(n) consecutive integers; empty when
-/// the values do not qualify. Integer types subtract in unsigned 64-bit
+/// Keys v - min for n integer values spanning at most counting_range_limit(n)
+/// consecutive integers; empty when the values do not qualify. Integer types subtract in unsigned 64-bit
 /// arithmetic (exact for any values); floating-point values must be integral,
 /// and v - min is then exact (both are within 4N + 1024 of each other,
 /// Sterbenz).
