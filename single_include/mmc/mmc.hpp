@@ -1475,7 +1475,6 @@ inline std::string_view name_of(Estimator id) noexcept {
 // column, by counting where a column or pair of codes spans few integers, by
 // radix sort elsewhere).
 
-#include <numeric>
 
 // ---- begin mmc/knn/detail/symbol_codes.hpp ----
 // mmc/knn/detail/symbol_codes.hpp — dense codes of discrete symbols, the first
@@ -1500,6 +1499,7 @@ inline std::string_view name_of(Estimator id) noexcept {
 // comparison sort. Binned data at N = 10^6 with 5 columns of 10 bins per
 // side: every step counts (docs/benchmarks.md, "Plug-in and binned").
 
+#include <numeric>
 
 // ---- begin mmc/neighbors/axis_order.hpp ----
 // mmc/neighbors/axis_order.hpp — one column of data sorted once: the sorted
@@ -4598,6 +4598,15 @@ inline void prefetch(const void* address) noexcept {
 }
 inline constexpr Index kPrefetchDistance = 16;
 
+/// Radius of a strict count (dist < radius) that counts dist < r where r > 0
+/// and the ties dist <= 0 where r = 0, for estimators whose counts switch
+/// between the two (Ross, Gao et al.'s reference variant): distances are
+/// >= 0, and dist <= 0 <=> dist < denorm_min, so one strict count_others
+/// serves both.
+inline double strict_radius_counting_ties(double r) noexcept {
+  return r > 0 ? r : std::numeric_limits<double>::denorm_min();
+}
+
 /// Marginal counts of every sample: counts[i] = #{j != i : dist(i, j) < radius[i]}
 /// (strict) or <= radius[i] (docs/design.md §3.1; i itself is never counted).
 /// The tree counts a leaf's samples together (KdTree::count_within_leaf).
@@ -6141,15 +6150,15 @@ struct LncCorrections {
   LncCorrections(Index n, double alpha)
       : value(Eigen::VectorXd::Zero(n)), degenerate(static_cast<std::size_t>(n), 0), log_alpha(std::log(alpha)) {}
 
-  /// Sample i's correction from its k joint neighbours; point(j) gives the d
-  /// joint coordinates of sample j. Writes only sample i's entries.
-  template <class PointOf>
-  void add(PointOf point, Index i, const Index* neighbours, Index k, Index d) {
+  /// Sample i's correction from its k neighbours in the joint tree (over
+  /// [x | y]). Writes only sample i's entries.
+  void add(const neighbors::KdTree<double>& joint, Index i, const Index* neighbours, Index k) {
     thread_local LncScratch scratch;
+    const Index d = joint.dim();
     scratch.u.resize(k, d);
-    const double* zi = point(i);
+    const double* zi = joint.point(i);
     for (Index j = 0; j < k; ++j) {
-      const double* zj = point(neighbours[j]);
+      const double* zj = joint.point(neighbours[j]);
       for (Index c = 0; c < d; ++c) scratch.u(j, c) = zj[c] - zi[c];
     }
     const std::optional<double> log_ratio = lnc_log_volume_ratio(scratch);
@@ -6168,20 +6177,15 @@ struct LncCorrections {
 /// lists, and then a k-NN pass of its own.
 inline Eigen::VectorXd lnc_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y, Index k,
                                         int threads, std::vector<Index>& tied, LncCorrections& corrections) {
-  const Index d = x.cols() + y.cols();
-  if (d > 2) {
+  if (x.cols() + y.cols() > 2) {
     return ksg_tree_local_values(x, y, k, 1, threads, &tied,
-                                 [&](const neighbors::KdTree<double>& tree, Index i, const double*,
-                                     const Index* neighbours) {
-                                   corrections.add([&](Index j) { return tree.point(j); }, i, neighbours, k, d);
-                                 });
+                                 [&](const neighbors::KdTree<double>& joint, Index i, const double*,
+                                     const Index* neighbours) { corrections.add(joint, i, neighbours, k); });
   }
   Eigen::VectorXd ksg = ksg_local_values(x, y, k, 1, threads, &tied);
-  const RowMatrix<double> joint = concat_columns(x, y);
-  const neighbors::KdTree<double> tree(joint.data(), joint.rows(), d, Norm::max, knn_leaf_size(d), threads);
-  for_each_knn(tree, k, threads, [&](Index i, const double*, const Index* neighbours) {
-    corrections.add([&](Index j) { return joint.data() + j * d; }, i, neighbours, k, d);
-  });
+  const neighbors::KdTree<double> joint = ksg_joint_tree(x, y, threads);
+  for_each_knn(joint, k, threads,
+               [&](Index i, const double*, const Index* neighbours) { corrections.add(joint, i, neighbours, k); });
   return ksg;
 }
 
@@ -6402,10 +6406,9 @@ inline Eigen::VectorXd mixed_tree_local_values(const RowMatrix<double>& x, const
                                                Index k, int threads,
                                                MixedVariant variant = MixedVariant::paper) {
   const Index n = x.rows();
+  // The paper counts dist <= rho_i; the reference variant dist < rho_i, and
+  // the ties where rho_i = 0 (strict_radius_counting_ties).
   const bool reference = variant == MixedVariant::reference;
-  // The reference variant counts strictly (< rho_i) where rho_i > 0 and ties
-  // (<= 0) where rho_i = 0. Distances are >= 0, and d <= 0 <=> d < denorm_min,
-  // so one strict count with that radius serves both cases.
   std::vector<double> radius(static_cast<std::size_t>(n));
   std::vector<Index> k_tilde(static_cast<std::size_t>(n));
   {
@@ -6416,7 +6419,7 @@ inline Eigen::VectorXd mixed_tree_local_values(const RowMatrix<double>& x, const
       const double rho = distances[k - 1];
       const auto s = static_cast<std::size_t>(i);
       k_tilde[s] = rho > 0 ? k : tree.count_within(tree.point(i), 0.0, false);
-      radius[s] = reference && !(rho > 0) ? std::numeric_limits<double>::denorm_min() : rho;
+      radius[s] = reference ? strict_radius_counting_ties(rho) : rho;
     });
   }
   // Counts of the others; n_x(i) = others + 1 (self: distance 0 is within
@@ -6667,10 +6670,9 @@ inline Eigen::VectorXd ross_line_local_values(const RowMatrix<double>& used, con
 /// (for_each_knn), then the tree over all counts every sample's m_j leaf by
 /// leaf (count_others), then the local values.
 inline Eigen::VectorXd ross_tree_local_values(const RowMatrix<double>& used, const RossClasses& classes,
-                                                  Index k, Norm norm, int threads) {
+                                              Index k, Norm norm, int threads) {
   const Index n = used.rows(), d = used.cols();
-  // m_j counts strictly inside r_j > 0 and ties (<= 0) at r_j = 0. Distances
-  // are >= 0, and d <= 0 <=> d < denorm_min, so one strict count serves both.
+  // m_j counts dist < r_j, and the ties where r_j = 0 (strict_radius_counting_ties).
   std::vector<double> radius(static_cast<std::size_t>(n));
   for (const auto& members : classes.members) {
     const auto class_size = static_cast<Index>(members.size());
@@ -6679,9 +6681,8 @@ inline Eigen::VectorXd ross_tree_local_values(const RowMatrix<double>& used, con
     const Index k_i = std::min(k, class_size - 1);
     const neighbors::KdTree<double> tree(points.data(), class_size, d, norm, knn_leaf_size(d, norm), threads);
     for_each_knn(tree, k_i, threads, [&](Index p, const double* distances, const Index*) {
-      const double r = distances[k_i - 1];
       radius[static_cast<std::size_t>(members[static_cast<std::size_t>(p)])] =
-          r > 0 ? r : std::numeric_limits<double>::denorm_min();
+          strict_radius_counting_ties(distances[k_i - 1]);
     });
   }
   std::vector<Index> others;

@@ -213,15 +213,15 @@ struct LncCorrections {
   LncCorrections(Index n, double alpha)
       : value(Eigen::VectorXd::Zero(n)), degenerate(static_cast<std::size_t>(n), 0), log_alpha(std::log(alpha)) {}
 
-  /// Sample i's correction from its k joint neighbours; point(j) gives the d
-  /// joint coordinates of sample j. Writes only sample i's entries.
-  template <class PointOf>
-  void add(PointOf point, Index i, const Index* neighbours, Index k, Index d) {
+  /// Sample i's correction from its k neighbours in the joint tree (over
+  /// [x | y]). Writes only sample i's entries.
+  void add(const neighbors::KdTree<double>& joint, Index i, const Index* neighbours, Index k) {
     thread_local LncScratch scratch;
+    const Index d = joint.dim();
     scratch.u.resize(k, d);
-    const double* zi = point(i);
+    const double* zi = joint.point(i);
     for (Index j = 0; j < k; ++j) {
-      const double* zj = point(neighbours[j]);
+      const double* zj = joint.point(neighbours[j]);
       for (Index c = 0; c < d; ++c) scratch.u(j, c) = zj[c] - zi[c];
     }
     const std::optional<double> log_ratio = lnc_log_volume_ratio(scratch);
@@ -240,20 +240,15 @@ struct LncCorrections {
 /// lists, and then a k-NN pass of its own.
 inline Eigen::VectorXd lnc_local_values(const RowMatrix<double>& x, const RowMatrix<double>& y, Index k,
                                         int threads, std::vector<Index>& tied, LncCorrections& corrections) {
-  const Index d = x.cols() + y.cols();
-  if (d > 2) {
+  if (x.cols() + y.cols() > 2) {
     return ksg_tree_local_values(x, y, k, 1, threads, &tied,
-                                 [&](const neighbors::KdTree<double>& tree, Index i, const double*,
-                                     const Index* neighbours) {
-                                   corrections.add([&](Index j) { return tree.point(j); }, i, neighbours, k, d);
-                                 });
+                                 [&](const neighbors::KdTree<double>& joint, Index i, const double*,
+                                     const Index* neighbours) { corrections.add(joint, i, neighbours, k); });
   }
   Eigen::VectorXd ksg = ksg_local_values(x, y, k, 1, threads, &tied);
-  const RowMatrix<double> joint = concat_columns(x, y);
-  const neighbors::KdTree<double> tree(joint.data(), joint.rows(), d, Norm::max, knn_leaf_size(d), threads);
-  for_each_knn(tree, k, threads, [&](Index i, const double*, const Index* neighbours) {
-    corrections.add([&](Index j) { return joint.data() + j * d; }, i, neighbours, k, d);
-  });
+  const neighbors::KdTree<double> joint = ksg_joint_tree(x, y, threads);
+  for_each_knn(joint, k, threads,
+               [&](Index i, const double*, const Index* neighbours) { corrections.add(joint, i, neighbours, k); });
   return ksg;
 }
 

@@ -44,7 +44,6 @@
 
 #include <Eigen/Core>
 #include <cmath>
-#include <limits>
 #include <string_view>
 #include <vector>
 
@@ -82,10 +81,9 @@ inline Eigen::VectorXd mixed_tree_local_values(const RowMatrix<double>& x, const
                                                Index k, int threads,
                                                MixedVariant variant = MixedVariant::paper) {
   const Index n = x.rows();
+  // The paper counts dist <= rho_i; the reference variant dist < rho_i, and
+  // the ties where rho_i = 0 (strict_radius_counting_ties).
   const bool reference = variant == MixedVariant::reference;
-  // The reference variant counts strictly (< rho_i) where rho_i > 0 and ties
-  // (<= 0) where rho_i = 0. Distances are >= 0, and d <= 0 <=> d < denorm_min,
-  // so one strict count with that radius serves both cases.
   std::vector<double> radius(static_cast<std::size_t>(n));
   std::vector<Index> k_tilde(static_cast<std::size_t>(n));
   {
@@ -96,7 +94,7 @@ inline Eigen::VectorXd mixed_tree_local_values(const RowMatrix<double>& x, const
       const double rho = distances[k - 1];
       const auto s = static_cast<std::size_t>(i);
       k_tilde[s] = rho > 0 ? k : tree.count_within(tree.point(i), 0.0, false);
-      radius[s] = reference && !(rho > 0) ? std::numeric_limits<double>::denorm_min() : rho;
+      radius[s] = reference ? strict_radius_counting_ties(rho) : rho;
     });
   }
   // Counts of the others; n_x(i) = others + 1 (self: distance 0 is within

@@ -21,13 +21,10 @@
 #pragma once
 
 #include <Eigen/Core>
-#include <algorithm>
 #include <cmath>
-#include <cstdint>
-#include <numeric>
+#include <cstddef>
 #include <span>
 #include <string_view>
-#include <type_traits>
 #include <vector>
 
 #include "mmc/core/parallel.hpp"

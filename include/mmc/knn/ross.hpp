@@ -192,10 +192,9 @@ inline Eigen::VectorXd ross_line_local_values(const RowMatrix<double>& used, con
 /// (for_each_knn), then the tree over all counts every sample's m_j leaf by
 /// leaf (count_others), then the local values.
 inline Eigen::VectorXd ross_tree_local_values(const RowMatrix<double>& used, const RossClasses& classes,
-                                                  Index k, Norm norm, int threads) {
+                                              Index k, Norm norm, int threads) {
   const Index n = used.rows(), d = used.cols();
-  // m_j counts strictly inside r_j > 0 and ties (<= 0) at r_j = 0. Distances
-  // are >= 0, and d <= 0 <=> d < denorm_min, so one strict count serves both.
+  // m_j counts dist < r_j, and the ties where r_j = 0 (strict_radius_counting_ties).
   std::vector<double> radius(static_cast<std::size_t>(n));
   for (const auto& members : classes.members) {
     const auto class_size = static_cast<Index>(members.size());
@@ -204,9 +203,8 @@ inline Eigen::VectorXd ross_tree_local_values(const RowMatrix<double>& used, con
     const Index k_i = std::min(k, class_size - 1);
     const neighbors::KdTree<double> tree(points.data(), class_size, d, norm, knn_leaf_size(d, norm), threads);
     for_each_knn(tree, k_i, threads, [&](Index p, const double* distances, const Index*) {
-      const double r = distances[k_i - 1];
       radius[static_cast<std::size_t>(members[static_cast<std::size_t>(p)])] =
-          r > 0 ? r : std::numeric_limits<double>::denorm_min();
+          strict_radius_counting_ties(distances[k_i - 1]);
     });
   }
   std::vector<Index> others;

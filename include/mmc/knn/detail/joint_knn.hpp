@@ -17,6 +17,7 @@
 #pragma once
 
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 #include "mmc/core/parallel.hpp"
@@ -131,6 +132,15 @@ inline void prefetch(const void* address) noexcept {
 #endif
 }
 inline constexpr Index kPrefetchDistance = 16;
+
+/// Radius of a strict count (dist < radius) that counts dist < r where r > 0
+/// and the ties dist <= 0 where r = 0, for estimators whose counts switch
+/// between the two (Ross, Gao et al.'s reference variant): distances are
+/// >= 0, and dist <= 0 <=> dist < denorm_min, so one strict count_others
+/// serves both.
+inline double strict_radius_counting_ties(double r) noexcept {
+  return r > 0 ? r : std::numeric_limits<double>::denorm_min();
+}
 
 /// Marginal counts of every sample: counts[i] = #{j != i : dist(i, j) < radius[i]}
 /// (strict) or <= radius[i] (docs/design.md §3.1; i itself is never counted).
