@@ -19,6 +19,11 @@
 // updates) are computed column by column, and bias sums (sum_columns) row by
 // row over the columns in order, so their bits do not depend on the cut either.
 //
+// Float products on a target with AVX-512F run mmc's own register-blocked
+// kernel (detail/avx512_gemm.hpp; ~1.4x Eigen's on the MLP's products) in the
+// same blocks: column blocks share its packing of op(a); an element's bits
+// depend on k alone. MMC_NN_EIGEN_GEMM keeps Eigen's kernel there.
+//
 // Products with m, n or k = 1 (a one-unit output layer) skip the packing
 // kernel: detail/thin_gemm.hpp, same blocks, same thread-independence.
 //
@@ -33,12 +38,14 @@
 #include <cassert>
 #include <functional>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "mmc/core/parallel.hpp"
 #include "mmc/core/types.hpp"
 #include "mmc/nn/activations.hpp"
 #include "mmc/nn/backend.hpp"
+#include "mmc/nn/detail/avx512_gemm.hpp"  // empty unless the target has AVX-512F
 #include "mmc/nn/detail/eigen_gemm.hpp"
 #include "mmc/nn/detail/cblas_gemm.hpp"  // empty unless MMC_USE_CBLAS (opt-in, see there)
 #include "mmc/nn/detail/thin_gemm.hpp"
@@ -104,6 +111,14 @@ class CpuBackend {
     // m, n or k = 1 (a one-unit output layer): dot products, axpys or an outer
     // product (detail/thin_gemm.hpp), in the same blocks, with no packing.
     const bool thin = detail::is_thin_product(m, n, k);
+#if MMC_NN_AVX512_GEMM && !defined(MMC_USE_CBLAS)
+    if constexpr (std::is_same_v<T, float>) {
+      if (!thin && k > 0 && alpha != T(0)) {
+        gemm_avx512(trans_a, trans_b, k, alpha, a, b, beta, c, by_cols, grain, blocks);
+        return;
+      }
+    }
+#endif
 #if !defined(MMC_USE_CBLAS)  // (a CBLAS owns its packing buffers)
     // Size every worker's packing buffers for the largest block before running.
     const Index full = std::min(grain, extent), tail = extent - (blocks - 1) * grain;
@@ -271,6 +286,51 @@ class CpuBackend {
   }
 
  private:
+#if MMC_NN_AVX512_GEMM && !defined(MMC_USE_CBLAS)
+  // gemm() for float products on AVX-512 (detail/avx512_gemm.hpp), in the same
+  // blocks. Column blocks share one packing of op(a), made by row panels (in
+  // parallel when there are several blocks); a row block packs its own rows of
+  // op(a). Every block packs its op(b) chunk by chunk into its worker's scratch.
+  // beta = 0 overwrites c in the kernel instead of zeroing it first.
+  void gemm_avx512(bool trans_a, bool trans_b, Index k, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b,
+                   T beta, MatrixRef<T> c, bool by_cols, Index grain, Index blocks) const {
+    namespace kernel = detail::avx512;
+    const Index m = c.rows, n = c.cols, extent = by_cols ? n : m, widest = std::min(grain, extent);
+    const Index a_stride = detail::AlignedScratch<T>::padded(kernel::packed_a_size(widest, k));
+    const Index need = by_cols ? kernel::packed_b_size(widest, k) : a_stride + kernel::packed_b_size(n, k);
+    for (auto& s : context_->scratch) s.reserve(need);
+    T* packed_a = nullptr;
+    if (by_cols) {
+      context_->shared_lhs.reserve(kernel::packed_a_size(m, k));
+      packed_a = context_->shared_lhs.data();
+      auto pack = [&](Index panel, int) { kernel::pack_a_panel(trans_a, a.data, a.ld, m, k, panel, packed_a); };
+      if (blocks > 1) {
+        run_blocks(kernel::row_panels(m), pack);
+      } else {
+        for (Index panel = 0; panel < kernel::row_panels(m); ++panel) pack(panel, 0);
+      }
+    }
+    auto block = [&](Index bi, int slot) {
+      const Index begin = bi * grain, len = std::min(grain, extent - begin);
+      MatrixRef<T> cb = by_cols ? c.middle_cols(begin, len) : c.middle_rows(begin, len);
+      const bool overwrite = beta == T(0);
+      if (!overwrite && beta != T(1)) as_eigen(cb) *= beta;
+      T* scratch = context_->scratch[static_cast<std::size_t>(slot)].data();
+      if (by_cols) {
+        const T* bb = b.data + (trans_b ? begin : begin * b.ld);
+        kernel::gemm_packed_a(packed_a, m, k, trans_b, len, alpha, bb, b.ld, cb.data, cb.ld, overwrite, scratch);
+        return;
+      }
+      const T* ab = a.data + (trans_a ? begin * a.ld : begin);
+      for (Index panel = 0; panel < kernel::row_panels(len); ++panel)
+        kernel::pack_a_panel(trans_a, ab, a.ld, len, k, panel, scratch);
+      kernel::gemm_packed_a(scratch, len, k, trans_b, n, alpha, b.data, b.ld, cb.data, cb.ld, overwrite,
+                            scratch + a_stride);
+    };
+    run_blocks(blocks, block);
+  }
+#endif
+
   struct Context {
     explicit Context(int threads) {
       const int t = resolve_threads(threads);

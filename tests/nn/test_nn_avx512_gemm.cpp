@@ -1,0 +1,157 @@
+// The AVX-512 SGEMM of the CPU backend (nn/detail/avx512_gemm.hpp) against
+// its scalar statement, reference_gemm, bit for bit: the packings (both
+// transposes of both operands, edge panels, strided views), the chunked sums
+// (depths below, at and past kKc), overwrite and accumulate, every alpha; then
+// CpuBackend<float>::gemm through it (cut into column or row blocks, 1-3
+// threads) against the same reference and against a long-double oracle, and
+// without heap allocations once its buffers have grown.
+//
+// The other tests are compiled without AVX-512 (tests/meson.build), so this
+// program is built with it on where the build machine has it, and skips
+// otherwise.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "allocation_counter.hpp"
+#include "mmc/nn/cpu_backend.hpp"
+#include "nn_testing.hpp"
+
+namespace {
+
+using mmc_test_alloc::g_allocations;
+using mmc_test_alloc::g_counting;
+using mmc::Index;
+using mmc::nn::CpuBackend;
+using mmc::nn::Trans;
+using mmc::nn::testing::random_matrix;
+namespace kernel = mmc::nn::detail::avx512;
+using Mat = Eigen::MatrixXf;
+
+#define MMC_REQUIRE_AVX512_GEMM()                                                                   \
+  do {                                                                                              \
+    if (!MMC_NN_AVX512_GEMM) GTEST_SKIP() << "built without AVX-512F: the backend uses Eigen's kernel"; \
+  } while (0)
+
+struct Shape {
+  Index m, n, k;
+};
+// Edge panels in every direction (m, n not multiples of kMr = 32, kNr = 12;
+// m below 16, between 16 and 32), depths below, at and past kKc = 256 (two and
+// three chunks, the last one short), the MLP's products, and k = 10 (an input
+// layer).
+const Shape kShapes[] = {{1, 1, 1},     {5, 3, 7},      {17, 13, 29},  {32, 12, 256}, {33, 25, 257},
+                         {64, 24, 600}, {70, 50, 513},  {256, 37, 10}, {256, 128, 256}, {100, 130, 1030}};
+
+#if MMC_NN_AVX512_GEMM
+/// Packs op(a) and runs gemm_packed_a on c, as the backend does for one block.
+void kernel_gemm(bool ta, bool tb, Index m, Index n, Index k, float alpha, const Mat& a, const Mat& b, Mat& c,
+                 Index ldc, bool overwrite) {
+  std::vector<float, Eigen::aligned_allocator<float>> packed_a(static_cast<std::size_t>(kernel::packed_a_size(m, k)));
+  std::vector<float, Eigen::aligned_allocator<float>> scratch(static_cast<std::size_t>(kernel::packed_b_size(n, k)));
+  ASSERT_EQ(reinterpret_cast<std::uintptr_t>(packed_a.data()) % 64, 0u);
+  ASSERT_EQ(reinterpret_cast<std::uintptr_t>(scratch.data()) % 64, 0u);
+  for (Index panel = 0; panel < kernel::row_panels(m); ++panel)
+    kernel::pack_a_panel(ta, a.data(), a.rows(), m, k, panel, packed_a.data());
+  kernel::gemm_packed_a(packed_a.data(), m, k, tb, n, alpha, b.data(), b.rows(), c.data(), ldc, overwrite,
+                        scratch.data());
+}
+#endif
+
+TEST(NnAvx512Gemm, KernelEqualsItsScalarStatementBitForBit) {
+  MMC_REQUIRE_AVX512_GEMM();
+#if MMC_NN_AVX512_GEMM
+  for (const Shape s : kShapes) {
+    for (bool ta : {false, true})
+      for (bool tb : {false, true})
+        for (bool overwrite : {false, true})
+          for (float alpha : {1.0f, -0.7f}) {
+            // Operands with 3 spare rows (strided views), c inside a taller matrix
+            // whose rows past m must stay untouched.
+            const Mat a = random_matrix<Mat>((ta ? s.k : s.m) + 3, ta ? s.m : s.k, 11);
+            const Mat b = random_matrix<Mat>((tb ? s.n : s.k) + 3, tb ? s.k : s.n, 12);
+            const Mat c0 = random_matrix<Mat>(s.m + 5, s.n, 13);
+            Mat expected = c0, c = c0;
+            kernel::reference_gemm(ta, tb, s.m, s.n, s.k, alpha, a.data(), a.rows(), b.data(), b.rows(),
+                                   expected.data(), expected.rows(), overwrite);
+            kernel_gemm(ta, tb, s.m, s.n, s.k, alpha, a, b, c, c.rows(), overwrite);
+            ASSERT_EQ(c, expected) << s.m << "x" << s.n << "x" << s.k << " ta " << ta << " tb " << tb
+                                   << " overwrite " << overwrite << " alpha " << alpha;
+          }
+  }
+#endif
+}
+
+TEST(NnAvx512Gemm, ReferenceIsAnAccurateProduct) {
+  // The oracle itself against a long-double triple loop: chunked float sums
+  // stay within k * eps * sum |a||b| (the usual bound; seen ~1e-6 relative).
+  const Index m = 40, n = 30, k = 700;
+  const Mat a = random_matrix<Mat>(m, k, 21), b = random_matrix<Mat>(k, n, 22);
+  Mat c = Mat::Zero(m, n);
+  kernel::reference_gemm(false, false, m, n, k, 1.0f, a.data(), m, b.data(), k, c.data(), m, true);
+  for (Index j = 0; j < n; ++j)
+    for (Index i = 0; i < m; ++i) {
+      long double exact = 0, magnitude = 0;
+      for (Index p = 0; p < k; ++p) {
+        exact += static_cast<long double>(a(i, p)) * b(p, j);
+        magnitude += std::fabs(static_cast<long double>(a(i, p)) * b(p, j));
+      }
+      EXPECT_LE(std::fabs(static_cast<long double>(c(i, j)) - exact),
+                static_cast<long double>(k) * std::numeric_limits<float>::epsilon() * magnitude)
+          << i << "," << j;
+    }
+}
+
+TEST(NnAvx512Gemm, BackendGemmEqualsTheReferenceForAnyThreadCount) {
+  MMC_REQUIRE_AVX512_GEMM();
+  // Cut along columns (n >= m: blocks share the packed op(a); last block
+  // short), along rows (m > n: every block packs its rows), one small block,
+  // and a weight-gradient-like depth (k = 1030: four chunks, the last short).
+  const Shape shapes[] = {{200, 300, 70}, {300, 70, 200}, {20, 30, 40}, {64, 200, 1030}, {250, 1000, 10}};
+  for (const Shape s : shapes) {
+    for (Trans ta : {Trans::no, Trans::yes})
+      for (Trans tb : {Trans::no, Trans::yes})
+        for (float beta : {0.0f, 1.0f, 0.25f}) {
+          const bool ya = ta == Trans::yes, yb = tb == Trans::yes;
+          const Mat a = random_matrix<Mat>(ya ? s.k : s.m, ya ? s.m : s.k, 31);
+          const Mat b = random_matrix<Mat>(yb ? s.n : s.k, yb ? s.k : s.n, 32);
+          const Mat c0 = random_matrix<Mat>(s.m, s.n, 33);
+          Mat expected = c0;
+          if (beta != 0.0f && beta != 1.0f) expected *= beta;
+          kernel::reference_gemm(ya, yb, s.m, s.n, s.k, 0.7f, a.data(), a.rows(), b.data(), b.rows(),
+                                 expected.data(), s.m, beta == 0.0f);
+          for (int threads : {1, 2, 3}) {
+            Mat c = c0;
+            CpuBackend<float>(threads).gemm(ta, tb, 0.7f, mmc::nn::view(a), mmc::nn::view(b), beta,
+                                            mmc::nn::view(c));
+            ASSERT_EQ(c, expected) << s.m << "x" << s.n << "x" << s.k << " ta " << ya << " tb " << yb << " beta "
+                                   << beta << ", " << threads << " threads";
+          }
+        }
+  }
+}
+
+TEST(NnAvx512Gemm, BackendGemmStopsAllocatingOnceItsBuffersHaveGrown) {
+  MMC_REQUIRE_AVX512_GEMM();
+  const Mat a = random_matrix<Mat>(256, 256, 41), b = random_matrix<Mat>(256, 1024, 42);
+  Mat c(256, 1024), g(256, 256);
+  for (int threads : {1, 2}) {
+    CpuBackend<float> backend(threads);
+    const auto step = [&] {  // forward, input gradient and weight gradient shapes
+      backend.gemm(Trans::no, Trans::no, 1.0f, mmc::nn::view(a), mmc::nn::view(b), 0.0f, mmc::nn::view(c));
+      backend.gemm(Trans::yes, Trans::no, 1.0f, mmc::nn::view(a), mmc::nn::view(b), 0.0f, mmc::nn::view(c));
+      backend.gemm(Trans::no, Trans::yes, 1.0f, mmc::nn::view(c), mmc::nn::view(b), 0.0f, mmc::nn::view(g));
+    };
+    step();
+    g_allocations = 0;
+    g_counting = true;
+    for (int i = 0; i < 3; ++i) step();
+    g_counting = false;
+    EXPECT_EQ(g_allocations.load(), 0) << threads << " threads";
+  }
+}
+
+}  // namespace
