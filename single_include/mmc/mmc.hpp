@@ -8484,6 +8484,10 @@ void gemm_accumulate(bool trans_a, bool trans_b, Index m, Index n, Index k, T al
 //     Eigen against 15.7-16.2 ms, 4x slower. With OPENBLAS_CORETYPE=SkylakeX
 //     4.5 ms, Cooperlake 4.1 ms, Haswell 6.5 ms: parity at best.
 //   So: worth it only with a BLAS whose kernels fit the CPU, and then modest.
+//   The figures above compare with Eigen's kernel; where the target has
+//   AVX-512F the default route is now mmc's own kernel (avx512_gemm.hpp:
+//   ~230 GFLOP/s on the step's products on that Zen 5, the step 2.0-2.2 ms
+//   on 1 thread, docs/benchmarks.md), ahead of the OpenBLAS figures above.
 //
 // Threading: the backend still cuts every GEMM into its fixed blocks and runs
 // them on its own pool, one BLAS call per block, concurrently from its
