@@ -8007,8 +8007,9 @@ double clip_gradient_norm(Model& model, double max_norm) {
 //
 // Float products on a target with AVX-512F run mmc's own register-blocked
 // kernel (detail/avx512_gemm.hpp; ~1.4x Eigen's on the MLP's products) in the
-// same blocks: column blocks share its packing of op(a); an element's bits
-// depend on k alone. MMC_NN_EIGEN_GEMM keeps Eigen's kernel there.
+// same blocks, unless c has 16 rows or fewer or fewer than 8 columns
+// (avx512::preferred): column blocks share its packing of op(a); an element's
+// bits depend on the shape alone. MMC_NN_EIGEN_GEMM keeps Eigen's kernel.
 //
 // Products with m, n or k = 1 (a one-unit output layer) skip the packing
 // kernel: detail/thin_gemm.hpp, same blocks, same thread-independence.
@@ -8076,6 +8077,13 @@ inline constexpr Index kKc = 256;
 inline constexpr Index round_up(Index n, Index multiple) noexcept {
   return (n + multiple - 1) / multiple * multiple;
 }
+
+/// Whether an m x n product should take this kernel: a 32 x 12 tile wastes
+/// most of its FMAs on c of 16 rows or fewer, or of fewer than 8 columns, and
+/// Eigen's narrower tiles are faster there (measured on the backend, one
+/// thread, k = 256 / 1024: m = 8, 16 and n = 2 slower by 1.2-1.6x; m = 20 and
+/// n = 10 faster by 1.3-1.4x). A function of the shape alone, so the bits are.
+inline constexpr bool preferred(Index m, Index n) noexcept { return m > 16 && n >= 8; }
 
 /// Floats of a packed op(a) of m x k.
 inline constexpr Index packed_a_size(Index m, Index k) noexcept { return round_up(m, kMr) * k; }
@@ -8708,7 +8716,7 @@ class CpuBackend {
     const bool thin = detail::is_thin_product(m, n, k);
 #if MMC_NN_AVX512_GEMM && !defined(MMC_USE_CBLAS)
     if constexpr (std::is_same_v<T, float>) {
-      if (!thin && k > 0 && alpha != T(0)) {
+      if (!thin && k > 0 && alpha != T(0) && detail::avx512::preferred(m, n)) {
         gemm_avx512(trans_a, trans_b, k, alpha, a, b, beta, c, by_cols, grain, blocks);
         return;
       }

@@ -3,8 +3,9 @@
 // transposes of both operands, edge panels, strided views), the chunked sums
 // (depths below, at and past kKc), overwrite and accumulate, every alpha; then
 // CpuBackend<float>::gemm through it (cut into column or row blocks, 1-3
-// threads) against the same reference and against a long-double oracle, and
-// without heap allocations once its buffers have grown.
+// threads) against the same reference, narrow products through Eigen's kernel
+// instead (avx512::preferred), and gemm without heap allocations once its
+// buffers have grown; the reference against a long-double oracle.
 //
 // The other tests are compiled without AVX-512 (tests/meson.build), so this
 // program is built with it on where the build machine has it, and skips
@@ -131,6 +132,42 @@ TEST(NnAvx512Gemm, BackendGemmEqualsTheReferenceForAnyThreadCount) {
                                    << beta << ", " << threads << " threads";
           }
         }
+  }
+}
+
+TEST(NnAvx512Gemm, NarrowProductsKeepEigensKernel) {
+  MMC_REQUIRE_AVX512_GEMM();
+  // c with 16 rows or fewer, or fewer than 8 columns (avx512::preferred is
+  // false): the backend runs Eigen's serial kernel on each block of
+  // kGemmGrain columns, so its bits are those of gemm_accumulate per block.
+  // Shapes: 8 and 16 rows cut into column blocks, 2 columns in one block.
+  const Shape shapes[] = {{8, 1024, 256}, {16, 300, 500}, {256, 2, 1024}};
+  for (const Shape s : shapes) {
+    ASSERT_FALSE(kernel::preferred(s.m, s.n));
+    for (Trans ta : {Trans::no, Trans::yes})
+      for (Trans tb : {Trans::no, Trans::yes}) {
+        const bool ya = ta == Trans::yes, yb = tb == Trans::yes;
+        const Mat a = random_matrix<Mat>(ya ? s.k : s.m, ya ? s.m : s.k, 51);
+        const Mat b = random_matrix<Mat>(yb ? s.n : s.k, yb ? s.k : s.n, 52);
+        const bool split = 2.0 * double(s.m) * double(s.n) * double(s.k) >= CpuBackend<float>::kMinParallelFlops;
+        ASSERT_TRUE(!split || s.n >= s.m) << "the oracle below cuts along columns only";
+        const Index grain = split ? CpuBackend<float>::kGemmGrain : s.n;
+        Mat expected = Mat::Zero(s.m, s.n);
+        for (Index begin = 0; begin < s.n; begin += grain) {
+          const Index len = std::min(grain, s.n - begin);
+          std::vector<float, Eigen::aligned_allocator<float>> scratch(
+              static_cast<std::size_t>(mmc::nn::detail::gemm_scratch_size<float>(s.m, len, s.k)));
+          mmc::nn::detail::gemm_accumulate<float>(ya, yb, s.m, len, s.k, 0.7f, a.data(), a.rows(),
+                                                  b.data() + (yb ? begin : begin * b.rows()), b.rows(),
+                                                  expected.data() + begin * s.m, s.m, scratch.data());
+        }
+        for (int threads : {1, 2}) {
+          Mat c = Mat::Constant(s.m, s.n, 5.0f);
+          CpuBackend<float>(threads).gemm(ta, tb, 0.7f, mmc::nn::view(a), mmc::nn::view(b), 0.0f, mmc::nn::view(c));
+          ASSERT_EQ(c, expected) << s.m << "x" << s.n << "x" << s.k << " ta " << ya << " tb " << yb << ", "
+                                 << threads << " threads";
+        }
+      }
   }
 }
 

@@ -21,8 +21,9 @@
 //
 // Float products on a target with AVX-512F run mmc's own register-blocked
 // kernel (detail/avx512_gemm.hpp; ~1.4x Eigen's on the MLP's products) in the
-// same blocks: column blocks share its packing of op(a); an element's bits
-// depend on k alone. MMC_NN_EIGEN_GEMM keeps Eigen's kernel there.
+// same blocks, unless c has 16 rows or fewer or fewer than 8 columns
+// (avx512::preferred): column blocks share its packing of op(a); an element's
+// bits depend on the shape alone. MMC_NN_EIGEN_GEMM keeps Eigen's kernel.
 //
 // Products with m, n or k = 1 (a one-unit output layer) skip the packing
 // kernel: detail/thin_gemm.hpp, same blocks, same thread-independence.
@@ -113,7 +114,7 @@ class CpuBackend {
     const bool thin = detail::is_thin_product(m, n, k);
 #if MMC_NN_AVX512_GEMM && !defined(MMC_USE_CBLAS)
     if constexpr (std::is_same_v<T, float>) {
-      if (!thin && k > 0 && alpha != T(0)) {
+      if (!thin && k > 0 && alpha != T(0) && detail::avx512::preferred(m, n)) {
         gemm_avx512(trans_a, trans_b, k, alpha, a, b, beta, c, by_cols, grain, blocks);
         return;
       }
