@@ -3408,10 +3408,12 @@ class Grid2D {
 // Exactness: every lane prunes only by its own lower bound against its own
 // current k-th distance or radius, as the one-by-one searches of kd_tree.hpp
 // do. Max-norm bounds are Arya & Mount's incremental bound, then the leaf's
-// tight box. Euclidean bounds are the distance to each child's tight box,
-// sqrt(sum_j gap_j^2) summed in axis order: every gap is at most the point's
-// own |q_j - x_j| and rounding is monotone, so this bound never exceeds the
-// point's computed distance, even where squares underflow or overflow.
+// tight box. Euclidean bounds are the squared distance to each child's tight
+// box, sum_j gap_j^2 in axis order: every gap is at most the point's own
+// |q_j - x_j| and rounding is monotone, so this bound never exceeds the
+// point's sum of squares, even where squares underflow or overflow. Bounds
+// and leaf sums are compared with prune_limit(worst), which makes every
+// decision the one the square roots would make.
 // Distances are computed as neighbors/distance.hpp computes them (max_j
 // |q_j - x_j|; sqrt of the squares summed in axis order). Exactness is tested
 // with -ffp-contract=off: a build that lets the compiler fuse multiply-adds
@@ -3751,7 +3753,11 @@ class KdTreeBatch : protected KdTreeLayout<T> {
     const Index m = own.end - own.begin;
     const T* qcol = columns_.data() + own.begin;  // lane a's axis j at qcol[j * n_ + a]
     KnnList<T> lists[kBatch];
-    alignas(64) T worst[kBatch], bound[kBatch], left[kBatch], right[kBatch];
+    // Lane a's k-th distance worst[a] and its pruning limit limit[a] (the
+    // max-norm: the same; Euclidean: the largest sum of squares whose square
+    // root is within worst[a], see prune_limit), against which the lower
+    // bounds (Euclidean: sums of squared gaps, no square roots) are compared.
+    alignas(64) T worst[kBatch], limit[kBatch], bound[kBatch], left[kBatch], right[kBatch];
     for (Index a = 0; a < m; ++a) {
       lists[a] = KnnList<T>(k, distances + a * k, indices + a * k);
       bound[a] = 0;
@@ -3759,8 +3765,9 @@ class KdTreeBatch : protected KdTreeLayout<T> {
     // The lanes' own leaf first: every list is full after it (k < leaf size)
     // or at least holds the nearest candidates, so pruning starts early.
     for (Index a = 0; a < m; ++a) {
-      offer_leaf<N>(own, own.begin + a, own.begin + a, lists[a]);
+      offer_leaf<N>(own, own.begin + a, own.begin + a, prune_limit<N>(lists[a].worst()), lists[a]);
       worst[a] = lists[a].worst();
+      limit[a] = prune_limit<N>(worst[a]);
     }
     alignas(64) T stack_bounds[kMaxDepth][kBatch];
     Index stack_ids[kMaxDepth];
@@ -3785,8 +3792,8 @@ class KdTreeBatch : protected KdTreeLayout<T> {
         }
         int alive_left = 0, alive_right = 0, nearer_left = 0;
         for (Index a = 0; a < m; ++a) {
-          alive_left += left[a] <= worst[a];
-          alive_right += right[a] <= worst[a];
+          alive_left += left[a] <= limit[a];
+          alive_right += right[a] <= limit[a];
           nearer_left += left[a] <= right[a];
         }
         const bool left_first = 2 * nearer_left >= m;
@@ -3801,20 +3808,23 @@ class KdTreeBatch : protected KdTreeLayout<T> {
         }
       } else if (id != leaf) {
         for (Index a = 0; a < m; ++a) {
-          if (bound[a] > worst[a]) continue;
+          if (bound[a] > limit[a]) continue;
           // A Euclidean bound already is the leaf's tight-box distance.
           if constexpr (N == Norm::max) {
             if (box_farther_than(id, points_.data() + (own.begin + a) * d_, worst[a])) continue;
           }
-          offer_leaf<N>(node, own.begin + a, -1, lists[a]);
-          worst[a] = lists[a].worst();
+          offer_leaf<N>(node, own.begin + a, -1, limit[a], lists[a]);
+          if (lists[a].worst() != worst[a]) {
+            worst[a] = lists[a].worst();
+            limit[a] = prune_limit<N>(worst[a]);
+          }
         }
       }
       for (;;) {  // the next stacked node that may still serve some lane
         if (top == 0) return;
         --top;
         int alive = 0;
-        for (Index a = 0; a < m; ++a) alive += stack_bounds[top][a] <= worst[a];
+        for (Index a = 0; a < m; ++a) alive += stack_bounds[top][a] <= limit[a];
         if (alive > 0) break;
       }
       id = stack_ids[top];
@@ -3968,9 +3978,10 @@ class KdTreeBatch : protected KdTreeLayout<T> {
 
   // Distances under the norm N from q to the W points at positions begin..,
   // axis by axis from the column copy, with neighbors/distance.hpp's
-  // operations in its order (Euclidean: the squares summed from axis 0, then
-  // one square root). Lanes past the leaf read the next points or the layout's
-  // zero padding (KdTreeLayout::kColumnPadding >= 64); callers ignore them.
+  // operations in its order (Euclidean: the squares summed from axis 0; the
+  // one square root of distance.hpp is left to the caller, see offer_leaf).
+  // Lanes past the leaf read the next points or the layout's zero padding
+  // (KdTreeLayout::kColumnPadding >= 64); callers ignore them.
   template <Norm N, Index W>
   void block_distances(const T* q, Index begin, T* __restrict out) const noexcept {
     // One axis's term: |diff| (max-norm) or diff^2 (Euclidean).
@@ -3990,12 +4001,11 @@ class KdTreeBatch : protected KdTreeLayout<T> {
         else out[p] += t;
       }
     }
-    if constexpr (N == Norm::euclidean) vector_sqrt(out, W);
   }
 
-  // Euclidean distance from each of the m lanes (lane a's axis j at
-  // qcol[j * n_ + a]) to the tight box of node `id`: sqrt(sum_j gap_j^2), the
-  // gaps summed in axis order (see the file comment for why it is a bound).
+  // Squared Euclidean distance from each of the m lanes (lane a's axis j at
+  // qcol[j * n_ + a]) to the tight box of node `id`: sum_j gap_j^2 in axis
+  // order (see the file comment for why it bounds a point's sum of squares).
   void box_distances(Index id, const T* qcol, Index m, T* __restrict out) const noexcept {
     const T* lo = boxes_.data() + id * 2 * d_;
     const T* hi = lo + d_;
@@ -4008,38 +4018,54 @@ class KdTreeBatch : protected KdTreeLayout<T> {
         out[a] += gap * gap;
       }
     }
-    vector_sqrt(out, m);
   }
 
-  // values[i] = sqrt(values[i]) for i < count, vectorised. A loop of std::sqrt
-  // does not vectorise unless errno is off (-fno-math-errno): GCC then emits
-  // one scalar square root per value behind a branch to the library call,
-  // which took half of the Euclidean leaf scans' time (geometric kNN at
-  // 5 + 5). IEEE square roots are correctly rounded in vector and scalar
-  // form alike, so the values are the same bits as std::sqrt's.
-  static void vector_sqrt(T* values, Index count) noexcept {
-    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> v(values, count);
-    v = v.sqrt();
+  // The value that a lower bound or a leaf distance under the norm N is
+  // compared with, for a lane whose k-th distance is `worst`. Max-norm:
+  // worst itself. Euclidean (bounds and leaf distances are sums of squares
+  // s, whose distance is sqrt(s)): the largest t with sqrt(t) <= worst, so
+  // that s <= t exactly when sqrt(s) <= worst (sqrt is correctly rounded,
+  // hence monotone: s <= t gives sqrt(s) <= sqrt(t) <= worst, and s > t
+  // gives sqrt(s) > worst by the maximality of t). The pruning decisions are
+  // thus those of the square roots, without taking one per bound and per
+  // point (they were a third of geometric kNN's leaf scans).
+  template <Norm N>
+  static T prune_limit(T worst) noexcept {
+    if constexpr (N == Norm::max) {
+      return worst;
+    } else {
+      if (!(worst < std::numeric_limits<T>::infinity())) return worst;
+      T t = worst * worst;
+      const T up = std::numeric_limits<T>::infinity();
+      while (t > T(0) && std::sqrt(t) > worst) t = std::nextafter(t, T(0));
+      for (T next = std::nextafter(t, up); std::sqrt(next) <= worst; next = std::nextafter(t, up)) t = next;
+      return t;
+    }
   }
 
   // Offers the points of a leaf (at most 64) to the list of the query at
-  // position `query`, skipping position `self` (-1: none). A vectorised count
-  // of the candidates not farther than the list's worst skips the scalar offer
-  // loop when, as usual, there are none.
+  // position `query`, skipping position `self` (-1: none); `limit` is
+  // prune_limit<N>(list.worst()). A vectorised count of the candidates within
+  // the limit skips the scalar offer loop when, as usual, there are none. A
+  // Euclidean candidate's distance is the square root of its sum of squares,
+  // taken here (std::sqrt, correctly rounded: distance.hpp's value); the list
+  // only shrinks its worst, so a point beyond the first limit never enters.
   template <Norm N>
-  void offer_leaf(const Node& leaf, Index query, Index self, KnnList<T>& list) const noexcept {
+  void offer_leaf(const Node& leaf, Index query, Index self, T limit, KnnList<T>& list) const noexcept {
     const T* q = points_.data() + query * d_;
     const Index count = leaf.end - leaf.begin;
     with_block_width(count, [&](auto width) {
       constexpr Index W = decltype(width)::value;
       alignas(64) T dist[W];
       block_distances<N, W>(q, leaf.begin, dist);
-      const T w = list.worst();
       int candidates = 0;
-      for (Index p = 0; p < W; ++p) candidates += dist[p] <= w;
+      for (Index p = 0; p < W; ++p) candidates += dist[p] <= limit;
       if (candidates == 0) return;
-      for (Index p = 0; p < count; ++p)
-        if (leaf.begin + p != self && dist[p] <= list.worst()) list.offer(dist[p], order_[leaf.begin + p]);
+      for (Index p = 0; p < count; ++p) {
+        if (leaf.begin + p == self || !(dist[p] <= limit)) continue;
+        const T d = N == Norm::euclidean ? std::sqrt(dist[p]) : dist[p];
+        if (d <= list.worst()) list.offer(d, order_[leaf.begin + p]);
+      }
     });
   }
 

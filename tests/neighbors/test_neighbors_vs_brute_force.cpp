@@ -245,8 +245,9 @@ TEST_P(NeighborsVsBruteForce, BruteForceClassMatchesTheOracle) {
               oracle.count(oracle.sorted[4].first, true, true));
   }
 }
-// Euclidean batches prune by sqrt(sum of squared box gaps), which must never
-// exceed a point's computed distance: also where the squares underflow to
+// Euclidean batches prune by the sum of squared box gaps, which must never
+// exceed a point's sum of squares, compared with the largest sum whose square
+// root is within the k-th distance (prune_limit): also where the squares underflow to
 // subnormals or zero (scale 1e-160, 1e-300: many distances 0, ties broken by
 // index) or overflow to infinity (1e160: most distances +inf). Every point's
 // k-NN list from knn_of_leaf equals the oracle's, in batches (leaves of 8 and
