@@ -99,7 +99,15 @@ class KdTreeBatch : protected KdTreeLayout<T> {
     // max-norm: the same; Euclidean: the largest sum of squares whose square
     // root is within worst[a], see prune_limit), against which the lower
     // bounds (Euclidean: sums of squared gaps, no square roots) are compared.
-    alignas(64) T worst[kBatch], limit[kBatch], bound[kBatch], left[kBatch], right[kBatch];
+    alignas(64) T worst[kBatch], bound[kBatch], left[kBatch], right[kBatch];
+    alignas(64) T limits[N == Norm::max ? 1 : kBatch];  // (unused by the max-norm)
+    const auto limit = [&](Index a) -> T {  // the max-norm compares with worst itself
+      if constexpr (N == Norm::max) {
+        return worst[a];
+      } else {
+        return limits[a];
+      }
+    };
     for (Index a = 0; a < m; ++a) {
       lists[a] = KnnList<T>(k, distances + a * k, indices + a * k);
       bound[a] = 0;
@@ -109,7 +117,7 @@ class KdTreeBatch : protected KdTreeLayout<T> {
     for (Index a = 0; a < m; ++a) {
       offer_leaf<N>(own, own.begin + a, own.begin + a, prune_limit<N>(lists[a].worst()), lists[a]);
       worst[a] = lists[a].worst();
-      limit[a] = prune_limit<N>(worst[a]);
+      if constexpr (N == Norm::euclidean) limits[a] = prune_limit<N>(worst[a]);
     }
     alignas(64) T stack_bounds[kMaxDepth][kBatch];
     Index stack_ids[kMaxDepth];
@@ -134,8 +142,8 @@ class KdTreeBatch : protected KdTreeLayout<T> {
         }
         int alive_left = 0, alive_right = 0, nearer_left = 0;
         for (Index a = 0; a < m; ++a) {
-          alive_left += left[a] <= limit[a];
-          alive_right += right[a] <= limit[a];
+          alive_left += left[a] <= limit(a);
+          alive_right += right[a] <= limit(a);
           nearer_left += left[a] <= right[a];
         }
         const bool left_first = 2 * nearer_left >= m;
@@ -150,15 +158,17 @@ class KdTreeBatch : protected KdTreeLayout<T> {
         }
       } else if (id != leaf) {
         for (Index a = 0; a < m; ++a) {
-          if (bound[a] > limit[a]) continue;
+          if (bound[a] > limit(a)) continue;
           // A Euclidean bound already is the leaf's tight-box distance.
           if constexpr (N == Norm::max) {
             if (box_farther_than(id, points_.data() + (own.begin + a) * d_, worst[a])) continue;
           }
-          offer_leaf<N>(node, own.begin + a, -1, limit[a], lists[a]);
-          if (lists[a].worst() != worst[a]) {
+          offer_leaf<N>(node, own.begin + a, -1, limit(a), lists[a]);
+          if constexpr (N == Norm::max) {
             worst[a] = lists[a].worst();
-            limit[a] = prune_limit<N>(worst[a]);
+          } else if (lists[a].worst() != worst[a]) {  // (prune_limit takes a few square roots)
+            worst[a] = lists[a].worst();
+            limits[a] = prune_limit<N>(worst[a]);
           }
         }
       }
@@ -166,7 +176,7 @@ class KdTreeBatch : protected KdTreeLayout<T> {
         if (top == 0) return;
         --top;
         int alive = 0;
-        for (Index a = 0; a < m; ++a) alive += stack_bounds[top][a] <= limit[a];
+        for (Index a = 0; a < m; ++a) alive += stack_bounds[top][a] <= limit(a);
         if (alive > 0) break;
       }
       id = stack_ids[top];
@@ -403,10 +413,15 @@ class KdTreeBatch : protected KdTreeLayout<T> {
       int candidates = 0;
       for (Index p = 0; p < W; ++p) candidates += dist[p] <= limit;
       if (candidates == 0) return;
-      for (Index p = 0; p < count; ++p) {
-        if (leaf.begin + p == self || !(dist[p] <= limit)) continue;
-        const T d = N == Norm::euclidean ? std::sqrt(dist[p]) : dist[p];
-        if (d <= list.worst()) list.offer(d, order_[leaf.begin + p]);
+      if constexpr (N == Norm::max) {
+        for (Index p = 0; p < count; ++p)
+          if (leaf.begin + p != self && dist[p] <= list.worst()) list.offer(dist[p], order_[leaf.begin + p]);
+      } else {
+        for (Index p = 0; p < count; ++p) {
+          if (leaf.begin + p == self || !(dist[p] <= limit)) continue;
+          const T d = std::sqrt(dist[p]);
+          if (d <= list.worst()) list.offer(d, order_[leaf.begin + p]);
+        }
       }
     });
   }
