@@ -4,6 +4,7 @@
 
 #include <Eigen/Core>
 #include <gtest/gtest.h>
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "mmc/core/errors.hpp"
 #include "mmc/core/rng.hpp"
 #include "mmc/core/types.hpp"
+#include "mmc/nn/detail/eigen_gemm.hpp"
 #include "mmc/nn/view.hpp"
 
 namespace mmc::nn::testing {
@@ -58,6 +60,24 @@ void expect_invalid(F&& f, const std::string& argument, const std::string& funct
     const std::string what = e.what();
     EXPECT_NE(what.find("'" + argument + "'"), std::string::npos) << what;
     EXPECT_NE(what.find(function), std::string::npos) << what;
+  }
+}
+
+/// c (m x n, column-major, leading dimension m) += alpha op(a) op(b) computed
+/// as the CPU backend's Eigen route does: Eigen's serial kernel
+/// (detail::gemm_accumulate) on each block of `grain` columns. The oracle of
+/// the tests that hold a cut GEMM to the serial kernel's bits.
+template <class T>
+void serial_kernel_by_column_blocks(bool trans_a, bool trans_b, Index m, Index n, Index k, T alpha,
+                                    const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>& a,
+                                    const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>& b, Index grain, T* c) {
+  for (Index begin = 0; begin < n; begin += grain) {
+    const Index len = std::min(grain, n - begin);
+    std::vector<T, Eigen::aligned_allocator<T>> scratch(
+        static_cast<std::size_t>(mmc::nn::detail::gemm_scratch_size<T>(m, len, k)));
+    mmc::nn::detail::gemm_accumulate<T>(trans_a, trans_b, m, len, k, alpha, a.data(), a.rows(),
+                                        b.data() + (trans_b ? begin : begin * b.rows()), b.rows(), c + begin * m, m,
+                                        scratch.data());
   }
 }
 

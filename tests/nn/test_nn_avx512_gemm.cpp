@@ -153,14 +153,8 @@ TEST(NnAvx512Gemm, NarrowProductsKeepEigensKernel) {
         ASSERT_TRUE(!split || s.n >= s.m) << "the oracle below cuts along columns only";
         const Index grain = split ? CpuBackend<float>::kGemmGrain : s.n;
         Mat expected = Mat::Zero(s.m, s.n);
-        for (Index begin = 0; begin < s.n; begin += grain) {
-          const Index len = std::min(grain, s.n - begin);
-          std::vector<float, Eigen::aligned_allocator<float>> scratch(
-              static_cast<std::size_t>(mmc::nn::detail::gemm_scratch_size<float>(s.m, len, s.k)));
-          mmc::nn::detail::gemm_accumulate<float>(ya, yb, s.m, len, s.k, 0.7f, a.data(), a.rows(),
-                                                  b.data() + (yb ? begin : begin * b.rows()), b.rows(),
-                                                  expected.data() + begin * s.m, s.m, scratch.data());
-        }
+        mmc::nn::testing::serial_kernel_by_column_blocks<float>(ya, yb, s.m, s.n, s.k, 0.7f, a, b, grain,
+                                                                 expected.data());
         for (int threads : {1, 2}) {
           Mat c = Mat::Constant(s.m, s.n, 5.0f);
           CpuBackend<float>(threads).gemm(ta, tb, 0.7f, mmc::nn::view(a), mmc::nn::view(b), 0.0f, mmc::nn::view(c));

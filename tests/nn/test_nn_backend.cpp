@@ -155,15 +155,7 @@ void check_blocks_equal_serial_kernel(Index m, Index n, Index k) {
       const Mat<T> c0 = random_matrix<Mat<T>>(m, n, 9);
       for (const T beta : {T(0), T(0.25)}) {
         Mat<T> expected = beta * c0;
-        for (Index begin = 0; begin < n; begin += grain) {
-          const Index len = std::min(grain, n - begin);
-          const T* bb = b.data() + (yb ? begin : begin * b.rows());
-          std::vector<T> scratch(static_cast<std::size_t>(mmc::nn::detail::gemm_scratch_size<T>(m, len, k)) + 64);
-          T* aligned = scratch.data();
-          while (reinterpret_cast<std::uintptr_t>(aligned) % 64 != 0) ++aligned;
-          mmc::nn::detail::gemm_accumulate<T>(ya, yb, m, len, k, T(0.7), a.data(), a.rows(), bb, b.rows(),
-                                              expected.data() + begin * m, m, aligned);
-        }
+        mmc::nn::testing::serial_kernel_by_column_blocks<T>(ya, yb, m, n, k, T(0.7), a, b, grain, expected.data());
         for (int threads : {1, 2}) {
           Mat<T> c = c0;
           CpuBackend<T>(threads).gemm(ta, tb, T(0.7), mmc::nn::view(a), mmc::nn::view(b), beta,
