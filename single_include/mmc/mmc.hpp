@@ -7761,6 +7761,17 @@ constexpr bool is_rectifier(Activation a) noexcept {
 //                    const AdamCoefficients<Scalar>&)
 //   void sgd_update(MatrixRef p, ConstMatrixRef g, MatrixRef velocity,
 //                   const SgdCoefficients<Scalar>&)
+// Optional fused operations (nn/dense.hpp uses them when present, and the
+// two-call form otherwise; CpuBackend has them):
+//   void gemm_bias_activation(Trans ta, Trans tb, Scalar alpha, ConstMatrixRef a,
+//        ConstMatrixRef b, ConstMatrixRef bias, Activation f, MatrixRef c)
+//                                           gemm(.., beta = 0, c) then
+//                                           bias_activation(f, bias, c)
+//   void gemm_activation_backward(Trans ta, Trans tb, Scalar alpha, ConstMatrixRef a,
+//        ConstMatrixRef b, Activation f, ConstMatrixRef out, MatrixRef c)
+//                                           gemm(.., beta = 0, c) then
+//                                           activation_backward(f, out, c)
+//   with the bits of the two calls.
 // Determinism: the result of every operation may depend on the shapes and the
 // machine, but never on the number of threads or on timing (docs/design.md §2). The
 // CPU backend gets this by cutting work into blocks of fixed size.
@@ -8153,6 +8164,28 @@ inline void reference_gemm(bool trans_a, bool trans_b, Index m, Index n, Index k
     }
 }
 
+/// An element-wise pass fused into the kernel's last store of c (after the
+/// last chunk of the sum), so that c is written once instead of written, read
+/// and written again. Each is the operation of the backend's own pass, with
+/// the same bits (the tests compare the two):
+///   bias  c = c + bias(i)                    (bias_activation's `col += b`)
+///   relu  c = (0 > c) ? 0 : c, after bias    (Eigen's max(c, 0))
+///   gate  c = gate(i, j) > 0 ? c : 0         (activation_backward for ReLU,
+///                                             gate = the layer's output)
+/// Pointers are to row 0 / element (0, 0) of the whole c; null: not applied.
+struct Epilogue {
+  const float* bias = nullptr;
+  bool relu = false;
+  const float* gate = nullptr;
+  Index ld_gate = 0;
+
+  bool empty() const noexcept { return bias == nullptr && !relu && gate == nullptr; }
+  /// The epilogue of the sub-matrix of c that starts at (i0, j0).
+  Epilogue at(Index i0, Index j0) const noexcept {
+    return {bias ? bias + i0 : nullptr, relu, gate ? gate + i0 + j0 * ld_gate : nullptr, ld_gate};
+  }
+};
+
 #if MMC_NN_AVX512_GEMM
 
 /// Mask of the first `count` lanes (count clamped to [0, 16]).
@@ -8214,7 +8247,8 @@ inline void pack_b_chunk(bool trans_b, const float* b, Index ldb, Index n, Index
 /// while the row panels pass, which saves the interleaving copy).
 template <bool Direct>
 inline void micro_kernel(Index depth, const float* __restrict a, const float* __restrict b, Index ldb, float* c,
-                         Index ldc, Index rows, Index cols, float alpha, bool overwrite) noexcept {
+                         Index ldc, Index rows, Index cols, float alpha, bool overwrite,
+                         const Epilogue* last) noexcept {
   // Every loop over j is unrolled, so that lo and hi live in registers (a
   // loop GCC leaves rolled indexes them, which puts them on the stack).
   __m512 lo[kNr], hi[kNr];
@@ -8231,17 +8265,52 @@ inline void micro_kernel(Index depth, const float* __restrict a, const float* __
   }
   const __m512 al = _mm512_set1_ps(alpha);
   const __mmask16 mlo = lanes(rows), mhi = lanes(rows - 16);
+  if (last == nullptr) {
+#pragma GCC unroll 12
+    for (Index j = 0; j < kNr; ++j) {
+      if (j >= cols) continue;
+      float* cj = c + j * ldc;
+      if (overwrite) {
+        _mm512_mask_storeu_ps(cj, mlo, _mm512_mul_ps(al, lo[j]));
+        _mm512_mask_storeu_ps(cj + 16, mhi, _mm512_mul_ps(al, hi[j]));
+      } else {
+        _mm512_mask_storeu_ps(cj, mlo, _mm512_fmadd_ps(al, lo[j], _mm512_maskz_loadu_ps(mlo, cj)));
+        _mm512_mask_storeu_ps(cj + 16, mhi, _mm512_fmadd_ps(al, hi[j], _mm512_maskz_loadu_ps(mhi, cj + 16)));
+      }
+    }
+    return;
+  }
+  // The last chunk, with the fused pass (Epilogue, operations in its order).
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512 bias_lo = last->bias ? _mm512_maskz_loadu_ps(mlo, last->bias) : zero;
+  const __m512 bias_hi = last->bias ? _mm512_maskz_loadu_ps(mhi, last->bias + 16) : zero;
 #pragma GCC unroll 12
   for (Index j = 0; j < kNr; ++j) {
     if (j >= cols) continue;
     float* cj = c + j * ldc;
+    __m512 vlo, vhi;
     if (overwrite) {
-      _mm512_mask_storeu_ps(cj, mlo, _mm512_mul_ps(al, lo[j]));
-      _mm512_mask_storeu_ps(cj + 16, mhi, _mm512_mul_ps(al, hi[j]));
+      vlo = _mm512_mul_ps(al, lo[j]);
+      vhi = _mm512_mul_ps(al, hi[j]);
     } else {
-      _mm512_mask_storeu_ps(cj, mlo, _mm512_fmadd_ps(al, lo[j], _mm512_maskz_loadu_ps(mlo, cj)));
-      _mm512_mask_storeu_ps(cj + 16, mhi, _mm512_fmadd_ps(al, hi[j], _mm512_maskz_loadu_ps(mhi, cj + 16)));
+      vlo = _mm512_fmadd_ps(al, lo[j], _mm512_maskz_loadu_ps(mlo, cj));
+      vhi = _mm512_fmadd_ps(al, hi[j], _mm512_maskz_loadu_ps(mhi, cj + 16));
     }
+    if (last->bias) {
+      vlo = _mm512_add_ps(vlo, bias_lo);
+      vhi = _mm512_add_ps(vhi, bias_hi);
+    }
+    if (last->relu) {  // _mm512_max_ps(0, v) = (0 > v) ? 0 : v, NaN kept: Eigen's pmax(v, 0)
+      vlo = _mm512_max_ps(zero, vlo);
+      vhi = _mm512_max_ps(zero, vhi);
+    }
+    if (last->gate) {
+      const float* gj = last->gate + j * last->ld_gate;
+      vlo = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(mlo, gj), zero, _CMP_GT_OQ), vlo);
+      vhi = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(mhi, gj + 16), zero, _CMP_GT_OQ), vhi);
+    }
+    _mm512_mask_storeu_ps(cj, mlo, vlo);
+    _mm512_mask_storeu_ps(cj + 16, mhi, vhi);
   }
 }
 
@@ -8250,8 +8319,10 @@ inline void micro_kernel(Index depth, const float* __restrict a, const float* __
 /// floats, 64-byte aligned. overwrite: c = alpha op(a) op(b) (c need not be
 /// initialised). A transposed op(b) is packed chunk by chunk; a column-major
 /// one is read in place, all but a last partial panel (packed, zero-padded).
+/// `epilogue` (if not empty) is applied to c with the last chunk's store.
 inline void gemm_packed_a(const float* packed_a, Index m, Index k, bool trans_b, Index n, float alpha,
-                          const float* b, Index ldb, float* c, Index ldc, bool overwrite, float* scratch) {
+                          const float* b, Index ldb, float* c, Index ldc, bool overwrite, float* scratch,
+                          const Epilogue& epilogue = {}) {
   const Index direct_end = trans_b ? 0 : n / kNr * kNr;
   for (Index p0 = 0; p0 < k; p0 += kKc) {
     const Index depth = std::min(kKc, k - p0);
@@ -8263,10 +8334,12 @@ inline void gemm_packed_a(const float* packed_a, Index m, Index k, bool trans_b,
         const float* ap = packed_a + (i0 / kMr) * kMr * k + p0 * kMr;
         const Index rows = std::min(kMr, m - i0), cols = std::min(kNr, n - j0);
         float* ct = c + i0 + j0 * ldc;
+        const Epilogue tile = epilogue.at(i0, j0);
+        const Epilogue* last = p0 + depth == k && !epilogue.empty() ? &tile : nullptr;
         if (direct) {
-          micro_kernel<true>(depth, ap, bp, ldb, ct, ldc, rows, cols, alpha, overwrite && p0 == 0);
+          micro_kernel<true>(depth, ap, bp, ldb, ct, ldc, rows, cols, alpha, overwrite && p0 == 0, last);
         } else {
-          micro_kernel<false>(depth, ap, bp, kNr, ct, ldc, rows, cols, alpha, overwrite && p0 == 0);
+          micro_kernel<false>(depth, ap, bp, kNr, ct, ldc, rows, cols, alpha, overwrite && p0 == 0, last);
         }
       }
     }
@@ -8650,6 +8723,32 @@ T thin_dot(const T* x, Index incx, const T* y, Index k) noexcept {
   return sum;
 }
 
+/// thin_dot of one x against kDotColumns columns y_c = y + c * ldy at once:
+/// each column's sum is the same sequence of operations as thin_dot(x, incx,
+/// y_c, k) (so the same bits), but the columns' independent chains keep the
+/// FMA units busy where one chain waits on its own latency.
+inline constexpr Index kDotColumns = 4;
+
+template <class T>
+void thin_dots(const T* x, Index incx, const T* y, Index ldy, Index k, T* out) noexcept {
+  T lanes[kDotColumns][kDotLanes] = {};
+  Index l = 0;
+  for (; l + kDotLanes <= k; l += kDotLanes) {
+    T xs[kDotLanes];
+    for (Index t = 0; t < kDotLanes; ++t) xs[t] = x[(l + t) * incx];
+    for (Index c = 0; c < kDotColumns; ++c) {
+      const T* yc = y + c * ldy + l;
+      for (Index t = 0; t < kDotLanes; ++t) lanes[c][t] += xs[t] * yc[t];
+    }
+  }
+  for (Index c = 0; c < kDotColumns; ++c) {
+    for (Index i = l, t = 0; i < k; ++i, ++t) lanes[c][t] += x[i * incx] * y[c * ldy + i];
+    T sum = T(0);
+    for (Index t = 0; t < kDotLanes; ++t) sum += lanes[c][t];
+    out[c] = sum;
+  }
+}
+
 /// True when c = op(a) op(b) (m x n, inner dimension k) is a product
 /// thin_gemm_accumulate takes: m, n or k equal to 1.
 inline bool is_thin_product(Index m, Index n, Index k) noexcept { return m == 1 || n == 1 || k == 1; }
@@ -8657,21 +8756,38 @@ inline bool is_thin_product(Index m, Index n, Index k) noexcept { return m == 1 
 /// c += alpha * op(a) * op(b) for a thin product (is_thin_product), on raw
 /// column-major storage with the contract of gemm_accumulate (eigen_gemm.hpp):
 /// c is m x n (leading dimension ldc), op(a) is m x k, op(b) is k x n.
+/// `zero_c`: c holds no value yet (beta = 0) and is computed as 0 + product,
+/// the same bits as zeroing it first, without the extra pass over c.
 template <class T>
 void thin_gemm_accumulate(bool trans_a, bool trans_b, Index m, Index n, Index k, T alpha, const T* a, Index lda,
-                          const T* b, Index ldb, T* c, Index ldc) noexcept {
+                          const T* b, Index ldb, T* c, Index ldc, bool zero_c = false) noexcept {
   // op(a)(i, l) = a[i * ai + l * al], op(b)(l, j) = b[l * bl + j * bj].
   const Index ai = trans_a ? lda : 1, al = trans_a ? 1 : lda;
   const Index bl = trans_b ? ldb : 1, bj = trans_b ? 1 : ldb;
+  if (zero_c && k != 1) {  // (the outer product below writes c in one pass)
+    for (Index j = 0; j < n; ++j) {
+      for (Index i = 0; i < m; ++i) c[i + j * ldc] = T(0);
+    }
+  }
   if (k == 1) {  // outer product: c(i, j) += a_i * (alpha b_j)
     for (Index j = 0; j < n; ++j) {
       const T s = alpha * b[j * bj];
       T* cj = c + j * ldc;
-      for (Index i = 0; i < m; ++i) cj[i] += a[i * ai] * s;
+      if (zero_c) {
+        // 0 + x, not x: a product of -0 must come out as +0, as after zeroing.
+        for (Index i = 0; i < m; ++i) cj[i] = T(0) + a[i * ai] * s;
+      } else {
+        for (Index i = 0; i < m; ++i) cj[i] += a[i * ai] * s;
+      }
     }
   } else if (m == 1) {  // one row of c
     if (bl == 1) {  // column j of op(b) contiguous: c(0, j) += alpha dot(op(a) row, column j)
-      for (Index j = 0; j < n; ++j) c[j * ldc] += alpha * thin_dot(a, al, b + j * bj, k);
+      Index j = 0;
+      for (T dots[kDotColumns]; j + kDotColumns <= n; j += kDotColumns) {
+        thin_dots(a, al, b + j * bj, bj, k, dots);
+        for (Index t = 0; t < kDotColumns; ++t) c[(j + t) * ldc] += alpha * dots[t];
+      }
+      for (; j < n; ++j) c[j * ldc] += alpha * thin_dot(a, al, b + j * bj, k);
     } else {  // row l of op(b) contiguous in j (bj == 1): c row += (alpha a_l) op(b) row l, l in order
       for (Index l = 0; l < k; ++l) {
         const T s = alpha * a[l * al];
@@ -8747,22 +8863,14 @@ class CpuBackend {
            (trans_b ? b.cols : b.rows) == k);
     if (m == 0 || n == 0) return;
     // Cut along the longer side of c; never for small products.
-    const bool by_cols = n >= m;
+    const Blocking cut = blocking(m, n, k);
+    const bool by_cols = cut.by_cols;
+    const Index grain = cut.grain, blocks = cut.blocks;
     const Index extent = by_cols ? n : m;
-    const bool split = 2.0 * double(m) * double(n) * double(k) >= kMinParallelFlops;
-    const Index grain = split ? kGemmGrain : extent;
-    const Index blocks = block_count(extent, grain);
     // m, n or k = 1 (a one-unit output layer): dot products, axpys or an outer
     // product (detail/thin_gemm.hpp), in the same blocks, with no packing.
     const bool thin = detail::is_thin_product(m, n, k);
-#if MMC_NN_AVX512_GEMM && !defined(MMC_USE_CBLAS)
-    if constexpr (std::is_same_v<T, float>) {
-      if (!thin && k > 0 && alpha != T(0) && detail::avx512::preferred(m, n)) {
-        gemm_avx512(trans_a, trans_b, k, alpha, a, b, beta, c, by_cols, grain, blocks);
-        return;
-      }
-    }
-#endif
+    if (try_gemm_avx512(trans_a, trans_b, alpha, a, b, beta, c, {})) return;
 #if !defined(MMC_USE_CBLAS)  // (a CBLAS owns its packing buffers)
     // Size every worker's packing buffers for the largest block before running.
     const Index full = std::min(grain, extent), tail = extent - (blocks - 1) * grain;
@@ -8800,12 +8908,6 @@ class CpuBackend {
     auto block = [&](Index bi, int slot) {
       const Index begin = bi * grain, len = std::min(grain, extent - begin);
       MatrixRef<T> cb = by_cols ? c.middle_cols(begin, len) : c.middle_rows(begin, len);
-      if (beta == T(0)) {
-        as_eigen(cb).setZero();
-      } else if (beta != T(1)) {
-        as_eigen(cb) *= beta;
-      }
-      if (k == 0 || alpha == T(0)) return;
       // Offsets of the block in op(a) (rows) or op(b) (columns).
       const T* ab = a.data;
       const T* bb = b.data;
@@ -8814,11 +8916,19 @@ class CpuBackend {
       } else {
         ab += trans_a ? begin * a.ld : begin;
       }
-      if (thin) {
+      const bool product = k > 0 && alpha != T(0);
+      if (thin && product) {  // beta = 0: the thin product zeroes c itself (no extra pass)
+        if (beta != T(0) && beta != T(1)) as_eigen(cb) *= beta;
         detail::thin_gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb, b.ld, cb.data,
-                                        cb.ld);
+                                        cb.ld, /*zero_c=*/beta == T(0));
         return;
       }
+      if (beta == T(0)) {
+        as_eigen(cb).setZero();
+      } else if (beta != T(1)) {
+        as_eigen(cb) *= beta;
+      }
+      if (!product) return;
 #if defined(MMC_USE_CBLAS)
       (void)slot;
       detail::cblas_gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb,
@@ -8836,6 +8946,41 @@ class CpuBackend {
 #endif
     };
     run_blocks(blocks, block);
+  }
+
+  // ---- fused operations (optional in the Backend concept; nn/dense.hpp uses
+  // them when a backend has them) --------------------------------------------
+  /// c = f(alpha op(a) op(b) + bias 1^T): gemm(ta, tb, alpha, a, b, 0, c) then
+  /// bias_activation(f, bias, c), with the same bits. Where the AVX-512 kernel
+  /// runs the product and f is identity or ReLU, the bias and f are applied
+  /// as it stores c (detail::avx512::Epilogue): one pass over c instead of two.
+  void gemm_bias_activation(Trans ta, Trans tb, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b,
+                            ConstMatrixRef<T> bias, Activation f, MatrixRef<T> c) const {
+    assert(bias.rows == c.rows && bias.cols == 1);
+    if constexpr (std::is_same_v<T, float>) {
+      if ((f == Activation::identity || f == Activation::relu) &&
+          try_gemm_avx512(ta == Trans::yes, tb == Trans::yes, alpha, a, b, T(0), c,
+                          {bias.data, f == Activation::relu, nullptr, 0}))
+        return;
+    }
+    gemm(ta, tb, alpha, a, b, T(0), c);
+    bias_activation(f, bias, c);
+  }
+
+  /// c = (alpha op(a) op(b)) (.) f'(z), f' written through out = f(z): gemm(ta,
+  /// tb, alpha, a, b, 0, c) then activation_backward(f, out, c), with the same
+  /// bits; fused into the AVX-512 kernel's store for ReLU, like
+  /// gemm_bias_activation.
+  void gemm_activation_backward(Trans ta, Trans tb, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b,
+                                Activation f, ConstMatrixRef<T> out, MatrixRef<T> c) const {
+    assert(out.rows == c.rows && out.cols == c.cols);
+    if constexpr (std::is_same_v<T, float>) {
+      if (f == Activation::relu && try_gemm_avx512(ta == Trans::yes, tb == Trans::yes, alpha, a, b, T(0), c,
+                                                   {nullptr, false, out.data, out.ld}))
+        return;
+    }
+    gemm(ta, tb, alpha, a, b, T(0), c);
+    activation_backward(f, out, c);
   }
 
   void bias_activation(Activation f, ConstMatrixRef<T> bias, MatrixRef<T> z) const {
@@ -8890,9 +9035,12 @@ class CpuBackend {
     run_blocks(block_count(g.rows, grain), block);
   }
 
+  /// In kNormLanes partial sums per column (squared_sum, below): one running
+  /// double sum per column would be a chain of dependent additions, about
+  /// 40 us per step for a 70k-parameter critic on the 2-core VM, serial.
   double squared_norm(ConstMatrixRef<T> x) const {
     double sum = 0.0;
-    for (Index j = 0; j < x.cols; ++j) sum += as_eigen(x).col(j).template cast<double>().squaredNorm();
+    for (Index j = 0; j < x.cols; ++j) sum += squared_sum(x.data + j * x.ld, x.rows);
     return sum;
   }
 
@@ -8903,11 +9051,11 @@ class CpuBackend {
   // ---- optimizer updates (formulas in backend.hpp) ---------------------------
   void adam_update(MatrixRef<T> p, ConstMatrixRef<T> g, MatrixRef<T> m, MatrixRef<T> v,
                    const AdamCoefficients<T>& c) const {
-    for_columns(p.rows, p.cols, [&](Index j) {
-      auto P = as_eigen(p).col(j).array();
-      const auto G = as_eigen(g).col(j).array();
-      auto M = as_eigen(m).col(j).array();
-      auto V = as_eigen(v).col(j).array();
+    for_segments(p.rows, p.cols, [&](Index j, Index begin, Index len) {
+      auto P = as_eigen(p).col(j).segment(begin, len).array();
+      const auto G = as_eigen(g).col(j).segment(begin, len).array();
+      auto M = as_eigen(m).col(j).segment(begin, len).array();
+      auto V = as_eigen(v).col(j).segment(begin, len).array();
       M = c.beta1 * M + (T(1) - c.beta1) * G;
       V = c.beta2 * V + (T(1) - c.beta2) * G.square();
       P = P - c.decay * P - c.step_size * M / (V.sqrt() * c.inv_sqrt_bias2 + c.eps);
@@ -8916,10 +9064,10 @@ class CpuBackend {
 
   void sgd_update(MatrixRef<T> p, ConstMatrixRef<T> g, MatrixRef<T> velocity,
                   const SgdCoefficients<T>& c) const {
-    for_columns(p.rows, p.cols, [&](Index j) {
-      auto P = as_eigen(p).col(j).array();
-      const auto G = as_eigen(g).col(j).array();
-      auto U = as_eigen(velocity).col(j).array();
+    for_segments(p.rows, p.cols, [&](Index j, Index begin, Index len) {
+      auto P = as_eigen(p).col(j).segment(begin, len).array();
+      const auto G = as_eigen(g).col(j).segment(begin, len).array();
+      auto U = as_eigen(velocity).col(j).segment(begin, len).array();
       U = c.momentum * U + (G + c.weight_decay * P);
       if (c.nesterov) {
         P -= c.lr * ((G + c.weight_decay * P) + c.momentum * U);
@@ -8930,6 +9078,40 @@ class CpuBackend {
   }
 
  private:
+  /// The blocks of a product (see gemm): cut along the longer side of c, never
+  /// for products below kMinParallelFlops.
+  struct Blocking {
+    bool by_cols;
+    Index grain, blocks;
+  };
+  static Blocking blocking(Index m, Index n, Index k) noexcept {
+    const bool by_cols = n >= m;
+    const Index extent = by_cols ? n : m;
+    const bool split = 2.0 * double(m) * double(n) * double(k) >= kMinParallelFlops;
+    const Index grain = split ? kGemmGrain : extent;
+    return {by_cols, grain, block_count(extent, grain)};
+  }
+
+  /// Runs c = alpha op(a) op(b) + beta c, then `epilogue`, on the AVX-512
+  /// kernel when it takes this product (float, not thin, avx512::preferred);
+  /// false (nothing done) otherwise.
+  bool try_gemm_avx512(bool trans_a, bool trans_b, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b, T beta,
+                       MatrixRef<T> c, const detail::avx512::Epilogue& epilogue) const {
+#if MMC_NN_AVX512_GEMM && !defined(MMC_USE_CBLAS)
+    if constexpr (std::is_same_v<T, float>) {
+      const Index m = c.rows, n = c.cols, k = trans_a ? a.rows : a.cols;
+      if (m == 0 || n == 0 || detail::is_thin_product(m, n, k) || k == 0 || alpha == T(0) ||
+          !detail::avx512::preferred(m, n))
+        return false;
+      const Blocking cut = blocking(m, n, k);
+      gemm_avx512(trans_a, trans_b, k, alpha, a, b, beta, c, cut.by_cols, cut.grain, cut.blocks, epilogue);
+      return true;
+    }
+#endif
+    (void)trans_a, (void)trans_b, (void)alpha, (void)a, (void)b, (void)beta, (void)c, (void)epilogue;
+    return false;
+  }
+
 #if MMC_NN_AVX512_GEMM && !defined(MMC_USE_CBLAS)
   // gemm() for float products on AVX-512 (detail/avx512_gemm.hpp), in the same
   // blocks. Column blocks share one packing of op(a), made by row panels (in
@@ -8937,7 +9119,8 @@ class CpuBackend {
   // op(a). Every block packs its op(b) chunk by chunk into its worker's scratch.
   // beta = 0 overwrites c in the kernel instead of zeroing it first.
   void gemm_avx512(bool trans_a, bool trans_b, Index k, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b,
-                   T beta, MatrixRef<T> c, bool by_cols, Index grain, Index blocks) const {
+                   T beta, MatrixRef<T> c, bool by_cols, Index grain, Index blocks,
+                   const detail::avx512::Epilogue& epilogue) const {
     namespace kernel = detail::avx512;
     const Index m = c.rows, n = c.cols, extent = by_cols ? n : m, widest = std::min(grain, extent);
     const Index a_stride = detail::AlignedScratch<T>::padded(kernel::packed_a_size(widest, k));
@@ -8962,14 +9145,15 @@ class CpuBackend {
       T* scratch = context_->scratch[static_cast<std::size_t>(slot)].data();
       if (by_cols) {
         const T* bb = b.data + (trans_b ? begin : begin * b.ld);
-        kernel::gemm_packed_a(packed_a, m, k, trans_b, len, alpha, bb, b.ld, cb.data, cb.ld, overwrite, scratch);
+        kernel::gemm_packed_a(packed_a, m, k, trans_b, len, alpha, bb, b.ld, cb.data, cb.ld, overwrite, scratch,
+                              epilogue.at(0, begin));
         return;
       }
       const T* ab = a.data + (trans_a ? begin * a.ld : begin);
       for (Index panel = 0; panel < kernel::row_panels(len); ++panel)
         kernel::pack_a_panel(trans_a, ab, a.ld, len, k, panel, scratch);
       kernel::gemm_packed_a(scratch, len, k, trans_b, n, alpha, b.data, b.ld, cb.data, cb.ld, overwrite,
-                            scratch + a_stride);
+                            scratch + a_stride, epilogue.at(begin, 0));
     };
     run_blocks(blocks, block);
   }
@@ -9021,6 +9205,47 @@ class CpuBackend {
     run_blocks(block_count(cols, grain), block);
   }
 
+  /// f(column, begin, length) over the element-wise work: column by column as
+  /// for_columns, except that a single column (an MLP's flat parameter vector,
+  /// for the optimizers) is cut into segments of kElementGrain rows. Every
+  /// element is computed alone, so the cut does not change a bit.
+  template <class F>
+  void for_segments(Index rows, Index cols, F&& f) const {
+    if (cols != 1) {
+      for_columns(rows, cols, [&](Index j) { f(j, Index(0), rows); });
+      return;
+    }
+    auto block = [&](Index bi, int) {
+      const Index begin = bi * kElementGrain;
+      f(Index(0), begin, std::min(kElementGrain, rows - begin));
+    };
+    run_blocks(block_count(rows, kElementGrain), block);
+  }
+
+  /// Partial sums of squared_sum: a multiple of the doubles in an AVX-512
+  /// register, enough independent chains to hide the addition's latency.
+  static constexpr Index kNormLanes = 32;
+
+  /// sum of x[i]^2 in double over i < n: lane t sums i = t, t + kNormLanes, ...
+  /// in order; the lanes are added in index order at the end.
+  static double squared_sum(const T* x, Index n) noexcept {
+    double lanes[kNormLanes] = {};
+    Index i = 0;
+    for (; i + kNormLanes <= n; i += kNormLanes) {
+      for (Index t = 0; t < kNormLanes; ++t) {
+        const double v = static_cast<double>(x[i + t]);
+        lanes[t] += v * v;
+      }
+    }
+    for (Index t = 0; i < n; ++i, ++t) {
+      const double v = static_cast<double>(x[i]);
+      lanes[t] += v * v;
+    }
+    double sum = 0.0;
+    for (Index t = 0; t < kNormLanes; ++t) sum += lanes[t];
+    return sum;
+  }
+
   std::shared_ptr<Context> context_;
 };
 
@@ -9062,6 +9287,9 @@ static_assert(Backend<CpuBackend<float>> && Backend<CpuBackend<double>>);
 //   backward  dZ = dY (.) f'(Y)                   (activation_backward, in place)
 //             dW = dZ X^T,  db = dZ 1             (gemm, sum_columns)
 //             dX = W^T dZ                          (gemm; only when asked)
+// A backend may offer the sweeps fused with the GEMM before them
+// (gemm_bias_activation, gemm_activation_backward: CpuBackend with its
+// AVX-512 kernel writes the output once); the layer uses them when present.
 // The layer owns no memory: W (out x in, column-major) and b (out) live at fixed
 // offsets in the MLP's flat parameter buffer, and their gradients at the same
 // offsets in the flat gradient buffer, so optimizers and gradient clipping run
@@ -9087,10 +9315,18 @@ struct Dense {
   ConstMatrixRef<T> bias(const T* flat) const noexcept { return {flat + offset + out * in, out, 1}; }
 
   /// output = f(W input + b); output is (out x batch), input (in x batch).
+  /// One fused call where the backend offers it (CpuBackend), with the bits
+  /// of the two.
   template <class B>
   void forward(B& backend, const T* params, ConstMatrixRef<T> input, MatrixRef<T> output) const {
-    backend.gemm(Trans::no, Trans::no, T(1), weight(params), input, T(0), output);
-    backend.bias_activation(activation, bias(params), output);
+    if constexpr (requires { backend.gemm_bias_activation(Trans::no, Trans::no, T(1), weight(params), input,
+                                                          bias(params), activation, output); }) {
+      backend.gemm_bias_activation(Trans::no, Trans::no, T(1), weight(params), input, bias(params), activation,
+                                   output);
+    } else {
+      backend.gemm(Trans::no, Trans::no, T(1), weight(params), input, T(0), output);
+      backend.bias_activation(activation, bias(params), output);
+    }
   }
 
   /// dL/dY -> dL/dZ in place, using the layer's output Y (see activations.hpp).
@@ -9101,17 +9337,29 @@ struct Dense {
 
   /// From dL/dZ: the parameter gradients (when `parameter_gradients`; written
   /// as grads = new + beta * grads, beta = 0 overwrites, 1 accumulates) and,
-  /// when grad_input is not empty, dL/dX = W^T dZ.
+  /// when grad_input is not empty, dL/dX = W^T dZ, multiplied by f'
+  /// of the layer below (`input_activation`, whose output `input` is) so that
+  /// it is that layer's dL/dZ: the two in one fused call where the backend
+  /// offers it (CpuBackend), with the bits of the two. Pass
+  /// Activation::identity for dL/dX itself.
   template <class B>
   void backward_linear(B& backend, const T* params, T* grads, ConstMatrixRef<T> input,
                        ConstMatrixRef<T> dz, MatrixRef<T> grad_input, bool parameter_gradients,
-                       T beta) const {
+                       T beta, Activation input_activation = Activation::identity) const {
     if (parameter_gradients) {
       backend.gemm(Trans::no, Trans::yes, T(1), dz, input, beta, weight(grads));
       backend.sum_columns(dz, beta, bias(grads));
     }
-    if (!grad_input.empty()) {
+    if (grad_input.empty()) return;
+    if (input_activation == Activation::identity) {
       backend.gemm(Trans::yes, Trans::no, T(1), weight(params), dz, T(0), grad_input);
+    } else if constexpr (requires { backend.gemm_activation_backward(Trans::yes, Trans::no, T(1), weight(params),
+                                                                     dz, input_activation, input, grad_input); }) {
+      backend.gemm_activation_backward(Trans::yes, Trans::no, T(1), weight(params), dz, input_activation, input,
+                                       grad_input);
+    } else {
+      backend.gemm(Trans::yes, Trans::no, T(1), weight(params), dz, T(0), grad_input);
+      backend.activation_backward(input_activation, input, grad_input);
     }
   }
 };
@@ -9339,13 +9587,10 @@ class Mlp {
       const bool need_dx = l > 0 || options.input_gradient;
       const int next = holder == 0 ? 1 : 0;
       MatrixRef<T> dx = need_dx ? grad_ref(next, layer.in) : MatrixRef<T>();
-      layer.backward_linear(backend_, params, grads, activation(l), dz, dx,
-                            options.parameter_gradients, beta);
-      if (l > 0) {
-        layers_[l - 1].activation_backward(backend_, activation(l), dx);
-      } else if (options.input_gradient) {
-        input_gradient_buffer_ = next;
-      }
+      // Below the first layer dx is dL/dX itself; above it, dL/dZ of layer l - 1.
+      layer.backward_linear(backend_, params, grads, activation(l), dz, dx, options.parameter_gradients, beta,
+                            l > 0 ? layers_[l - 1].activation : Activation::identity);
+      if (l == 0 && options.input_gradient) input_gradient_buffer_ = next;
       dz = dx;
       holder = next;
     }

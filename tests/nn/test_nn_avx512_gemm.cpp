@@ -5,7 +5,10 @@
 // CpuBackend<float>::gemm through it (cut into column or row blocks, 1-3
 // threads) against the same reference, narrow products through Eigen's kernel
 // instead (avx512::preferred), and gemm without heap allocations once its
-// buffers have grown; the reference against a long-double oracle.
+// buffers have grown; the reference against a long-double oracle. The fused
+// operations (gemm_bias_activation, gemm_activation_backward: the element-wise
+// pass applied in the kernel's store) against the GEMM followed by the pass,
+// bit for bit, alone and in a whole MLP step.
 //
 // The other tests are compiled without AVX-512 (tests/meson.build), so this
 // program is built with it on where the build machine has it, and skips
@@ -17,8 +20,11 @@
 #include <limits>
 #include <vector>
 
+#include <cstring>
+
 #include "allocation_counter.hpp"
 #include "mmc/nn/cpu_backend.hpp"
+#include "mmc/nn/mlp.hpp"
 #include "nn_testing.hpp"
 
 namespace {
@@ -26,6 +32,7 @@ namespace {
 using mmc_test_alloc::g_allocations;
 using mmc_test_alloc::g_counting;
 using mmc::Index;
+using mmc::nn::Activation;
 using mmc::nn::CpuBackend;
 using mmc::nn::Trans;
 using mmc::nn::testing::random_matrix;
@@ -162,6 +169,100 @@ TEST(NnAvx512Gemm, NarrowProductsKeepEigensKernel) {
                                  << threads << " threads";
         }
       }
+  }
+}
+
+/// Same bits, NaNs included (Mat's == is false for NaN).
+bool same_bits(const Mat& x, const Mat& y) {
+  return x.rows() == y.rows() && x.cols() == y.cols() &&
+         std::memcmp(x.data(), y.data(), sizeof(float) * static_cast<std::size_t>(x.size())) == 0;
+}
+
+// Column blocks, row blocks, one block, a depth of several chunks (the pass is
+// applied with the last one), edge panels; inputs with a NaN (it must stay a
+// NaN through the ReLU) and a gate with zeros, negatives and a NaN (all gate
+// the gradient to 0). identity/ReLU take the fused store; tanh and ELU the
+// GEMM and the pass, and must match too.
+TEST(NnAvx512Gemm, FusedPassesEqualTheGemmFollowedByThePassBitForBit) {
+  MMC_REQUIRE_AVX512_GEMM();
+  const Shape shapes[] = {{256, 1024, 256}, {300, 70, 200}, {33, 25, 257}, {256, 1024, 10}, {64, 200, 1030}};
+  for (const Shape s : shapes) {
+    for (Trans ta : {Trans::no, Trans::yes}) {
+      const bool ya = ta == Trans::yes;
+      Mat a = random_matrix<Mat>(ya ? s.k : s.m, ya ? s.m : s.k, 61);
+      a(0, 0) = std::numeric_limits<float>::quiet_NaN();
+      const Mat b = random_matrix<Mat>(s.k, s.n, 62);
+      const Mat bias = random_matrix<Mat>(s.m, 1, 63);
+      Mat gate = random_matrix<Mat>(s.m, s.n, 64);
+      gate(1, 0) = 0.0f;
+      gate(2, 1 % s.n) = std::numeric_limits<float>::quiet_NaN();
+      gate(3 % s.m, 2 % s.n) = -0.0f;
+      for (Activation f : {Activation::identity, Activation::relu, Activation::tanh, Activation::elu}) {
+        Mat forward_expected = Mat::Constant(s.m, s.n, 9.0f), backward_expected = forward_expected;
+        CpuBackend<float> serial(1);
+        serial.gemm(ta, Trans::no, 0.7f, mmc::nn::view(a), mmc::nn::view(b), 0.0f, mmc::nn::view(forward_expected));
+        serial.bias_activation(f, mmc::nn::view(bias), mmc::nn::view(forward_expected));
+        serial.gemm(ta, Trans::no, 0.7f, mmc::nn::view(a), mmc::nn::view(b), 0.0f, mmc::nn::view(backward_expected));
+        serial.activation_backward(f, mmc::nn::view(gate), mmc::nn::view(backward_expected));
+        ASSERT_TRUE(std::isnan(forward_expected(0, 0)));
+        for (int threads : {1, 2, 3}) {
+          Mat forward = Mat::Constant(s.m, s.n, 7.0f), backward = forward;
+          CpuBackend<float> backend(threads);
+          backend.gemm_bias_activation(ta, Trans::no, 0.7f, mmc::nn::view(a), mmc::nn::view(b), mmc::nn::view(bias),
+                                       f, mmc::nn::view(forward));
+          backend.gemm_activation_backward(ta, Trans::no, 0.7f, mmc::nn::view(a), mmc::nn::view(b), f,
+                                           mmc::nn::view(gate), mmc::nn::view(backward));
+          const auto where = [&] {
+            return std::to_string(s.m) + "x" + std::to_string(s.n) + "x" + std::to_string(s.k) + " ta " +
+                   std::to_string(ya) + " f " + std::to_string(int(f)) + ", " + std::to_string(threads) +
+                   " threads";
+          };
+          ASSERT_TRUE(same_bits(forward, forward_expected)) << "gemm_bias_activation " << where();
+          ASSERT_TRUE(same_bits(backward, backward_expected)) << "gemm_activation_backward " << where();
+        }
+      }
+    }
+  }
+}
+
+/// CpuBackend<float> without its fused operations: nn::Dense then runs the
+/// GEMM and the element-wise pass separately.
+struct UnfusedCpuBackend : CpuBackend<float> {
+  using CpuBackend<float>::CpuBackend;
+  template <class... Args>
+  void gemm_bias_activation(Args&&...) const = delete;
+  template <class... Args>
+  void gemm_activation_backward(Args&&...) const = delete;
+};
+
+template <class B>
+constexpr bool has_fused_forward = requires(const B& b, mmc::nn::MatrixRef<float> m) {
+  b.gemm_bias_activation(Trans::no, Trans::no, 1.0f, m, m, m, Activation::relu, m);
+};
+
+// A whole training step of a ReLU critic (the MINE shape, and a batch with
+// edge panels): outputs, parameter gradients and the input gradient are the
+// same bits with and without the fused operations.
+TEST(NnAvx512Gemm, MlpStepWithFusedPassesEqualsTheUnfusedStep) {
+  MMC_REQUIRE_AVX512_GEMM();
+  static_assert(has_fused_forward<CpuBackend<float>> && !has_fused_forward<UnfusedCpuBackend>);
+  for (const Index batch : {Index(1024), Index(77)}) {
+    const Mat x = random_matrix<Mat>(10, batch, 71), d_out = random_matrix<Mat>(1, batch, 72);
+    mmc::nn::Mlp<float> fused({10, 256, 256, 1}, Activation::relu, 5, CpuBackend<float>(2));
+    mmc::nn::Mlp<float, UnfusedCpuBackend> unfused({10, 256, 256, 1}, Activation::relu, 5, UnfusedCpuBackend(2));
+    for (int step = 0; step < 2; ++step) {  // the second step after one SGD-like move of the weights
+      const auto yf = fused.forward(mmc::nn::view(x));
+      const auto yu = unfused.forward(mmc::nn::view(x));
+      ASSERT_TRUE(same_bits(Mat(as_eigen(yf)), Mat(as_eigen(yu)))) << "batch " << batch << " step " << step;
+      fused.backward(mmc::nn::view(d_out), {.input_gradient = true});
+      unfused.backward(mmc::nn::view(d_out), {.input_gradient = true});
+      ASSERT_TRUE(same_bits(Mat(as_eigen(fused.gradients())), Mat(as_eigen(unfused.gradients()))))
+          << "batch " << batch << " step " << step;
+      ASSERT_TRUE(same_bits(Mat(as_eigen(fused.input_gradient())), Mat(as_eigen(unfused.input_gradient()))))
+          << "batch " << batch << " step " << step;
+      as_eigen(fused.parameters()) -= 0.01f * as_eigen(fused.gradients());
+      as_eigen(unfused.parameters()) -= 0.01f * as_eigen(unfused.gradients());
+    }
   }
 }
 

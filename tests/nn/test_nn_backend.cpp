@@ -278,6 +278,112 @@ TEST(NnCpuBackend, BiasSumsAndUpdatesSameBitsForAnyThreadCount) {
   }
 }
 
+// The optimizers' usual argument is one long column (an MLP's flat parameter
+// vector), cut into segments of kElementGrain rows. The bits must not move
+// with the thread count, and every segment must be updated: against the same
+// data updated as a matrix, column by column, each element agrees to 4 ulps.
+// (Not bit for bit: Eigen's vectorised float sqrt, under its default
+// EIGEN_FAST_MATH, may differ in the last bit from the scalar one used for
+// the elements past the last full packet, and the cut moves those.)
+TEST(NnCpuBackend, UpdatesOfOneLongColumnCoverEverySegment) {
+  const Index rows = 300, cols = 500;  // as one column: 150000 rows, 5 segments (the last short)
+  static_assert(rows * cols > 4 * CpuBackend<float>::kElementGrain);
+  static_assert(rows * cols % CpuBackend<float>::kElementGrain != 0);
+  const mmc::nn::AdamCoefficients<float> adam{0.9f, 0.999f, 1e-3f, 1.05f, 1e-8f, 1e-4f};
+  const mmc::nn::SgdCoefficients<float> sgd{0.05f, 0.9f, 1e-3f, false};
+  const Mat<float> g = random_matrix<Mat<float>>(rows, cols, 41);
+  Mat<float> p = random_matrix<Mat<float>>(rows, cols, 42), m = random_matrix<Mat<float>>(rows, cols, 43);
+  Mat<float> v = random_matrix<Mat<float>>(rows, cols, 44).cwiseAbs();
+  Mat<float> q = p, u = m;
+  const Mat<float> p0 = p, m0 = m, v0 = v;
+  CpuBackend<float>(1).adam_update(mmc::nn::view(p), mmc::nn::view(g), mmc::nn::view(m), mmc::nn::view(v), adam);
+  CpuBackend<float>(1).sgd_update(mmc::nn::view(q), mmc::nn::view(g), mmc::nn::view(u), sgd);
+  const auto column = [&](Mat<float>& x) { return MatrixRef<float>(x.data(), rows * cols, 1); };
+  const auto ulps_apart = [](const Mat<float>& x, const Mat<float>& y) {
+    float worst = 0;
+    for (Index i = 0; i < x.size(); ++i) {
+      const float spacing = std::nextafter(std::fabs(y.data()[i]), std::numeric_limits<float>::infinity()) -
+                            std::fabs(y.data()[i]);
+      worst = std::max(worst, std::fabs(x.data()[i] - y.data()[i]) / spacing);
+    }
+    return worst;
+  };
+  Mat<float> p1, m1, v1, q1, u1;
+  for (int threads : {1, 2, 3}) {
+    Mat<float> pc = p0, mc = m0, vc = v0, qc = p0, uc = m0, gc = g;
+    CpuBackend<float> backend(threads);
+    backend.adam_update(column(pc), column(gc), column(mc), column(vc), adam);
+    backend.sgd_update(column(qc), column(gc), column(uc), sgd);
+    EXPECT_LE(ulps_apart(pc, p), 4.0f) << threads << " threads";
+    EXPECT_LE(ulps_apart(mc, m), 4.0f) << threads << " threads";
+    EXPECT_LE(ulps_apart(vc, v), 4.0f) << threads << " threads";
+    EXPECT_LE(ulps_apart(qc, q), 4.0f) << threads << " threads";
+    EXPECT_LE(ulps_apart(uc, u), 4.0f) << threads << " threads";
+    if (threads == 1) {
+      p1 = pc, m1 = mc, v1 = vc, q1 = qc, u1 = uc;
+    } else {
+      EXPECT_EQ(pc, p1) << threads << " threads";
+      EXPECT_EQ(mc, m1) << threads << " threads";
+      EXPECT_EQ(vc, v1) << threads << " threads";
+      EXPECT_EQ(qc, q1) << threads << " threads";
+      EXPECT_EQ(uc, u1) << threads << " threads";
+    }
+  }
+  EXPECT_GT(ulps_apart(p, p0), 1000.0f);  // the update moved the parameters
+}
+
+// Thin products (detail/thin_gemm.hpp): a row of c is computed four columns at
+// a time (thin_dots), each with the operations of thin_dot, so every element
+// must have thin_dot's bits; with beta = 0 an outer product writes c in one
+// pass as 0 + a_i b_j, so a product of -0 must still come out as +0.
+TEST(NnCpuBackend, ThinProductsHaveTheBitsOfTheirScalarStatement) {
+  for (const Index k : {Index(5), Index(16), Index(37), Index(300)}) {
+    const Index n = 4 * 7 + 3;  // full groups of four columns and a tail
+    const Mat<float> a = random_matrix<Mat<float>>(1, k, 51);
+    const Mat<float> b = random_matrix<Mat<float>>(k, n, 52);
+    Mat<float> c = Mat<float>::Constant(1, n, std::numeric_limits<float>::quiet_NaN());
+    CpuBackend<float>(2).gemm(Trans::no, Trans::no, 0.75f, mmc::nn::view(a), mmc::nn::view(b), 0.0f,
+                              mmc::nn::view(c));
+    for (Index j = 0; j < n; ++j) {
+      const float expected = 0.0f + 0.75f * mmc::nn::detail::thin_dot(a.data(), 1, b.col(j).data(), k);
+      EXPECT_EQ(c(0, j), expected) << "k " << k << " column " << j;
+    }
+  }
+  Mat<float> a = random_matrix<Mat<float>>(300, 1, 53), b = random_matrix<Mat<float>>(1, 9000, 54);
+  a(3, 0) = 0.0f;
+  b(0, 7) = -1.0f;  // a(3) * b(7) = -0
+  Mat<float> c = Mat<float>::Constant(300, 9000, std::numeric_limits<float>::quiet_NaN());
+  CpuBackend<float>(2).gemm(Trans::no, Trans::no, 1.0f, mmc::nn::view(a), mmc::nn::view(b), 0.0f,
+                            mmc::nn::view(c));
+  for (Index j = 0; j < c.cols(); ++j) {
+    for (Index i = 0; i < c.rows(); ++i) {
+      float zeroed = 0.0f;
+      zeroed += a(i, 0) * b(0, j);
+      ASSERT_EQ(std::signbit(c(i, j)), std::signbit(zeroed)) << i << ", " << j;
+      ASSERT_EQ(c(i, j), zeroed) << i << ", " << j;
+    }
+  }
+  EXPECT_FALSE(std::signbit(c(3, 7)));
+}
+
+// squared_norm sums in double with kNormLanes partial sums: within the
+// classical bound n eps_double sum x^2 of the exact (long double) sum, on a
+// strided float view whose padding holds values that must not be counted.
+TEST(NnCpuBackend, SquaredNormMatchesLongDoubleSum) {
+  for (const Index rows : {Index(1), Index(31), Index(33), Index(70000)}) {
+    Mat<float> storage = random_matrix<Mat<float>>(rows + 3, 3, 61);
+    storage.bottomRows(3).setConstant(1e6f);
+    const ConstMatrixRef<float> x(storage.data(), rows, 3, rows + 3);
+    long double exact = 0;
+    for (Index j = 0; j < 3; ++j) {
+      for (Index i = 0; i < rows; ++i) exact += static_cast<long double>(storage(i, j)) * storage(i, j);
+    }
+    const double bound = 2.0 * double(rows * 3) * std::numeric_limits<double>::epsilon() * double(exact);
+    EXPECT_LE(std::fabs(static_cast<long double>(CpuBackend<float>(2).squared_norm(x)) - exact), bound)
+        << rows << " rows";
+  }
+}
+
 TEST(NnCpuBackend, ReductionsAndTransfers) {
   CpuBackend<double> backend(2);
   Mat<double> gs;

@@ -48,6 +48,17 @@
 //                    const AdamCoefficients<Scalar>&)
 //   void sgd_update(MatrixRef p, ConstMatrixRef g, MatrixRef velocity,
 //                   const SgdCoefficients<Scalar>&)
+// Optional fused operations (nn/dense.hpp uses them when present, and the
+// two-call form otherwise; CpuBackend has them):
+//   void gemm_bias_activation(Trans ta, Trans tb, Scalar alpha, ConstMatrixRef a,
+//        ConstMatrixRef b, ConstMatrixRef bias, Activation f, MatrixRef c)
+//                                           gemm(.., beta = 0, c) then
+//                                           bias_activation(f, bias, c)
+//   void gemm_activation_backward(Trans ta, Trans tb, Scalar alpha, ConstMatrixRef a,
+//        ConstMatrixRef b, Activation f, ConstMatrixRef out, MatrixRef c)
+//                                           gemm(.., beta = 0, c) then
+//                                           activation_backward(f, out, c)
+//   with the bits of the two calls.
 // Determinism: the result of every operation may depend on the shapes and the
 // machine, but never on the number of threads or on timing (docs/design.md §2). The
 // CPU backend gets this by cutting work into blocks of fixed size.

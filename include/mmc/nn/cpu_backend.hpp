@@ -104,22 +104,14 @@ class CpuBackend {
            (trans_b ? b.cols : b.rows) == k);
     if (m == 0 || n == 0) return;
     // Cut along the longer side of c; never for small products.
-    const bool by_cols = n >= m;
+    const Blocking cut = blocking(m, n, k);
+    const bool by_cols = cut.by_cols;
+    const Index grain = cut.grain, blocks = cut.blocks;
     const Index extent = by_cols ? n : m;
-    const bool split = 2.0 * double(m) * double(n) * double(k) >= kMinParallelFlops;
-    const Index grain = split ? kGemmGrain : extent;
-    const Index blocks = block_count(extent, grain);
     // m, n or k = 1 (a one-unit output layer): dot products, axpys or an outer
     // product (detail/thin_gemm.hpp), in the same blocks, with no packing.
     const bool thin = detail::is_thin_product(m, n, k);
-#if MMC_NN_AVX512_GEMM && !defined(MMC_USE_CBLAS)
-    if constexpr (std::is_same_v<T, float>) {
-      if (!thin && k > 0 && alpha != T(0) && detail::avx512::preferred(m, n)) {
-        gemm_avx512(trans_a, trans_b, k, alpha, a, b, beta, c, by_cols, grain, blocks);
-        return;
-      }
-    }
-#endif
+    if (try_gemm_avx512(trans_a, trans_b, alpha, a, b, beta, c, {})) return;
 #if !defined(MMC_USE_CBLAS)  // (a CBLAS owns its packing buffers)
     // Size every worker's packing buffers for the largest block before running.
     const Index full = std::min(grain, extent), tail = extent - (blocks - 1) * grain;
@@ -157,12 +149,6 @@ class CpuBackend {
     auto block = [&](Index bi, int slot) {
       const Index begin = bi * grain, len = std::min(grain, extent - begin);
       MatrixRef<T> cb = by_cols ? c.middle_cols(begin, len) : c.middle_rows(begin, len);
-      if (beta == T(0)) {
-        as_eigen(cb).setZero();
-      } else if (beta != T(1)) {
-        as_eigen(cb) *= beta;
-      }
-      if (k == 0 || alpha == T(0)) return;
       // Offsets of the block in op(a) (rows) or op(b) (columns).
       const T* ab = a.data;
       const T* bb = b.data;
@@ -171,11 +157,19 @@ class CpuBackend {
       } else {
         ab += trans_a ? begin * a.ld : begin;
       }
-      if (thin) {
+      const bool product = k > 0 && alpha != T(0);
+      if (thin && product) {  // beta = 0: the thin product zeroes c itself (no extra pass)
+        if (beta != T(0) && beta != T(1)) as_eigen(cb) *= beta;
         detail::thin_gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb, b.ld, cb.data,
-                                        cb.ld);
+                                        cb.ld, /*zero_c=*/beta == T(0));
         return;
       }
+      if (beta == T(0)) {
+        as_eigen(cb).setZero();
+      } else if (beta != T(1)) {
+        as_eigen(cb) *= beta;
+      }
+      if (!product) return;
 #if defined(MMC_USE_CBLAS)
       (void)slot;
       detail::cblas_gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb,
@@ -193,6 +187,41 @@ class CpuBackend {
 #endif
     };
     run_blocks(blocks, block);
+  }
+
+  // ---- fused operations (optional in the Backend concept; nn/dense.hpp uses
+  // them when a backend has them) --------------------------------------------
+  /// c = f(alpha op(a) op(b) + bias 1^T): gemm(ta, tb, alpha, a, b, 0, c) then
+  /// bias_activation(f, bias, c), with the same bits. Where the AVX-512 kernel
+  /// runs the product and f is identity or ReLU, the bias and f are applied
+  /// as it stores c (detail::avx512::Epilogue): one pass over c instead of two.
+  void gemm_bias_activation(Trans ta, Trans tb, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b,
+                            ConstMatrixRef<T> bias, Activation f, MatrixRef<T> c) const {
+    assert(bias.rows == c.rows && bias.cols == 1);
+    if constexpr (std::is_same_v<T, float>) {
+      if ((f == Activation::identity || f == Activation::relu) &&
+          try_gemm_avx512(ta == Trans::yes, tb == Trans::yes, alpha, a, b, T(0), c,
+                          {bias.data, f == Activation::relu, nullptr, 0}))
+        return;
+    }
+    gemm(ta, tb, alpha, a, b, T(0), c);
+    bias_activation(f, bias, c);
+  }
+
+  /// c = (alpha op(a) op(b)) (.) f'(z), f' written through out = f(z): gemm(ta,
+  /// tb, alpha, a, b, 0, c) then activation_backward(f, out, c), with the same
+  /// bits; fused into the AVX-512 kernel's store for ReLU, like
+  /// gemm_bias_activation.
+  void gemm_activation_backward(Trans ta, Trans tb, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b,
+                                Activation f, ConstMatrixRef<T> out, MatrixRef<T> c) const {
+    assert(out.rows == c.rows && out.cols == c.cols);
+    if constexpr (std::is_same_v<T, float>) {
+      if (f == Activation::relu && try_gemm_avx512(ta == Trans::yes, tb == Trans::yes, alpha, a, b, T(0), c,
+                                                   {nullptr, false, out.data, out.ld}))
+        return;
+    }
+    gemm(ta, tb, alpha, a, b, T(0), c);
+    activation_backward(f, out, c);
   }
 
   void bias_activation(Activation f, ConstMatrixRef<T> bias, MatrixRef<T> z) const {
@@ -247,9 +276,12 @@ class CpuBackend {
     run_blocks(block_count(g.rows, grain), block);
   }
 
+  /// In kNormLanes partial sums per column (squared_sum, below): one running
+  /// double sum per column would be a chain of dependent additions, about
+  /// 40 us per step for a 70k-parameter critic on the 2-core VM, serial.
   double squared_norm(ConstMatrixRef<T> x) const {
     double sum = 0.0;
-    for (Index j = 0; j < x.cols; ++j) sum += as_eigen(x).col(j).template cast<double>().squaredNorm();
+    for (Index j = 0; j < x.cols; ++j) sum += squared_sum(x.data + j * x.ld, x.rows);
     return sum;
   }
 
@@ -260,11 +292,11 @@ class CpuBackend {
   // ---- optimizer updates (formulas in backend.hpp) ---------------------------
   void adam_update(MatrixRef<T> p, ConstMatrixRef<T> g, MatrixRef<T> m, MatrixRef<T> v,
                    const AdamCoefficients<T>& c) const {
-    for_columns(p.rows, p.cols, [&](Index j) {
-      auto P = as_eigen(p).col(j).array();
-      const auto G = as_eigen(g).col(j).array();
-      auto M = as_eigen(m).col(j).array();
-      auto V = as_eigen(v).col(j).array();
+    for_segments(p.rows, p.cols, [&](Index j, Index begin, Index len) {
+      auto P = as_eigen(p).col(j).segment(begin, len).array();
+      const auto G = as_eigen(g).col(j).segment(begin, len).array();
+      auto M = as_eigen(m).col(j).segment(begin, len).array();
+      auto V = as_eigen(v).col(j).segment(begin, len).array();
       M = c.beta1 * M + (T(1) - c.beta1) * G;
       V = c.beta2 * V + (T(1) - c.beta2) * G.square();
       P = P - c.decay * P - c.step_size * M / (V.sqrt() * c.inv_sqrt_bias2 + c.eps);
@@ -273,10 +305,10 @@ class CpuBackend {
 
   void sgd_update(MatrixRef<T> p, ConstMatrixRef<T> g, MatrixRef<T> velocity,
                   const SgdCoefficients<T>& c) const {
-    for_columns(p.rows, p.cols, [&](Index j) {
-      auto P = as_eigen(p).col(j).array();
-      const auto G = as_eigen(g).col(j).array();
-      auto U = as_eigen(velocity).col(j).array();
+    for_segments(p.rows, p.cols, [&](Index j, Index begin, Index len) {
+      auto P = as_eigen(p).col(j).segment(begin, len).array();
+      const auto G = as_eigen(g).col(j).segment(begin, len).array();
+      auto U = as_eigen(velocity).col(j).segment(begin, len).array();
       U = c.momentum * U + (G + c.weight_decay * P);
       if (c.nesterov) {
         P -= c.lr * ((G + c.weight_decay * P) + c.momentum * U);
@@ -287,6 +319,40 @@ class CpuBackend {
   }
 
  private:
+  /// The blocks of a product (see gemm): cut along the longer side of c, never
+  /// for products below kMinParallelFlops.
+  struct Blocking {
+    bool by_cols;
+    Index grain, blocks;
+  };
+  static Blocking blocking(Index m, Index n, Index k) noexcept {
+    const bool by_cols = n >= m;
+    const Index extent = by_cols ? n : m;
+    const bool split = 2.0 * double(m) * double(n) * double(k) >= kMinParallelFlops;
+    const Index grain = split ? kGemmGrain : extent;
+    return {by_cols, grain, block_count(extent, grain)};
+  }
+
+  /// Runs c = alpha op(a) op(b) + beta c, then `epilogue`, on the AVX-512
+  /// kernel when it takes this product (float, not thin, avx512::preferred);
+  /// false (nothing done) otherwise.
+  bool try_gemm_avx512(bool trans_a, bool trans_b, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b, T beta,
+                       MatrixRef<T> c, const detail::avx512::Epilogue& epilogue) const {
+#if MMC_NN_AVX512_GEMM && !defined(MMC_USE_CBLAS)
+    if constexpr (std::is_same_v<T, float>) {
+      const Index m = c.rows, n = c.cols, k = trans_a ? a.rows : a.cols;
+      if (m == 0 || n == 0 || detail::is_thin_product(m, n, k) || k == 0 || alpha == T(0) ||
+          !detail::avx512::preferred(m, n))
+        return false;
+      const Blocking cut = blocking(m, n, k);
+      gemm_avx512(trans_a, trans_b, k, alpha, a, b, beta, c, cut.by_cols, cut.grain, cut.blocks, epilogue);
+      return true;
+    }
+#endif
+    (void)trans_a, (void)trans_b, (void)alpha, (void)a, (void)b, (void)beta, (void)c, (void)epilogue;
+    return false;
+  }
+
 #if MMC_NN_AVX512_GEMM && !defined(MMC_USE_CBLAS)
   // gemm() for float products on AVX-512 (detail/avx512_gemm.hpp), in the same
   // blocks. Column blocks share one packing of op(a), made by row panels (in
@@ -294,7 +360,8 @@ class CpuBackend {
   // op(a). Every block packs its op(b) chunk by chunk into its worker's scratch.
   // beta = 0 overwrites c in the kernel instead of zeroing it first.
   void gemm_avx512(bool trans_a, bool trans_b, Index k, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b,
-                   T beta, MatrixRef<T> c, bool by_cols, Index grain, Index blocks) const {
+                   T beta, MatrixRef<T> c, bool by_cols, Index grain, Index blocks,
+                   const detail::avx512::Epilogue& epilogue) const {
     namespace kernel = detail::avx512;
     const Index m = c.rows, n = c.cols, extent = by_cols ? n : m, widest = std::min(grain, extent);
     const Index a_stride = detail::AlignedScratch<T>::padded(kernel::packed_a_size(widest, k));
@@ -319,14 +386,15 @@ class CpuBackend {
       T* scratch = context_->scratch[static_cast<std::size_t>(slot)].data();
       if (by_cols) {
         const T* bb = b.data + (trans_b ? begin : begin * b.ld);
-        kernel::gemm_packed_a(packed_a, m, k, trans_b, len, alpha, bb, b.ld, cb.data, cb.ld, overwrite, scratch);
+        kernel::gemm_packed_a(packed_a, m, k, trans_b, len, alpha, bb, b.ld, cb.data, cb.ld, overwrite, scratch,
+                              epilogue.at(0, begin));
         return;
       }
       const T* ab = a.data + (trans_a ? begin * a.ld : begin);
       for (Index panel = 0; panel < kernel::row_panels(len); ++panel)
         kernel::pack_a_panel(trans_a, ab, a.ld, len, k, panel, scratch);
       kernel::gemm_packed_a(scratch, len, k, trans_b, n, alpha, b.data, b.ld, cb.data, cb.ld, overwrite,
-                            scratch + a_stride);
+                            scratch + a_stride, epilogue.at(begin, 0));
     };
     run_blocks(blocks, block);
   }
@@ -376,6 +444,47 @@ class CpuBackend {
       for (Index j = bi * grain; j < end; ++j) f(j);
     };
     run_blocks(block_count(cols, grain), block);
+  }
+
+  /// f(column, begin, length) over the element-wise work: column by column as
+  /// for_columns, except that a single column (an MLP's flat parameter vector,
+  /// for the optimizers) is cut into segments of kElementGrain rows. Every
+  /// element is computed alone, so the cut does not change a bit.
+  template <class F>
+  void for_segments(Index rows, Index cols, F&& f) const {
+    if (cols != 1) {
+      for_columns(rows, cols, [&](Index j) { f(j, Index(0), rows); });
+      return;
+    }
+    auto block = [&](Index bi, int) {
+      const Index begin = bi * kElementGrain;
+      f(Index(0), begin, std::min(kElementGrain, rows - begin));
+    };
+    run_blocks(block_count(rows, kElementGrain), block);
+  }
+
+  /// Partial sums of squared_sum: a multiple of the doubles in an AVX-512
+  /// register, enough independent chains to hide the addition's latency.
+  static constexpr Index kNormLanes = 32;
+
+  /// sum of x[i]^2 in double over i < n: lane t sums i = t, t + kNormLanes, ...
+  /// in order; the lanes are added in index order at the end.
+  static double squared_sum(const T* x, Index n) noexcept {
+    double lanes[kNormLanes] = {};
+    Index i = 0;
+    for (; i + kNormLanes <= n; i += kNormLanes) {
+      for (Index t = 0; t < kNormLanes; ++t) {
+        const double v = static_cast<double>(x[i + t]);
+        lanes[t] += v * v;
+      }
+    }
+    for (Index t = 0; i < n; ++i, ++t) {
+      const double v = static_cast<double>(x[i]);
+      lanes[t] += v * v;
+    }
+    double sum = 0.0;
+    for (Index t = 0; t < kNormLanes; ++t) sum += lanes[t];
+    return sum;
   }
 
   std::shared_ptr<Context> context_;

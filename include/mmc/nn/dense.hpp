@@ -7,6 +7,9 @@
 //   backward  dZ = dY (.) f'(Y)                   (activation_backward, in place)
 //             dW = dZ X^T,  db = dZ 1             (gemm, sum_columns)
 //             dX = W^T dZ                          (gemm; only when asked)
+// A backend may offer the sweeps fused with the GEMM before them
+// (gemm_bias_activation, gemm_activation_backward: CpuBackend with its
+// AVX-512 kernel writes the output once); the layer uses them when present.
 // The layer owns no memory: W (out x in, column-major) and b (out) live at fixed
 // offsets in the MLP's flat parameter buffer, and their gradients at the same
 // offsets in the flat gradient buffer, so optimizers and gradient clipping run
@@ -37,10 +40,18 @@ struct Dense {
   ConstMatrixRef<T> bias(const T* flat) const noexcept { return {flat + offset + out * in, out, 1}; }
 
   /// output = f(W input + b); output is (out x batch), input (in x batch).
+  /// One fused call where the backend offers it (CpuBackend), with the bits
+  /// of the two.
   template <class B>
   void forward(B& backend, const T* params, ConstMatrixRef<T> input, MatrixRef<T> output) const {
-    backend.gemm(Trans::no, Trans::no, T(1), weight(params), input, T(0), output);
-    backend.bias_activation(activation, bias(params), output);
+    if constexpr (requires { backend.gemm_bias_activation(Trans::no, Trans::no, T(1), weight(params), input,
+                                                          bias(params), activation, output); }) {
+      backend.gemm_bias_activation(Trans::no, Trans::no, T(1), weight(params), input, bias(params), activation,
+                                   output);
+    } else {
+      backend.gemm(Trans::no, Trans::no, T(1), weight(params), input, T(0), output);
+      backend.bias_activation(activation, bias(params), output);
+    }
   }
 
   /// dL/dY -> dL/dZ in place, using the layer's output Y (see activations.hpp).
@@ -51,17 +62,29 @@ struct Dense {
 
   /// From dL/dZ: the parameter gradients (when `parameter_gradients`; written
   /// as grads = new + beta * grads, beta = 0 overwrites, 1 accumulates) and,
-  /// when grad_input is not empty, dL/dX = W^T dZ.
+  /// when grad_input is not empty, dL/dX = W^T dZ, multiplied by f'
+  /// of the layer below (`input_activation`, whose output `input` is) so that
+  /// it is that layer's dL/dZ: the two in one fused call where the backend
+  /// offers it (CpuBackend), with the bits of the two. Pass
+  /// Activation::identity for dL/dX itself.
   template <class B>
   void backward_linear(B& backend, const T* params, T* grads, ConstMatrixRef<T> input,
                        ConstMatrixRef<T> dz, MatrixRef<T> grad_input, bool parameter_gradients,
-                       T beta) const {
+                       T beta, Activation input_activation = Activation::identity) const {
     if (parameter_gradients) {
       backend.gemm(Trans::no, Trans::yes, T(1), dz, input, beta, weight(grads));
       backend.sum_columns(dz, beta, bias(grads));
     }
-    if (!grad_input.empty()) {
+    if (grad_input.empty()) return;
+    if (input_activation == Activation::identity) {
       backend.gemm(Trans::yes, Trans::no, T(1), weight(params), dz, T(0), grad_input);
+    } else if constexpr (requires { backend.gemm_activation_backward(Trans::yes, Trans::no, T(1), weight(params),
+                                                                     dz, input_activation, input, grad_input); }) {
+      backend.gemm_activation_backward(Trans::yes, Trans::no, T(1), weight(params), dz, input_activation, input,
+                                       grad_input);
+    } else {
+      backend.gemm(Trans::yes, Trans::no, T(1), weight(params), dz, T(0), grad_input);
+      backend.activation_backward(input_activation, input, grad_input);
     }
   }
 };

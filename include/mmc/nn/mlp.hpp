@@ -204,13 +204,10 @@ class Mlp {
       const bool need_dx = l > 0 || options.input_gradient;
       const int next = holder == 0 ? 1 : 0;
       MatrixRef<T> dx = need_dx ? grad_ref(next, layer.in) : MatrixRef<T>();
-      layer.backward_linear(backend_, params, grads, activation(l), dz, dx,
-                            options.parameter_gradients, beta);
-      if (l > 0) {
-        layers_[l - 1].activation_backward(backend_, activation(l), dx);
-      } else if (options.input_gradient) {
-        input_gradient_buffer_ = next;
-      }
+      // Below the first layer dx is dL/dX itself; above it, dL/dZ of layer l - 1.
+      layer.backward_linear(backend_, params, grads, activation(l), dz, dx, options.parameter_gradients, beta,
+                            l > 0 ? layers_[l - 1].activation : Activation::identity);
+      if (l == 0 && options.input_gradient) input_gradient_buffer_ = next;
       dz = dx;
       holder = next;
     }

@@ -94,6 +94,28 @@ inline void reference_gemm(bool trans_a, bool trans_b, Index m, Index n, Index k
     }
 }
 
+/// An element-wise pass fused into the kernel's last store of c (after the
+/// last chunk of the sum), so that c is written once instead of written, read
+/// and written again. Each is the operation of the backend's own pass, with
+/// the same bits (the tests compare the two):
+///   bias  c = c + bias(i)                    (bias_activation's `col += b`)
+///   relu  c = (0 > c) ? 0 : c, after bias    (Eigen's max(c, 0))
+///   gate  c = gate(i, j) > 0 ? c : 0         (activation_backward for ReLU,
+///                                             gate = the layer's output)
+/// Pointers are to row 0 / element (0, 0) of the whole c; null: not applied.
+struct Epilogue {
+  const float* bias = nullptr;
+  bool relu = false;
+  const float* gate = nullptr;
+  Index ld_gate = 0;
+
+  bool empty() const noexcept { return bias == nullptr && !relu && gate == nullptr; }
+  /// The epilogue of the sub-matrix of c that starts at (i0, j0).
+  Epilogue at(Index i0, Index j0) const noexcept {
+    return {bias ? bias + i0 : nullptr, relu, gate ? gate + i0 + j0 * ld_gate : nullptr, ld_gate};
+  }
+};
+
 #if MMC_NN_AVX512_GEMM
 
 /// Mask of the first `count` lanes (count clamped to [0, 16]).
@@ -155,7 +177,8 @@ inline void pack_b_chunk(bool trans_b, const float* b, Index ldb, Index n, Index
 /// while the row panels pass, which saves the interleaving copy).
 template <bool Direct>
 inline void micro_kernel(Index depth, const float* __restrict a, const float* __restrict b, Index ldb, float* c,
-                         Index ldc, Index rows, Index cols, float alpha, bool overwrite) noexcept {
+                         Index ldc, Index rows, Index cols, float alpha, bool overwrite,
+                         const Epilogue* last) noexcept {
   // Every loop over j is unrolled, so that lo and hi live in registers (a
   // loop GCC leaves rolled indexes them, which puts them on the stack).
   __m512 lo[kNr], hi[kNr];
@@ -172,17 +195,52 @@ inline void micro_kernel(Index depth, const float* __restrict a, const float* __
   }
   const __m512 al = _mm512_set1_ps(alpha);
   const __mmask16 mlo = lanes(rows), mhi = lanes(rows - 16);
+  if (last == nullptr) {
+#pragma GCC unroll 12
+    for (Index j = 0; j < kNr; ++j) {
+      if (j >= cols) continue;
+      float* cj = c + j * ldc;
+      if (overwrite) {
+        _mm512_mask_storeu_ps(cj, mlo, _mm512_mul_ps(al, lo[j]));
+        _mm512_mask_storeu_ps(cj + 16, mhi, _mm512_mul_ps(al, hi[j]));
+      } else {
+        _mm512_mask_storeu_ps(cj, mlo, _mm512_fmadd_ps(al, lo[j], _mm512_maskz_loadu_ps(mlo, cj)));
+        _mm512_mask_storeu_ps(cj + 16, mhi, _mm512_fmadd_ps(al, hi[j], _mm512_maskz_loadu_ps(mhi, cj + 16)));
+      }
+    }
+    return;
+  }
+  // The last chunk, with the fused pass (Epilogue, operations in its order).
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512 bias_lo = last->bias ? _mm512_maskz_loadu_ps(mlo, last->bias) : zero;
+  const __m512 bias_hi = last->bias ? _mm512_maskz_loadu_ps(mhi, last->bias + 16) : zero;
 #pragma GCC unroll 12
   for (Index j = 0; j < kNr; ++j) {
     if (j >= cols) continue;
     float* cj = c + j * ldc;
+    __m512 vlo, vhi;
     if (overwrite) {
-      _mm512_mask_storeu_ps(cj, mlo, _mm512_mul_ps(al, lo[j]));
-      _mm512_mask_storeu_ps(cj + 16, mhi, _mm512_mul_ps(al, hi[j]));
+      vlo = _mm512_mul_ps(al, lo[j]);
+      vhi = _mm512_mul_ps(al, hi[j]);
     } else {
-      _mm512_mask_storeu_ps(cj, mlo, _mm512_fmadd_ps(al, lo[j], _mm512_maskz_loadu_ps(mlo, cj)));
-      _mm512_mask_storeu_ps(cj + 16, mhi, _mm512_fmadd_ps(al, hi[j], _mm512_maskz_loadu_ps(mhi, cj + 16)));
+      vlo = _mm512_fmadd_ps(al, lo[j], _mm512_maskz_loadu_ps(mlo, cj));
+      vhi = _mm512_fmadd_ps(al, hi[j], _mm512_maskz_loadu_ps(mhi, cj + 16));
     }
+    if (last->bias) {
+      vlo = _mm512_add_ps(vlo, bias_lo);
+      vhi = _mm512_add_ps(vhi, bias_hi);
+    }
+    if (last->relu) {  // _mm512_max_ps(0, v) = (0 > v) ? 0 : v, NaN kept: Eigen's pmax(v, 0)
+      vlo = _mm512_max_ps(zero, vlo);
+      vhi = _mm512_max_ps(zero, vhi);
+    }
+    if (last->gate) {
+      const float* gj = last->gate + j * last->ld_gate;
+      vlo = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(mlo, gj), zero, _CMP_GT_OQ), vlo);
+      vhi = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(mhi, gj + 16), zero, _CMP_GT_OQ), vhi);
+    }
+    _mm512_mask_storeu_ps(cj, mlo, vlo);
+    _mm512_mask_storeu_ps(cj + 16, mhi, vhi);
   }
 }
 
@@ -191,8 +249,10 @@ inline void micro_kernel(Index depth, const float* __restrict a, const float* __
 /// floats, 64-byte aligned. overwrite: c = alpha op(a) op(b) (c need not be
 /// initialised). A transposed op(b) is packed chunk by chunk; a column-major
 /// one is read in place, all but a last partial panel (packed, zero-padded).
+/// `epilogue` (if not empty) is applied to c with the last chunk's store.
 inline void gemm_packed_a(const float* packed_a, Index m, Index k, bool trans_b, Index n, float alpha,
-                          const float* b, Index ldb, float* c, Index ldc, bool overwrite, float* scratch) {
+                          const float* b, Index ldb, float* c, Index ldc, bool overwrite, float* scratch,
+                          const Epilogue& epilogue = {}) {
   const Index direct_end = trans_b ? 0 : n / kNr * kNr;
   for (Index p0 = 0; p0 < k; p0 += kKc) {
     const Index depth = std::min(kKc, k - p0);
@@ -204,10 +264,12 @@ inline void gemm_packed_a(const float* packed_a, Index m, Index k, bool trans_b,
         const float* ap = packed_a + (i0 / kMr) * kMr * k + p0 * kMr;
         const Index rows = std::min(kMr, m - i0), cols = std::min(kNr, n - j0);
         float* ct = c + i0 + j0 * ldc;
+        const Epilogue tile = epilogue.at(i0, j0);
+        const Epilogue* last = p0 + depth == k && !epilogue.empty() ? &tile : nullptr;
         if (direct) {
-          micro_kernel<true>(depth, ap, bp, ldb, ct, ldc, rows, cols, alpha, overwrite && p0 == 0);
+          micro_kernel<true>(depth, ap, bp, ldb, ct, ldc, rows, cols, alpha, overwrite && p0 == 0, last);
         } else {
-          micro_kernel<false>(depth, ap, bp, kNr, ct, ldc, rows, cols, alpha, overwrite && p0 == 0);
+          micro_kernel<false>(depth, ap, bp, kNr, ct, ldc, rows, cols, alpha, overwrite && p0 == 0, last);
         }
       }
     }

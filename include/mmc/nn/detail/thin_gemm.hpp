@@ -50,6 +50,32 @@ T thin_dot(const T* x, Index incx, const T* y, Index k) noexcept {
   return sum;
 }
 
+/// thin_dot of one x against kDotColumns columns y_c = y + c * ldy at once:
+/// each column's sum is the same sequence of operations as thin_dot(x, incx,
+/// y_c, k) (so the same bits), but the columns' independent chains keep the
+/// FMA units busy where one chain waits on its own latency.
+inline constexpr Index kDotColumns = 4;
+
+template <class T>
+void thin_dots(const T* x, Index incx, const T* y, Index ldy, Index k, T* out) noexcept {
+  T lanes[kDotColumns][kDotLanes] = {};
+  Index l = 0;
+  for (; l + kDotLanes <= k; l += kDotLanes) {
+    T xs[kDotLanes];
+    for (Index t = 0; t < kDotLanes; ++t) xs[t] = x[(l + t) * incx];
+    for (Index c = 0; c < kDotColumns; ++c) {
+      const T* yc = y + c * ldy + l;
+      for (Index t = 0; t < kDotLanes; ++t) lanes[c][t] += xs[t] * yc[t];
+    }
+  }
+  for (Index c = 0; c < kDotColumns; ++c) {
+    for (Index i = l, t = 0; i < k; ++i, ++t) lanes[c][t] += x[i * incx] * y[c * ldy + i];
+    T sum = T(0);
+    for (Index t = 0; t < kDotLanes; ++t) sum += lanes[c][t];
+    out[c] = sum;
+  }
+}
+
 /// True when c = op(a) op(b) (m x n, inner dimension k) is a product
 /// thin_gemm_accumulate takes: m, n or k equal to 1.
 inline bool is_thin_product(Index m, Index n, Index k) noexcept { return m == 1 || n == 1 || k == 1; }
@@ -57,21 +83,38 @@ inline bool is_thin_product(Index m, Index n, Index k) noexcept { return m == 1 
 /// c += alpha * op(a) * op(b) for a thin product (is_thin_product), on raw
 /// column-major storage with the contract of gemm_accumulate (eigen_gemm.hpp):
 /// c is m x n (leading dimension ldc), op(a) is m x k, op(b) is k x n.
+/// `zero_c`: c holds no value yet (beta = 0) and is computed as 0 + product,
+/// the same bits as zeroing it first, without the extra pass over c.
 template <class T>
 void thin_gemm_accumulate(bool trans_a, bool trans_b, Index m, Index n, Index k, T alpha, const T* a, Index lda,
-                          const T* b, Index ldb, T* c, Index ldc) noexcept {
+                          const T* b, Index ldb, T* c, Index ldc, bool zero_c = false) noexcept {
   // op(a)(i, l) = a[i * ai + l * al], op(b)(l, j) = b[l * bl + j * bj].
   const Index ai = trans_a ? lda : 1, al = trans_a ? 1 : lda;
   const Index bl = trans_b ? ldb : 1, bj = trans_b ? 1 : ldb;
+  if (zero_c && k != 1) {  // (the outer product below writes c in one pass)
+    for (Index j = 0; j < n; ++j) {
+      for (Index i = 0; i < m; ++i) c[i + j * ldc] = T(0);
+    }
+  }
   if (k == 1) {  // outer product: c(i, j) += a_i * (alpha b_j)
     for (Index j = 0; j < n; ++j) {
       const T s = alpha * b[j * bj];
       T* cj = c + j * ldc;
-      for (Index i = 0; i < m; ++i) cj[i] += a[i * ai] * s;
+      if (zero_c) {
+        // 0 + x, not x: a product of -0 must come out as +0, as after zeroing.
+        for (Index i = 0; i < m; ++i) cj[i] = T(0) + a[i * ai] * s;
+      } else {
+        for (Index i = 0; i < m; ++i) cj[i] += a[i * ai] * s;
+      }
     }
   } else if (m == 1) {  // one row of c
     if (bl == 1) {  // column j of op(b) contiguous: c(0, j) += alpha dot(op(a) row, column j)
-      for (Index j = 0; j < n; ++j) c[j * ldc] += alpha * thin_dot(a, al, b + j * bj, k);
+      Index j = 0;
+      for (T dots[kDotColumns]; j + kDotColumns <= n; j += kDotColumns) {
+        thin_dots(a, al, b + j * bj, bj, k, dots);
+        for (Index t = 0; t < kDotColumns; ++t) c[(j + t) * ldc] += alpha * dots[t];
+      }
+      for (; j < n; ++j) c[j * ldc] += alpha * thin_dot(a, al, b + j * bj, k);
     } else {  // row l of op(b) contiguous in j (bj == 1): c row += (alpha a_l) op(b) row l, l in order
       for (Index l = 0; l < k; ++l) {
         const T s = alpha * a[l * al];
