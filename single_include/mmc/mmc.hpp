@@ -8753,6 +8753,22 @@ void thin_dots(const T* x, Index incx, const T* y, Index ldy, Index k, T* out) n
 /// thin_gemm_accumulate takes: m, n or k equal to 1.
 inline bool is_thin_product(Index m, Index n, Index k) noexcept { return m == 1 || n == 1 || k == 1; }
 
+/// The outer product c(i, j) = a_i (alpha b_j) (k = 1, beta = 0) gated by a
+/// ReLU's output: gate(i, j) > 0 ? 0 + a_i (alpha b_j) : 0, the bits of
+/// thin_gemm_accumulate with zero_c followed by the backend's
+/// activation_backward for ReLU, in one pass over c. a_i = a[i * ai],
+/// b_j = b[j * bj].
+template <class T>
+void thin_outer_gated(Index m, Index n, T alpha, const T* a, Index ai, const T* b, Index bj, T* c, Index ldc,
+                      const T* gate, Index ldg) noexcept {
+  for (Index j = 0; j < n; ++j) {
+    const T s = alpha * b[j * bj];
+    T* cj = c + j * ldc;
+    const T* gj = gate + j * ldg;
+    for (Index i = 0; i < m; ++i) cj[i] = gj[i] > T(0) ? T(0) + a[i * ai] * s : T(0);
+  }
+}
+
 /// c += alpha * op(a) * op(b) for a thin product (is_thin_product), on raw
 /// column-major storage with the contract of gemm_accumulate (eigen_gemm.hpp):
 /// c is m x n (leading dimension ldc), op(a) is m x k, op(b) is k x n.
@@ -8823,6 +8839,10 @@ class CpuBackend {
   static constexpr Index kGemmGrain = 128;
   /// Products below this many flops (2 m n k) run as one block, without dispatch.
   static constexpr double kMinParallelFlops = 4.0e6;
+  /// Thin products (detail/thin_gemm.hpp) are memory-bound: they are cut from
+  /// this many multiply-adds (m n k) on, e.g. a one-unit output layer's three
+  /// products at a batch of 512 or more.
+  static constexpr double kMinParallelThinProduct = 131072;
   /// Element-wise operations are cut into blocks of about this many elements.
   static constexpr Index kElementGrain = 1 << 15;
   /// Rows per block of sum_columns (when the matrix has kElementGrain elements or more).
@@ -8979,6 +8999,23 @@ class CpuBackend {
                                                    {nullptr, false, out.data, out.ld}))
         return;
     }
+    // The input gradient of a one-unit output layer (an outer product, k = 1):
+    // gated as it is written (detail::thin_outer_gated).
+    const Index k = ta == Trans::yes ? a.rows : a.cols;
+    if (f == Activation::relu && k == 1 && c.rows > 0 && c.cols > 0 && alpha != T(0)) {
+      const Blocking cut = blocking(c.rows, c.cols, k);
+      auto block = [&](Index bi, int) {
+        const Index begin = bi * cut.grain, len = std::min(cut.grain, (cut.by_cols ? c.cols : c.rows) - begin);
+        const Index i0 = cut.by_cols ? 0 : begin, j0 = cut.by_cols ? begin : 0;
+        const Index rows = cut.by_cols ? c.rows : len, cols = cut.by_cols ? len : c.cols;
+        // op(a)(i, 0) = a[i ai], op(b)(0, j) = b[j bj] (k = 1).
+        const Index ai = ta == Trans::yes ? a.ld : 1, bj = tb == Trans::yes ? 1 : b.ld;
+        detail::thin_outer_gated<T>(rows, cols, alpha, a.data + i0 * ai, ai, b.data + j0 * bj, bj,
+                                    c.data + i0 + j0 * c.ld, c.ld, out.data + i0 + j0 * out.ld, out.ld);
+      };
+      run_blocks(cut.blocks, block);
+      return;
+    }
     gemm(ta, tb, alpha, a, b, T(0), c);
     activation_backward(f, out, c);
   }
@@ -9079,7 +9116,8 @@ class CpuBackend {
 
  private:
   /// The blocks of a product (see gemm): cut along the longer side of c, never
-  /// for products below kMinParallelFlops.
+  /// for products below kMinParallelFlops (kMinParallelThinProduct for thin
+  /// ones).
   struct Blocking {
     bool by_cols;
     Index grain, blocks;
@@ -9087,7 +9125,9 @@ class CpuBackend {
   static Blocking blocking(Index m, Index n, Index k) noexcept {
     const bool by_cols = n >= m;
     const Index extent = by_cols ? n : m;
-    const bool split = 2.0 * double(m) * double(n) * double(k) >= kMinParallelFlops;
+    const double work = double(m) * double(n) * double(k);
+    const bool split = detail::is_thin_product(m, n, k) ? work >= kMinParallelThinProduct
+                                                         : 2.0 * work >= kMinParallelFlops;
     const Index grain = split ? kGemmGrain : extent;
     return {by_cols, grain, block_count(extent, grain)};
   }

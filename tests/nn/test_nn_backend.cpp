@@ -366,6 +366,38 @@ TEST(NnCpuBackend, ThinProductsHaveTheBitsOfTheirScalarStatement) {
   EXPECT_FALSE(std::signbit(c(3, 7)));
 }
 
+// A one-unit output layer's input gradient, gated by the ReLU below it in one
+// pass (gemm_activation_backward with k = 1): the bits of the outer product
+// followed by activation_backward, for a gate with zeros, -0, negatives and a
+// NaN, cut into blocks (1-3 threads) or not, either operand transposed.
+TEST(NnCpuBackend, GatedOuterProductEqualsTheProductFollowedByThePass) {
+  for (const Index n : {Index(40), Index(9000)}) {  // one block; cut (m n >= kMinParallelThinProduct)
+    for (Trans ta : {Trans::no, Trans::yes}) {
+      for (Trans tb : {Trans::no, Trans::yes}) {
+        const Mat<double> a = random_matrix<Mat<double>>(ta == Trans::yes ? 1 : 300, ta == Trans::yes ? 300 : 1, 55);
+        const Mat<double> b = random_matrix<Mat<double>>(tb == Trans::yes ? n : 1, tb == Trans::yes ? 1 : n, 56);
+        Mat<double> gate = random_matrix<Mat<double>>(300, n, 57);
+        gate(0, 0) = 0.0, gate(1, 1) = -0.0, gate(2, 2) = std::numeric_limits<double>::quiet_NaN();
+        Mat<double> expected = Mat<double>::Constant(300, n, 4.0);
+        CpuBackend<double> serial(1);
+        serial.gemm(ta, tb, 0.5, mmc::nn::view(a), mmc::nn::view(b), 0.0, mmc::nn::view(expected));
+        serial.activation_backward(Activation::relu, mmc::nn::view(gate), mmc::nn::view(expected));
+        for (int threads : {1, 2, 3}) {
+          Mat<double> c = Mat<double>::Constant(300, n, std::numeric_limits<double>::quiet_NaN());
+          CpuBackend<double>(threads).gemm_activation_backward(ta, tb, 0.5, mmc::nn::view(a), mmc::nn::view(b),
+                                                               Activation::relu, mmc::nn::view(gate),
+                                                               mmc::nn::view(c));
+          ASSERT_EQ(c, expected) << "n " << n << ", " << threads << " threads";
+        }
+        EXPECT_EQ(expected(0, 0), 0.0);
+        const Index open = (expected.array() != 0.0).count();  // gate > 0: about half
+        EXPECT_GT(open, expected.size() / 4);
+        EXPECT_LT(open, 3 * expected.size() / 4);
+      }
+    }
+  }
+}
+
 // squared_norm sums in double with kNormLanes partial sums: within the
 // classical bound n eps_double sum x^2 of the exact (long double) sum, on a
 // strided float view whose padding holds values that must not be counted.

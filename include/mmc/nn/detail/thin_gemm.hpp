@@ -80,6 +80,22 @@ void thin_dots(const T* x, Index incx, const T* y, Index ldy, Index k, T* out) n
 /// thin_gemm_accumulate takes: m, n or k equal to 1.
 inline bool is_thin_product(Index m, Index n, Index k) noexcept { return m == 1 || n == 1 || k == 1; }
 
+/// The outer product c(i, j) = a_i (alpha b_j) (k = 1, beta = 0) gated by a
+/// ReLU's output: gate(i, j) > 0 ? 0 + a_i (alpha b_j) : 0, the bits of
+/// thin_gemm_accumulate with zero_c followed by the backend's
+/// activation_backward for ReLU, in one pass over c. a_i = a[i * ai],
+/// b_j = b[j * bj].
+template <class T>
+void thin_outer_gated(Index m, Index n, T alpha, const T* a, Index ai, const T* b, Index bj, T* c, Index ldc,
+                      const T* gate, Index ldg) noexcept {
+  for (Index j = 0; j < n; ++j) {
+    const T s = alpha * b[j * bj];
+    T* cj = c + j * ldc;
+    const T* gj = gate + j * ldg;
+    for (Index i = 0; i < m; ++i) cj[i] = gj[i] > T(0) ? T(0) + a[i * ai] * s : T(0);
+  }
+}
+
 /// c += alpha * op(a) * op(b) for a thin product (is_thin_product), on raw
 /// column-major storage with the contract of gemm_accumulate (eigen_gemm.hpp):
 /// c is m x n (leading dimension ldc), op(a) is m x k, op(b) is k x n.
