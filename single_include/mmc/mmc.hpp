@@ -7771,6 +7771,10 @@ constexpr bool is_rectifier(Activation a) noexcept {
 //        ConstMatrixRef b, Activation f, ConstMatrixRef out, MatrixRef c)
 //                                           gemm(.., beta = 0, c) then
 //                                           activation_backward(f, out, c)
+//   void gemm_sum_columns(Trans tb, Scalar alpha, ConstMatrixRef a, ConstMatrixRef b,
+//        Scalar beta, MatrixRef c, MatrixRef sums)
+//                                           gemm(no, tb, alpha, a, b, beta, c) then
+//                                           sum_columns(a, beta, sums)
 //   with the bits of the two calls.
 // Determinism: the result of every operation may depend on the shapes and the
 // machine, but never on the number of threads or on timing (docs/design.md §2). The
@@ -8194,11 +8198,39 @@ inline __mmask16 lanes(Index count) noexcept {
 }
 
 /// Packs row panel `panel` of op(a) (m x k) into packed + panel kMr k.
-inline void pack_a_panel(bool trans_a, const float* a, Index lda, Index m, Index k, Index panel, float* packed) {
+/// With `sums` (op(a) = a only): also sums(i) = sum_p a(i, p) + sums_beta
+/// sums(i) for the panel's rows, sums[0] being row 0's — the backend's
+/// sum_columns (the same additions, p in order, from sums_beta sums(i), or 0
+/// when sums_beta = 0), read from the loads the packing makes anyway.
+inline void pack_a_panel(bool trans_a, const float* a, Index lda, Index m, Index k, Index panel, float* packed,
+                         float* sums = nullptr, float sums_beta = 0.0f) {
   const Index i0 = panel * kMr, rows = std::min(kMr, m - i0);
   float* out = packed + panel * kMr * k;
   if (!trans_a) {  // rows i0.. of every column p are contiguous
     const __mmask16 lo = lanes(rows), hi = lanes(rows - 16);
+    if (sums != nullptr) {
+      float* s = sums + i0;
+      __m512 sum_lo = _mm512_setzero_ps(), sum_hi = _mm512_setzero_ps();
+      if (sums_beta != 0.0f) {
+        sum_lo = _mm512_maskz_loadu_ps(lo, s);
+        sum_hi = _mm512_maskz_loadu_ps(hi, s + 16);
+        if (sums_beta != 1.0f) {
+          sum_lo = _mm512_mul_ps(sum_lo, _mm512_set1_ps(sums_beta));
+          sum_hi = _mm512_mul_ps(sum_hi, _mm512_set1_ps(sums_beta));
+        }
+      }
+      for (Index p = 0; p < k; ++p) {
+        const float* src = a + i0 + p * lda;
+        const __m512 vlo = _mm512_maskz_loadu_ps(lo, src), vhi = _mm512_maskz_loadu_ps(hi, src + 16);
+        _mm512_store_ps(out + p * kMr, vlo);
+        _mm512_store_ps(out + p * kMr + 16, vhi);
+        sum_lo = _mm512_add_ps(sum_lo, vlo);
+        sum_hi = _mm512_add_ps(sum_hi, vhi);
+      }
+      _mm512_mask_storeu_ps(s, lo, sum_lo);
+      _mm512_mask_storeu_ps(s + 16, hi, sum_hi);
+      return;
+    }
     for (Index p = 0; p < k; ++p) {
       const float* src = a + i0 + p * lda;
       _mm512_store_ps(out + p * kMr, _mm512_maskz_loadu_ps(lo, src));
@@ -9020,6 +9052,23 @@ class CpuBackend {
     activation_backward(f, out, c);
   }
 
+  /// c = alpha a op(b) + beta c and sums = a 1 + beta sums: gemm(Trans::no,
+  /// tb, alpha, a, b, beta, c) then sum_columns(a, beta, sums), with the same
+  /// bits (a layer's weight and bias gradients, dW = dZ X^T and db = dZ 1).
+  /// Where the AVX-512 kernel runs the product, the sums are taken while it
+  /// packs a, which it reads in full anyway: one pass over dZ fewer.
+  void gemm_sum_columns(Trans tb, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b, T beta, MatrixRef<T> c,
+                        MatrixRef<T> sums) const {
+    assert(sums.rows == a.rows && sums.cols == 1);
+    if constexpr (std::is_same_v<T, float>) {
+      if (sums.ld >= sums.rows &&
+          try_gemm_avx512(false, tb == Trans::yes, alpha, a, b, beta, c, {}, RowSums{sums.data, beta}))
+        return;
+    }
+    gemm(Trans::no, tb, alpha, a, b, beta, c);
+    sum_columns(a, beta, sums);
+  }
+
   void bias_activation(Activation f, ConstMatrixRef<T> bias, MatrixRef<T> z) const {
     assert(bias.rows == z.rows && bias.cols == 1);
     const auto b = as_eigen(bias).col(0);
@@ -9132,23 +9181,30 @@ class CpuBackend {
     return {by_cols, grain, block_count(extent, grain)};
   }
 
+  /// Row sums of op(a) taken while it is packed (gemm_sum_columns): out =
+  /// op(a) 1 + beta out; out == nullptr: none.
+  struct RowSums {
+    T* out = nullptr;
+    T beta = T(0);
+  };
+
   /// Runs c = alpha op(a) op(b) + beta c, then `epilogue`, on the AVX-512
-  /// kernel when it takes this product (float, not thin, avx512::preferred);
-  /// false (nothing done) otherwise.
+  /// kernel when it takes this product (float, not thin, avx512::preferred;
+  /// with `sums`, only for op(a) = a); false (nothing done) otherwise.
   bool try_gemm_avx512(bool trans_a, bool trans_b, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b, T beta,
-                       MatrixRef<T> c, const detail::avx512::Epilogue& epilogue) const {
+                       MatrixRef<T> c, const detail::avx512::Epilogue& epilogue, RowSums sums = {}) const {
 #if MMC_NN_AVX512_GEMM && !defined(MMC_USE_CBLAS)
     if constexpr (std::is_same_v<T, float>) {
       const Index m = c.rows, n = c.cols, k = trans_a ? a.rows : a.cols;
       if (m == 0 || n == 0 || detail::is_thin_product(m, n, k) || k == 0 || alpha == T(0) ||
-          !detail::avx512::preferred(m, n))
+          !detail::avx512::preferred(m, n) || (sums.out != nullptr && trans_a))
         return false;
       const Blocking cut = blocking(m, n, k);
-      gemm_avx512(trans_a, trans_b, k, alpha, a, b, beta, c, cut.by_cols, cut.grain, cut.blocks, epilogue);
+      gemm_avx512(trans_a, trans_b, k, alpha, a, b, beta, c, cut.by_cols, cut.grain, cut.blocks, epilogue, sums);
       return true;
     }
 #endif
-    (void)trans_a, (void)trans_b, (void)alpha, (void)a, (void)b, (void)beta, (void)c, (void)epilogue;
+    (void)trans_a, (void)trans_b, (void)alpha, (void)a, (void)b, (void)beta, (void)c, (void)epilogue, (void)sums;
     return false;
   }
 
@@ -9160,7 +9216,7 @@ class CpuBackend {
   // beta = 0 overwrites c in the kernel instead of zeroing it first.
   void gemm_avx512(bool trans_a, bool trans_b, Index k, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b,
                    T beta, MatrixRef<T> c, bool by_cols, Index grain, Index blocks,
-                   const detail::avx512::Epilogue& epilogue) const {
+                   const detail::avx512::Epilogue& epilogue, RowSums sums) const {
     namespace kernel = detail::avx512;
     const Index m = c.rows, n = c.cols, extent = by_cols ? n : m, widest = std::min(grain, extent);
     const Index a_stride = detail::AlignedScratch<T>::padded(kernel::packed_a_size(widest, k));
@@ -9170,7 +9226,9 @@ class CpuBackend {
     if (by_cols) {
       context_->shared_lhs.reserve(kernel::packed_a_size(m, k));
       packed_a = context_->shared_lhs.data();
-      auto pack = [&](Index panel, int) { kernel::pack_a_panel(trans_a, a.data, a.ld, m, k, panel, packed_a); };
+      auto pack = [&](Index panel, int) {
+        kernel::pack_a_panel(trans_a, a.data, a.ld, m, k, panel, packed_a, sums.out, sums.beta);
+      };
       if (blocks > 1) {
         run_blocks(kernel::row_panels(m), pack);
       } else {
@@ -9191,7 +9249,8 @@ class CpuBackend {
       }
       const T* ab = a.data + (trans_a ? begin * a.ld : begin);
       for (Index panel = 0; panel < kernel::row_panels(len); ++panel)
-        kernel::pack_a_panel(trans_a, ab, a.ld, len, k, panel, scratch);
+        kernel::pack_a_panel(trans_a, ab, a.ld, len, k, panel, scratch, sums.out ? sums.out + begin : nullptr,
+                             sums.beta);
       kernel::gemm_packed_a(scratch, len, k, trans_b, n, alpha, b.data, b.ld, cb.data, cb.ld, overwrite,
                             scratch + a_stride, epilogue.at(begin, 0));
     };
@@ -9327,9 +9386,10 @@ static_assert(Backend<CpuBackend<float>> && Backend<CpuBackend<double>>);
 //   backward  dZ = dY (.) f'(Y)                   (activation_backward, in place)
 //             dW = dZ X^T,  db = dZ 1             (gemm, sum_columns)
 //             dX = W^T dZ                          (gemm; only when asked)
-// A backend may offer the sweeps fused with the GEMM before them
-// (gemm_bias_activation, gemm_activation_backward: CpuBackend with its
-// AVX-512 kernel writes the output once); the layer uses them when present.
+// A backend may offer the sweeps fused with the GEMM next to them
+// (gemm_bias_activation, gemm_activation_backward, gemm_sum_columns:
+// CpuBackend with its AVX-512 kernel reads or writes the matrix once); the
+// layer uses them when present.
 // The layer owns no memory: W (out x in, column-major) and b (out) live at fixed
 // offsets in the MLP's flat parameter buffer, and their gradients at the same
 // offsets in the flat gradient buffer, so optimizers and gradient clipping run
@@ -9387,8 +9447,13 @@ struct Dense {
                        ConstMatrixRef<T> dz, MatrixRef<T> grad_input, bool parameter_gradients,
                        T beta, Activation input_activation = Activation::identity) const {
     if (parameter_gradients) {
-      backend.gemm(Trans::no, Trans::yes, T(1), dz, input, beta, weight(grads));
-      backend.sum_columns(dz, beta, bias(grads));
+      if constexpr (requires { backend.gemm_sum_columns(Trans::yes, T(1), dz, input, beta, weight(grads),
+                                                        bias(grads)); }) {
+        backend.gemm_sum_columns(Trans::yes, T(1), dz, input, beta, weight(grads), bias(grads));
+      } else {
+        backend.gemm(Trans::no, Trans::yes, T(1), dz, input, beta, weight(grads));
+        backend.sum_columns(dz, beta, bias(grads));
+      }
     }
     if (grad_input.empty()) return;
     if (input_activation == Activation::identity) {

@@ -7,8 +7,9 @@
 // instead (avx512::preferred), and gemm without heap allocations once its
 // buffers have grown; the reference against a long-double oracle. The fused
 // operations (gemm_bias_activation, gemm_activation_backward: the element-wise
-// pass applied in the kernel's store) against the GEMM followed by the pass,
-// bit for bit, alone and in a whole MLP step.
+// pass applied in the kernel's store; gemm_sum_columns: bias sums taken while
+// op(a) is packed) against the GEMM and the separate pass, bit for bit, alone
+// and in a whole MLP step.
 //
 // The other tests are compiled without AVX-512 (tests/meson.build), so this
 // program is built with it on where the build machine has it, and skips
@@ -225,6 +226,38 @@ TEST(NnAvx512Gemm, FusedPassesEqualTheGemmFollowedByThePassBitForBit) {
   }
 }
 
+// Weight and bias gradients in one call (gemm_sum_columns: the row sums of a
+// taken while the kernel packs it): the bits of gemm then sum_columns, for
+// column blocks (shared packing), row blocks (each packs its rows), one
+// block, several chunks, edge panels; overwrite, accumulate and a scaled beta.
+TEST(NnAvx512Gemm, GemmWithRowSumsEqualsGemmThenSumColumnsBitForBit) {
+  MMC_REQUIRE_AVX512_GEMM();
+  const Shape shapes[] = {{256, 256, 1024}, {300, 70, 200}, {33, 25, 257}, {256, 10, 1024}, {40, 30, 20}};
+  for (const Shape s : shapes) {
+    for (Trans tb : {Trans::no, Trans::yes}) {
+      const bool yb = tb == Trans::yes;
+      const Mat a = random_matrix<Mat>(s.m, s.k, 81);
+      const Mat b = random_matrix<Mat>(yb ? s.n : s.k, yb ? s.k : s.n, 82);
+      const Mat c0 = random_matrix<Mat>(s.m, s.n, 83), sums0 = random_matrix<Mat>(s.m, 1, 84);
+      for (float beta : {0.0f, 1.0f, 0.25f}) {
+        Mat c_expected = c0, sums_expected = sums0;
+        CpuBackend<float> serial(1);
+        serial.gemm(Trans::no, tb, 0.7f, mmc::nn::view(a), mmc::nn::view(b), beta, mmc::nn::view(c_expected));
+        serial.sum_columns(mmc::nn::view(a), beta, mmc::nn::view(sums_expected));
+        for (int threads : {1, 2, 3}) {
+          Mat c = c0, sums = sums0;
+          CpuBackend<float>(threads).gemm_sum_columns(tb, 0.7f, mmc::nn::view(a), mmc::nn::view(b), beta,
+                                                      mmc::nn::view(c), mmc::nn::view(sums));
+          ASSERT_TRUE(same_bits(c, c_expected)) << s.m << "x" << s.n << "x" << s.k << " tb " << yb << " beta "
+                                                << beta << ", " << threads << " threads";
+          ASSERT_TRUE(same_bits(sums, sums_expected)) << s.m << "x" << s.n << "x" << s.k << " tb " << yb
+                                                      << " beta " << beta << ", " << threads << " threads";
+        }
+      }
+    }
+  }
+}
+
 /// CpuBackend<float> without its fused operations: nn::Dense then runs the
 /// GEMM and the element-wise pass separately.
 struct UnfusedCpuBackend : CpuBackend<float> {
@@ -233,6 +266,8 @@ struct UnfusedCpuBackend : CpuBackend<float> {
   void gemm_bias_activation(Args&&...) const = delete;
   template <class... Args>
   void gemm_activation_backward(Args&&...) const = delete;
+  template <class... Args>
+  void gemm_sum_columns(Args&&...) const = delete;
 };
 
 template <class B>
@@ -256,6 +291,10 @@ TEST(NnAvx512Gemm, MlpStepWithFusedPassesEqualsTheUnfusedStep) {
       ASSERT_TRUE(same_bits(Mat(as_eigen(yf)), Mat(as_eigen(yu)))) << "batch " << batch << " step " << step;
       fused.backward(mmc::nn::view(d_out), {.input_gradient = true});
       unfused.backward(mmc::nn::view(d_out), {.input_gradient = true});
+      if (step == 1) {  // gradients of a second loss added to the first
+        fused.backward(mmc::nn::view(d_out), {.input_gradient = true, .accumulate = true});
+        unfused.backward(mmc::nn::view(d_out), {.input_gradient = true, .accumulate = true});
+      }
       ASSERT_TRUE(same_bits(Mat(as_eigen(fused.gradients())), Mat(as_eigen(unfused.gradients()))))
           << "batch " << batch << " step " << step;
       ASSERT_TRUE(same_bits(Mat(as_eigen(fused.input_gradient())), Mat(as_eigen(unfused.input_gradient()))))

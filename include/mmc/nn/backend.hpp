@@ -58,6 +58,10 @@
 //        ConstMatrixRef b, Activation f, ConstMatrixRef out, MatrixRef c)
 //                                           gemm(.., beta = 0, c) then
 //                                           activation_backward(f, out, c)
+//   void gemm_sum_columns(Trans tb, Scalar alpha, ConstMatrixRef a, ConstMatrixRef b,
+//        Scalar beta, MatrixRef c, MatrixRef sums)
+//                                           gemm(no, tb, alpha, a, b, beta, c) then
+//                                           sum_columns(a, beta, sums)
 //   with the bits of the two calls.
 // Determinism: the result of every operation may depend on the shapes and the
 // machine, but never on the number of threads or on timing (docs/design.md §2). The

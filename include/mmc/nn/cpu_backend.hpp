@@ -245,6 +245,23 @@ class CpuBackend {
     activation_backward(f, out, c);
   }
 
+  /// c = alpha a op(b) + beta c and sums = a 1 + beta sums: gemm(Trans::no,
+  /// tb, alpha, a, b, beta, c) then sum_columns(a, beta, sums), with the same
+  /// bits (a layer's weight and bias gradients, dW = dZ X^T and db = dZ 1).
+  /// Where the AVX-512 kernel runs the product, the sums are taken while it
+  /// packs a, which it reads in full anyway: one pass over dZ fewer.
+  void gemm_sum_columns(Trans tb, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b, T beta, MatrixRef<T> c,
+                        MatrixRef<T> sums) const {
+    assert(sums.rows == a.rows && sums.cols == 1);
+    if constexpr (std::is_same_v<T, float>) {
+      if (sums.ld >= sums.rows &&
+          try_gemm_avx512(false, tb == Trans::yes, alpha, a, b, beta, c, {}, RowSums{sums.data, beta}))
+        return;
+    }
+    gemm(Trans::no, tb, alpha, a, b, beta, c);
+    sum_columns(a, beta, sums);
+  }
+
   void bias_activation(Activation f, ConstMatrixRef<T> bias, MatrixRef<T> z) const {
     assert(bias.rows == z.rows && bias.cols == 1);
     const auto b = as_eigen(bias).col(0);
@@ -357,23 +374,30 @@ class CpuBackend {
     return {by_cols, grain, block_count(extent, grain)};
   }
 
+  /// Row sums of op(a) taken while it is packed (gemm_sum_columns): out =
+  /// op(a) 1 + beta out; out == nullptr: none.
+  struct RowSums {
+    T* out = nullptr;
+    T beta = T(0);
+  };
+
   /// Runs c = alpha op(a) op(b) + beta c, then `epilogue`, on the AVX-512
-  /// kernel when it takes this product (float, not thin, avx512::preferred);
-  /// false (nothing done) otherwise.
+  /// kernel when it takes this product (float, not thin, avx512::preferred;
+  /// with `sums`, only for op(a) = a); false (nothing done) otherwise.
   bool try_gemm_avx512(bool trans_a, bool trans_b, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b, T beta,
-                       MatrixRef<T> c, const detail::avx512::Epilogue& epilogue) const {
+                       MatrixRef<T> c, const detail::avx512::Epilogue& epilogue, RowSums sums = {}) const {
 #if MMC_NN_AVX512_GEMM && !defined(MMC_USE_CBLAS)
     if constexpr (std::is_same_v<T, float>) {
       const Index m = c.rows, n = c.cols, k = trans_a ? a.rows : a.cols;
       if (m == 0 || n == 0 || detail::is_thin_product(m, n, k) || k == 0 || alpha == T(0) ||
-          !detail::avx512::preferred(m, n))
+          !detail::avx512::preferred(m, n) || (sums.out != nullptr && trans_a))
         return false;
       const Blocking cut = blocking(m, n, k);
-      gemm_avx512(trans_a, trans_b, k, alpha, a, b, beta, c, cut.by_cols, cut.grain, cut.blocks, epilogue);
+      gemm_avx512(trans_a, trans_b, k, alpha, a, b, beta, c, cut.by_cols, cut.grain, cut.blocks, epilogue, sums);
       return true;
     }
 #endif
-    (void)trans_a, (void)trans_b, (void)alpha, (void)a, (void)b, (void)beta, (void)c, (void)epilogue;
+    (void)trans_a, (void)trans_b, (void)alpha, (void)a, (void)b, (void)beta, (void)c, (void)epilogue, (void)sums;
     return false;
   }
 
@@ -385,7 +409,7 @@ class CpuBackend {
   // beta = 0 overwrites c in the kernel instead of zeroing it first.
   void gemm_avx512(bool trans_a, bool trans_b, Index k, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b,
                    T beta, MatrixRef<T> c, bool by_cols, Index grain, Index blocks,
-                   const detail::avx512::Epilogue& epilogue) const {
+                   const detail::avx512::Epilogue& epilogue, RowSums sums) const {
     namespace kernel = detail::avx512;
     const Index m = c.rows, n = c.cols, extent = by_cols ? n : m, widest = std::min(grain, extent);
     const Index a_stride = detail::AlignedScratch<T>::padded(kernel::packed_a_size(widest, k));
@@ -395,7 +419,9 @@ class CpuBackend {
     if (by_cols) {
       context_->shared_lhs.reserve(kernel::packed_a_size(m, k));
       packed_a = context_->shared_lhs.data();
-      auto pack = [&](Index panel, int) { kernel::pack_a_panel(trans_a, a.data, a.ld, m, k, panel, packed_a); };
+      auto pack = [&](Index panel, int) {
+        kernel::pack_a_panel(trans_a, a.data, a.ld, m, k, panel, packed_a, sums.out, sums.beta);
+      };
       if (blocks > 1) {
         run_blocks(kernel::row_panels(m), pack);
       } else {
@@ -416,7 +442,8 @@ class CpuBackend {
       }
       const T* ab = a.data + (trans_a ? begin * a.ld : begin);
       for (Index panel = 0; panel < kernel::row_panels(len); ++panel)
-        kernel::pack_a_panel(trans_a, ab, a.ld, len, k, panel, scratch);
+        kernel::pack_a_panel(trans_a, ab, a.ld, len, k, panel, scratch, sums.out ? sums.out + begin : nullptr,
+                             sums.beta);
       kernel::gemm_packed_a(scratch, len, k, trans_b, n, alpha, b.data, b.ld, cb.data, cb.ld, overwrite,
                             scratch + a_stride, epilogue.at(begin, 0));
     };

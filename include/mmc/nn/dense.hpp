@@ -7,9 +7,10 @@
 //   backward  dZ = dY (.) f'(Y)                   (activation_backward, in place)
 //             dW = dZ X^T,  db = dZ 1             (gemm, sum_columns)
 //             dX = W^T dZ                          (gemm; only when asked)
-// A backend may offer the sweeps fused with the GEMM before them
-// (gemm_bias_activation, gemm_activation_backward: CpuBackend with its
-// AVX-512 kernel writes the output once); the layer uses them when present.
+// A backend may offer the sweeps fused with the GEMM next to them
+// (gemm_bias_activation, gemm_activation_backward, gemm_sum_columns:
+// CpuBackend with its AVX-512 kernel reads or writes the matrix once); the
+// layer uses them when present.
 // The layer owns no memory: W (out x in, column-major) and b (out) live at fixed
 // offsets in the MLP's flat parameter buffer, and their gradients at the same
 // offsets in the flat gradient buffer, so optimizers and gradient clipping run
@@ -72,8 +73,13 @@ struct Dense {
                        ConstMatrixRef<T> dz, MatrixRef<T> grad_input, bool parameter_gradients,
                        T beta, Activation input_activation = Activation::identity) const {
     if (parameter_gradients) {
-      backend.gemm(Trans::no, Trans::yes, T(1), dz, input, beta, weight(grads));
-      backend.sum_columns(dz, beta, bias(grads));
+      if constexpr (requires { backend.gemm_sum_columns(Trans::yes, T(1), dz, input, beta, weight(grads),
+                                                        bias(grads)); }) {
+        backend.gemm_sum_columns(Trans::yes, T(1), dz, input, beta, weight(grads), bias(grads));
+      } else {
+        backend.gemm(Trans::no, Trans::yes, T(1), dz, input, beta, weight(grads));
+        backend.sum_columns(dz, beta, bias(grads));
+      }
     }
     if (grad_input.empty()) return;
     if (input_activation == Activation::identity) {

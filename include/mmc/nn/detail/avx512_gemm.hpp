@@ -124,11 +124,39 @@ inline __mmask16 lanes(Index count) noexcept {
 }
 
 /// Packs row panel `panel` of op(a) (m x k) into packed + panel kMr k.
-inline void pack_a_panel(bool trans_a, const float* a, Index lda, Index m, Index k, Index panel, float* packed) {
+/// With `sums` (op(a) = a only): also sums(i) = sum_p a(i, p) + sums_beta
+/// sums(i) for the panel's rows, sums[0] being row 0's — the backend's
+/// sum_columns (the same additions, p in order, from sums_beta sums(i), or 0
+/// when sums_beta = 0), read from the loads the packing makes anyway.
+inline void pack_a_panel(bool trans_a, const float* a, Index lda, Index m, Index k, Index panel, float* packed,
+                         float* sums = nullptr, float sums_beta = 0.0f) {
   const Index i0 = panel * kMr, rows = std::min(kMr, m - i0);
   float* out = packed + panel * kMr * k;
   if (!trans_a) {  // rows i0.. of every column p are contiguous
     const __mmask16 lo = lanes(rows), hi = lanes(rows - 16);
+    if (sums != nullptr) {
+      float* s = sums + i0;
+      __m512 sum_lo = _mm512_setzero_ps(), sum_hi = _mm512_setzero_ps();
+      if (sums_beta != 0.0f) {
+        sum_lo = _mm512_maskz_loadu_ps(lo, s);
+        sum_hi = _mm512_maskz_loadu_ps(hi, s + 16);
+        if (sums_beta != 1.0f) {
+          sum_lo = _mm512_mul_ps(sum_lo, _mm512_set1_ps(sums_beta));
+          sum_hi = _mm512_mul_ps(sum_hi, _mm512_set1_ps(sums_beta));
+        }
+      }
+      for (Index p = 0; p < k; ++p) {
+        const float* src = a + i0 + p * lda;
+        const __m512 vlo = _mm512_maskz_loadu_ps(lo, src), vhi = _mm512_maskz_loadu_ps(hi, src + 16);
+        _mm512_store_ps(out + p * kMr, vlo);
+        _mm512_store_ps(out + p * kMr + 16, vhi);
+        sum_lo = _mm512_add_ps(sum_lo, vlo);
+        sum_hi = _mm512_add_ps(sum_hi, vhi);
+      }
+      _mm512_mask_storeu_ps(s, lo, sum_lo);
+      _mm512_mask_storeu_ps(s + 16, hi, sum_hi);
+      return;
+    }
     for (Index p = 0; p < k; ++p) {
       const float* src = a + i0 + p * lda;
       _mm512_store_ps(out + p * kMr, _mm512_maskz_loadu_ps(lo, src));
