@@ -16,14 +16,18 @@
 // allocate. Column blocks share one packing of op(a), done (in parallel by
 // panels) before they run; each block's bits are still those of the serial
 // kernel on that block alone. Element-wise operations (activations, optimizer
-// updates) are computed column by column, and bias sums (sum_columns) row by
-// row over the columns in order, so their bits do not depend on the cut either.
+// updates) are computed column by column (one long column in segments), and
+// bias sums (sum_columns) row by row over the columns in order, so their bits
+// do not depend on the cut either.
 //
 // Float products on a target with AVX-512F run mmc's own register-blocked
 // kernel (detail/avx512_gemm.hpp; ~1.4x Eigen's on the MLP's products) in the
 // same blocks, unless c has 16 rows or fewer or fewer than 8 columns
 // (avx512::preferred): column blocks share its packing of op(a); an element's
 // bits depend on the shape alone. MMC_NN_EIGEN_GEMM keeps Eigen's kernel.
+// There the fused operations (gemm_bias_activation, gemm_activation_backward,
+// gemm_sum_columns) do the element-wise pass next to a product inside the
+// kernel's packing or last store, with the bits of the separate calls.
 //
 // Products with m, n or k = 1 (a one-unit output layer) skip the packing
 // kernel: detail/thin_gemm.hpp, same blocks, same thread-independence.
