@@ -8112,6 +8112,12 @@ double clip_gradient_norm(Model& model, double max_norm) {
 // reference_gemm below is the scalar statement of it, and the tests compare
 // the kernel with it bit for bit. The bits differ from Eigen's kernel (another
 // order of the same sums, the same error bound).
+//
+// The element-wise pass that follows a layer's product (bias and ReLU, or
+// ReLU's derivative) can ride along in the last store of c (Epilogue), and
+// the bias gradient's row sums in the packing of op(a) (pack_a_panel): the
+// matrices are 1 MB at the MLP's shapes, and a separate pass reads them back
+// from beyond L2. Each is the backend's own operation, with its bits.
 
 
 #if defined(__AVX512F__) && !defined(MMC_NN_EIGEN_GEMM)
@@ -9075,9 +9081,7 @@ class CpuBackend {
                         MatrixRef<T> sums) const {
     assert(sums.rows == a.rows && sums.cols == 1);
     if constexpr (std::is_same_v<T, float>) {
-      if (sums.ld >= sums.rows &&
-          try_gemm_avx512(false, tb == Trans::yes, alpha, a, b, beta, c, {}, RowSums{sums.data, beta}))
-        return;
+      if (try_gemm_avx512(false, tb == Trans::yes, alpha, a, b, beta, c, {}, RowSums{sums.data, beta})) return;
     }
     gemm(Trans::no, tb, alpha, a, b, beta, c);
     sum_columns(a, beta, sums);

@@ -258,9 +258,7 @@ class CpuBackend {
                         MatrixRef<T> sums) const {
     assert(sums.rows == a.rows && sums.cols == 1);
     if constexpr (std::is_same_v<T, float>) {
-      if (sums.ld >= sums.rows &&
-          try_gemm_avx512(false, tb == Trans::yes, alpha, a, b, beta, c, {}, RowSums{sums.data, beta}))
-        return;
+      if (try_gemm_avx512(false, tb == Trans::yes, alpha, a, b, beta, c, {}, RowSums{sums.data, beta})) return;
     }
     gemm(Trans::no, tb, alpha, a, b, beta, c);
     sum_columns(a, beta, sums);

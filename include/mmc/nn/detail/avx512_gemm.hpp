@@ -30,6 +30,12 @@
 // reference_gemm below is the scalar statement of it, and the tests compare
 // the kernel with it bit for bit. The bits differ from Eigen's kernel (another
 // order of the same sums, the same error bound).
+//
+// The element-wise pass that follows a layer's product (bias and ReLU, or
+// ReLU's derivative) can ride along in the last store of c (Epilogue), and
+// the bias gradient's row sums in the packing of op(a) (pack_a_panel): the
+// matrices are 1 MB at the MLP's shapes, and a separate pass reads them back
+// from beyond L2. Each is the backend's own operation, with its bits.
 #pragma once
 
 #include "mmc/core/types.hpp"
