@@ -8218,33 +8218,25 @@ inline void pack_a_panel(bool trans_a, const float* a, Index lda, Index m, Index
   float* out = packed + panel * kMr * k;
   if (!trans_a) {  // rows i0.. of every column p are contiguous
     const __mmask16 lo = lanes(rows), hi = lanes(rows - 16);
-    if (sums != nullptr) {
-      float* s = sums + i0;
-      __m512 sum_lo = _mm512_setzero_ps(), sum_hi = _mm512_setzero_ps();
-      if (sums_beta != 0.0f) {
-        sum_lo = _mm512_maskz_loadu_ps(lo, s);
-        sum_hi = _mm512_maskz_loadu_ps(hi, s + 16);
-        if (sums_beta != 1.0f) {
-          sum_lo = _mm512_mul_ps(sum_lo, _mm512_set1_ps(sums_beta));
-          sum_hi = _mm512_mul_ps(sum_hi, _mm512_set1_ps(sums_beta));
-        }
-      }
-      for (Index p = 0; p < k; ++p) {
-        const float* src = a + i0 + p * lda;
-        const __m512 vlo = _mm512_maskz_loadu_ps(lo, src), vhi = _mm512_maskz_loadu_ps(hi, src + 16);
-        _mm512_store_ps(out + p * kMr, vlo);
-        _mm512_store_ps(out + p * kMr + 16, vhi);
-        sum_lo = _mm512_add_ps(sum_lo, vlo);
-        sum_hi = _mm512_add_ps(sum_hi, vhi);
-      }
-      _mm512_mask_storeu_ps(s, lo, sum_lo);
-      _mm512_mask_storeu_ps(s + 16, hi, sum_hi);
-      return;
+    float* s = sums ? sums + i0 : nullptr;
+    __m512 sum_lo = _mm512_setzero_ps(), sum_hi = _mm512_setzero_ps();
+    if (s != nullptr && sums_beta != 0.0f) {
+      sum_lo = _mm512_mul_ps(_mm512_maskz_loadu_ps(lo, s), _mm512_set1_ps(sums_beta));
+      sum_hi = _mm512_mul_ps(_mm512_maskz_loadu_ps(hi, s + 16), _mm512_set1_ps(sums_beta));
     }
     for (Index p = 0; p < k; ++p) {
       const float* src = a + i0 + p * lda;
-      _mm512_store_ps(out + p * kMr, _mm512_maskz_loadu_ps(lo, src));
-      _mm512_store_ps(out + p * kMr + 16, _mm512_maskz_loadu_ps(hi, src + 16));
+      const __m512 vlo = _mm512_maskz_loadu_ps(lo, src), vhi = _mm512_maskz_loadu_ps(hi, src + 16);
+      _mm512_store_ps(out + p * kMr, vlo);
+      _mm512_store_ps(out + p * kMr + 16, vhi);
+      if (s != nullptr) {
+        sum_lo = _mm512_add_ps(sum_lo, vlo);
+        sum_hi = _mm512_add_ps(sum_hi, vhi);
+      }
+    }
+    if (s != nullptr) {
+      _mm512_mask_storeu_ps(s, lo, sum_lo);
+      _mm512_mask_storeu_ps(s + 16, hi, sum_hi);
     }
     return;
   }
@@ -8305,27 +8297,15 @@ inline void micro_kernel(Index depth, const float* __restrict a, const float* __
       hi[j] = _mm512_fmadd_ps(a1, bj, hi[j]);
     }
   }
-  const __m512 al = _mm512_set1_ps(alpha);
+  // The store, with the fused pass after the last chunk (Epilogue, its
+  // operations in its order; `last` is null before it).
+  const __m512 al = _mm512_set1_ps(alpha), zero = _mm512_setzero_ps();
   const __mmask16 mlo = lanes(rows), mhi = lanes(rows - 16);
-  if (last == nullptr) {
-#pragma GCC unroll 12
-    for (Index j = 0; j < kNr; ++j) {
-      if (j >= cols) continue;
-      float* cj = c + j * ldc;
-      if (overwrite) {
-        _mm512_mask_storeu_ps(cj, mlo, _mm512_mul_ps(al, lo[j]));
-        _mm512_mask_storeu_ps(cj + 16, mhi, _mm512_mul_ps(al, hi[j]));
-      } else {
-        _mm512_mask_storeu_ps(cj, mlo, _mm512_fmadd_ps(al, lo[j], _mm512_maskz_loadu_ps(mlo, cj)));
-        _mm512_mask_storeu_ps(cj + 16, mhi, _mm512_fmadd_ps(al, hi[j], _mm512_maskz_loadu_ps(mhi, cj + 16)));
-      }
-    }
-    return;
-  }
-  // The last chunk, with the fused pass (Epilogue, operations in its order).
-  const __m512 zero = _mm512_setzero_ps();
-  const __m512 bias_lo = last->bias ? _mm512_maskz_loadu_ps(mlo, last->bias) : zero;
-  const __m512 bias_hi = last->bias ? _mm512_maskz_loadu_ps(mhi, last->bias + 16) : zero;
+  const float* bias = last ? last->bias : nullptr;
+  const float* gate = last ? last->gate : nullptr;
+  const bool relu = last && last->relu;
+  const __m512 bias_lo = bias ? _mm512_maskz_loadu_ps(mlo, bias) : zero;
+  const __m512 bias_hi = bias ? _mm512_maskz_loadu_ps(mhi, bias + 16) : zero;
 #pragma GCC unroll 12
   for (Index j = 0; j < kNr; ++j) {
     if (j >= cols) continue;
@@ -8338,16 +8318,16 @@ inline void micro_kernel(Index depth, const float* __restrict a, const float* __
       vlo = _mm512_fmadd_ps(al, lo[j], _mm512_maskz_loadu_ps(mlo, cj));
       vhi = _mm512_fmadd_ps(al, hi[j], _mm512_maskz_loadu_ps(mhi, cj + 16));
     }
-    if (last->bias) {
+    if (bias) {
       vlo = _mm512_add_ps(vlo, bias_lo);
       vhi = _mm512_add_ps(vhi, bias_hi);
     }
-    if (last->relu) {  // _mm512_max_ps(0, v) = (0 > v) ? 0 : v, NaN kept: Eigen's pmax(v, 0)
+    if (relu) {  // _mm512_max_ps(0, v) = (0 > v) ? 0 : v, NaN kept: Eigen's pmax(v, 0)
       vlo = _mm512_max_ps(zero, vlo);
       vhi = _mm512_max_ps(zero, vhi);
     }
-    if (last->gate) {
-      const float* gj = last->gate + j * last->ld_gate;
+    if (gate) {
+      const float* gj = gate + j * last->ld_gate;
       vlo = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(mlo, gj), zero, _CMP_GT_OQ), vlo);
       vhi = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(mhi, gj + 16), zero, _CMP_GT_OQ), vhi);
     }
@@ -8795,40 +8775,19 @@ void thin_dots(const T* x, Index incx, const T* y, Index ldy, Index k, T* out) n
 /// thin_gemm_accumulate takes: m, n or k equal to 1.
 inline bool is_thin_product(Index m, Index n, Index k) noexcept { return m == 1 || n == 1 || k == 1; }
 
-/// The outer product c(i, j) = a_i (alpha b_j) (k = 1, beta = 0) gated by a
-/// ReLU's output: gate(i, j) > 0 ? 0 + a_i (alpha b_j) : 0, the bits of
-/// thin_gemm_accumulate with zero_c followed by the backend's
-/// activation_backward for ReLU, in one pass over c. a_i = a[i * ai],
-/// b_j = b[j * bj].
-template <class T>
-void thin_outer_gated(Index m, Index n, T alpha, const T* a, Index ai, const T* b, Index bj, T* c, Index ldc,
-                      const T* gate, Index ldg) noexcept {
-  // Both sides of the select are computed, so that it compiles to a vector
-  // blend: a branch on the gate (random signs) mispredicts half the time.
-  const auto column = [&](auto a_at, Index j) {
-    const T s = alpha * b[j * bj];
-    T* cj = c + j * ldc;
-    const T* gj = gate + j * ldg;
-    for (Index i = 0; i < m; ++i) {
-      const T product = T(0) + a_at(i) * s;
-      cj[i] = gj[i] > T(0) ? product : T(0);
-    }
-  };
-  if (ai == 1) {
-    for (Index j = 0; j < n; ++j) column([a](Index i) { return a[i]; }, j);
-  } else {
-    for (Index j = 0; j < n; ++j) column([a, ai](Index i) { return a[i * ai]; }, j);
-  }
-}
-
 /// c += alpha * op(a) * op(b) for a thin product (is_thin_product), on raw
 /// column-major storage with the contract of gemm_accumulate (eigen_gemm.hpp):
 /// c is m x n (leading dimension ldc), op(a) is m x k, op(b) is k x n.
 /// `zero_c`: c holds no value yet (beta = 0) and is computed as 0 + product,
 /// the same bits as zeroing it first, without the extra pass over c.
+/// `relu_gate` (outer products with zero_c only; m x n, leading dimension
+/// ldg): c(i, j) = relu_gate(i, j) > 0 ? 0 + a_i (alpha b_j) : 0, the bits of
+/// the product followed by the backend's activation_backward for ReLU (whose
+/// output relu_gate is), in the same single pass over c.
 template <class T>
 void thin_gemm_accumulate(bool trans_a, bool trans_b, Index m, Index n, Index k, T alpha, const T* a, Index lda,
-                          const T* b, Index ldb, T* c, Index ldc, bool zero_c = false) noexcept {
+                          const T* b, Index ldb, T* c, Index ldc, bool zero_c = false,
+                          const T* relu_gate = nullptr, Index ldg = 0) noexcept {
   // op(a)(i, l) = a[i * ai + l * al], op(b)(l, j) = b[l * bl + j * bj].
   const Index ai = trans_a ? lda : 1, al = trans_a ? 1 : lda;
   const Index bl = trans_b ? ldb : 1, bj = trans_b ? 1 : ldb;
@@ -8838,15 +8797,31 @@ void thin_gemm_accumulate(bool trans_a, bool trans_b, Index m, Index n, Index k,
     }
   }
   if (k == 1) {  // outer product: c(i, j) += a_i * (alpha b_j)
-    for (Index j = 0; j < n; ++j) {
-      const T s = alpha * b[j * bj];
-      T* cj = c + j * ldc;
-      if (zero_c) {
-        // 0 + x, not x: a product of -0 must come out as +0, as after zeroing.
-        for (Index i = 0; i < m; ++i) cj[i] = T(0) + a[i * ai] * s;
-      } else {
-        for (Index i = 0; i < m; ++i) cj[i] += a[i * ai] * s;
+    // 0 + x, not x, when c is new: a product of -0 must come out as +0, as
+    // after zeroing. The gate's select computes both sides, so it compiles
+    // to a vector blend (a branch on the gate's random signs mispredicts
+    // half the time); a unit-stride a gets its own loop, vectorised.
+    const auto columns = [&](auto a_at) {
+      for (Index j = 0; j < n; ++j) {
+        const T s = alpha * b[j * bj];
+        T* cj = c + j * ldc;
+        if (relu_gate != nullptr) {
+          const T* gj = relu_gate + j * ldg;
+          for (Index i = 0; i < m; ++i) {
+            const T product = T(0) + a_at(i) * s;
+            cj[i] = gj[i] > T(0) ? product : T(0);
+          }
+        } else if (zero_c) {
+          for (Index i = 0; i < m; ++i) cj[i] = T(0) + a_at(i) * s;
+        } else {
+          for (Index i = 0; i < m; ++i) cj[i] += a_at(i) * s;
+        }
       }
+    };
+    if (ai == 1) {
+      columns([a](Index i) { return a[i]; });
+    } else {
+      columns([a, ai](Index i) { return a[i * ai]; });
     }
   } else if (m == 1) {  // one row of c
     if (bl == 1) {  // column j of op(b) contiguous: c(0, j) += alpha dot(op(a) row, column j)
@@ -8929,95 +8904,7 @@ class CpuBackend {
   // ---- dense algebra ---------------------------------------------------------
   void gemm(Trans ta, Trans tb, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b, T beta,
             MatrixRef<T> c) const {
-    const bool trans_a = ta == Trans::yes, trans_b = tb == Trans::yes;
-    const Index m = c.rows, n = c.cols, k = trans_a ? a.rows : a.cols;
-    assert((trans_a ? a.cols : a.rows) == m && (trans_b ? b.rows : b.cols) == n &&
-           (trans_b ? b.cols : b.rows) == k);
-    if (m == 0 || n == 0) return;
-    // Cut along the longer side of c; never for small products.
-    const Blocking cut = blocking(m, n, k);
-    const bool by_cols = cut.by_cols;
-    const Index grain = cut.grain, blocks = cut.blocks;
-    const Index extent = by_cols ? n : m;
-    // m, n or k = 1 (a one-unit output layer): dot products, axpys or an outer
-    // product (detail/thin_gemm.hpp), in the same blocks, with no packing.
-    const bool thin = detail::is_thin_product(m, n, k);
-    if (try_gemm_avx512(trans_a, trans_b, alpha, a, b, beta, c, {})) return;
-#if !defined(MMC_USE_CBLAS)  // (a CBLAS owns its packing buffers)
-    // Size every worker's packing buffers for the largest block before running.
-    const Index full = std::min(grain, extent), tail = extent - (blocks - 1) * grain;
-    // (Thin products pack nothing.)
-    Index need = thin      ? 0
-                 : by_cols ? std::max(detail::gemm_scratch_size<T>(m, full, k),
-                                      detail::gemm_scratch_size<T>(m, tail, k))
-                           : std::max(detail::gemm_scratch_size<T>(full, n, k),
-                                      detail::gemm_scratch_size<T>(tail, n, k));
-#if MMC_NN_EIGEN_GEMM_NO_ALLOC
-    // Column blocks share one packing of op(a) (detail::SharedLhsPlan); a
-    // last, narrower block whose panels would differ packs its own.
-    const bool share_lhs = !thin && by_cols && blocks > 1 && k > 0 && alpha != T(0);
-    const detail::SharedLhsPlan<T> plan = share_lhs ? detail::SharedLhsPlan<T>(m, full, k) : detail::SharedLhsPlan<T>();
-    const detail::SharedLhsPlan<T> tail_plan = share_lhs ? detail::SharedLhsPlan<T>(m, tail, k) : plan;
-    const bool tail_shares = tail_plan.same_panels(plan);
-    T* packed_lhs = nullptr;
-    if (share_lhs) {
-      context_->shared_lhs.reserve(plan.packed_size());
-      packed_lhs = context_->shared_lhs.data();
-      need = std::max({need, plan.block_scratch_size(), tail_plan.block_scratch_size()});
-    }
-#endif
-    for (auto& s : context_->scratch) s.reserve(need);
-#if MMC_NN_EIGEN_GEMM_NO_ALLOC
-    if (share_lhs) {
-      auto pack = [&](Index panel, int) {
-        detail::pack_shared_lhs_panel<T>(plan, panel, trans_a, a.data, a.ld, packed_lhs);
-      };
-      run_blocks(plan.panels(), pack);
-    }
-#endif
-#endif
-
-    auto block = [&](Index bi, int slot) {
-      const Index begin = bi * grain, len = std::min(grain, extent - begin);
-      MatrixRef<T> cb = by_cols ? c.middle_cols(begin, len) : c.middle_rows(begin, len);
-      // Offsets of the block in op(a) (rows) or op(b) (columns).
-      const T* ab = a.data;
-      const T* bb = b.data;
-      if (by_cols) {
-        bb += trans_b ? begin : begin * b.ld;
-      } else {
-        ab += trans_a ? begin * a.ld : begin;
-      }
-      const bool product = k > 0 && alpha != T(0);
-      if (thin && product) {  // beta = 0: the thin product zeroes c itself (no extra pass)
-        if (beta != T(0) && beta != T(1)) as_eigen(cb) *= beta;
-        detail::thin_gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb, b.ld, cb.data,
-                                        cb.ld, /*zero_c=*/beta == T(0));
-        return;
-      }
-      if (beta == T(0)) {
-        as_eigen(cb).setZero();
-      } else if (beta != T(1)) {
-        as_eigen(cb) *= beta;
-      }
-      if (!product) return;
-#if defined(MMC_USE_CBLAS)
-      (void)slot;
-      detail::cblas_gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb,
-                                       b.ld, cb.data, cb.ld);
-#else
-#if MMC_NN_EIGEN_GEMM_NO_ALLOC
-      if (share_lhs && (len == full || tail_shares)) {
-        detail::gemm_accumulate_shared_lhs<T>(len == full ? plan : tail_plan, packed_lhs, trans_b, len, alpha,
-                                              bb, b.ld, cb.data, cb.ld, context_->scratch[slot].data());
-        return;
-      }
-#endif
-      detail::gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb, b.ld,
-                                 cb.data, cb.ld, context_->scratch[slot].data());
-#endif
-    };
-    run_blocks(blocks, block);
+    gemm_gated(ta, tb, alpha, a, b, beta, c, {});
   }
 
   // ---- fused operations (optional in the Backend concept; nn/dense.hpp uses
@@ -9052,20 +8939,10 @@ class CpuBackend {
         return;
     }
     // The input gradient of a one-unit output layer (an outer product, k = 1):
-    // gated as it is written (detail::thin_outer_gated).
+    // gated as it is written (gemm_gated).
     const Index k = ta == Trans::yes ? a.rows : a.cols;
-    if (f == Activation::relu && k == 1 && c.rows > 0 && c.cols > 0 && alpha != T(0)) {
-      const Blocking cut = blocking(c.rows, c.cols, k);
-      auto block = [&](Index bi, int) {
-        const Index begin = bi * cut.grain, len = std::min(cut.grain, (cut.by_cols ? c.cols : c.rows) - begin);
-        const Index i0 = cut.by_cols ? 0 : begin, j0 = cut.by_cols ? begin : 0;
-        const Index rows = cut.by_cols ? c.rows : len, cols = cut.by_cols ? len : c.cols;
-        // op(a)(i, 0) = a[i ai], op(b)(0, j) = b[j bj] (k = 1).
-        const Index ai = ta == Trans::yes ? a.ld : 1, bj = tb == Trans::yes ? 1 : b.ld;
-        detail::thin_outer_gated<T>(rows, cols, alpha, a.data + i0 * ai, ai, b.data + j0 * bj, bj,
-                                    c.data + i0 + j0 * c.ld, c.ld, out.data + i0 + j0 * out.ld, out.ld);
-      };
-      run_blocks(cut.blocks, block);
+    if (f == Activation::relu && k == 1 && alpha != T(0)) {
+      gemm_gated(ta, tb, alpha, a, b, T(0), c, out);
       return;
     }
     gemm(ta, tb, alpha, a, b, T(0), c);
@@ -9182,6 +9059,106 @@ class CpuBackend {
   }
 
  private:
+  /// gemm; for an outer product (k = 1, alpha != 0, beta = 0) optionally
+  /// gated by a ReLU's output (`relu_gate`, the shape of c) as it is written
+  /// (thin_gemm_accumulate): gemm_activation_backward's one pass.
+  void gemm_gated(Trans ta, Trans tb, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b, T beta, MatrixRef<T> c,
+                  ConstMatrixRef<T> relu_gate) const {
+    const bool trans_a = ta == Trans::yes, trans_b = tb == Trans::yes;
+    const Index m = c.rows, n = c.cols, k = trans_a ? a.rows : a.cols;
+    assert(relu_gate.empty() || (k == 1 && alpha != T(0) && beta == T(0)));
+    assert((trans_a ? a.cols : a.rows) == m && (trans_b ? b.rows : b.cols) == n &&
+           (trans_b ? b.cols : b.rows) == k);
+    if (m == 0 || n == 0) return;
+    // Cut along the longer side of c; never for small products.
+    const Blocking cut = blocking(m, n, k);
+    const bool by_cols = cut.by_cols;
+    const Index grain = cut.grain, blocks = cut.blocks;
+    const Index extent = by_cols ? n : m;
+    // m, n or k = 1 (a one-unit output layer): dot products, axpys or an outer
+    // product (detail/thin_gemm.hpp), in the same blocks, with no packing.
+    const bool thin = detail::is_thin_product(m, n, k);
+    if (try_gemm_avx512(trans_a, trans_b, alpha, a, b, beta, c, {})) return;
+#if !defined(MMC_USE_CBLAS)  // (a CBLAS owns its packing buffers)
+    // Size every worker's packing buffers for the largest block before running.
+    const Index full = std::min(grain, extent), tail = extent - (blocks - 1) * grain;
+    // (Thin products pack nothing.)
+    Index need = thin      ? 0
+                 : by_cols ? std::max(detail::gemm_scratch_size<T>(m, full, k),
+                                      detail::gemm_scratch_size<T>(m, tail, k))
+                           : std::max(detail::gemm_scratch_size<T>(full, n, k),
+                                      detail::gemm_scratch_size<T>(tail, n, k));
+#if MMC_NN_EIGEN_GEMM_NO_ALLOC
+    // Column blocks share one packing of op(a) (detail::SharedLhsPlan); a
+    // last, narrower block whose panels would differ packs its own.
+    const bool share_lhs = !thin && by_cols && blocks > 1 && k > 0 && alpha != T(0);
+    const detail::SharedLhsPlan<T> plan = share_lhs ? detail::SharedLhsPlan<T>(m, full, k) : detail::SharedLhsPlan<T>();
+    const detail::SharedLhsPlan<T> tail_plan = share_lhs ? detail::SharedLhsPlan<T>(m, tail, k) : plan;
+    const bool tail_shares = tail_plan.same_panels(plan);
+    T* packed_lhs = nullptr;
+    if (share_lhs) {
+      context_->shared_lhs.reserve(plan.packed_size());
+      packed_lhs = context_->shared_lhs.data();
+      need = std::max({need, plan.block_scratch_size(), tail_plan.block_scratch_size()});
+    }
+#endif
+    for (auto& s : context_->scratch) s.reserve(need);
+#if MMC_NN_EIGEN_GEMM_NO_ALLOC
+    if (share_lhs) {
+      auto pack = [&](Index panel, int) {
+        detail::pack_shared_lhs_panel<T>(plan, panel, trans_a, a.data, a.ld, packed_lhs);
+      };
+      run_blocks(plan.panels(), pack);
+    }
+#endif
+#endif
+
+    auto block = [&](Index bi, int slot) {
+      const Index begin = bi * grain, len = std::min(grain, extent - begin);
+      MatrixRef<T> cb = by_cols ? c.middle_cols(begin, len) : c.middle_rows(begin, len);
+      // Offsets of the block in op(a) (rows) or op(b) (columns).
+      const T* ab = a.data;
+      const T* bb = b.data;
+      if (by_cols) {
+        bb += trans_b ? begin : begin * b.ld;
+      } else {
+        ab += trans_a ? begin * a.ld : begin;
+      }
+      const bool product = k > 0 && alpha != T(0);
+      if (thin && product) {  // beta = 0: the thin product zeroes c itself (no extra pass)
+        if (beta != T(0) && beta != T(1)) as_eigen(cb) *= beta;
+        const ConstMatrixRef<T> gate = relu_gate.empty()  ? relu_gate
+                                       : by_cols           ? relu_gate.middle_cols(begin, len)
+                                                           : relu_gate.middle_rows(begin, len);
+        detail::thin_gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb, b.ld, cb.data,
+                                        cb.ld, /*zero_c=*/beta == T(0), gate.data, gate.ld);
+        return;
+      }
+      if (beta == T(0)) {
+        as_eigen(cb).setZero();
+      } else if (beta != T(1)) {
+        as_eigen(cb) *= beta;
+      }
+      if (!product) return;
+#if defined(MMC_USE_CBLAS)
+      (void)slot;
+      detail::cblas_gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb,
+                                       b.ld, cb.data, cb.ld);
+#else
+#if MMC_NN_EIGEN_GEMM_NO_ALLOC
+      if (share_lhs && (len == full || tail_shares)) {
+        detail::gemm_accumulate_shared_lhs<T>(len == full ? plan : tail_plan, packed_lhs, trans_b, len, alpha,
+                                              bb, b.ld, cb.data, cb.ld, context_->scratch[slot].data());
+        return;
+      }
+#endif
+      detail::gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb, b.ld,
+                                 cb.data, cb.ld, context_->scratch[slot].data());
+#endif
+    };
+    run_blocks(blocks, block);
+  }
+
   /// The blocks of a product (see gemm): cut along the longer side of c, never
   /// for products below kMinParallelFlops (kMinParallelThinProduct for thin
   /// ones).

@@ -106,95 +106,7 @@ class CpuBackend {
   // ---- dense algebra ---------------------------------------------------------
   void gemm(Trans ta, Trans tb, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b, T beta,
             MatrixRef<T> c) const {
-    const bool trans_a = ta == Trans::yes, trans_b = tb == Trans::yes;
-    const Index m = c.rows, n = c.cols, k = trans_a ? a.rows : a.cols;
-    assert((trans_a ? a.cols : a.rows) == m && (trans_b ? b.rows : b.cols) == n &&
-           (trans_b ? b.cols : b.rows) == k);
-    if (m == 0 || n == 0) return;
-    // Cut along the longer side of c; never for small products.
-    const Blocking cut = blocking(m, n, k);
-    const bool by_cols = cut.by_cols;
-    const Index grain = cut.grain, blocks = cut.blocks;
-    const Index extent = by_cols ? n : m;
-    // m, n or k = 1 (a one-unit output layer): dot products, axpys or an outer
-    // product (detail/thin_gemm.hpp), in the same blocks, with no packing.
-    const bool thin = detail::is_thin_product(m, n, k);
-    if (try_gemm_avx512(trans_a, trans_b, alpha, a, b, beta, c, {})) return;
-#if !defined(MMC_USE_CBLAS)  // (a CBLAS owns its packing buffers)
-    // Size every worker's packing buffers for the largest block before running.
-    const Index full = std::min(grain, extent), tail = extent - (blocks - 1) * grain;
-    // (Thin products pack nothing.)
-    Index need = thin      ? 0
-                 : by_cols ? std::max(detail::gemm_scratch_size<T>(m, full, k),
-                                      detail::gemm_scratch_size<T>(m, tail, k))
-                           : std::max(detail::gemm_scratch_size<T>(full, n, k),
-                                      detail::gemm_scratch_size<T>(tail, n, k));
-#if MMC_NN_EIGEN_GEMM_NO_ALLOC
-    // Column blocks share one packing of op(a) (detail::SharedLhsPlan); a
-    // last, narrower block whose panels would differ packs its own.
-    const bool share_lhs = !thin && by_cols && blocks > 1 && k > 0 && alpha != T(0);
-    const detail::SharedLhsPlan<T> plan = share_lhs ? detail::SharedLhsPlan<T>(m, full, k) : detail::SharedLhsPlan<T>();
-    const detail::SharedLhsPlan<T> tail_plan = share_lhs ? detail::SharedLhsPlan<T>(m, tail, k) : plan;
-    const bool tail_shares = tail_plan.same_panels(plan);
-    T* packed_lhs = nullptr;
-    if (share_lhs) {
-      context_->shared_lhs.reserve(plan.packed_size());
-      packed_lhs = context_->shared_lhs.data();
-      need = std::max({need, plan.block_scratch_size(), tail_plan.block_scratch_size()});
-    }
-#endif
-    for (auto& s : context_->scratch) s.reserve(need);
-#if MMC_NN_EIGEN_GEMM_NO_ALLOC
-    if (share_lhs) {
-      auto pack = [&](Index panel, int) {
-        detail::pack_shared_lhs_panel<T>(plan, panel, trans_a, a.data, a.ld, packed_lhs);
-      };
-      run_blocks(plan.panels(), pack);
-    }
-#endif
-#endif
-
-    auto block = [&](Index bi, int slot) {
-      const Index begin = bi * grain, len = std::min(grain, extent - begin);
-      MatrixRef<T> cb = by_cols ? c.middle_cols(begin, len) : c.middle_rows(begin, len);
-      // Offsets of the block in op(a) (rows) or op(b) (columns).
-      const T* ab = a.data;
-      const T* bb = b.data;
-      if (by_cols) {
-        bb += trans_b ? begin : begin * b.ld;
-      } else {
-        ab += trans_a ? begin * a.ld : begin;
-      }
-      const bool product = k > 0 && alpha != T(0);
-      if (thin && product) {  // beta = 0: the thin product zeroes c itself (no extra pass)
-        if (beta != T(0) && beta != T(1)) as_eigen(cb) *= beta;
-        detail::thin_gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb, b.ld, cb.data,
-                                        cb.ld, /*zero_c=*/beta == T(0));
-        return;
-      }
-      if (beta == T(0)) {
-        as_eigen(cb).setZero();
-      } else if (beta != T(1)) {
-        as_eigen(cb) *= beta;
-      }
-      if (!product) return;
-#if defined(MMC_USE_CBLAS)
-      (void)slot;
-      detail::cblas_gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb,
-                                       b.ld, cb.data, cb.ld);
-#else
-#if MMC_NN_EIGEN_GEMM_NO_ALLOC
-      if (share_lhs && (len == full || tail_shares)) {
-        detail::gemm_accumulate_shared_lhs<T>(len == full ? plan : tail_plan, packed_lhs, trans_b, len, alpha,
-                                              bb, b.ld, cb.data, cb.ld, context_->scratch[slot].data());
-        return;
-      }
-#endif
-      detail::gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb, b.ld,
-                                 cb.data, cb.ld, context_->scratch[slot].data());
-#endif
-    };
-    run_blocks(blocks, block);
+    gemm_gated(ta, tb, alpha, a, b, beta, c, {});
   }
 
   // ---- fused operations (optional in the Backend concept; nn/dense.hpp uses
@@ -229,20 +141,10 @@ class CpuBackend {
         return;
     }
     // The input gradient of a one-unit output layer (an outer product, k = 1):
-    // gated as it is written (detail::thin_outer_gated).
+    // gated as it is written (gemm_gated).
     const Index k = ta == Trans::yes ? a.rows : a.cols;
-    if (f == Activation::relu && k == 1 && c.rows > 0 && c.cols > 0 && alpha != T(0)) {
-      const Blocking cut = blocking(c.rows, c.cols, k);
-      auto block = [&](Index bi, int) {
-        const Index begin = bi * cut.grain, len = std::min(cut.grain, (cut.by_cols ? c.cols : c.rows) - begin);
-        const Index i0 = cut.by_cols ? 0 : begin, j0 = cut.by_cols ? begin : 0;
-        const Index rows = cut.by_cols ? c.rows : len, cols = cut.by_cols ? len : c.cols;
-        // op(a)(i, 0) = a[i ai], op(b)(0, j) = b[j bj] (k = 1).
-        const Index ai = ta == Trans::yes ? a.ld : 1, bj = tb == Trans::yes ? 1 : b.ld;
-        detail::thin_outer_gated<T>(rows, cols, alpha, a.data + i0 * ai, ai, b.data + j0 * bj, bj,
-                                    c.data + i0 + j0 * c.ld, c.ld, out.data + i0 + j0 * out.ld, out.ld);
-      };
-      run_blocks(cut.blocks, block);
+    if (f == Activation::relu && k == 1 && alpha != T(0)) {
+      gemm_gated(ta, tb, alpha, a, b, T(0), c, out);
       return;
     }
     gemm(ta, tb, alpha, a, b, T(0), c);
@@ -359,6 +261,106 @@ class CpuBackend {
   }
 
  private:
+  /// gemm; for an outer product (k = 1, alpha != 0, beta = 0) optionally
+  /// gated by a ReLU's output (`relu_gate`, the shape of c) as it is written
+  /// (thin_gemm_accumulate): gemm_activation_backward's one pass.
+  void gemm_gated(Trans ta, Trans tb, T alpha, ConstMatrixRef<T> a, ConstMatrixRef<T> b, T beta, MatrixRef<T> c,
+                  ConstMatrixRef<T> relu_gate) const {
+    const bool trans_a = ta == Trans::yes, trans_b = tb == Trans::yes;
+    const Index m = c.rows, n = c.cols, k = trans_a ? a.rows : a.cols;
+    assert(relu_gate.empty() || (k == 1 && alpha != T(0) && beta == T(0)));
+    assert((trans_a ? a.cols : a.rows) == m && (trans_b ? b.rows : b.cols) == n &&
+           (trans_b ? b.cols : b.rows) == k);
+    if (m == 0 || n == 0) return;
+    // Cut along the longer side of c; never for small products.
+    const Blocking cut = blocking(m, n, k);
+    const bool by_cols = cut.by_cols;
+    const Index grain = cut.grain, blocks = cut.blocks;
+    const Index extent = by_cols ? n : m;
+    // m, n or k = 1 (a one-unit output layer): dot products, axpys or an outer
+    // product (detail/thin_gemm.hpp), in the same blocks, with no packing.
+    const bool thin = detail::is_thin_product(m, n, k);
+    if (try_gemm_avx512(trans_a, trans_b, alpha, a, b, beta, c, {})) return;
+#if !defined(MMC_USE_CBLAS)  // (a CBLAS owns its packing buffers)
+    // Size every worker's packing buffers for the largest block before running.
+    const Index full = std::min(grain, extent), tail = extent - (blocks - 1) * grain;
+    // (Thin products pack nothing.)
+    Index need = thin      ? 0
+                 : by_cols ? std::max(detail::gemm_scratch_size<T>(m, full, k),
+                                      detail::gemm_scratch_size<T>(m, tail, k))
+                           : std::max(detail::gemm_scratch_size<T>(full, n, k),
+                                      detail::gemm_scratch_size<T>(tail, n, k));
+#if MMC_NN_EIGEN_GEMM_NO_ALLOC
+    // Column blocks share one packing of op(a) (detail::SharedLhsPlan); a
+    // last, narrower block whose panels would differ packs its own.
+    const bool share_lhs = !thin && by_cols && blocks > 1 && k > 0 && alpha != T(0);
+    const detail::SharedLhsPlan<T> plan = share_lhs ? detail::SharedLhsPlan<T>(m, full, k) : detail::SharedLhsPlan<T>();
+    const detail::SharedLhsPlan<T> tail_plan = share_lhs ? detail::SharedLhsPlan<T>(m, tail, k) : plan;
+    const bool tail_shares = tail_plan.same_panels(plan);
+    T* packed_lhs = nullptr;
+    if (share_lhs) {
+      context_->shared_lhs.reserve(plan.packed_size());
+      packed_lhs = context_->shared_lhs.data();
+      need = std::max({need, plan.block_scratch_size(), tail_plan.block_scratch_size()});
+    }
+#endif
+    for (auto& s : context_->scratch) s.reserve(need);
+#if MMC_NN_EIGEN_GEMM_NO_ALLOC
+    if (share_lhs) {
+      auto pack = [&](Index panel, int) {
+        detail::pack_shared_lhs_panel<T>(plan, panel, trans_a, a.data, a.ld, packed_lhs);
+      };
+      run_blocks(plan.panels(), pack);
+    }
+#endif
+#endif
+
+    auto block = [&](Index bi, int slot) {
+      const Index begin = bi * grain, len = std::min(grain, extent - begin);
+      MatrixRef<T> cb = by_cols ? c.middle_cols(begin, len) : c.middle_rows(begin, len);
+      // Offsets of the block in op(a) (rows) or op(b) (columns).
+      const T* ab = a.data;
+      const T* bb = b.data;
+      if (by_cols) {
+        bb += trans_b ? begin : begin * b.ld;
+      } else {
+        ab += trans_a ? begin * a.ld : begin;
+      }
+      const bool product = k > 0 && alpha != T(0);
+      if (thin && product) {  // beta = 0: the thin product zeroes c itself (no extra pass)
+        if (beta != T(0) && beta != T(1)) as_eigen(cb) *= beta;
+        const ConstMatrixRef<T> gate = relu_gate.empty()  ? relu_gate
+                                       : by_cols           ? relu_gate.middle_cols(begin, len)
+                                                           : relu_gate.middle_rows(begin, len);
+        detail::thin_gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb, b.ld, cb.data,
+                                        cb.ld, /*zero_c=*/beta == T(0), gate.data, gate.ld);
+        return;
+      }
+      if (beta == T(0)) {
+        as_eigen(cb).setZero();
+      } else if (beta != T(1)) {
+        as_eigen(cb) *= beta;
+      }
+      if (!product) return;
+#if defined(MMC_USE_CBLAS)
+      (void)slot;
+      detail::cblas_gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb,
+                                       b.ld, cb.data, cb.ld);
+#else
+#if MMC_NN_EIGEN_GEMM_NO_ALLOC
+      if (share_lhs && (len == full || tail_shares)) {
+        detail::gemm_accumulate_shared_lhs<T>(len == full ? plan : tail_plan, packed_lhs, trans_b, len, alpha,
+                                              bb, b.ld, cb.data, cb.ld, context_->scratch[slot].data());
+        return;
+      }
+#endif
+      detail::gemm_accumulate<T>(trans_a, trans_b, cb.rows, cb.cols, k, alpha, ab, a.ld, bb, b.ld,
+                                 cb.data, cb.ld, context_->scratch[slot].data());
+#endif
+    };
+    run_blocks(blocks, block);
+  }
+
   /// The blocks of a product (see gemm): cut along the longer side of c, never
   /// for products below kMinParallelFlops (kMinParallelThinProduct for thin
   /// ones).

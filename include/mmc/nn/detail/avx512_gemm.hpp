@@ -140,33 +140,25 @@ inline void pack_a_panel(bool trans_a, const float* a, Index lda, Index m, Index
   float* out = packed + panel * kMr * k;
   if (!trans_a) {  // rows i0.. of every column p are contiguous
     const __mmask16 lo = lanes(rows), hi = lanes(rows - 16);
-    if (sums != nullptr) {
-      float* s = sums + i0;
-      __m512 sum_lo = _mm512_setzero_ps(), sum_hi = _mm512_setzero_ps();
-      if (sums_beta != 0.0f) {
-        sum_lo = _mm512_maskz_loadu_ps(lo, s);
-        sum_hi = _mm512_maskz_loadu_ps(hi, s + 16);
-        if (sums_beta != 1.0f) {
-          sum_lo = _mm512_mul_ps(sum_lo, _mm512_set1_ps(sums_beta));
-          sum_hi = _mm512_mul_ps(sum_hi, _mm512_set1_ps(sums_beta));
-        }
-      }
-      for (Index p = 0; p < k; ++p) {
-        const float* src = a + i0 + p * lda;
-        const __m512 vlo = _mm512_maskz_loadu_ps(lo, src), vhi = _mm512_maskz_loadu_ps(hi, src + 16);
-        _mm512_store_ps(out + p * kMr, vlo);
-        _mm512_store_ps(out + p * kMr + 16, vhi);
-        sum_lo = _mm512_add_ps(sum_lo, vlo);
-        sum_hi = _mm512_add_ps(sum_hi, vhi);
-      }
-      _mm512_mask_storeu_ps(s, lo, sum_lo);
-      _mm512_mask_storeu_ps(s + 16, hi, sum_hi);
-      return;
+    float* s = sums ? sums + i0 : nullptr;
+    __m512 sum_lo = _mm512_setzero_ps(), sum_hi = _mm512_setzero_ps();
+    if (s != nullptr && sums_beta != 0.0f) {
+      sum_lo = _mm512_mul_ps(_mm512_maskz_loadu_ps(lo, s), _mm512_set1_ps(sums_beta));
+      sum_hi = _mm512_mul_ps(_mm512_maskz_loadu_ps(hi, s + 16), _mm512_set1_ps(sums_beta));
     }
     for (Index p = 0; p < k; ++p) {
       const float* src = a + i0 + p * lda;
-      _mm512_store_ps(out + p * kMr, _mm512_maskz_loadu_ps(lo, src));
-      _mm512_store_ps(out + p * kMr + 16, _mm512_maskz_loadu_ps(hi, src + 16));
+      const __m512 vlo = _mm512_maskz_loadu_ps(lo, src), vhi = _mm512_maskz_loadu_ps(hi, src + 16);
+      _mm512_store_ps(out + p * kMr, vlo);
+      _mm512_store_ps(out + p * kMr + 16, vhi);
+      if (s != nullptr) {
+        sum_lo = _mm512_add_ps(sum_lo, vlo);
+        sum_hi = _mm512_add_ps(sum_hi, vhi);
+      }
+    }
+    if (s != nullptr) {
+      _mm512_mask_storeu_ps(s, lo, sum_lo);
+      _mm512_mask_storeu_ps(s + 16, hi, sum_hi);
     }
     return;
   }
@@ -227,27 +219,15 @@ inline void micro_kernel(Index depth, const float* __restrict a, const float* __
       hi[j] = _mm512_fmadd_ps(a1, bj, hi[j]);
     }
   }
-  const __m512 al = _mm512_set1_ps(alpha);
+  // The store, with the fused pass after the last chunk (Epilogue, its
+  // operations in its order; `last` is null before it).
+  const __m512 al = _mm512_set1_ps(alpha), zero = _mm512_setzero_ps();
   const __mmask16 mlo = lanes(rows), mhi = lanes(rows - 16);
-  if (last == nullptr) {
-#pragma GCC unroll 12
-    for (Index j = 0; j < kNr; ++j) {
-      if (j >= cols) continue;
-      float* cj = c + j * ldc;
-      if (overwrite) {
-        _mm512_mask_storeu_ps(cj, mlo, _mm512_mul_ps(al, lo[j]));
-        _mm512_mask_storeu_ps(cj + 16, mhi, _mm512_mul_ps(al, hi[j]));
-      } else {
-        _mm512_mask_storeu_ps(cj, mlo, _mm512_fmadd_ps(al, lo[j], _mm512_maskz_loadu_ps(mlo, cj)));
-        _mm512_mask_storeu_ps(cj + 16, mhi, _mm512_fmadd_ps(al, hi[j], _mm512_maskz_loadu_ps(mhi, cj + 16)));
-      }
-    }
-    return;
-  }
-  // The last chunk, with the fused pass (Epilogue, operations in its order).
-  const __m512 zero = _mm512_setzero_ps();
-  const __m512 bias_lo = last->bias ? _mm512_maskz_loadu_ps(mlo, last->bias) : zero;
-  const __m512 bias_hi = last->bias ? _mm512_maskz_loadu_ps(mhi, last->bias + 16) : zero;
+  const float* bias = last ? last->bias : nullptr;
+  const float* gate = last ? last->gate : nullptr;
+  const bool relu = last && last->relu;
+  const __m512 bias_lo = bias ? _mm512_maskz_loadu_ps(mlo, bias) : zero;
+  const __m512 bias_hi = bias ? _mm512_maskz_loadu_ps(mhi, bias + 16) : zero;
 #pragma GCC unroll 12
   for (Index j = 0; j < kNr; ++j) {
     if (j >= cols) continue;
@@ -260,16 +240,16 @@ inline void micro_kernel(Index depth, const float* __restrict a, const float* __
       vlo = _mm512_fmadd_ps(al, lo[j], _mm512_maskz_loadu_ps(mlo, cj));
       vhi = _mm512_fmadd_ps(al, hi[j], _mm512_maskz_loadu_ps(mhi, cj + 16));
     }
-    if (last->bias) {
+    if (bias) {
       vlo = _mm512_add_ps(vlo, bias_lo);
       vhi = _mm512_add_ps(vhi, bias_hi);
     }
-    if (last->relu) {  // _mm512_max_ps(0, v) = (0 > v) ? 0 : v, NaN kept: Eigen's pmax(v, 0)
+    if (relu) {  // _mm512_max_ps(0, v) = (0 > v) ? 0 : v, NaN kept: Eigen's pmax(v, 0)
       vlo = _mm512_max_ps(zero, vlo);
       vhi = _mm512_max_ps(zero, vhi);
     }
-    if (last->gate) {
-      const float* gj = last->gate + j * last->ld_gate;
+    if (gate) {
+      const float* gj = gate + j * last->ld_gate;
       vlo = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(mlo, gj), zero, _CMP_GT_OQ), vlo);
       vhi = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(mhi, gj + 16), zero, _CMP_GT_OQ), vhi);
     }

@@ -80,40 +80,19 @@ void thin_dots(const T* x, Index incx, const T* y, Index ldy, Index k, T* out) n
 /// thin_gemm_accumulate takes: m, n or k equal to 1.
 inline bool is_thin_product(Index m, Index n, Index k) noexcept { return m == 1 || n == 1 || k == 1; }
 
-/// The outer product c(i, j) = a_i (alpha b_j) (k = 1, beta = 0) gated by a
-/// ReLU's output: gate(i, j) > 0 ? 0 + a_i (alpha b_j) : 0, the bits of
-/// thin_gemm_accumulate with zero_c followed by the backend's
-/// activation_backward for ReLU, in one pass over c. a_i = a[i * ai],
-/// b_j = b[j * bj].
-template <class T>
-void thin_outer_gated(Index m, Index n, T alpha, const T* a, Index ai, const T* b, Index bj, T* c, Index ldc,
-                      const T* gate, Index ldg) noexcept {
-  // Both sides of the select are computed, so that it compiles to a vector
-  // blend: a branch on the gate (random signs) mispredicts half the time.
-  const auto column = [&](auto a_at, Index j) {
-    const T s = alpha * b[j * bj];
-    T* cj = c + j * ldc;
-    const T* gj = gate + j * ldg;
-    for (Index i = 0; i < m; ++i) {
-      const T product = T(0) + a_at(i) * s;
-      cj[i] = gj[i] > T(0) ? product : T(0);
-    }
-  };
-  if (ai == 1) {
-    for (Index j = 0; j < n; ++j) column([a](Index i) { return a[i]; }, j);
-  } else {
-    for (Index j = 0; j < n; ++j) column([a, ai](Index i) { return a[i * ai]; }, j);
-  }
-}
-
 /// c += alpha * op(a) * op(b) for a thin product (is_thin_product), on raw
 /// column-major storage with the contract of gemm_accumulate (eigen_gemm.hpp):
 /// c is m x n (leading dimension ldc), op(a) is m x k, op(b) is k x n.
 /// `zero_c`: c holds no value yet (beta = 0) and is computed as 0 + product,
 /// the same bits as zeroing it first, without the extra pass over c.
+/// `relu_gate` (outer products with zero_c only; m x n, leading dimension
+/// ldg): c(i, j) = relu_gate(i, j) > 0 ? 0 + a_i (alpha b_j) : 0, the bits of
+/// the product followed by the backend's activation_backward for ReLU (whose
+/// output relu_gate is), in the same single pass over c.
 template <class T>
 void thin_gemm_accumulate(bool trans_a, bool trans_b, Index m, Index n, Index k, T alpha, const T* a, Index lda,
-                          const T* b, Index ldb, T* c, Index ldc, bool zero_c = false) noexcept {
+                          const T* b, Index ldb, T* c, Index ldc, bool zero_c = false,
+                          const T* relu_gate = nullptr, Index ldg = 0) noexcept {
   // op(a)(i, l) = a[i * ai + l * al], op(b)(l, j) = b[l * bl + j * bj].
   const Index ai = trans_a ? lda : 1, al = trans_a ? 1 : lda;
   const Index bl = trans_b ? ldb : 1, bj = trans_b ? 1 : ldb;
@@ -123,15 +102,31 @@ void thin_gemm_accumulate(bool trans_a, bool trans_b, Index m, Index n, Index k,
     }
   }
   if (k == 1) {  // outer product: c(i, j) += a_i * (alpha b_j)
-    for (Index j = 0; j < n; ++j) {
-      const T s = alpha * b[j * bj];
-      T* cj = c + j * ldc;
-      if (zero_c) {
-        // 0 + x, not x: a product of -0 must come out as +0, as after zeroing.
-        for (Index i = 0; i < m; ++i) cj[i] = T(0) + a[i * ai] * s;
-      } else {
-        for (Index i = 0; i < m; ++i) cj[i] += a[i * ai] * s;
+    // 0 + x, not x, when c is new: a product of -0 must come out as +0, as
+    // after zeroing. The gate's select computes both sides, so it compiles
+    // to a vector blend (a branch on the gate's random signs mispredicts
+    // half the time); a unit-stride a gets its own loop, vectorised.
+    const auto columns = [&](auto a_at) {
+      for (Index j = 0; j < n; ++j) {
+        const T s = alpha * b[j * bj];
+        T* cj = c + j * ldc;
+        if (relu_gate != nullptr) {
+          const T* gj = relu_gate + j * ldg;
+          for (Index i = 0; i < m; ++i) {
+            const T product = T(0) + a_at(i) * s;
+            cj[i] = gj[i] > T(0) ? product : T(0);
+          }
+        } else if (zero_c) {
+          for (Index i = 0; i < m; ++i) cj[i] = T(0) + a_at(i) * s;
+        } else {
+          for (Index i = 0; i < m; ++i) cj[i] += a_at(i) * s;
+        }
       }
+    };
+    if (ai == 1) {
+      columns([a](Index i) { return a[i]; });
+    } else {
+      columns([a, ai](Index i) { return a[i * ai]; });
     }
   } else if (m == 1) {  // one row of c
     if (bl == 1) {  // column j of op(b) contiguous: c(0, j) += alpha dot(op(a) row, column j)
